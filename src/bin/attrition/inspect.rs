@@ -1,0 +1,67 @@
+//! `attrition inspect`: load data and say what was read.
+
+use std::path::PathBuf;
+
+use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::io::tables::{ReadOptions, read_tables};
+
+/// Arguments of `attrition inspect`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A tables directory (customers.csv, subscriptions.csv, events.csv, nps.csv).
+    #[arg(long, conflicts_with = "data")]
+    tables: Option<PathBuf>,
+    /// A flat CSV file.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Target column of the flat CSV.
+    #[arg(long)]
+    target: Option<String>,
+    /// Value of the target that means churned.
+    #[arg(long)]
+    positive: Option<String>,
+    /// Id column of the flat CSV.
+    #[arg(long)]
+    id: Option<String>,
+    /// Skip and count bad rows instead of stopping at the first.
+    #[arg(long)]
+    lenient: bool,
+}
+
+pub fn run(a: Args) -> attrition::Result<()> {
+    if let Some(dir) = a.tables {
+        let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+        let loaded = read_tables(&dir, &opts)?;
+        print!("{}", loaded.report);
+        let t = &loaded.tables;
+        println!(
+            "{} customers, {} subscriptions, {} events ({} event types), {} NPS responses",
+            t.customers.len(),
+            t.subscriptions.len(),
+            t.events.len(),
+            t.events.kinds.len(),
+            t.nps.len()
+        );
+    } else if let Some(path) = a.data {
+        let mut o = FlatOptions { target: a.target, positive: a.positive, id: a.id, ..Default::default() };
+        if a.lenient {
+            o = o.lenient();
+        }
+        let loaded = load_flat(&path, &o)?;
+        print!("{}", loaded.report);
+        for c in &loaded.report.columns {
+            println!(
+                "  {:<24} {:?}{}",
+                c.name,
+                c.kind,
+                c.n_levels.map(|n| format!(" ({n} levels)")).unwrap_or_default()
+            );
+        }
+        if let Some(r) = loaded.dataset.churn_rate() {
+            println!("churn rate {:.4}", r);
+        }
+    } else {
+        return Err(attrition::Error::param("tables/data", "<none>", "give --tables DIR or --data FILE"));
+    }
+    Ok(())
+}

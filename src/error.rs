@@ -1,0 +1,247 @@
+//! The crate's one error type.
+//!
+//! Every fallible function in `attrition` returns [`Result<T>`]. Variants are structured: a data
+//! error says *where* (file, line, column, value) and *what was expected*, so a nightly pipeline's
+//! log points straight at the bad row. Error kinds are never bare strings.
+
+use std::path::PathBuf;
+
+/// Where in an input file a problem was found.
+///
+/// `line` is the 1-based physical line of the record in the file (the header is line 1), and
+/// `column` is the header name of the offending field when one applies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    /// The file that was being read.
+    pub file: PathBuf,
+    /// 1-based line number of the record (header = line 1).
+    pub line: u64,
+    /// Column (header name) of the offending field, if the problem is in one field.
+    pub column: Option<String>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)?;
+        if let Some(c) = &self.column {
+            write!(f, " column `{c}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a row of a raw or flat table was rejected. Lenient readers count skipped rows by this kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RowProblem {
+    /// A date or timestamp could not be parsed, or names an impossible day.
+    BadDate,
+    /// A number could not be parsed, or is NaN/infinite where a finite value is needed.
+    BadNumber,
+    /// A value is outside its allowed range (NPS outside 0–10, negative MRR, …).
+    OutOfRange,
+    /// A value is not one of the allowed categories (`sales_approach`, booleans, target labels, …).
+    BadCategory,
+    /// A required field is empty.
+    MissingValue,
+    /// A subscription ends before it starts.
+    EndBeforeStart,
+    /// A row refers to a customer id that is not in `customers.csv`.
+    UnknownCustomer,
+    /// A customer id appears twice in `customers.csv`.
+    DuplicateCustomer,
+    /// An event or NPS response is dated before the customer signed up.
+    BeforeSignup,
+    /// The record has the wrong number of fields or is not valid CSV / UTF-8.
+    Malformed,
+}
+
+impl RowProblem {
+    /// Stable snake_case name, as used in reports and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowProblem::BadDate => "bad_date",
+            RowProblem::BadNumber => "bad_number",
+            RowProblem::OutOfRange => "out_of_range",
+            RowProblem::BadCategory => "bad_category",
+            RowProblem::MissingValue => "missing_value",
+            RowProblem::EndBeforeStart => "end_before_start",
+            RowProblem::UnknownCustomer => "unknown_customer",
+            RowProblem::DuplicateCustomer => "duplicate_customer",
+            RowProblem::BeforeSignup => "before_signup",
+            RowProblem::Malformed => "malformed",
+        }
+    }
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong in `attrition`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ----- input / output -------------------------------------------------------------------
+    /// An operating-system I/O error on a named path.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What we were trying to do ("read", "create", …).
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A row of an input table is invalid.
+    #[error("{location}: {problem}: value {value:?}: expected {expected}")]
+    BadRow {
+        /// Where the row is.
+        location: Location,
+        /// What kind of problem it is.
+        problem: RowProblem,
+        /// The offending value, as read (truncated to 200 characters).
+        value: String,
+        /// What was expected instead.
+        expected: String,
+    },
+
+    /// The header of an input file is unusable (missing, duplicated or unexpected columns, wrong delimiter).
+    #[error("{}: bad header: {reason}", file.display())]
+    BadHeader {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong, in words (e.g. "missing column `mrr`").
+        reason: String,
+    },
+
+    /// An input file has a header but no data rows, or no header at all.
+    #[error("{}: {reason}", file.display())]
+    EmptyInput {
+        /// The file.
+        file: PathBuf,
+        /// "no header" or "no data rows".
+        reason: &'static str,
+    },
+
+    /// A named column was asked for but is not in the data.
+    #[error("column `{column}` not found; available: {available}")]
+    ColumnNotFound {
+        /// The column asked for.
+        column: String,
+        /// The columns that exist, comma-separated.
+        available: String,
+    },
+
+    /// A JSON (de)serialisation problem, e.g. a truncated or hand-edited model file.
+    #[error("{}: invalid JSON: {source}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<memory>".into()))]
+    Json {
+        /// The file, when there is one.
+        path: Option<PathBuf>,
+        /// The underlying error (carries line and column).
+        #[source]
+        source: serde_json::Error,
+    },
+
+    // ----- parameters -----------------------------------------------------------------------
+    /// A hyper-parameter or option is outside its valid range.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name as in the builder / CLI flag.
+        name: &'static str,
+        /// The given value, formatted.
+        value: String,
+        /// What is allowed.
+        reason: String,
+    },
+
+    // ----- data shape for learning ----------------------------------------------------------
+    /// There are no rows to learn from or evaluate on.
+    #[error("empty data: {context}")]
+    EmptyData {
+        /// What was empty.
+        context: &'static str,
+    },
+
+    /// Only one class is present where both churned and retained are needed.
+    #[error("only one class present in {context}: both churned and retained outcomes are needed")]
+    SingleClass {
+        /// What was being computed.
+        context: &'static str,
+    },
+
+    /// Two inputs that must have the same length do not.
+    #[error("length mismatch in {context}: {left} vs {right}")]
+    LengthMismatch {
+        /// What was being computed.
+        context: &'static str,
+        /// Length of the first input.
+        left: usize,
+        /// Length of the second input.
+        right: usize,
+    },
+
+    /// A numeric input is NaN or infinite where a finite value is required.
+    #[error("non-finite value {value} in {context} at row {row}")]
+    NonFinite {
+        /// What was being read.
+        context: String,
+        /// 0-based row index.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
+
+    /// The data given to a fitted model does not have the features it was trained on.
+    #[error("feature mismatch: {reason}")]
+    FeatureMismatch {
+        /// Which features are missing / extra / of another type.
+        reason: String,
+    },
+
+    /// A saved model was written by an incompatible version of this crate.
+    #[error("model schema version {found} is not supported (this build reads version {supported})")]
+    SchemaVersion {
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
+
+    /// A numerical routine failed to converge or hit an impossible state.
+    #[error("numerical failure in {context}: {reason}")]
+    Numerical {
+        /// The routine.
+        context: &'static str,
+        /// What happened.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for an I/O error on `path`.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+
+    /// Shorthand for an invalid-parameter error.
+    pub fn param(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter { name, value: value.to_string(), reason: reason.into() }
+    }
+
+    /// The [`RowProblem`] of a [`Error::BadRow`], if this is one.
+    pub fn row_problem(&self) -> Option<RowProblem> {
+        match self {
+            Error::BadRow { problem, .. } => Some(*problem),
+            _ => None,
+        }
+    }
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,10 @@
+//! Reading and writing data: the raw SaaS tables ([`tables`]) and flat CSV tables ([`flat`]).
+
+pub(crate) mod csvfile;
+pub mod flat;
+pub mod parse;
+mod read;
+pub mod tables;
+mod write;
+
+pub use csvfile::FileReport;

@@ -1,0 +1,148 @@
+//! Field parsers shared by the table readers: dates, timestamps, numbers and booleans.
+//!
+//! Each returns `None` on failure; the caller turns that into an [`crate::Error::BadRow`] with
+//! the file, line and column it knows about.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+/// Parses `YYYY-MM-DD`, rejecting impossible days such as `2025-02-30`.
+///
+/// ```
+/// use attrition::io::parse::parse_date;
+/// assert_eq!(parse_date("2024-02-29").map(|d| d.to_string()), Some("2024-02-29".into()));
+/// assert_eq!(parse_date("2025-02-30"), None);
+/// assert_eq!(parse_date("03/05/2024"), None);
+/// ```
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.trim().as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y = digits(&b[0..4])? as i32;
+    let m = digits(&b[5..7])?;
+    let d = digits(&b[8..10])?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Parses a timestamp to UTC seconds since the Unix epoch.
+///
+/// Accepts RFC 3339 (`2024-03-05T14:22:10Z`, `2024-03-05T16:22:10+02:00`, fractional seconds
+/// allowed), a zone-less date-time (`2024-03-05 14:22:10` or with `T`, read as UTC) and a bare
+/// date (midnight UTC). The common `…Z` form takes a fast path.
+///
+/// ```
+/// use attrition::io::parse::parse_timestamp;
+/// let utc = parse_timestamp("2024-03-05T14:22:10Z").unwrap();
+/// assert_eq!(parse_timestamp("2024-03-05T16:22:10+02:00"), Some(utc));
+/// assert_eq!(parse_timestamp("2024-03-05 14:22:10"), Some(utc));
+/// assert_eq!(parse_timestamp("2024-03-05"), Some(utc - (14 * 3600 + 22 * 60 + 10)));
+/// assert_eq!(parse_timestamp("2024-13-05T00:00:00Z"), None);
+/// ```
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    // Fast path: YYYY-MM-DDTHH:MM:SSZ
+    if b.len() == 20 && (b[10] == b'T' || b[10] == b' ') && b[19] == b'Z' && b[13] == b':' && b[16] == b':' {
+        let date = parse_date(&s[0..10])?;
+        let h = digits(&b[11..13])?;
+        let mi = digits(&b[14..16])?;
+        let se = digits(&b[17..19])?;
+        if h > 23 || mi > 59 || se > 59 {
+            return None;
+        }
+        let days = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days();
+        return Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se));
+    }
+    if b.len() == 10 {
+        let date = parse_date(s)?;
+        return Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp());
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp());
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(dt.and_utc().timestamp());
+        }
+    }
+    // "2024-03-05 14:22:10+02:00" and "…Z" with a space.
+    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z") {
+        return Some(dt.timestamp());
+    }
+    None
+}
+
+/// Formats UTC seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+///
+/// ```
+/// use attrition::io::parse::{format_timestamp, parse_timestamp};
+/// let t = parse_timestamp("2024-03-05T14:22:10Z").unwrap();
+/// assert_eq!(format_timestamp(t), "2024-03-05T14:22:10Z");
+/// ```
+pub fn format_timestamp(t: i64) -> String {
+    match DateTime::from_timestamp(t, 0) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => t.to_string(),
+    }
+}
+
+/// UTC seconds of midnight at the start of `day`.
+pub fn day_start(day: NaiveDate) -> i64 {
+    day.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() * 86_400
+}
+
+/// The UTC day containing timestamp `t`.
+pub fn day_of(t: i64) -> NaiveDate {
+    DateTime::from_timestamp(t.div_euclid(86_400) * 86_400, 0).map(|d| d.date_naive()).unwrap_or_default()
+}
+
+/// Parses a finite `f64`; blanks around the number are allowed, thousands separators are not.
+///
+/// ```
+/// use attrition::io::parse::parse_f64;
+/// assert_eq!(parse_f64(" 12 "), Some(12.0));
+/// assert_eq!(parse_f64("1,234.5"), None);
+/// assert_eq!(parse_f64("NaN"), None);
+/// ```
+pub fn parse_f64(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let v: f64 = t.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+/// Parses `true/false`, `yes/no`, `1/0`, `t/f`, `y/n` (case-insensitive).
+///
+/// ```
+/// use attrition::io::parse::parse_bool;
+/// assert_eq!(parse_bool("TRUE"), Some(true));
+/// assert_eq!(parse_bool("0"), Some(false));
+/// assert_eq!(parse_bool("maybe"), None);
+/// ```
+pub fn parse_bool(s: &str) -> Option<bool> {
+    let t = s.trim();
+    for (yes, no) in [("true", "false"), ("yes", "no"), ("1", "0"), ("t", "f"), ("y", "n")] {
+        if t.eq_ignore_ascii_case(yes) {
+            return Some(true);
+        }
+        if t.eq_ignore_ascii_case(no) {
+            return Some(false);
+        }
+    }
+    None
+}
+
+/// Truncates a field for inclusion in an error message (at most 200 characters).
+pub fn excerpt(s: &str) -> String {
+    if s.chars().count() <= 200 { s.to_owned() } else { s.chars().take(200).collect::<String>() + "…" }
+}

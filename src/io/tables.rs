@@ -1,0 +1,302 @@
+//! The raw SaaS tables: customers, subscriptions, usage events, NPS responses (and an optional
+//! retention-campaign log).
+//!
+//! This module is the crate's input contract. A *tables directory* holds four CSV files with
+//! headers (columns in any order; extra columns are ignored and reported):
+//!
+//! | file | columns |
+//! |---|---|
+//! | `customers.csv` | `customer_id, signup_date, vertical, sales_approach, specialised_provider` |
+//! | `subscriptions.csv` | `customer_id, product, start_date, end_date, mrr` |
+//! | `events.csv` | `customer_id, timestamp, event_type, user_id` |
+//! | `nps.csv` | `customer_id, date, score` |
+//! | `campaign.csv` (optional) | `customer_id, date, treated, offer_cost` |
+//!
+//! Dates are `YYYY-MM-DD`. Timestamps are RFC 3339 (`2024-03-05T14:22:10Z`, or with an offset,
+//! converted to UTC); a timestamp without a zone (`2024-03-05 14:22:10`) or a bare date is read as
+//! UTC. A subscription is active on day `d` when `start_date <= d < end_date` (an empty `end_date`
+//! means still active). A customer has churned on the day their last active subscription ends.
+//!
+//! In memory, customers are referred to by a dense [`CustomerIdx`] (their row in
+//! [`Tables::customers`]) and events are stored column-wise with interned event types and users, so
+//! tens of millions of events take about 20 bytes each.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Index of a customer in [`Tables::customers`].
+pub type CustomerIdx = u32;
+
+/// How the customer was sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesApproach {
+    /// Needs-based (consultative) selling: the study's +30% retention.
+    NeedsBased,
+    /// Product-push selling.
+    ProductPush,
+}
+
+impl SalesApproach {
+    /// The CSV spelling (`needs_based` / `product_push`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SalesApproach::NeedsBased => "needs_based",
+            SalesApproach::ProductPush => "product_push",
+        }
+    }
+
+    /// Parses the CSV spelling (case-insensitive, surrounding blanks ignored).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("needs_based") {
+            Some(SalesApproach::NeedsBased)
+        } else if s.eq_ignore_ascii_case("product_push") {
+            Some(SalesApproach::ProductPush)
+        } else {
+            None
+        }
+    }
+}
+
+/// One row of `customers.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The customer's id, unique in the file.
+    pub customer_id: String,
+    /// Day the customer signed up.
+    pub signup_date: NaiveDate,
+    /// Business vertical (e.g. `restaurant`, `retail`).
+    pub vertical: String,
+    /// How the customer was sold.
+    pub sales_approach: SalesApproach,
+    /// Whether the selling provider specialises in the customer's vertical.
+    pub specialised_provider: bool,
+}
+
+/// One row of `subscriptions.csv`: a customer's subscription to one product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// The customer.
+    pub customer: CustomerIdx,
+    /// Product name.
+    pub product: String,
+    /// First day of the subscription.
+    pub start_date: NaiveDate,
+    /// First day it is no longer active; `None` while still active.
+    pub end_date: Option<NaiveDate>,
+    /// Monthly recurring revenue of this subscription (≥ 0).
+    pub mrr: f64,
+}
+
+impl Subscription {
+    /// Whether the subscription is active on `day` (`start_date <= day < end_date`).
+    pub fn is_active_on(&self, day: NaiveDate) -> bool {
+        self.start_date <= day && self.end_date.is_none_or(|e| day < e)
+    }
+}
+
+/// One row of `nps.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NpsResponse {
+    /// The customer.
+    pub customer: CustomerIdx,
+    /// Day of the response.
+    pub date: NaiveDate,
+    /// Score, 0–10.
+    pub score: u8,
+}
+
+/// One row of the optional `campaign.csv`: a customer drawn into a randomised retention campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CampaignOffer {
+    /// The customer.
+    pub customer: CustomerIdx,
+    /// Day of randomisation (and of the offer, for treated customers).
+    pub date: NaiveDate,
+    /// `true` if the customer was offered the incentive, `false` for the control group.
+    pub treated: bool,
+    /// Cost of the incentive to the provider if accepted (0 for controls).
+    pub offer_cost: f64,
+}
+
+/// Usage events, stored column-wise. Row `i` is (`customer[i]`, `timestamp[i]`, `kind[i]`, `user[i]`).
+///
+/// `timestamp` is seconds since the Unix epoch, UTC. `kind` indexes [`Events::kinds`] and `user`
+/// indexes [`Events::users`]. Rows are in file order unless a function says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Events {
+    /// Customer of each event.
+    pub customer: Vec<CustomerIdx>,
+    /// UTC seconds since the Unix epoch of each event.
+    pub timestamp: Vec<i64>,
+    /// Event type of each event (index into `kinds`).
+    pub kind: Vec<u16>,
+    /// User of each event (index into `users`).
+    pub user: Vec<u32>,
+    /// Interned event-type names.
+    pub kinds: Vec<String>,
+    /// Interned user ids.
+    pub users: Vec<String>,
+}
+
+impl Events {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// Whether there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+
+    /// Index of an event-type name, if it occurs.
+    pub fn kind_index(&self, name: &str) -> Option<u16> {
+        self.kinds.iter().position(|k| k == name).map(|i| i as u16)
+    }
+}
+
+/// An [`Events`] builder that interns event types and users.
+#[derive(Debug, Default)]
+pub struct EventsBuilder {
+    events: Events,
+    kind_ix: HashMap<String, u16>,
+    user_ix: HashMap<String, u32>,
+}
+
+impl EventsBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Interns an event type, returning its index. Errors past 65,535 distinct types.
+    pub fn intern_kind(&mut self, name: &str) -> Result<u16> {
+        if let Some(&k) = self.kind_ix.get(name) {
+            return Ok(k);
+        }
+        let k = u16::try_from(self.events.kinds.len())
+            .map_err(|_| Error::param("event_type", name, "more than 65,535 distinct event types"))?;
+        self.events.kinds.push(name.to_owned());
+        self.kind_ix.insert(name.to_owned(), k);
+        Ok(k)
+    }
+
+    /// Interns a user id, returning its index.
+    pub fn intern_user(&mut self, name: &str) -> Result<u32> {
+        if let Some(&u) = self.user_ix.get(name) {
+            return Ok(u);
+        }
+        let u = u32::try_from(self.events.users.len())
+            .map_err(|_| Error::param("user_id", name, "more than 4,294,967,295 distinct users"))?;
+        self.events.users.push(name.to_owned());
+        self.user_ix.insert(name.to_owned(), u);
+        Ok(u)
+    }
+
+    /// Appends an event with already-interned type and user.
+    pub fn push_interned(&mut self, customer: CustomerIdx, timestamp: i64, kind: u16, user: u32) {
+        self.events.customer.push(customer);
+        self.events.timestamp.push(timestamp);
+        self.events.kind.push(kind);
+        self.events.user.push(user);
+    }
+
+    /// Appends an event, interning its type and user.
+    pub fn push(&mut self, customer: CustomerIdx, timestamp: i64, kind: &str, user: &str) -> Result<()> {
+        let k = self.intern_kind(kind)?;
+        let u = self.intern_user(user)?;
+        self.push_interned(customer, timestamp, k, u);
+        Ok(())
+    }
+
+    /// Reserves room for `n` more events.
+    pub fn reserve(&mut self, n: usize) {
+        self.events.customer.reserve(n);
+        self.events.timestamp.reserve(n);
+        self.events.kind.reserve(n);
+        self.events.user.reserve(n);
+    }
+
+    /// Finishes the table.
+    pub fn finish(self) -> Events {
+        self.events
+    }
+}
+
+/// The raw tables of one SaaS business, in memory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tables {
+    /// Customers; a [`CustomerIdx`] is a position in this vector.
+    pub customers: Vec<Customer>,
+    /// Product subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// Usage events.
+    pub events: Events,
+    /// NPS responses.
+    pub nps: Vec<NpsResponse>,
+    /// The randomised retention campaign, when `campaign.csv` exists.
+    pub campaign: Option<Vec<CampaignOffer>>,
+}
+
+impl Tables {
+    /// A map from customer id to [`CustomerIdx`].
+    pub fn customer_index(&self) -> HashMap<&str, CustomerIdx> {
+        self.customers.iter().enumerate().map(|(i, c)| (c.customer_id.as_str(), i as CustomerIdx)).collect()
+    }
+
+    /// The id of customer `ix`.
+    pub fn customer_id(&self, ix: CustomerIdx) -> &str {
+        &self.customers[ix as usize].customer_id
+    }
+
+    /// Reads a tables directory strictly: the first bad row is an error naming file, line and column.
+    ///
+    /// Use [`read_tables`] with [`ReadOptions::lenient`] to skip and count bad rows instead.
+    pub fn read_dir(dir: impl AsRef<Path>) -> Result<Tables> {
+        Ok(read_tables(dir, &ReadOptions::strict())?.tables)
+    }
+
+    /// Writes the tables as CSV files into `dir` (created if needed).
+    pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<()> {
+        crate::io::write::write_tables(self, dir.as_ref())
+    }
+}
+
+/// Whether a reader stops at the first bad row or skips and counts bad rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strictness {
+    /// The first bad row is an error (the default).
+    #[default]
+    Strict,
+    /// Bad rows are skipped and counted by [`crate::error::RowProblem`] in the load report.
+    Lenient,
+}
+
+/// Options for [`read_tables`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadOptions {
+    /// Strict or lenient handling of bad rows.
+    pub strictness: Strictness,
+}
+
+impl ReadOptions {
+    /// Stop at the first bad row.
+    pub fn strict() -> Self {
+        ReadOptions { strictness: Strictness::Strict }
+    }
+
+    /// Skip bad rows and count them.
+    pub fn lenient() -> Self {
+        ReadOptions { strictness: Strictness::Lenient }
+    }
+}
+
+pub use crate::io::read::{FileReport, LoadReport, LoadedTables, read_tables};

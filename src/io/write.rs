@@ -1,0 +1,124 @@
+//! Writing a tables directory in the format [`crate::io::tables`] documents.
+//!
+//! Output is deterministic: rows are written in the order they are held in memory, numbers with
+//! a fixed format, so the same [`Tables`] always gives the same bytes.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::io::parse::format_timestamp;
+use crate::io::tables::Tables;
+
+/// Writes `customers.csv`, `subscriptions.csv`, `events.csv`, `nps.csv` and, when the tables hold
+/// a campaign, `campaign.csv` into `dir` (created if needed).
+pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+
+    let mut w = csv_writer(&dir.join("customers.csv"))?;
+    write_row(&mut w, dir, &["customer_id", "signup_date", "vertical", "sales_approach", "specialised_provider"])?;
+    for c in &tables.customers {
+        let date = c.signup_date.to_string();
+        let sp = if c.specialised_provider { "true" } else { "false" };
+        write_row(&mut w, dir, &[&c.customer_id, &date, &c.vertical, c.sales_approach.as_str(), sp])?;
+    }
+    flush(w, dir)?;
+
+    let mut w = csv_writer(&dir.join("subscriptions.csv"))?;
+    write_row(&mut w, dir, &["customer_id", "product", "start_date", "end_date", "mrr"])?;
+    for s in &tables.subscriptions {
+        let start = s.start_date.to_string();
+        let end = s.end_date.map(|d| d.to_string()).unwrap_or_default();
+        let mrr = format!("{:.2}", s.mrr);
+        write_row(&mut w, dir, &[tables.customer_id(s.customer), &s.product, &start, &end, &mrr])?;
+    }
+    flush(w, dir)?;
+
+    // events.csv is by far the largest file: format it by hand, caching per-day date prefixes.
+    let path = dir.join("events.csv");
+    let file = File::create(&path).map_err(|e| Error::io("create", &path, e))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let ev = &tables.events;
+    let kinds: Vec<String> = ev.kinds.iter().map(|k| csv_field(k)).collect();
+    let users: Vec<String> = ev.users.iter().map(|u| csv_field(u)).collect();
+    let ids: Vec<String> = tables.customers.iter().map(|c| csv_field(&c.customer_id)).collect();
+    let mut buf = String::with_capacity(128);
+    let mut cached_day = i64::MIN;
+    let mut day_prefix = String::new();
+    let io = |e| Error::io("write", &path, e);
+    out.write_all(b"customer_id,timestamp,event_type,user_id\n").map_err(io)?;
+    for i in 0..ev.len() {
+        let t = ev.timestamp[i];
+        let day = t.div_euclid(86_400);
+        if day != cached_day {
+            cached_day = day;
+            day_prefix = format_timestamp(day * 86_400)[..11].to_owned();
+        }
+        let sec = t.rem_euclid(86_400);
+        buf.clear();
+        buf.push_str(&ids[ev.customer[i] as usize]);
+        buf.push(',');
+        buf.push_str(&day_prefix);
+        push2(&mut buf, sec / 3600);
+        buf.push(':');
+        push2(&mut buf, (sec / 60) % 60);
+        buf.push(':');
+        push2(&mut buf, sec % 60);
+        buf.push_str("Z,");
+        buf.push_str(&kinds[ev.kind[i] as usize]);
+        buf.push(',');
+        buf.push_str(&users[ev.user[i] as usize]);
+        buf.push('\n');
+        out.write_all(buf.as_bytes()).map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+
+    let mut w = csv_writer(&dir.join("nps.csv"))?;
+    write_row(&mut w, dir, &["customer_id", "date", "score"])?;
+    for n in &tables.nps {
+        let d = n.date.to_string();
+        let s = n.score.to_string();
+        write_row(&mut w, dir, &[tables.customer_id(n.customer), &d, &s])?;
+    }
+    flush(w, dir)?;
+
+    if let Some(offers) = &tables.campaign {
+        let mut w = csv_writer(&dir.join("campaign.csv"))?;
+        write_row(&mut w, dir, &["customer_id", "date", "treated", "offer_cost"])?;
+        for o in offers {
+            let d = o.date.to_string();
+            let c = format!("{:.2}", o.offer_cost);
+            write_row(
+                &mut w,
+                dir,
+                &[tables.customer_id(o.customer), &d, if o.treated { "true" } else { "false" }, &c],
+            )?;
+        }
+        flush(w, dir)?;
+    }
+    Ok(())
+}
+
+fn push2(buf: &mut String, v: i64) {
+    buf.push(char::from(b'0' + (v / 10) as u8));
+    buf.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// Quotes a field if CSV requires it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let f = File::create(path).map_err(|e| Error::io("create", path, e))?;
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, f)))
+}
+
+fn write_row(w: &mut csv::Writer<BufWriter<File>>, dir: &Path, fields: &[&str]) -> Result<()> {
+    w.write_record(fields).map_err(|e| Error::io("write", dir, std::io::Error::other(e.to_string())))
+}
+
+fn flush(mut w: csv::Writer<BufWriter<File>>, dir: &Path) -> Result<()> {
+    w.flush().map_err(|e| Error::io("write", dir, e))
+}

@@ -1,0 +1,27 @@
+//! # attrition
+//!
+//! Predict which SaaS customers will churn, explain why, and say which of them are worth saving.
+//!
+//! The crate follows a churn analyst's workflow:
+//!
+//! 1. **Read** the raw SaaS tables (customers, subscriptions, usage events, NPS) with
+//!    [`io::tables::read_tables`], or any flat CSV with [`io::flat::load_flat`].
+//! 2. **Build point-in-time features** (module `features`): one observation per customer and as-of
+//!    date, using only what happened before that date, labelled by churn in a later window.
+//! 3. **Fit and evaluate models** (module `models`, `metrics`): logistic, tree and boosted models,
+//!    cross-validated out of sample.
+//! 4. **Explain and score**: per-customer reasons, risk tiers.
+//! 5. **Target profitably** (module `profit`): CLV, expected campaign profit, EMPC, uplift.
+//! 6. **Report** the business: KPIs (module `kpi`), retention curves (module `survival`).
+//!
+//! Every probability in this crate is P(churn); every label is `churned: bool`.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod dataset;
+pub mod error;
+pub mod io;
+pub mod models;
+
+pub use dataset::{Column, ColumnData, ColumnKind, Dataset};
+pub use error::{Error, Result};

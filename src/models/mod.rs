@@ -1,0 +1,26 @@
+//! Churn models: one trait pair shared by every model family.
+//!
+//! Hyper-parameters implement [`Learner`]: `fit(&Dataset) -> Result<Model>` returns a separate
+//! fitted type implementing [`ChurnModel`], whose `predict_proba` gives P(churn) for each row.
+//! Fitting uses [`Dataset::weights`] when set.
+
+use crate::dataset::Dataset;
+use crate::error::Result;
+
+/// A fitted model that scores observations.
+///
+/// Implementations check that `data` has the features the model was trained on (names and
+/// kinds) and return [`crate::Error::FeatureMismatch`] otherwise; they never panic on user data.
+pub trait ChurnModel: Send + Sync {
+    /// P(churn) for every row of `data`, in row order.
+    fn predict_proba(&self, data: &Dataset) -> Result<Vec<f64>>;
+}
+
+/// Hyper-parameters that fit a [`ChurnModel`] on labelled data.
+pub trait Learner: Sync {
+    /// The fitted model type.
+    type Model: ChurnModel;
+
+    /// Fits on `data` (which must carry `churned`; uses `weights` when set).
+    fn fit(&self, data: &Dataset) -> Result<Self::Model>;
+}
