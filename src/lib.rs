@@ -18,10 +18,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 pub mod dataset;
 pub mod error;
 pub mod io;
 pub mod models;
+pub mod validation;
 
 pub use dataset::{Column, ColumnData, ColumnKind, Dataset};
 pub use error::{Error, Result};
