@@ -1,0 +1,253 @@
+//! Uplift: Qini against scikit-uplift, campaign profit against brute force, the T-learner and the
+//! profit-weighted objective on a synthetic randomised experiment with known effects.
+
+use attrition::models::{ChurnModel, Learner};
+use attrition::uplift::{
+    CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams, campaign_profit_curve,
+    profit_lift, qini_coefficient, qini_curve,
+};
+use attrition::{Column, Dataset, Result};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+// Made by tests/reference/uplift_sklift.py (scikit-uplift 0.5.1).
+const Y: [u8; 40] = [
+    0, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 1,
+    1, 1,
+];
+const T: [u8; 40] = [
+    1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1,
+    1, 0,
+];
+const S: [f64; 40] = [
+    0.3, 0.2, 1.1, -1.3, -0.7, -0.8, -1.7, 0.1, 0.5, -0.7, 1.4, 0.8, 0.6, 0.4, 1.0, -1.3, 0.6, 0.6, -1.8, 0.3, -0.3,
+    0.8, -0.4, -0.0, 0.3, -0.9, 0.6, -0.1, 0.5, -0.5, 1.1, 0.6, -0.2, 0.6, 1.3, 1.8, -1.6, 0.9, 0.5, -0.1,
+];
+const QINI_N: [usize; 27] =
+    [0, 1, 2, 3, 5, 6, 7, 9, 15, 18, 19, 22, 23, 24, 25, 27, 28, 29, 30, 31, 33, 34, 35, 37, 38, 39, 40];
+const QINI_GAIN: [f64; 27] = [
+    0.0,
+    0.0,
+    -1.0,
+    -0.5,
+    -0.5,
+    0.0,
+    0.5,
+    1.4,
+    3.5,
+    2.7142857142857144,
+    3.5,
+    3.0,
+    2.5,
+    3.090909090909091,
+    2.5,
+    1.4615384615384617,
+    0.9230769230769234,
+    1.3846153846153832,
+    0.8461538461538467,
+    1.5,
+    1.5,
+    2.0,
+    1.4705882352941178,
+    1.5,
+    2.0,
+    2.5,
+    3.0,
+];
+const QINI_AUC: f64 = 0.027436926861207224;
+
+fn bools(v: &[u8]) -> Vec<bool> {
+    v.iter().map(|&x| x == 1).collect()
+}
+
+#[test]
+fn qini_matches_scikit_uplift() {
+    let q = qini_curve(&bools(&Y), &S, &bools(&T)).unwrap();
+    assert_eq!(q.n, QINI_N);
+    for (a, b) in q.gain.iter().zip(QINI_GAIN) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    let c = qini_coefficient(&bools(&Y), &S, &bools(&T)).unwrap();
+    assert!((c - QINI_AUC).abs() < 1e-12, "{c} vs {QINI_AUC}");
+}
+
+#[test]
+fn curves_do_not_depend_on_input_order() {
+    let (y, t) = (bools(&Y), bools(&T));
+    let mut idx: Vec<usize> = (0..40).rev().collect();
+    idx.rotate_left(13);
+    let (y2, t2): (Vec<bool>, Vec<bool>) = idx.iter().map(|&i| (y[i], t[i])).unzip();
+    let s2: Vec<f64> = idx.iter().map(|&i| S[i]).collect();
+    assert_eq!(qini_curve(&y, &S, &t).unwrap(), qini_curve(&y2, &s2, &t2).unwrap());
+    let churned: Vec<bool> = y.iter().map(|v| !v).collect();
+    let churned2: Vec<bool> = y2.iter().map(|v| !v).collect();
+    let m: Vec<f64> = (0..40).map(|i| 50.0 + i as f64).collect();
+    let m2: Vec<f64> = idx.iter().map(|&i| m[i]).collect();
+    let params = CampaignProfitParams::new(ProfitLiftParams::new(7.0, OfferTerms::Unconditional)).min_group(1);
+    let a = campaign_profit_curve(&S, &churned, &t, &m, &m, &params).unwrap();
+    let b = campaign_profit_curve(&s2, &churned2, &t2, &m2, &m2, &params).unwrap();
+    assert_eq!(a.sizes, b.sizes);
+    for (x, y) in a.profit.iter().zip(&b.profit) {
+        assert!((x - y).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn campaign_profit_matches_brute_force() {
+    let (y, t) = (bools(&Y), bools(&T));
+    let churned: Vec<bool> = y.iter().map(|v| !v).collect();
+    let m0: Vec<f64> = (0..40).map(|i| 100.0 + 3.0 * i as f64).collect();
+    let m1: Vec<f64> = m0.iter().map(|v| v * 0.9).collect();
+    for terms in [OfferTerms::PaidOnRenewal, OfferTerms::Unconditional] {
+        let params = CampaignProfitParams::new(ProfitLiftParams::new(12.0, terms)).contact_cost(1.5).min_group(3);
+        let curve = campaign_profit_curve(&S, &churned, &t, &m0, &m1, &params).unwrap();
+        for (&k, &p) in curve.sizes.iter().zip(&curve.profit).skip(1) {
+            // the top k customers by score, computed independently
+            let mut rows: Vec<usize> = (0..40).collect();
+            rows.sort_by(|&a, &b| S[b].partial_cmp(&S[a]).unwrap());
+            let top = &rows[..k];
+            let treated: Vec<usize> = top.iter().copied().filter(|&i| t[i]).collect();
+            let control: Vec<usize> = top.iter().copied().filter(|&i| !t[i]).collect();
+            assert!(treated.len() >= 3 && control.len() >= 3);
+            let vt: f64 = treated
+                .iter()
+                .map(|&i| {
+                    let stay = if churned[i] { 0.0 } else { 1.0 };
+                    match terms {
+                        OfferTerms::PaidOnRenewal => stay * (m1[i] - 12.0),
+                        OfferTerms::Unconditional => stay * m1[i] - 12.0,
+                    }
+                })
+                .sum::<f64>()
+                / treated.len() as f64;
+            let vc: f64 =
+                control.iter().map(|&i| if churned[i] { 0.0 } else { m0[i] }).sum::<f64>() / control.len() as f64;
+            let expected = k as f64 * (vt - vc - 1.5);
+            assert!((p - expected).abs() < 1e-9, "k={k}: {p} vs {expected}");
+        }
+        let best = curve.profit.iter().cloned().fold(0.0, f64::max);
+        assert_eq!(curve.best_profit, best);
+    }
+}
+
+/// Churn rate per level of the categorical column `segment`: the simplest learner that can
+/// represent heterogeneous effects, so the tests exercise the uplift machinery, not a model.
+struct SegmentRate;
+#[derive(Debug)]
+struct SegmentRateModel(Vec<(String, f64)>);
+
+impl Learner for SegmentRate {
+    type Model = SegmentRateModel;
+    fn fit(&self, data: &Dataset) -> Result<SegmentRateModel> {
+        let seg = data.column("segment").unwrap().as_categorical().unwrap();
+        let churned = data.churned_or_err()?;
+        let w = data.weights.clone().unwrap_or_else(|| vec![1.0; data.n_rows()]);
+        let mut num = vec![0.5; seg.levels.len()];
+        let mut den = vec![1.0; seg.levels.len()];
+        for i in 0..data.n_rows() {
+            let c = seg.codes[i] as usize;
+            den[c] += w[i];
+            if churned[i] {
+                num[c] += w[i];
+            }
+        }
+        Ok(SegmentRateModel(seg.levels.iter().cloned().zip(num.iter().zip(&den).map(|(a, b)| a / b)).collect()))
+    }
+}
+
+impl ChurnModel for SegmentRateModel {
+    fn predict_proba(&self, data: &Dataset) -> Result<Vec<f64>> {
+        let seg = data.column("segment").unwrap().as_categorical().unwrap();
+        let rate = |c: u32| {
+            let level = &seg.levels[c as usize];
+            self.0.iter().find(|(l, _)| l == level).map_or(0.5, |(_, r)| *r)
+        };
+        Ok(seg.codes.iter().map(|&c| rate(c)).collect())
+    }
+}
+
+/// Four segments with known (r0, r1): persuadables, sure things, lost causes, sleeping dogs.
+const TRUTH: [(f64, f64); 4] = [(0.5, 0.2), (0.05, 0.04), (0.9, 0.95), (0.2, 0.35)];
+
+fn experiment(n: usize, seed: u64) -> (Dataset, Vec<bool>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let names = ["persuadable", "sure_thing", "lost_cause", "sleeping_dog"];
+    let mut seg = Vec::with_capacity(n);
+    let mut segs = Vec::with_capacity(n);
+    let mut treated = Vec::with_capacity(n);
+    let mut churned = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = rng.gen_range(0..4);
+        let t = rng.gen_bool(0.5);
+        let (r0, r1) = TRUTH[s];
+        churned.push(rng.gen_bool(if t { r1 } else { r0 }));
+        treated.push(t);
+        seg.push(Some(names[s]));
+        segs.push(s);
+    }
+    let data = Dataset::new(vec![Column::categorical("segment", &seg)]).unwrap().with_churned(churned).unwrap();
+    (data, treated, segs)
+}
+
+#[test]
+fn t_learner_recovers_segment_effects_and_uplift_targeting_wins() {
+    let (train, treated, _) = experiment(40_000, 3);
+    let fitted = TLearnerParams::new(SegmentRate).fit(&train, &treated).unwrap();
+    let (test, test_treated, segs) = experiment(20_000, 4);
+    let pred = fitted.predict(&test).unwrap();
+    for (i, &s) in segs.iter().enumerate().take(200) {
+        assert!((pred.r0[i] - TRUTH[s].0).abs() < 0.03, "r0 segment {s}: {}", pred.r0[i]);
+        assert!((pred.r1[i] - TRUTH[s].1).abs() < 0.03, "r1 segment {s}: {}", pred.r1[i]);
+    }
+    let value = vec![600.0; test.n_rows()];
+    let offer = ProfitLiftParams::new(60.0, OfferTerms::PaidOnRenewal);
+    let pi = profit_lift(&pred.r0, &pred.r1, &value, &value, &offer).unwrap();
+    let churned = test.churned.clone().unwrap();
+    let params = CampaignProfitParams::new(offer);
+    let by_uplift = campaign_profit_curve(&pi, &churned, &test_treated, &value, &value, &params).unwrap();
+    let by_risk = campaign_profit_curve(&pred.r0, &churned, &test_treated, &value, &value, &params).unwrap();
+    // Targeting persuadables only is worth about n/4 · ((1−.2)(540) − .5·600) = n/4 · 132.
+    let ideal = 20_000.0 / 4.0 * 132.0;
+    assert!(by_uplift.best_profit > 0.8 * ideal, "uplift {} vs ideal {ideal}", by_uplift.best_profit);
+    assert!((by_uplift.best_fraction() - 0.25).abs() < 0.03, "{}", by_uplift.best_fraction());
+    // Ranking by risk reaches lost causes first and loses money on them.
+    assert!(
+        by_risk.best_profit < 0.85 * by_uplift.best_profit,
+        "risk {} vs uplift {}",
+        by_risk.best_profit,
+        by_uplift.best_profit
+    );
+    let qini_uplift =
+        qini_coefficient(&churned.iter().map(|c| !c).collect::<Vec<_>>(), &pred.churn_reduction(), &test_treated)
+            .unwrap();
+    let qini_risk = qini_coefficient(&churned.iter().map(|c| !c).collect::<Vec<_>>(), &pred.r0, &test_treated).unwrap();
+    assert!(qini_uplift > qini_risk + 0.05 && qini_uplift > 3.0 * qini_risk, "{qini_uplift} vs {qini_risk}");
+}
+
+#[test]
+fn profit_weighted_objective_learns_whom_to_target() {
+    let (train, treated, _) = experiment(60_000, 5);
+    let value = vec![600.0; train.n_rows()];
+    let offer = ProfitLiftParams::new(60.0, OfferTerms::PaidOnRenewal);
+    let w = ProfitWeighting::new(offer).propensity(0.5).build(&train, &treated, &value, &value).unwrap();
+    assert_eq!(w.rows.len() + w.n_zero_weight, train.n_rows());
+    // mean Z estimates the average lift of targeting everyone: mean over segments of π.
+    let truth: f64 = TRUTH.iter().map(|&(r0, r1)| offer.lift(r0, r1, 600.0, 600.0)).sum::<f64>() / 4.0;
+    assert!((w.mean_transformed - truth).abs() < 12.0, "{} vs {truth}", w.mean_transformed);
+    // A weighted classifier on (Z > 0, |Z|) says "target" exactly for the persuadables.
+    let model = SegmentRate.fit(&w.data).unwrap();
+    let (test, _, segs) = experiment(1000, 6);
+    let p = model.predict_proba(&test).unwrap();
+    for (i, &s) in segs.iter().enumerate() {
+        assert_eq!(p[i] > 0.5, s == 0, "segment {s}: P(targeting pays) = {}", p[i]);
+    }
+}
+
+#[test]
+fn t_learner_errors_are_clear() {
+    let (data, treated, _) = experiment(100, 1);
+    assert!(TLearnerParams::new(SegmentRate).fit(&data, &treated[..50]).is_err());
+    let all_control = vec![false; 100];
+    let err = TLearnerParams::new(SegmentRate).fit(&data, &all_control).unwrap_err();
+    assert!(err.to_string().contains("treated arm has only 0 rows"), "{err}");
+}
