@@ -118,10 +118,10 @@ fn integer_weights_equal_repeated_rows() {
     let c = generated_case(3, 1000, 50, Weights::Int);
     let w = c.w.as_deref().unwrap();
     let (mut y, mut p) = (Vec::new(), Vec::new());
-    for i in 0..c.y.len() {
-        for _ in 0..w[i] as usize {
-            y.push(c.y[i]);
-            p.push(c.p[i]);
+    for ((&yi, &pi), &wi) in c.y.iter().zip(&c.p).zip(w) {
+        for _ in 0..wi as usize {
+            y.push(yi);
+            p.push(pi);
         }
     }
     assert_close("auc", roc_auc_score(&c.y, &c.p, Some(w)).unwrap(), roc_auc_score(&y, &p, None).unwrap(), 1e-12);
