@@ -24,6 +24,7 @@ pub mod error;
 pub mod io;
 pub mod metrics;
 pub mod models;
+pub mod profit;
 pub mod validation;
 
 pub use dataset::{Column, ColumnData, ColumnKind, Dataset};
