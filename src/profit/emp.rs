@@ -489,7 +489,7 @@ mod tests {
     fn exact_empc_agrees_with_numerical_integration() {
         let y: Vec<bool> = (0..60).map(|i| (i * 37 % 11) < 4).collect();
         let s: Vec<f64> =
-            (0..60).map(|i| ((i * 53 % 17) as f64 / 17.0 + if (i * 37 % 11) < 4 { 0.3 } else { 0.0 })).collect();
+            (0..60).map(|i| (i * 53 % 17) as f64 / 17.0 + if (i * 37 % 11) < 4 { 0.3 } else { 0.0 }).collect();
         for p in [EmpcParams::default(), EmpcParams::default().alpha(2.0).beta(3.0).clv(50.0)] {
             let exact = empc_score(&y, &s, &p).unwrap().value;
             let brute = empc_brute(&y, &s, &p);
