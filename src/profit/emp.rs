@@ -465,7 +465,6 @@ mod tests {
     /// EMPC by brute force: midpoint rule over γ of the best hull profit.
     fn empc_brute(y: &[bool], s: &[f64], p: &EmpcParams) -> f64 {
         let n = y.len() as f64;
-        let n_pos = y.iter().filter(|&&b| b).count() as f64;
         let rc = ranked_counts(y, s);
         let steps = 50_000;
         let mut total = 0.0;
@@ -481,7 +480,6 @@ mod tests {
                 .fold(0.0f64, f64::max);
             total += best / n * dens / steps as f64;
         }
-        let _ = n_pos;
         total
     }
 
