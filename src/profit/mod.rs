@@ -11,4 +11,10 @@
 //! Sunil Gupta's point, which this module makes measurable: a retention budget should go where the
 //! offer creates the most profit, not to the most likely churners.
 
+pub mod campaign;
+pub mod clv;
 pub mod emp;
+
+pub use campaign::{CampaignParams, CampaignPlan, ProfitCurve, plan_campaign, realised_profit};
+pub use clv::{ClvEstimate, ClvParams, clv_from_churn_probability, clv_from_survival};
+pub use emp::{EmpScore, EmpbParams, EmpcParams, MpcParams, empb_score, empc_score, mpc_score};
