@@ -21,6 +21,7 @@
 pub mod catalogue;
 pub mod dataset;
 pub mod error;
+pub mod evaluation;
 pub mod io;
 pub mod metrics;
 pub mod models;
