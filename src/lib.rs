@@ -21,8 +21,11 @@
 pub mod catalogue;
 pub mod dataset;
 pub mod error;
+pub mod evaluation;
 pub mod io;
+pub mod metrics;
 pub mod models;
+pub mod profit;
 pub mod uplift;
 pub mod validation;
 
