@@ -23,6 +23,7 @@ pub mod dataset;
 pub mod error;
 pub mod io;
 pub mod models;
+pub mod survival;
 pub mod validation;
 
 pub use dataset::{Column, ColumnData, ColumnKind, Dataset};
