@@ -69,7 +69,7 @@ pub struct CohortMatrix {
 /// };
 /// let tables = Tables {
 ///     customers: vec![customer("a", "2024-01-05"), customer("b", "2024-01-20")],
-///     subscriptions: vec![sub(0, "2024-01-05", Some("2024-02-10")), sub(1, "2024-01-20", None)],
+///     subscriptions: vec![sub(0, "2024-01-05", Some("2024-02-01")), sub(1, "2024-01-20", None)],
 ///     ..Default::default()
 /// };
 /// let m = cohort_matrix(&tables, day("2024-04-10"))?;

@@ -68,21 +68,19 @@ impl KaplanMeier {
         let table = EventTable::build(&[data]);
         let z = Normal::standard().inverse_cdf(1.0 - self.alpha / 2.0);
         let mut points = Vec::with_capacity(table.times.len());
-        let (mut log_s, mut greenwood) = (0.0f64, 0.0f64);
+        let (mut survival, mut greenwood) = (1.0f64, 0.0f64);
         for i in 0..table.times.len() {
             let (n, d) = (table.at_risk[0][i], table.events[0][i]);
-            // lifelines computes log(n − d) − log(n) and skips NaN terms (n = 0, or n < d which
-            // only late entry can produce); n = d gives −inf, so S = 0 from then on.
-            let term = (n - d).ln() - n.ln();
-            if !term.is_nan() {
-                log_s += term;
+            // lifelines sums log(n − d) − log(n) and skips NaN terms: n = 0, or n < d (which only
+            // late entry can produce). n = d makes S = 0 from then on.
+            if n > 0.0 && n >= d {
+                survival *= (n - d) / n;
             }
             let var_term = d / (n * (n - d));
             if var_term.is_finite() {
                 greenwood += var_term;
             }
-            let survival = log_s.exp();
-            let (ci_low, ci_high) = exponential_greenwood(log_s, greenwood, z);
+            let (ci_low, ci_high) = exponential_greenwood(survival.ln(), greenwood, z);
             points.push(CurvePoint {
                 time: table.times[i],
                 at_risk: n,
