@@ -37,6 +37,7 @@ pub use cohort::{CohortMatrix, CohortRow, PooledAge, cohort_matrix};
 pub use data::SurvivalData;
 pub use factors::Factor;
 pub use kaplan_meier::{CurvePoint, KaplanMeier, SurvivalCurve};
+pub(crate) use lifetimes::subscriptions_by_customer;
 pub use lifetimes::{Lifetime, LifetimeOptions, LifetimeReport, LifetimeStart, Lifetimes, lifetimes};
 pub use logrank::{LogRankResult, logrank_test};
 pub use retention::{GroupRetention, ObservedRetention, RetentionByGroup, RetentionOptions, retention_by_group};
