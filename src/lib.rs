@@ -23,9 +23,11 @@ pub mod dataset;
 pub mod error;
 pub mod evaluation;
 pub mod io;
+pub mod kpi;
 pub mod metrics;
 pub mod models;
 pub mod profit;
+pub mod survival;
 pub mod uplift;
 pub mod validation;
 

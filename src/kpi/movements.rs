@@ -1,0 +1,140 @@
+//! Customer counts and MRR movements over one period, from each customer's state at its opening
+//! and closing.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::io::tables::Subscription;
+
+/// Customer counts over one period.
+///
+/// `at_start + new + reactivated − churned = at_end` always holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerCounts {
+    /// Customers active at the opening of the period (on the day before its first day).
+    pub at_start: u64,
+    /// Customers active at the close who were not at the opening and had never been active before
+    /// the period (first-ever subscription in the period).
+    pub new: u64,
+    /// Customers active at the close who were not at the opening but had been active before the
+    /// period (they came back).
+    pub reactivated: u64,
+    /// Customers active at the opening and not at the close.
+    pub churned: u64,
+    /// Customers active at the close of the period (on its last day).
+    pub at_end: u64,
+    /// Customers active at some point during the period but neither at its opening nor at its
+    /// close — e.g. a sign-up who churned within the period. They are in no other count and move no
+    /// MRR; they are reported so that nothing is dropped silently.
+    pub joined_and_left: u64,
+}
+
+impl CustomerCounts {
+    /// Customers active at both the opening and the close.
+    pub fn retained(&self) -> u64 {
+        self.at_start - self.churned
+    }
+}
+
+/// MRR movements over one period, comparing each customer's MRR at the opening and the close.
+///
+/// `start + new + expansion + reactivation − contraction − churned = end` holds for every period
+/// (up to floating-point rounding).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MrrMovements {
+    /// MRR at the opening (Σ over subscriptions active on the day before the period).
+    pub start: f64,
+    /// MRR at the close of new customers (see [`CustomerCounts::new`]).
+    pub new: f64,
+    /// MRR increase of customers active at both ends whose MRR went up.
+    pub expansion: f64,
+    /// MRR decrease (positive number) of customers active at both ends whose MRR went down.
+    pub contraction: f64,
+    /// Opening MRR (positive number) of churned customers.
+    pub churned: f64,
+    /// MRR at the close of reactivated customers.
+    pub reactivation: f64,
+    /// MRR at the close (Σ over subscriptions active on the period's last day).
+    pub end: f64,
+}
+
+impl MrrMovements {
+    /// Net new MRR: new + expansion + reactivation − contraction − churned.
+    pub fn net_new(&self) -> f64 {
+        self.new + self.expansion + self.reactivation - self.contraction - self.churned
+    }
+
+    /// `start + net_new − end`: zero up to rounding (the MRR bridge identity).
+    pub fn identity_gap(&self) -> f64 {
+        self.start + self.net_new() - self.end
+    }
+}
+
+/// A customer's state on one day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct DayState {
+    pub active: bool,
+    pub mrr: f64,
+}
+
+/// The customer's state on `day` (subscriptions that are never active are ignored by construction).
+pub(crate) fn state_on<'a>(subs: impl Iterator<Item = &'a Subscription>, day: NaiveDate) -> DayState {
+    let mut s = DayState { active: false, mrr: 0.0 };
+    for sub in subs.filter(|x| x.is_active_on(day)) {
+        s.active = true;
+        s.mrr += sub.mrr;
+    }
+    s
+}
+
+/// Adds one customer's contribution to a period whose opening state is `open` (on `opening_day`,
+/// the day before the period) and closing state `close` (on `closing_day`).
+///
+/// `first_active` is the customer's first-ever active day; `active_between` says whether the
+/// customer was active on some day in `(opening_day, closing_day]`.
+pub(crate) fn add_customer(
+    counts: &mut CustomerCounts,
+    mrr: &mut MrrMovements,
+    open: DayState,
+    close: DayState,
+    first_active: NaiveDate,
+    opening_day: NaiveDate,
+    active_between: bool,
+) {
+    if open.active {
+        counts.at_start += 1;
+        mrr.start += open.mrr;
+    }
+    if close.active {
+        counts.at_end += 1;
+        mrr.end += close.mrr;
+    }
+    match (open.active, close.active) {
+        (true, true) => {
+            let delta = close.mrr - open.mrr;
+            if delta > 0.0 {
+                mrr.expansion += delta;
+            } else if delta < 0.0 {
+                mrr.contraction -= delta;
+            }
+        }
+        (false, true) => {
+            if first_active > opening_day {
+                counts.new += 1;
+                mrr.new += close.mrr;
+            } else {
+                counts.reactivated += 1;
+                mrr.reactivation += close.mrr;
+            }
+        }
+        (true, false) => {
+            counts.churned += 1;
+            mrr.churned += open.mrr;
+        }
+        (false, false) => {
+            if active_between {
+                counts.joined_and_left += 1;
+            }
+        }
+    }
+}
