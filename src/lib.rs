@@ -21,6 +21,7 @@
 pub mod catalogue;
 pub mod dataset;
 pub mod error;
+pub mod features;
 pub mod io;
 pub mod models;
 pub mod validation;
