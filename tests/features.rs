@@ -41,7 +41,7 @@ proptest! {
             let a = dn(a_date);
             for c in 0..t.customers.len() as u32 {
                 let active = t.subscriptions.iter().any(|s| {
-                    s.customer == c && dn(s.start_date) <= a - 1 && s.end_date.is_none_or(|e| a - 1 < dn(e))
+                    s.customer == c && dn(s.start_date) < a && s.end_date.is_none_or(|e| a - 1 < dn(e))
                 });
                 let key = (t.customers[c as usize].customer_id.clone(), a_date);
                 if !active {

@@ -126,7 +126,7 @@ fn is_signal(kind: &str) -> bool {
 }
 
 /// (day, kind, user) of customer `c`'s events in `[a − w, a)` days.
-fn window<'a>(ev: &'a Events, c: u32, a: i64, w: i64) -> Vec<(i64, &'a str, &'a str)> {
+fn window(ev: &Events, c: u32, a: i64, w: i64) -> Vec<(i64, &str, &str)> {
     (0..ev.len())
         .filter(|&i| ev.customer[i] == c && ev.timestamp[i] < a * DAY && ev.timestamp[i] >= (a - w) * DAY)
         .map(|i| {
