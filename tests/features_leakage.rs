@@ -192,8 +192,12 @@ fn compare(
     (compared, None)
 }
 
-/// Runs the leakage property for `cases` deterministic random cases against `builder`.
-fn run_property(builder: Builder, cases: u32) -> (Result<(), TestError<(u64, i64, u64, usize)>>, usize) {
+/// A case: (table seed, cut day offset, mutation seed, number of mutations).
+type Case = (u64, i64, u64, usize);
+
+/// Runs the leakage property for `cases` deterministic random cases against `builder`; returns the
+/// outcome and the number of observations compared.
+fn run_property(builder: Builder, cases: u32) -> (Result<(), TestError<Case>>, usize) {
     let config = Config { cases, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config.clone(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let compared = Cell::new(0usize);
