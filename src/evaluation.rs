@@ -123,7 +123,11 @@ pub fn cross_val_predict<L: Learner>(learner: &L, data: &Dataset, splits: &[Spli
             let model = learner.fit(&data.take(&s.train))?;
             let p = model.predict_proba(&data.take(&s.test))?;
             if p.len() != s.test.len() {
-                return Err(Error::LengthMismatch { context: "model predictions vs test rows", left: p.len(), right: s.test.len() });
+                return Err(Error::LengthMismatch {
+                    context: "model predictions vs test rows",
+                    left: p.len(),
+                    right: s.test.len(),
+                });
             }
             if let Some((j, &value)) = p.iter().enumerate().find(|(_, p)| !(0.0..=1.0).contains(*p)) {
                 return Err(Error::NonFinite {
@@ -264,13 +268,18 @@ pub fn evaluate_with(oof: &OutOfFold, params: &EvaluationParams) -> Result<Evalu
             Err(Error::SingleClass { .. } | Error::EmptyData { .. }) => None,
             Err(e) => return Err(e),
         };
-        fold_roc_auc.push(FoldScore { fold: k, rows: fy.len(), churned: fy.iter().filter(|&&b| b).count(), roc_auc: auc });
+        fold_roc_auc.push(FoldScore {
+            fold: k,
+            rows: fy.len(),
+            churned: fy.iter().filter(|&&b| b).count(),
+            roc_auc: auc,
+        });
     }
     let defined: Vec<f64> = fold_roc_auc.iter().filter_map(|f| f.roc_auc).collect();
     let mean = (!defined.is_empty()).then(|| defined.iter().sum::<f64>() / defined.len() as f64);
-    let std = mean.filter(|_| defined.len() >= 2).map(|m| {
-        (defined.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (defined.len() - 1) as f64).sqrt()
-    });
+    let std = mean
+        .filter(|_| defined.len() >= 2)
+        .map(|m| (defined.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (defined.len() - 1) as f64).sqrt());
     Ok(Evaluation {
         rows: y.len(),
         churned,

@@ -22,6 +22,7 @@ pub mod catalogue;
 pub mod dataset;
 pub mod error;
 pub mod evaluation;
+pub mod features;
 pub mod io;
 pub mod kpi;
 pub mod metrics;

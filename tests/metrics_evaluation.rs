@@ -174,8 +174,10 @@ fn dishonest_splits_and_failures_are_errors() {
     let all: Vec<usize> = (0..100).collect();
     let overlap = [Split { train: all.clone(), test: vec![3] }];
     assert!(matches!(cross_val_predict(&LEARNER, &data, &overlap), Err(Error::InvalidParameter { .. })));
-    let twice =
-        [Split { train: (10..100).collect(), test: (0..10).collect() }, Split { train: (5..100).collect(), test: vec![1] }];
+    let twice = [
+        Split { train: (10..100).collect(), test: (0..10).collect() },
+        Split { train: (5..100).collect(), test: vec![1] },
+    ];
     assert!(matches!(cross_val_predict(&LEARNER, &data, &twice), Err(Error::InvalidParameter { .. })));
     let out_of_range = [Split { train: (1..100).collect(), test: vec![100] }];
     assert!(cross_val_predict(&LEARNER, &data, &out_of_range).is_err());

@@ -6,5 +6,6 @@ pub mod parse;
 mod read;
 pub mod tables;
 mod write;
+pub mod write_flat;
 
 pub use csvfile::FileReport;

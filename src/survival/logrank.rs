@@ -1,5 +1,8 @@
 //! The log-rank test: do two or more groups have the same survival?
 
+// Matrix algebra on small k×k arrays reads clearer with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 

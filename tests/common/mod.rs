@@ -80,7 +80,6 @@ pub fn assert_close(what: &str, got: f64, want: f64, tol: f64) {
     );
 }
 
-
 use attrition::io::tables::{Customer, CustomerIdx, SalesApproach, Subscription, Tables};
 use chrono::NaiveDate;
 

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod features;
 mod inspect;
 
 /// Predict which SaaS customers will churn, explain why, and say which are worth saving.
@@ -18,12 +19,15 @@ struct Cli {
 enum Command {
     /// Read a tables directory or a flat CSV and report what was loaded (rows, skips, columns).
     Inspect(inspect::Args),
+    /// Build point-in-time features: labelled observations per customer and as-of date, or a snapshot for scoring.
+    Features(features::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),
+        Command::Features(a) => features::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,175 @@
+//! `attrition features`: point-in-time observations (labelled) or a scoring snapshot, as CSV.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use attrition::features::{Cadence, FeatureCatalogue, FeatureParams, build_observations, snapshot};
+use attrition::io::parse::parse_date;
+use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::io::write_flat::{WriteFlatOptions, write_flat};
+use attrition::{Error, Result};
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+
+fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
+    parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
+fn cadence_arg(s: &str) -> std::result::Result<Cadence, String> {
+    s.parse::<Cadence>().map_err(|e| e.to_string())
+}
+
+/// Arguments of `attrition features`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Tables directory (customers.csv, subscriptions.csv, events.csv, nps.csv).
+    #[arg(long)]
+    tables: PathBuf,
+    /// First as-of date (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg, required_unless_present = "snapshot")]
+    from: Option<NaiveDate>,
+    /// Last as-of date (YYYY-MM-DD), included when the cadence lands on it.
+    #[arg(long, value_parser = date_arg, required_unless_present = "snapshot")]
+    to: Option<NaiveDate>,
+    /// Cadence of as-of dates: `7d`, `2w`, `1m`, …
+    #[arg(long, value_parser = cadence_arg, default_value = "1m")]
+    every: Cadence,
+    /// Days between the as-of date and the label window.
+    #[arg(long, default_value_t = attrition::features::DEFAULT_LEAD_DAYS)]
+    lead_days: u32,
+    /// Length of the label window in days.
+    #[arg(long, default_value_t = attrition::features::DEFAULT_HORIZON_DAYS)]
+    horizon_days: u32,
+    /// Last day present in the data (default: inferred from the tables).
+    #[arg(long, value_parser = date_arg)]
+    data_end: Option<NaiveDate>,
+    /// Instead of labelled observations: unlabelled features of the customers active on the day
+    /// before this date, for scoring.
+    #[arg(long, value_parser = date_arg, conflicts_with_all = ["from", "to", "data_end"])]
+    snapshot: Option<NaiveDate>,
+    /// A feature catalogue (JSON) to use instead of the standard one, e.g. one saved with
+    /// `--save-catalogue` when the training features were built.
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Write the resolved feature catalogue (JSON) here.
+    #[arg(long)]
+    save_catalogue: Option<PathBuf>,
+    /// Output CSV.
+    #[arg(long)]
+    out: PathBuf,
+    /// Skip and count bad input rows instead of stopping at the first.
+    #[arg(long)]
+    lenient: bool,
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(msg.to_owned());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+fn read_catalogue(path: &PathBuf) -> Result<FeatureCatalogue> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json { path: Some(path.clone()), source })
+}
+
+fn save_catalogue(path: &PathBuf, catalogue: &FeatureCatalogue) -> Result<()> {
+    let text =
+        serde_json::to_string_pretty(catalogue).map_err(|source| Error::Json { path: Some(path.clone()), source })?;
+    std::fs::write(path, text + "\n").map_err(|e| Error::io("write", path, e))
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let catalogue = match &a.catalogue {
+        Some(p) => read_catalogue(p)?,
+        None => FeatureCatalogue::standard(),
+    };
+
+    let t0 = Instant::now();
+    let pb = spinner(&format!("reading {}", a.tables.display()));
+    let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+    let loaded = read_tables(&a.tables, &opts);
+    pb.finish_and_clear();
+    let loaded = loaded?;
+    print!("{}", loaded.report);
+    let tables = loaded.tables;
+    println!("read in {:.1} s", t0.elapsed().as_secs_f64());
+
+    let t1 = Instant::now();
+    let (dataset, resolved) = if let Some(as_of) = a.snapshot {
+        let resolved = catalogue.resolve(&tables.events)?;
+        let pb = spinner("building features");
+        let ds = snapshot(&tables, as_of, &resolved);
+        pb.finish_and_clear();
+        let ds = ds?;
+        println!(
+            "snapshot at {as_of}: {} of {} customers active on {} × {} features",
+            ds.n_rows(),
+            tables.customers.len(),
+            as_of.pred_opt().unwrap_or(as_of),
+            ds.n_features()
+        );
+        (ds, resolved)
+    } else {
+        let (Some(from), Some(to)) = (a.from, a.to) else {
+            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
+        };
+        let mut params = FeatureParams::new(from, to)
+            .every(a.every)
+            .lead_days(a.lead_days)
+            .horizon_days(a.horizon_days)
+            .catalogue(catalogue);
+        if let Some(d) = a.data_end {
+            params = params.data_end(d);
+        }
+        let pb = spinner("building features");
+        let table = build_observations(&tables, &params);
+        pb.finish_and_clear();
+        let table = table?;
+        print!("{}", table.report);
+        println!(
+            "  {:<12} {:>9} {:>9} {:>8} {:>9} {:>11}",
+            "as_of", "active", "kept", "churn%", "in_lead", "incomplete"
+        );
+        for d in &table.report.per_date {
+            let rate = if d.observations > 0 {
+                format!("{:.2}", 100.0 * d.churned as f64 / d.observations as f64)
+            } else {
+                "-".into()
+            };
+            println!(
+                "  {:<12} {:>9} {:>9} {:>8} {:>9} {:>11}",
+                d.as_of.to_string(),
+                d.active,
+                d.observations,
+                rate,
+                d.churned_in_lead,
+                d.label_window_incomplete
+            );
+        }
+        if table.report.observations == 0 {
+            return Err(Error::EmptyData {
+                context: "observations: no customer was active on an as-of date with a complete label window",
+            });
+        }
+        (table.dataset, table.catalogue)
+    };
+    let build_secs = t1.elapsed().as_secs_f64();
+    println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
+
+    let t2 = Instant::now();
+    let pb = spinner(&format!("writing {}", a.out.display()));
+    let written = write_flat(&dataset, &a.out, &WriteFlatOptions::default());
+    pb.finish_and_clear();
+    written?;
+    println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
+    if let Some(p) = &a.save_catalogue {
+        save_catalogue(p, &resolved)?;
+        println!("saved the resolved catalogue to {}", p.display());
+    }
+    Ok(())
+}

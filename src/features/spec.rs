@@ -1,0 +1,432 @@
+//! The feature catalogue: typed, serde-able feature specs and their stable column names.
+//!
+//! A [`FeatureSpec`] says *what* to measure (a metric kind) and, for event metrics, *which events*
+//! ([`EventSelector`]) over *which window*. Column names are derived from the spec, so they are
+//! stable: the same spec always gives the same name. The meaning of every standard column is
+//! documented in the [module docs](crate::features).
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{EventCatalogue, EventRole};
+use crate::dataset::ColumnKind;
+use crate::error::{Error, Result};
+use crate::io::tables::Events;
+
+/// Which events an event metric counts.
+///
+/// *Usage* events are all events whose role (per the [`EventCatalogue`]) is not a signal, i.e. not
+/// [`EventRole::LimitHit`] or [`EventRole::ChampionLeft`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventSelector {
+    /// All usage events.
+    Usage,
+    /// Events of one type (by name).
+    Type(String),
+    /// Events whose type has this role.
+    Role(EventRole),
+    /// One feature per usage event type of the catalogue: expanded into [`EventSelector::Type`]
+    /// specs by [`FeatureCatalogue::resolve`].
+    EachType,
+}
+
+/// Snake-case name of an event role, as used in column names.
+pub fn role_name(role: EventRole) -> &'static str {
+    match role {
+        EventRole::Core => "core",
+        EventRole::Sticky => "sticky",
+        EventRole::LimitHit => "limit_hit",
+        EventRole::ChampionLeft => "champion_left",
+        EventRole::Other => "other",
+    }
+}
+
+/// Whether events of this role are usage (not a signal).
+pub fn is_usage(role: EventRole) -> bool {
+    !matches!(role, EventRole::LimitHit | EventRole::ChampionLeft)
+}
+
+/// A static customer attribute from `customers.csv`, used as a categorical feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribute {
+    /// `vertical` (free text).
+    Vertical,
+    /// `sales_approach` (`needs_based` / `product_push`).
+    SalesApproach,
+    /// `specialised_provider` (`true` / `false`).
+    SpecialisedProvider,
+}
+
+/// One feature: a metric kind with its window and event selector.
+///
+/// Windows are whole days ending just before the as-of date: a window of `w` days at `as_of`
+/// covers `[as_of − w, as_of)`. See the [module docs](crate::features) for each metric's exact
+/// definition and missing-value rule.
+///
+/// ```
+/// use attrition::catalogue::EventRole;
+/// use attrition::features::{EventSelector, FeatureSpec};
+/// let spec = FeatureSpec::EventRate { select: EventSelector::Role(EventRole::Core), window_days: 28 };
+/// assert_eq!(spec.name(), "core_events_per_week_28d");
+/// let json = serde_json::to_string(&spec).unwrap();
+/// assert_eq!(json, r#"{"metric":"event_rate","select":{"role":"core"},"window_days":28}"#);
+/// assert_eq!(serde_json::from_str::<FeatureSpec>(&json).unwrap(), spec);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "metric", rename_all = "snake_case")]
+pub enum FeatureSpec {
+    /// `tenure_days`: days from signup to the as-of date.
+    TenureDays,
+    /// `mrr`: total MRR of the subscriptions active on `as_of − 1`.
+    Mrr,
+    /// `mrr_change_{days}d`: `mrr` minus the MRR on `as_of − 1 − days`.
+    MrrChange {
+        /// Look-back in days.
+        days: u32,
+    },
+    /// `active_products`: distinct products with a subscription active on `as_of − 1`.
+    ActiveProducts,
+    /// `upsold`: 1 if the customer's first upsell is before `as_of`, else 0.
+    Upsold,
+    /// `days_to_first_upsell`: days from signup to the first upsell (missing if none before `as_of`).
+    DaysToFirstUpsell,
+    /// `upsold_within_{days}d`: 1 if the first upsell came within `days` of signup.
+    UpsoldWithin {
+        /// Days after signup.
+        days: u32,
+    },
+    /// Events per week in the window (tenure-scaled when the customer is younger than the window).
+    EventRate {
+        /// Which events.
+        select: EventSelector,
+        /// Window length in days.
+        window_days: u32,
+    },
+    /// Number of events in the window.
+    EventCount {
+        /// Which events.
+        select: EventSelector,
+        /// Window length in days.
+        window_days: u32,
+    },
+    /// 1 if any selected event happened in the window, else 0.
+    EventAny {
+        /// Which events.
+        select: EventSelector,
+        /// Window length in days.
+        window_days: u32,
+    },
+    /// Selected events ÷ usage events in the window (missing when there is no usage).
+    EventShare {
+        /// Which events.
+        select: EventSelector,
+        /// Window length in days.
+        window_days: u32,
+    },
+    /// `usage_trend_{w}d`: percent change of usage in the last `w` days over the `w` days before.
+    UsageTrend {
+        /// Length of each of the two windows.
+        window_days: u32,
+    },
+    /// `days_since_last_event`: days from the last usage event's day to `as_of` (≥ 1).
+    DaysSinceLastEvent,
+    /// `active_weeks_share_{n}w`: share of the last `n` weeks with any usage.
+    ActiveWeeksShare {
+        /// Number of weeks.
+        weeks: u32,
+    },
+    /// `event_type_breadth_{w}d`: distinct usage types used in the window ÷ usage types available.
+    EventTypeBreadth {
+        /// Window length in days.
+        window_days: u32,
+    },
+    /// `active_users_{w}d`: distinct users with a usage event in the window.
+    ActiveUsers {
+        /// Window length in days.
+        window_days: u32,
+    },
+    /// `nps_latest`: the latest NPS score before `as_of`.
+    NpsLatest,
+    /// `nps_change`: latest NPS score minus the one before it.
+    NpsChange,
+    /// `nps_detractor`: 1 if the latest score is 0–6, else 0.
+    NpsDetractor,
+    /// `nps_promoter`: 1 if the latest score is 9–10, else 0.
+    NpsPromoter,
+    /// A customer attribute as a categorical column (`vertical`, `sales_approach`, `specialised_provider`).
+    Attribute {
+        /// Which attribute.
+        attribute: Attribute,
+    },
+}
+
+fn sel_prefix(select: &EventSelector) -> (String, String) {
+    // (prefix, suffix) around the metric stem.
+    match select {
+        EventSelector::Usage => (String::new(), String::new()),
+        EventSelector::Type(t) => (String::new(), format!("_{t}")),
+        EventSelector::EachType => (String::new(), "_{type}".to_owned()),
+        EventSelector::Role(r) => (format!("{}_", role_name(*r)), String::new()),
+    }
+}
+
+impl FeatureSpec {
+    /// The column name. For [`EventSelector::EachType`] the name holds a `{type}` placeholder.
+    ///
+    /// Event metrics: usage `events_per_week_28d`, a type `events_per_week_28d_login`, a role
+    /// `core_events_per_week_28d`; likewise `events_{w}d` (count), `any_event_{w}d` (any) and
+    /// `events_share_{w}d` (share).
+    pub fn name(&self) -> String {
+        match self {
+            FeatureSpec::TenureDays => "tenure_days".into(),
+            FeatureSpec::Mrr => "mrr".into(),
+            FeatureSpec::MrrChange { days } => format!("mrr_change_{days}d"),
+            FeatureSpec::ActiveProducts => "active_products".into(),
+            FeatureSpec::Upsold => "upsold".into(),
+            FeatureSpec::DaysToFirstUpsell => "days_to_first_upsell".into(),
+            FeatureSpec::UpsoldWithin { days } => format!("upsold_within_{days}d"),
+            FeatureSpec::EventRate { select, window_days } => {
+                let (p, s) = sel_prefix(select);
+                format!("{p}events_per_week_{window_days}d{s}")
+            }
+            FeatureSpec::EventCount { select, window_days } => {
+                let (p, s) = sel_prefix(select);
+                format!("{p}events_{window_days}d{s}")
+            }
+            FeatureSpec::EventAny { select, window_days } => {
+                let (p, s) = sel_prefix(select);
+                format!("{p}any_event_{window_days}d{s}")
+            }
+            FeatureSpec::EventShare { select, window_days } => {
+                let (p, s) = sel_prefix(select);
+                format!("{p}events_share_{window_days}d{s}")
+            }
+            FeatureSpec::UsageTrend { window_days } => format!("usage_trend_{window_days}d"),
+            FeatureSpec::DaysSinceLastEvent => "days_since_last_event".into(),
+            FeatureSpec::ActiveWeeksShare { weeks } => format!("active_weeks_share_{weeks}w"),
+            FeatureSpec::EventTypeBreadth { window_days } => format!("event_type_breadth_{window_days}d"),
+            FeatureSpec::ActiveUsers { window_days } => format!("active_users_{window_days}d"),
+            FeatureSpec::NpsLatest => "nps_latest".into(),
+            FeatureSpec::NpsChange => "nps_change".into(),
+            FeatureSpec::NpsDetractor => "nps_detractor".into(),
+            FeatureSpec::NpsPromoter => "nps_promoter".into(),
+            FeatureSpec::Attribute { attribute } => match attribute {
+                Attribute::Vertical => "vertical".into(),
+                Attribute::SalesApproach => "sales_approach".into(),
+                Attribute::SpecialisedProvider => "specialised_provider".into(),
+            },
+        }
+    }
+
+    /// Numeric or categorical.
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            FeatureSpec::Attribute { .. } => ColumnKind::Categorical,
+            _ => ColumnKind::Numeric,
+        }
+    }
+
+    /// The event selector and window of an event metric.
+    pub fn event_window(&self) -> Option<(&EventSelector, u32)> {
+        match self {
+            FeatureSpec::EventRate { select, window_days }
+            | FeatureSpec::EventCount { select, window_days }
+            | FeatureSpec::EventAny { select, window_days }
+            | FeatureSpec::EventShare { select, window_days } => Some((select, *window_days)),
+            _ => None,
+        }
+    }
+
+    fn with_select(&self, select: EventSelector) -> FeatureSpec {
+        match self {
+            FeatureSpec::EventRate { window_days, .. } => FeatureSpec::EventRate { select, window_days: *window_days },
+            FeatureSpec::EventCount { window_days, .. } => {
+                FeatureSpec::EventCount { select, window_days: *window_days }
+            }
+            FeatureSpec::EventAny { window_days, .. } => FeatureSpec::EventAny { select, window_days: *window_days },
+            FeatureSpec::EventShare { window_days, .. } => {
+                FeatureSpec::EventShare { select, window_days: *window_days }
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Checks windows and look-backs are ≥ 1 and at most 36,500 days.
+    pub fn check(&self) -> Result<()> {
+        let days = match self {
+            FeatureSpec::MrrChange { days } | FeatureSpec::UpsoldWithin { days } => Some(*days),
+            FeatureSpec::UsageTrend { window_days }
+            | FeatureSpec::EventTypeBreadth { window_days }
+            | FeatureSpec::ActiveUsers { window_days } => Some(*window_days),
+            FeatureSpec::ActiveWeeksShare { weeks } => Some(weeks.saturating_mul(7)),
+            other => other.event_window().map(|(_, w)| w),
+        };
+        match days {
+            Some(d) if !(1..=36_500).contains(&d) => {
+                Err(Error::param("catalogue", self.name(), "windows must be between 1 and 36,500 days"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The features to compute and the event roles they rely on.
+///
+/// `event_types` lists the usage event types that per-type features ([`EventSelector::EachType`])
+/// expand to and that [`FeatureSpec::EventTypeBreadth`] divides by. `None` means "the usage types
+/// present in the data, sorted by name", fixed by [`FeatureCatalogue::resolve`]. A
+/// [`crate::features::FeatureTable`] carries its resolved catalogue: pass that one to
+/// [`crate::features::snapshot`] to score with exactly the training columns.
+///
+/// ```
+/// use attrition::features::FeatureCatalogue;
+/// use attrition::io::tables::EventsBuilder;
+/// let mut b = EventsBuilder::new();
+/// b.push(0, 0, "login", "u1").unwrap();
+/// b.push(0, 0, "limit_hit", "u1").unwrap();
+/// let resolved = FeatureCatalogue::standard().resolve(&b.finish()).unwrap();
+/// assert_eq!(resolved.event_types, Some(vec!["login".to_string()]));
+/// let names = resolved.feature_names();
+/// assert!(names.contains(&"events_per_week_28d_login".to_string()));
+/// assert_eq!(names.len(), 31);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureCatalogue {
+    /// Roles of event types (core, sticky, limit hit, champion left).
+    pub events: EventCatalogue,
+    /// Usage event types for per-type features and breadth; `None` = from the data.
+    pub event_types: Option<Vec<String>>,
+    /// The features, in column order.
+    pub specs: Vec<FeatureSpec>,
+}
+
+impl Default for FeatureCatalogue {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl FeatureCatalogue {
+    /// The standard catalogue (the issue's list), with the default [`EventCatalogue`]. Column
+    /// order is the order of the table in the [module docs](crate::features).
+    pub fn standard() -> Self {
+        use EventSelector::{EachType, Role, Usage};
+        use FeatureSpec::*;
+        let mut specs = vec![
+            TenureDays,
+            Mrr,
+            MrrChange { days: 90 },
+            ActiveProducts,
+            Upsold,
+            DaysToFirstUpsell,
+            UpsoldWithin { days: 90 },
+        ];
+        for w in [7, 28, 90] {
+            specs.push(EventRate { select: Usage, window_days: w });
+        }
+        for w in [7, 28, 90] {
+            specs.push(EventRate { select: EachType, window_days: w });
+        }
+        specs.extend([
+            UsageTrend { window_days: 28 },
+            DaysSinceLastEvent,
+            ActiveWeeksShare { weeks: 12 },
+            EventTypeBreadth { window_days: 90 },
+            ActiveUsers { window_days: 90 },
+            EventRate { select: Role(EventRole::Core), window_days: 28 },
+            EventRate { select: Role(EventRole::Sticky), window_days: 28 },
+            EventShare { select: Role(EventRole::Core), window_days: 28 },
+            EventShare { select: Role(EventRole::Sticky), window_days: 28 },
+            NpsLatest,
+            NpsChange,
+            NpsDetractor,
+            NpsPromoter,
+            EventAny { select: Role(EventRole::ChampionLeft), window_days: 90 },
+            EventCount { select: Role(EventRole::LimitHit), window_days: 90 },
+            Attribute { attribute: self::Attribute::Vertical },
+            Attribute { attribute: self::Attribute::SalesApproach },
+            Attribute { attribute: self::Attribute::SpecialisedProvider },
+        ]);
+        FeatureCatalogue { events: EventCatalogue::default(), event_types: None, specs }
+    }
+
+    /// Replaces the event roles.
+    pub fn with_events(mut self, events: EventCatalogue) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Fixes the usage event types (instead of taking them from the data).
+    pub fn with_event_types<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+        self.event_types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Validates every spec, and that there is at least one.
+    pub fn check(&self) -> Result<()> {
+        if self.specs.is_empty() {
+            return Err(Error::param("catalogue", "[]", "at least one feature is needed"));
+        }
+        for s in &self.specs {
+            s.check()?;
+        }
+        if let Some(types) = &self.event_types {
+            for t in types {
+                if !is_usage(self.events.role(t)) {
+                    return Err(Error::param(
+                        "event_types",
+                        t,
+                        "a signal event type (limit hit / champion left) is not a usage type",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The catalogue with `event_types` fixed (to the usage types in `events`, sorted by name, when
+    /// `None`) and every [`EventSelector::EachType`] expanded into one spec per type. Errors if two
+    /// features would get the same column name.
+    pub fn resolve(&self, events: &Events) -> Result<FeatureCatalogue> {
+        self.check()?;
+        let types: Vec<String> = match &self.event_types {
+            Some(t) => t.clone(),
+            None => {
+                let mut t: Vec<String> =
+                    events.kinds.iter().filter(|k| is_usage(self.events.role(k))).cloned().collect();
+                t.sort();
+                t.dedup();
+                t
+            }
+        };
+        let mut specs = Vec::with_capacity(self.specs.len());
+        for s in &self.specs {
+            match s.event_window() {
+                Some((EventSelector::EachType, _)) => {
+                    specs.extend(types.iter().map(|t| s.with_select(EventSelector::Type(t.clone()))))
+                }
+                _ => specs.push(s.clone()),
+            }
+        }
+        let resolved = FeatureCatalogue { events: self.events.clone(), event_types: Some(types), specs };
+        let mut seen = std::collections::HashSet::new();
+        for n in resolved.feature_names() {
+            if !seen.insert(n.clone()) {
+                return Err(Error::FeatureMismatch { reason: format!("two features are both named `{n}`") });
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// Column names, in order (with `{type}` placeholders if not resolved).
+    pub fn feature_names(&self) -> Vec<String> {
+        self.specs.iter().map(FeatureSpec::name).collect()
+    }
+
+    /// Whether every `EachType` selector has been expanded and `event_types` is fixed.
+    pub fn is_resolved(&self) -> bool {
+        self.event_types.is_some()
+            && !self.specs.iter().any(|s| matches!(s.event_window(), Some((EventSelector::EachType, _))))
+    }
+}
