@@ -24,3 +24,7 @@ pub trait Learner: Sync {
     /// Fits on `data` (which must carry `churned`; uses `weights` when set).
     fn fit(&self, data: &Dataset) -> Result<Self::Model>;
 }
+
+pub mod boosted;
+pub mod hist;
+pub mod tree;

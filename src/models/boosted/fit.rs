@@ -1,0 +1,280 @@
+//! The boosting loop.
+
+use ndarray::ArrayView2;
+use rand::seq::index::sample;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::objective::{Objective, Part, Targets};
+use super::{Booster, BoostedParams, LogLoss, Validation};
+use crate::error::{Error, Result};
+use crate::models::hist::bins::{BinMapper, check_finite_or_nan};
+use crate::models::hist::forest::Forest;
+use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
+use crate::models::hist::split::SplitParams;
+use crate::models::hist::{check_training, check_weights, with_threads};
+use crate::validation::stratified_holdout;
+
+/// Rows per parallel chunk for gradients and losses (fixed, so sums do not depend on threads).
+const CHUNK: usize = 4096;
+
+/// Validation rows gathered row-major.
+struct ValRows {
+    x: Vec<f64>,
+    y: Vec<bool>,
+    w: Vec<f64>,
+    rows: Vec<usize>,
+    part: Part,
+    total_weight: f64,
+}
+
+impl BoostedParams {
+    /// Fits on the dense matrix `x` (rows = customers, `NaN` = missing) with labels `y`
+    /// (`true` = churned) and optional per-sample `weights`, using log-loss.
+    ///
+    /// With [`BoostedParams::early_stopping`] set, a stratified hold-out of the rows (seeded) is
+    /// used as validation data and the rest for training.
+    ///
+    /// Errors: invalid parameters, empty data, a single (weighted) class, mismatched lengths,
+    /// ±∞ in `x`, non-finite or negative weights.
+    pub fn fit_matrix(&self, x: ArrayView2<f64>, y: &[bool], weights: Option<&[f64]>) -> Result<Booster> {
+        self.fit_matrix_with_objective(x, y, weights, None, &LogLoss)
+    }
+
+    /// Like [`BoostedParams::fit_matrix`] with explicit validation rows: every row of `x` is used
+    /// for training, and early stopping (patience from [`BoostedParams::early_stopping`], if set)
+    /// watches the loss on `validation`. Without early stopping the validation loss is only
+    /// recorded ([`Booster::validation_loss`]).
+    pub fn fit_matrix_with_validation(
+        &self,
+        x: ArrayView2<f64>,
+        y: &[bool],
+        weights: Option<&[f64]>,
+        validation: Validation<'_>,
+    ) -> Result<Booster> {
+        self.fit_matrix_with_objective(x, y, weights, Some(validation), &LogLoss)
+    }
+
+    /// The general fit: optional explicit validation rows and a custom [`Objective`].
+    pub fn fit_matrix_with_objective(
+        &self,
+        x: ArrayView2<f64>,
+        y: &[bool],
+        weights: Option<&[f64]>,
+        validation: Option<Validation<'_>>,
+        objective: &dyn Objective,
+    ) -> Result<Booster> {
+        self.check()?;
+        let w = check_training(x, y, weights, "boosted trees training data")?;
+        if let Some(v) = &validation {
+            check_validation(v, x.ncols())?;
+        }
+        with_threads(self.n_threads, || self.fit_inner(x, y, w, validation, objective))?
+    }
+
+    fn fit_inner(
+        &self,
+        x: ArrayView2<f64>,
+        y: &[bool],
+        w: Vec<f64>,
+        validation: Option<Validation<'_>>,
+        objective: &dyn Objective,
+    ) -> Result<Booster> {
+        let p = x.ncols();
+        let (train_rows, val) = match (validation, &self.early_stopping) {
+            (Some(v), _) => {
+                let vw = v.weights.map_or_else(|| vec![1.0; v.y.len()], <[f64]>::to_vec);
+                (
+                    (0..x.nrows()).collect::<Vec<usize>>(),
+                    Some(gather_val(v.x, v.y, &vw, (0..v.y.len()).collect(), Part::Validation)),
+                )
+            }
+            (None, Some(es)) => {
+                let split = stratified_holdout(y, es.validation_fraction, self.seed)?;
+                let val = gather_val(x, y, &w, split.test, Part::Train);
+                (split.train, Some(val))
+            }
+            (None, None) => ((0..x.nrows()).collect(), None),
+        };
+        if let Some(v) = &val
+            && v.total_weight <= 0.0
+        {
+            return Err(Error::EmptyData { context: "validation rows have zero total weight" });
+        }
+        let y_t: Vec<bool> = train_rows.iter().map(|&i| y[i]).collect();
+        let w_t: Vec<f64> = train_rows.iter().map(|&i| w[i]).collect();
+        let targets = Targets { y: &y_t, weights: &w_t, rows: &train_rows, part: Part::Train };
+        let init = objective.init_score(&targets)?;
+        if !init.is_finite() {
+            return Err(Error::Numerical { context: "boosting", reason: format!("initial score {init}") });
+        }
+
+        let mapper = BinMapper::fit(x, &train_rows, self.max_bins, self.seed);
+        let binned = mapper.transform(x, &train_rows);
+        let mut grower = Grower::new(&binned, &mapper);
+        let grow = GrowParams {
+            max_leaves: self.max_leaves,
+            max_depth: self.max_depth,
+            split: SplitParams {
+                lambda_l2: self.lambda_l2,
+                min_child_weight: self.min_child_weight,
+                min_samples_leaf: self.min_samples_leaf as u32,
+                min_split_gain: self.min_split_gain,
+            },
+        };
+        let n = y_t.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut scores = vec![init; n];
+        let mut grad = vec![0.0; n];
+        let mut hess = vec![0.0; n];
+        let mut gh = vec![[0.0; 2]; n];
+        let mut in_sample = vec![true; n];
+        let mut rows: Vec<u32> = Vec::with_capacity(n);
+        let n_cols = ((self.colsample * p as f64).round() as usize).clamp(1, p);
+        let mut forest = Forest::new(p);
+        let mut val_scores = val.as_ref().map(|v| vec![init; v.y.len()]);
+        let mut val_loss = Vec::new();
+        let (mut best_loss, mut best_round) = (f64::INFINITY, 0usize);
+        let patience = self.early_stopping.map(|e| e.patience);
+
+        for round in 0..self.n_trees {
+            // Gradients, in fixed chunks.
+            grad.par_chunks_mut(CHUNK)
+                .zip(hess.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(c, (g, h))| {
+                    let r = c * CHUNK..(c * CHUNK + g.len());
+                    let t = Targets { y: &y_t[r.clone()], weights: &w_t[r.clone()], rows: &train_rows[r.clone()], part: Part::Train };
+                    objective.gradients(&scores[r], &t, g, h);
+                });
+            for ((o, &g), &h) in gh.iter_mut().zip(&grad).zip(&hess) {
+                *o = [g, h];
+            }
+            if gh.iter().any(|v| !v[0].is_finite() || !v[1].is_finite()) {
+                return Err(Error::Numerical {
+                    context: "boosting",
+                    reason: format!("objective `{}` returned a non-finite gradient or hessian", objective.name()),
+                });
+            }
+            // Row and column samples.
+            rows.clear();
+            if self.subsample < 1.0 {
+                for (i, s) in in_sample.iter_mut().enumerate() {
+                    *s = rng.r#gen::<f64>() < self.subsample;
+                    if *s {
+                        rows.push(i as u32);
+                    }
+                }
+                if rows.is_empty() {
+                    in_sample.iter_mut().for_each(|s| *s = true);
+                    rows.extend(0..n as u32);
+                }
+            } else {
+                rows.extend(0..n as u32);
+            }
+            let features: Vec<usize> = if n_cols < p {
+                let mut f = sample(&mut rng, p, n_cols).into_vec();
+                f.sort_unstable();
+                f
+            } else {
+                (0..p).collect()
+            };
+
+            let nodes = grower.grow(&rows, &gh, &features, &grow);
+            let lr = self.learning_rate;
+            let lambda = self.lambda_l2;
+            let value = |g: f64, h: f64| if h + lambda > 0.0 { -lr * g / (h + lambda) } else { 0.0 };
+            forest.push_tree(&nodes, &mapper, |nd| value(nd.stat.g, nd.stat.h));
+            for nd in nodes.iter().filter(|nd| nd.split.is_none()) {
+                let v = value(nd.stat.g, nd.stat.h);
+                for &r in &grower.indices[nd.start..nd.end] {
+                    scores[r as usize] += v;
+                }
+            }
+            if rows.len() < n {
+                for (i, _) in in_sample.iter().enumerate().filter(|(_, s)| !**s) {
+                    let leaf = leaf_of_binned(&nodes, &binned, &mapper, i);
+                    scores[i] += value(nodes[leaf].stat.g, nodes[leaf].stat.h);
+                }
+            }
+
+            // Validation.
+            if let (Some(v), Some(vs)) = (&val, val_scores.as_mut()) {
+                let t = forest.n_trees() - 1;
+                let block = crate::models::hist::forest::BLOCK;
+                v.x.par_chunks(block * p).zip(vs.par_chunks_mut(block)).for_each(|(xr, out)| {
+                    forest.predict_block(xr, out, t..t + 1);
+                });
+                let parts: Vec<f64> = vs
+                    .par_chunks(CHUNK)
+                    .enumerate()
+                    .map(|(c, s)| {
+                        let r = c * CHUNK..(c * CHUNK + s.len());
+                        let t = Targets { y: &v.y[r.clone()], weights: &v.w[r.clone()], rows: &v.rows[r], part: v.part };
+                        objective.loss(s, &t)
+                    })
+                    .collect();
+                let loss = parts.iter().sum::<f64>() / v.total_weight;
+                val_loss.push(loss);
+                if loss < best_loss {
+                    best_loss = loss;
+                    best_round = round;
+                }
+                if patience.is_some_and(|pat| round - best_round >= pat) {
+                    break;
+                }
+            }
+        }
+        let best_n_trees = match (&val, patience) {
+            (Some(_), Some(_)) => {
+                forest.truncate(best_round + 1);
+                Some(best_round + 1)
+            }
+            _ => None,
+        };
+        Ok(Booster {
+            forest,
+            init_score: init,
+            objective: objective.name().to_string(),
+            link: objective.link(),
+            learning_rate: self.learning_rate,
+            validation_loss: val_loss,
+            best_n_trees,
+        })
+    }
+}
+
+fn check_validation(v: &Validation<'_>, p: usize) -> Result<()> {
+    if v.x.ncols() != p {
+        return Err(Error::FeatureMismatch {
+            reason: format!("validation data has {} features, training data {p}", v.x.ncols()),
+        });
+    }
+    if v.x.nrows() == 0 {
+        return Err(Error::EmptyData { context: "validation data" });
+    }
+    if v.y.len() != v.x.nrows() {
+        return Err(Error::LengthMismatch { context: "validation labels vs rows", left: v.y.len(), right: v.x.nrows() });
+    }
+    if let Some(w) = v.weights {
+        if w.len() != v.y.len() {
+            return Err(Error::LengthMismatch { context: "validation weights vs labels", left: w.len(), right: v.y.len() });
+        }
+        check_weights(w, "validation weights")?;
+    }
+    check_finite_or_nan(v.x, "validation input")
+}
+
+fn gather_val(x: ArrayView2<f64>, y: &[bool], w: &[f64], rows: Vec<usize>, part: Part) -> ValRows {
+    let mut xs = Vec::with_capacity(rows.len() * x.ncols());
+    for &i in &rows {
+        xs.extend(x.row(i).iter().copied());
+    }
+    let (yv, wv): (Vec<bool>, Vec<f64>) = match part {
+        Part::Train => (rows.iter().map(|&i| y[i]).collect(), rows.iter().map(|&i| w[i]).collect()),
+        Part::Validation => (y.to_vec(), w.to_vec()),
+    };
+    let total_weight = wv.iter().sum();
+    ValRows { x: xs, y: yv, w: wv, rows, part, total_weight }
+}

@@ -1,0 +1,191 @@
+//! Hyper-parameters of the booster.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::models::hist::MAX_BINS;
+
+/// Early stopping on a validation split: stop when the validation loss has not improved for
+/// `patience` rounds, and keep the trees up to the best round.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EarlyStopping {
+    /// Share of the training rows held out (stratified, seeded) when no explicit validation data
+    /// is given. Default 0.15.
+    pub validation_fraction: f64,
+    /// Rounds without improvement before stopping. Default 50.
+    pub patience: usize,
+}
+
+impl Default for EarlyStopping {
+    fn default() -> Self {
+        EarlyStopping { validation_fraction: 0.15, patience: 50 }
+    }
+}
+
+/// Hyper-parameters of gradient-boosted trees. Setters never fail; [`BoostedParams::check`]
+/// (called by every `fit_*`) validates them.
+///
+/// The defaults are chosen for churn tables (thousands to millions of rows, tens of features,
+/// a weak and mostly additive signal): a small learning rate with many small trees stopped early
+/// on a hold-out, leaves that must hold at least 20 customers, L2 on leaf values and 80% row and
+/// column subsampling. They are not tuned to any benchmark's test folds.
+///
+/// ```
+/// use attrition::models::boosted::BoostedParams;
+/// let p = BoostedParams::new().learning_rate(0.1).max_leaves(Some(31)).early_stopping(None);
+/// assert_eq!(p.learning_rate, 0.1);
+/// assert!(p.check().is_ok());
+/// assert!(BoostedParams::new().subsample(1.5).check().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BoostedParams {
+    /// Maximum number of trees (boosting rounds). Default 1000 (early stopping usually ends sooner).
+    pub n_trees: usize,
+    /// Shrinkage applied to every tree's output. Default 0.05.
+    pub learning_rate: f64,
+    /// Maximum depth (root = 0). Default `None` (the leaf budget limits the trees).
+    pub max_depth: Option<usize>,
+    /// Maximum leaves per tree, grown best-first. Default `Some(16)`.
+    pub max_leaves: Option<usize>,
+    /// Minimum sum of hessians in a leaf. Default 1.0.
+    pub min_child_weight: f64,
+    /// Minimum number of training rows in a leaf. Default 20.
+    pub min_samples_leaf: usize,
+    /// L2 penalty on leaf values (λ). Default 1.0.
+    pub lambda_l2: f64,
+    /// Minimum loss reduction to make a split (γ). Default 0.
+    pub min_split_gain: f64,
+    /// Share of rows sampled (without replacement, seeded) for each tree, in (0, 1]. Default 0.8.
+    pub subsample: f64,
+    /// Share of features sampled (seeded) for each tree, in (0, 1]. Default 0.8.
+    pub colsample: f64,
+    /// Maximum value bins per feature, 2..=255 (one more bin holds missing values). Default 255.
+    pub max_bins: usize,
+    /// Seed of every random choice (hold-out, subsampling, bin sampling). Default 42.
+    pub seed: u64,
+    /// Worker threads; `None` uses rayon's global pool. Results do not depend on it. Default `None`.
+    pub n_threads: Option<usize>,
+    /// Early stopping; `None` fits all `n_trees`. Default: 15% hold-out, patience 50.
+    pub early_stopping: Option<EarlyStopping>,
+}
+
+impl Default for BoostedParams {
+    fn default() -> Self {
+        BoostedParams {
+            n_trees: 1000,
+            learning_rate: 0.05,
+            max_depth: None,
+            max_leaves: Some(16),
+            min_child_weight: 1.0,
+            min_samples_leaf: 20,
+            lambda_l2: 1.0,
+            min_split_gain: 0.0,
+            subsample: 0.8,
+            colsample: 0.8,
+            max_bins: MAX_BINS,
+            seed: 42,
+            n_threads: None,
+            early_stopping: Some(EarlyStopping::default()),
+        }
+    }
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
+        $(
+            #[$doc]
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.$name = value;
+                self
+            }
+        )*
+    };
+}
+
+impl BoostedParams {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    setter! {
+        /// Sets [`BoostedParams::n_trees`].
+        n_trees: usize,
+        /// Sets [`BoostedParams::learning_rate`].
+        learning_rate: f64,
+        /// Sets [`BoostedParams::max_depth`].
+        max_depth: Option<usize>,
+        /// Sets [`BoostedParams::max_leaves`].
+        max_leaves: Option<usize>,
+        /// Sets [`BoostedParams::min_child_weight`].
+        min_child_weight: f64,
+        /// Sets [`BoostedParams::min_samples_leaf`].
+        min_samples_leaf: usize,
+        /// Sets [`BoostedParams::lambda_l2`].
+        lambda_l2: f64,
+        /// Sets [`BoostedParams::min_split_gain`].
+        min_split_gain: f64,
+        /// Sets [`BoostedParams::subsample`].
+        subsample: f64,
+        /// Sets [`BoostedParams::colsample`].
+        colsample: f64,
+        /// Sets [`BoostedParams::max_bins`].
+        max_bins: usize,
+        /// Sets [`BoostedParams::seed`].
+        seed: u64,
+        /// Sets [`BoostedParams::n_threads`].
+        n_threads: Option<usize>,
+        /// Sets [`BoostedParams::early_stopping`].
+        early_stopping: Option<EarlyStopping>,
+    }
+
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<()> {
+        if self.n_trees == 0 {
+            return Err(Error::param("n_trees", self.n_trees, "at least one tree is needed"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(Error::param("learning_rate", self.learning_rate, "must be finite and > 0"));
+        }
+        if self.max_leaves.is_some_and(|m| m < 2) {
+            return Err(Error::param("max_leaves", format!("{:?}", self.max_leaves), "must be ≥ 2"));
+        }
+        if self.max_depth == Some(0) {
+            return Err(Error::param("max_depth", 0, "must be ≥ 1"));
+        }
+        if !(self.min_child_weight.is_finite() && self.min_child_weight >= 0.0) {
+            return Err(Error::param("min_child_weight", self.min_child_weight, "must be finite and ≥ 0"));
+        }
+        if self.min_samples_leaf == 0 || self.min_samples_leaf > u32::MAX as usize / 2 {
+            return Err(Error::param("min_samples_leaf", self.min_samples_leaf, "must be ≥ 1"));
+        }
+        if !(self.lambda_l2.is_finite() && self.lambda_l2 >= 0.0) {
+            return Err(Error::param("lambda_l2", self.lambda_l2, "must be finite and ≥ 0"));
+        }
+        if !(self.min_split_gain.is_finite() && self.min_split_gain >= 0.0) {
+            return Err(Error::param("min_split_gain", self.min_split_gain, "must be finite and ≥ 0"));
+        }
+        if !(self.subsample > 0.0 && self.subsample <= 1.0) {
+            return Err(Error::param("subsample", self.subsample, "must be in (0, 1]"));
+        }
+        if !(self.colsample > 0.0 && self.colsample <= 1.0) {
+            return Err(Error::param("colsample", self.colsample, "must be in (0, 1]"));
+        }
+        if !(2..=MAX_BINS).contains(&self.max_bins) {
+            return Err(Error::param("max_bins", self.max_bins, format!("must be in 2..={MAX_BINS}")));
+        }
+        if self.n_threads == Some(0) {
+            return Err(Error::param("n_threads", 0, "must be ≥ 1 (or None for rayon's default)"));
+        }
+        if let Some(es) = &self.early_stopping {
+            if !(es.validation_fraction > 0.0 && es.validation_fraction < 1.0) {
+                return Err(Error::param("validation_fraction", es.validation_fraction, "must be in (0, 1)"));
+            }
+            if es.patience == 0 {
+                return Err(Error::param("patience", 0, "must be ≥ 1"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,232 @@
+//! Quantile binning: each feature's values become at most 255 ordered bins plus one missing bin.
+//!
+//! Bin `b` of a feature holds the values `v` with `upper[b - 1] < v <= upper[b]`; the last upper
+//! bound is `+∞`. Bounds are midpoints between neighbouring distinct training values, so a split
+//! "bin ≤ b" is exactly the raw-value test `x <= upper[b]` used at prediction time. `NaN` goes to
+//! the missing bin, whose index is the number of value bins.
+
+use ndarray::ArrayView2;
+use rand::SeedableRng;
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Largest number of value bins per feature (one more bin holds missing values, so codes fit a `u8`).
+pub const MAX_BINS: usize = 255;
+
+/// At most this many non-missing values per feature are sorted to find the bin bounds.
+pub(crate) const BIN_SAMPLE: usize = 200_000;
+
+/// The value bins of one feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FeatureBins {
+    /// Upper bound of each value bin, increasing; the last is `+∞`. Empty if the feature had no
+    /// non-missing training value.
+    pub upper: Vec<f64>,
+}
+
+impl FeatureBins {
+    /// Number of value bins (the missing bin's code).
+    #[inline]
+    pub fn n_value_bins(&self) -> usize {
+        self.upper.len()
+    }
+
+    /// Bin code of `v` (`NaN` → the missing bin).
+    #[inline]
+    pub fn bin(&self, v: f64) -> u8 {
+        if v.is_nan() {
+            return self.upper.len() as u8;
+        }
+        self.upper.partition_point(|&u| u < v) as u8
+    }
+
+    /// Finds bounds from the sorted non-missing values `sorted` (may repeat), with at most
+    /// `max_bins` bins of roughly equal counts; a value heavier than a bin's share gets its own bin.
+    pub fn from_sorted(sorted: &[f64], max_bins: usize) -> FeatureBins {
+        if sorted.is_empty() {
+            return FeatureBins { upper: Vec::new() };
+        }
+        // Distinct values and their counts.
+        let mut values: Vec<f64> = Vec::new();
+        let mut counts: Vec<usize> = Vec::new();
+        for &v in sorted {
+            if values.last() == Some(&v) {
+                if let Some(c) = counts.last_mut() {
+                    *c += 1;
+                }
+            } else {
+                values.push(v);
+                counts.push(1);
+            }
+        }
+        let mut upper = Vec::new();
+        if values.len() <= max_bins {
+            for w in values.windows(2) {
+                upper.push(midpoint(w[0], w[1]));
+            }
+        } else {
+            let mut rest_n = sorted.len() as f64;
+            let mut rest_bins = max_bins as f64;
+            let mut acc = 0usize;
+            for i in 0..values.len() - 1 {
+                acc += counts[i];
+                let share = rest_n / rest_bins;
+                if acc as f64 >= share || counts[i + 1] as f64 >= share {
+                    upper.push(midpoint(values[i], values[i + 1]));
+                    rest_n -= acc as f64;
+                    rest_bins -= 1.0;
+                    acc = 0;
+                    if rest_bins <= 1.0 {
+                        break;
+                    }
+                }
+            }
+        }
+        upper.push(f64::INFINITY);
+        FeatureBins { upper }
+    }
+}
+
+/// A threshold `t` with `a <= t < b` (the midpoint when it is representable strictly below `b`).
+fn midpoint(a: f64, b: f64) -> f64 {
+    let m = a + (b - a) / 2.0;
+    if m >= a && m < b { m } else { a }
+}
+
+/// Bin bounds of every feature, learned from training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct BinMapper {
+    /// One entry per feature.
+    pub features: Vec<FeatureBins>,
+}
+
+impl BinMapper {
+    /// Learns bounds from the rows `rows` of `x` (all finite or `NaN`; checked by the caller).
+    /// Features are sampled to at most [`BIN_SAMPLE`] rows (seeded) before sorting.
+    pub fn fit(x: ArrayView2<f64>, rows: &[usize], max_bins: usize, seed: u64) -> BinMapper {
+        let sample_rows: Vec<usize> = if rows.len() > BIN_SAMPLE {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xB175);
+            let mut s: Vec<usize> = sample(&mut rng, rows.len(), BIN_SAMPLE).into_iter().map(|k| rows[k]).collect();
+            s.sort_unstable();
+            s
+        } else {
+            rows.to_vec()
+        };
+        let features = (0..x.ncols())
+            .into_par_iter()
+            .map(|j| {
+                let col = x.column(j);
+                let mut vals: Vec<f64> = sample_rows.iter().map(|&i| col[i]).filter(|v| !v.is_nan()).collect();
+                vals.sort_unstable_by(f64::total_cmp);
+                FeatureBins::from_sorted(&vals, max_bins)
+            })
+            .collect();
+        BinMapper { features }
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Bins the rows `rows` of `x` into a column-major code matrix.
+    pub fn transform(&self, x: ArrayView2<f64>, rows: &[usize]) -> BinnedMatrix {
+        let columns = (0..x.ncols())
+            .into_par_iter()
+            .map(|j| {
+                let col = x.column(j);
+                let fb = &self.features[j];
+                rows.iter().map(|&i| fb.bin(col[i])).collect()
+            })
+            .collect();
+        BinnedMatrix { n_rows: rows.len(), columns }
+    }
+}
+
+/// Bin codes, column-major: `columns[j][i]` is the code of row `i`, feature `j`.
+#[derive(Debug, Clone)]
+pub(crate) struct BinnedMatrix {
+    /// Number of rows.
+    pub n_rows: usize,
+    /// One code vector per feature.
+    pub columns: Vec<Vec<u8>>,
+}
+
+/// Rejects ±∞ anywhere in `x` (NaN is a missing value and allowed).
+pub(crate) fn check_finite_or_nan(x: ArrayView2<f64>, context: &str) -> Result<()> {
+    for (j, col) in x.columns().into_iter().enumerate() {
+        if let Some((i, &v)) = col.iter().enumerate().find(|(_, v)| v.is_infinite()) {
+            return Err(Error::NonFinite {
+                context: format!("{context}, feature column {j} (NaN means missing; ±inf is not allowed)"),
+                row: i,
+                value: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_distinct_values_get_one_bin_each() {
+        let v = [1.0, 1.0, 2.0, 3.0, 3.0, 3.0];
+        let fb = FeatureBins::from_sorted(&v, 255);
+        assert_eq!(fb.upper, vec![1.5, 2.5, f64::INFINITY]);
+        assert_eq!(fb.bin(1.0), 0);
+        assert_eq!(fb.bin(1.5), 0);
+        assert_eq!(fb.bin(1.6), 1);
+        assert_eq!(fb.bin(100.0), 2);
+        assert_eq!(fb.bin(-100.0), 0);
+        assert_eq!(fb.bin(f64::NAN), 3);
+    }
+
+    #[test]
+    fn many_values_are_cut_into_quantiles_and_heavy_values_stand_alone() {
+        let mut v: Vec<f64> = (0..10_000).map(|i| i as f64).collect();
+        v.extend(std::iter::repeat_n(0.0, 5_000));
+        v.sort_by(f64::total_cmp);
+        let fb = FeatureBins::from_sorted(&v, 16);
+        assert!(fb.n_value_bins() <= 16, "{}", fb.n_value_bins());
+        assert!(fb.n_value_bins() >= 12, "{}", fb.n_value_bins());
+        // the heavy zero has a bin of its own
+        assert_eq!(fb.bin(0.0), 0);
+        assert_eq!(fb.bin(1.0), 1);
+        // bins hold similar counts
+        let mut counts = vec![0usize; fb.n_value_bins()];
+        for &x in &v[5_000..] {
+            counts[fb.bin(x) as usize] += 1;
+        }
+        let max = counts[1..].iter().max().unwrap();
+        let min = counts[1..].iter().min().unwrap();
+        assert!(*max <= 2 * *min + 2, "{counts:?}");
+    }
+
+    #[test]
+    fn bin_matches_raw_threshold_test() {
+        let v: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1000) as f64 / 7.0).collect();
+        let mut s = v.clone();
+        s.sort_by(f64::total_cmp);
+        let fb = FeatureBins::from_sorted(&s, 32);
+        for &x in &v {
+            let b = fb.bin(x) as usize;
+            for (k, &u) in fb.upper.iter().enumerate() {
+                assert_eq!(b <= k, x <= u);
+            }
+        }
+    }
+
+    #[test]
+    fn midpoint_of_adjacent_floats_stays_below_upper_value() {
+        let a = 1.0f64;
+        let b = f64::from_bits(a.to_bits() + 1);
+        let t = midpoint(a, b);
+        assert!(a <= t && t < b);
+    }
+}

@@ -1,0 +1,293 @@
+//! The fitted trees in one flat, struct-of-arrays layout for fast prediction.
+//!
+//! All trees' nodes are concatenated; node `k` splits on `feature[k]` at `threshold[k]`
+//! (`x <= threshold` goes left, `NaN` follows `default_left[k]`). A leaf points to itself on both
+//! sides, so a row can be pushed down a tree a fixed number of steps (the tree's depth) without
+//! a branch per level; blocks of rows walk one tree in lock-step, which keeps the tree in cache
+//! and lets the CPU overlap the rows' independent loads. Blocks run in parallel.
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::bins::BinMapper;
+use super::grow::GrownNode;
+use crate::error::{Error, Result};
+
+/// Rows per prediction block.
+pub(crate) const BLOCK: usize = 64;
+
+/// Trees in struct-of-arrays form. Invariants (checked on deserialisation): all arrays have one
+/// entry per node; an internal node's children come after it, within its tree; features are
+/// below `n_features`; a leaf's children are itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ForestData")]
+pub(crate) struct Forest {
+    /// Number of input features.
+    pub n_features: usize,
+    /// First node of each tree.
+    pub roots: Vec<u32>,
+    /// Split feature (0 for leaves).
+    pub feature: Vec<u32>,
+    /// Split threshold: `x <= threshold` goes left.
+    pub threshold: Vec<f64>,
+    /// Left child (itself for a leaf).
+    pub left: Vec<u32>,
+    /// Right child (itself for a leaf).
+    pub right: Vec<u32>,
+    /// Whether missing values go left.
+    pub default_left: Vec<bool>,
+    /// Output of the node (leaves: the prediction; internal nodes: for inspection).
+    pub value: Vec<f64>,
+    /// Cover: sum of training hessians reaching the node (sample weights for a single tree).
+    pub cover: Vec<f64>,
+    /// Split gain (0 for leaves).
+    pub gain: Vec<f64>,
+    /// Depth of each tree (derived).
+    #[serde(skip)]
+    pub depths: Vec<u32>,
+}
+
+/// The serialised form, validated into a [`Forest`].
+#[derive(Deserialize)]
+struct ForestData {
+    n_features: usize,
+    roots: Vec<u32>,
+    feature: Vec<u32>,
+    threshold: Vec<f64>,
+    left: Vec<u32>,
+    right: Vec<u32>,
+    default_left: Vec<bool>,
+    value: Vec<f64>,
+    cover: Vec<f64>,
+    gain: Vec<f64>,
+}
+
+impl TryFrom<ForestData> for Forest {
+    type Error = String;
+    fn try_from(d: ForestData) -> std::result::Result<Forest, String> {
+        let mut f = Forest {
+            n_features: d.n_features,
+            roots: d.roots,
+            feature: d.feature,
+            threshold: d.threshold,
+            left: d.left,
+            right: d.right,
+            default_left: d.default_left,
+            value: d.value,
+            cover: d.cover,
+            gain: d.gain,
+            depths: Vec::new(),
+        };
+        f.validate()?;
+        Ok(f)
+    }
+}
+
+impl Forest {
+    /// An empty forest over `n_features` inputs.
+    pub fn new(n_features: usize) -> Forest {
+        Forest {
+            n_features,
+            roots: Vec::new(),
+            feature: Vec::new(),
+            threshold: Vec::new(),
+            left: Vec::new(),
+            right: Vec::new(),
+            default_left: Vec::new(),
+            value: Vec::new(),
+            cover: Vec::new(),
+            gain: Vec::new(),
+            depths: Vec::new(),
+        }
+    }
+
+    /// Number of trees.
+    pub fn n_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Number of nodes.
+    pub fn n_nodes(&self) -> usize {
+        self.feature.len()
+    }
+
+    /// Node range of tree `t`.
+    pub fn tree_range(&self, t: usize) -> std::ops::Range<usize> {
+        let start = self.roots[t] as usize;
+        let end = self.roots.get(t + 1).map_or(self.n_nodes(), |&r| r as usize);
+        start..end
+    }
+
+    /// Whether node `k` is a leaf.
+    #[inline]
+    pub fn is_leaf(&self, k: usize) -> bool {
+        self.left[k] as usize == k
+    }
+
+    /// Appends a grown tree. `value(node)` gives each node's output (leaf values are predictions).
+    /// Thresholds come from the bin bounds; an infinite bound becomes `f64::MAX` (inputs are finite).
+    pub fn push_tree(&mut self, nodes: &[GrownNode], mapper: &BinMapper, value: impl Fn(&GrownNode) -> f64) {
+        let base = self.n_nodes() as u32;
+        self.roots.push(base);
+        let mut depth = 0;
+        for (k, n) in nodes.iter().enumerate() {
+            depth = depth.max(n.depth);
+            self.value.push(value(n));
+            self.cover.push(n.stat.h);
+            self.gain.push(n.gain);
+            match n.split {
+                Some((f, bin, dl)) => {
+                    let t = mapper.features[f].upper[bin as usize];
+                    self.feature.push(f as u32);
+                    self.threshold.push(if t.is_finite() { t } else { f64::MAX });
+                    self.default_left.push(dl);
+                    self.left.push(base + n.children.0);
+                    self.right.push(base + n.children.1);
+                }
+                None => {
+                    let me = base + k as u32;
+                    self.feature.push(0);
+                    self.threshold.push(0.0);
+                    self.default_left.push(false);
+                    self.left.push(me);
+                    self.right.push(me);
+                }
+            }
+        }
+        self.depths.push(depth);
+    }
+
+    /// Keeps the first `n` trees.
+    pub fn truncate(&mut self, n: usize) {
+        if n >= self.n_trees() {
+            return;
+        }
+        let end = self.roots[n] as usize;
+        self.roots.truncate(n);
+        self.depths.truncate(n);
+        self.feature.truncate(end);
+        self.threshold.truncate(end);
+        self.left.truncate(end);
+        self.right.truncate(end);
+        self.default_left.truncate(end);
+        self.value.truncate(end);
+        self.cover.truncate(end);
+        self.gain.truncate(end);
+    }
+
+    /// Checks the invariants and derives the depths.
+    fn validate(&mut self) -> std::result::Result<(), String> {
+        let n = self.feature.len();
+        let lens = [
+            self.threshold.len(),
+            self.left.len(),
+            self.right.len(),
+            self.default_left.len(),
+            self.value.len(),
+            self.cover.len(),
+            self.gain.len(),
+        ];
+        if lens.iter().any(|&l| l != n) {
+            return Err(format!("forest arrays have different lengths ({n} nodes, {lens:?})"));
+        }
+        if self.roots.windows(2).any(|w| w[0] >= w[1]) || self.roots.first().is_some_and(|&r| r != 0) {
+            return Err("tree roots must start at 0 and increase".into());
+        }
+        if self.roots.last().is_some_and(|&r| r as usize >= n) || (self.roots.is_empty() && n > 0) {
+            return Err("tree roots out of range".into());
+        }
+        self.depths.clear();
+        for t in 0..self.roots.len() {
+            let r = self.tree_range(t);
+            let mut depth = vec![0u32; r.len()];
+            for k in r.clone() {
+                if !self.value[k].is_finite() || !self.cover[k].is_finite() || self.threshold[k].is_nan() {
+                    return Err(format!("node {k}: non-finite value, cover or threshold"));
+                }
+                let (l, rr) = (self.left[k] as usize, self.right[k] as usize);
+                if l == k && rr == k {
+                    continue;
+                }
+                if l <= k || rr <= k || l >= r.end || rr >= r.end {
+                    return Err(format!("node {k}: children ({l}, {rr}) must follow it within its tree"));
+                }
+                if self.feature[k] as usize >= self.n_features {
+                    return Err(format!("node {k}: feature {} out of range", self.feature[k]));
+                }
+                let d = depth[k - r.start] + 1;
+                depth[l - r.start] = depth[l - r.start].max(d);
+                depth[rr - r.start] = depth[rr - r.start].max(d);
+            }
+            self.depths.push(depth.into_iter().max().unwrap_or(0));
+        }
+        Ok(())
+    }
+
+    /// Adds every tree's output for each row of `x` to `out` (checked: width, no ±∞).
+    pub fn add_raw(&self, x: ArrayView2<f64>, out: &mut [f64]) -> Result<()> {
+        let x = self.checked_rows(x)?;
+        let p = self.n_features;
+        let data: &[f64] = &x;
+        if p == 0 {
+            return Ok(());
+        }
+        data.par_chunks(BLOCK * p).zip(out.par_chunks_mut(BLOCK)).for_each(|(rows, out)| {
+            self.predict_block(rows, out, 0..self.n_trees());
+        });
+        Ok(())
+    }
+
+    /// Adds the output of trees `trees` for each row of the row-major block `rows` to `out`.
+    pub fn predict_block(&self, rows: &[f64], out: &mut [f64], trees: std::ops::Range<usize>) {
+        let p = self.n_features;
+        let m = out.len();
+        let mut idx = [0u32; BLOCK];
+        for t in trees {
+            let root = self.roots[t];
+            let depth = self.depths[t];
+            if depth == 0 {
+                let v = self.value[root as usize];
+                out.iter_mut().for_each(|o| *o += v);
+                continue;
+            }
+            idx[..m].fill(root);
+            for _ in 0..depth {
+                for (i, node) in idx[..m].iter_mut().enumerate() {
+                    let k = *node as usize;
+                    let xv = rows[i * p + self.feature[k] as usize];
+                    let go_left = xv <= self.threshold[k] || (xv.is_nan() && self.default_left[k]);
+                    *node = if go_left { self.left[k] } else { self.right[k] };
+                }
+            }
+            for (o, &k) in out.iter_mut().zip(&idx[..m]) {
+                *o += self.value[k as usize];
+            }
+        }
+    }
+
+    /// `x` as a row-major slice of width `n_features`, after checking its width and values.
+    pub fn checked_rows<'x>(&self, x: ArrayView2<'x, f64>) -> Result<std::borrow::Cow<'x, [f64]>> {
+        if x.ncols() != self.n_features {
+            return Err(Error::FeatureMismatch {
+                reason: format!("the model was fitted on {} features, the input has {}", self.n_features, x.ncols()),
+            });
+        }
+        super::bins::check_finite_or_nan(x, "prediction input")?;
+        Ok(match x.to_slice() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(x.as_standard_layout().iter().copied().collect()),
+        })
+    }
+
+    /// Expected output of tree `t` under its covers (the mean prediction on the training rows,
+    /// weighted by hessian).
+    pub fn expected_value(&self, t: usize) -> f64 {
+        let r = self.tree_range(t);
+        let root_cover = self.cover[r.start];
+        if root_cover <= 0.0 {
+            return self.value[r.start];
+        }
+        r.filter(|&k| self.is_leaf(k)).map(|k| self.value[k] * self.cover[k]).sum::<f64>() / root_cover
+    }
+}
