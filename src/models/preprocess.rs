@@ -1,0 +1,358 @@
+//! Preprocessing fitted on training data only and saved inside the model.
+//!
+//! Two modes:
+//! - [`PreprocessMode::Linear`] (logistic regression): numeric features get fight-churn's
+//!   fat-tail transform when strongly skewed, median imputation with a missing-indicator column
+//!   (only for features that had missing values in training), and standardisation; categoricals
+//!   get one-hot columns.
+//! - [`PreprocessMode::Tree`]: numeric features pass through untouched (`NaN` reaches the trees,
+//!   which learn a default direction for missing values); categoricals get one-hot columns.
+//!
+//! **Fat tails** follow *Fighting Churn with Data* (Gold 2020, listing 7.x
+//! `transform_fattail_columns`): a metric whose sample skewness exceeds 4 is replaced by
+//! `ln(1 + x)` when it is never negative; for signed metrics we use `asinh(x)`, which behaves
+//! like the log on both tails.
+//!
+//! **Unseen categories** at scoring time map to all-zero one-hot columns (the training base
+//! rate of that feature), or to the `__other__` column when the feature has one; they are never
+//! an error, and those mapped to zeros are counted in [`Transformed::unseen`] so callers can
+//! report them. Missing categorical values get their own `__missing__` column
+//! when training had any. Extra columns in the scoring data are ignored; missing ones, or ones of
+//! the wrong kind, are [`Error::FeatureMismatch`].
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{ColumnData, ColumnKind, Dataset, MISSING_CODE};
+use crate::error::{Error, Result};
+
+/// Which model family the columns are prepared for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreprocessMode {
+    /// Impute, transform fat tails, standardise, one-hot.
+    Linear,
+    /// Pass numbers through (NaN = missing), one-hot categoricals.
+    Tree,
+}
+
+/// Preprocessing parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PreprocessParams {
+    /// Family the columns are for.
+    pub mode: PreprocessMode,
+    /// Skewness above which a numeric feature is log/asinh-transformed (linear mode). Default 4
+    /// (fight-churn's threshold); `f64::INFINITY` disables the transform.
+    pub skew_threshold: f64,
+    /// Most one-hot columns per categorical feature; rarer levels share an `__other__` column.
+    /// Default 50.
+    pub max_levels: usize,
+}
+
+impl PreprocessParams {
+    /// Defaults for `mode`.
+    pub fn new(mode: PreprocessMode) -> Self {
+        Self { mode, skew_threshold: 4.0, max_levels: 50 }
+    }
+
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<()> {
+        if self.skew_threshold.is_nan() {
+            return Err(Error::param("skew_threshold", self.skew_threshold, "must not be NaN"));
+        }
+        if self.max_levels == 0 {
+            return Err(Error::param("max_levels", 0, "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Fits on the training data.
+    ///
+    /// ```
+    /// use attrition::models::preprocess::{PreprocessMode, PreprocessParams};
+    /// use attrition::{Column, Dataset};
+    /// let data = Dataset::new(vec![
+    ///     Column::numeric("logins", vec![1.0, f64::NAN, 3.0]),
+    ///     Column::categorical("plan", &[Some("pro"), Some("basic"), None]),
+    /// ]).unwrap();
+    /// let pre = PreprocessParams::new(PreprocessMode::Linear).fit(&data).unwrap();
+    /// assert_eq!(pre.output_names(), vec!["logins", "logins__missing", "plan=pro", "plan=basic", "plan=__missing__"]);
+    /// let t = pre.transform(&data).unwrap();
+    /// assert_eq!(t.x.dim(), (3, 5));
+    /// ```
+    pub fn fit(&self, data: &Dataset) -> Result<Preprocessor> {
+        self.check()?;
+        if data.n_rows() == 0 {
+            return Err(Error::EmptyData { context: "preprocessing" });
+        }
+        let mut inputs = Vec::with_capacity(data.columns.len());
+        for col in &data.columns {
+            let spec = match &col.data {
+                ColumnData::Numeric(v) => {
+                    if let Some(row) = v.iter().position(|x| x.is_infinite()) {
+                        return Err(Error::NonFinite { context: format!("feature `{}`", col.name), row, value: v[row] });
+                    }
+                    fit_numeric(&col.name, v, self)
+                }
+                ColumnData::Categorical(c) => {
+                    let mut counts = vec![0u64; c.levels.len()];
+                    let mut missing = false;
+                    for &code in &c.codes {
+                        match counts.get_mut(code as usize) {
+                            Some(n) => *n += 1,
+                            None => missing = true,
+                        }
+                    }
+                    let mut order: Vec<usize> = (0..c.levels.len()).filter(|&l| counts[l] > 0).collect();
+                    order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+                    let other = order.len() > self.max_levels;
+                    order.truncate(if other { self.max_levels - 1 } else { order.len() });
+                    order.sort_unstable();
+                    InputSpec::Categorical {
+                        name: col.name.clone(),
+                        levels: order.iter().map(|&l| c.levels[l].clone()).collect(),
+                        other,
+                        missing,
+                    }
+                }
+            };
+            inputs.push(spec);
+        }
+        Ok(Preprocessor { mode: self.mode, inputs })
+    }
+}
+
+fn fit_numeric(name: &str, v: &[f64], params: &PreprocessParams) -> InputSpec {
+    let mut present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    let has_missing = present.len() < v.len();
+    if params.mode == PreprocessMode::Tree {
+        return InputSpec::Numeric { name: name.into(), transform: Transform::None, median: 0.0, mean: 0.0, sd: 1.0, indicator: false };
+    }
+    present.sort_by(f64::total_cmp);
+    let median = match present.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => present[n / 2],
+        n => (present[n / 2 - 1] + present[n / 2]) / 2.0,
+    };
+    let transform = if skewness(&present) > params.skew_threshold {
+        if present.first().is_some_and(|&m| m >= 0.0) { Transform::Log1p } else { Transform::Asinh }
+    } else {
+        Transform::None
+    };
+    let values: Vec<f64> = v.iter().map(|&x| transform.apply(if x.is_nan() { median } else { x })).collect();
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
+    InputSpec::Numeric { name: name.into(), transform, median, mean, sd, indicator: has_missing }
+}
+
+/// Sample skewness (population moments, like pandas' bias-uncorrected g1); 0 for constant data.
+fn skewness(v: &[f64]) -> f64 {
+    let n = v.len() as f64;
+    if v.len() < 3 {
+        return 0.0;
+    }
+    let mean = v.iter().sum::<f64>() / n;
+    let m2 = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    let m3 = v.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n;
+    if m2 <= 0.0 { 0.0 } else { m3 / m2.powf(1.5) }
+}
+
+/// Monotone transform applied to a numeric feature before standardisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// Identity.
+    None,
+    /// `ln(1 + x)` for non-negative fat-tailed counts.
+    Log1p,
+    /// `asinh(x)` for signed fat-tailed metrics.
+    Asinh,
+}
+
+impl Transform {
+    fn apply(self, x: f64) -> f64 {
+        match self {
+            Transform::None => x,
+            Transform::Log1p => x.max(0.0).ln_1p(),
+            Transform::Asinh => x.asinh(),
+        }
+    }
+}
+
+/// How one input feature is prepared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InputSpec {
+    /// A numeric feature.
+    Numeric {
+        /// Feature name.
+        name: String,
+        /// Fat-tail transform.
+        transform: Transform,
+        /// Training median (raw scale), used for missing values in linear mode.
+        median: f64,
+        /// Mean after transform (linear mode).
+        mean: f64,
+        /// Standard deviation after transform (linear mode; 1 when constant).
+        sd: f64,
+        /// Whether a missing-indicator column follows (linear mode; training had missing values).
+        indicator: bool,
+    },
+    /// A categorical feature.
+    Categorical {
+        /// Feature name.
+        name: String,
+        /// Levels with their own one-hot column.
+        levels: Vec<String>,
+        /// Whether an `__other__` column collects rarer training levels.
+        other: bool,
+        /// Whether a `__missing__` column exists (training had missing values).
+        missing: bool,
+    },
+}
+
+impl InputSpec {
+    /// Feature name.
+    pub fn name(&self) -> &str {
+        match self {
+            InputSpec::Numeric { name, .. } | InputSpec::Categorical { name, .. } => name,
+        }
+    }
+
+    /// Feature kind.
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            InputSpec::Numeric { .. } => ColumnKind::Numeric,
+            InputSpec::Categorical { .. } => ColumnKind::Categorical,
+        }
+    }
+}
+
+/// A fitted preprocessor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessor {
+    /// Mode it was fitted for.
+    pub mode: PreprocessMode,
+    /// One spec per input feature, in training order.
+    pub inputs: Vec<InputSpec>,
+}
+
+/// The model matrix of [`Preprocessor::transform`].
+#[derive(Debug, Clone)]
+pub struct Transformed {
+    /// `n_rows × n_outputs`, row-major.
+    pub x: Array2<f64>,
+    /// Categorical values not seen in training (mapped to all-zero columns), over all features.
+    pub unseen: u64,
+}
+
+impl Preprocessor {
+    /// Names of the output columns.
+    pub fn output_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for spec in &self.inputs {
+            match spec {
+                InputSpec::Numeric { name, indicator, .. } => {
+                    out.push(name.clone());
+                    if *indicator {
+                        out.push(format!("{name}__missing"));
+                    }
+                }
+                InputSpec::Categorical { name, levels, other, missing } => {
+                    out.extend(levels.iter().map(|l| format!("{name}={l}")));
+                    if *other {
+                        out.push(format!("{name}=__other__"));
+                    }
+                    if *missing {
+                        out.push(format!("{name}=__missing__"));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// For each output column, the index of the input feature it comes from.
+    pub fn output_sources(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (j, spec) in self.inputs.iter().enumerate() {
+            let n = match spec {
+                InputSpec::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+                InputSpec::Categorical { levels, other, missing, .. } => {
+                    levels.len() + usize::from(*other) + usize::from(*missing)
+                }
+            };
+            out.extend(std::iter::repeat_n(j, n));
+        }
+        out
+    }
+
+    /// Names of the input features, in training order.
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs.iter().map(InputSpec::name).collect()
+    }
+
+    /// Builds the model matrix for `data`, looking columns up by name.
+    pub fn transform(&self, data: &Dataset) -> Result<Transformed> {
+        let n = data.n_rows();
+        let width = self.output_sources().len();
+        let mut x = Array2::<f64>::zeros((n, width));
+        let mut unseen = 0u64;
+        let mut col0 = 0;
+        for spec in &self.inputs {
+            let Some(col) = data.column(spec.name()) else {
+                return Err(Error::FeatureMismatch { reason: format!("feature `{}` is missing from the data", spec.name()) });
+            };
+            if col.kind() != spec.kind() {
+                return Err(Error::FeatureMismatch {
+                    reason: format!("feature `{}` is {:?} in the data but {:?} in the model", spec.name(), col.kind(), spec.kind()),
+                });
+            }
+            match (spec, &col.data) {
+                (InputSpec::Numeric { transform, median, mean, sd, indicator, .. }, ColumnData::Numeric(v)) => {
+                    if let Some(row) = v.iter().position(|x| x.is_infinite()) {
+                        return Err(Error::NonFinite { context: format!("feature `{}`", spec.name()), row, value: v[row] });
+                    }
+                    for (i, &raw) in v.iter().enumerate() {
+                        if self.mode == PreprocessMode::Tree {
+                            x[[i, col0]] = raw;
+                            continue;
+                        }
+                        let missing = raw.is_nan();
+                        x[[i, col0]] = (transform.apply(if missing { *median } else { raw }) - mean) / sd;
+                        if *indicator {
+                            x[[i, col0 + 1]] = if missing { 1.0 } else { 0.0 };
+                        }
+                    }
+                    col0 += 1 + usize::from(*indicator);
+                }
+                (InputSpec::Categorical { levels, other, missing, .. }, ColumnData::Categorical(c)) => {
+                    // Map the data's codes to output offsets once per level.
+                    let map: Vec<Option<usize>> = c
+                        .levels
+                        .iter()
+                        .map(|l| levels.iter().position(|m| m == l).or(if *other { Some(levels.len()) } else { None }))
+                        .collect();
+                    let missing_at = levels.len() + usize::from(*other);
+                    for (i, &code) in c.codes.iter().enumerate() {
+                        if code == MISSING_CODE {
+                            if *missing {
+                                x[[i, col0 + missing_at]] = 1.0;
+                            }
+                            continue;
+                        }
+                        match map.get(code as usize).copied().flatten() {
+                            Some(k) => x[[i, col0 + k]] = 1.0,
+                            None => unseen += 1,
+                        }
+                    }
+                    col0 += levels.len() + usize::from(*other) + usize::from(*missing);
+                }
+                _ => unreachable!("kinds checked above"),
+            }
+        }
+        Ok(Transformed { x, unseen })
+    }
+}

@@ -1,0 +1,300 @@
+//! One model type for every family: preprocessing + fitted model + feature schema, saved as a
+//! versioned JSON file, with per-customer explanations.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::boosted::{Booster, BoostedParams};
+use super::logistic::{LogisticModel, LogisticParams};
+use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
+use super::tree::{DecisionTree, TreeParams};
+use super::{ChurnModel, Learner};
+use crate::dataset::{ColumnKind, Dataset};
+use crate::error::{Error, Result};
+
+/// Version of the model file format written by [`TrainedModel::save`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Model family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// L2 logistic regression.
+    Logistic,
+    /// A single decision tree with class probabilities.
+    Tree,
+    /// Gradient-boosted trees.
+    Gbdt,
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "logistic" => Ok(ModelKind::Logistic),
+            "tree" => Ok(ModelKind::Tree),
+            "gbdt" => Ok(ModelKind::Gbdt),
+            _ => Err(Error::param("model", s, "one of logistic, tree, gbdt")),
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ModelKind::Logistic => "logistic",
+            ModelKind::Tree => "tree",
+            ModelKind::Gbdt => "gbdt",
+        })
+    }
+}
+
+/// Hyper-parameters for any family; fitting returns a [`TrainedModel`].
+///
+/// ```
+/// use attrition::models::{Learner, ChurnModel, trained::{ModelKind, ModelParams}};
+/// use attrition::{Column, Dataset};
+/// let x: Vec<f64> = (0..200).map(|i| (i % 20) as f64).collect();
+/// let y: Vec<bool> = (0..200).map(|i| (i % 20) > 12 || i % 7 == 0).collect();
+/// let data = Dataset::new(vec![Column::numeric("x", x)]).unwrap().with_churned(y).unwrap();
+/// let model = ModelParams::new(ModelKind::Logistic).fit(&data).unwrap();
+/// let p = model.predict_proba(&data).unwrap();
+/// assert!(p[19] > p[0]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelParams {
+    /// Family.
+    pub kind: ModelKind,
+    /// Logistic parameters (used when `kind` is logistic).
+    pub logistic: LogisticParams,
+    /// Tree parameters.
+    pub tree: TreeParams,
+    /// Boosting parameters.
+    pub boosted: BoostedParams,
+    /// Skewness threshold of the fat-tail transform (linear mode).
+    pub skew_threshold: f64,
+}
+
+impl ModelParams {
+    /// Defaults for `kind`.
+    pub fn new(kind: ModelKind) -> Self {
+        Self {
+            kind,
+            logistic: LogisticParams::new(),
+            tree: TreeParams::new(),
+            boosted: BoostedParams::new(),
+            skew_threshold: 4.0,
+        }
+    }
+
+    /// Seed for every random choice of the tree families.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.tree.seed = seed;
+        self.boosted.seed = seed;
+        self
+    }
+}
+
+impl Learner for ModelParams {
+    type Model = TrainedModel;
+
+    fn fit(&self, data: &Dataset) -> Result<TrainedModel> {
+        let y = data.churned_or_err()?;
+        let mode = if self.kind == ModelKind::Logistic { PreprocessMode::Linear } else { PreprocessMode::Tree };
+        let mut pre_params = PreprocessParams::new(mode);
+        pre_params.skew_threshold = self.skew_threshold;
+        let preprocessor = pre_params.fit(data)?;
+        let t = preprocessor.transform(data)?;
+        let w = data.weights.as_deref();
+        let fitted = match self.kind {
+            ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
+            ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
+            ModelKind::Gbdt => Fitted::Gbdt(self.boosted.fit_matrix(t.x.view(), y, w)?),
+        };
+        Ok(TrainedModel {
+            schema_version: SCHEMA_VERSION,
+            kind: self.kind,
+            features: data.columns.iter().map(|c| FeatureSchema { name: c.name.clone(), kind: c.kind() }).collect(),
+            preprocessor,
+            fitted,
+            training_rows: data.n_rows(),
+            training_churn_rate: data.churn_rate().unwrap_or(f64::NAN),
+        })
+    }
+}
+
+/// A feature the model needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSchema {
+    /// Column name.
+    pub name: String,
+    /// Numeric or categorical.
+    pub kind: ColumnKind,
+}
+
+/// The fitted model of one family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum Fitted {
+    /// Logistic regression on the standardised model matrix.
+    Logistic(LogisticModel),
+    /// Decision tree.
+    Tree(DecisionTree),
+    /// Boosted trees.
+    Gbdt(Booster),
+}
+
+/// A trained churn model of any family, ready to score, explain and save.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// File format version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Family.
+    pub kind: ModelKind,
+    /// Features the model needs, in training order.
+    pub features: Vec<FeatureSchema>,
+    /// Preprocessing fitted on the training data.
+    pub preprocessor: Preprocessor,
+    /// The fitted model.
+    pub fitted: Fitted,
+    /// Rows it was trained on.
+    pub training_rows: usize,
+    /// Churn rate of the training data.
+    pub training_churn_rate: f64,
+}
+
+/// Per-customer explanation: each input feature's contribution to the churn log-odds (logistic,
+/// boosted trees) or probability (single tree).
+#[derive(Debug, Clone)]
+pub struct Explanations {
+    /// Input feature names (columns of `contributions`).
+    pub features: Vec<String>,
+    /// `n_rows × n_features` contributions.
+    pub contributions: ndarray::Array2<f64>,
+    /// Output with no feature information (intercept / expected value).
+    pub base: f64,
+}
+
+impl Explanations {
+    /// The `k` features that pushed row `i`'s risk up most (positive contributions only), with
+    /// their contributions, largest first.
+    pub fn top_reasons(&self, i: usize, k: usize) -> Vec<(&str, f64)> {
+        let row = self.contributions.row(i);
+        let mut idx: Vec<usize> = (0..row.len()).filter(|&j| row[j] > 0.0).collect();
+        idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        idx.into_iter().take(k).map(|j| (self.features[j].as_str(), row[j])).collect()
+    }
+}
+
+impl TrainedModel {
+    /// Checks that `data` has every feature with the right kind.
+    fn check_features(&self, data: &Dataset) -> Result<()> {
+        let mut missing = Vec::new();
+        for f in &self.features {
+            match data.column(&f.name) {
+                None => missing.push(f.name.clone()),
+                Some(c) if c.kind() != f.kind => {
+                    return Err(Error::FeatureMismatch {
+                        reason: format!("feature `{}` is {:?} in the data but {:?} in the model", f.name, c.kind(), f.kind),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::FeatureMismatch { reason: format!("data lacks model features: {}", missing.join(", ")) });
+        }
+        Ok(())
+    }
+
+    /// Contribution of each input feature to each row's score, and the base value. Contributions
+    /// plus base equal the model's raw output (log-odds; probability for a single tree).
+    pub fn explain(&self, data: &Dataset) -> Result<Explanations> {
+        self.check_features(data)?;
+        let t = self.preprocessor.transform(data)?;
+        let sources = self.preprocessor.output_sources();
+        let n_in = self.features.len();
+        let mut out = ndarray::Array2::<f64>::zeros((data.n_rows(), n_in));
+        let base = match &self.fitted {
+            Fitted::Logistic(m) => {
+                // Standardised columns have training mean 0, so coefᵢ·zᵢ is the deviation from
+                // an average customer (one-hot columns: from the baseline of all levels off).
+                for (i, row) in t.x.outer_iter().enumerate() {
+                    for (k, v) in row.iter().enumerate() {
+                        out[[i, sources[k]]] += m.coef[k] * v;
+                    }
+                }
+                m.intercept
+            }
+            Fitted::Tree(m) => {
+                let s = m.shap_values(t.x.view())?;
+                add_by_source(&mut out, &s.values, &sources);
+                s.base_value
+            }
+            Fitted::Gbdt(m) => {
+                let s = m.shap_values(t.x.view())?;
+                add_by_source(&mut out, &s.values, &sources);
+                s.base_value
+            }
+        };
+        Ok(Explanations { features: self.features.iter().map(|f| f.name.clone()).collect(), contributions: out, base })
+    }
+
+    /// Global importance of each input feature: mean absolute contribution over `data`.
+    pub fn importance(&self, data: &Dataset) -> Result<Vec<(String, f64)>> {
+        let e = self.explain(data)?;
+        let n = data.n_rows().max(1) as f64;
+        let mut v: Vec<(String, f64)> = e
+            .features
+            .iter()
+            .enumerate()
+            .map(|(j, f)| (f.clone(), e.contributions.column(j).iter().map(|c| c.abs()).sum::<f64>() / n))
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(v)
+    }
+
+    /// Writes the model as pretty JSON.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let json = serde_json::to_vec(self).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })?;
+        std::fs::write(path, json).map_err(|e| Error::io("write model", path, e))
+    }
+
+    /// Reads a model file, checking its schema version.
+    pub fn load(path: impl AsRef<Path>) -> Result<TrainedModel> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io("read model", path, e))?;
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<u32>,
+        }
+        let v: Version = serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })?;
+        match v.schema_version {
+            Some(SCHEMA_VERSION) => {}
+            found => return Err(Error::SchemaVersion { found: found.unwrap_or(0), supported: SCHEMA_VERSION }),
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })
+    }
+}
+
+fn add_by_source(out: &mut ndarray::Array2<f64>, values: &ndarray::Array2<f64>, sources: &[usize]) {
+    for (i, row) in values.outer_iter().enumerate() {
+        for (k, v) in row.iter().enumerate() {
+            out[[i, sources[k]]] += v;
+        }
+    }
+}
+
+impl ChurnModel for TrainedModel {
+    fn predict_proba(&self, data: &Dataset) -> Result<Vec<f64>> {
+        self.check_features(data)?;
+        let t = self.preprocessor.transform(data)?;
+        match &self.fitted {
+            Fitted::Logistic(m) => m.predict_proba(t.x.view()),
+            Fitted::Tree(m) => m.predict_proba(t.x.view()),
+            Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
+        }
+    }
+}
