@@ -92,7 +92,7 @@ impl PreprocessParams {
                     if let Some(row) = v.iter().position(|x| x.is_infinite()) {
                         return Err(Error::NonFinite { context: format!("feature `{}`", col.name), row, value: v[row] });
                     }
-                    fit_numeric(&col.name, v, self)
+                    fit_numeric(&col.name, v, data.weights.as_deref(), self)
                 }
                 ColumnData::Categorical(c) => {
                     let mut counts = vec![0u64; c.levels.len()];
@@ -122,41 +122,62 @@ impl PreprocessParams {
     }
 }
 
-fn fit_numeric(name: &str, v: &[f64], params: &PreprocessParams) -> InputSpec {
-    let mut present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-    let has_missing = present.len() < v.len();
+fn fit_numeric(name: &str, v: &[f64], weights: Option<&[f64]>, params: &PreprocessParams) -> InputSpec {
+    let has_missing = v.iter().any(|x| x.is_nan());
     if params.mode == PreprocessMode::Tree {
         return InputSpec::Numeric { name: name.into(), transform: Transform::None, median: 0.0, mean: 0.0, sd: 1.0, indicator: false };
     }
-    present.sort_by(f64::total_cmp);
-    let median = match present.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => present[n / 2],
-        n => (present[n / 2 - 1] + present[n / 2]) / 2.0,
-    };
-    let transform = if skewness(&present) > params.skew_threshold {
-        if present.first().is_some_and(|&m| m >= 0.0) { Transform::Log1p } else { Transform::Asinh }
+    // Statistics are weighted by the sample weights, so integer weights equal duplicated rows.
+    let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let mut present: Vec<(f64, f64)> = (0..v.len()).filter(|&i| !v[i].is_nan()).map(|i| (v[i], weight(i))).collect();
+    present.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let median = weighted_median(&present);
+    let transform = if weighted_skewness(&present) > params.skew_threshold {
+        if present.first().is_some_and(|&(m, _)| m >= 0.0) { Transform::Log1p } else { Transform::Asinh }
     } else {
         Transform::None
     };
     let values: Vec<f64> = v.iter().map(|&x| transform.apply(if x.is_nan() { median } else { x })).collect();
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
+    let total: f64 = (0..v.len()).map(weight).sum();
+    let total = if total > 0.0 { total } else { 1.0 };
+    let mean = values.iter().enumerate().map(|(i, x)| weight(i) * x).sum::<f64>() / total;
+    let var = values.iter().enumerate().map(|(i, x)| weight(i) * (x - mean).powi(2)).sum::<f64>() / total;
+    let sd = if var > 1e-24 { var.sqrt() } else { 1.0 };
     InputSpec::Numeric { name: name.into(), transform, median, mean, sd, indicator: has_missing }
 }
 
-/// Sample skewness (population moments, like pandas' bias-uncorrected g1); 0 for constant data.
-fn skewness(v: &[f64]) -> f64 {
-    let n = v.len() as f64;
-    if v.len() < 3 {
+/// Weighted median of sorted `(value, weight)` pairs (midpoint when the half-weight falls
+/// exactly between two values, like the unweighted median); 0 when empty.
+fn weighted_median(sorted: &[(f64, f64)]) -> f64 {
+    let total: f64 = sorted.iter().map(|p| p.1).sum();
+    if sorted.is_empty() || total <= 0.0 {
         return 0.0;
     }
-    let mean = v.iter().sum::<f64>() / n;
-    let m2 = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    let m3 = v.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n;
-    if m2 <= 0.0 { 0.0 } else { m3 / m2.powf(1.5) }
+    let half = total / 2.0;
+    let mut acc = 0.0;
+    for (k, &(x, w)) in sorted.iter().enumerate() {
+        acc += w;
+        if acc > half + 1e-12 * total {
+            return x;
+        }
+        if (acc - half).abs() <= 1e-12 * total {
+            let next = sorted[k + 1..].iter().find(|p| p.1 > 0.0).map_or(x, |p| p.0);
+            return (x + next) / 2.0;
+        }
+    }
+    sorted[sorted.len() - 1].0
+}
+
+/// Weighted sample skewness (population moments, bias-uncorrected g1); 0 for constant data.
+fn weighted_skewness(v: &[(f64, f64)]) -> f64 {
+    let n: f64 = v.iter().map(|p| p.1).sum();
+    if v.len() < 3 || n <= 0.0 {
+        return 0.0;
+    }
+    let mean = v.iter().map(|(x, w)| w * x).sum::<f64>() / n;
+    let m2 = v.iter().map(|(x, w)| w * (x - mean).powi(2)).sum::<f64>() / n;
+    let m3 = v.iter().map(|(x, w)| w * (x - mean).powi(3)).sum::<f64>() / n;
+    if m2 <= 1e-24 { 0.0 } else { m3 / m2.powf(1.5) }
 }
 
 /// Monotone transform applied to a numeric feature before standardisation.

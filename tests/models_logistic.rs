@@ -1,0 +1,109 @@
+//! Logistic regression against scikit-learn, the model file round trip, and the conformance
+//! checks every family must pass.
+
+use attrition::models::logistic::LogisticParams;
+use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
+use attrition::models::{ChurnModel, Learner};
+use attrition::{Column, Dataset, Error};
+use ndarray::Array2;
+
+fn reference_data() -> (Array2<f64>, Vec<bool>, Vec<f64>) {
+    let (n, p) = (300, 4);
+    let x = Array2::from_shape_fn((n, p), |(i, j)| (0.37 * i as f64 * (j + 1) as f64 + j as f64).sin() + 0.1 * j as f64);
+    let y = (0..n)
+        .map(|i| 1.5 * x[[i, 0]] - 2.0 * x[[i, 1]] + 0.5 * x[[i, 3]] + (i as f64 * 1.3).cos() > 0.2)
+        .collect();
+    let w = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
+    (x, y, w)
+}
+
+#[test]
+fn logistic_matches_scikit_learn() {
+    // tests/reference/logistic_sklearn.py
+    let cases: [(f64, bool, [f64; 4], f64); 3] = [
+        (1.0, false, [2.573894074260488, -3.523398502316284, -0.4206493849428028, 0.6399215958003895], -0.35869834013017277),
+        (0.1, false, [1.2964505001582058, -1.7380482475821057, -0.2690505562584463, 0.21635393751748935], -0.26987112989626666),
+        (2.0, true, [3.3642572761633245, -4.481233899696582, -0.3410607818917492, 0.9561250500516851], -0.34252957369401815),
+    ];
+    let (x, y, w) = reference_data();
+    for (c, weighted, coef, intercept) in cases {
+        let m = LogisticParams::new().c(c).fit_matrix(x.view(), &y, weighted.then_some(&w[..])).unwrap();
+        assert!(m.converged);
+        for (a, b) in m.coef.iter().zip(coef) {
+            assert!((a - b).abs() < 1e-6, "C={c}: {a} vs {b}");
+        }
+        assert!((m.intercept - intercept).abs() < 1e-6);
+    }
+}
+
+fn table(n: usize) -> Dataset {
+    let x: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 10.0).collect();
+    let noise: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 97) as f64 / 97.0).collect();
+    let plan: Vec<Option<&str>> = (0..n).map(|i| Some(["basic", "pro", "team"][i % 3])).collect();
+    let y: Vec<bool> = (0..n).map(|i| x[i] / 10.0 + noise[i] + if i % 3 == 0 { 0.3 } else { 0.0 } > 1.1).collect();
+    Dataset::new(vec![Column::numeric("usage", x), Column::categorical("plan", &plan), Column::numeric("constant", vec![1.0; n])])
+        .unwrap()
+        .with_churned(y)
+        .unwrap()
+}
+
+const KINDS: [ModelKind; 3] = [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt];
+
+#[test]
+fn conformance_every_family() {
+    let data = table(600);
+    for kind in KINDS {
+        let params = ModelParams::new(kind).seed(7);
+        let m = params.fit(&data).unwrap();
+        let p = m.predict_proba(&data).unwrap();
+        assert_eq!(p.len(), data.n_rows(), "{kind}: one score per row");
+        assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+        // same seed, same bytes
+        let again = params.fit(&data).unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), serde_json::to_string(&again).unwrap(), "{kind}: determinism");
+        // integer weights = duplicated rows (logistic is exact; trees see the same histograms)
+        if kind == ModelKind::Logistic {
+            let w: Vec<f64> = (0..600).map(|i| (i % 2 + 1) as f64).collect();
+            let weighted = params.fit(&data.clone().with_weights(w).unwrap()).unwrap();
+            let rows: Vec<usize> = (0..600).flat_map(|i| std::iter::repeat_n(i, i % 2 + 1)).collect();
+            let dup = params.fit(&data.take(&rows)).unwrap();
+            let (a, b) = (weighted.predict_proba(&data).unwrap(), dup.predict_proba(&data).unwrap());
+            assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-9), "{kind}: weights vs duplicates");
+        }
+        // wrong features are an error
+        let mut missing = data.clone();
+        missing.columns.retain(|c| c.name != "usage");
+        assert!(matches!(m.predict_proba(&missing), Err(Error::FeatureMismatch { .. })));
+        // saved and loaded scores to the bit
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        m.save(&path).unwrap();
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert!(loaded.predict_proba(&data).unwrap() == p, "{kind}: round trip changed scores");
+        // explanations add up to the raw output
+        let e = m.explain(&data).unwrap();
+        for i in [0, 17, 599] {
+            let raw = e.base + e.contributions.row(i).sum();
+            let prob = if kind == ModelKind::Tree { raw } else { 1.0 / (1.0 + (-raw).exp()) };
+            assert!((prob - p[i]).abs() < 1e-9, "{kind}: explanation of row {i}: {prob} vs {}", p[i]);
+        }
+        // single class and empty data are errors
+        let one = data.clone().with_churned(vec![false; 600]).unwrap();
+        assert!(params.fit(&one).is_err(), "{kind}: single class");
+        assert!(params.fit(&data.take(&[])).is_err(), "{kind}: empty");
+    }
+}
+
+#[test]
+fn bad_model_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = ModelParams::new(ModelKind::Logistic).fit(&table(200)).unwrap();
+    let path = dir.path().join("m.json");
+    m.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    assert!(matches!(TrainedModel::load(&path), Err(Error::Json { .. })));
+    std::fs::write(&path, text.replace("\"schema_version\":1", "\"schema_version\":99")).unwrap();
+    assert!(matches!(TrainedModel::load(&path), Err(Error::SchemaVersion { found: 99, supported: 1 })));
+    assert!(matches!(TrainedModel::load(dir.path().join("absent.json")), Err(Error::Io { .. })));
+}

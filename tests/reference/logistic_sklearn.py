@@ -1,0 +1,17 @@
+"""Reference coefficients for tests/models_logistic.rs (scikit-learn 1.9, lbfgs, tight tol).
+
+Run: /tmp/peers/bin/python tests/reference/logistic_sklearn.py
+"""
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+n, p = 300, 4
+i = np.arange(n)[:, None]
+j = np.arange(p)[None, :]
+X = np.sin(0.37 * i * (j + 1) + j)  + 0.1 * j
+z = 1.5 * X[:, 0] - 2.0 * X[:, 1] + 0.5 * X[:, 3] + np.cos(i[:, 0] * 1.3)
+y = (z > 0.2).astype(int)
+w = 0.5 + (i[:, 0] % 3)
+for C, sw in [(1.0, None), (0.1, None), (2.0, w)]:
+    m = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y, sample_weight=sw)
+    print(C, sw is not None, [repr(float(c)) for c in m.coef_[0]], repr(float(m.intercept_[0])))
