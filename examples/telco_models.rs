@@ -20,10 +20,18 @@ fn main() -> attrition::Result<()> {
     }
     let loaded = load_flat(path, &FlatOptions::new().target("Churn").positive("Yes").id("customerID"))?;
     let data = loaded.dataset;
-    println!("Telco: {} customers, {} features, churn rate {:.4}", data.n_rows(), data.n_features(), data.churn_rate().unwrap_or(0.0));
+    println!(
+        "Telco: {} customers, {} features, churn rate {:.4}",
+        data.n_rows(),
+        data.n_features(),
+        data.churn_rate().unwrap_or(0.0)
+    );
     let churned = data.churned_or_err()?.to_vec();
     let folds = stratified_k_fold(&churned, 5, 42)?;
-    println!("\n{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}", "model", "ROC-AUC", "PR-AUC", "logloss", "Brier", "EMPC", "fit+pred");
+    println!(
+        "\n{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
+        "model", "ROC-AUC", "PR-AUC", "logloss", "Brier", "EMPC", "fit+pred"
+    );
     for kind in [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt] {
         let params = ModelParams::new(kind).seed(42);
         let t = Instant::now();

@@ -28,6 +28,8 @@ pub mod kpi;
 pub mod metrics;
 pub mod models;
 pub mod profit;
+pub mod simulate;
+pub mod study;
 pub mod survival;
 pub mod uplift;
 pub mod validation;

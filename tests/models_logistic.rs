@@ -9,10 +9,10 @@ use ndarray::Array2;
 
 fn reference_data() -> (Array2<f64>, Vec<bool>, Vec<f64>) {
     let (n, p) = (300, 4);
-    let x = Array2::from_shape_fn((n, p), |(i, j)| (0.37 * i as f64 * (j + 1) as f64 + j as f64).sin() + 0.1 * j as f64);
-    let y = (0..n)
-        .map(|i| 1.5 * x[[i, 0]] - 2.0 * x[[i, 1]] + 0.5 * x[[i, 3]] + (i as f64 * 1.3).cos() > 0.2)
-        .collect();
+    let x =
+        Array2::from_shape_fn((n, p), |(i, j)| (0.37 * i as f64 * (j + 1) as f64 + j as f64).sin() + 0.1 * j as f64);
+    let y =
+        (0..n).map(|i| 1.5 * x[[i, 0]] - 2.0 * x[[i, 1]] + 0.5 * x[[i, 3]] + (i as f64 * 1.3).cos() > 0.2).collect();
     let w = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
     (x, y, w)
 }
@@ -21,9 +21,24 @@ fn reference_data() -> (Array2<f64>, Vec<bool>, Vec<f64>) {
 fn logistic_matches_scikit_learn() {
     // tests/reference/logistic_sklearn.py
     let cases: [(f64, bool, [f64; 4], f64); 3] = [
-        (1.0, false, [2.573894074260488, -3.523398502316284, -0.4206493849428028, 0.6399215958003895], -0.35869834013017277),
-        (0.1, false, [1.2964505001582058, -1.7380482475821057, -0.2690505562584463, 0.21635393751748935], -0.26987112989626666),
-        (2.0, true, [3.3642572761633245, -4.481233899696582, -0.3410607818917492, 0.9561250500516851], -0.34252957369401815),
+        (
+            1.0,
+            false,
+            [2.573894074260488, -3.523398502316284, -0.4206493849428028, 0.6399215958003895],
+            -0.35869834013017277,
+        ),
+        (
+            0.1,
+            false,
+            [1.2964505001582058, -1.7380482475821057, -0.2690505562584463, 0.21635393751748935],
+            -0.26987112989626666,
+        ),
+        (
+            2.0,
+            true,
+            [3.3642572761633245, -4.481233899696582, -0.3410607818917492, 0.9561250500516851],
+            -0.34252957369401815,
+        ),
     ];
     let (x, y, w) = reference_data();
     for (c, weighted, coef, intercept) in cases {
@@ -41,10 +56,14 @@ fn table(n: usize) -> Dataset {
     let noise: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 97) as f64 / 97.0).collect();
     let plan: Vec<Option<&str>> = (0..n).map(|i| Some(["basic", "pro", "team"][i % 3])).collect();
     let y: Vec<bool> = (0..n).map(|i| x[i] / 10.0 + noise[i] + if i % 3 == 0 { 0.3 } else { 0.0 } > 1.1).collect();
-    Dataset::new(vec![Column::numeric("usage", x), Column::categorical("plan", &plan), Column::numeric("constant", vec![1.0; n])])
-        .unwrap()
-        .with_churned(y)
-        .unwrap()
+    Dataset::new(vec![
+        Column::numeric("usage", x),
+        Column::categorical("plan", &plan),
+        Column::numeric("constant", vec![1.0; n]),
+    ])
+    .unwrap()
+    .with_churned(y)
+    .unwrap()
 }
 
 const KINDS: [ModelKind; 3] = [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt];

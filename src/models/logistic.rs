@@ -62,7 +62,7 @@ impl LogisticParams {
 
     /// Validates the parameters.
     pub fn check(&self) -> Result<()> {
-        if !(self.c > 0.0) {
+        if self.c.is_nan() || self.c <= 0.0 {
             return Err(Error::param("c", self.c, "must be > 0 (use infinity for no penalty)"));
         }
         if !(self.tol > 0.0 && self.tol.is_finite()) {
@@ -94,10 +94,18 @@ impl LogisticParams {
             None => &ones,
         };
         if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(Error::NonFinite { context: "sample weight (must be finite and >= 0)".into(), row: i, value: w[i] });
+            return Err(Error::NonFinite {
+                context: "sample weight (must be finite and >= 0)".into(),
+                row: i,
+                value: w[i],
+            });
         }
         if let Some(pos) = x.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite { context: "logistic regression input".into(), row: pos / p.max(1), value: x.iter().nth(pos).copied().unwrap_or(f64::NAN) });
+            return Err(Error::NonFinite {
+                context: "logistic regression input".into(),
+                row: pos / p.max(1),
+                value: x.iter().nth(pos).copied().unwrap_or(f64::NAN),
+            });
         }
         let pos_w: f64 = (0..n).filter(|&i| y[i]).map(|i| w[i]).sum();
         let tot_w: f64 = w.iter().sum();
@@ -119,14 +127,19 @@ impl LogisticParams {
             for k in 0..d {
                 hess[[k, k]] += 1e-12;
             }
-            let step = cholesky_solve(&hess, &grad)
-                .ok_or_else(|| Error::Numerical { context: "logistic regression", reason: "Hessian is not positive definite".into() })?;
+            let step = cholesky_solve(&hess, &grad).ok_or_else(|| Error::Numerical {
+                context: "logistic regression",
+                reason: "Hessian is not positive definite".into(),
+            })?;
             let max_step = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
             for k in 0..d {
                 beta[k] -= step[k];
             }
             if !max_step.is_finite() {
-                return Err(Error::Numerical { context: "logistic regression", reason: "diverged (perfect separation without a penalty?)".into() });
+                return Err(Error::Numerical {
+                    context: "logistic regression",
+                    reason: "diverged (perfect separation without a penalty?)".into(),
+                });
             }
             if max_step < self.tol {
                 converged = true;
@@ -140,7 +153,14 @@ impl LogisticParams {
 
     /// Gradient and Hessian of the penalised objective at `beta`, accumulated over fixed row
     /// chunks in parallel and reduced in chunk order (deterministic for any thread count).
-    fn gradient_hessian(&self, x: ArrayView2<f64>, y: &[bool], w: &[f64], beta: &[f64], penalty: f64) -> (Vec<f64>, Array2<f64>) {
+    fn gradient_hessian(
+        &self,
+        x: ArrayView2<f64>,
+        y: &[bool],
+        w: &[f64],
+        beta: &[f64],
+        penalty: f64,
+    ) -> (Vec<f64>, Array2<f64>) {
         let (n, p) = x.dim();
         let d = beta.len();
         const CHUNK: usize = 4096;
@@ -261,7 +281,9 @@ impl LogisticModel {
                 reason: format!("model has {} columns, data has {}", self.coef.len(), x.ncols()),
             });
         }
-        Ok(x.outer_iter().map(|row| row.iter().zip(&self.coef).map(|(a, b)| a * b).sum::<f64>() + self.intercept).collect())
+        Ok(x.outer_iter()
+            .map(|row| row.iter().zip(&self.coef).map(|(a, b)| a * b).sum::<f64>() + self.intercept)
+            .collect())
     }
 
     /// P(churn) for every row.

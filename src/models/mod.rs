@@ -26,8 +26,8 @@ pub trait Learner: Sync {
 }
 
 pub mod boosted;
+pub mod hist;
 pub mod logistic;
 pub mod preprocess;
 pub mod trained;
-pub mod hist;
 pub mod tree;

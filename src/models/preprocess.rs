@@ -90,7 +90,11 @@ impl PreprocessParams {
             let spec = match &col.data {
                 ColumnData::Numeric(v) => {
                     if let Some(row) = v.iter().position(|x| x.is_infinite()) {
-                        return Err(Error::NonFinite { context: format!("feature `{}`", col.name), row, value: v[row] });
+                        return Err(Error::NonFinite {
+                            context: format!("feature `{}`", col.name),
+                            row,
+                            value: v[row],
+                        });
                     }
                     fit_numeric(&col.name, v, data.weights.as_deref(), self)
                 }
@@ -125,7 +129,14 @@ impl PreprocessParams {
 fn fit_numeric(name: &str, v: &[f64], weights: Option<&[f64]>, params: &PreprocessParams) -> InputSpec {
     let has_missing = v.iter().any(|x| x.is_nan());
     if params.mode == PreprocessMode::Tree {
-        return InputSpec::Numeric { name: name.into(), transform: Transform::None, median: 0.0, mean: 0.0, sd: 1.0, indicator: false };
+        return InputSpec::Numeric {
+            name: name.into(),
+            transform: Transform::None,
+            median: 0.0,
+            mean: 0.0,
+            sd: 1.0,
+            indicator: false,
+        };
     }
     // Statistics are weighted by the sample weights, so integer weights equal duplicated rows.
     let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
@@ -324,17 +335,28 @@ impl Preprocessor {
         let mut col0 = 0;
         for spec in &self.inputs {
             let Some(col) = data.column(spec.name()) else {
-                return Err(Error::FeatureMismatch { reason: format!("feature `{}` is missing from the data", spec.name()) });
+                return Err(Error::FeatureMismatch {
+                    reason: format!("feature `{}` is missing from the data", spec.name()),
+                });
             };
             if col.kind() != spec.kind() {
                 return Err(Error::FeatureMismatch {
-                    reason: format!("feature `{}` is {:?} in the data but {:?} in the model", spec.name(), col.kind(), spec.kind()),
+                    reason: format!(
+                        "feature `{}` is {:?} in the data but {:?} in the model",
+                        spec.name(),
+                        col.kind(),
+                        spec.kind()
+                    ),
                 });
             }
             match (spec, &col.data) {
                 (InputSpec::Numeric { transform, median, mean, sd, indicator, .. }, ColumnData::Numeric(v)) => {
                     if let Some(row) = v.iter().position(|x| x.is_infinite()) {
-                        return Err(Error::NonFinite { context: format!("feature `{}`", spec.name()), row, value: v[row] });
+                        return Err(Error::NonFinite {
+                            context: format!("feature `{}`", spec.name()),
+                            row,
+                            value: v[row],
+                        });
                     }
                     for (i, &raw) in v.iter().enumerate() {
                         if self.mode == PreprocessMode::Tree {

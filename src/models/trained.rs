@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::boosted::{Booster, BoostedParams};
+use super::boosted::{BoostedParams, Booster};
 use super::logistic::{LogisticModel, LogisticParams};
 use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
 use super::tree::{DecisionTree, TreeParams};
@@ -196,14 +196,21 @@ impl TrainedModel {
                 None => missing.push(f.name.clone()),
                 Some(c) if c.kind() != f.kind => {
                     return Err(Error::FeatureMismatch {
-                        reason: format!("feature `{}` is {:?} in the data but {:?} in the model", f.name, c.kind(), f.kind),
+                        reason: format!(
+                            "feature `{}` is {:?} in the data but {:?} in the model",
+                            f.name,
+                            c.kind(),
+                            f.kind
+                        ),
                     });
                 }
                 Some(_) => {}
             }
         }
         if !missing.is_empty() {
-            return Err(Error::FeatureMismatch { reason: format!("data lacks model features: {}", missing.join(", ")) });
+            return Err(Error::FeatureMismatch {
+                reason: format!("data lacks model features: {}", missing.join(", ")),
+            });
         }
         Ok(())
     }
@@ -270,7 +277,8 @@ impl TrainedModel {
         struct Version {
             schema_version: Option<u32>,
         }
-        let v: Version = serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })?;
+        let v: Version =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })?;
         match v.schema_version {
             Some(SCHEMA_VERSION) => {}
             found => return Err(Error::SchemaVersion { found: found.unwrap_or(0), supported: SCHEMA_VERSION }),

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod features;
 mod inspect;
+mod simulate;
 
 /// Predict which SaaS customers will churn, explain why, and say which are worth saving.
 #[derive(Debug, Parser)]
@@ -21,6 +22,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Build point-in-time features: labelled observations per customer and as-of date, or a snapshot for scoring.
     Features(features::Args),
+    /// Simulate a calibrated world of SMB customers and write its raw tables.
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),
         Command::Features(a) => features::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::objective::{Objective, Part, Targets};
-use super::{Booster, BoostedParams, LogLoss, Validation};
+use super::{BoostedParams, Booster, LogLoss, Validation};
 use crate::error::{Error, Result};
 use crate::models::hist::bins::{BinMapper, check_finite_or_nan};
 use crate::models::hist::forest::Forest;
@@ -140,14 +140,16 @@ impl BoostedParams {
 
         for round in 0..self.n_trees {
             // Gradients, in fixed chunks.
-            grad.par_chunks_mut(CHUNK)
-                .zip(hess.par_chunks_mut(CHUNK))
-                .enumerate()
-                .for_each(|(c, (g, h))| {
-                    let r = c * CHUNK..(c * CHUNK + g.len());
-                    let t = Targets { y: &y_t[r.clone()], weights: &w_t[r.clone()], rows: &train_rows[r.clone()], part: Part::Train };
-                    objective.gradients(&scores[r], &t, g, h);
-                });
+            grad.par_chunks_mut(CHUNK).zip(hess.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (g, h))| {
+                let r = c * CHUNK..(c * CHUNK + g.len());
+                let t = Targets {
+                    y: &y_t[r.clone()],
+                    weights: &w_t[r.clone()],
+                    rows: &train_rows[r.clone()],
+                    part: Part::Train,
+                };
+                objective.gradients(&scores[r], &t, g, h);
+            });
             for ((o, &g), &h) in gh.iter_mut().zip(&grad).zip(&hess) {
                 *o = [g, h];
             }
@@ -211,7 +213,8 @@ impl BoostedParams {
                     .enumerate()
                     .map(|(c, s)| {
                         let r = c * CHUNK..(c * CHUNK + s.len());
-                        let t = Targets { y: &v.y[r.clone()], weights: &v.w[r.clone()], rows: &v.rows[r], part: v.part };
+                        let t =
+                            Targets { y: &v.y[r.clone()], weights: &v.w[r.clone()], rows: &v.rows[r], part: v.part };
                         objective.loss(s, &t)
                     })
                     .collect();
@@ -255,11 +258,19 @@ fn check_validation(v: &Validation<'_>, p: usize) -> Result<()> {
         return Err(Error::EmptyData { context: "validation data" });
     }
     if v.y.len() != v.x.nrows() {
-        return Err(Error::LengthMismatch { context: "validation labels vs rows", left: v.y.len(), right: v.x.nrows() });
+        return Err(Error::LengthMismatch {
+            context: "validation labels vs rows",
+            left: v.y.len(),
+            right: v.x.nrows(),
+        });
     }
     if let Some(w) = v.weights {
         if w.len() != v.y.len() {
-            return Err(Error::LengthMismatch { context: "validation weights vs labels", left: w.len(), right: v.y.len() });
+            return Err(Error::LengthMismatch {
+                context: "validation weights vs labels",
+                left: w.len(),
+                right: v.y.len(),
+            });
         }
         check_weights(w, "validation weights")?;
     }

@@ -136,11 +136,7 @@ impl Objective for LogLoss {
     }
 
     fn loss(&self, raw: &[f64], t: &Targets<'_>) -> f64 {
-        raw.iter()
-            .zip(t.y)
-            .zip(t.weights)
-            .map(|((&r, &y), &w)| w * (softplus(r) - if y { r } else { 0.0 }))
-            .sum()
+        raw.iter().zip(t.y).zip(t.weights).map(|((&r, &y), &w)| w * (softplus(r) - if y { r } else { 0.0 })).sum()
     }
 }
 

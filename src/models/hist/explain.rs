@@ -92,10 +92,8 @@ impl Forest {
             );
         }
         let base_value = base + (0..self.n_trees()).map(|t| self.expected_value(t)).sum::<f64>();
-        let values = Array2::from_shape_vec((n, p), values).map_err(|e| crate::error::Error::Numerical {
-            context: "TreeSHAP",
-            reason: e.to_string(),
-        })?;
+        let values = Array2::from_shape_vec((n, p), values)
+            .map_err(|e| crate::error::Error::Numerical { context: "TreeSHAP", reason: e.to_string() })?;
         Ok(ShapValues { values, base_value })
     }
 

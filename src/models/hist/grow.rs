@@ -135,8 +135,15 @@ impl<'a> Grower<'a> {
             root.h += v[1];
         }
         root.n = rows.len() as u32;
-        let mut nodes =
-            vec![GrownNode { split: None, children: (0, 0), stat: root, gain: 0.0, depth: 0, start: 0, end: rows.len() }];
+        let mut nodes = vec![GrownNode {
+            split: None,
+            children: (0, 0),
+            stat: root,
+            gain: 0.0,
+            depth: 0,
+            start: 0,
+            end: rows.len(),
+        }];
         let mut hists: Vec<Option<Vec<BinStat>>> = vec![None];
         let mut cands: Vec<Option<SplitCandidate>> = vec![None];
         let mut heap = BinaryHeap::new();

@@ -33,7 +33,12 @@ use crate::error::{Error, Result};
 ///
 /// Errors: no rows or no columns, length mismatches, ±∞ in `x`, non-finite or negative weights,
 /// a class with zero total weight.
-pub(crate) fn check_training(x: ArrayView2<f64>, y: &[bool], weights: Option<&[f64]>, what: &'static str) -> Result<Vec<f64>> {
+pub(crate) fn check_training(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    weights: Option<&[f64]>,
+    what: &'static str,
+) -> Result<Vec<f64>> {
     if x.nrows() == 0 || y.is_empty() {
         return Err(Error::EmptyData { context: what });
     }

@@ -103,7 +103,14 @@ pub(crate) fn best_split(
                     let gain = 0.5 * (score(l, params.lambda_l2) + score(r, params.lambda_l2) - parent_score);
                     if gain > best_gain {
                         best_gain = gain;
-                        best = Some(SplitCandidate { feature: j, bin: b as u8, default_left: true, gain, left: l, right: r });
+                        best = Some(SplitCandidate {
+                            feature: j,
+                            bin: b as u8,
+                            default_left: true,
+                            gain,
+                            left: l,
+                            right: r,
+                        });
                     }
                 }
             }
