@@ -8,7 +8,7 @@ use attrition::simulate::{SimulationParams, simulate};
 use attrition::study::measure_findings;
 
 fn main() -> attrition::Result<()> {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(60_000);
+    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(80_000);
     println!(
         "{:>5} {:>7} {:>6} | {:>5} {:>5} {:>5} {:>5} | {:>6} {:>6} {:>6} {:>6} | {:>8}",
         "seed", "cohort", "R", "1p", "2p", "3p", "4p+", "notup", "weekly", "spec", "needs", "events/c"
@@ -18,7 +18,7 @@ fn main() -> attrition::Result<()> {
         "study", "", "", 0.30, 0.50, 0.70, 0.80, 0.62, 1.26, 1.15, 1.30
     );
     for seed in [7u64, 11, 23] {
-        let world = simulate(&SimulationParams::new(n, 24, seed).launch_share(0.5))?;
+        let world = simulate(&SimulationParams::new(n, 24, seed).launch_share(0.75).campaign_month(None))?;
         let f = measure_findings(&world.tables, &EventCatalogue::default())?;
         let r = f.retention_by_products;
         println!(

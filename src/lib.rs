@@ -28,6 +28,7 @@ pub mod kpi;
 pub mod metrics;
 pub mod models;
 pub mod profit;
+pub mod scoring;
 pub mod simulate;
 pub mod study;
 pub mod survival;

@@ -113,13 +113,14 @@ fn warning_signs_precede_churn() {
         churners.iter().map(|c| early.get(c).copied().unwrap_or(0.0)).sum::<f64>() / churners.len() as f64;
     assert!(late_rate < 0.85 * early_rate, "usage before churn {late_rate:.2}/week vs earlier {early_rate:.2}/week");
     let share = |v: &[bool], g: &[usize]| g.iter().filter(|&&c| v[c]).count() as f64 / g.len() as f64;
-    // Churn within 16 weeks after the champion left vs after an ordinary day (26 weeks in).
+    // Churn within 26 weeks after the champion left vs after an ordinary day (26 weeks in): the
+    // decision to leave comes within 16 weeks, the cancellation after a wind-down of 4–12 weeks.
     let end = params.end();
-    let churn_within = |c: usize, d: NaiveDate| churn[c].is_some_and(|x| x > d && x <= d + Duration::days(112));
+    let churn_within = |c: usize, d: NaiveDate| churn[c].is_some_and(|x| x > d && x <= d + Duration::days(182));
     let mut after_champion = (0.0, 0.0);
     for i in 0..t.events.len() {
         let d = day_of(t.events.timestamp[i]);
-        if t.events.kind[i] == champ && d + Duration::days(112) < end {
+        if t.events.kind[i] == champ && d + Duration::days(182) < end {
             after_champion.0 += f64::from(u8::from(churn_within(t.events.customer[i] as usize, d)));
             after_champion.1 += 1.0;
         }
@@ -127,7 +128,7 @@ fn warning_signs_precede_churn() {
     let mut ordinary = (0.0, 0.0);
     for (c, cust) in t.customers.iter().enumerate() {
         let d = cust.signup_date + Duration::days(182);
-        if d + Duration::days(112) < end && churn[c].is_none_or(|x| x > d) {
+        if d + Duration::days(182) < end && churn[c].is_none_or(|x| x > d) {
             ordinary.0 += f64::from(u8::from(churn_within(c, d)));
             ordinary.1 += 1.0;
         }
@@ -135,10 +136,10 @@ fn warning_signs_precede_churn() {
     let (pc, po) = (after_champion.0 / after_champion.1, ordinary.0 / ordinary.1);
     assert!(after_champion.1 > 100.0 && pc > 1.5 * po, "churn after champion left {pc:.3} vs ordinary {po:.3}");
     assert!(champ_seen.iter().any(|&x| x));
-    // Churn within 16 weeks is likelier after a detractor answer (0–6) than after another answer.
+    // Churn within 26 weeks is likelier after a detractor answer (0–6) than after another answer.
     let (mut det, mut other) = ((0.0, 0.0), (0.0, 0.0));
     for r in &t.nps {
-        if r.date + Duration::days(112) < end {
+        if r.date + Duration::days(182) < end {
             let cell = if r.score <= 6 { &mut det } else { &mut other };
             cell.0 += f64::from(u8::from(churn_within(r.customer as usize, r.date)));
             cell.1 += 1.0;

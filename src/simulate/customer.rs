@@ -281,7 +281,7 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
 
         // Churn.
         let mut hazard = b.base_hazard
-            * (-b.product_effect * (k - 1.0).min(2.3)).exp()
+            * (-b.product_effect * (k - 1.0).min(2.1)).exp()
             * if needs { b.needs_based_hazard } else { 1.0 }
             * if specialised { b.specialised_hazard } else { 1.0 }
             * (b.engagement_effect * e).exp();
@@ -306,9 +306,9 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
         // Deciding to leave starts a wind-down: usage collapses for a few weeks before the
         // subscription is cancelled, so falling usage precedes churn.
         if leaving_at.is_none() && rng.gen_bool(hazard.clamp(0.0, 0.9)) {
-            leaving_at = Some(w + rng.gen_range(2..8));
-            mu -= 1.5;
-            e -= 0.8;
+            leaving_at = Some(w + rng.gen_range(4..13));
+            mu -= 2.5;
+            e -= 1.5;
             satisfaction -= 1.0;
         }
         if leaving_at == Some(w) {
@@ -323,7 +323,7 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
                 events.retain(|ev: &Ev| ev.timestamp < cut);
                 if rng.gen_bool(0.06) {
                     churned_until = Some(churn_day + Duration::days(rng.gen_range(30..180)));
-                    mu += 1.2;
+                    mu += 2.2;
                 } else {
                     break;
                 }

@@ -86,12 +86,12 @@ pub struct Behaviour {
 impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
-            base_hazard: 0.0129,
-            product_effect: 0.42,
+            base_hazard: 0.0132,
+            product_effect: 0.47,
             needs_based_hazard: 0.79,
-            specialised_hazard: 0.86,
-            engagement_effect: -0.02,
-            champion_hazard: 2.5,
+            specialised_hazard: 0.85,
+            engagement_effect: 0.0,
+            champion_hazard: 3.0,
             detractor_hazard: 1.6,
             limit_hazard: 1.5,
             upsell_rate: 0.0058,

@@ -4,9 +4,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod common;
+mod evaluate;
 mod features;
 mod inspect;
+mod score;
 mod simulate;
+mod train;
 
 /// Predict which SaaS customers will churn, explain why, and say which are worth saving.
 #[derive(Debug, Parser)]
@@ -24,6 +28,12 @@ enum Command {
     Features(features::Args),
     /// Simulate a calibrated world of SMB customers and write its raw tables.
     Simulate(simulate::Args),
+    /// Cross-validate a model family on a flat CSV and print out-of-fold metrics.
+    Evaluate(evaluate::Args),
+    /// Train a model on a flat CSV and save it (JSON).
+    Train(train::Args),
+    /// Score a CSV with a saved model: p_churn, risk tier and reasons per customer.
+    Score(score::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +42,9 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Score(a) => score::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

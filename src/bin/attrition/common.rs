@@ -1,0 +1,94 @@
+//! Arguments and helpers shared by the modelling subcommands.
+
+use std::path::PathBuf;
+
+use attrition::io::flat::{FlatOptions, LoadedFlat, load_flat};
+use attrition::models::trained::{ModelKind, ModelParams};
+use attrition::{Dataset, Result};
+
+/// A flat CSV with a target column.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Input CSV (one row per customer, or per customer and as-of date).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Target column (churned yes/no, true/false, 1/0).
+    #[arg(long, default_value = "churned")]
+    pub target: String,
+    /// Value of the target meaning "churned" (default: inferred from yes/true/1).
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Id column (kept aside, not a feature).
+    #[arg(long, default_value = "customer_id")]
+    pub id: String,
+    /// As-of date column of point-in-time observations (kept aside, not a feature).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Columns to ignore (repeatable).
+    #[arg(long)]
+    pub drop: Vec<String>,
+    /// Skip and count bad rows instead of stopping at the first.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+impl DataArgs {
+    /// Loads the data, printing what was skipped (nothing is dropped silently).
+    pub fn load(&self, quiet: bool) -> Result<Dataset> {
+        let mut o = FlatOptions::new().target(&self.target).id(&self.id);
+        if let Some(p) = &self.positive {
+            o = o.positive(p);
+        }
+        if let Some(a) = &self.as_of {
+            o = o.as_of(a);
+        }
+        for d in &self.drop {
+            o = o.drop(d);
+        }
+        if self.lenient {
+            o = o.lenient();
+        }
+        let LoadedFlat { dataset, report } = load_flat(&self.data, &o)?;
+        if !quiet {
+            eprintln!(
+                "loaded {} of {} rows from {} ({} features, churn rate {:.4})",
+                report.rows_loaded,
+                report.rows_read,
+                self.data.display(),
+                dataset.n_features(),
+                dataset.churn_rate().unwrap_or(f64::NAN)
+            );
+        }
+        let skipped = report.skipped_total();
+        if skipped > 0 {
+            eprintln!("skipped {skipped} bad rows: {:?}", report.skipped);
+            for e in &report.examples {
+                eprintln!("  {e}");
+            }
+        }
+        Ok(dataset)
+    }
+}
+
+/// Model family and seed.
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// Model family: logistic, tree or gbdt.
+    #[arg(long, default_value = "gbdt")]
+    pub model: ModelKind,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Inverse L2 strength of logistic regression (scikit-learn's C).
+    #[arg(long, default_value_t = 1.0)]
+    pub c: f64,
+}
+
+impl ModelArgs {
+    /// The model parameters.
+    pub fn params(&self) -> ModelParams {
+        let mut p = ModelParams::new(self.model).seed(self.seed);
+        p.logistic = p.logistic.c(self.c);
+        p
+    }
+}

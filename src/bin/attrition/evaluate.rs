@@ -1,0 +1,108 @@
+//! `attrition evaluate`: out-of-fold metrics of a model family on a flat CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use attrition::evaluation::{cross_val_predict, evaluate};
+use attrition::validation::{grouped_k_fold, stratified_k_fold};
+use attrition::{Error, Result};
+
+use crate::common::{DataArgs, ModelArgs};
+
+/// Arguments of `attrition evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Number of folds.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write out-of-fold predictions (id, y_true, p_churn) here.
+    #[arg(long)]
+    oof_out: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let data = args.data.load(args.quiet || args.json)?;
+    let churned = data.churned_or_err()?;
+    // Observations repeat customers: then folds are grouped by customer, so no customer is in
+    // both the training and the test side.
+    let repeated = data.ids.as_ref().is_some_and(|ids| {
+        let mut seen = std::collections::HashSet::new();
+        ids.iter().any(|i| !seen.insert(i.as_str()))
+    });
+    let folds = match (&data.ids, repeated) {
+        (Some(ids), true) => grouped_k_fold(ids, args.folds, args.model.seed)?,
+        _ => stratified_k_fold(churned, args.folds, args.model.seed)?,
+    };
+    let pb = crate::simulate::spinner(
+        args.quiet || args.json,
+        &format!("{}-fold cross-validation of {}", args.folds, args.model.model),
+    );
+    let oof = cross_val_predict(&args.model.params(), &data, &folds)?;
+    pb.finish_and_clear();
+    let e = evaluate(&oof)?;
+    if let Some(path) = &args.oof_out {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(|err| Error::io("create", path, err))?);
+        let io = |err| Error::io("write", path, err);
+        writeln!(w, "id,y_true,p_churn").map_err(io)?;
+        for (k, &row) in oof.rows.iter().enumerate() {
+            let id = data.ids.as_ref().map_or_else(|| row.to_string(), |ids| ids[row].clone());
+            writeln!(w, "{id},{},{}", u8::from(oof.y_true[k]), oof.p_churn[k]).map_err(io)?;
+        }
+    }
+    if args.json {
+        let v = serde_json::json!({
+            "model": args.model.model.to_string(),
+            "folds": args.folds,
+            "grouped_by_customer": repeated,
+            "rows": e.rows,
+            "churn_rate": e.churn_rate,
+            "roc_auc": e.roc_auc,
+            "pr_auc": e.pr_auc,
+            "log_loss": e.log_loss,
+            "brier": e.brier,
+            "top_decile_lift": e.top_decile_lift,
+            "ece": e.ece,
+            "empc": e.empc,
+            "empc_fraction_targeted": e.empc_fraction_targeted,
+            "mpc": e.mpc,
+            "mpc_fraction_targeted": e.mpc_fraction_targeted,
+            "fold_roc_auc_mean": e.fold_roc_auc_mean,
+            "fold_roc_auc_std": e.fold_roc_auc_std,
+        });
+        println!("{v}");
+    } else {
+        println!(
+            "{} on {} rows ({}-fold{}, seed {}): out-of-fold",
+            args.model.model,
+            e.rows,
+            args.folds,
+            if repeated { ", grouped by customer" } else { ", stratified" },
+            args.model.seed
+        );
+        for (k, v) in [
+            ("ROC-AUC", e.roc_auc),
+            ("PR-AUC", e.pr_auc),
+            ("log-loss", e.log_loss),
+            ("Brier", e.brier),
+            ("top-decile lift", e.top_decile_lift),
+            ("ECE", e.ece),
+            ("EMPC", e.empc),
+            ("EMPC fraction targeted", e.empc_fraction_targeted),
+            ("MPC", e.mpc),
+        ] {
+            println!("  {k:<24} {v:.4}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `attrition score`: score a CSV with a saved model, streaming, with reasons.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use attrition::Result;
+use attrition::io::tables::Strictness;
+use attrition::models::trained::TrainedModel;
+use attrition::scoring::{ScoreOptions, score_csv};
+
+/// Arguments of `attrition score`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model file written by `attrition train`.
+    #[arg(long)]
+    model: PathBuf,
+    /// CSV with the model's feature columns (extra columns are ignored).
+    #[arg(long)]
+    data: PathBuf,
+    /// Output CSV: customer_id, p_churn, risk_tier, reason_1..k.
+    #[arg(long)]
+    out: PathBuf,
+    /// Id column of the input.
+    #[arg(long, default_value = "customer_id")]
+    id: String,
+    /// Reasons per customer (0 = none, faster).
+    #[arg(long, default_value_t = 3)]
+    reasons: usize,
+    /// Write bad rows unscored (and count them) instead of stopping.
+    #[arg(long)]
+    lenient: bool,
+    /// No progress output.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let model = TrainedModel::load(&args.model)?;
+    let options = ScoreOptions {
+        id_column: args.id,
+        reasons: args.reasons,
+        strictness: if args.lenient { Strictness::Lenient } else { Strictness::Strict },
+        ..ScoreOptions::default()
+    };
+    let t = Instant::now();
+    let pb = crate::simulate::spinner(args.quiet, "scoring");
+    let report = score_csv(&model, &args.data, &args.out, &options, |n| pb.set_message(format!("scored {n} rows")))?;
+    pb.finish_and_clear();
+    if !args.quiet {
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "scored {} of {} rows in {:.2}s ({:.0} rows/s) -> {}",
+            report.rows_scored,
+            report.rows_read,
+            secs,
+            report.rows_read as f64 / secs.max(1e-9),
+            args.out.display()
+        );
+        println!("risk tiers: {} high, {} medium, {} low", report.tiers[0], report.tiers[1], report.tiers[2]);
+        if report.rows_unscored + report.rows_unreadable > 0 {
+            println!(
+                "{} rows produced no score ({} unparseable, written unscored; {} unreadable records)",
+                report.rows_unscored + report.rows_unreadable,
+                report.rows_unscored,
+                report.rows_unreadable
+            );
+        }
+        if report.unseen_categories > 0 {
+            println!(
+                "{} categorical values were not seen in training (scored as the baseline)",
+                report.unseen_categories
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! Streaming scoring of a CSV file: bounded memory, one output row per input row, in order.
+//!
+//! [`score_csv`] reads the input in chunks (65,536 rows by default), builds the model's features
+//! for each chunk, scores and explains it, and writes `customer_id, p_churn, risk_tier,
+//! reason_1..k` before reading on — so a 5-million-row file needs only one chunk in memory.
+//! Every input record yields exactly one output row: in lenient mode a row whose fields cannot be
+//! parsed is written with an empty score and counted in [`ScoreReport::rows_unscored`]; in
+//! strict mode it is an error naming file, line, column and value.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::dataset::{Column, ColumnKind, Dataset};
+use crate::error::{Error, Result, RowProblem};
+use crate::io::csvfile::{CsvFile, FieldError};
+use crate::io::parse::parse_f64;
+use crate::io::tables::Strictness;
+use crate::models::ChurnModel;
+use crate::models::trained::TrainedModel;
+
+/// Options of [`score_csv`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreOptions {
+    /// Column holding the customer id (default `customer_id`).
+    pub id_column: String,
+    /// Reasons per customer (default 3; 0 = no explanations, faster).
+    pub reasons: usize,
+    /// Rows per chunk (default 65,536).
+    pub chunk_rows: usize,
+    /// Strict (default) or lenient handling of bad rows.
+    pub strictness: Strictness,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions { id_column: "customer_id".into(), reasons: 3, chunk_rows: 65_536, strictness: Strictness::Strict }
+    }
+}
+
+/// What [`score_csv`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScoreReport {
+    /// Input records read.
+    pub rows_read: u64,
+    /// Rows written with a score.
+    pub rows_scored: u64,
+    /// Rows written without a score (lenient mode: a field could not be parsed).
+    pub rows_unscored: u64,
+    /// Records that could not be read at all (lenient mode: malformed CSV); not written.
+    pub rows_unreadable: u64,
+    /// Categorical values not seen in training (scored as the feature's baseline).
+    pub unseen_categories: u64,
+    /// Rows by risk tier: high, medium, low.
+    pub tiers: [u64; 3],
+}
+
+/// Risk tier of a probability relative to the training churn rate `base`: `high` at ≥ max(2·base,
+/// 0.5), `medium` at ≥ base, else `low`.
+pub fn risk_tier(p: f64, base: f64) -> &'static str {
+    if p >= (2.0 * base).min(0.5).max(base) {
+        "high"
+    } else if p >= base {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+struct Chunk {
+    ids: Vec<String>,
+    ok: Vec<bool>,
+    numeric: Vec<Vec<f64>>,
+    categorical: Vec<Vec<Option<String>>>,
+}
+
+/// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
+/// rows read so far after each chunk.
+pub fn score_csv(
+    model: &TrainedModel,
+    input: &Path,
+    output: &Path,
+    options: &ScoreOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<ScoreReport> {
+    if options.chunk_rows == 0 {
+        return Err(Error::param("chunk_rows", 0, "must be at least 1"));
+    }
+    let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
+    let mut required = names.clone();
+    required.push(&options.id_column);
+    let mut csv = CsvFile::open(input, &required, &[], options.strictness)?;
+    let cols: Vec<usize> = names.iter().map(|n| csv.req(n)).collect();
+    let id_col = csv.req(&options.id_column);
+    let file = std::fs::File::create(output).map_err(|e| Error::io("create", output, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let werr = |e: std::io::Error| Error::io("write", output, e);
+    let mut header = String::from("customer_id,p_churn,risk_tier");
+    for k in 1..=options.reasons {
+        header.push_str(&format!(",reason_{k}"));
+    }
+    writeln!(out, "{header}").map_err(werr)?;
+    let kinds: Vec<ColumnKind> = model.features.iter().map(|f| f.kind).collect();
+    let mut report = ScoreReport::default();
+    loop {
+        let mut chunk = Chunk {
+            ids: Vec::with_capacity(options.chunk_rows),
+            ok: Vec::with_capacity(options.chunk_rows),
+            numeric: kinds.iter().map(|_| Vec::new()).collect(),
+            categorical: kinds.iter().map(|_| Vec::new()).collect(),
+        };
+        while chunk.ids.len() < options.chunk_rows {
+            let parsed = {
+                let Some(rec) = csv.next_record()? else { break };
+                let id = rec.get(id_col).to_string();
+                let mut bad = None;
+                for (j, &c) in cols.iter().enumerate() {
+                    let v = rec.get(c);
+                    match kinds[j] {
+                        ColumnKind::Numeric => {
+                            let x =
+                                if v.is_empty() { Some(f64::NAN) } else { parse_f64(v).filter(|x| !x.is_infinite()) };
+                            if x.is_none() && bad.is_none() {
+                                bad = Some(FieldError::new(
+                                    RowProblem::BadNumber,
+                                    names[j],
+                                    v,
+                                    "a finite number or blank",
+                                ));
+                            }
+                            chunk.numeric[j].push(x.unwrap_or(f64::NAN));
+                        }
+                        ColumnKind::Categorical => {
+                            chunk.categorical[j].push(if v.is_empty() { None } else { Some(v.to_string()) });
+                        }
+                    }
+                }
+                (id, bad)
+            };
+            let (id, bad) = parsed;
+            let ok = match bad {
+                None => {
+                    csv.accept();
+                    true
+                }
+                Some(e) => {
+                    csv.reject(e)?;
+                    false
+                }
+            };
+            chunk.ids.push(id);
+            chunk.ok.push(ok);
+        }
+        if chunk.ids.is_empty() {
+            break;
+        }
+        score_chunk(model, &names, &kinds, chunk, options, &mut out, &mut report).map_err(|e| match e {
+            Error::Io { .. } => e,
+            other => other,
+        })?;
+        progress(report.rows_scored + report.rows_unscored);
+    }
+    out.flush().map_err(werr)?;
+    report.rows_read = csv.report.rows_read;
+    report.rows_unreadable = csv.report.rows_read - (report.rows_scored + report.rows_unscored);
+    Ok(report)
+}
+
+fn score_chunk(
+    model: &TrainedModel,
+    names: &[&str],
+    kinds: &[ColumnKind],
+    chunk: Chunk,
+    options: &ScoreOptions,
+    out: &mut impl Write,
+    report: &mut ScoreReport,
+) -> Result<()> {
+    let rows: Vec<usize> = (0..chunk.ids.len()).filter(|&i| chunk.ok[i]).collect();
+    let mut columns = Vec::with_capacity(names.len());
+    for (j, name) in names.iter().enumerate() {
+        columns.push(match kinds[j] {
+            ColumnKind::Numeric => Column::numeric(*name, rows.iter().map(|&i| chunk.numeric[j][i]).collect()),
+            ColumnKind::Categorical => {
+                let v: Vec<Option<&str>> = rows.iter().map(|&i| chunk.categorical[j][i].as_deref()).collect();
+                Column::categorical(*name, &v)
+            }
+        });
+    }
+    let data = if rows.is_empty() { None } else { Some(Dataset::new(columns)?) };
+    let (p, explanations) = match &data {
+        Some(d) => {
+            report.unseen_categories += model.preprocessor.transform(d)?.unseen;
+            let p = model.predict_proba(d)?;
+            let e = if options.reasons > 0 { Some(model.explain(d)?) } else { None };
+            (p, e)
+        }
+        None => (Vec::new(), None),
+    };
+    let base = model.training_churn_rate;
+    let mut k = 0;
+    let mut line = String::new();
+    for i in 0..chunk.ids.len() {
+        line.clear();
+        push_csv_field(&mut line, &chunk.ids[i]);
+        if chunk.ok[i] {
+            let tier = risk_tier(p[k], base);
+            report.tiers[match tier {
+                "high" => 0,
+                "medium" => 1,
+                _ => 2,
+            }] += 1;
+            line.push_str(&format!(",{:.6},{tier}", p[k]));
+            let reasons = explanations.as_ref().map(|e| e.top_reasons(k, options.reasons)).unwrap_or_default();
+            for r in 0..options.reasons {
+                line.push(',');
+                if let Some((name, _)) = reasons.get(r) {
+                    push_csv_field(&mut line, name);
+                }
+            }
+            report.rows_scored += 1;
+            k += 1;
+        } else {
+            line.push_str(",,unscored");
+            for _ in 0..options.reasons {
+                line.push(',');
+            }
+            report.rows_unscored += 1;
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes()).map_err(|e| Error::io("write", Path::new("scores"), e))?;
+    }
+    Ok(())
+}
+
+/// Appends a CSV field, quoting when needed.
+fn push_csv_field(line: &mut String, v: &str) {
+    if v.contains([',', '"', '\n', '\r']) {
+        line.push('"');
+        line.push_str(&v.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(v);
+    }
+}
