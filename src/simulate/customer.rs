@@ -92,7 +92,6 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
     let mut mu = normal(&mut rng, 0.8) + if needs { 0.25 } else { 0.0 } + if specialised { 0.15 } else { 0.0 };
     let mut e = mu + normal(&mut rng, 0.5);
     let mut satisfaction = e;
-    let price_sensitivity: f64 = rng.r#gen();
     let mut n_users: u32 = 1 + poisson(&mut rng, 1.2).min(7) as u32;
     let mut active_users: Vec<u32> = (0..n_users).collect();
 
@@ -257,23 +256,23 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
             let treated = rng.gen_bool(0.5);
             let mrr_now: f64 = held.iter().map(|h| subs[h.row].mrr).sum();
             let dormant = recent_activity.iter().all(|&c| c == 0);
-            let seg = if dormant {
-                CampaignSegment::SleepingDog
-            } else if leaving_at.is_some() || champion_week.is_some_and(|cw| w - cw < 26) || e < -1.3 {
+            let seg = if leaving_at.is_some() || champion_week.is_some_and(|cw| w - cw < 26) || e < -1.3 {
                 CampaignSegment::LostCause
-            } else if detractor_week.is_some_and(|dw| w - dw < 26) || (price_sensitivity > 0.55 && k < 3.0) {
+            } else if dormant {
+                CampaignSegment::SleepingDog
+            } else if detractor_week.is_some_and(|dw| w - dw < 26) || (k < 2.0 && mrr_now > 90.0) {
                 CampaignSegment::Persuadable
             } else {
                 CampaignSegment::SureThing
             };
             segment = Some(seg);
-            campaign = Some((cd, treated, (0.3 * 2.0 * mrr_now * 100.0).round() / 100.0));
+            campaign = Some((cd, treated, (0.3 * mrr_now * 100.0).round() / 100.0));
             if treated {
                 let mult = match seg {
-                    CampaignSegment::Persuadable => 0.3,
+                    CampaignSegment::Persuadable => 0.15,
                     CampaignSegment::SureThing => 0.9,
                     CampaignSegment::LostCause => 1.0,
-                    CampaignSegment::SleepingDog => 2.2,
+                    CampaignSegment::SleepingDog => 2.0,
                 };
                 campaign_effect = Some((mult, w + 13));
             }

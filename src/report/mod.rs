@@ -1,0 +1,498 @@
+//! The churn report: one self-contained HTML file (inline SVG, inline CSS, no JavaScript, no
+//! CDN) plus the CSV behind every chart.
+//!
+//! The demo and `attrition report` fill a [`Report`] from the same computations they print, so
+//! the numbers in the text and in the charts agree. Every chart has a title, axis labels with
+//! units, a legend and a one-sentence reading, and carries `data-chart`/`data-points`
+//! attributes so tests can check it is present and non-empty.
+//!
+//! ```
+//! use attrition::report::{Chart, LineChart, Report, Section, Series};
+//! let mut r = Report::new("Churn report");
+//! let chart = LineChart::new("roc", "ROC curve", "False positive rate", "True positive rate")
+//!     .series(Series::new("model", vec![0.0, 0.2, 1.0], vec![0.0, 0.7, 1.0]))
+//!     .reading("The model finds 70% of churners while flagging 20% of stayers.");
+//! r.sections.push(Section::new("Models", "How well we predict churn.").chart(Chart::Line(chart)));
+//! let html = r.to_html().unwrap();
+//! assert!(html.contains(r#"data-chart="roc""#));
+//! ```
+
+pub mod svg;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use svg::esc;
+
+/// A headline number at the top of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    /// What it is.
+    pub label: String,
+    /// The formatted value.
+    pub value: String,
+    /// A short explanation.
+    pub note: String,
+}
+
+/// One line (with optional confidence band) of a [`LineChart`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    /// Legend label.
+    pub label: String,
+    /// X values.
+    pub x: Vec<f64>,
+    /// Y values.
+    pub y: Vec<f64>,
+    /// Lower and upper band (same length as `y`).
+    pub band: Option<(Vec<f64>, Vec<f64>)>,
+    /// Dashed line (baselines, ideals).
+    pub dashed: bool,
+    /// Colour override.
+    pub colour: Option<String>,
+}
+
+impl Series {
+    /// A solid series.
+    pub fn new(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Series { label: label.into(), x, y, band: None, dashed: false, colour: None }
+    }
+    /// A dashed grey reference series.
+    pub fn reference(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Series { dashed: true, colour: Some("#777777".into()), ..Series::new(label, x, y) }
+    }
+    /// Adds a confidence band.
+    pub fn band(mut self, lo: Vec<f64>, hi: Vec<f64>) -> Self {
+        self.band = Some((lo, hi));
+        self
+    }
+}
+
+/// A labelled point on a line chart (e.g. the chosen campaign size).
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    /// X.
+    pub x: f64,
+    /// Y.
+    pub y: f64,
+    /// Label.
+    pub label: String,
+}
+
+/// A line chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineChart {
+    /// Identifier (file name of its CSV, `data-chart` attribute).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// X-axis label with unit.
+    pub x_label: String,
+    /// Y-axis label with unit.
+    pub y_label: String,
+    /// Lines.
+    pub series: Vec<Series>,
+    /// Step-shaped lines (Kaplan–Meier).
+    pub step: bool,
+    /// Fixed y range.
+    pub y_range: Option<(f64, f64)>,
+    /// Fixed x range.
+    pub x_range: Option<(f64, f64)>,
+    /// Labelled points.
+    pub markers: Vec<Marker>,
+    /// One-sentence reading.
+    pub reading: String,
+}
+
+impl LineChart {
+    /// An empty chart.
+    pub fn new(id: &str, title: &str, x_label: &str, y_label: &str) -> Self {
+        LineChart {
+            id: id.into(),
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            series: Vec::new(),
+            step: false,
+            y_range: None,
+            x_range: None,
+            markers: Vec::new(),
+            reading: String::new(),
+        }
+    }
+    /// Adds a series.
+    pub fn series(mut self, s: Series) -> Self {
+        self.series.push(s);
+        self
+    }
+    /// Sets the reading.
+    pub fn reading(mut self, r: impl Into<String>) -> Self {
+        self.reading = r.into();
+        self
+    }
+    /// Fixes the y range.
+    pub fn y_range(mut self, lo: f64, hi: f64) -> Self {
+        self.y_range = Some((lo, hi));
+        self
+    }
+    /// Step-shaped lines.
+    pub fn step(mut self) -> Self {
+        self.step = true;
+        self
+    }
+    /// Adds a marker.
+    pub fn marker(mut self, x: f64, y: f64, label: impl Into<String>) -> Self {
+        self.markers.push(Marker { x, y, label: label.into() });
+        self
+    }
+}
+
+/// A bar chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct BarChart {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// X-axis label.
+    pub x_label: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Bar labels.
+    pub labels: Vec<String>,
+    /// Bar values.
+    pub values: Vec<f64>,
+    /// Horizontal bars (long labels).
+    pub horizontal: bool,
+    /// A dashed reference line (e.g. lift 1).
+    pub reference: Option<f64>,
+    /// Legend entry.
+    pub legend: String,
+    /// One-sentence reading.
+    pub reading: String,
+}
+
+/// Stacked bars per period (MRR movements).
+#[derive(Debug, Clone, Serialize)]
+pub struct StackedBars {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// X-axis label.
+    pub x_label: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Period labels.
+    pub labels: Vec<String>,
+    /// (name, values per period); negative values stack below zero.
+    pub series: Vec<(String, Vec<f64>)>,
+    /// One-sentence reading.
+    pub reading: String,
+}
+
+/// A heat map.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heatmap {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// X-axis label.
+    pub x_label: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Row labels.
+    pub row_labels: Vec<String>,
+    /// Column labels.
+    pub col_labels: Vec<String>,
+    /// Values in [0, 1], `None` = not observed.
+    pub values: Vec<Vec<Option<f64>>>,
+    /// One-sentence reading.
+    pub reading: String,
+}
+
+/// A table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// Rows of formatted cells.
+    pub rows: Vec<Vec<String>>,
+    /// One-sentence reading.
+    pub reading: String,
+}
+
+/// Any chart or table.
+#[derive(Debug, Clone, Serialize)]
+pub enum Chart {
+    /// Lines.
+    Line(LineChart),
+    /// Bars.
+    Bar(BarChart),
+    /// Stacked bars.
+    Stacked(StackedBars),
+    /// Heat map.
+    Heat(Heatmap),
+    /// Table.
+    Table(Table),
+}
+
+impl Chart {
+    fn id(&self) -> &str {
+        match self {
+            Chart::Line(c) => &c.id,
+            Chart::Bar(c) => &c.id,
+            Chart::Stacked(c) => &c.id,
+            Chart::Heat(c) => &c.id,
+            Chart::Table(c) => &c.id,
+        }
+    }
+
+    fn reading(&self) -> &str {
+        match self {
+            Chart::Line(c) => &c.reading,
+            Chart::Bar(c) => &c.reading,
+            Chart::Stacked(c) => &c.reading,
+            Chart::Heat(c) => &c.reading,
+            Chart::Table(c) => &c.reading,
+        }
+    }
+
+    fn n_points(&self) -> usize {
+        match self {
+            Chart::Line(c) => c.series.iter().map(|s| s.x.len()).sum(),
+            Chart::Bar(c) => c.values.len(),
+            Chart::Stacked(c) => c.series.iter().map(|s| s.1.len()).sum(),
+            Chart::Heat(c) => c.values.iter().flatten().filter(|v| v.is_some()).count(),
+            Chart::Table(c) => c.rows.len(),
+        }
+    }
+
+    /// The data behind the chart as CSV.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+        };
+        match self {
+            Chart::Line(c) => {
+                out.push_str("series,x,y,band_low,band_high\n");
+                for s in &c.series {
+                    for i in 0..s.x.len().min(s.y.len()) {
+                        let (lo, hi) = s
+                            .band
+                            .as_ref()
+                            .map_or((String::new(), String::new()), |(l, h)| (l[i].to_string(), h[i].to_string()));
+                        let _ = writeln!(out, "{},{},{},{lo},{hi}", field(&s.label), s.x[i], s.y[i]);
+                    }
+                }
+            }
+            Chart::Bar(c) => {
+                out.push_str("label,value\n");
+                for (l, v) in c.labels.iter().zip(&c.values) {
+                    let _ = writeln!(out, "{},{v}", field(l));
+                }
+            }
+            Chart::Stacked(c) => {
+                out.push_str("period,component,value\n");
+                for (name, vals) in &c.series {
+                    for (l, v) in c.labels.iter().zip(vals) {
+                        let _ = writeln!(out, "{},{},{v}", field(l), field(name));
+                    }
+                }
+            }
+            Chart::Heat(c) => {
+                out.push_str("row,column,value\n");
+                for (i, row) in c.values.iter().enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        if let Some(v) = v {
+                            let _ = writeln!(out, "{},{},{v}", field(&c.row_labels[i]), field(&c.col_labels[j]));
+                        }
+                    }
+                }
+            }
+            Chart::Table(c) => {
+                let _ = writeln!(out, "{}", c.columns.iter().map(|s| field(s)).collect::<Vec<_>>().join(","));
+                for r in &c.rows {
+                    let _ = writeln!(out, "{}", r.iter().map(|s| field(s)).collect::<Vec<_>>().join(","));
+                }
+            }
+        }
+        out
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |what: &str| Err(Error::param("report chart", self.id().to_string(), what.to_string()));
+        if self.n_points() == 0 {
+            return bad("has no data");
+        }
+        let finite = match self {
+            Chart::Line(c) => c.series.iter().all(|s| s.x.iter().chain(&s.y).all(|v| v.is_finite())),
+            Chart::Bar(c) => c.values.iter().all(|v| v.is_finite()),
+            Chart::Stacked(c) => c.series.iter().all(|s| s.1.iter().all(|v| v.is_finite())),
+            Chart::Heat(c) => c.values.iter().flatten().flatten().all(|v| v.is_finite()),
+            Chart::Table(_) => true,
+        };
+        if !finite {
+            return bad("contains a non-finite value");
+        }
+        Ok(())
+    }
+
+    fn to_html(&self) -> String {
+        let body = match self {
+            Chart::Line(c) => svg::line_chart(c),
+            Chart::Bar(c) => svg::bar_chart(c),
+            Chart::Stacked(c) => svg::stacked_bars(c),
+            Chart::Heat(c) => svg::heatmap(c),
+            Chart::Table(c) => {
+                let mut t = format!(r#"<table data-chart="{}" data-points="{}"><thead><tr>"#, esc(&c.id), c.rows.len());
+                for h in &c.columns {
+                    let _ = write!(t, "<th>{}</th>", esc(h));
+                }
+                t.push_str("</tr></thead><tbody>");
+                for r in &c.rows {
+                    t.push_str("<tr>");
+                    for v in r {
+                        let _ = write!(t, "<td>{}</td>", esc(v));
+                    }
+                    t.push_str("</tr>");
+                }
+                t.push_str("</tbody></table>");
+                t
+            }
+        };
+        let title = match self {
+            Chart::Line(c) => &c.title,
+            Chart::Bar(c) => &c.title,
+            Chart::Stacked(c) => &c.title,
+            Chart::Heat(c) => &c.title,
+            Chart::Table(c) => &c.title,
+        };
+        format!(
+            r#"<figure class="chart" id="{id}"><h3>{}</h3>{body}<figcaption class="reading">{}</figcaption><p class="data-link"><a href="{id}.csv">data ({id}.csv)</a></p></figure>"#,
+            esc(title),
+            esc(self.reading()),
+            id = esc(self.id())
+        )
+    }
+}
+
+/// A section of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// Heading.
+    pub title: String,
+    /// A short introduction.
+    pub intro: String,
+    /// Charts and tables.
+    pub charts: Vec<Chart>,
+}
+
+impl Section {
+    /// An empty section.
+    pub fn new(title: impl Into<String>, intro: impl Into<String>) -> Self {
+        Section { title: title.into(), intro: intro.into(), charts: Vec::new() }
+    }
+    /// Adds a chart.
+    pub fn chart(mut self, c: Chart) -> Self {
+        self.charts.push(c);
+        self
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Title.
+    pub title: String,
+    /// Subtitle (data, date).
+    pub subtitle: String,
+    /// Headline numbers.
+    pub headlines: Vec<Headline>,
+    /// Sections in order.
+    pub sections: Vec<Section>,
+}
+
+const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:1380px;margin:0 auto;padding:24px 32px;background:#fafafa}\
+h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 6px;border-bottom:2px solid #0072B2;padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}\
+.subtitle{color:#555;margin:0 0 18px}.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px;min-width:170px;flex:1}\
+.card .v{font-size:24px;font-weight:600;color:#0072B2}.card .l{font-size:12px;color:#555;text-transform:uppercase;letter-spacing:.03em}.card .n{font-size:12px;color:#666;margin-top:4px}\
+.intro{color:#333;max-width:900px}.grid{display:flex;flex-wrap:wrap;gap:16px}figure.chart{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:0;flex:0 1 660px}\
+figure svg{max-width:100%;height:auto}figcaption.reading{font-size:13px;color:#222;margin-top:6px;font-style:italic}.data-link{font-size:11px;margin:4px 0 0}\
+table{border-collapse:collapse;font-size:12px;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:4px 6px;text-align:left}th{background:#f0f4f8}";
+
+impl Report {
+    /// An empty report.
+    pub fn new(title: impl Into<String>) -> Self {
+        Report { title: title.into(), subtitle: String::new(), headlines: Vec::new(), sections: Vec::new() }
+    }
+
+    /// Renders the HTML. Errors on an empty chart, a non-finite value or a duplicate chart id.
+    pub fn to_html(&self) -> Result<String> {
+        let mut ids = std::collections::HashSet::new();
+        for c in self.sections.iter().flat_map(|s| &s.charts) {
+            c.check()?;
+            if !ids.insert(c.id().to_string()) {
+                return Err(Error::param("report chart", c.id().to_string(), "duplicate chart id"));
+            }
+        }
+        let mut h = String::with_capacity(1 << 20);
+        let _ = write!(
+            h,
+            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{}</title><style>{CSS}</style></head><body><h1>{}</h1><p class="subtitle">{}</p><div class="cards">"#,
+            esc(&self.title),
+            esc(&self.title),
+            esc(&self.subtitle)
+        );
+        for hl in &self.headlines {
+            let _ = write!(
+                h,
+                r#"<div class="card"><div class="l">{}</div><div class="v">{}</div><div class="n">{}</div></div>"#,
+                esc(&hl.label),
+                esc(&hl.value),
+                esc(&hl.note)
+            );
+        }
+        h.push_str("</div>");
+        for s in &self.sections {
+            let _ = write!(
+                h,
+                r#"<section><h2>{}</h2><p class="intro">{}</p><div class="grid">"#,
+                esc(&s.title),
+                esc(&s.intro)
+            );
+            for c in &s.charts {
+                h.push_str(&c.to_html());
+            }
+            h.push_str("</div></section>");
+        }
+        h.push_str("<p class=\"subtitle\">Generated by attrition. Every number above is computed out of sample or from the raw tables; the CSV behind each chart sits next to this file.</p></body></html>\n");
+        Ok(h)
+    }
+
+    /// Writes `index.html`, one CSV per chart and `report.json` (the numbers) into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let html = self.to_html()?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        let put = |name: &str, bytes: &[u8]| {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).map_err(|e| Error::io("write", &p, e))
+        };
+        put("index.html", html.as_bytes())?;
+        for c in self.sections.iter().flat_map(|s| &s.charts) {
+            put(&format!("{}.csv", c.id()), c.to_csv().as_bytes())?;
+        }
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::Json { path: Some(dir.join("report.json")), source: e })?;
+        put("report.json", &json)
+    }
+}
