@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod charts;
 mod common;
+mod demo;
 mod evaluate;
 mod features;
 mod inspect;
@@ -22,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole study on the bundled sample and write report/index.html.
+    Demo(demo::Args),
     /// Read a tables directory or a flat CSV and report what was loaded (rows, skips, columns).
     Inspect(inspect::Args),
     /// Build point-in-time features: labelled observations per customer and as-of date, or a snapshot for scoring.
@@ -39,6 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),

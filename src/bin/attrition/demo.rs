@@ -1,0 +1,399 @@
+//! `attrition demo`: the whole study on the bundled sample (or a simulated world), written to
+//! `report/index.html` with the CSVs behind it.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use attrition::catalogue::EventCatalogue;
+use attrition::evaluation::{cross_val_predict, evaluate};
+use attrition::experiment::{TargetingParams, compare_targeting, experiment_data};
+use attrition::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
+use attrition::io::tables::{ReadOptions, Tables, read_tables};
+use attrition::kpi::{KpiOptions, compute_kpis};
+use attrition::models::trained::{ModelKind, ModelParams};
+use attrition::models::{ChurnModel, Learner};
+use attrition::profit::{CampaignParams, ClvParams, EmpcParams, clv_from_churn_probability, empc_score, plan_campaign};
+use attrition::report::{BarChart, Chart, Headline, Heatmap, LineChart, Report, Section, Series, StackedBars, Table};
+use attrition::simulate::{SimulationParams, simulate};
+use attrition::study::{CustomerFactors, customer_factors, measure_findings};
+use attrition::survival::{LifetimeOptions, RetentionOptions, cohort_matrix, lifetimes, retention_by_group};
+use attrition::validation::grouped_k_fold;
+use attrition::{Error, Result};
+use chrono::{Duration, Months};
+
+use crate::charts::{Scored, model_section};
+use crate::simulate::spinner;
+
+/// Arguments of `attrition demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Tables directory to study (default: the bundled sample, `datasets/sample`).
+    #[arg(long)]
+    tables: Option<PathBuf>,
+    /// Instead of the sample, simulate a world of this many customers (24 months, seed 7).
+    #[arg(long)]
+    customers: Option<usize>,
+    /// Output directory of the report.
+    #[arg(long, default_value = "report")]
+    out: PathBuf,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// No progress output, only the final summary line.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn sample_dir() -> PathBuf {
+    let local = Path::new("datasets/sample");
+    if local.join("customers.csv").exists() {
+        local.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample")
+    }
+}
+
+struct Step {
+    quiet: bool,
+    t: Instant,
+}
+
+impl Step {
+    fn run<T>(&mut self, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let pb = spinner(self.quiet, what);
+        let t = Instant::now();
+        let out = f();
+        pb.finish_and_clear();
+        if !self.quiet && out.is_ok() {
+            println!("  {what:<58} {:>6.1}s", t.elapsed().as_secs_f64());
+        }
+        out
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", 100.0 * v)
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let mut step = Step { quiet: args.quiet, t: Instant::now() };
+    let (tables, source): (Tables, String) = match args.customers {
+        Some(n) => {
+            let w = step.run(&format!("simulating {n} customers over 24 months"), || simulate(&SimulationParams::new(n, 24, 7)))?;
+            (w.tables, format!("a simulated world of {n} customers (seed 7)"))
+        }
+        None => {
+            let dir = args.tables.clone().unwrap_or_else(sample_dir);
+            let loaded = step.run(&format!("reading {}", dir.display()), || read_tables(&dir, &ReadOptions::strict()))?;
+            (loaded.tables, format!("tables in {}", dir.display()))
+        }
+    };
+    let data_end = infer_data_end(&tables).ok_or(Error::EmptyData { context: "demo: the tables hold no dates" })?;
+    let first = tables.customers.iter().map(|c| c.signup_date).min().ok_or(Error::EmptyData { context: "demo: no customers" })?;
+
+    // 1. Point-in-time features: monthly as-of dates from month 3, 90-day label window.
+    let fparams = FeatureParams::new(first + Months::new(3), data_end);
+    let table = step.run("building point-in-time features (monthly as-of dates)", || build_observations(&tables, &fparams))?;
+    let obs = table.dataset;
+    let horizon = fparams.horizon_days;
+
+    // 2. Cross-validated models (customer-grouped folds).
+    let ids = obs.ids.clone().unwrap_or_default();
+    let folds = grouped_k_fold(&ids, 5, args.seed)?;
+    let mut oofs = Vec::new();
+    for kind in [ModelKind::Logistic, ModelKind::Gbdt] {
+        let params = ModelParams::new(kind).seed(args.seed);
+        let oof = step.run(&format!("5-fold cross-validation of {kind} ({} observations)", obs.n_rows()), || {
+            cross_val_predict(&params, &obs, &folds)
+        })?;
+        let e = evaluate(&oof)?;
+        oofs.push((kind, oof, e));
+    }
+    let best_idx = if oofs[1].2.roc_auc >= oofs[0].2.roc_auc { 1 } else { 0 };
+    let best_kind = oofs[best_idx].0;
+    let model = step.run(&format!("training the final {best_kind} model on all observations"), || {
+        ModelParams::new(best_kind).seed(args.seed).fit(&obs)
+    })?;
+
+    // 3. Score today's customers with reasons.
+    let today = data_end + Duration::days(1);
+    let current = snapshot(&tables, today, &table.catalogue)?;
+    let (p, expl) = step.run(&format!("scoring {} active customers with reasons", current.n_rows()), || {
+        Ok((model.predict_proba(&current)?, model.explain(&current)?))
+    })?;
+    let mrr: Vec<f64> = current.column("mrr").and_then(|c| c.as_numeric()).map(|v| v.iter().map(|x| if x.is_nan() { 0.0 } else { *x }).collect()).unwrap_or_default();
+    let cur_ids = current.ids.clone().unwrap_or_default();
+
+    // 4. Profit-aware targeting.
+    let clv_params = ClvParams::new(0.7, 0.01, 36);
+    let clv = clv_from_churn_probability(&mrr, &p, horizon as f64, &clv_params)?;
+    let mean_mrr = mrr.iter().sum::<f64>() / mrr.len().max(1) as f64;
+    let camp = CampaignParams::new(0.3 * mean_mrr, 1.0, 0.3);
+    let plan = plan_campaign(&p, &clv.clv, &camp)?;
+    let best = &oofs[best_idx];
+    let empc_params = EmpcParams::default().clv(clv_params.geometric_value(mean_mrr, 0.97)).incentive_cost(camp.offer_cost).contact_cost(camp.contact_cost);
+    let empc = empc_score(&best.1.y_true, &best.1.p_churn, &empc_params)?;
+
+    // 5. Uplift from the experiment, when the tables have one.
+    let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;
+    let targeting = match tables.campaign.as_ref() {
+        Some(c) if c.len() >= 200 => Some(step.run("uplift: two-model learner on the retention experiment", || {
+            let exp = experiment_data(&tables, &catalogue, 180)?;
+            compare_targeting(&exp, &ModelParams::new(ModelKind::Logistic).seed(args.seed), &TargetingParams { seed: args.seed, ..TargetingParams::default() })
+        })?),
+        _ => None,
+    };
+
+    // 6. KPIs, retention curves, cohorts, study findings.
+    let kpis = step.run("KPIs: churn, MRR movements, NRR/GRR by month", || compute_kpis(&tables, &KpiOptions::new()))?;
+    let life = lifetimes(&tables, &LifetimeOptions::new(data_end))?;
+    let factors = customer_factors(&tables, &EventCatalogue::default(), Some(data_end))?;
+    let cohorts = cohort_matrix(&tables, data_end)?;
+    let findings = measure_findings(&tables, &EventCatalogue::default()).ok();
+
+    // ---------------------------------------------------------------- the report
+    let mut report = Report::new("Churn report");
+    report.subtitle = format!(
+        "{source}; data up to {data_end}; {} customers, {} active today. Models validated out of sample with 5-fold customer-grouped cross-validation.",
+        tables.customers.len(),
+        current.n_rows()
+    );
+    let last_full = kpis.periods.iter().rev().find(|p| !p.partial);
+    let twelve: Vec<&attrition::kpi::PeriodKpis> = kpis.periods.iter().filter(|p| !p.partial).rev().take(12).collect();
+    let n_target = plan.by_expected_profit.best_size;
+    report.headlines = vec![
+        Headline { label: "Active customers".into(), value: current.n_rows().to_string(), note: format!("MRR {:.0}", mrr.iter().sum::<f64>()) },
+        Headline {
+            label: "Monthly churn rate".into(),
+            value: last_full.and_then(|p| p.churn_rate).map_or("–".into(), pct),
+            note: format!("{}", last_full.map_or(String::new(), |p| p.label.clone())),
+        },
+        Headline {
+            label: "Net revenue retention".into(),
+            value: last_full.and_then(|p| p.nrr).map_or("–".into(), pct),
+            note: format!("GRR {}", last_full.and_then(|p| p.grr).map_or("–".into(), pct)),
+        },
+        Headline { label: format!("{best_kind} ROC-AUC"), value: format!("{:.3}", best.2.roc_auc), note: format!("top-decile lift {:.1}×", best.2.top_decile_lift) },
+        Headline {
+            label: "Customers worth contacting".into(),
+            value: n_target.to_string(),
+            note: format!("expected profit {:.0} vs {:.0} by risk alone", plan.by_expected_profit.best_profit, plan.by_churn_probability.best_profit),
+        },
+        Headline { label: "EMPC".into(), value: format!("{:.2}", empc.value), note: format!("per customer; target {} of the base", pct(empc.fraction_targeted)) },
+    ];
+
+    let scored: Vec<Scored<'_>> = oofs
+        .iter()
+        .map(|(k, oof, e)| Scored { name: k.to_string(), y: &oof.y_true, p: &oof.p_churn, auc: e.roc_auc })
+        .collect();
+    let drivers = model.importance(&current)?;
+    report.sections.push(model_section(&scored, &drivers, "out of fold, customer-grouped 5-fold")?);
+
+    // Profit section.
+    let step_every = (p.len() / 200).max(1);
+    let sizes: Vec<f64> = (0..=p.len()).step_by(step_every).map(|k| k as f64).collect();
+    let take = |c: &[f64]| -> Vec<f64> { (0..=p.len()).step_by(step_every).map(|k| if k == 0 { 0.0 } else { c[k - 1] }).collect() };
+    let profit_chart = LineChart::new("profit_curve", "Expected campaign profit by campaign size", "Customers contacted", "Expected profit (currency)")
+        .series(Series::new("ranked by expected profit", sizes.clone(), take(&plan.by_expected_profit.cumulative_profit)))
+        .series(Series::new("ranked by churn probability", sizes.clone(), take(&plan.by_churn_probability.cumulative_profit)))
+        .marker(n_target as f64, plan.by_expected_profit.best_profit, format!("best: contact {n_target}"))
+        .reading(format!(
+            "Contacting the {n_target} customers with positive expected profit earns {:.0}; the same budget by churn risk earns {:.0}.",
+            plan.by_expected_profit.best_profit, plan.by_churn_probability.best_profit
+        ));
+    let mut order: Vec<usize> = plan.by_expected_profit.targets().to_vec();
+    order.truncate(25);
+    let rows: Vec<Vec<String>> = order
+        .iter()
+        .map(|&i| {
+            let reasons = expl.top_reasons(i, 3);
+            let mut r = vec![cur_ids.get(i).cloned().unwrap_or_default(), format!("{:.1}%", 100.0 * p[i]), format!("{:.0}", mrr[i]), format!("{:.0}", clv.clv[i]), format!("{:.0}", plan.expected_value[i])];
+            for k in 0..3 {
+                r.push(reasons.get(k).map_or(String::new(), |x| x.0.to_string()));
+            }
+            r
+        })
+        .collect();
+    let table_chart = Table {
+        id: "target_list".into(),
+        title: "Customers to call first: riskiest × most valuable".into(),
+        columns: ["customer", "P(churn, 90d)", "MRR", "CLV", "expected profit", "reason 1", "reason 2", "reason 3"].map(String::from).to_vec(),
+        rows,
+        reading: "Ranked by expected profit of a retention offer; reasons are the features pushing each customer's risk up most.".into(),
+    };
+    let mut profit_section = Section::new(
+        "Who is worth saving?",
+        format!(
+            "Expected value of contacting a customer: p·[γ(CLV − d) + d] − d − f, with CLV from margin 70% of MRR over the predicted lifetime (36 months, 1%/month discount), offer d = {:.0}, contact f = 1, acceptance γ = 0.3 (Verbraken et al. 2013).",
+            camp.offer_cost
+        ),
+    )
+    .chart(Chart::Line(profit_chart))
+    .chart(Chart::Table(table_chart));
+    if let Some(t) = &targeting {
+        let mut chart = LineChart::new("uplift_profit", "Held-out campaign profit of three targeting rules", "Customers targeted (held-out half of the experiment)", "Campaign profit (currency)");
+        for (name, c) in [("(a) churn probability", &t.by_churn_probability), ("(b) expected profit", &t.by_expected_profit), ("(c) uplift π (Lemmens & Gupta)", &t.by_uplift)] {
+            chart = chart.series(Series::new(name, c.sizes.iter().map(|&s| s as f64).collect(), c.profit.clone()));
+        }
+        chart = chart.reading(format!(
+            "On {} held-out experiment customers the best campaign earns {:.0} by uplift, {:.0} by expected profit and {:.0} by churn risk.",
+            t.n_holdout, t.by_uplift.best_profit, t.by_expected_profit.best_profit, t.by_churn_probability.best_profit
+        ));
+        profit_section = profit_section.chart(Chart::Line(chart));
+    }
+    report.sections.push(profit_section);
+
+    // Retention section.
+    let mut retention = Section::new(
+        "Who stays, and why?",
+        "Kaplan–Meier retention since signup by the study's factors (95% confidence bands), and retention of each monthly signup cohort.",
+    );
+    let factor_defs: Vec<(&str, &str, Box<dyn Fn(&CustomerFactors) -> String>)> = vec![
+        ("products_held", "products held", Box::new(|f| if f.products_held >= 4 { "4+ products".into() } else { format!("{} product{}", f.products_held, if f.products_held == 1 { "" } else { "s" }) })),
+        ("upsell_90d", "upsold within 90 days", Box::new(|f| if f.upsold_within_90d { "upsold in 90 days".into() } else { "not upsold in 90 days".into() })),
+        ("weekly_engaged", "weekly engagement", Box::new(|f| if f.weekly_engaged { "engaged weekly".into() } else { "not weekly".into() })),
+        ("sales_approach", "sales approach", Box::new(|f| f.sales_approach.as_str().to_string())),
+        ("specialised_provider", "provider specialisation", Box::new(|f| if f.specialised_provider { "specialised".into() } else { "generalist".into() })),
+    ];
+    for (id, label, group) in &factor_defs {
+        let by = retention_by_group(&tables, &life, id, |c| factors.get(c as usize).filter(|f| f.products_held > 0).map(|f| group(f)), &RetentionOptions::default())?;
+        let mut chart = LineChart::new(&format!("km_{id}"), &format!("Retention by {label}"), "Days since signup", "Share still a customer").y_range(0.0, 1.0).step();
+        let mut parts = Vec::new();
+        for g in &by.groups {
+            let pts = &g.curve.points;
+            let x: Vec<f64> = pts.iter().map(|q| q.time).collect();
+            chart = chart.series(
+                Series::new(format!("{} (n={})", g.label, g.customers), x, pts.iter().map(|q| q.survival).collect())
+                    .band(pts.iter().map(|q| q.ci_low).collect(), pts.iter().map(|q| q.ci_high).collect()),
+            );
+            parts.push(format!("{} {:.0}%", g.label, 100.0 * g.km_retention));
+        }
+        chart = chart.reading(format!(
+            "Retention after 2 years: {}{}.",
+            parts.join(", "),
+            by.logrank.as_ref().map_or(String::new(), |l| format!(" (log-rank p = {:.2e})", l.p_value))
+        ));
+        retention = retention.chart(Chart::Line(chart));
+    }
+    let n_months = cohorts.cohorts.iter().map(|c| c.retention.len()).max().unwrap_or(0);
+    let heat = Heatmap {
+        id: "cohorts".into(),
+        title: "Retention by signup cohort".into(),
+        x_label: "Months since signup".into(),
+        y_label: "Signup month".into(),
+        row_labels: cohorts.cohorts.iter().map(|c| c.cohort.format("%Y-%m").to_string()).collect(),
+        col_labels: (0..n_months).map(|m| m.to_string()).collect(),
+        values: cohorts.cohorts.iter().map(|c| (0..n_months).map(|m| c.retention.get(m).copied()).collect()).collect(),
+        reading: format!(
+            "{} of the launch cohort is still a customer {} months later.",
+            cohorts.cohorts.first().and_then(|c| c.retention.last()).map_or("–".into(), |r| pct(*r)),
+            cohorts.cohorts.first().map_or(0, |c| c.retention.len().saturating_sub(1))
+        ),
+    };
+    retention = retention.chart(Chart::Heat(heat));
+    if let Some(f) = &findings {
+        retention = retention.chart(Chart::Bar(BarChart {
+            id: "products_retention".into(),
+            title: "2-year retention by products held (first-month cohort)".into(),
+            x_label: "Products held".into(),
+            y_label: "Retained after 2 years".into(),
+            labels: vec!["1".into(), "2".into(), "3".into(), "4+".into()],
+            values: f.retention_by_products.to_vec(),
+            horizontal: false,
+            reference: None,
+            legend: "share retained".into(),
+            reading: format!(
+                "Customers with 4+ products keep {:.0}% after 2 years vs {:.0}% with one (study: 80% vs 30%).",
+                100.0 * f.retention_by_products[3],
+                100.0 * f.retention_by_products[0]
+            ),
+        }));
+    }
+    report.sections.push(retention);
+
+    // Business section.
+    let full: Vec<&attrition::kpi::PeriodKpis> = kpis.periods.iter().filter(|p| !p.partial).collect();
+    let labels: Vec<String> = full.iter().map(|p| p.label.clone()).collect();
+    let mrr_chart = StackedBars {
+        id: "mrr_movements".into(),
+        title: "MRR movements by month".into(),
+        x_label: "Month".into(),
+        y_label: "MRR change (currency per month)".into(),
+        labels: labels.clone(),
+        series: vec![
+            ("new".into(), full.iter().map(|p| p.mrr.new).collect()),
+            ("expansion".into(), full.iter().map(|p| p.mrr.expansion).collect()),
+            ("reactivation".into(), full.iter().map(|p| p.mrr.reactivation).collect()),
+            ("contraction".into(), full.iter().map(|p| -p.mrr.contraction.abs()).collect()),
+            ("churned".into(), full.iter().map(|p| -p.mrr.churned.abs()).collect()),
+        ],
+        reading: format!(
+            "Over the last 12 months churn removed {:.0} of MRR while expansion added {:.0}.",
+            twelve.iter().map(|p| p.mrr.churned.abs()).sum::<f64>(),
+            twelve.iter().map(|p| p.mrr.expansion).sum::<f64>()
+        ),
+    };
+    let xs: Vec<f64> = (0..full.len()).map(|i| i as f64 + 1.0).collect();
+    let series_of = |f: &dyn Fn(&attrition::kpi::PeriodKpis) -> Option<f64>| -> (Vec<f64>, Vec<f64>) {
+        full.iter().enumerate().filter_map(|(i, p)| f(p).map(|v| (xs[i], 100.0 * v))).unzip()
+    };
+    let (nx, ny) = series_of(&|p| p.nrr);
+    let (gx, gy) = series_of(&|p| p.grr);
+    let (cx, cy) = series_of(&|p| p.churn_rate);
+    let nrr_chart = LineChart::new("nrr_grr", "Net and gross revenue retention by month", "Month of the world (1 = first)", "Retention of starting MRR (%)")
+        .series(Series::new("NRR", nx, ny))
+        .series(Series::new("GRR", gx, gy))
+        .reading(format!(
+            "In {} NRR was {} and GRR {}: expansion {} churn.",
+            last_full.map_or(String::new(), |p| p.label.clone()),
+            last_full.and_then(|p| p.nrr).map_or("–".into(), pct),
+            last_full.and_then(|p| p.grr).map_or("–".into(), pct),
+            if last_full.and_then(|p| p.nrr).unwrap_or(0.0) >= 1.0 { "outweighed" } else { "did not offset" }
+        ));
+    let churn_chart = LineChart::new("churn_rate", "Customer churn rate by month", "Month of the world (1 = first)", "Customers lost in the month (% of start)")
+        .series(Series::new("churn rate", cx, cy))
+        .reading(format!("Monthly churn averaged {} over the last 12 months.", pct(twelve.iter().filter_map(|p| p.churn_rate).sum::<f64>() / twelve.len().max(1) as f64)));
+    report.sections.push(
+        Section::new("The business", "Monthly KPIs from the subscription table: customers, MRR movements (new, expansion, contraction, churn, reactivation), NRR and GRR.")
+            .chart(Chart::Stacked(mrr_chart))
+            .chart(Chart::Line(nrr_chart))
+            .chart(Chart::Line(churn_chart)),
+    );
+
+    report.write(&args.out)?;
+    write_scores(&args.out, &cur_ids, &p, &mrr, &clv.clv, &plan.expected_value, &expl)?;
+    let path = args.out.join("index.html");
+    println!(
+        "{} ROC-AUC {:.3} (logistic {:.3}); contact {} of {} active customers for an expected profit of {:.0}; report: {} ({:.0}s)",
+        best_kind,
+        best.2.roc_auc,
+        oofs[0].2.roc_auc,
+        n_target,
+        current.n_rows(),
+        plan.by_expected_profit.best_profit,
+        path.display(),
+        step.t.elapsed().as_secs_f64()
+    );
+    if let (Some(t), false) = (&targeting, args.quiet) {
+        println!(
+            "held-out experiment profit: uplift {:.0}, expected profit {:.0}, churn risk {:.0}",
+            t.by_uplift.best_profit, t.by_expected_profit.best_profit, t.by_churn_probability.best_profit
+        );
+    }
+    Ok(())
+}
+
+fn write_scores(dir: &Path, ids: &[String], p: &[f64], mrr: &[f64], clv: &[f64], ev: &[f64], expl: &attrition::models::trained::Explanations) -> Result<()> {
+    use std::io::Write;
+    let path = dir.join("scores.csv");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?);
+    let io = |e| Error::io("write", &path, e);
+    writeln!(w, "customer_id,p_churn,mrr,clv,expected_profit,target,reason_1,reason_2,reason_3").map_err(io)?;
+    for i in 0..p.len() {
+        let r = expl.top_reasons(i, 3);
+        let reason = |k: usize| r.get(k).map_or("", |x| x.0);
+        writeln!(w, "{},{:.6},{:.2},{:.2},{:.2},{},{},{},{}", ids[i], p[i], mrr[i], clv[i], ev[i], ev[i] > 0.0, reason(0), reason(1), reason(2)).map_err(io)?;
+    }
+    w.flush().map_err(io)
+}
