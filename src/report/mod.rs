@@ -422,11 +422,11 @@ pub struct Report {
     pub sections: Vec<Section>,
 }
 
-const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:1380px;margin:0 auto;padding:24px 32px;background:#fafafa}\
+const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:1420px;margin:0 auto;padding:24px 32px;background:#fafafa}\
 h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 6px;border-bottom:2px solid #0072B2;padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}\
 .subtitle{color:#555;margin:0 0 18px}.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px;min-width:170px;flex:1}\
 .card .v{font-size:24px;font-weight:600;color:#0072B2}.card .l{font-size:12px;color:#555;text-transform:uppercase;letter-spacing:.03em}.card .n{font-size:12px;color:#666;margin-top:4px}\
-.intro{color:#333;max-width:900px}.grid{display:flex;flex-wrap:wrap;gap:16px}figure.chart{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:0;flex:0 1 660px}\
+.intro{color:#333;max-width:900px}.grid{display:flex;flex-wrap:wrap;gap:16px}figure.chart{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:0;flex:0 1 640px}\
 figure svg{max-width:100%;height:auto}figcaption.reading{font-size:13px;color:#222;margin-top:6px;font-style:italic}.data-link{font-size:11px;margin:4px 0 0}\
 table{border-collapse:collapse;font-size:12px;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:4px 6px;text-align:left}th{background:#f0f4f8}";
 

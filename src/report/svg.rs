@@ -118,7 +118,13 @@ fn axes(out: &mut String, f: &Frame, x_label: &str, y_label: &str, x_ticks: bool
 }
 
 fn legend(out: &mut String, entries: &[(String, &str, bool)]) {
-    let _ = write!(out, r#"<g class="legend" font-size="11">"#);
+    let _ = write!(
+        out,
+        r##"<g class="legend" font-size="11"><rect x="{}" y="{}" width="176" height="{}" fill="#ffffff" fill-opacity="0.85" stroke="#ddd"/>"##,
+        W - MR - 176.0,
+        MT - 4.0,
+        16.0 * entries.len() as f64 + 6.0
+    );
     let mut y = MT + 6.0;
     for (label, colour, dashed) in entries {
         let dash = if *dashed { r#" stroke-dasharray="4 3""# } else { "" };

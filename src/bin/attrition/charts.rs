@@ -14,12 +14,29 @@ pub struct Scored<'a> {
 
 /// ROC, PR, gains, calibration and decile lift for the models; `drivers` = (feature, importance).
 pub fn model_section(models: &[Scored<'_>], drivers: &[(String, f64)], what: &str) -> Result<Section> {
-    let mut roc = LineChart::new("roc", "ROC curve", "False positive rate (share of stayers flagged)", "True positive rate (share of churners found)")
-        .y_range(0.0, 1.0);
-    let mut pr = LineChart::new("precision_recall", "Precision–recall curve", "Recall (share of churners found)", "Precision (share of flagged who churn)")
-        .y_range(0.0, 1.0);
-    let mut gains = LineChart::new("gains", "Cumulative gains", "Customers contacted, riskiest first (%)", "Churners reached (%)").y_range(0.0, 100.0);
-    let mut calib = LineChart::new("calibration", "Calibration (reliability)", "Predicted churn probability", "Observed churn rate");
+    let mut roc = LineChart::new(
+        "roc",
+        "ROC curve",
+        "False positive rate (share of stayers flagged)",
+        "True positive rate (share of churners found)",
+    )
+    .y_range(0.0, 1.0);
+    let mut pr = LineChart::new(
+        "precision_recall",
+        "Precision–recall curve",
+        "Recall (share of churners found)",
+        "Precision (share of flagged who churn)",
+    )
+    .y_range(0.0, 1.0);
+    let mut gains =
+        LineChart::new("gains", "Cumulative gains", "Customers contacted, riskiest first (%)", "Churners reached (%)")
+            .y_range(0.0, 100.0);
+    let mut calib = LineChart::new(
+        "calibration",
+        "Calibration (reliability)",
+        "Predicted churn probability",
+        "Observed churn rate",
+    );
     let mut best = &models[0];
     for m in models {
         let r = roc_curve(m.y, m.p, None)?;
@@ -46,19 +63,20 @@ pub fn model_section(models: &[Scored<'_>], drivers: &[(String, f64)], what: &st
         100.0 * best.auc
     ));
     let base = best.y.iter().filter(|&&v| v).count() as f64 / best.y.len().max(1) as f64;
-    pr = pr.series(Series::reference("base rate", vec![0.0, 1.0], vec![base, base])).reading(format!(
-        "Flagging fewer customers raises precision well above the {:.1}% base rate.",
-        100.0 * base
-    ));
+    pr = pr
+        .series(Series::reference("base rate", vec![0.0, 1.0], vec![base, base]))
+        .reading(format!("Flagging fewer customers raises precision well above the {:.1}% base rate.", 100.0 * base));
     let g = gains_table(best.y, best.p, None, 10)?;
     let top2 = g.rows.get(1).map_or(0.0, |r| r.cumulative_gain);
-    gains = gains
-        .series(Series::reference("random", vec![0.0, 100.0], vec![0.0, 100.0]))
-        .reading(format!("Contacting the riskiest 20% reaches {:.0}% of churners with {}.", 100.0 * top2, best.name));
+    gains = gains.series(Series::reference("random", vec![0.0, 100.0], vec![0.0, 100.0])).reading(format!(
+        "Contacting the riskiest 20% reaches {:.0}% of churners with {}.",
+        100.0 * top2,
+        best.name
+    ));
     let maxp = models.iter().flat_map(|m| m.p.iter().copied()).fold(0.0f64, f64::max).min(1.0);
-    calib = calib
-        .series(Series::reference("perfect calibration", vec![0.0, maxp], vec![0.0, maxp]))
-        .reading("Points on the diagonal mean a predicted 30% really is 30%: the probabilities can be used for profit.");
+    calib = calib.series(Series::reference("perfect calibration", vec![0.0, maxp], vec![0.0, maxp])).reading(
+        "Points on the diagonal mean a predicted 30% really is 30%: the probabilities can be used for profit.",
+    );
     let lift = BarChart {
         id: "decile_lift".into(),
         title: format!("Churn lift by risk decile ({})", best.name),
@@ -69,7 +87,10 @@ pub fn model_section(models: &[Scored<'_>], drivers: &[(String, f64)], what: &st
         horizontal: false,
         reference: Some(1.0),
         legend: "lift (dashed: average = 1)".into(),
-        reading: format!("The riskiest decile churns {:.1}× as often as the average customer.", g.rows.first().map_or(0.0, |r| r.lift)),
+        reading: format!(
+            "The riskiest decile churns {:.1}× as often as the average customer.",
+            g.rows.first().map_or(0.0, |r| r.lift)
+        ),
     };
     let mut section = Section::new(
         "Who will churn?",
@@ -92,7 +113,10 @@ pub fn model_section(models: &[Scored<'_>], drivers: &[(String, f64)], what: &st
             horizontal: true,
             reference: None,
             legend: "importance (mean |SHAP|)".into(),
-            reading: format!("`{}` moves churn risk more than any other feature.", top.first().map_or("", |d| d.0.as_str())),
+            reading: format!(
+                "`{}` moves churn risk more than any other feature.",
+                top.first().map_or("", |d| d.0.as_str())
+            ),
         }));
     }
     Ok(section)

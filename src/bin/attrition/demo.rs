@@ -53,6 +53,9 @@ fn sample_dir() -> PathBuf {
     }
 }
 
+/// Labels a customer's group for a retention curve.
+type GroupOf = Box<dyn Fn(&CustomerFactors) -> String>;
+
 struct Step {
     quiet: bool,
     t: Instant,
@@ -80,21 +83,30 @@ pub fn run(args: Args) -> Result<()> {
     let mut step = Step { quiet: args.quiet, t: Instant::now() };
     let (tables, source): (Tables, String) = match args.customers {
         Some(n) => {
-            let w = step.run(&format!("simulating {n} customers over 24 months"), || simulate(&SimulationParams::new(n, 24, 7)))?;
+            let w = step.run(&format!("simulating {n} customers over 24 months"), || {
+                simulate(&SimulationParams::new(n, 24, 7))
+            })?;
             (w.tables, format!("a simulated world of {n} customers (seed 7)"))
         }
         None => {
             let dir = args.tables.clone().unwrap_or_else(sample_dir);
-            let loaded = step.run(&format!("reading {}", dir.display()), || read_tables(&dir, &ReadOptions::strict()))?;
+            let loaded =
+                step.run(&format!("reading {}", dir.display()), || read_tables(&dir, &ReadOptions::strict()))?;
             (loaded.tables, format!("tables in {}", dir.display()))
         }
     };
     let data_end = infer_data_end(&tables).ok_or(Error::EmptyData { context: "demo: the tables hold no dates" })?;
-    let first = tables.customers.iter().map(|c| c.signup_date).min().ok_or(Error::EmptyData { context: "demo: no customers" })?;
+    let first = tables
+        .customers
+        .iter()
+        .map(|c| c.signup_date)
+        .min()
+        .ok_or(Error::EmptyData { context: "demo: no customers" })?;
 
     // 1. Point-in-time features: monthly as-of dates from month 3, 90-day label window.
     let fparams = FeatureParams::new(first + Months::new(3), data_end);
-    let table = step.run("building point-in-time features (monthly as-of dates)", || build_observations(&tables, &fparams))?;
+    let table =
+        step.run("building point-in-time features (monthly as-of dates)", || build_observations(&tables, &fparams))?;
     let obs = table.dataset;
     let horizon = fparams.horizon_days;
 
@@ -122,7 +134,11 @@ pub fn run(args: Args) -> Result<()> {
     let (p, expl) = step.run(&format!("scoring {} active customers with reasons", current.n_rows()), || {
         Ok((model.predict_proba(&current)?, model.explain(&current)?))
     })?;
-    let mrr: Vec<f64> = current.column("mrr").and_then(|c| c.as_numeric()).map(|v| v.iter().map(|x| if x.is_nan() { 0.0 } else { *x }).collect()).unwrap_or_default();
+    let mrr: Vec<f64> = current
+        .column("mrr")
+        .and_then(|c| c.as_numeric())
+        .map(|v| v.iter().map(|x| if x.is_nan() { 0.0 } else { *x }).collect())
+        .unwrap_or_default();
     let cur_ids = current.ids.clone().unwrap_or_default();
 
     // 4. Profit-aware targeting.
@@ -132,7 +148,10 @@ pub fn run(args: Args) -> Result<()> {
     let camp = CampaignParams::new(0.3 * mean_mrr, 1.0, 0.3);
     let plan = plan_campaign(&p, &clv.clv, &camp)?;
     let best = &oofs[best_idx];
-    let empc_params = EmpcParams::default().clv(clv_params.geometric_value(mean_mrr, 0.97)).incentive_cost(camp.offer_cost).contact_cost(camp.contact_cost);
+    let empc_params = EmpcParams::default()
+        .clv(clv_params.geometric_value(mean_mrr, 0.97))
+        .incentive_cost(camp.offer_cost)
+        .contact_cost(camp.contact_cost);
     let empc = empc_score(&best.1.y_true, &best.1.p_churn, &empc_params)?;
 
     // 5. Uplift from the experiment, when the tables have one.
@@ -140,13 +159,18 @@ pub fn run(args: Args) -> Result<()> {
     let targeting = match tables.campaign.as_ref() {
         Some(c) if c.len() >= 200 => Some(step.run("uplift: two-model learner on the retention experiment", || {
             let exp = experiment_data(&tables, &catalogue, 180)?;
-            compare_targeting(&exp, &ModelParams::new(ModelKind::Logistic).seed(args.seed), &TargetingParams { seed: args.seed, ..TargetingParams::default() })
+            compare_targeting(
+                &exp,
+                &ModelParams::new(ModelKind::Logistic).seed(args.seed),
+                &TargetingParams { seed: args.seed, ..TargetingParams::default() },
+            )
         })?),
         _ => None,
     };
 
     // 6. KPIs, retention curves, cohorts, study findings.
-    let kpis = step.run("KPIs: churn, MRR movements, NRR/GRR by month", || compute_kpis(&tables, &KpiOptions::new()))?;
+    let kpis =
+        step.run("KPIs: churn, MRR movements, NRR/GRR by month", || compute_kpis(&tables, &KpiOptions::new()))?;
     let life = lifetimes(&tables, &LifetimeOptions::new(data_end))?;
     let factors = customer_factors(&tables, &EventCatalogue::default(), Some(data_end))?;
     let cohorts = cohort_matrix(&tables, data_end)?;
@@ -163,24 +187,39 @@ pub fn run(args: Args) -> Result<()> {
     let twelve: Vec<&attrition::kpi::PeriodKpis> = kpis.periods.iter().filter(|p| !p.partial).rev().take(12).collect();
     let n_target = plan.by_expected_profit.best_size;
     report.headlines = vec![
-        Headline { label: "Active customers".into(), value: current.n_rows().to_string(), note: format!("MRR {:.0}", mrr.iter().sum::<f64>()) },
+        Headline {
+            label: "Active customers".into(),
+            value: current.n_rows().to_string(),
+            note: format!("MRR {:.0}", mrr.iter().sum::<f64>()),
+        },
         Headline {
             label: "Monthly churn rate".into(),
             value: last_full.and_then(|p| p.churn_rate).map_or("–".into(), pct),
-            note: format!("{}", last_full.map_or(String::new(), |p| p.label.clone())),
+            note: last_full.map_or(String::new(), |p| p.label.clone()),
         },
         Headline {
             label: "Net revenue retention".into(),
             value: last_full.and_then(|p| p.nrr).map_or("–".into(), pct),
             note: format!("GRR {}", last_full.and_then(|p| p.grr).map_or("–".into(), pct)),
         },
-        Headline { label: format!("{best_kind} ROC-AUC"), value: format!("{:.3}", best.2.roc_auc), note: format!("top-decile lift {:.1}×", best.2.top_decile_lift) },
+        Headline {
+            label: format!("{best_kind} ROC-AUC"),
+            value: format!("{:.3}", best.2.roc_auc),
+            note: format!("top-decile lift {:.1}×", best.2.top_decile_lift),
+        },
         Headline {
             label: "Customers worth contacting".into(),
             value: n_target.to_string(),
-            note: format!("expected profit {:.0} vs {:.0} by risk alone", plan.by_expected_profit.best_profit, plan.by_churn_probability.best_profit),
+            note: format!(
+                "expected profit {:.0} vs {:.0} by risk alone",
+                plan.by_expected_profit.best_profit, plan.by_churn_probability.best_profit
+            ),
         },
-        Headline { label: "EMPC".into(), value: format!("{:.2}", empc.value), note: format!("per customer; target {} of the base", pct(empc.fraction_targeted)) },
+        Headline {
+            label: "EMPC".into(),
+            value: format!("{:.2}", empc.value),
+            note: format!("per customer; target {} of the base", pct(empc.fraction_targeted)),
+        },
     ];
 
     let scored: Vec<Scored<'_>> = oofs
@@ -193,7 +232,9 @@ pub fn run(args: Args) -> Result<()> {
     // Profit section.
     let step_every = (p.len() / 200).max(1);
     let sizes: Vec<f64> = (0..=p.len()).step_by(step_every).map(|k| k as f64).collect();
-    let take = |c: &[f64]| -> Vec<f64> { (0..=p.len()).step_by(step_every).map(|k| if k == 0 { 0.0 } else { c[k - 1] }).collect() };
+    let take = |c: &[f64]| -> Vec<f64> {
+        (0..=p.len()).step_by(step_every).map(|k| if k == 0 { 0.0 } else { c[k - 1] }).collect()
+    };
     let profit_chart = LineChart::new("profit_curve", "Expected campaign profit by campaign size", "Customers contacted", "Expected profit (currency)")
         .series(Series::new("ranked by expected profit", sizes.clone(), take(&plan.by_expected_profit.cumulative_profit)))
         .series(Series::new("ranked by churn probability", sizes.clone(), take(&plan.by_churn_probability.cumulative_profit)))
@@ -208,7 +249,13 @@ pub fn run(args: Args) -> Result<()> {
         .iter()
         .map(|&i| {
             let reasons = expl.top_reasons(i, 3);
-            let mut r = vec![cur_ids.get(i).cloned().unwrap_or_default(), format!("{:.1}%", 100.0 * p[i]), format!("{:.0}", mrr[i]), format!("{:.0}", clv.clv[i]), format!("{:.0}", plan.expected_value[i])];
+            let mut r = vec![
+                cur_ids.get(i).cloned().unwrap_or_default(),
+                format!("{:.1}%", 100.0 * p[i]),
+                format!("{:.0}", mrr[i]),
+                format!("{:.0}", clv.clv[i]),
+                format!("{:.0}", plan.expected_value[i]),
+            ];
             for k in 0..3 {
                 r.push(reasons.get(k).map_or(String::new(), |x| x.0.to_string()));
             }
@@ -232,8 +279,17 @@ pub fn run(args: Args) -> Result<()> {
     .chart(Chart::Line(profit_chart))
     .chart(Chart::Table(table_chart));
     if let Some(t) = &targeting {
-        let mut chart = LineChart::new("uplift_profit", "Held-out campaign profit of three targeting rules", "Customers targeted (held-out half of the experiment)", "Campaign profit (currency)");
-        for (name, c) in [("(a) churn probability", &t.by_churn_probability), ("(b) expected profit", &t.by_expected_profit), ("(c) uplift π (Lemmens & Gupta)", &t.by_uplift)] {
+        let mut chart = LineChart::new(
+            "uplift_profit",
+            "Held-out campaign profit of three targeting rules",
+            "Customers targeted (held-out half of the experiment)",
+            "Campaign profit (currency)",
+        );
+        for (name, c) in [
+            ("(a) churn probability", &t.by_churn_probability),
+            ("(b) expected profit", &t.by_expected_profit),
+            ("(c) uplift π (Lemmens & Gupta)", &t.by_uplift),
+        ] {
             chart = chart.series(Series::new(name, c.sizes.iter().map(|&s| s as f64).collect(), c.profit.clone()));
         }
         chart = chart.reading(format!(
@@ -249,16 +305,51 @@ pub fn run(args: Args) -> Result<()> {
         "Who stays, and why?",
         "Kaplan–Meier retention since signup by the study's factors (95% confidence bands), and retention of each monthly signup cohort.",
     );
-    let factor_defs: Vec<(&str, &str, Box<dyn Fn(&CustomerFactors) -> String>)> = vec![
-        ("products_held", "products held", Box::new(|f| if f.products_held >= 4 { "4+ products".into() } else { format!("{} product{}", f.products_held, if f.products_held == 1 { "" } else { "s" }) })),
-        ("upsell_90d", "upsold within 90 days", Box::new(|f| if f.upsold_within_90d { "upsold in 90 days".into() } else { "not upsold in 90 days".into() })),
-        ("weekly_engaged", "weekly engagement", Box::new(|f| if f.weekly_engaged { "engaged weekly".into() } else { "not weekly".into() })),
+    let factor_defs: Vec<(&str, &str, GroupOf)> = vec![
+        (
+            "products_held",
+            "products held",
+            Box::new(|f| {
+                if f.products_held >= 4 {
+                    "4+ products".into()
+                } else {
+                    format!("{} product{}", f.products_held, if f.products_held == 1 { "" } else { "s" })
+                }
+            }),
+        ),
+        (
+            "upsell_90d",
+            "upsold within 90 days",
+            Box::new(|f| if f.upsold_within_90d { "upsold in 90 days".into() } else { "not upsold in 90 days".into() }),
+        ),
+        (
+            "weekly_engaged",
+            "weekly engagement",
+            Box::new(|f| if f.weekly_engaged { "engaged weekly".into() } else { "not weekly".into() }),
+        ),
         ("sales_approach", "sales approach", Box::new(|f| f.sales_approach.as_str().to_string())),
-        ("specialised_provider", "provider specialisation", Box::new(|f| if f.specialised_provider { "specialised".into() } else { "generalist".into() })),
+        (
+            "specialised_provider",
+            "provider specialisation",
+            Box::new(|f| if f.specialised_provider { "specialised".into() } else { "generalist".into() }),
+        ),
     ];
     for (id, label, group) in &factor_defs {
-        let by = retention_by_group(&tables, &life, id, |c| factors.get(c as usize).filter(|f| f.products_held > 0).map(|f| group(f)), &RetentionOptions::default())?;
-        let mut chart = LineChart::new(&format!("km_{id}"), &format!("Retention by {label}"), "Days since signup", "Share still a customer").y_range(0.0, 1.0).step();
+        let by = retention_by_group(
+            &tables,
+            &life,
+            id,
+            |c| factors.get(c as usize).filter(|f| f.products_held > 0).map(group),
+            &RetentionOptions::default(),
+        )?;
+        let mut chart = LineChart::new(
+            &format!("km_{id}"),
+            &format!("Retention by {label}"),
+            "Days since signup",
+            "Share still a customer",
+        )
+        .y_range(0.0, 1.0)
+        .step();
         let mut parts = Vec::new();
         for g in &by.groups {
             let pts = &g.curve.points;
@@ -341,19 +432,32 @@ pub fn run(args: Args) -> Result<()> {
     let (nx, ny) = series_of(&|p| p.nrr);
     let (gx, gy) = series_of(&|p| p.grr);
     let (cx, cy) = series_of(&|p| p.churn_rate);
-    let nrr_chart = LineChart::new("nrr_grr", "Net and gross revenue retention by month", "Month of the world (1 = first)", "Retention of starting MRR (%)")
-        .series(Series::new("NRR", nx, ny))
-        .series(Series::new("GRR", gx, gy))
-        .reading(format!(
-            "In {} NRR was {} and GRR {}: expansion {} churn.",
-            last_full.map_or(String::new(), |p| p.label.clone()),
-            last_full.and_then(|p| p.nrr).map_or("–".into(), pct),
-            last_full.and_then(|p| p.grr).map_or("–".into(), pct),
-            if last_full.and_then(|p| p.nrr).unwrap_or(0.0) >= 1.0 { "outweighed" } else { "did not offset" }
-        ));
-    let churn_chart = LineChart::new("churn_rate", "Customer churn rate by month", "Month of the world (1 = first)", "Customers lost in the month (% of start)")
-        .series(Series::new("churn rate", cx, cy))
-        .reading(format!("Monthly churn averaged {} over the last 12 months.", pct(twelve.iter().filter_map(|p| p.churn_rate).sum::<f64>() / twelve.len().max(1) as f64)));
+    let nrr_chart = LineChart::new(
+        "nrr_grr",
+        "Net and gross revenue retention by month",
+        "Month of the world (1 = first)",
+        "Retention of starting MRR (%)",
+    )
+    .series(Series::new("NRR", nx, ny))
+    .series(Series::new("GRR", gx, gy))
+    .reading(format!(
+        "In {} NRR was {} and GRR {}: expansion {} churn.",
+        last_full.map_or(String::new(), |p| p.label.clone()),
+        last_full.and_then(|p| p.nrr).map_or("–".into(), pct),
+        last_full.and_then(|p| p.grr).map_or("–".into(), pct),
+        if last_full.and_then(|p| p.nrr).unwrap_or(0.0) >= 1.0 { "outweighed" } else { "did not offset" }
+    ));
+    let churn_chart = LineChart::new(
+        "churn_rate",
+        "Customer churn rate by month",
+        "Month of the world (1 = first)",
+        "Customers lost in the month (% of start)",
+    )
+    .series(Series::new("churn rate", cx, cy))
+    .reading(format!(
+        "Monthly churn averaged {} over the last 12 months.",
+        pct(twelve.iter().filter_map(|p| p.churn_rate).sum::<f64>() / twelve.len().max(1) as f64)
+    ));
     report.sections.push(
         Section::new("The business", "Monthly KPIs from the subscription table: customers, MRR movements (new, expansion, contraction, churn, reactivation), NRR and GRR.")
             .chart(Chart::Stacked(mrr_chart))
@@ -384,7 +488,15 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn write_scores(dir: &Path, ids: &[String], p: &[f64], mrr: &[f64], clv: &[f64], ev: &[f64], expl: &attrition::models::trained::Explanations) -> Result<()> {
+fn write_scores(
+    dir: &Path,
+    ids: &[String],
+    p: &[f64],
+    mrr: &[f64],
+    clv: &[f64],
+    ev: &[f64],
+    expl: &attrition::models::trained::Explanations,
+) -> Result<()> {
     use std::io::Write;
     let path = dir.join("scores.csv");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?);
@@ -393,7 +505,20 @@ fn write_scores(dir: &Path, ids: &[String], p: &[f64], mrr: &[f64], clv: &[f64],
     for i in 0..p.len() {
         let r = expl.top_reasons(i, 3);
         let reason = |k: usize| r.get(k).map_or("", |x| x.0);
-        writeln!(w, "{},{:.6},{:.2},{:.2},{:.2},{},{},{},{}", ids[i], p[i], mrr[i], clv[i], ev[i], ev[i] > 0.0, reason(0), reason(1), reason(2)).map_err(io)?;
+        writeln!(
+            w,
+            "{},{:.6},{:.2},{:.2},{:.2},{},{},{},{}",
+            ids[i],
+            p[i],
+            mrr[i],
+            clv[i],
+            ev[i],
+            ev[i] > 0.0,
+            reason(0),
+            reason(1),
+            reason(2)
+        )
+        .map_err(io)?;
     }
     w.flush().map_err(io)
 }
