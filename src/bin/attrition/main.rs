@@ -10,9 +10,13 @@ mod demo;
 mod evaluate;
 mod features;
 mod inspect;
+mod kpi;
+mod retention;
 mod score;
 mod simulate;
+mod target;
 mod train;
+mod uplift;
 
 /// Predict which SaaS customers will churn, explain why, and say which are worth saving.
 #[derive(Debug, Parser)]
@@ -38,6 +42,14 @@ enum Command {
     Train(train::Args),
     /// Score a CSV with a saved model: p_churn, risk tier and reasons per customer.
     Score(score::Args),
+    /// Rank customers for a retention offer by expected profit (CLV, offer and contact costs).
+    Target(target::Args),
+    /// Fit and evaluate a two-model uplift learner on retention-experiment data.
+    Uplift(uplift::Args),
+    /// Kaplan–Meier retention by a study factor, with a log-rank test.
+    Retention(retention::Args),
+    /// Monthly SaaS KPIs (churn, retention, MRR movements, NRR/GRR) as CSV.
+    Kpi(kpi::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +62,10 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Train(a) => train::run(a),
         Command::Score(a) => score::run(a),
+        Command::Target(a) => target::run(a),
+        Command::Uplift(a) => uplift::run(a),
+        Command::Retention(a) => retention::run(a),
+        Command::Kpi(a) => kpi::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,113 @@
+//! `attrition target`: who to contact with a retention offer, by expected profit.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::models::ChurnModel;
+use attrition::models::trained::TrainedModel;
+use attrition::profit::{CampaignParams, ClvParams, clv_from_churn_probability, plan_campaign};
+use attrition::{Error, Result};
+
+/// Arguments of `attrition target`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model file written by `attrition train`.
+    #[arg(long)]
+    model: PathBuf,
+    /// CSV with the model's features (and an MRR or CLV column).
+    #[arg(long)]
+    data: PathBuf,
+    /// Id column.
+    #[arg(long, default_value = "customer_id")]
+    id: String,
+    /// Column holding each customer's CLV (otherwise CLV comes from MRR and P(churn)).
+    #[arg(long, conflicts_with_all = ["margin", "discount"])]
+    clv_column: Option<String>,
+    /// Column holding MRR (for CLV from P(churn)).
+    #[arg(long, default_value = "mrr")]
+    mrr_column: String,
+    /// Gross margin on MRR.
+    #[arg(long, default_value_t = 0.7)]
+    margin: f64,
+    /// Monthly discount rate.
+    #[arg(long, default_value_t = 0.01)]
+    discount: f64,
+    /// CLV horizon in months.
+    #[arg(long, default_value_t = 36)]
+    horizon_months: u32,
+    /// Length in days of the window the model's P(churn) refers to.
+    #[arg(long, default_value_t = 90.0)]
+    label_days: f64,
+    /// Cost d of the retention offer.
+    #[arg(long)]
+    offer_cost: f64,
+    /// Cost f of contacting a customer.
+    #[arg(long, default_value_t = 1.0)]
+    contact_cost: f64,
+    /// Probability γ that a contacted would-be churner accepts and stays.
+    #[arg(long, default_value_t = 0.3)]
+    acceptance: f64,
+    /// Output CSV: customer_id, p_churn, clv, expected_profit, target.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let campaign = CampaignParams::new(args.offer_cost, args.contact_cost, args.acceptance);
+    campaign.check()?;
+    let model = TrainedModel::load(&args.model)?;
+    let loaded = load_flat(&args.data, &FlatOptions::new().id(&args.id))?;
+    let data = loaded.dataset;
+    let p = model.predict_proba(&data)?;
+    let column = |name: &str| -> Result<Vec<f64>> {
+        data.column(name).and_then(|c| c.as_numeric()).map(|v| v.to_vec()).ok_or_else(|| Error::FeatureMismatch {
+            reason: format!("numeric column `{name}` not found in {}", args.data.display()),
+        })
+    };
+    let clv = match &args.clv_column {
+        Some(c) => column(c)?,
+        None => {
+            clv_from_churn_probability(
+                &column(&args.mrr_column)?,
+                &p,
+                args.label_days,
+                &ClvParams::new(args.margin, args.discount, args.horizon_months),
+            )?
+            .clv
+        }
+    };
+    let plan = plan_campaign(&p, &clv, &campaign)?;
+    let ids = data.ids.clone().unwrap_or_else(|| (0..data.n_rows()).map(|i| i.to_string()).collect());
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(&args.out).map_err(|e| Error::io("create", &args.out, e))?);
+    let io = |e| Error::io("write", &args.out, e);
+    writeln!(w, "customer_id,p_churn,clv,expected_profit,target").map_err(io)?;
+    for &i in &plan.by_expected_profit.order {
+        writeln!(
+            w,
+            "{},{:.6},{:.2},{:.2},{}",
+            ids[i],
+            p[i],
+            clv[i],
+            plan.expected_value[i],
+            plan.expected_value[i] > 0.0
+        )
+        .map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    let best = &plan.by_expected_profit;
+    println!(
+        "contact {} of {} customers ({:.1}%): expected campaign profit {:.0}; the same number by churn risk alone: {:.0}; best by risk: {:.0} at {}",
+        best.best_size,
+        p.len(),
+        100.0 * best.best_size as f64 / p.len().max(1) as f64,
+        best.best_profit,
+        plan.by_churn_probability.cumulative_profit.get(best.best_size.saturating_sub(1)).copied().unwrap_or(0.0),
+        plan.by_churn_probability.best_profit,
+        plan.by_churn_probability.best_size
+    );
+    println!("wrote {} (ranked by expected profit)", args.out.display());
+    Ok(())
+}
