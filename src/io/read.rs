@@ -232,7 +232,19 @@ fn date(rec: &Record<'_>, col: usize) -> FieldResult<chrono::NaiveDate> {
     if v.is_empty() {
         return Err(FieldError::new(RowProblem::MissingValue, rec.name(col), v, "a date YYYY-MM-DD"));
     }
-    parse_date(v).ok_or_else(|| FieldError::new(RowProblem::BadDate, rec.name(col), v, "a valid date YYYY-MM-DD"))
+    let d = parse_date(v)
+        .ok_or_else(|| FieldError::new(RowProblem::BadDate, rec.name(col), v, "a valid date YYYY-MM-DD"))?;
+    // A SaaS export has no business dates before the Unix epoch or centuries ahead: such a
+    // value is a typo or a sentinel (0001-01-01, 9999-12-31) and would distort every duration.
+    if !(1970..=2200).contains(&chrono::Datelike::year(&d)) {
+        return Err(FieldError::new(
+            RowProblem::OutOfRange,
+            rec.name(col),
+            v,
+            "a date between 1970-01-01 and 2200-12-31",
+        ));
+    }
+    Ok(d)
 }
 
 fn non_empty<'a>(rec: &Record<'a>, col: usize, what: &str) -> FieldResult<&'a str> {

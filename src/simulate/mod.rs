@@ -19,11 +19,12 @@
 //!
 //! ```
 //! use attrition::simulate::{SimulationParams, simulate};
-//! let world = simulate(&SimulationParams::new(200, 12, 7)).unwrap();
+//! let world = simulate(&SimulationParams::new(200, 18, 7)).unwrap();
 //! assert_eq!(world.tables.customers.len(), 200);
 //! assert!(world.tables.events.len() > 200 * 20);
 //! // Same seed, same world.
-//! assert_eq!(world.tables, simulate(&SimulationParams::new(200, 12, 7)).unwrap().tables);
+//! assert_eq!(world.tables, simulate(&SimulationParams::new(200, 18, 7)).unwrap().tables);
+//! assert!(world.tables.campaign.is_some()); // the month-12 retention experiment
 //! ```
 
 mod customer;

@@ -1,0 +1,221 @@
+//! The bad-input corpus (`tests/bad_input/*/case.json`, written by `make_corpus.py`): every case
+//! is read in strict mode (the exact error kind, file, line, column and value) and in lenient
+//! mode (rows skipped by reason, rows kept). Raw tables, flat tables and model files.
+
+use std::path::{Path, PathBuf};
+
+use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::io::tables::{ReadOptions, Tables, read_tables};
+use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
+use attrition::models::{ChurnModel, Learner};
+use attrition::{Column, Dataset, Error};
+use serde_json::Value;
+
+fn corpus() -> Vec<(PathBuf, Value)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_input");
+    let mut cases: Vec<(PathBuf, Value)> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("case.json").exists())
+        .map(|p| {
+            let spec = serde_json::from_str(&std::fs::read_to_string(p.join("case.json")).unwrap()).unwrap();
+            (p, spec)
+        })
+        .collect();
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    cases
+}
+
+fn error_name(e: &Error) -> &'static str {
+    match e {
+        Error::Io { .. } => "Io",
+        Error::BadRow { .. } => "BadRow",
+        Error::BadHeader { .. } => "BadHeader",
+        Error::EmptyInput { .. } => "EmptyInput",
+        Error::ColumnNotFound { .. } => "ColumnNotFound",
+        Error::Json { .. } => "Json",
+        Error::EmptyData { .. } => "EmptyData",
+        Error::SingleClass { .. } => "SingleClass",
+        Error::FeatureMismatch { .. } => "FeatureMismatch",
+        Error::SchemaVersion { .. } => "SchemaVersion",
+        Error::InvalidParameter { .. } => "InvalidParameter",
+        _ => "Other",
+    }
+}
+
+/// Checks an outcome against `expected` (`{"error": null}` = success).
+fn check(case: &str, outcome: Result<(), Error>, expected: &Value) {
+    let want = expected["error"].as_str();
+    match (outcome, want) {
+        (Ok(()), None) => {}
+        (Ok(()), Some(w)) => panic!("{case}: expected {w}, got success"),
+        (Err(e), None) => panic!("{case}: expected success, got {e}"),
+        (Err(e), Some(w)) => {
+            assert_eq!(error_name(&e), w, "{case}: {e}");
+            let msg = e.to_string();
+            if let Some(s) = expected["reason_contains"].as_str() {
+                assert!(msg.contains(s), "{case}: `{msg}` lacks `{s}`");
+            }
+            if let Error::BadRow { location, problem, value, .. } = &e {
+                assert_eq!(
+                    serde_json::to_value(problem).unwrap().as_str().unwrap().replace('_', ""),
+                    expected["problem"].as_str().unwrap().to_lowercase(),
+                    "{case}: {msg}"
+                );
+                assert_eq!(
+                    location.file.file_name().unwrap().to_str().unwrap(),
+                    expected["file"].as_str().unwrap(),
+                    "{case}"
+                );
+                assert_eq!(location.line, expected["line"].as_u64().unwrap(), "{case}: {msg}");
+                assert_eq!(location.column.as_deref(), expected["column"].as_str(), "{case}: {msg}");
+                if let Some(v) = expected["value"].as_str() {
+                    assert_eq!(value, v, "{case}");
+                }
+            }
+            if let (Some(f), Error::BadHeader { file, .. } | Error::EmptyInput { file, .. }) =
+                (expected["file"].as_str(), &e)
+            {
+                assert_eq!(file.file_name().unwrap().to_str().unwrap(), f, "{case}");
+            }
+        }
+    }
+}
+
+fn counts_of(tables: &Tables, what: &str) -> u64 {
+    (match what {
+        "customers" => tables.customers.len(),
+        "subscriptions" => tables.subscriptions.len(),
+        "events" => tables.events.len(),
+        "nps" => tables.nps.len(),
+        _ => panic!("unknown table {what}"),
+    }) as u64
+}
+
+fn check_lenient_skips(case: &str, skipped: std::collections::BTreeMap<String, u64>, expected: &Value) {
+    let want: std::collections::BTreeMap<String, u64> =
+        expected["skipped"].as_object().unwrap().iter().map(|(k, v)| (k.to_lowercase(), v.as_u64().unwrap())).collect();
+    let got: std::collections::BTreeMap<String, u64> =
+        skipped.into_iter().map(|(k, v)| (k.replace('_', ""), v)).collect();
+    assert_eq!(got, want, "{case}: skipped rows by reason");
+}
+
+fn skipped_map<'a>(
+    it: impl Iterator<Item = (&'a attrition::error::RowProblem, &'a u64)>,
+) -> std::collections::BTreeMap<String, u64> {
+    let mut m = std::collections::BTreeMap::new();
+    for (p, n) in it {
+        *m.entry(serde_json::to_value(p).unwrap().as_str().unwrap().to_string()).or_insert(0) += n;
+    }
+    m
+}
+
+fn run_tables(case: &str, dir: &Path, spec: &Value) {
+    check(case, read_tables(dir, &ReadOptions::strict()).map(|_| ()), &spec["strict"]);
+    if spec["lenient"].is_null() {
+        return;
+    }
+    let loaded =
+        read_tables(dir, &ReadOptions::lenient()).unwrap_or_else(|e| panic!("{case}: lenient read failed: {e}"));
+    check_lenient_skips(case, skipped_map(loaded.report.files.iter().flat_map(|f| f.skipped.iter())), &spec["lenient"]);
+    for (table, n) in spec["lenient"]["loaded"].as_object().unwrap() {
+        assert_eq!(counts_of(&loaded.tables, table), n.as_u64().unwrap(), "{case}: rows kept in {table}");
+    }
+}
+
+fn flat_options(spec: &Value) -> FlatOptions {
+    let o = &spec["options"];
+    let f = FlatOptions::new().target(o["target"].as_str().unwrap()).id(o["id"].as_str().unwrap());
+    match o["positive"].as_str() {
+        Some(p) => f.positive(p),
+        None => f,
+    }
+}
+
+fn run_flat(case: &str, dir: &Path, spec: &Value) {
+    let path = dir.join("data.csv");
+    check(case, load_flat(&path, &flat_options(spec)).map(|_| ()), &spec["strict"]);
+    if spec["lenient"].is_null() {
+        return;
+    }
+    let loaded = load_flat(&path, &flat_options(spec).lenient()).unwrap_or_else(|e| panic!("{case}: {e}"));
+    check_lenient_skips(case, skipped_map(loaded.report.skipped.iter()), &spec["lenient"]);
+    assert_eq!(
+        loaded.dataset.n_rows() as u64,
+        spec["lenient"]["loaded"]["rows"].as_u64().unwrap(),
+        "{case}: rows kept"
+    );
+}
+
+fn small_model() -> (TrainedModel, Dataset) {
+    let n = 200;
+    let x: Vec<f64> = (0..n).map(|i| (i % 17) as f64).collect();
+    let plan: Vec<Option<&str>> = (0..n).map(|i| Some(if i % 2 == 0 { "a" } else { "b" })).collect();
+    let y: Vec<bool> = (0..n).map(|i| i % 17 > 11 || i % 5 == 0).collect();
+    let data = Dataset::new(vec![Column::numeric("x", x), Column::categorical("plan", &plan)])
+        .unwrap()
+        .with_churned(y)
+        .unwrap();
+    (ModelParams::new(ModelKind::Logistic).fit(&data).unwrap(), data)
+}
+
+fn run_model(case: &str, spec: &Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    let (model, data) = small_model();
+    model.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let outcome = match spec["mutation"].as_str().unwrap() {
+        "truncate" => {
+            std::fs::write(&path, &text[..text.len() * 2 / 3]).unwrap();
+            TrainedModel::load(&path).map(|_| ())
+        }
+        "edit_type" => {
+            std::fs::write(&path, text.replacen("\"training_rows\":200", "\"training_rows\":\"two hundred\"", 1))
+                .unwrap();
+            TrainedModel::load(&path).map(|_| ())
+        }
+        "schema_99" => {
+            std::fs::write(&path, text.replacen("\"schema_version\":1", "\"schema_version\":99", 1)).unwrap();
+            TrainedModel::load(&path).map(|_| ())
+        }
+        "not_a_model" => {
+            std::fs::write(&path, "{\"hello\": \"world\"}").unwrap();
+            TrainedModel::load(&path).map(|_| ())
+        }
+        "drop_feature" => {
+            let mut d = data.clone();
+            d.columns.retain(|c| c.name != "plan");
+            model.predict_proba(&d).map(|_| ())
+        }
+        "kind_change" => {
+            let mut d = data.clone();
+            let as_text: Vec<Option<String>> = (0..d.n_rows()).map(|i| Some(format!("v{i}"))).collect();
+            d.columns[0] = Column::categorical("x", &as_text);
+            model.predict_proba(&d).map(|_| ())
+        }
+        m => panic!("unknown mutation {m}"),
+    };
+    check(case, outcome, &spec["strict"]);
+}
+
+#[test]
+fn bad_input_corpus() {
+    let cases = corpus();
+    assert!(cases.len() >= 40, "the corpus has only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for (dir, spec) in &cases {
+        let case = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let result = std::panic::catch_unwind(|| match spec["kind"].as_str().unwrap() {
+            "tables" => run_tables(&case, dir, spec),
+            "flat" => run_flat(&case, dir, spec),
+            "model" => run_model(&case, spec),
+            k => panic!("{case}: unknown kind {k}"),
+        });
+        if let Err(e) = result {
+            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+            failures.push(msg.unwrap_or_else(|| case.clone()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}

@@ -1,0 +1,108 @@
+"""Writes the bad-input corpus: one directory per case with its input files and `case.json`
+(what kind of input, and for each mode the exact expected outcome).
+
+Run from this directory: python3 make_corpus.py   (tests/bad_input.rs reads the result)
+"""
+import json, os, shutil
+
+CUSTOMERS = "customer_id,signup_date,vertical,sales_approach,specialised_provider\nA,2024-01-05,retail,needs_based,true\nB,2024-02-01,health,product_push,false\nC,2024-03-10,retail,needs_based,false\n"
+SUBS = "customer_id,product,start_date,end_date,mrr\nA,listings,2024-01-05,,49\nB,reviews,2024-02-01,2024-08-01,79\nC,social,2024-03-10,,99\n"
+EVENTS = "customer_id,timestamp,event_type,user_id\nA,2024-01-06T10:00:00Z,login,a1\nB,2024-02-02T11:00:00Z,login,b1\nC,2024-03-11T09:30:00Z,publish_post,c1\n"
+NPS = "customer_id,date,score\nA,2024-04-01,9\nB,2024-05-01,3\n"
+FLAT = "id,tenure,plan,charges,churned\nx1,3,basic,20.5,yes\nx2,40,pro,70,no\nx3,12,basic,35.25,no\nx4,1,pro,90,yes\n"
+
+cases = []
+
+def tables(name, what, strict, lenient=None, **files):
+    base = {"customers.csv": CUSTOMERS, "subscriptions.csv": SUBS, "events.csv": EVENTS, "nps.csv": NPS}
+    for k, v in files.items():
+        base[k.replace("_csv", ".csv")] = v
+    cases.append((name, {"kind": "tables", "what": what, "strict": strict, "lenient": lenient}, base))
+
+def flat(name, what, strict, lenient=None, text=FLAT, options=None):
+    cases.append((name, {"kind": "flat", "what": what, "options": options or {"target": "churned", "id": "id"}, "strict": strict, "lenient": lenient}, {"data.csv": text}))
+
+def bad(problem, file, line, column, value=None):
+    d = {"error": "BadRow", "problem": problem, "file": file, "line": line, "column": column}
+    if value is not None:
+        d["value"] = value
+    return d
+
+def skipped(counts, loaded):
+    return {"skipped": counts, "loaded": loaded}
+
+ok = {"error": None}
+
+# ---- raw tables: files and headers
+tables("empty_customers", "empty file", {"error": "EmptyInput", "file": "customers.csv"}, customers_csv="")
+tables("header_only_events", "header only is valid: no events", ok, skipped({}, {"events": 0}), events_csv="customer_id,timestamp,event_type,user_id\n")
+tables("missing_column", "a required column is missing", {"error": "BadHeader", "file": "nps.csv", "reason_contains": "missing column `score`"}, nps_csv="customer_id,date\nA,2024-04-01\n")
+tables("duplicate_column", "a column appears twice", {"error": "BadHeader", "file": "nps.csv", "reason_contains": "appears twice"}, nps_csv="customer_id,date,score,score\nA,2024-04-01,9,9\n")
+tables("extra_column", "extra columns are ignored and reported", ok, skipped({}, {"nps": 2}), nps_csv="customer_id,date,score,comment\nA,2024-04-01,9,great\nB,2024-05-01,3,meh\n")
+tables("semicolons", "wrong delimiter gets a hint", {"error": "BadHeader", "file": "nps.csv", "reason_contains": "semicolon-delimited"}, nps_csv="customer_id;date;score\nA;2024-04-01;9\n")
+tables("bom", "a UTF-8 byte-order mark is stripped", ok, skipped({}, {"customers": 3}), customers_csv="\ufeff" + CUSTOMERS)
+tables("crlf", "CRLF line endings", ok, skipped({}, {"subscriptions": 3}), subscriptions_csv=SUBS.replace("\n", "\r\n"))
+tables("quoted_newline", "a quoted field with an embedded newline", ok, skipped({}, {"customers": 3}), customers_csv=CUSTOMERS.replace("A,2024-01-05,retail", 'A,2024-01-05,"retail\nand more"'))
+tables("columns_reordered", "columns in any order", ok, skipped({}, {"nps": 2}), nps_csv="score,customer_id,date\n9,A,2024-04-01\n3,B,2024-05-01\n")
+tables("wrong_field_count", "a row with too few fields", bad("Malformed", "nps.csv", 3, None), skipped({"Malformed": 1}, {"nps": 1}), nps_csv="customer_id,date,score\nA,2024-04-01,9\nB,2024-05-01\n")
+tables("trailing_blank_lines", "blank lines at the end are not rows", ok, skipped({}, {"nps": 2}), nps_csv=NPS + "\n\n")
+# ---- raw tables: dates and timestamps
+tables("unparseable_date", "signup date is not a date", bad("BadDate", "customers.csv", 3, "signup_date", "01/02/2024"), skipped({"BadDate": 1, "UnknownCustomer": 3}, {"customers": 2, "subscriptions": 2, "events": 2, "nps": 1}), customers_csv=CUSTOMERS.replace("B,2024-02-01", "B,01/02/2024"))
+tables("impossible_date", "2025-02-30 does not exist", bad("BadDate", "nps.csv", 2, "date", "2025-02-30"), skipped({"BadDate": 1}, {"nps": 1}), nps_csv=NPS.replace("2024-04-01", "2025-02-30"))
+tables("out_of_range_date", "a year far outside any business", bad("OutOfRange", "customers.csv", 2, "signup_date"), skipped({"OutOfRange": 1, "UnknownCustomer": 3}, {"customers": 2, "subscriptions": 2}), customers_csv=CUSTOMERS.replace("A,2024-01-05", "A,1066-10-14"))
+tables("timestamp_with_offset", "timestamps with a zone offset are converted to UTC", ok, skipped({}, {"events": 3}), events_csv=EVENTS.replace("2024-01-06T10:00:00Z", "2024-01-06T12:00:00+02:00"))
+tables("timestamp_without_zone", "a zone-less timestamp is UTC", ok, skipped({}, {"events": 3}), events_csv=EVENTS.replace("2024-01-06T10:00:00Z", "2024-01-06T10:00:00"))
+tables("bad_timestamp", "garbage timestamp", bad("BadDate", "events.csv", 3, "timestamp", "yesterday"), skipped({"BadDate": 1}, {"events": 2}), events_csv=EVENTS.replace("2024-02-02T11:00:00Z", "yesterday"))
+tables("end_before_start", "subscription ends before it starts", bad("EndBeforeStart", "subscriptions.csv", 3, "end_date"), skipped({"EndBeforeStart": 1}, {"subscriptions": 2}), subscriptions_csv=SUBS.replace("2024-02-01,2024-08-01", "2024-08-01,2024-02-01"))
+tables("event_before_signup", "an event before the customer signed up", bad("BeforeSignup", "events.csv", 2, "timestamp"), skipped({"BeforeSignup": 1}, {"events": 2}), events_csv=EVENTS.replace("2024-01-06T10:00:00Z", "2023-12-06T10:00:00Z"))
+# ---- raw tables: numbers and categories
+tables("negative_mrr", "MRR below zero", bad("OutOfRange", "subscriptions.csv", 2, "mrr", "-49"), skipped({"OutOfRange": 1}, {"subscriptions": 2}), subscriptions_csv=SUBS.replace(",49\n", ",-49\n"))
+tables("nan_mrr", "MRR is NaN", bad("BadNumber", "subscriptions.csv", 2, "mrr", "NaN"), skipped({"BadNumber": 1}, {"subscriptions": 2}), subscriptions_csv=SUBS.replace(",49\n", ",NaN\n"))
+tables("text_mrr", "MRR is text", bad("BadNumber", "subscriptions.csv", 4, "mrr", "ninety"), skipped({"BadNumber": 1}, {"subscriptions": 2}), subscriptions_csv=SUBS.replace(",99\n", ",ninety\n"))
+tables("nps_eleven", "NPS 11", bad("OutOfRange", "nps.csv", 3, "score", "11"), skipped({"OutOfRange": 1}, {"nps": 1}), nps_csv=NPS.replace(",3\n", ",11\n"))
+tables("nps_fraction", "NPS 7.5", bad("BadNumber", "nps.csv", 2, "score", "7.5"), skipped({"BadNumber": 1}, {"nps": 1}), nps_csv=NPS.replace(",9\n", ",7.5\n"))
+tables("bad_sales_approach", "unknown sales approach", bad("BadCategory", "customers.csv", 4, "sales_approach", "cold_call"), skipped({"BadCategory": 1, "UnknownCustomer": 2}, {"customers": 2, "subscriptions": 2, "events": 2}), customers_csv=CUSTOMERS.replace("C,2024-03-10,retail,needs_based", "C,2024-03-10,retail,cold_call"))
+tables("bad_boolean", "specialised_provider is not a boolean", bad("BadCategory", "customers.csv", 2, "specialised_provider", "maybe"), skipped({"BadCategory": 1, "UnknownCustomer": 3}, {"customers": 2, "subscriptions": 2, "events": 2, "nps": 1}), customers_csv=CUSTOMERS.replace("needs_based,true", "needs_based,maybe"))
+tables("missing_customer_id", "blank customer id", bad("MissingValue", "nps.csv", 3, "customer_id"), skipped({"MissingValue": 1}, {"nps": 1}), nps_csv=NPS.replace("B,2024-05-01", ",2024-05-01"))
+tables("duplicate_customer", "a customer id appears twice", bad("DuplicateCustomer", "customers.csv", 5, "customer_id", "B"), skipped({"DuplicateCustomer": 1}, {"customers": 3}), customers_csv=CUSTOMERS + "B,2024-04-01,retail,needs_based,false\n")
+tables("unknown_customer_event", "an event for a customer not in customers.csv", bad("UnknownCustomer", "events.csv", 4, "customer_id", "Z"), skipped({"UnknownCustomer": 1}, {"events": 2}), events_csv=EVENTS.replace("C,2024-03-11T09:30:00Z", "Z,2024-03-11T09:30:00Z"))
+tables("unknown_customer_subscription", "a subscription for an unknown customer", bad("UnknownCustomer", "subscriptions.csv", 4, "customer_id", "Q"), skipped({"UnknownCustomer": 1}, {"subscriptions": 2}), subscriptions_csv=SUBS.replace("C,social", "Q,social"))
+tables("spaces_around_fields", "blanks around fields are trimmed", ok, skipped({}, {"nps": 2}), nps_csv="customer_id,date,score\n A , 2024-04-01 , 9 \nB,2024-05-01,3\n")
+tables("non_utf8", "a field that is not UTF-8", bad("Malformed", "customers.csv", 3, "vertical"), skipped({"Malformed": 1, "UnknownCustomer": 3}, {"customers": 2, "nps": 1}), customers_csv=CUSTOMERS.replace("health", "h\udcffealth"))
+tables("huge_field", "a 10,000-character vertical is accepted", ok, skipped({}, {"customers": 3}), customers_csv=CUSTOMERS.replace(",health,", "," + "h" * 10000 + ","))
+
+# ---- flat tables
+flat("flat_empty", "empty file", {"error": "EmptyInput"}, text="")
+flat("flat_header_only", "header only: no data rows", {"error": "EmptyInput"}, text="id,tenure,plan,charges,churned\n")
+flat("flat_missing_target", "the target column does not exist", {"error": "ColumnNotFound"}, options={"target": "Churn", "id": "id"})
+flat("flat_third_target_value", "a target with a third value and no positive value given", {"error": "InvalidParameter", "reason_contains": "say which one means churned"}, text=FLAT.replace("x3,12,basic,35.25,no", "x3,12,basic,35.25,maybe"))
+flat("flat_third_target_value_positive", "a third target value when the positive value is given", bad("BadCategory", "data.csv", 4, "churned", "maybe"), skipped({"BadCategory": 1}, {"rows": 3}), text=FLAT.replace("x3,12,basic,35.25,no", "x3,12,basic,35.25,maybe"), options={"target": "churned", "id": "id", "positive": "yes"})
+flat("flat_one_class", "all rows one class loads (fitting will refuse it)", ok, skipped({}, {"rows": 2}), text="id,tenure,churned\na,1,no\nb,2,no\n")
+flat("flat_thousands_separator", "numbers written 1,234.5 and ' 12 '", ok, skipped({}, {"rows": 4}), text='id,tenure,plan,charges,churned\nx1, 12 ,basic,"1,234.5",yes\nx2,40,pro,70,no\nx3,12,basic,35.25,no\nx4,1,pro,90,yes\n')
+flat("flat_blank_numbers", "blanks are missing values", ok, skipped({}, {"rows": 4}), text=FLAT.replace("x2,40,pro,70,no", "x2,,pro,,no"))
+flat("flat_duplicate_header", "a duplicated column", {"error": "BadHeader"}, text="id,tenure,tenure,churned\na,1,1,yes\n")
+flat("flat_ragged_row", "a row with an extra field", bad("Malformed", "data.csv", 3, None), skipped({"Malformed": 1}, {"rows": 3}), text=FLAT.replace("x2,40,pro,70,no", "x2,40,pro,70,no,extra"))
+flat("flat_mostly_text_numbers", "a numeric column with a stray word becomes categorical only if most values are text", ok, skipped({}, {"rows": 4}), text=FLAT.replace("x4,1,pro,90,yes", "x4,1,pro,unknown,yes"))
+
+# ---- model files (a valid model is written by the test; these mutate it)
+for name, what, mutation, expected in [
+    ("model_truncated", "a truncated model file", "truncate", {"error": "Json"}),
+    ("model_hand_edited", "a hand-edited model with a wrong type", "edit_type", {"error": "Json"}),
+    ("model_schema_version", "a model from a future version", "schema_99", {"error": "SchemaVersion"}),
+    ("model_missing_version", "a JSON file that is not a model", "not_a_model", {"error": "SchemaVersion"}),
+    ("model_feature_mismatch", "scoring data lacks a model feature", "drop_feature", {"error": "FeatureMismatch"}),
+    ("model_kind_mismatch", "a numeric feature arrives as text", "kind_change", {"error": "FeatureMismatch"}),
+]:
+    cases.append((name, {"kind": "model", "what": what, "mutation": mutation, "strict": expected, "lenient": None}, {}))
+
+here = os.path.dirname(os.path.abspath(__file__))
+for name, spec, files in cases:
+    d = os.path.join(here, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for fname, text in files.items():
+        with open(os.path.join(d, fname), "wb") as f:
+            f.write(text.encode("utf-8", "surrogateescape"))
+    with open(os.path.join(d, "case.json"), "w") as f:
+        json.dump(spec, f, indent=1)
+print(len(cases), "cases")
