@@ -26,6 +26,7 @@ pub trait Learner: Sync {
 }
 
 pub mod boosted;
+pub mod calibration;
 pub mod hist;
 pub mod logistic;
 pub mod preprocess;

@@ -1,0 +1,202 @@
+//! Probability calibration: Platt scaling and isotonic regression, fitted on out-of-fold
+//! predictions (as scikit-learn's `CalibratedClassifierCV(ensemble=False)`): the base model's
+//! cross-validated predictions train the calibrator, and the base model is refitted on all data.
+//!
+//! Profit-aware targeting multiplies probabilities by money, so they must mean what they say;
+//! boosted trees with early stopping and regularised logistic models are often slightly off.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::evaluation::cross_val_predict;
+use crate::models::logistic::LogisticParams;
+use crate::models::{ChurnModel, Learner};
+use crate::validation::{grouped_k_fold, stratified_k_fold};
+
+/// Calibration method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibrationMethod {
+    /// A logistic curve on the log-odds (Platt 1999): two parameters, smooth, needs little data.
+    Platt,
+    /// A monotone step-linear map (isotonic regression, pool-adjacent-violators): flexible,
+    /// needs more data.
+    Isotonic,
+}
+
+/// A fitted map from raw probability to calibrated probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Calibrator {
+    /// `σ(a · logit(p) + b)`.
+    Platt {
+        /// Slope on the log-odds.
+        a: f64,
+        /// Intercept.
+        b: f64,
+    },
+    /// Linear interpolation through `(x, y)`, clipped at the ends (scikit-learn's
+    /// `IsotonicRegression(out_of_bounds="clip")`).
+    Isotonic {
+        /// Increasing raw probabilities.
+        x: Vec<f64>,
+        /// Calibrated probabilities (non-decreasing).
+        y: Vec<f64>,
+    },
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}
+
+impl Calibrator {
+    /// Fits on raw probabilities `p`, outcomes `y` and optional weights.
+    ///
+    /// ```
+    /// use attrition::models::calibration::{CalibrationMethod, Calibrator};
+    /// let p = [0.1, 0.2, 0.3, 0.4];
+    /// let y = [false, true, false, true];
+    /// let iso = Calibrator::fit(CalibrationMethod::Isotonic, &p, &y, None).unwrap();
+    /// assert_eq!(iso.apply(0.1), 0.0);
+    /// assert_eq!(iso.apply(0.25), 0.5);
+    /// ```
+    pub fn fit(method: CalibrationMethod, p: &[f64], y: &[bool], w: Option<&[f64]>) -> Result<Calibrator> {
+        if p.len() != y.len() {
+            return Err(Error::LengthMismatch { context: "calibration", left: p.len(), right: y.len() });
+        }
+        if p.is_empty() {
+            return Err(Error::EmptyData { context: "calibration" });
+        }
+        if let Some(i) = p.iter().position(|v| !(0.0..=1.0).contains(v)) {
+            return Err(Error::NonFinite {
+                context: "calibration: probabilities must be in [0, 1]".into(),
+                row: i,
+                value: p[i],
+            });
+        }
+        let ones = vec![1.0; p.len()];
+        let w = w.unwrap_or(&ones);
+        match method {
+            CalibrationMethod::Platt => {
+                let x = ndarray::Array2::from_shape_fn((p.len(), 1), |(i, _)| logit(p[i]));
+                let m = LogisticParams::new().c(f64::INFINITY).fit_matrix(x.view(), y, Some(w))?;
+                Ok(Calibrator::Platt { a: m.coef[0], b: m.intercept })
+            }
+            CalibrationMethod::Isotonic => Ok(isotonic(p, y, w)),
+        }
+    }
+
+    /// The calibrated probability of a raw probability.
+    pub fn apply(&self, p: f64) -> f64 {
+        match self {
+            Calibrator::Platt { a, b } => 1.0 / (1.0 + (-(a * logit(p) + b)).exp()),
+            Calibrator::Isotonic { x, y } => {
+                if x.is_empty() {
+                    return p;
+                }
+                if p <= x[0] {
+                    return y[0];
+                }
+                if p >= x[x.len() - 1] {
+                    return y[y.len() - 1];
+                }
+                let k = x.partition_point(|&v| v <= p); // x[k-1] <= p < x[k]
+                let (x0, x1, y0, y1) = (x[k - 1], x[k], y[k - 1], y[k]);
+                y0 + (p - x0) / (x1 - x0) * (y1 - y0)
+            }
+        }
+    }
+}
+
+/// Weighted isotonic regression (pool adjacent violators) after merging tied inputs.
+fn isotonic(p: &[f64], y: &[bool], w: &[f64]) -> Calibrator {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| w[i] > 0.0).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    // Merge ties: (x, weighted mean y, weight).
+    let mut pts: Vec<(f64, f64, f64)> = Vec::new();
+    for &i in &order {
+        let yi = if y[i] { 1.0 } else { 0.0 };
+        match pts.last_mut() {
+            Some(last) if last.0 == p[i] => {
+                last.1 = (last.1 * last.2 + yi * w[i]) / (last.2 + w[i]);
+                last.2 += w[i];
+            }
+            _ => pts.push((p[i], yi, w[i])),
+        }
+    }
+    // PAV over blocks (value, weight, count).
+    let mut blocks: Vec<(f64, f64, usize)> = Vec::new();
+    for &(_, v, wt) in &pts {
+        blocks.push((v, wt, 1));
+        while blocks.len() > 1 && blocks[blocks.len() - 2].0 > blocks[blocks.len() - 1].0 {
+            let (v2, w2, n2) = blocks.pop().unwrap_or((0.0, 0.0, 0));
+            if let Some(b) = blocks.last_mut() {
+                b.0 = (b.0 * b.1 + v2 * w2) / (b.1 + w2);
+                b.1 += w2;
+                b.2 += n2;
+            }
+        }
+    }
+    let mut ys = Vec::with_capacity(pts.len());
+    for (v, _, n) in blocks {
+        ys.extend(std::iter::repeat_n(v.clamp(0.0, 1.0), n));
+    }
+    Calibrator::Isotonic { x: pts.iter().map(|t| t.0).collect(), y: ys }
+}
+
+/// Parameters of [`CalibratedModel`] fitting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationParams<L> {
+    /// The base learner.
+    pub learner: L,
+    /// Calibration method.
+    pub method: CalibrationMethod,
+    /// Folds for the out-of-fold predictions (default 5; grouped by id when ids repeat).
+    pub folds: usize,
+    /// Seed of the folds.
+    pub seed: u64,
+}
+
+impl<L> CalibrationParams<L> {
+    /// Calibrates `learner` with `method`, 5 folds, seed 0.
+    pub fn new(learner: L, method: CalibrationMethod) -> Self {
+        CalibrationParams { learner, method, folds: 5, seed: 0 }
+    }
+}
+
+/// A base model with a calibrator on its output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibratedModel<M> {
+    /// The base model (fitted on all data).
+    pub base: M,
+    /// The calibrator (fitted on out-of-fold predictions).
+    pub calibrator: Calibrator,
+}
+
+impl<L: Learner> Learner for CalibrationParams<L> {
+    type Model = CalibratedModel<L::Model>;
+
+    fn fit(&self, data: &Dataset) -> Result<Self::Model> {
+        let y = data.churned_or_err()?;
+        let repeated = data.ids.as_ref().is_some_and(|ids| {
+            let mut seen = std::collections::HashSet::new();
+            ids.iter().any(|i| !seen.insert(i.as_str()))
+        });
+        let folds = match (&data.ids, repeated) {
+            (Some(ids), true) => grouped_k_fold(ids, self.folds, self.seed)?,
+            _ => stratified_k_fold(y, self.folds, self.seed)?,
+        };
+        let oof = cross_val_predict(&self.learner, data, &folds)?;
+        let w: Option<Vec<f64>> = data.weights.as_ref().map(|w| oof.rows.iter().map(|&r| w[r]).collect());
+        let calibrator = Calibrator::fit(self.method, &oof.p_churn, &oof.y_true, w.as_deref())?;
+        Ok(CalibratedModel { base: self.learner.fit(data)?, calibrator })
+    }
+}
+
+impl<M: ChurnModel> ChurnModel for CalibratedModel<M> {
+    fn predict_proba(&self, data: &Dataset) -> Result<Vec<f64>> {
+        Ok(self.base.predict_proba(data)?.into_iter().map(|p| self.calibrator.apply(p)).collect())
+    }
+}
