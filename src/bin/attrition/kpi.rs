@@ -6,6 +6,10 @@ use attrition::Result;
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::kpi::{KpiOptions, PeriodKind, compute_kpis, write_kpis_csv};
 
+fn date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    attrition::io::parse::parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
 /// Arguments of `attrition kpi`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,6 +19,15 @@ pub struct Args {
     /// Period: month or quarter.
     #[arg(long, default_value = "month")]
     period: String,
+    /// First day to report (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg)]
+    from: Option<chrono::NaiveDate>,
+    /// Last day to report (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg)]
+    to: Option<chrono::NaiveDate>,
+    /// Print JSON instead of CSV.
+    #[arg(long)]
+    json: bool,
     /// Output CSV (default: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -23,7 +36,18 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
-    let report = compute_kpis(&tables, &KpiOptions::new().period(PeriodKind::parse(&args.period)?))?;
+    let mut options = KpiOptions::new().period(PeriodKind::parse(&args.period)?);
+    if let Some(d) = args.from {
+        options = options.from(d);
+    }
+    if let Some(d) = args.to {
+        options = options.to(d);
+    }
+    let report = compute_kpis(&tables, &options)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report).map_err(|e| attrition::Error::Json { path: None, source: e })?);
+        return Ok(());
+    }
     match &args.out {
         Some(p) => write_kpis_csv(&report, std::fs::File::create(p).map_err(|e| attrition::Error::io("create", p, e))?),
         None => write_kpis_csv(&report, std::io::stdout().lock()),

@@ -10,6 +10,7 @@ mod demo;
 mod evaluate;
 mod features;
 mod inspect;
+mod km;
 mod kpi;
 mod retention;
 mod score;
@@ -50,6 +51,8 @@ enum Command {
     Retention(retention::Args),
     /// Monthly SaaS KPIs (churn, retention, MRR movements, NRR/GRR) as CSV.
     Kpi(kpi::Args),
+    /// Kaplan–Meier curves (and a log-rank test) for any duration/event CSV.
+    Km(km::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Uplift(a) => uplift::run(a),
         Command::Retention(a) => retention::run(a),
         Command::Kpi(a) => kpi::run(a),
+        Command::Km(a) => km::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

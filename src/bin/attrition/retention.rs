@@ -18,6 +18,9 @@ pub struct Args {
     /// Factor: products_held, upsell_90d, weekly_engaged, sales_approach, specialised_provider.
     #[arg(long, default_value = "products_held")]
     by: String,
+    /// Censor date: the last day the data covers (default: inferred from the tables).
+    #[arg(long, value_parser = |s: &str| attrition::io::parse::parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD")))]
+    censor: Option<chrono::NaiveDate>,
     /// Horizon in days.
     #[arg(long, default_value_t = 730)]
     horizon_days: i64,
@@ -26,9 +29,13 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
-    let end = infer_data_end(&tables).ok_or(attrition::Error::EmptyData { context: "retention: no dates" })?;
+    let end = match args.censor {
+        Some(d) => d,
+        None => infer_data_end(&tables).ok_or(attrition::Error::EmptyData { context: "retention: no dates" })?,
+    };
     let factors = customer_factors(&tables, &EventCatalogue::default(), Some(end))?;
-    let by = args.by.as_str();
+    // `products` is accepted for `products_held`.
+    let by = if args.by == "products" { "products_held" } else { args.by.as_str() };
     let label = |c: u32| -> Option<String> {
         let f = factors.get(c as usize)?;
         Some(match by {
