@@ -12,6 +12,7 @@ mod features;
 mod inspect;
 mod km;
 mod kpi;
+mod report;
 mod retention;
 mod score;
 mod simulate;
@@ -53,6 +54,8 @@ enum Command {
     Kpi(kpi::Args),
     /// Kaplan–Meier curves (and a log-rank test) for any duration/event CSV.
     Km(km::Args),
+    /// The model part of the churn report for your own model and labelled data.
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Retention(a) => retention::run(a),
         Command::Kpi(a) => kpi::run(a),
         Command::Km(a) => km::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
