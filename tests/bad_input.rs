@@ -199,6 +199,20 @@ fn run_model(case: &str, spec: &Value) {
     check(case, outcome, &spec["strict"]);
 }
 
+/// A model file kept as found (e.g. a fuzz crash): it must load with a clear error, or load and
+/// score a small dataset without a panic.
+fn run_model_file(case: &str, dir: &Path, spec: &Value) {
+    let outcome = TrainedModel::load(dir.join("model.json")).and_then(|m| {
+        let d = Dataset::new(vec![
+            Column::numeric("x", vec![0.0, 1.5, f64::NAN]),
+            Column::categorical("plan", &[Some("a"), None, Some("zzz")]),
+        ])?;
+        m.predict_proba(&d)?;
+        m.explain(&d).map(|_| ())
+    });
+    check(case, outcome, &spec["strict"]);
+}
+
 #[test]
 fn bad_input_corpus() {
     let cases = corpus();
@@ -210,6 +224,7 @@ fn bad_input_corpus() {
             "tables" => run_tables(&case, dir, spec),
             "flat" => run_flat(&case, dir, spec),
             "model" => run_model(&case, spec),
+            "model_file" => run_model_file(&case, dir, spec),
             k => panic!("{case}: unknown kind {k}"),
         });
         if let Err(e) = result {

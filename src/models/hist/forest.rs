@@ -205,15 +205,17 @@ impl Forest {
                 if !self.value[k].is_finite() || !self.cover[k].is_finite() || self.threshold[k].is_nan() {
                     return Err(format!("node {k}: non-finite value, cover or threshold"));
                 }
+                // Leaves too: the branch-free predictor keeps reading a leaf's feature once a row
+                // has reached it (found by the `model_file` fuzz target).
+                if self.feature[k] as usize >= self.n_features {
+                    return Err(format!("node {k}: feature {} out of range", self.feature[k]));
+                }
                 let (l, rr) = (self.left[k] as usize, self.right[k] as usize);
                 if l == k && rr == k {
                     continue;
                 }
                 if l <= k || rr <= k || l >= r.end || rr >= r.end {
                     return Err(format!("node {k}: children ({l}, {rr}) must follow it within its tree"));
-                }
-                if self.feature[k] as usize >= self.n_features {
-                    return Err(format!("node {k}: feature {} out of range", self.feature[k]));
                 }
                 let d = depth[k - r.start] + 1;
                 depth[l - r.start] = depth[l - r.start].max(d);
