@@ -53,6 +53,21 @@ fn sample_dir() -> PathBuf {
     }
 }
 
+/// Most observations cross-validated by the demo (a seeded sample of customers beyond it).
+const MAX_CV_ROWS: usize = 150_000;
+
+/// A seeded hash of a customer id, uniform in [0, 1).
+fn unit_hash(id: &str, seed: u64) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// Labels a customer's group for a retention curve.
 type GroupOf = Box<dyn Fn(&CustomerFactors) -> String>;
 
@@ -110,14 +125,25 @@ pub fn run(args: Args) -> Result<()> {
     let obs = table.dataset;
     let horizon = fparams.horizon_days;
 
-    // 2. Cross-validated models (customer-grouped folds).
-    let ids = obs.ids.clone().unwrap_or_default();
+    // 2. Cross-validated models (customer-grouped folds). Large worlds are cross-validated on a
+    // seeded sample of customers (all their observations) so `--customers 100000` takes minutes;
+    // the final model is still trained on every observation.
+    let all_ids = obs.ids.clone().unwrap_or_default();
+    let cv_obs = if obs.n_rows() > MAX_CV_ROWS {
+        let keep = MAX_CV_ROWS as f64 / obs.n_rows() as f64;
+        let rows: Vec<usize> = (0..obs.n_rows()).filter(|&i| unit_hash(&all_ids[i], args.seed) < keep).collect();
+        obs.take(&rows)
+    } else {
+        obs.clone()
+    };
+    let obs_cv = &cv_obs;
+    let ids = obs_cv.ids.clone().unwrap_or_default();
     let folds = grouped_k_fold(&ids, 5, args.seed)?;
     let mut oofs = Vec::new();
     for kind in [ModelKind::Logistic, ModelKind::Gbdt] {
         let params = ModelParams::new(kind).seed(args.seed);
-        let oof = step.run(&format!("5-fold cross-validation of {kind} ({} observations)", obs.n_rows()), || {
-            cross_val_predict(&params, &obs, &folds)
+        let oof = step.run(&format!("5-fold cross-validation of {kind} ({} observations)", obs_cv.n_rows()), || {
+            cross_val_predict(&params, obs_cv, &folds)
         })?;
         let e = evaluate(&oof)?;
         oofs.push((kind, oof, e));
@@ -179,9 +205,11 @@ pub fn run(args: Args) -> Result<()> {
     // ---------------------------------------------------------------- the report
     let mut report = Report::new("Churn report");
     report.subtitle = format!(
-        "{source}; data up to {data_end}; {} customers, {} active today. Models validated out of sample with 5-fold customer-grouped cross-validation.",
+        "{source}; data up to {data_end}; {} customers, {} active today. Models validated out of sample with 5-fold customer-grouped cross-validation on {} of {} observations.",
         tables.customers.len(),
-        current.n_rows()
+        current.n_rows(),
+        obs_cv.n_rows(),
+        obs.n_rows()
     );
     let last_full = kpis.periods.iter().rev().find(|p| !p.partial);
     let twelve: Vec<&attrition::kpi::PeriodKpis> = kpis.periods.iter().filter(|p| !p.partial).rev().take(12).collect();
