@@ -239,3 +239,31 @@ fn bad_options_and_empty_tables_are_errors() {
     let empty = World::new();
     assert!(compute_kpis(&empty.tables, &KpiOptions::new()).is_err());
 }
+
+#[test]
+fn identities_hold_on_the_simulated_world() {
+    use attrition::io::tables::{ReadOptions, read_tables};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
+    let tables = read_tables(&dir, &ReadOptions::strict()).unwrap().tables;
+    let r = compute_kpis(&tables, &KpiOptions::new()).unwrap();
+    assert!(r.periods.len() >= 24);
+    let mut expansion = 0.0;
+    let mut reactivated = 0;
+    for p in &r.periods {
+        let c = p.customers;
+        assert_eq!(c.at_start + c.new + c.reactivated - c.churned, c.at_end, "{}", p.label);
+        assert!(p.mrr.identity_gap().abs() < 1e-6, "{}: MRR identity off by {}", p.label, p.mrr.identity_gap());
+        for v in
+            [p.churn_rate, p.retention_rate, p.nrr, p.grr, p.gross_mrr_churn, p.net_mrr_churn].into_iter().flatten()
+        {
+            assert!(v.is_finite(), "{}: non-finite KPI", p.label);
+        }
+        expansion += p.mrr.expansion;
+        reactivated += c.reactivated;
+    }
+    // The simulator produces every movement the KPIs distinguish.
+    assert!(expansion > 0.0 && reactivated > 0);
+    for w in r.periods.windows(2) {
+        assert_eq!(w[0].customers.at_end, w[1].customers.at_start);
+    }
+}
