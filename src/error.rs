@@ -213,6 +213,13 @@ pub enum Error {
         supported: u32,
     },
 
+    /// An error reported by the linfa framework when our models are used through its traits.
+    #[error("linfa: {message}")]
+    Linfa {
+        /// linfa's message.
+        message: String,
+    },
+
     /// A numerical routine failed to converge or hit an impossible state.
     #[error("numerical failure in {context}: {reason}")]
     Numerical {
@@ -245,3 +252,9 @@ impl Error {
 
 /// `Result` with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<linfa::Error> for Error {
+    fn from(e: linfa::Error) -> Self {
+        Error::Linfa { message: e.to_string() }
+    }
+}

@@ -28,6 +28,7 @@ pub trait Learner: Sync {
 pub mod boosted;
 pub mod calibration;
 pub mod hist;
+pub mod linfa;
 pub mod logistic;
 pub mod preprocess;
 pub mod trained;
