@@ -37,6 +37,7 @@ fn main() -> attrition::Result<()> {
             ("(a) top-k by churn probability", &c.by_churn_probability),
             ("(b) expected profit (Verbraken)", &c.by_expected_profit),
             ("(c) uplift profit lift (Lemmens & Gupta)", &c.by_uplift),
+            ("(d) profit-weighted classifier", &c.by_profit_weighted),
         ] {
             println!(
                 "{name:<42} {:>12.0} {:>8} ({:>4.1}%)",

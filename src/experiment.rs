@@ -24,8 +24,8 @@ use crate::io::tables::Tables;
 use crate::models::trained::ModelParams;
 use crate::models::{ChurnModel, Learner};
 use crate::uplift::{
-    CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, TLearnerParams, campaign_profit_curve,
-    profit_lift, qini_coefficient,
+    CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams,
+    campaign_profit_curve, profit_lift, qini_coefficient,
 };
 
 /// Experiment customers with features as of the campaign date.
@@ -120,6 +120,9 @@ pub struct TargetingComparison {
     pub by_expected_profit: CampaignProfitCurve,
     /// (c) uplift targeting by π.
     pub by_uplift: CampaignProfitCurve,
+    /// (d) the targeting rule learned directly with the profit-weighted objective
+    /// ([`crate::uplift::ProfitWeighting`]): ranked by P(targeting pays).
+    pub by_profit_weighted: CampaignProfitCurve,
     /// Qini coefficient of the uplift ranking (outcome = stayed).
     pub qini_uplift: f64,
     /// Qini coefficient of the churn-probability ranking.
@@ -163,6 +166,17 @@ pub fn compare_targeting(
     let pred = uplift.predict(&test)?;
     let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
 
+    // (d) profit-weighted classifier on the training half.
+    let train_value: Vec<f64> = train_rows.iter().map(|&i| value[i]).collect();
+    let train_m1: Vec<f64> = train_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
+    let weighted = ProfitWeighting::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal)).build(
+        &train,
+        &train_treated,
+        &train_value,
+        &train_m1,
+    )?;
+    let pays = learner.fit(&weighted.data)?.predict_proba(&test)?;
+
     let curve_params = CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
         .contact_cost(params.contact_cost)
         .min_group(10);
@@ -177,6 +191,7 @@ pub fn compare_targeting(
         by_churn_probability: curve(&p)?,
         by_expected_profit: curve(&expected)?,
         by_uplift: curve(&pi)?,
+        by_profit_weighted: curve(&pays)?,
         qini_uplift: qini_coefficient(&stayed, &pred.churn_reduction(), &test_treated)?,
         qini_churn_probability: qini_coefficient(&stayed, &p, &test_treated)?,
         ate_holdout: rate(true) - rate(false),
