@@ -51,6 +51,49 @@ fn logistic_matches_scikit_learn() {
     }
 }
 
+#[test]
+fn logistic_l1_matches_scikit_learn() {
+    use attrition::models::logistic::Penalty;
+    // tests/reference/logistic_sklearn.py (saga, tol 1e-14): exact zeros where scikit-learn has them.
+    let cases: [(f64, bool, [f64; 4], f64); 3] = [
+        (0.05, false, [0.9976004643412024, -1.5147319562202584, 0.0, 0.0], -0.2154689610976734),
+        (0.02, true, [0.5179678477092255, -0.9183047542568609, 0.0, 0.0], -0.2477193235054212),
+        (1.0, false, [3.601223337793762, -4.720252473268774, 0.0, 0.6130645608710754], -0.09630552903293163),
+    ];
+    let (x, y, w) = reference_data();
+    for (c, weighted, coef, intercept) in cases {
+        let m = LogisticParams::new()
+            .c(c)
+            .penalty(Penalty::L1)
+            .fit_matrix(x.view(), &y, weighted.then_some(&w[..]))
+            .unwrap();
+        assert!(m.converged, "C={c}: {} iterations", m.iterations);
+        for (a, b) in m.coef.iter().zip(coef) {
+            assert!((a - b).abs() < 1e-6, "C={c}: {a} vs {b}");
+            assert_eq!(*a == 0.0, b == 0.0, "C={c}: zero pattern {a} vs {b}");
+        }
+        assert!((m.intercept - intercept).abs() < 1e-6, "C={c}: {} vs {intercept}", m.intercept);
+    }
+}
+
+#[test]
+fn warm_started_large_fit_reaches_the_same_optimum() {
+    // 250 copies of the reference rows (> 2 × WARM_START_ROWS, so Newton starts from a subsample
+    // fit) with C / 250 is the same objective as the 300 rows at C: same coefficients.
+    use attrition::models::logistic::WARM_START_ROWS;
+    let (x, y, _) = reference_data();
+    let copies = 2 * WARM_START_ROWS / x.nrows() + 50;
+    let big = Array2::from_shape_fn((x.nrows() * copies, x.ncols()), |(i, j)| x[[i % x.nrows(), j]]);
+    let big_y: Vec<bool> = (0..big.nrows()).map(|i| y[i % y.len()]).collect();
+    let small = LogisticParams::new().c(1.0).fit_matrix(x.view(), &y, None).unwrap();
+    let large = LogisticParams::new().c(1.0 / copies as f64).fit_matrix(big.view(), &big_y, None).unwrap();
+    assert!(large.converged);
+    for (a, b) in large.coef.iter().zip(&small.coef) {
+        assert!((a - b).abs() < 1e-7, "{a} vs {b}");
+    }
+    assert!((large.intercept - small.intercept).abs() < 1e-7);
+}
+
 fn table(n: usize) -> Dataset {
     let x: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 10.0).collect();
     let noise: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 97) as f64 / 97.0).collect();

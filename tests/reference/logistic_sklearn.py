@@ -15,3 +15,9 @@ w = 0.5 + (i[:, 0] % 3)
 for C, sw in [(1.0, None), (0.1, None), (2.0, w)]:
     m = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y, sample_weight=sw)
     print(C, sw is not None, [repr(float(c)) for c in m.coef_[0]], repr(float(m.intercept_[0])))
+
+# L1 (tests/models_logistic.rs: logistic_l1_matches_scikit_learn). saga with a tight tolerance
+# converges to the exact lasso optimum; liblinear would penalise the intercept.
+for C, sw in [(0.05, None), (0.02, w), (1.0, None)]:
+    m = LogisticRegression(l1_ratio=1.0, solver="saga", C=C, tol=1e-14, max_iter=2000000).fit(X, y, sample_weight=sw)
+    print("l1", C, sw is not None, [repr(float(c)) for c in m.coef_[0]], repr(float(m.intercept_[0])))

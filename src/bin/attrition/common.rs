@@ -79,16 +79,19 @@ pub struct ModelArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Inverse L2 strength of logistic regression (scikit-learn's C).
+    /// Inverse penalty strength of logistic regression (scikit-learn's C).
     #[arg(long, default_value_t = 1.0)]
     pub c: f64,
+    /// Logistic regression penalty: l2 (ridge) or l1 (lasso: zeroes weak features).
+    #[arg(long, default_value = "l2")]
+    pub penalty: attrition::models::logistic::Penalty,
 }
 
 impl ModelArgs {
     /// The model parameters.
     pub fn params(&self) -> ModelParams {
         let mut p = ModelParams::new(self.model).seed(self.seed);
-        p.logistic = p.logistic.c(self.c);
+        p.logistic = p.logistic.c(self.c).penalty(self.penalty);
         p
     }
 }
