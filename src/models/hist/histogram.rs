@@ -146,38 +146,55 @@ fn split_features<'h>(
     out
 }
 
+// The fill loops below alternate rows between two copies of the feature's bins and add the
+// copies at the end: consecutive rows often land in the same bin (binary and low-cardinality
+// features), and a single copy then serialises every update behind the previous store.
+
+/// Adds `b`'s pair to lane `k % 2` of `acc` (two copies of the feature's bins, back to back).
+#[inline(always)]
+fn bump(acc: &mut [BinStat], half: usize, k: usize, b: usize, gh: [f64; 2]) {
+    if b < half {
+        let s = &mut acc[(k & 1) * half + b];
+        s.g += gh[0];
+        s.h += gh[1];
+        s.n += 1;
+    }
+}
+
+/// Folds the two lanes into `out`.
+fn fold(out: &mut [BinStat], acc: &[BinStat]) {
+    let half = out.len();
+    for (b, o) in out.iter_mut().enumerate() {
+        *o = o.add(acc[b]).add(acc[half + b]);
+    }
+}
+
 #[inline]
 fn fill_dense(out: &mut [BinStat], col: &[u8], gh: &[[f64; 2]]) {
-    for (&b, gh) in col.iter().zip(gh) {
-        if let Some(s) = out.get_mut(b as usize) {
-            s.g += gh[0];
-            s.h += gh[1];
-            s.n += 1;
-        }
+    let half = out.len();
+    let mut acc = vec![BinStat::default(); 2 * half];
+    for (k, (&b, gh)) in col.iter().zip(gh).enumerate() {
+        bump(&mut acc, half, k, b as usize, *gh);
     }
+    fold(out, &acc);
 }
 
 #[inline]
 fn fill_ordered(out: &mut [BinStat], col: &[u8], rows: &[u32], gh: &[[f64; 2]]) {
-    for (&r, gh) in rows.iter().zip(gh) {
-        let b = col[r as usize] as usize;
-        if let Some(s) = out.get_mut(b) {
-            s.g += gh[0];
-            s.h += gh[1];
-            s.n += 1;
-        }
+    let half = out.len();
+    let mut acc = vec![BinStat::default(); 2 * half];
+    for (k, (&r, gh)) in rows.iter().zip(gh).enumerate() {
+        bump(&mut acc, half, k, col[r as usize] as usize, *gh);
     }
+    fold(out, &acc);
 }
 
 #[inline]
 fn fill_indexed(out: &mut [BinStat], col: &[u8], rows: &[u32], gh: &[[f64; 2]]) {
-    for &r in rows {
-        let b = col[r as usize] as usize;
-        let gh = gh[r as usize];
-        if let Some(s) = out.get_mut(b) {
-            s.g += gh[0];
-            s.h += gh[1];
-            s.n += 1;
-        }
+    let half = out.len();
+    let mut acc = vec![BinStat::default(); 2 * half];
+    for (k, &r) in rows.iter().enumerate() {
+        bump(&mut acc, half, k, col[r as usize] as usize, gh[r as usize]);
     }
+    fold(out, &acc);
 }
