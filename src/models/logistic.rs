@@ -251,7 +251,8 @@ fn cholesky_solve(a: &Array2<f64>, b: &[f64]) -> Option<Vec<f64>> {
     Some(x)
 }
 
-fn sigmoid(z: f64) -> f64 {
+/// The logistic function, without overflow for large |z|.
+pub(crate) fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
     } else {

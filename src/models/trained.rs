@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::boosted::{BoostedParams, Booster};
-use super::logistic::{LogisticModel, LogisticParams};
+use super::logistic::{LogisticModel, LogisticParams, sigmoid};
 use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
 use super::tree::{DecisionTree, TreeParams};
 use super::{ChurnModel, Learner};
@@ -26,6 +26,9 @@ pub enum ModelKind {
     Tree,
     /// Gradient-boosted trees.
     Gbdt,
+    /// Logistic regression and gradient-boosted trees fitted on the same rows, their log-odds
+    /// averaged (see [`Ensemble`]).
+    Ensemble,
 }
 
 impl std::str::FromStr for ModelKind {
@@ -35,7 +38,8 @@ impl std::str::FromStr for ModelKind {
             "logistic" => Ok(ModelKind::Logistic),
             "tree" => Ok(ModelKind::Tree),
             "gbdt" => Ok(ModelKind::Gbdt),
-            _ => Err(Error::param("model", s, "one of logistic, tree, gbdt")),
+            "ensemble" => Ok(ModelKind::Ensemble),
+            _ => Err(Error::param("model", s, "one of logistic, tree, gbdt, ensemble")),
         }
     }
 }
@@ -46,6 +50,7 @@ impl std::fmt::Display for ModelKind {
             ModelKind::Logistic => "logistic",
             ModelKind::Tree => "tree",
             ModelKind::Gbdt => "gbdt",
+            ModelKind::Ensemble => "ensemble",
         })
     }
 }
@@ -66,11 +71,11 @@ impl std::fmt::Display for ModelKind {
 pub struct ModelParams {
     /// Family.
     pub kind: ModelKind,
-    /// Logistic parameters (used when `kind` is logistic).
+    /// Logistic parameters (used when `kind` is logistic or ensemble).
     pub logistic: LogisticParams,
     /// Tree parameters.
     pub tree: TreeParams,
-    /// Boosting parameters.
+    /// Boosting parameters (used when `kind` is gbdt or ensemble).
     pub boosted: BoostedParams,
     /// Skewness threshold of the fat-tail transform (linear mode).
     pub skew_threshold: f64,
@@ -101,7 +106,10 @@ impl Learner for ModelParams {
 
     fn fit(&self, data: &Dataset) -> Result<TrainedModel> {
         let y = data.churned_or_err()?;
-        let mode = if self.kind == ModelKind::Logistic { PreprocessMode::Linear } else { PreprocessMode::Tree };
+        let mode = match self.kind {
+            ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
+            ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,
+        };
         let mut pre_params = PreprocessParams::new(mode);
         pre_params.skew_threshold = self.skew_threshold;
         let preprocessor = pre_params.fit(data)?;
@@ -111,6 +119,12 @@ impl Learner for ModelParams {
             ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Gbdt => Fitted::Gbdt(self.boosted.fit_matrix(t.x.view(), y, w)?),
+            ModelKind::Ensemble => {
+                let logistic = self.logistic.fit_matrix(t.x.view(), y, w)?;
+                let tree_preprocessor = PreprocessParams::new(PreprocessMode::Tree).fit(data)?;
+                let gbdt = self.boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
+                Fitted::Ensemble(Box::new(Ensemble { logistic, tree_preprocessor, gbdt }))
+            }
         };
         Ok(TrainedModel {
             schema_version: SCHEMA_VERSION,
@@ -143,6 +157,28 @@ pub enum Fitted {
     Tree(DecisionTree),
     /// Boosted trees.
     Gbdt(Booster),
+    /// Logistic regression and boosted trees, log-odds averaged.
+    Ensemble(Box<Ensemble>),
+}
+
+/// Logistic regression and gradient-boosted trees fitted on the same training rows, each with
+/// its own preprocessing (the logistic on [`TrainedModel::preprocessor`], linear mode; the trees
+/// on [`Ensemble::tree_preprocessor`], tree mode), with the same parameters and seed as when
+/// fitted alone.
+///
+/// The ensemble's log-odds is the plain mean of the members' log-odds. Equal weights are a fixed
+/// default, not tuned on any data: the two families make different errors (a smooth additive fit
+/// against step functions with interactions) and, on churn tables, neither is reliably the
+/// better one, which is when an unweighted average helps most. Averaging on the log-odds scale
+/// keeps explanations additive: the ensemble's contributions are the mean of the members'.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ensemble {
+    /// Logistic regression on the linear-mode columns of [`TrainedModel::preprocessor`].
+    pub logistic: LogisticModel,
+    /// Preprocessing of the boosted trees' input (tree mode), fitted on the same rows.
+    pub tree_preprocessor: Preprocessor,
+    /// Gradient-boosted trees.
+    pub gbdt: Booster,
 }
 
 /// A trained churn model of any family, ready to score, explain and save.
@@ -165,7 +201,7 @@ pub struct TrainedModel {
 }
 
 /// Per-customer explanation: each input feature's contribution to the churn log-odds (logistic,
-/// boosted trees) or probability (single tree).
+/// boosted trees, ensemble) or probability (single tree).
 #[derive(Debug, Clone)]
 pub struct Explanations {
     /// Input feature names (columns of `contributions`).
@@ -244,6 +280,17 @@ impl TrainedModel {
                 add_by_source(&mut out, &s.values, &sources);
                 s.base_value
             }
+            Fitted::Ensemble(e) => {
+                // Half of each member's contributions: they sum to the mean of the log-odds.
+                for (i, row) in t.x.outer_iter().enumerate() {
+                    for (k, v) in row.iter().enumerate() {
+                        out[[i, sources[k]]] += 0.5 * e.logistic.coef[k] * v;
+                    }
+                }
+                let s = e.gbdt.shap_values(e.tree_preprocessor.transform(data)?.x.view())?;
+                add_by_source(&mut out, &(0.5 * &s.values), &e.tree_preprocessor.output_sources());
+                0.5 * (e.logistic.intercept + s.base_value)
+            }
         };
         Ok(Explanations { features: self.features.iter().map(|f| f.name.clone()).collect(), contributions: out, base })
     }
@@ -303,6 +350,11 @@ impl ChurnModel for TrainedModel {
             Fitted::Logistic(m) => m.predict_proba(t.x.view()),
             Fitted::Tree(m) => m.predict_proba(t.x.view()),
             Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
+            Fitted::Ensemble(e) => {
+                let a = e.logistic.decision_function(t.x.view())?;
+                let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
+                Ok(a.iter().zip(&b).map(|(a, b)| sigmoid(0.5 * (a + b))).collect())
+            }
         }
     }
 }
