@@ -6,12 +6,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::boosted::{BoostedParams, Booster};
+use super::ensemble::{Ensemble, EnsembleParams, choose_logistic_weight};
 use super::logistic::{LogisticModel, LogisticParams, sigmoid};
 use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
 use super::tree::{DecisionTree, TreeParams};
 use super::{ChurnModel, Learner};
 use crate::dataset::{ColumnKind, Dataset};
 use crate::error::{Error, Result};
+use crate::evaluation::cross_val_predict;
+use crate::validation::inner_k_fold;
 
 /// Version of the model file format written by [`TrainedModel::save`].
 pub const SCHEMA_VERSION: u32 = 1;
@@ -27,7 +30,7 @@ pub enum ModelKind {
     /// Gradient-boosted trees.
     Gbdt,
     /// Logistic regression and gradient-boosted trees fitted on the same rows, their log-odds
-    /// averaged (see [`Ensemble`]).
+    /// mixed with a weight chosen by inner cross-validation (see [`super::ensemble`]).
     Ensemble,
 }
 
@@ -79,6 +82,9 @@ pub struct ModelParams {
     pub boosted: BoostedParams,
     /// Skewness threshold of the fat-tail transform (linear mode).
     pub skew_threshold: f64,
+    /// Weighting of the ensemble's members (used when `kind` is ensemble).
+    #[serde(default)]
+    pub ensemble: EnsembleParams,
 }
 
 impl ModelParams {
@@ -90,14 +96,44 @@ impl ModelParams {
             tree: TreeParams::new(),
             boosted: BoostedParams::new(),
             skew_threshold: 4.0,
+            ensemble: EnsembleParams::new(),
         }
     }
 
-    /// Seed for every random choice of the tree families.
+    /// Seed for every random choice of the tree families (and of the ensemble's inner folds).
     pub fn seed(mut self, seed: u64) -> Self {
         self.tree.seed = seed;
         self.boosted.seed = seed;
         self
+    }
+
+    /// The same parameters for another family.
+    fn with_kind(&self, kind: ModelKind) -> Self {
+        Self { kind, ..self.clone() }
+    }
+
+    /// Fits the ensemble's members on all of `data` (`x` = its linear-mode columns), choosing
+    /// the logistic weight first by inner cross-validation unless it is fixed.
+    fn fit_ensemble(&self, data: &Dataset, x: ndarray::ArrayView2<f64>, y: &[bool]) -> Result<Ensemble> {
+        self.ensemble.check()?;
+        let w = data.weights.as_deref();
+        let logistic_weight = match self.ensemble.logistic_weight {
+            Some(weight) => weight,
+            None => {
+                let folds = inner_k_fold(data, self.ensemble.folds, self.boosted.seed)?;
+                let a = cross_val_predict(&self.with_kind(ModelKind::Logistic), data, &folds)?;
+                let b = cross_val_predict(&self.with_kind(ModelKind::Gbdt), data, &folds)?;
+                let oof_w: Option<Vec<f64>> = w.map(|w| a.rows.iter().map(|&r| w[r]).collect());
+                let logit = |p: &[f64]| -> Vec<f64> {
+                    p.iter().map(|p| p.clamp(1e-12, 1.0 - 1e-12)).map(|p| (p / (1.0 - p)).ln()).collect()
+                };
+                choose_logistic_weight(&logit(&a.p_churn), &logit(&b.p_churn), &a.y_true, oof_w.as_deref())?
+            }
+        };
+        let logistic = self.logistic.fit_matrix(x, y, w)?;
+        let tree_preprocessor = PreprocessParams::new(PreprocessMode::Tree).fit(data)?;
+        let gbdt = self.boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
+        Ok(Ensemble { logistic_weight, logistic, tree_preprocessor, gbdt })
     }
 }
 
@@ -119,12 +155,7 @@ impl Learner for ModelParams {
             ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Gbdt => Fitted::Gbdt(self.boosted.fit_matrix(t.x.view(), y, w)?),
-            ModelKind::Ensemble => {
-                let logistic = self.logistic.fit_matrix(t.x.view(), y, w)?;
-                let tree_preprocessor = PreprocessParams::new(PreprocessMode::Tree).fit(data)?;
-                let gbdt = self.boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
-                Fitted::Ensemble(Box::new(Ensemble { logistic, tree_preprocessor, gbdt }))
-            }
+            ModelKind::Ensemble => Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?)),
         };
         Ok(TrainedModel {
             schema_version: SCHEMA_VERSION,
@@ -157,28 +188,8 @@ pub enum Fitted {
     Tree(DecisionTree),
     /// Boosted trees.
     Gbdt(Booster),
-    /// Logistic regression and boosted trees, log-odds averaged.
+    /// Logistic regression and boosted trees, log-odds mixed.
     Ensemble(Box<Ensemble>),
-}
-
-/// Logistic regression and gradient-boosted trees fitted on the same training rows, each with
-/// its own preprocessing (the logistic on [`TrainedModel::preprocessor`], linear mode; the trees
-/// on [`Ensemble::tree_preprocessor`], tree mode), with the same parameters and seed as when
-/// fitted alone.
-///
-/// The ensemble's log-odds is the plain mean of the members' log-odds. Equal weights are a fixed
-/// default, not tuned on any data: the two families make different errors (a smooth additive fit
-/// against step functions with interactions) and, on churn tables, neither is reliably the
-/// better one, which is when an unweighted average helps most. Averaging on the log-odds scale
-/// keeps explanations additive: the ensemble's contributions are the mean of the members'.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Ensemble {
-    /// Logistic regression on the linear-mode columns of [`TrainedModel::preprocessor`].
-    pub logistic: LogisticModel,
-    /// Preprocessing of the boosted trees' input (tree mode), fitted on the same rows.
-    pub tree_preprocessor: Preprocessor,
-    /// Gradient-boosted trees.
-    pub gbdt: Booster,
 }
 
 /// A trained churn model of any family, ready to score, explain and save.
@@ -281,15 +292,16 @@ impl TrainedModel {
                 s.base_value
             }
             Fitted::Ensemble(e) => {
-                // Half of each member's contributions: they sum to the mean of the log-odds.
+                // Each member's contributions times its weight: they sum to the mixed log-odds.
+                let (wl, wg) = (e.logistic_weight, 1.0 - e.logistic_weight);
                 for (i, row) in t.x.outer_iter().enumerate() {
                     for (k, v) in row.iter().enumerate() {
-                        out[[i, sources[k]]] += 0.5 * e.logistic.coef[k] * v;
+                        out[[i, sources[k]]] += wl * e.logistic.coef[k] * v;
                     }
                 }
                 let s = e.gbdt.shap_values(e.tree_preprocessor.transform(data)?.x.view())?;
-                add_by_source(&mut out, &(0.5 * &s.values), &e.tree_preprocessor.output_sources());
-                0.5 * (e.logistic.intercept + s.base_value)
+                add_by_source(&mut out, &(wg * &s.values), &e.tree_preprocessor.output_sources());
+                e.mix(e.logistic.intercept, s.base_value)
             }
         };
         Ok(Explanations { features: self.features.iter().map(|f| f.name.clone()).collect(), contributions: out, base })
@@ -353,7 +365,7 @@ impl ChurnModel for TrainedModel {
             Fitted::Ensemble(e) => {
                 let a = e.logistic.decision_function(t.x.view())?;
                 let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
-                Ok(a.iter().zip(&b).map(|(a, b)| sigmoid(0.5 * (a + b))).collect())
+                Ok(a.iter().zip(&b).map(|(&a, &b)| sigmoid(e.mix(a, b))).collect())
             }
         }
     }
