@@ -32,7 +32,7 @@ fn main() -> attrition::Result<()> {
         "\n{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
         "model", "ROC-AUC", "PR-AUC", "logloss", "Brier", "EMPC", "fit+pred"
     );
-    for kind in [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt] {
+    for kind in [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt, ModelKind::Ensemble] {
         let params = ModelParams::new(kind).seed(42);
         let t = Instant::now();
         let oof = cross_val_predict(&params, &data, &folds)?;

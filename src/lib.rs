@@ -8,7 +8,7 @@
 //!    [`io::tables::read_tables`], or any flat CSV with [`io::flat::load_flat`].
 //! 2. **Build point-in-time features** (module `features`): one observation per customer and as-of
 //!    date, using only what happened before that date, labelled by churn in a later window.
-//! 3. **Fit and evaluate models** (module `models`, `metrics`): logistic, tree and boosted models,
+//! 3. **Fit and evaluate models** (module `models`, `metrics`): logistic, tree, boosted and ensemble models,
 //!    cross-validated out of sample.
 //! 4. **Explain and score**: per-customer reasons, risk tiers.
 //! 5. **Target profitably** (module `profit`): CLV, expected campaign profit, EMPC, uplift.

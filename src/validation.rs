@@ -3,6 +3,8 @@
 //! - [`stratified_k_fold`]: k folds with (nearly) equal churn rates;
 //! - [`grouped_k_fold`]: k folds where one customer (group) never appears in two folds, needed
 //!   when a customer contributes one observation per as-of date;
+//! - [`inner_k_fold`]: one of the two above for cross-validation inside a training set (grouped
+//!   when ids repeat), as used by calibration and the ensemble's weighting;
 //! - [`time_backtest`]: train on observations before a cut-off date, test on later ones, for each
 //!   cut-off in turn (fight-churn's time-ordered backtest).
 //!
@@ -29,6 +31,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
 /// Row indices of one train/test split. Both lists are sorted ascending.
@@ -57,6 +60,23 @@ fn splits_from_assignment(fold_of: &[usize], k: usize) -> Vec<Split> {
             Split { train, test }
         })
         .collect()
+}
+
+/// Folds for cross-validation inside a training set: [`grouped_k_fold`] by id when the ids of
+/// `data` repeat (one customer observed at several dates must not be on both sides), otherwise
+/// [`stratified_k_fold`] on `churned`.
+///
+/// Errors as those two do, or when `data` has no `churned` label.
+pub fn inner_k_fold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Split>> {
+    let y = data.churned_or_err()?;
+    let repeated = data.ids.as_ref().is_some_and(|ids| {
+        let mut seen = std::collections::HashSet::new();
+        ids.iter().any(|i| !seen.insert(i.as_str()))
+    });
+    match (&data.ids, repeated) {
+        (Some(ids), true) => grouped_k_fold(ids, k, seed),
+        _ => stratified_k_fold(y, k, seed),
+    }
 }
 
 /// Stratified k-fold: rows are shuffled (seeded) within each class and dealt round-robin into

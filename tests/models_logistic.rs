@@ -1,8 +1,9 @@
-//! Logistic regression against scikit-learn, the model file round trip, and the conformance
-//! checks every family must pass.
+//! Logistic regression against scikit-learn, the model file round trip, the conformance
+//! checks every family must pass, and the ensemble on the Telco data.
 
+use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::models::logistic::LogisticParams;
-use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
+use attrition::models::trained::{Fitted, ModelKind, ModelParams, TrainedModel};
 use attrition::models::{ChurnModel, Learner};
 use attrition::{Column, Dataset, Error};
 use ndarray::Array2;
@@ -109,7 +110,7 @@ fn table(n: usize) -> Dataset {
     .unwrap()
 }
 
-const KINDS: [ModelKind; 3] = [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt];
+const KINDS: [ModelKind; 4] = [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt, ModelKind::Ensemble];
 
 #[test]
 fn conformance_every_family() {
@@ -168,4 +169,62 @@ fn bad_model_files_are_clear_errors() {
     std::fs::write(&path, text.replace("\"schema_version\":1", "\"schema_version\":99")).unwrap();
     assert!(matches!(TrainedModel::load(&path), Err(Error::SchemaVersion { found: 99, supported: 1 })));
     assert!(matches!(TrainedModel::load(dir.path().join("absent.json")), Err(Error::Io { .. })));
+}
+
+#[test]
+fn model_kind_names_round_trip() {
+    for kind in KINDS {
+        assert_eq!(kind.to_string().parse::<ModelKind>().unwrap(), kind);
+    }
+    assert!(matches!("forest".parse::<ModelKind>(), Err(Error::InvalidParameter { .. })));
+}
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+#[test]
+fn ensemble_on_telco_mixes_its_members() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco/telco.csv");
+    if !std::path::Path::new(path).exists() {
+        println!("skipping: {path} not found");
+        return;
+    }
+    let data = load_flat(path, &FlatOptions::new().target("Churn").positive("Yes").id("customerID")).unwrap().dataset;
+    let (train, test) = {
+        let rows: Vec<usize> = (0..data.n_rows()).collect();
+        let (a, b): (Vec<usize>, Vec<usize>) = rows.into_iter().partition(|i| i % 5 != 0);
+        (data.take(&a), data.take(&b))
+    };
+    let fit = |kind| ModelParams::new(kind).seed(42).fit(&train).unwrap();
+    let (m, logistic, gbdt) = (fit(ModelKind::Ensemble), fit(ModelKind::Logistic), fit(ModelKind::Gbdt));
+    let p = m.predict_proba(&test).unwrap();
+    assert_eq!(p.len(), test.n_rows());
+    assert!(p.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
+    // the members are the models fitted alone, mixed with a weight chosen on the training rows
+    let Fitted::Ensemble(ens) = &m.fitted else { unreachable!() };
+    let w = ens.logistic_weight;
+    assert!((0.0..=1.0).contains(&w));
+    let (pl, pg) = (logistic.predict_proba(&test).unwrap(), gbdt.predict_proba(&test).unwrap());
+    for i in 0..test.n_rows() {
+        let want = w * logit(pl[i]) + (1.0 - w) * logit(pg[i]);
+        assert!((logit(p[i]) - want).abs() < 1e-6, "row {i}: {} vs {want}", logit(p[i]));
+    }
+    // saved and loaded: same model, same scores to the bit
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ensemble.json");
+    m.save(&file).unwrap();
+    let loaded = TrainedModel::load(&file).unwrap();
+    assert_eq!(loaded, m);
+    assert!(loaded.predict_proba(&test).unwrap() == p);
+    // contributions + base = raw score (log-odds), for every row; reasons are positive
+    let e = loaded.explain(&test).unwrap();
+    assert_eq!(e.contributions.dim(), (test.n_rows(), test.n_features()));
+    for (i, row) in e.contributions.outer_iter().enumerate() {
+        let raw = e.base + row.sum();
+        assert!((raw - logit(p[i])).abs() < 1e-6, "row {i}: {raw} vs {}", logit(p[i]));
+    }
+    let riskiest = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+    let reasons = e.top_reasons(riskiest, 3);
+    assert!(!reasons.is_empty() && reasons.iter().all(|(_, c)| *c > 0.0));
 }

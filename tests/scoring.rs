@@ -22,7 +22,7 @@ fn training(n: usize) -> Dataset {
 
 fn models() -> Vec<TrainedModel> {
     let data = training(900);
-    [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt]
+    [ModelKind::Logistic, ModelKind::Tree, ModelKind::Gbdt, ModelKind::Ensemble]
         .into_iter()
         .map(|k| ModelParams::new(k).seed(3).fit(&data).unwrap())
         .collect()

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::evaluation::cross_val_predict;
 use crate::models::logistic::LogisticParams;
 use crate::models::{ChurnModel, Learner};
-use crate::validation::{grouped_k_fold, stratified_k_fold};
+use crate::validation::inner_k_fold;
 
 /// Calibration method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,15 +179,7 @@ impl<L: Learner> Learner for CalibrationParams<L> {
     type Model = CalibratedModel<L::Model>;
 
     fn fit(&self, data: &Dataset) -> Result<Self::Model> {
-        let y = data.churned_or_err()?;
-        let repeated = data.ids.as_ref().is_some_and(|ids| {
-            let mut seen = std::collections::HashSet::new();
-            ids.iter().any(|i| !seen.insert(i.as_str()))
-        });
-        let folds = match (&data.ids, repeated) {
-            (Some(ids), true) => grouped_k_fold(ids, self.folds, self.seed)?,
-            _ => stratified_k_fold(y, self.folds, self.seed)?,
-        };
+        let folds = inner_k_fold(data, self.folds, self.seed)?;
         let oof = cross_val_predict(&self.learner, data, &folds)?;
         let w: Option<Vec<f64>> = data.weights.as_ref().map(|w| oof.rows.iter().map(|&r| w[r]).collect());
         let calibrator = Calibrator::fit(self.method, &oof.p_churn, &oof.y_true, w.as_deref())?;

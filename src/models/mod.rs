@@ -27,6 +27,7 @@ pub trait Learner: Sync {
 
 pub mod boosted;
 pub mod calibration;
+pub mod ensemble;
 pub mod hist;
 pub mod linfa;
 pub mod logistic;

@@ -6,12 +6,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::boosted::{BoostedParams, Booster};
-use super::logistic::{LogisticModel, LogisticParams};
+use super::ensemble::{Ensemble, EnsembleParams, choose_logistic_weight};
+use super::logistic::{LogisticModel, LogisticParams, sigmoid};
 use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
 use super::tree::{DecisionTree, TreeParams};
 use super::{ChurnModel, Learner};
 use crate::dataset::{ColumnKind, Dataset};
 use crate::error::{Error, Result};
+use crate::evaluation::cross_val_predict;
+use crate::validation::inner_k_fold;
 
 /// Version of the model file format written by [`TrainedModel::save`].
 pub const SCHEMA_VERSION: u32 = 1;
@@ -26,6 +29,9 @@ pub enum ModelKind {
     Tree,
     /// Gradient-boosted trees.
     Gbdt,
+    /// Logistic regression and gradient-boosted trees fitted on the same rows, their log-odds
+    /// mixed with a weight chosen by inner cross-validation (see [`super::ensemble`]).
+    Ensemble,
 }
 
 impl std::str::FromStr for ModelKind {
@@ -35,7 +41,8 @@ impl std::str::FromStr for ModelKind {
             "logistic" => Ok(ModelKind::Logistic),
             "tree" => Ok(ModelKind::Tree),
             "gbdt" => Ok(ModelKind::Gbdt),
-            _ => Err(Error::param("model", s, "one of logistic, tree, gbdt")),
+            "ensemble" => Ok(ModelKind::Ensemble),
+            _ => Err(Error::param("model", s, "one of logistic, tree, gbdt, ensemble")),
         }
     }
 }
@@ -46,6 +53,7 @@ impl std::fmt::Display for ModelKind {
             ModelKind::Logistic => "logistic",
             ModelKind::Tree => "tree",
             ModelKind::Gbdt => "gbdt",
+            ModelKind::Ensemble => "ensemble",
         })
     }
 }
@@ -66,14 +74,17 @@ impl std::fmt::Display for ModelKind {
 pub struct ModelParams {
     /// Family.
     pub kind: ModelKind,
-    /// Logistic parameters (used when `kind` is logistic).
+    /// Logistic parameters (used when `kind` is logistic or ensemble).
     pub logistic: LogisticParams,
     /// Tree parameters.
     pub tree: TreeParams,
-    /// Boosting parameters.
+    /// Boosting parameters (used when `kind` is gbdt or ensemble).
     pub boosted: BoostedParams,
     /// Skewness threshold of the fat-tail transform (linear mode).
     pub skew_threshold: f64,
+    /// Weighting of the ensemble's members (used when `kind` is ensemble).
+    #[serde(default)]
+    pub ensemble: EnsembleParams,
 }
 
 impl ModelParams {
@@ -85,14 +96,44 @@ impl ModelParams {
             tree: TreeParams::new(),
             boosted: BoostedParams::new(),
             skew_threshold: 4.0,
+            ensemble: EnsembleParams::new(),
         }
     }
 
-    /// Seed for every random choice of the tree families.
+    /// Seed for every random choice of the tree families (and of the ensemble's inner folds).
     pub fn seed(mut self, seed: u64) -> Self {
         self.tree.seed = seed;
         self.boosted.seed = seed;
         self
+    }
+
+    /// The same parameters for another family.
+    fn with_kind(&self, kind: ModelKind) -> Self {
+        Self { kind, ..self.clone() }
+    }
+
+    /// Fits the ensemble's members on all of `data` (`x` = its linear-mode columns), choosing
+    /// the logistic weight first by inner cross-validation unless it is fixed.
+    fn fit_ensemble(&self, data: &Dataset, x: ndarray::ArrayView2<f64>, y: &[bool]) -> Result<Ensemble> {
+        self.ensemble.check()?;
+        let w = data.weights.as_deref();
+        let logistic_weight = match self.ensemble.logistic_weight {
+            Some(weight) => weight,
+            None => {
+                let folds = inner_k_fold(data, self.ensemble.folds, self.boosted.seed)?;
+                let a = cross_val_predict(&self.with_kind(ModelKind::Logistic), data, &folds)?;
+                let b = cross_val_predict(&self.with_kind(ModelKind::Gbdt), data, &folds)?;
+                let oof_w: Option<Vec<f64>> = w.map(|w| a.rows.iter().map(|&r| w[r]).collect());
+                let logit = |p: &[f64]| -> Vec<f64> {
+                    p.iter().map(|p| p.clamp(1e-12, 1.0 - 1e-12)).map(|p| (p / (1.0 - p)).ln()).collect()
+                };
+                choose_logistic_weight(&logit(&a.p_churn), &logit(&b.p_churn), &a.y_true, oof_w.as_deref())?
+            }
+        };
+        let logistic = self.logistic.fit_matrix(x, y, w)?;
+        let tree_preprocessor = PreprocessParams::new(PreprocessMode::Tree).fit(data)?;
+        let gbdt = self.boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
+        Ok(Ensemble { logistic_weight, logistic, tree_preprocessor, gbdt })
     }
 }
 
@@ -101,7 +142,10 @@ impl Learner for ModelParams {
 
     fn fit(&self, data: &Dataset) -> Result<TrainedModel> {
         let y = data.churned_or_err()?;
-        let mode = if self.kind == ModelKind::Logistic { PreprocessMode::Linear } else { PreprocessMode::Tree };
+        let mode = match self.kind {
+            ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
+            ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,
+        };
         let mut pre_params = PreprocessParams::new(mode);
         pre_params.skew_threshold = self.skew_threshold;
         let preprocessor = pre_params.fit(data)?;
@@ -111,6 +155,7 @@ impl Learner for ModelParams {
             ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Gbdt => Fitted::Gbdt(self.boosted.fit_matrix(t.x.view(), y, w)?),
+            ModelKind::Ensemble => Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?)),
         };
         Ok(TrainedModel {
             schema_version: SCHEMA_VERSION,
@@ -143,6 +188,8 @@ pub enum Fitted {
     Tree(DecisionTree),
     /// Boosted trees.
     Gbdt(Booster),
+    /// Logistic regression and boosted trees, log-odds mixed.
+    Ensemble(Box<Ensemble>),
 }
 
 /// A trained churn model of any family, ready to score, explain and save.
@@ -165,7 +212,7 @@ pub struct TrainedModel {
 }
 
 /// Per-customer explanation: each input feature's contribution to the churn log-odds (logistic,
-/// boosted trees) or probability (single tree).
+/// boosted trees, ensemble) or probability (single tree).
 #[derive(Debug, Clone)]
 pub struct Explanations {
     /// Input feature names (columns of `contributions`).
@@ -244,6 +291,18 @@ impl TrainedModel {
                 add_by_source(&mut out, &s.values, &sources);
                 s.base_value
             }
+            Fitted::Ensemble(e) => {
+                // Each member's contributions times its weight: they sum to the mixed log-odds.
+                let (wl, wg) = (e.logistic_weight, 1.0 - e.logistic_weight);
+                for (i, row) in t.x.outer_iter().enumerate() {
+                    for (k, v) in row.iter().enumerate() {
+                        out[[i, sources[k]]] += wl * e.logistic.coef[k] * v;
+                    }
+                }
+                let s = e.gbdt.shap_values(e.tree_preprocessor.transform(data)?.x.view())?;
+                add_by_source(&mut out, &(wg * &s.values), &e.tree_preprocessor.output_sources());
+                e.mix(e.logistic.intercept, s.base_value)
+            }
         };
         Ok(Explanations { features: self.features.iter().map(|f| f.name.clone()).collect(), contributions: out, base })
     }
@@ -303,6 +362,11 @@ impl ChurnModel for TrainedModel {
             Fitted::Logistic(m) => m.predict_proba(t.x.view()),
             Fitted::Tree(m) => m.predict_proba(t.x.view()),
             Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
+            Fitted::Ensemble(e) => {
+                let a = e.logistic.decision_function(t.x.view())?;
+                let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
+                Ok(a.iter().zip(&b).map(|(&a, &b)| sigmoid(e.mix(a, b))).collect())
+            }
         }
     }
 }

@@ -73,7 +73,7 @@ impl DataArgs {
 /// Model family and seed.
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
-    /// Model family: logistic, tree or gbdt.
+    /// Model family: logistic, tree, gbdt or ensemble (logistic + gbdt, weighted by inner CV).
     #[arg(long, default_value = "gbdt")]
     pub model: ModelKind,
     /// Seed of every random choice.
