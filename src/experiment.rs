@@ -131,6 +131,159 @@ pub struct TargetingComparison {
     pub ate_holdout: f64,
 }
 
+/// The four rules' scores for held-out rows, from models fitted on training rows.
+struct RuleScores {
+    churn_probability: Vec<f64>,
+    expected_profit: Vec<f64>,
+    uplift: Vec<f64>,
+    profit_weighted: Vec<f64>,
+    churn_reduction: Vec<f64>,
+}
+
+/// Fits every rule's model on `train_rows` of the experiment and scores `test_rows`.
+fn score_rules(
+    exp: &Experiment,
+    learner: &ModelParams,
+    params: &TargetingParams,
+    value: &[f64],
+    train_rows: &[usize],
+    test_rows: &[usize],
+) -> Result<RuleScores> {
+    let train = exp.data.take(train_rows);
+    let test = exp.data.take(test_rows);
+    let train_treated: Vec<bool> = train_rows.iter().map(|&i| exp.treated[i]).collect();
+    let m0: Vec<f64> = test_rows.iter().map(|&i| value[i]).collect();
+    let cost: Vec<f64> = test_rows.iter().map(|&i| exp.offer_cost[i]).collect();
+    let m1: Vec<f64> = m0.iter().zip(&cost).map(|(m, d)| m - d).collect();
+    // (a) churn model on the control arm of the training rows (what churn looks like untreated).
+    let control_rows: Vec<usize> = (0..train.n_rows()).filter(|&i| !train_treated[i]).collect();
+    let p = learner.fit(&train.take(&control_rows))?.predict_proba(&test)?;
+    // (b) expected profit with CLV = m and the offer cost d.
+    let expected: Vec<f64> = (0..p.len())
+        .map(|i| p[i] * (params.acceptance * (m0[i] - cost[i]) + cost[i]) - cost[i] - params.contact_cost)
+        .collect();
+    // (c) uplift.
+    let pred = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?.predict(&test)?;
+    let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
+    // (d) profit-weighted classifier.
+    let train_value: Vec<f64> = train_rows.iter().map(|&i| value[i]).collect();
+    let train_m1: Vec<f64> = train_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
+    let weighted = ProfitWeighting::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal)).build(
+        &train,
+        &train_treated,
+        &train_value,
+        &train_m1,
+    )?;
+    let pays = learner.fit(&weighted.data)?.predict_proba(&test)?;
+    Ok(RuleScores {
+        churn_probability: p,
+        expected_profit: expected,
+        uplift: pi,
+        profit_weighted: pays,
+        churn_reduction: pred.churn_reduction(),
+    })
+}
+
+/// Best campaign profit of each rule, summarised over repeated cross-fitted evaluations.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    /// Best profit in each repeat.
+    pub best_profits: Vec<f64>,
+    /// Mean of `best_profits`.
+    pub mean: f64,
+    /// Standard error of the mean (sample s.d. / √repeats; 0 with one repeat).
+    pub std_error: f64,
+}
+
+impl RuleSummary {
+    fn new(best_profits: Vec<f64>) -> RuleSummary {
+        let r = best_profits.len() as f64;
+        let mean = best_profits.iter().sum::<f64>() / r.max(1.0);
+        let var = if r > 1.0 { best_profits.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0) } else { 0.0 };
+        RuleSummary { best_profits, mean, std_error: (var / r.max(1.0)).sqrt() }
+    }
+}
+
+/// [`cross_fitted_targeting`]'s result: every experiment customer is scored by models that did
+/// not see them, so each curve uses the whole experiment (twice the customers of a 50/50
+/// split), and repeating with new fold seeds shows how much of a difference is noise.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossFittedComparison {
+    /// Customers in the experiment (all of them are scored out of fold).
+    pub n: usize,
+    /// Folds per repeat.
+    pub folds: usize,
+    /// (a) top-k by churn probability.
+    pub by_churn_probability: RuleSummary,
+    /// (b) expected-profit targeting.
+    pub by_expected_profit: RuleSummary,
+    /// (c) uplift targeting by π.
+    pub by_uplift: RuleSummary,
+    /// (d) the profit-weighted classifier.
+    pub by_profit_weighted: RuleSummary,
+    /// Qini coefficient of the uplift ranking, mean over repeats.
+    pub qini_uplift: f64,
+    /// Qini coefficient of the churn-probability ranking, mean over repeats.
+    pub qini_churn_probability: f64,
+}
+
+/// Cross-fitted comparison of the rules: for each of `repeats` seeds (`params.seed`, `+1`, …)
+/// the experiment is split into `folds` stratified folds, every fold is scored by models fitted
+/// on the others, and each rule's campaign-profit curve is computed on all customers at once.
+pub fn cross_fitted_targeting(
+    exp: &Experiment,
+    learner: &ModelParams,
+    params: &TargetingParams,
+    folds: usize,
+    repeats: usize,
+) -> Result<CrossFittedComparison> {
+    if repeats == 0 {
+        return Err(Error::param("repeats", repeats, "must be at least 1"));
+    }
+    let n = exp.data.n_rows();
+    let churned = exp.data.churned_or_err()?.to_vec();
+    let strata: Vec<bool> = (0..n).map(|i| exp.treated[i] ^ churned[i]).collect();
+    let value: Vec<f64> = exp.mrr.iter().map(|m| m * params.margin * params.value_months).collect();
+    let m1: Vec<f64> = value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect();
+    let curve_params = CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
+        .contact_cost(params.contact_cost)
+        .min_group(10);
+    let stayed: Vec<bool> = churned.iter().map(|c| !c).collect();
+    let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let (mut qini_u, mut qini_p) = (0.0, 0.0);
+    for r in 0..repeats {
+        let splits = crate::validation::stratified_k_fold(&strata, folds, params.seed.wrapping_add(r as u64))?;
+        let mut scores = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+        let mut reduction = vec![0.0; n];
+        for split in &splits {
+            let s = score_rules(exp, learner, params, &value, &split.train, &split.test)?;
+            for (k, &i) in split.test.iter().enumerate() {
+                scores[0][i] = s.churn_probability[k];
+                scores[1][i] = s.expected_profit[k];
+                scores[2][i] = s.uplift[k];
+                scores[3][i] = s.profit_weighted[k];
+                reduction[i] = s.churn_reduction[k];
+            }
+        }
+        for (b, score) in best.iter_mut().zip(&scores) {
+            b.push(campaign_profit_curve(score, &churned, &exp.treated, &value, &m1, &curve_params)?.best_profit);
+        }
+        qini_u += qini_coefficient(&stayed, &reduction, &exp.treated)? / repeats as f64;
+        qini_p += qini_coefficient(&stayed, &scores[0], &exp.treated)? / repeats as f64;
+    }
+    let [a, b, c, d] = best;
+    Ok(CrossFittedComparison {
+        n,
+        folds,
+        by_churn_probability: RuleSummary::new(a),
+        by_expected_profit: RuleSummary::new(b),
+        by_uplift: RuleSummary::new(c),
+        by_profit_weighted: RuleSummary::new(d),
+        qini_uplift: qini_u,
+        qini_churn_probability: qini_p,
+    })
+}
+
 /// Runs the comparison (see the module docs) with `learner` for every model.
 pub fn compare_targeting(
     exp: &Experiment,
