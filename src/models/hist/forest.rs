@@ -62,39 +62,63 @@ impl PartialEq for CompiledCache {
     }
 }
 
-/// A node packed into 24 bytes: one load brings everything a step needs (the
-/// struct-of-arrays form above costs five scattered loads per step, which made prediction
-/// three times slower).
+/// A node packed into 16 bytes (four per cache line): one load brings everything a step needs
+/// (the struct-of-arrays form above costs five scattered loads per step). Siblings are stored
+/// side by side, so the right child is `left + 1` and a step is `left + (went right)`.
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 struct PackedNode {
-    /// `x <= threshold` goes left.
+    /// `x <= threshold` goes left (`+∞` on leaves, so every value "goes left" to itself).
     threshold: f64,
+    /// Split feature in the low 31 bits; the top bit set when missing values go left.
     feature: u32,
-    /// Missing values go left.
-    missing_left: bool,
+    /// Left child (leaves: the node itself).
     left: u32,
-    right: u32,
 }
 
-/// The forest's nodes packed for prediction (derived from the arrays on first use).
+const MISSING_LEFT: u32 = 1 << 31;
+
+/// The forest's nodes packed for prediction (derived from the arrays on first use), each tree
+/// renumbered breadth-first so that siblings are adjacent; `value` in the same numbering.
 #[derive(Debug, Clone)]
 struct Compiled {
     nodes: Vec<PackedNode>,
+    value: Vec<f64>,
+    roots: Vec<u32>,
 }
 
 impl Compiled {
     fn build(forest: &Forest) -> Compiled {
-        let nodes = (0..forest.n_nodes())
-            .map(|k| PackedNode {
-                threshold: forest.threshold[k],
-                feature: forest.feature[k],
-                missing_left: forest.default_left[k],
-                left: forest.left[k],
-                right: forest.right[k],
-            })
-            .collect();
-        Compiled { nodes }
+        let mut nodes = Vec::with_capacity(forest.n_nodes());
+        let mut value = Vec::with_capacity(forest.n_nodes());
+        let mut roots = Vec::with_capacity(forest.n_trees());
+        let mut queue = std::collections::VecDeque::new();
+        for t in 0..forest.n_trees() {
+            let root = forest.roots[t] as usize;
+            roots.push(nodes.len() as u32);
+            // Old ids in breadth-first order; a node's children get the next two free ids.
+            queue.clear();
+            queue.push_back(root);
+            let mut next_free = nodes.len() as u32 + 1;
+            while let Some(k) = queue.pop_front() {
+                let me = nodes.len() as u32;
+                value.push(forest.value[k]);
+                if forest.is_leaf(k) {
+                    nodes.push(PackedNode { threshold: f64::INFINITY, feature: MISSING_LEFT, left: me });
+                } else {
+                    let dl = if forest.default_left[k] { MISSING_LEFT } else { 0 };
+                    nodes.push(PackedNode {
+                        threshold: forest.threshold[k],
+                        feature: forest.feature[k] | dl,
+                        left: next_free,
+                    });
+                    next_free += 2;
+                    queue.push_back(forest.left[k] as usize);
+                    queue.push_back(forest.right[k] as usize);
+                }
+            }
+        }
+        Compiled { nodes, value, roots }
     }
 
     /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows
@@ -102,19 +126,18 @@ impl Compiled {
     fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
         let m = out.len();
         let mut idx = [0u32; BLOCK];
-        for t in 0..forest.n_trees() {
-            let root = forest.roots[t];
+        for (t, &root) in self.roots.iter().enumerate() {
             idx[..m].fill(root);
             for _ in 0..forest.depths[t] {
                 for (i, node) in idx[..m].iter_mut().enumerate() {
                     let nd = &self.nodes[*node as usize];
-                    let x = rows[i * p + nd.feature as usize];
-                    let go_left = (x <= nd.threshold) | (x.is_nan() & nd.missing_left);
-                    *node = if go_left { nd.left } else { nd.right };
+                    let x = rows[i * p + (nd.feature & !MISSING_LEFT) as usize];
+                    let go_left = (x <= nd.threshold) | (x.is_nan() & (nd.feature & MISSING_LEFT != 0));
+                    *node = nd.left + u32::from(!go_left);
                 }
             }
             for (o, &k) in out.iter_mut().zip(&idx[..m]) {
-                *o += forest.value[k as usize];
+                *o += self.value[k as usize];
             }
         }
     }
@@ -264,6 +287,9 @@ impl Forest {
             self.cover.len(),
             self.gain.len(),
         ];
+        if self.n_features >= MISSING_LEFT as usize {
+            return Err(format!("{} features is more than the packed predictor supports", self.n_features));
+        }
         if lens.iter().any(|&l| l != n) {
             return Err(format!("forest arrays have different lengths ({n} nodes, {lens:?})"));
         }
