@@ -14,6 +14,10 @@ use crate::io::tables::{Customer, NpsResponse, SalesApproach, Subscription};
 const CORE: [u16; 5] = [0, 1, 2, 3, 4];
 const STICKY: [u16; 5] = [5, 6, 7, 8, 9];
 const SUPPORT: u16 = 10;
+/// Engagement below which an active customer is a "sleeping dog" for the retention offer:
+/// disengaged but still paying, the offer reminds them of the bill (Ascarza 2018: the
+/// highest-risk customers are often not the ones a retention offer helps).
+const SLEEPING_ENGAGEMENT: f64 = -0.6;
 const LIMIT: u16 = 11;
 const CHAMPION: u16 = 12;
 
@@ -258,7 +262,7 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
             let dormant = recent_activity.iter().all(|&c| c == 0);
             let seg = if leaving_at.is_some() || champion_week.is_some_and(|cw| w - cw < 26) || e < -1.3 {
                 CampaignSegment::LostCause
-            } else if dormant {
+            } else if dormant || e < SLEEPING_ENGAGEMENT {
                 CampaignSegment::SleepingDog
             } else if detractor_week.is_some_and(|dw| w - dw < 26) || (k < 2.0 && mrr_now > 90.0) {
                 CampaignSegment::Persuadable
