@@ -251,3 +251,29 @@ fn t_learner_errors_are_clear() {
     let err = TLearnerParams::new(SegmentRate).fit(&data, &all_control).unwrap_err();
     assert!(err.to_string().contains("treated arm has only 0 rows"), "{err}");
 }
+
+#[test]
+fn cross_fitted_comparison_on_a_simulated_experiment() {
+    use attrition::experiment::{TargetingParams, cross_fitted_targeting, experiment_data};
+    use attrition::features::FeatureCatalogue;
+    use attrition::models::trained::{ModelKind, ModelParams};
+    use attrition::simulate::{SimulationParams, simulate};
+    let world = simulate(&SimulationParams::new(3000, 18, 5).event_scale(0.3)).unwrap();
+    let catalogue = FeatureCatalogue::standard().resolve(&world.tables.events).unwrap();
+    let exp = experiment_data(&world.tables, &catalogue, 180).unwrap();
+    let learner = ModelParams::new(ModelKind::Logistic);
+    let params = TargetingParams::default();
+    let c = cross_fitted_targeting(&exp, &learner, &params, 2, 3).unwrap();
+    assert_eq!(c.n, exp.data.n_rows());
+    for rule in [&c.by_churn_probability, &c.by_expected_profit, &c.by_uplift, &c.by_profit_weighted] {
+        assert_eq!(rule.best_profits.len(), 3);
+        // Targeting no one is always allowed, so a best profit is never negative.
+        assert!(rule.best_profits.iter().all(|&p| p >= 0.0));
+        let mean = rule.best_profits.iter().sum::<f64>() / 3.0;
+        assert!((rule.mean - mean).abs() < 1e-9);
+    }
+    // Same seed, same numbers; zero repeats is an error.
+    let again = cross_fitted_targeting(&exp, &learner, &params, 2, 3).unwrap();
+    assert_eq!(c.by_uplift.best_profits, again.by_uplift.best_profits);
+    assert!(cross_fitted_targeting(&exp, &learner, &params, 2, 0).is_err());
+}
