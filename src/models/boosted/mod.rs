@@ -133,24 +133,36 @@ mod tests {
     use super::synthetic::make_churn_matrix;
     use super::*;
 
-    /// The packed predictor (renumbered nodes, sibling arithmetic, missing-value bit) gives the
-    /// same sums as walking the fitted arrays directly, on data with missing values.
+    /// Both fast predictors (QuickScorer; the lock-step walk of packed nodes for trees of more
+    /// than 64 leaves) give the same sums as walking the fitted arrays directly, bit for bit, on
+    /// data with missing values.
     #[test]
     fn packed_prediction_equals_the_node_arrays() {
         let data = make_churn_matrix(3000, 8, 5);
         assert!(data.x.iter().any(|v| v.is_nan()), "the synthetic data should have missing values");
-        let booster =
-            BoostedParams::new().n_trees(20).early_stopping(None).fit_matrix(data.x.view(), &data.y, None).unwrap();
-        let f = &booster.forest;
-        let mut packed = vec![0.0; data.x.nrows()];
-        f.add_raw(data.x.view(), &mut packed).unwrap();
-        let x = data.x.as_standard_layout();
-        let rows = x.as_slice().unwrap();
-        let p = data.x.ncols();
-        for (i, row) in rows.chunks(p).enumerate() {
-            let mut direct = [0.0];
-            f.predict_block(row, &mut direct, 0..f.n_trees());
-            assert_eq!(packed[i].to_bits(), direct[0].to_bits(), "row {i}");
+        for leaves in [8, 31, 100] {
+            let booster = BoostedParams::new()
+                .n_trees(20)
+                .max_leaves(Some(leaves))
+                .min_samples_leaf(2)
+                .early_stopping(None)
+                .fit_matrix(data.x.view(), &data.y, None)
+                .unwrap();
+            let f = &booster.forest;
+            if leaves == 100 {
+                // More than 64 leaves per tree on average: some tree takes the lock-step path.
+                assert!(f.n_nodes() > 20 * 129, "trees too small to leave the QuickScorer path");
+            }
+            let mut packed = vec![0.0; data.x.nrows()];
+            f.add_raw(data.x.view(), &mut packed).unwrap();
+            let x = data.x.as_standard_layout();
+            let rows = x.as_slice().unwrap();
+            let p = data.x.ncols();
+            for (i, row) in rows.chunks(p).enumerate() {
+                let mut direct = [0.0];
+                f.predict_block(row, &mut direct, 0..f.n_trees());
+                assert_eq!(packed[i].to_bits(), direct[0].to_bits(), "{leaves} leaves, row {i}");
+            }
         }
     }
 }

@@ -85,6 +85,132 @@ struct Compiled {
     nodes: Vec<PackedNode>,
     value: Vec<f64>,
     roots: Vec<u32>,
+    /// The QuickScorer form, when every tree has at most 64 leaves.
+    qs: Option<QuickScorer>,
+}
+
+/// One split of the QuickScorer form: when a value is above `threshold`, the split sends it
+/// right, and `mask` clears the tree's leaves left of it.
+#[derive(Debug, Clone, Copy)]
+struct QsEntry {
+    threshold: f64,
+    tree: u32,
+    mask: u64,
+}
+
+/// QuickScorer (Lucchese et al., SIGIR 2015): every tree's leaves are numbered left to right
+/// as bits of a 64-bit word. Feature by feature, the splits whose threshold is below the row's
+/// value (sorted, so a scan that stops at the first one above) clear the leaves their left
+/// subtree holds; each tree's exit leaf is then its lowest remaining bit. A row costs one pass
+/// over the splits it fails, with no dependent loads from node to node — the lock-step walk
+/// visits every level down to each tree's deepest leaf.
+#[derive(Debug, Clone)]
+struct QuickScorer {
+    /// `entries[feature_start[f]..feature_start[f + 1]]`: feature `f`'s splits by threshold.
+    feature_start: Vec<usize>,
+    entries: Vec<QsEntry>,
+    /// Same layout: the splits that send a missing value right.
+    missing_start: Vec<usize>,
+    missing: Vec<QsEntry>,
+    /// Leaf values, tree by tree in left-to-right order; `leaf_start[t]` is tree t's first.
+    leaf_value: Vec<f64>,
+    leaf_start: Vec<usize>,
+}
+
+impl QuickScorer {
+    fn build(forest: &Forest) -> Option<QuickScorer> {
+        let p = forest.n_features;
+        let mut by_feature: Vec<Vec<QsEntry>> = vec![Vec::new(); p];
+        let mut missing: Vec<Vec<QsEntry>> = vec![Vec::new(); p];
+        let mut leaf_value = Vec::new();
+        let mut leaf_start = Vec::with_capacity(forest.n_trees());
+        for t in 0..forest.n_trees() {
+            let first = leaf_value.len();
+            leaf_start.push(first);
+            // In-order walk: leaves get consecutive numbers left to right; each internal node
+            // learns the range of leaf numbers its left subtree covers.
+            let mut left_range: Vec<(usize, usize, usize)> = Vec::new(); // (node, lo, hi)
+            let mut stack = vec![(forest.roots[t] as usize, false)];
+            let mut open: Vec<(usize, usize)> = Vec::new(); // (node, lo) awaiting hi
+            let mut seen = vec![false; forest.tree_range(t).len()];
+            let base = forest.roots[t] as usize;
+            while let Some((k, expanded)) = stack.pop() {
+                if !expanded {
+                    // A hand-edited file may share a subtree between two parents; the leaf
+                    // numbering needs a tree, so such forests keep the lock-step walk.
+                    if std::mem::replace(&mut seen[k - base], true) {
+                        return None;
+                    }
+                }
+                if forest.is_leaf(k) {
+                    leaf_value.push(forest.value[k]);
+                    continue;
+                }
+                if expanded {
+                    // Left subtree done: its leaves are [lo, now).
+                    let (node, lo) = open.pop()?;
+                    left_range.push((node, lo, leaf_value.len() - first));
+                    stack.push((forest.right[k] as usize, false));
+                } else {
+                    open.push((k, leaf_value.len() - first));
+                    stack.push((k, true));
+                    stack.push((forest.left[k] as usize, false));
+                }
+            }
+            if leaf_value.len() - first > 64 {
+                return None;
+            }
+            for (k, lo, hi) in left_range {
+                let width = hi - lo;
+                let ones = if width >= 64 { u64::MAX } else { (1u64 << width) - 1 };
+                let e = QsEntry { threshold: forest.threshold[k], tree: t as u32, mask: !(ones << lo) };
+                let f = forest.feature[k] as usize;
+                by_feature[f].push(e);
+                if !forest.default_left[k] {
+                    missing[f].push(e);
+                }
+            }
+        }
+        let flatten = |lists: Vec<Vec<QsEntry>>| {
+            let mut start = vec![0];
+            let mut all = Vec::new();
+            for mut l in lists {
+                l.sort_by(|a, b| a.threshold.total_cmp(&b.threshold));
+                all.extend(l);
+                start.push(all.len());
+            }
+            (start, all)
+        };
+        let (feature_start, entries) = flatten(by_feature);
+        let (missing_start, missing) = flatten(missing);
+        Some(QuickScorer { feature_start, entries, missing_start, missing, leaf_value, leaf_start })
+    }
+
+    /// Adds every tree's output to `out` for a row-major block of rows.
+    fn predict_rows(&self, rows: &[f64], p: usize, out: &mut [f64]) {
+        let mut masks = vec![u64::MAX; self.leaf_start.len()];
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(p)) {
+            masks.fill(u64::MAX);
+            for (f, &x) in row.iter().enumerate() {
+                if x.is_nan() {
+                    for e in &self.missing[self.missing_start[f]..self.missing_start[f + 1]] {
+                        masks[e.tree as usize] &= e.mask;
+                    }
+                    continue;
+                }
+                for e in &self.entries[self.feature_start[f]..self.feature_start[f + 1]] {
+                    if x <= e.threshold {
+                        break;
+                    }
+                    masks[e.tree as usize] &= e.mask;
+                }
+            }
+            for (&m, &start) in masks.iter().zip(&self.leaf_start) {
+                // A tree's exit leaf always keeps its bit (QuickScorer's invariant).
+                *o += self.leaf_value.get(start + m.trailing_zeros() as usize).copied().unwrap_or(f64::NAN);
+            }
+        }
+    }
 }
 
 impl Compiled {
@@ -118,12 +244,15 @@ impl Compiled {
                 }
             }
         }
-        Compiled { nodes, value, roots }
+        Compiled { nodes, value, roots, qs: QuickScorer::build(forest) }
     }
 
     /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows
     /// (64 rows × 30 features of f64 stay in L1 while every tree walks them in lock-step).
     fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
+        if let Some(qs) = &self.qs {
+            return qs.predict_rows(rows, p, out);
+        }
         let m = out.len();
         let mut idx = [0u32; BLOCK];
         for (t, &root) in self.roots.iter().enumerate() {
