@@ -317,7 +317,7 @@ impl LogisticParams {
                     }
                     if with_hessian {
                         let root = (w[i] * mu * (1.0 - mu)).sqrt();
-                        let out = a.row_mut(k).into_slice().expect("fresh standard-layout array");
+                        let mut out = a.row_mut(k);
                         for (o, v) in out.iter_mut().zip(xr) {
                             *o = root * v;
                         }
@@ -399,7 +399,11 @@ fn objective(x: ArrayView2<f64>, y: &[bool], w: &[f64], beta: &[f64], l1: f64) -
         .map(|c| {
             (c * CHUNK..((c + 1) * CHUNK).min(n))
                 .map(|i| {
-                    let z: f64 = x.row(i).iter().zip(&beta[..p]).map(|(a, b)| a * b).sum::<f64>() + b0;
+                    let row = x.row(i);
+                    let z = match row.to_slice() {
+                        Some(r) => dot(r, &beta[..p]),
+                        None => row.iter().zip(&beta[..p]).map(|(a, b)| a * b).sum::<f64>(),
+                    } + b0;
                     // logloss = log(1 + e^z) − y·z, computed stably.
                     let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
                     w[i] * (softplus - if y[i] { z } else { 0.0 })
