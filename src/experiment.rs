@@ -131,6 +131,18 @@ pub struct TargetingComparison {
     pub ate_holdout: f64,
 }
 
+/// Value of keeping each customer: margin on `value_months` of current MRR.
+fn customer_value(exp: &Experiment, params: &TargetingParams) -> Vec<f64> {
+    exp.mrr.iter().map(|m| m * params.margin * params.value_months).collect()
+}
+
+/// How every rule's campaign profit is measured (offer paid on renewal, its cost in `m1`).
+fn curve_params(params: &TargetingParams) -> CampaignProfitParams {
+    CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
+        .contact_cost(params.contact_cost)
+        .min_group(10)
+}
+
 /// The four rules' scores for held-out rows, from models fitted on training rows.
 struct RuleScores {
     churn_probability: Vec<f64>,
@@ -243,11 +255,9 @@ pub fn cross_fitted_targeting(
     let n = exp.data.n_rows();
     let churned = exp.data.churned_or_err()?.to_vec();
     let strata: Vec<bool> = (0..n).map(|i| exp.treated[i] ^ churned[i]).collect();
-    let value: Vec<f64> = exp.mrr.iter().map(|m| m * params.margin * params.value_months).collect();
+    let value = customer_value(exp, params);
     let m1: Vec<f64> = value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect();
-    let curve_params = CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
-        .contact_cost(params.contact_cost)
-        .min_group(10);
+    let curve_params = curve_params(params);
     let stayed: Vec<bool> = churned.iter().map(|c| !c).collect();
     let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let (mut qini_u, mut qini_p) = (0.0, 0.0);
@@ -296,43 +306,13 @@ pub fn compare_targeting(
     let strata: Vec<bool> = (0..n).map(|i| exp.treated[i] ^ churned[i]).collect();
     let split = crate::validation::stratified_holdout(&strata, params.holdout, params.seed)?;
     let (train_rows, test_rows) = (split.train, split.test);
-    let train = exp.data.take(&train_rows);
-    let test = exp.data.take(&test_rows);
-    let train_treated: Vec<bool> = train_rows.iter().map(|&i| exp.treated[i]).collect();
-    let t = |v: &[f64]| test_rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
     let test_treated: Vec<bool> = test_rows.iter().map(|&i| exp.treated[i]).collect();
     let test_churned: Vec<bool> = test_rows.iter().map(|&i| churned[i]).collect();
-    let value: Vec<f64> = exp.mrr.iter().map(|m| m * params.margin * params.value_months).collect();
-    let (m0, cost) = (t(&value), t(&exp.offer_cost));
-    let m1: Vec<f64> = m0.iter().zip(&cost).map(|(m, d)| m - d).collect();
-
-    // (a) churn model on the control arm of the training half (what churn looks like untreated).
-    let control_rows: Vec<usize> = (0..train.n_rows()).filter(|&i| !train_treated[i]).collect();
-    let risk_model = learner.fit(&train.take(&control_rows))?;
-    let p = risk_model.predict_proba(&test)?;
-    // (b) expected profit with CLV = m and the offer cost d.
-    let expected: Vec<f64> = (0..p.len())
-        .map(|i| p[i] * (params.acceptance * (m0[i] - cost[i]) + cost[i]) - cost[i] - params.contact_cost)
-        .collect();
-    // (c) uplift.
-    let uplift = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?;
-    let pred = uplift.predict(&test)?;
-    let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
-
-    // (d) profit-weighted classifier on the training half.
-    let train_value: Vec<f64> = train_rows.iter().map(|&i| value[i]).collect();
-    let train_m1: Vec<f64> = train_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
-    let weighted = ProfitWeighting::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal)).build(
-        &train,
-        &train_treated,
-        &train_value,
-        &train_m1,
-    )?;
-    let pays = learner.fit(&weighted.data)?.predict_proba(&test)?;
-
-    let curve_params = CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
-        .contact_cost(params.contact_cost)
-        .min_group(10);
+    let value = customer_value(exp, params);
+    let m0: Vec<f64> = test_rows.iter().map(|&i| value[i]).collect();
+    let m1: Vec<f64> = test_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
+    let s = score_rules(exp, learner, params, &value, &train_rows, &test_rows)?;
+    let curve_params = curve_params(params);
     let curve = |score: &[f64]| campaign_profit_curve(score, &test_churned, &test_treated, &m0, &m1, &curve_params);
     let stayed: Vec<bool> = test_churned.iter().map(|c| !c).collect();
     let rate = |arm: bool| {
@@ -341,12 +321,12 @@ pub fn compare_targeting(
     };
     Ok(TargetingComparison {
         n_holdout: test_rows.len(),
-        by_churn_probability: curve(&p)?,
-        by_expected_profit: curve(&expected)?,
-        by_uplift: curve(&pi)?,
-        by_profit_weighted: curve(&pays)?,
-        qini_uplift: qini_coefficient(&stayed, &pred.churn_reduction(), &test_treated)?,
-        qini_churn_probability: qini_coefficient(&stayed, &p, &test_treated)?,
+        by_churn_probability: curve(&s.churn_probability)?,
+        by_expected_profit: curve(&s.expected_profit)?,
+        by_uplift: curve(&s.uplift)?,
+        by_profit_weighted: curve(&s.profit_weighted)?,
+        qini_uplift: qini_coefficient(&stayed, &s.churn_reduction, &test_treated)?,
+        qini_churn_probability: qini_coefficient(&stayed, &s.churn_probability, &test_treated)?,
         ate_holdout: rate(true) - rate(false),
     })
 }
