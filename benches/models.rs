@@ -8,8 +8,7 @@
 //! `PEERS_PYTHON=/tmp/peers/bin/python cargo run --release --example logistic_speed` (scikit-learn
 //! lbfgs) and `... --example gbdt_speed` (LightGBM). Run: `cargo bench --bench models`.
 
-use attrition::models::boosted::BoostedParams;
-use attrition::models::boosted::synthetic::make_churn_matrix;
+use attrition::models::boosted::synthetic::{lightgbm_defaults, make_churn_matrix};
 use attrition::models::logistic::LogisticParams;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array2, Axis, Slice};
@@ -43,19 +42,7 @@ fn logistic(c: &mut Criterion) {
 fn boosted(c: &mut Criterion) {
     let data = make_churn_matrix(200_000, 30, 42);
     let train = data.x.slice_axis(Axis(0), Slice::from(..160_000));
-    let params = BoostedParams::new()
-        .n_trees(100)
-        .learning_rate(0.1)
-        .max_leaves(Some(31))
-        .max_depth(None)
-        .min_samples_leaf(20)
-        .min_child_weight(1e-3)
-        .lambda_l2(0.0)
-        .subsample(1.0)
-        .colsample(1.0)
-        .max_bins(255)
-        .early_stopping(None)
-        .n_threads(Some(2));
+    let params = lightgbm_defaults(2);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("thread pool");
     let mut g = c.benchmark_group("gbdt_lightgbm_defaults");
     g.sample_size(10);

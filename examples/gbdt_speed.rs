@@ -12,8 +12,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-use attrition::models::boosted::synthetic::make_churn_matrix;
-use attrition::models::boosted::{BoostedParams, Booster};
+use attrition::models::boosted::Booster;
+use attrition::models::boosted::synthetic::{lightgbm_defaults, make_churn_matrix};
 use ndarray::s;
 
 const N: usize = 200_000;
@@ -66,19 +66,7 @@ fn main() -> attrition::Result<()> {
     let y_train = &data.y[..N_TRAIN];
     let x_test = data.x.slice(s![N_TRAIN.., ..]);
     let y_test = &data.y[N_TRAIN..];
-    let params = BoostedParams::new()
-        .n_trees(100)
-        .learning_rate(0.1)
-        .max_leaves(Some(31))
-        .max_depth(None)
-        .min_samples_leaf(20)
-        .min_child_weight(1e-3)
-        .lambda_l2(0.0)
-        .subsample(1.0)
-        .colsample(1.0)
-        .max_bins(255)
-        .early_stopping(None)
-        .n_threads(Some(2));
+    let params = lightgbm_defaults(2);
     let mut fit_times = Vec::new();
     let mut booster: Option<Booster> = None;
     for _ in 0..REPEATS {

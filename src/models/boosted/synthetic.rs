@@ -26,6 +26,27 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, StandardNormal};
 
 use super::objective::sigmoid;
+use super::params::BoostedParams;
+
+/// LightGBM's defaults as our parameters (100 trees, 31 leaves, learning rate 0.1, 255 bins, 20
+/// rows and 1e-3 hessian per leaf, no L2, no subsampling, no early stopping) on `threads`
+/// threads: the settings of the speed comparisons with LightGBM (`examples/gbdt_speed.rs`,
+/// `benches/models.rs`, `benches/peers/lightgbm_speed.py`).
+pub fn lightgbm_defaults(threads: usize) -> BoostedParams {
+    BoostedParams::new()
+        .n_trees(100)
+        .learning_rate(0.1)
+        .max_leaves(Some(31))
+        .max_depth(None)
+        .min_samples_leaf(20)
+        .min_child_weight(1e-3)
+        .lambda_l2(0.0)
+        .subsample(1.0)
+        .colsample(1.0)
+        .max_bins(255)
+        .early_stopping(None)
+        .n_threads(Some(threads))
+}
 
 /// A generated matrix, its labels and the true churn probabilities.
 #[derive(Debug, Clone, PartialEq)]
