@@ -150,51 +150,37 @@ fn split_features<'h>(
 // copies at the end: consecutive rows often land in the same bin (binary and low-cardinality
 // features), and a single copy then serialises every update behind the previous store.
 
-/// Adds `b`'s pair to lane `k % 2` of `acc` (two copies of the feature's bins, back to back).
+/// Fills `out` from (bin code, gradient pair) items, even items straight into `out` and odd ones
+/// into a second copy on the stack (codes are `u8`, so 256 bins hold any code), added at the end.
 #[inline(always)]
-fn bump(acc: &mut [BinStat], half: usize, k: usize, b: usize, gh: [f64; 2]) {
-    if b < half {
-        let s = &mut acc[(k & 1) * half + b];
-        s.g += gh[0];
-        s.h += gh[1];
-        s.n += 1;
-    }
-}
-
-/// Folds the two lanes into `out`.
-fn fold(out: &mut [BinStat], acc: &[BinStat]) {
+fn fill(out: &mut [BinStat], items: impl Iterator<Item = (u8, [f64; 2])>) {
     let half = out.len();
-    for (b, o) in out.iter_mut().enumerate() {
-        *o = o.add(acc[b]).add(acc[half + b]);
+    let mut odd = [BinStat::default(); 256];
+    for (k, (b, gh)) in items.enumerate() {
+        let b = b as usize;
+        if b < half {
+            let s = if k & 1 == 0 { &mut out[b] } else { &mut odd[b] };
+            s.g += gh[0];
+            s.h += gh[1];
+            s.n += 1;
+        }
+    }
+    for (o, e) in out.iter_mut().zip(&odd) {
+        *o = o.add(*e);
     }
 }
 
 #[inline]
 fn fill_dense(out: &mut [BinStat], col: &[u8], gh: &[[f64; 2]]) {
-    let half = out.len();
-    let mut acc = vec![BinStat::default(); 2 * half];
-    for (k, (&b, gh)) in col.iter().zip(gh).enumerate() {
-        bump(&mut acc, half, k, b as usize, *gh);
-    }
-    fold(out, &acc);
+    fill(out, col.iter().copied().zip(gh.iter().copied()));
 }
 
 #[inline]
 fn fill_ordered(out: &mut [BinStat], col: &[u8], rows: &[u32], gh: &[[f64; 2]]) {
-    let half = out.len();
-    let mut acc = vec![BinStat::default(); 2 * half];
-    for (k, (&r, gh)) in rows.iter().zip(gh).enumerate() {
-        bump(&mut acc, half, k, col[r as usize] as usize, *gh);
-    }
-    fold(out, &acc);
+    fill(out, rows.iter().map(|&r| col[r as usize]).zip(gh.iter().copied()));
 }
 
 #[inline]
 fn fill_indexed(out: &mut [BinStat], col: &[u8], rows: &[u32], gh: &[[f64; 2]]) {
-    let half = out.len();
-    let mut acc = vec![BinStat::default(); 2 * half];
-    for (k, &r) in rows.iter().enumerate() {
-        bump(&mut acc, half, k, col[r as usize] as usize, gh[r as usize]);
-    }
-    fold(out, &acc);
+    fill(out, rows.iter().map(|&r| (col[r as usize], gh[r as usize])));
 }
