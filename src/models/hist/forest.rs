@@ -81,12 +81,34 @@ const MISSING_LEFT: u32 = 1 << 31;
 /// The forest's nodes packed for prediction (derived from the arrays on first use), each tree
 /// renumbered breadth-first so that siblings are adjacent; `value` in the same numbering.
 #[derive(Debug, Clone)]
-struct Compiled {
+struct PackedWalk {
     nodes: Vec<PackedNode>,
     value: Vec<f64>,
     roots: Vec<u32>,
-    /// The QuickScorer form, when every tree has at most 64 leaves.
-    qs: Option<QuickScorer>,
+}
+
+/// The prediction-time form: QuickScorer when every tree has at most 64 leaves, else the walk.
+#[derive(Debug, Clone)]
+enum Compiled {
+    QuickScorer(QuickScorer),
+    Walk(PackedWalk),
+}
+
+impl Compiled {
+    fn build(forest: &Forest) -> Compiled {
+        match QuickScorer::build(forest) {
+            Some(qs) => Compiled::QuickScorer(qs),
+            None => Compiled::Walk(PackedWalk::build(forest)),
+        }
+    }
+
+    /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows.
+    fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
+        match self {
+            Compiled::QuickScorer(qs) => qs.predict_rows(rows, p, out),
+            Compiled::Walk(walk) => walk.predict_rows(forest, rows, p, out),
+        }
+    }
 }
 
 /// One split of the QuickScorer form: when a value is above `threshold`, the split sends it
@@ -213,8 +235,8 @@ impl QuickScorer {
     }
 }
 
-impl Compiled {
-    fn build(forest: &Forest) -> Compiled {
+impl PackedWalk {
+    fn build(forest: &Forest) -> PackedWalk {
         let mut nodes = Vec::with_capacity(forest.n_nodes());
         let mut value = Vec::with_capacity(forest.n_nodes());
         let mut roots = Vec::with_capacity(forest.n_trees());
@@ -244,15 +266,12 @@ impl Compiled {
                 }
             }
         }
-        Compiled { nodes, value, roots, qs: QuickScorer::build(forest) }
+        PackedWalk { nodes, value, roots }
     }
 
     /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows
     /// (64 rows × 30 features of f64 stay in L1 while every tree walks them in lock-step).
     fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
-        if let Some(qs) = &self.qs {
-            return qs.predict_rows(rows, p, out);
-        }
         let m = out.len();
         let mut idx = [0u32; BLOCK];
         for (t, &root) in self.roots.iter().enumerate() {
