@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::boosted::Booster;
-use super::logistic::LogisticModel;
+use super::logistic::{LogisticModel, softplus};
 use super::preprocess::Preprocessor;
 use crate::error::{Error, Result};
 
@@ -133,10 +133,8 @@ pub fn choose_logistic_weight(a: &[f64], b: &[f64], y: &[bool], weights: Option<
         (0..y.len())
             .map(|i| {
                 let z = w * a[i] + (1.0 - w) * b[i];
-                // −log σ(z) for a churner, −log(1 − σ(z)) otherwise: softplus(∓z), without overflow.
-                let m = if y[i] { -z } else { z };
-                let l = m.max(0.0) + (-m.abs()).exp().ln_1p();
-                weights.map_or(1.0, |s| s[i]) * l
+                // −log σ(z) for a churner, −log(1 − σ(z)) otherwise: softplus(∓z).
+                weights.map_or(1.0, |s| s[i]) * softplus(if y[i] { -z } else { z })
             })
             .sum()
     };

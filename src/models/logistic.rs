@@ -404,9 +404,8 @@ fn objective(x: ArrayView2<f64>, y: &[bool], w: &[f64], beta: &[f64], l1: f64) -
                         Some(r) => dot(r, &beta[..p]),
                         None => row.iter().zip(&beta[..p]).map(|(a, b)| a * b).sum::<f64>(),
                     } + b0;
-                    // logloss = log(1 + e^z) − y·z, computed stably.
-                    let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
-                    w[i] * (softplus - if y[i] { z } else { 0.0 })
+                    // logloss = log(1 + e^z) − y·z.
+                    w[i] * (softplus(z) - if y[i] { z } else { 0.0 })
                 })
                 .sum::<f64>()
         })
@@ -460,6 +459,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         }
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `log(1 + eᶻ)` without overflow for large |z|.
+pub(crate) fn softplus(z: f64) -> f64 {
+    z.max(0.0) + (-z.abs()).exp().ln_1p()
 }
 
 /// The logistic function, without overflow for large |z|.
