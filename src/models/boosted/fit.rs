@@ -128,7 +128,7 @@ impl BoostedParams {
         let mut scores = vec![init; n];
         let mut grad = vec![0.0; n];
         let mut hess = vec![0.0; n];
-        let mut gh = vec![[0.0; 2]; n];
+        let mut gh = vec![[0.0f32; 2]; n];
         let mut in_sample = vec![true; n];
         let mut rows: Vec<u32> = Vec::with_capacity(n);
         let n_cols = ((self.colsample * p as f64).round() as usize).clamp(1, p);
@@ -140,20 +140,30 @@ impl BoostedParams {
 
         for round in 0..self.n_trees {
             // Gradients, in fixed chunks.
-            grad.par_chunks_mut(CHUNK).zip(hess.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (g, h))| {
-                let r = c * CHUNK..(c * CHUNK + g.len());
-                let t = Targets {
-                    y: &y_t[r.clone()],
-                    weights: &w_t[r.clone()],
-                    rows: &train_rows[r.clone()],
-                    part: Part::Train,
-                };
-                objective.gradients(&scores[r], &t, g, h);
-            });
-            for ((o, &g), &h) in gh.iter_mut().zip(&grad).zip(&hess) {
-                *o = [g, h];
-            }
-            if gh.iter().any(|v| !v[0].is_finite() || !v[1].is_finite()) {
+            let all_finite = grad
+                .par_chunks_mut(CHUNK)
+                .zip(hess.par_chunks_mut(CHUNK))
+                .zip(gh.par_chunks_mut(CHUNK))
+                .enumerate()
+                .map(|(c, ((g, h), pairs))| {
+                    let r = c * CHUNK..(c * CHUNK + g.len());
+                    let t = Targets {
+                        y: &y_t[r.clone()],
+                        weights: &w_t[r.clone()],
+                        rows: &train_rows[r.clone()],
+                        part: Part::Train,
+                    };
+                    objective.gradients(&scores[r], &t, g, h);
+                    let mut finite = true;
+                    // Stored as f32 for the histogram passes (sums stay f64), like LightGBM.
+                    for ((o, &g), &h) in pairs.iter_mut().zip(&*g).zip(&*h) {
+                        *o = [g as f32, h as f32];
+                        finite &= o[0].is_finite() & o[1].is_finite();
+                    }
+                    finite
+                })
+                .reduce(|| true, |a, b| a & b);
+            if !all_finite {
                 return Err(Error::Numerical {
                     context: "boosting",
                     reason: format!("objective `{}` returned a non-finite gradient or hessian", objective.name()),

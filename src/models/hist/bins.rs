@@ -158,16 +158,19 @@ pub(crate) struct BinnedMatrix {
 
 /// Rejects ±∞ anywhere in `x` (NaN is a missing value and allowed).
 pub(crate) fn check_finite_or_nan(x: ArrayView2<f64>, context: &str) -> Result<()> {
-    for (j, col) in x.columns().into_iter().enumerate() {
-        if let Some((i, &v)) = col.iter().enumerate().find(|(_, v)| v.is_infinite()) {
-            return Err(Error::NonFinite {
-                context: format!("{context}, feature column {j} (NaN means missing; ±inf is not allowed)"),
-                row: i,
-                value: v,
-            });
-        }
+    let first_inf = (0..x.ncols())
+        .into_par_iter()
+        .map(|j| x.column(j).iter().enumerate().find(|(_, v)| v.is_infinite()).map(|(i, &v)| (j, i, v)))
+        .find_first(Option::is_some)
+        .flatten();
+    match first_inf {
+        Some((j, i, v)) => Err(Error::NonFinite {
+            context: format!("{context}, feature column {j} (NaN means missing; ±inf is not allowed)"),
+            row: i,
+            value: v,
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::bins::{BinMapper, BinnedMatrix};
-use super::histogram::{self, BinStat, HistLayout};
-use super::split::{SplitCandidate, SplitParams, best_split};
+use rayon::prelude::*;
+
+use super::histogram::{BinStat, GradPair, HistLayout, NodeTask, Source, build_and_split};
+use super::split::{SplitCandidate, SplitParams};
 
 /// How a tree is grown.
 #[derive(Debug, Clone, Copy)]
@@ -43,14 +45,16 @@ pub(crate) struct GrownNode {
 }
 
 /// Reusable buffers for growing trees on one binned matrix.
-pub(crate) struct Grower<'a> {
+pub(crate) struct Grower<'a, G> {
     binned: &'a BinnedMatrix,
     mapper: &'a BinMapper,
     layout: HistLayout,
     /// Row ids, partitioned so that every node's rows are contiguous.
     pub indices: Vec<u32>,
-    tmp: Vec<u32>,
-    ordered: Vec<[f64; 2]>,
+    left: Vec<u32>,
+    right: Vec<u32>,
+    ordered: Vec<G>,
+    ordered_large: Vec<G>,
     free: Vec<Vec<BinStat>>,
     max_stored: usize,
 }
@@ -76,9 +80,9 @@ impl PartialOrd for Pending {
 /// Memory allowed for histograms kept for later subtraction.
 const HIST_BUDGET_BYTES: usize = 256 << 20;
 
-impl<'a> Grower<'a> {
+impl<'a, G: GradPair> Grower<'a, G> {
     /// A grower for `binned` (bins from `mapper`).
-    pub fn new(binned: &'a BinnedMatrix, mapper: &'a BinMapper) -> Grower<'a> {
+    pub fn new(binned: &'a BinnedMatrix, mapper: &'a BinMapper) -> Grower<'a, G> {
         let layout = HistLayout::new(mapper);
         let bytes = layout.total().max(1) * std::mem::size_of::<BinStat>();
         Grower {
@@ -86,21 +90,18 @@ impl<'a> Grower<'a> {
             mapper,
             layout,
             indices: Vec::new(),
-            tmp: Vec::new(),
+            left: Vec::new(),
+            right: Vec::new(),
             ordered: Vec::new(),
+            ordered_large: Vec::new(),
             free: Vec::new(),
             max_stored: (HIST_BUDGET_BYTES / bytes).max(4),
         }
     }
 
+    /// A histogram buffer; its content is stale (a pass overwrites every feature it uses).
     fn alloc(&mut self) -> Vec<BinStat> {
-        match self.free.pop() {
-            Some(mut h) => {
-                h.iter_mut().for_each(|s| *s = BinStat::default());
-                h
-            }
-            None => vec![BinStat::default(); self.layout.total()],
-        }
+        self.free.pop().unwrap_or_else(|| vec![BinStat::default(); self.layout.total()])
     }
 
     fn release(&mut self, h: Vec<BinStat>) {
@@ -109,28 +110,14 @@ impl<'a> Grower<'a> {
         }
     }
 
-    /// Histogram of the rows `start..end` of `indices`.
-    fn histogram(&mut self, start: usize, end: usize, gh: &[[f64; 2]], features: &[usize]) -> Vec<BinStat> {
-        let mut h = self.alloc();
-        let rows = &self.indices[start..end];
-        if rows.len() == self.binned.n_rows && start == 0 && rows.iter().enumerate().all(|(k, &r)| r as usize == k) {
-            histogram::build_all(&mut h, &self.layout, self.binned, features, gh);
-        } else {
-            self.ordered.clear();
-            self.ordered.extend(rows.iter().map(|&r| gh[r as usize]));
-            histogram::build(&mut h, &self.layout, self.binned, features, rows, &self.ordered, true);
-        }
-        h
-    }
-
     /// Grows one tree on the rows `rows` (ascending ids) with per-row `[gradient, hessian]` pairs
     /// `gh` (indexed by row id), splitting only on `features` (ascending).
-    pub fn grow(&mut self, rows: &[u32], gh: &[[f64; 2]], features: &[usize], params: &GrowParams) -> Vec<GrownNode> {
+    pub fn grow(&mut self, rows: &[u32], gh: &[G], features: &[usize], params: &GrowParams) -> Vec<GrownNode> {
         self.indices.clear();
         self.indices.extend_from_slice(rows);
         let mut root = BinStat::default();
         for &r in rows {
-            let v = gh[r as usize];
+            let v = gh[r as usize].get();
             root.g += v[0];
             root.h += v[1];
         }
@@ -150,8 +137,18 @@ impl<'a> Grower<'a> {
         let mut stored = 0usize;
 
         if self.can_split(&nodes[0], params) {
-            let h = self.histogram(0, rows.len(), gh, features);
-            if let Some(c) = best_split(&h, &self.layout, self.mapper, features, root, &params.split) {
+            let mut h = self.alloc();
+            let all = rows.len() == self.binned.n_rows && rows.iter().enumerate().all(|(k, &r)| r as usize == k);
+            let source = if all {
+                Source::All(gh)
+            } else {
+                gather(&mut self.ordered, rows, gh);
+                Source::Rows { rows, gh: &self.ordered }
+            };
+            let task = NodeTask { hist: &mut h, source, split_for: Some(root) };
+            let (cand, _) =
+                build_and_split(&self.layout, self.binned, self.mapper, features, task, None, &params.split);
+            if let Some(c) = cand {
                 heap.push(Pending { gain: c.gain, node: 0 });
                 cands[0] = Some(c);
                 hists[0] = Some(h);
@@ -192,39 +189,56 @@ impl<'a> Grower<'a> {
             cands.push(None);
             n_leaves += 1;
 
-            let split_l = self.can_split(&left, params);
-            let split_r = self.can_split(&right, params);
+            // After the last split of the leaf budget no child is split again: no histograms.
+            let budget_left = params.max_leaves.is_none_or(|m| n_leaves < m);
+            let split_l = budget_left && self.can_split(&left, params);
+            let split_r = budget_left && self.can_split(&right, params);
             if !split_l && !split_r {
                 if let Some(h) = parent_hist {
                     self.release(h);
                 }
                 continue;
             }
-            // Smaller child built directly; larger one by subtraction when the parent's histogram is kept.
+            // Smaller child built directly; the larger one by subtraction when the parent's
+            // histogram is kept, both in one pass over features.
             let (small, large) = if c.left.n <= c.right.n { (l_id, r_id) } else { (r_id, l_id) };
             let small_node = nodes[small as usize];
             let large_node = nodes[large as usize];
-            let small_hist = self.histogram(small_node.start, small_node.end, gh, features);
-            let large_needed = self.can_split(&large_node, params);
-            let large_hist = if !large_needed {
+            let mut small_hist = self.alloc();
+            let large_can_split = if large == l_id { split_l } else { split_r };
+            let small_can_split = if small == l_id { split_l } else { split_r };
+            let mut large_hist = if !large_can_split {
                 if let Some(h) = parent_hist {
                     self.release(h);
                 }
                 None
-            } else if let Some(mut ph) = parent_hist {
-                histogram::subtract(&mut ph, &small_hist, &self.layout, features);
-                Some(ph)
             } else {
-                Some(self.histogram(large_node.start, large_node.end, gh, features))
+                Some((parent_hist.is_some(), parent_hist.unwrap_or_else(|| self.alloc())))
             };
-            for (child, h) in [(small, Some(small_hist)), (large, large_hist)] {
-                let Some(h) = h else { continue };
-                let cn = nodes[child as usize];
-                let cand = if self.can_split(&cn, params) {
-                    best_split(&h, &self.layout, self.mapper, features, cn.stat, &params.split)
+            let small_rows = &self.indices[small_node.start..small_node.end];
+            gather(&mut self.ordered, small_rows, gh);
+            let large_rows = &self.indices[large_node.start..large_node.end];
+            if let Some((false, _)) = large_hist {
+                gather(&mut self.ordered_large, large_rows, gh);
+            }
+            let first = NodeTask {
+                hist: &mut small_hist,
+                source: Source::Rows { rows: small_rows, gh: &self.ordered },
+                split_for: small_can_split.then_some(small_node.stat),
+            };
+            let second = large_hist.as_mut().map(|(from_parent, h)| NodeTask {
+                hist: h,
+                source: if *from_parent {
+                    Source::ParentMinusSibling
                 } else {
-                    None
-                };
+                    Source::Rows { rows: large_rows, gh: &self.ordered_large }
+                },
+                split_for: Some(large_node.stat),
+            });
+            let (c_small, c_large) =
+                build_and_split(&self.layout, self.binned, self.mapper, features, first, second, &params.split);
+            for (child, h, cand) in [(small, Some(small_hist), c_small), (large, large_hist.map(|(_, h)| h), c_large)] {
+                let Some(h) = h else { continue };
                 match cand {
                     Some(cc) => {
                         heap.push(Pending { gain: cc.gain, node: child });
@@ -251,28 +265,78 @@ impl<'a> Grower<'a> {
     }
 
     /// Stable partition of `indices[start..end]` by the split; returns the number going left.
+    ///
+    /// Large ranges are cut into fixed chunks partitioned in parallel, then the chunks' left
+    /// parts and right parts are copied back in chunk order (LightGBM's `DataPartition` does
+    /// the same): the result is the serial stable partition whatever the thread count.
     fn partition(&mut self, start: usize, end: usize, c: &SplitCandidate) -> usize {
-        let col = &self.binned.columns[c.feature];
+        let col = self.binned.columns[c.feature].as_slice();
         let miss = self.mapper.features[c.feature].n_value_bins() as u8;
         let (bin, dl) = (c.bin, c.default_left);
         let slice = &mut self.indices[start..end];
-        self.tmp.clear();
-        self.tmp.resize(slice.len(), 0);
+        let n = slice.len();
+        self.left.resize(n, 0);
+        self.right.resize(n, 0);
+        let (left, right) = (&mut self.left[..n], &mut self.right[..n]);
         // Branch-free: every row is written to both sides and only the matching cursor moves
         // (the side a row goes to is data-dependent, so a branch here mispredicts half the time).
-        let (mut w, mut t) = (0usize, 0usize);
-        for k in 0..slice.len() {
-            let r = slice[k];
-            let b = col[r as usize];
-            let left = (b <= bin) | ((b == miss) & dl);
-            slice[w] = r;
-            self.tmp[t] = r;
-            w += usize::from(left);
-            t += usize::from(!left);
+        let one = |((src, l), r): ((&[u32], &mut [u32]), &mut [u32])| {
+            let (mut w, mut t) = (0usize, 0usize);
+            for &row in src {
+                let b = col[row as usize];
+                let goes_left = (b <= bin) | ((b == miss) & dl);
+                l[w] = row;
+                r[t] = row;
+                w += usize::from(goes_left);
+                t += usize::from(!goes_left);
+            }
+            w
+        };
+        let chunks =
+            slice.chunks(PARTITION_CHUNK).zip(left.chunks_mut(PARTITION_CHUNK)).zip(right.chunks_mut(PARTITION_CHUNK));
+        let n_left: Vec<usize> = if n >= 2 * PARTITION_CHUNK && rayon::current_num_threads() > 1 {
+            slice
+                .par_chunks(PARTITION_CHUNK)
+                .zip(left.par_chunks_mut(PARTITION_CHUNK))
+                .zip(right.par_chunks_mut(PARTITION_CHUNK))
+                .map(one)
+                .collect()
+        } else {
+            chunks.map(one).collect()
+        };
+        let mut pos = 0;
+        for (k, &w) in n_left.iter().enumerate() {
+            let at = k * PARTITION_CHUNK;
+            slice[pos..pos + w].copy_from_slice(&left[at..at + w]);
+            pos += w;
         }
-        self.tmp.truncate(t);
-        slice[w..].copy_from_slice(&self.tmp);
-        w
+        let total_left = pos;
+        for (k, &w) in n_left.iter().enumerate() {
+            let at = k * PARTITION_CHUNK;
+            let t = (n - at).min(PARTITION_CHUNK) - w;
+            slice[pos..pos + t].copy_from_slice(&right[at..at + t]);
+            pos += t;
+        }
+        total_left
+    }
+}
+
+/// Rows per chunk of a parallel partition or gather.
+const PARTITION_CHUNK: usize = 8192;
+
+/// `out[k] = gh[rows[k]]`: the gradient pairs of `rows` in their order, for sequential access
+/// while histograms are filled. Parallel in fixed chunks for large nodes.
+fn gather<G: GradPair>(out: &mut Vec<G>, rows: &[u32], gh: &[G]) {
+    out.resize(rows.len(), G::default());
+    let one = |(o, r): (&mut [G], &[u32])| {
+        for (o, &r) in o.iter_mut().zip(r) {
+            *o = gh[r as usize];
+        }
+    };
+    if rows.len() >= 2 * PARTITION_CHUNK && rayon::current_num_threads() > 1 {
+        out.par_chunks_mut(PARTITION_CHUNK).zip(rows.par_chunks(PARTITION_CHUNK)).for_each(one);
+    } else {
+        out.chunks_mut(PARTITION_CHUNK).zip(rows.chunks(PARTITION_CHUNK)).for_each(one);
     }
 }
 

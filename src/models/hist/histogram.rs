@@ -3,11 +3,13 @@
 //! One histogram holds every feature's bins back to back (`offsets[j]..offsets[j + 1]`, the last
 //! bin of each feature being its missing bin). Construction is parallel over features: each
 //! feature's bins are filled by one thread in row order, so the sums do not depend on the number
-//! of threads. A sibling's histogram is the parent's minus the smaller child's.
+//! of threads. A sibling's histogram is the parent's minus the smaller child's. The best split
+//! of each feature is found in the same pass, while its bins are in cache.
 
 use rayon::prelude::*;
 
 use super::bins::{BinMapper, BinnedMatrix};
+use super::split::{SplitCandidate, SplitParams, best_split_feature, pick_best};
 
 /// Sums over the rows that fall in one bin.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -58,69 +60,141 @@ impl HistLayout {
     pub fn total(&self) -> usize {
         self.offsets.last().copied().unwrap_or(0)
     }
-
-    /// The bins of feature `j`.
-    #[inline]
-    pub fn feature<'h>(&self, hist: &'h [BinStat], j: usize) -> &'h [BinStat] {
-        &hist[self.offsets[j]..self.offsets[j + 1]]
-    }
 }
 
-/// Below this many (rows × features) a histogram is built on the calling thread.
+/// Below this much work (rows × features plus bins scanned) a pass runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 32 * 1024;
 
-/// Fills `hist` (zeroed by the caller) for the rows `rows` of `binned`, over `features` only.
-///
-/// `gh` holds `[gradient, hessian]` per row: indexed by row id when `ordered` is false, by
-/// position in `rows` when it is true (gathered beforehand for locality).
-pub(crate) fn build(
-    hist: &mut [BinStat],
-    layout: &HistLayout,
-    binned: &BinnedMatrix,
-    features: &[usize],
-    rows: &[u32],
-    gh: &[[f64; 2]],
-    ordered: bool,
-) {
-    let mut slices = split_features(hist, layout, features);
-    let one = |(j, out): &mut (usize, &mut [BinStat])| {
-        let col = &binned.columns[*j];
-        if ordered {
-            fill_ordered(out, col, rows, gh);
-        } else {
-            fill_indexed(out, col, rows, gh);
+/// A row's `[gradient, hessian]` as stored while trees grow: `[f32; 2]` for boosting (half the
+/// memory traffic of the histogram passes, like LightGBM's `score_t`), `[f64; 2]` for the single
+/// tree's exact weights. Histogram sums are `f64` either way.
+pub(crate) trait GradPair: Copy + Default + Send + Sync {
+    /// The pair as `f64`.
+    fn get(self) -> [f64; 2];
+}
+
+impl GradPair for [f32; 2] {
+    #[inline(always)]
+    fn get(self) -> [f64; 2] {
+        [f64::from(self[0]), f64::from(self[1])]
+    }
+}
+
+impl GradPair for [f64; 2] {
+    #[inline(always)]
+    fn get(self) -> [f64; 2] {
+        self
+    }
+}
+
+/// Where a node's histogram comes from.
+pub(crate) enum Source<'a, G> {
+    /// Every row `0..n` in order, `gh` indexed by row id (the root without subsampling).
+    All(&'a [G]),
+    /// The rows `rows`, with their `[gradient, hessian]` pairs gathered in the same order in `gh`.
+    Rows {
+        /// Row ids.
+        rows: &'a [u32],
+        /// Gradient pairs, position by position.
+        gh: &'a [G],
+    },
+    /// The parent's histogram, already in the target, minus the sibling's (the first node of
+    /// the pass): LightGBM's subtraction trick for the larger child.
+    ParentMinusSibling,
+}
+
+/// One node of a [`build_and_split`] pass.
+pub(crate) struct NodeTask<'a, G> {
+    /// The node's histogram (any content: each listed feature's bins are overwritten).
+    pub hist: &'a mut [BinStat],
+    /// Where the sums come from.
+    pub source: Source<'a, G>,
+    /// The node's total sums when its best split is wanted.
+    pub split_for: Option<BinStat>,
+}
+
+impl<G> NodeTask<'_, G> {
+    fn rows(&self, n_rows: usize) -> usize {
+        match self.source {
+            Source::All(_) => n_rows,
+            Source::Rows { rows, .. } => rows.len(),
+            Source::ParentMinusSibling => 0,
         }
-    };
-    if rows.len() * features.len() >= PARALLEL_MIN_WORK && rayon::current_num_threads() > 1 {
-        slices.par_iter_mut().with_max_len(1).for_each(one);
-    } else {
-        slices.iter_mut().for_each(one);
     }
 }
 
-/// Fills `hist` for every row `0..n` in order (the root without subsampling).
-pub(crate) fn build_all(
-    hist: &mut [BinStat],
+/// Fills the histograms of one node, or of two siblings (the second may be
+/// [`Source::ParentMinusSibling`]), over `features` (increasing), and finds each node's best
+/// split, in one pass over features: each feature's bins are summed, subtracted and scanned by
+/// one thread while they are in its cache (LightGBM likewise finds splits per feature in
+/// parallel). Sums run in row order within a feature and the per-feature best splits are
+/// reduced in feature order, so the result does not depend on the number of threads.
+pub(crate) fn build_and_split<G: GradPair>(
     layout: &HistLayout,
     binned: &BinnedMatrix,
+    mapper: &BinMapper,
     features: &[usize],
-    gh: &[[f64; 2]],
-) {
-    let mut slices = split_features(hist, layout, features);
-    let one = |(j, out): &mut (usize, &mut [BinStat])| fill_dense(out, &binned.columns[*j], gh);
-    if gh.len() * features.len() >= PARALLEL_MIN_WORK && rayon::current_num_threads() > 1 {
-        slices.par_iter_mut().with_max_len(1).for_each(one);
-    } else {
-        slices.iter_mut().for_each(one);
-    }
+    first: NodeTask<'_, G>,
+    second: Option<NodeTask<'_, G>>,
+    params: &SplitParams,
+) -> (Option<SplitCandidate>, Option<SplitCandidate>) {
+    debug_assert!(!matches!(first.source, Source::ParentMinusSibling));
+    let n_tasks = 1 + usize::from(second.is_some());
+    let work = (first.rows(binned.n_rows) + second.as_ref().map_or(0, |t| t.rows(binned.n_rows))) * features.len()
+        + n_tasks * layout.total();
+    let (second_hist, second_source, second_split) = match second {
+        Some(t) => (Some(t.hist), Some(t.source), t.split_for),
+        None => (None, None, None),
+    };
+    let first_items = split_features(first.hist, layout, features);
+    let mut items: Vec<Item<'_>> = match second_hist {
+        Some(h) => first_items
+            .into_iter()
+            .zip(split_features(h, layout, features))
+            .map(|((j, a), (_, b))| (j, a, Some(b)))
+            .collect(),
+        None => first_items.into_iter().map(|(j, a)| (j, a, None)).collect(),
+    };
+    let (first_source, first_split) = (first.source, first.split_for);
+    let one = |(j, a, b): &mut Item<'_>| {
+        let col = &binned.columns[*j];
+        let nvb = mapper.features[*j].n_value_bins();
+        fill_from(a, col, &first_source, None);
+        let ca = first_split.and_then(|s| best_split_feature(*j, a, nvb, s, params));
+        let cb = match (b, &second_source) {
+            (Some(b), Some(src)) => {
+                fill_from(b, col, src, Some(&**a));
+                second_split.and_then(|s| best_split_feature(*j, b, nvb, s, params))
+            }
+            _ => None,
+        };
+        (ca, cb)
+    };
+    let per_feature: Vec<(Option<SplitCandidate>, Option<SplitCandidate>)> =
+        if work >= PARALLEL_MIN_WORK && rayon::current_num_threads() > 1 {
+            items.par_iter_mut().with_max_len(1).map(one).collect()
+        } else {
+            items.iter_mut().map(one).collect()
+        };
+    (pick_best(per_feature.iter().map(|c| c.0)), pick_best(per_feature.iter().map(|c| c.1)))
 }
 
-/// `target -= small` over the bins of `features` (histogram subtraction for the larger sibling).
-pub(crate) fn subtract(target: &mut [BinStat], small: &[BinStat], layout: &HistLayout, features: &[usize]) {
-    for &j in features {
-        let r = layout.offsets[j]..layout.offsets[j + 1];
-        for (t, s) in target[r.clone()].iter_mut().zip(&small[r]) {
-            *t = t.sub(*s);
+/// A feature of a pass: its index, the first node's bins and the second node's bins.
+type Item<'h> = (usize, &'h mut [BinStat], Option<&'h mut [BinStat]>);
+
+/// Overwrites one feature's bins `out` from `source` (`sibling` = the sibling's bins of the same
+/// feature, for [`Source::ParentMinusSibling`]).
+#[inline]
+fn fill_from<G: GradPair>(out: &mut [BinStat], col: &[u8], source: &Source<'_, G>, sibling: Option<&[BinStat]>) {
+    match source {
+        Source::All(gh) => fill(out, col.iter().copied().zip(gh.iter().map(|v| v.get()))),
+        Source::Rows { rows, gh } => fill(out, rows.iter().map(|&r| col[r as usize]).zip(gh.iter().map(|v| v.get()))),
+        Source::ParentMinusSibling => {
+            if let Some(small) = sibling {
+                for (t, s) in out.iter_mut().zip(small) {
+                    *t = t.sub(*s);
+                }
+            }
         }
     }
 }
@@ -150,10 +224,12 @@ fn split_features<'h>(
 // copies at the end: consecutive rows often land in the same bin (binary and low-cardinality
 // features), and a single copy then serialises every update behind the previous store.
 
-/// Fills `out` from (bin code, gradient pair) items, even items straight into `out` and odd ones
-/// into a second copy on the stack (codes are `u8`, so 256 bins hold any code), added at the end.
+/// Overwrites `out` with the sums of (bin code, gradient pair) items: even items go straight
+/// into `out`, odd ones into a second copy on the stack (codes are `u8`, so 256 bins hold any
+/// code), added at the end.
 #[inline(always)]
 fn fill(out: &mut [BinStat], items: impl Iterator<Item = (u8, [f64; 2])>) {
+    out.fill(BinStat::default());
     let half = out.len();
     let mut odd = [BinStat::default(); 256];
     for (k, (b, gh)) in items.enumerate() {
@@ -168,19 +244,4 @@ fn fill(out: &mut [BinStat], items: impl Iterator<Item = (u8, [f64; 2])>) {
     for (o, e) in out.iter_mut().zip(&odd) {
         *o = o.add(*e);
     }
-}
-
-#[inline]
-fn fill_dense(out: &mut [BinStat], col: &[u8], gh: &[[f64; 2]]) {
-    fill(out, col.iter().copied().zip(gh.iter().copied()));
-}
-
-#[inline]
-fn fill_ordered(out: &mut [BinStat], col: &[u8], rows: &[u32], gh: &[[f64; 2]]) {
-    fill(out, rows.iter().map(|&r| col[r as usize]).zip(gh.iter().copied()));
-}
-
-#[inline]
-fn fill_indexed(out: &mut [BinStat], col: &[u8], rows: &[u32], gh: &[[f64; 2]]) {
-    fill(out, rows.iter().map(|&r| (col[r as usize], gh[r as usize])));
 }

@@ -5,7 +5,7 @@
 //!   training rows, turning the matrix into `u8` codes stored column by column;
 //! - `histogram`: per-bin sums of gradients, hessians and counts, built in parallel over
 //!   features (each feature summed in row order, so results do not depend on the thread count),
-//!   with the sibling-subtraction trick;
+//!   with the sibling-subtraction trick and each feature's best split found in the same pass;
 //! - `split`: the best threshold per feature, missing values tried on both sides (the learned
 //!   default direction), under min-child-weight / min-samples / min-gain constraints;
 //! - `grow`: best-first (leaf-wise) growth under a leaf budget and/or depth limit;

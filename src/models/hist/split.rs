@@ -1,8 +1,7 @@
 //! Split finding on a histogram: the best threshold of each feature, with missing values tried on
 //! both sides, under the minimum child weight / sample / gain constraints.
 
-use super::bins::BinMapper;
-use super::histogram::{BinStat, HistLayout};
+use super::histogram::BinStat;
 
 /// Constraints and regularisation for splits.
 #[derive(Debug, Clone, Copy)]
@@ -52,68 +51,71 @@ impl SplitParams {
     }
 }
 
-/// The best split of a node with sums `parent` over `features`, or `None` if no split satisfies
-/// the constraints with a positive gain above `min_split_gain`. Ties keep the first candidate in
-/// (feature, bin, missing-right-before-left) order.
-pub(crate) fn best_split(
-    hist: &[BinStat],
-    layout: &HistLayout,
-    mapper: &BinMapper,
-    features: &[usize],
+/// The best split of one feature's bins `bins` (value bins then the missing bin, `nvb` value
+/// bins) for a node with sums `parent`, or `None` if no threshold satisfies the constraints with a
+/// gain above `min_split_gain`. Ties keep the first candidate in (bin, missing-right-before-left)
+/// order; across features, [`pick_best`] keeps the first feature, so choosing per feature (in
+/// parallel) and then across features equals one scan in (feature, bin, side) order.
+pub(crate) fn best_split_feature(
+    j: usize,
+    bins: &[BinStat],
+    nvb: usize,
     parent: BinStat,
     params: &SplitParams,
 ) -> Option<SplitCandidate> {
+    if nvb == 0 {
+        return None;
+    }
     let parent_score = score(parent, params.lambda_l2);
     let mut best: Option<SplitCandidate> = None;
     let mut best_gain = params.min_split_gain.max(0.0);
-    for &j in features {
-        let nvb = mapper.features[j].n_value_bins();
-        if nvb == 0 {
+    let miss = bins[nvb];
+    let mut acc = BinStat::default();
+    for (b, &s) in bins[..nvb].iter().enumerate() {
+        if s.n == 0 && b + 1 < nvb {
             continue;
         }
-        let bins = layout.feature(hist, j);
-        let miss = bins[nvb];
-        let mut acc = BinStat::default();
-        for (b, &s) in bins[..nvb].iter().enumerate() {
-            if s.n == 0 && b + 1 < nvb {
-                continue;
+        acc = acc.add(s);
+        let last = b + 1 == nvb;
+        if last && miss.n == 0 {
+            break;
+        }
+        // Missing values to the right.
+        let l = acc;
+        let r = parent.sub(l);
+        if params.child_ok(l) && params.child_ok(r) {
+            let gain = 0.5 * (score(l, params.lambda_l2) + score(r, params.lambda_l2) - parent_score);
+            if gain > best_gain {
+                best_gain = gain;
+                // With no missing rows here, unseen missing values follow the larger child.
+                let default_left = miss.n == 0 && l.n >= r.n;
+                best = Some(SplitCandidate { feature: j, bin: b as u8, default_left, gain, left: l, right: r });
             }
-            acc = acc.add(s);
-            let last = b + 1 == nvb;
-            if last && miss.n == 0 {
-                break;
-            }
-            // Missing values to the right.
-            let l = acc;
+        }
+        // Missing values to the left.
+        if miss.n > 0 && !last {
+            let l = acc.add(miss);
             let r = parent.sub(l);
             if params.child_ok(l) && params.child_ok(r) {
                 let gain = 0.5 * (score(l, params.lambda_l2) + score(r, params.lambda_l2) - parent_score);
                 if gain > best_gain {
                     best_gain = gain;
-                    // With no missing rows here, unseen missing values follow the larger child.
-                    let default_left = miss.n == 0 && l.n >= r.n;
-                    best = Some(SplitCandidate { feature: j, bin: b as u8, default_left, gain, left: l, right: r });
+                    best =
+                        Some(SplitCandidate { feature: j, bin: b as u8, default_left: true, gain, left: l, right: r });
                 }
             }
-            // Missing values to the left.
-            if miss.n > 0 && !last {
-                let l = acc.add(miss);
-                let r = parent.sub(l);
-                if params.child_ok(l) && params.child_ok(r) {
-                    let gain = 0.5 * (score(l, params.lambda_l2) + score(r, params.lambda_l2) - parent_score);
-                    if gain > best_gain {
-                        best_gain = gain;
-                        best = Some(SplitCandidate {
-                            feature: j,
-                            bin: b as u8,
-                            default_left: true,
-                            gain,
-                            left: l,
-                            right: r,
-                        });
-                    }
-                }
-            }
+        }
+    }
+    best
+}
+
+/// The best of per-feature candidates listed in feature order: the largest gain, the first one
+/// on ties.
+pub(crate) fn pick_best(cands: impl IntoIterator<Item = Option<SplitCandidate>>) -> Option<SplitCandidate> {
+    let mut best: Option<SplitCandidate> = None;
+    for c in cands.into_iter().flatten() {
+        if best.is_none_or(|b| c.gain > b.gain) {
+            best = Some(c);
         }
     }
     best
