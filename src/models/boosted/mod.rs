@@ -133,14 +133,14 @@ mod tests {
     use super::synthetic::make_churn_matrix;
     use super::*;
 
-    /// Both fast predictors (QuickScorer; the lock-step walk of packed nodes for trees of more
-    /// than 64 leaves) give the same sums as walking the fitted arrays directly, bit for bit, on
-    /// data with missing values.
+    /// The fast predictors (QuickScorer with 32- and 64-bit leaf masks; the lock-step walk of
+    /// packed nodes for trees of more than 64 leaves) give the same sums as walking the fitted
+    /// arrays directly, bit for bit, on data with missing values.
     #[test]
     fn packed_prediction_equals_the_node_arrays() {
         let data = make_churn_matrix(3000, 8, 5);
         assert!(data.x.iter().any(|v| v.is_nan()), "the synthetic data should have missing values");
-        for leaves in [8, 31, 100] {
+        for (leaves, kind) in [(8, "quickscorer32"), (31, "quickscorer32"), (50, "quickscorer64"), (100, "walk")] {
             let booster = BoostedParams::new()
                 .n_trees(20)
                 .max_leaves(Some(leaves))
@@ -149,6 +149,7 @@ mod tests {
                 .fit_matrix(data.x.view(), &data.y, None)
                 .unwrap();
             let f = &booster.forest;
+            assert_eq!(f.compiled_kind(), kind, "{leaves} leaves");
             if leaves == 100 {
                 // More than 64 leaves per tree on average: some tree takes the lock-step path.
                 assert!(f.n_nodes() > 20 * 129, "trees too small to leave the QuickScorer path");

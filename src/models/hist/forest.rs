@@ -87,17 +87,22 @@ struct PackedWalk {
     roots: Vec<u32>,
 }
 
-/// The prediction-time form: QuickScorer when every tree has at most 64 leaves, else the walk.
+/// The prediction-time form: QuickScorer when every tree has at most 64 leaves (with 32-bit
+/// leaf masks, and 16-byte splits, when every tree has at most 32), else the walk.
 #[derive(Debug, Clone)]
 enum Compiled {
-    QuickScorer(QuickScorer),
+    QuickScorer32(QuickScorer<u32>),
+    QuickScorer64(QuickScorer<u64>),
     Walk(PackedWalk),
 }
 
 impl Compiled {
     fn build(forest: &Forest) -> Compiled {
-        match QuickScorer::build(forest) {
-            Some(qs) => Compiled::QuickScorer(qs),
+        if let Some(qs) = QuickScorer::<u32>::build(forest) {
+            return Compiled::QuickScorer32(qs);
+        }
+        match QuickScorer::<u64>::build(forest) {
+            Some(qs) => Compiled::QuickScorer64(qs),
             None => Compiled::Walk(PackedWalk::build(forest)),
         }
     }
@@ -105,7 +110,8 @@ impl Compiled {
     /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows.
     fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
         match self {
-            Compiled::QuickScorer(qs) => qs.predict_rows(rows, p, out),
+            Compiled::QuickScorer32(qs) => qs.predict_rows(rows, p, out),
+            Compiled::QuickScorer64(qs) => qs.predict_rows(rows, p, out),
             Compiled::Walk(walk) => walk.predict_rows(forest, rows, p, out),
         }
     }
@@ -114,36 +120,69 @@ impl Compiled {
 /// One split of the QuickScorer form: when a value is above `threshold`, the split sends it
 /// right, and `mask` clears the tree's leaves left of it.
 #[derive(Debug, Clone, Copy)]
-struct QsEntry {
+struct QsEntry<M> {
     threshold: f64,
     tree: u32,
-    mask: u64,
+    mask: M,
+}
+
+/// A tree's leaves as bits: `u32` for trees of up to 32 leaves, `u64` up to 64.
+trait LeafMask: Copy + std::fmt::Debug + std::ops::BitAndAssign + std::ops::Not<Output = Self> {
+    const BITS: usize;
+    const ALL: Self;
+    /// The bits `lo..lo + width` set (`lo + width <= BITS`).
+    fn range(lo: usize, width: usize) -> Self;
+    fn lowest(self) -> usize;
+}
+
+impl LeafMask for u32 {
+    const BITS: usize = 32;
+    const ALL: u32 = u32::MAX;
+    fn range(lo: usize, width: usize) -> u32 {
+        (if width >= 32 { u32::MAX } else { (1u32 << width) - 1 }) << lo
+    }
+    #[inline(always)]
+    fn lowest(self) -> usize {
+        self.trailing_zeros() as usize
+    }
+}
+
+impl LeafMask for u64 {
+    const BITS: usize = 64;
+    const ALL: u64 = u64::MAX;
+    fn range(lo: usize, width: usize) -> u64 {
+        (if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }) << lo
+    }
+    #[inline(always)]
+    fn lowest(self) -> usize {
+        self.trailing_zeros() as usize
+    }
 }
 
 /// QuickScorer (Lucchese et al., SIGIR 2015): every tree's leaves are numbered left to right
-/// as bits of a 64-bit word. Feature by feature, the splits whose threshold is below the row's
+/// as bits of a 32- or 64-bit word. Feature by feature, the splits whose threshold is below the row's
 /// value (sorted, so a scan that stops at the first one above) clear the leaves their left
 /// subtree holds; each tree's exit leaf is then its lowest remaining bit. A row costs one pass
 /// over the splits it fails, with no dependent loads from node to node — the lock-step walk
 /// visits every level down to each tree's deepest leaf.
 #[derive(Debug, Clone)]
-struct QuickScorer {
+struct QuickScorer<M> {
     /// `entries[feature_start[f]..feature_start[f + 1]]`: feature `f`'s splits by threshold.
     feature_start: Vec<usize>,
-    entries: Vec<QsEntry>,
+    entries: Vec<QsEntry<M>>,
     /// Same layout: the splits that send a missing value right.
     missing_start: Vec<usize>,
-    missing: Vec<QsEntry>,
+    missing: Vec<QsEntry<M>>,
     /// Leaf values, tree by tree in left-to-right order; `leaf_start[t]` is tree t's first.
     leaf_value: Vec<f64>,
     leaf_start: Vec<usize>,
 }
 
-impl QuickScorer {
-    fn build(forest: &Forest) -> Option<QuickScorer> {
+impl<M: LeafMask> QuickScorer<M> {
+    fn build(forest: &Forest) -> Option<QuickScorer<M>> {
         let p = forest.n_features;
-        let mut by_feature: Vec<Vec<QsEntry>> = vec![Vec::new(); p];
-        let mut missing: Vec<Vec<QsEntry>> = vec![Vec::new(); p];
+        let mut by_feature: Vec<Vec<QsEntry<M>>> = vec![Vec::new(); p];
+        let mut missing: Vec<Vec<QsEntry<M>>> = vec![Vec::new(); p];
         let mut leaf_value = Vec::new();
         let mut leaf_start = Vec::with_capacity(forest.n_trees());
         for t in 0..forest.n_trees() {
@@ -179,13 +218,11 @@ impl QuickScorer {
                     stack.push((forest.left[k] as usize, false));
                 }
             }
-            if leaf_value.len() - first > 64 {
+            if leaf_value.len() - first > M::BITS {
                 return None;
             }
             for (k, lo, hi) in left_range {
-                let width = hi - lo;
-                let ones = if width >= 64 { u64::MAX } else { (1u64 << width) - 1 };
-                let e = QsEntry { threshold: forest.threshold[k], tree: t as u32, mask: !(ones << lo) };
+                let e = QsEntry { threshold: forest.threshold[k], tree: t as u32, mask: !M::range(lo, hi - lo) };
                 let f = forest.feature[k] as usize;
                 by_feature[f].push(e);
                 if !forest.default_left[k] {
@@ -193,7 +230,7 @@ impl QuickScorer {
                 }
             }
         }
-        let flatten = |lists: Vec<Vec<QsEntry>>| {
+        let flatten = |lists: Vec<Vec<QsEntry<M>>>| {
             let mut start = vec![0];
             let mut all = Vec::new();
             for mut l in lists {
@@ -210,9 +247,9 @@ impl QuickScorer {
 
     /// Adds every tree's output to `out` for a row-major block of rows.
     fn predict_rows(&self, rows: &[f64], p: usize, out: &mut [f64]) {
-        let mut masks = vec![u64::MAX; self.leaf_start.len()];
+        let mut masks = vec![M::ALL; self.leaf_start.len()];
         for (o, row) in out.iter_mut().zip(rows.chunks_exact(p)) {
-            masks.fill(u64::MAX);
+            masks.fill(M::ALL);
             for (f, &x) in row.iter().enumerate() {
                 if x.is_nan() {
                     for e in &self.missing[self.missing_start[f]..self.missing_start[f + 1]] {
@@ -229,7 +266,7 @@ impl QuickScorer {
             }
             for (&m, &start) in masks.iter().zip(&self.leaf_start) {
                 // A tree's exit leaf always keeps its bit (QuickScorer's invariant).
-                *o += self.leaf_value.get(start + m.trailing_zeros() as usize).copied().unwrap_or(f64::NAN);
+                *o += self.leaf_value.get(start + m.lowest()).copied().unwrap_or(f64::NAN);
             }
         }
     }
@@ -474,6 +511,16 @@ impl Forest {
             self.depths.push(depth.into_iter().max().unwrap_or(0));
         }
         Ok(())
+    }
+
+    /// Which predictor the forest compiles to (for tests).
+    #[cfg(test)]
+    pub(crate) fn compiled_kind(&self) -> &'static str {
+        match self.compiled.0.get_or_init(|| Compiled::build(self)) {
+            Compiled::QuickScorer32(_) => "quickscorer32",
+            Compiled::QuickScorer64(_) => "quickscorer64",
+            Compiled::Walk(_) => "walk",
+        }
     }
 
     /// Adds every tree's output for each row of `x` to `out` (checked: width, no ±∞).
