@@ -122,6 +122,12 @@ impl Booster {
         self.forest.shap_values(x, self.init_score)
     }
 
+    /// The fitted trees (for the predictor tests in `hist::forest`).
+    #[cfg(test)]
+    pub(crate) fn forest(&self) -> &Forest {
+        &self.forest
+    }
+
     /// Gain (loss reduction, summed over splits) and split-count importances per feature.
     pub fn importances(&self) -> FeatureImportances {
         self.forest.importances(1.0)
@@ -133,14 +139,15 @@ mod tests {
     use super::synthetic::make_churn_matrix;
     use super::*;
 
-    /// The fast predictors (QuickScorer with 32- and 64-bit leaf masks; the lock-step walk of
-    /// packed nodes for trees of more than 64 leaves) give the same sums as walking the fitted
-    /// arrays directly, bit for bit, on data with missing values.
+    /// The predictor each forest compiles to (leaf-mask tables with 32- or 64-bit masks; the
+    /// lock-step walk of packed nodes for trees of more than 64 leaves) gives the same sums as
+    /// walking the fitted arrays directly, bit for bit, through the public entry point, on data
+    /// with missing values. (`hist::forest` tests every predictor on every forest.)
     #[test]
     fn packed_prediction_equals_the_node_arrays() {
         let data = make_churn_matrix(3000, 8, 5);
         assert!(data.x.iter().any(|v| v.is_nan()), "the synthetic data should have missing values");
-        for (leaves, kind) in [(8, "quickscorer32"), (31, "quickscorer32"), (50, "quickscorer64"), (100, "walk")] {
+        for (leaves, kind) in [(8, "table32"), (31, "table32"), (50, "table64"), (100, "walk")] {
             let booster = BoostedParams::new()
                 .n_trees(20)
                 .max_leaves(Some(leaves))
