@@ -95,8 +95,11 @@ pub struct TargetingParams {
     pub value_months: f64,
     /// Contact cost per targeted customer (default 1).
     pub contact_cost: f64,
-    /// Assumed acceptance rate γ for expected-profit targeting (default 0.3).
-    pub acceptance: f64,
+    /// Acceptance rate γ for expected-profit targeting: the share of would-be churners the
+    /// offer keeps. `None` (the default) estimates it from the training rows of the experiment,
+    /// `γ̂ = (churn_control − churn_treated) / churn_control` clamped to [0, 1]; `Some(γ)` fixes
+    /// it (the EMP literature's default is 0.3, the mean of Beta(6, 14)).
+    pub acceptance: Option<f64>,
     /// Share of the experiment held out for evaluation (default 0.5).
     pub holdout: f64,
     /// Seed.
@@ -105,7 +108,7 @@ pub struct TargetingParams {
 
 impl Default for TargetingParams {
     fn default() -> Self {
-        TargetingParams { margin: 0.7, value_months: 24.0, contact_cost: 1.0, acceptance: 0.3, holdout: 0.5, seed: 42 }
+        TargetingParams { margin: 0.7, value_months: 24.0, contact_cost: 1.0, acceptance: None, holdout: 0.5, seed: 42 }
     }
 }
 
@@ -171,9 +174,15 @@ fn score_rules(
     let control_rows: Vec<usize> = (0..train.n_rows()).filter(|&i| !train_treated[i]).collect();
     let p = learner.fit(&train.take(&control_rows))?.predict_proba(&test)?;
     // (b) expected profit with CLV = m and the offer cost d.
-    let expected: Vec<f64> = (0..p.len())
-        .map(|i| p[i] * (params.acceptance * (m0[i] - cost[i]) + cost[i]) - cost[i] - params.contact_cost)
-        .collect();
+    let gamma = match params.acceptance {
+        Some(g) if !(0.0..=1.0).contains(&g) => {
+            return Err(Error::param("acceptance", g, "the acceptance rate γ must lie in [0, 1]"));
+        }
+        Some(g) => g,
+        None => estimated_acceptance(train.churned_or_err()?, &train_treated),
+    };
+    let expected: Vec<f64> =
+        (0..p.len()).map(|i| p[i] * (gamma * (m0[i] - cost[i]) + cost[i]) - cost[i] - params.contact_cost).collect();
     // (c) uplift.
     let pred = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?.predict(&test)?;
     let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
@@ -194,6 +203,22 @@ fn score_rules(
         profit_weighted: pays,
         churn_reduction: pred.churn_reduction(),
     })
+}
+
+/// The share of would-be churners the offer keeps, from an experiment's rows:
+/// `(churn_control − churn_treated) / churn_control`, clamped to [0, 1] (0 when an arm is empty
+/// or nobody in the control arm churned).
+pub fn estimated_acceptance(churned: &[bool], treated: &[bool]) -> f64 {
+    let (mut n, mut c) = ([0usize; 2], [0usize; 2]);
+    for (&y, &t) in churned.iter().zip(treated) {
+        n[usize::from(t)] += 1;
+        c[usize::from(t)] += usize::from(y);
+    }
+    if n[0] == 0 || n[1] == 0 || c[0] == 0 {
+        return 0.0;
+    }
+    let (r0, r1) = (c[0] as f64 / n[0] as f64, c[1] as f64 / n[1] as f64);
+    ((r0 - r1) / r0).clamp(0.0, 1.0)
 }
 
 /// Best campaign profit of each rule, summarised over repeated cross-fitted evaluations.

@@ -276,4 +276,22 @@ fn cross_fitted_comparison_on_a_simulated_experiment() {
     let again = cross_fitted_targeting(&exp, &learner, &params, 2, 3).unwrap();
     assert_eq!(c.by_uplift.best_profits, again.by_uplift.best_profits);
     assert!(cross_fitted_targeting(&exp, &learner, &params, 2, 0).is_err());
+    // A fixed acceptance rate outside [0, 1] is a clear error.
+    let bad = TargetingParams { acceptance: Some(1.5), ..TargetingParams::default() };
+    let err = cross_fitted_targeting(&exp, &learner, &bad, 2, 1).unwrap_err();
+    assert!(err.to_string().contains("acceptance"), "{err}");
+}
+
+#[test]
+fn acceptance_is_the_share_of_would_be_churners_the_offer_keeps() {
+    use attrition::experiment::estimated_acceptance;
+    // Control: 4 of 10 churn; treated: 3 of 10 → (0.4 − 0.3) / 0.4 = 0.25.
+    let treated: Vec<bool> = (0..20).map(|i| i >= 10).collect();
+    let churned: Vec<bool> = (0..20).map(|i| (i < 4) || (10..13).contains(&i)).collect();
+    assert!((estimated_acceptance(&churned, &treated) - 0.25).abs() < 1e-12);
+    // The offer raising churn (sleeping dogs) clamps to 0; no control churner or an empty arm is 0.
+    let more: Vec<bool> = (0..20).map(|i| (i < 2) || (10..16).contains(&i)).collect();
+    assert_eq!(estimated_acceptance(&more, &treated), 0.0);
+    assert_eq!(estimated_acceptance(&[false; 20], &treated), 0.0);
+    assert_eq!(estimated_acceptance(&churned, &[false; 20]), 0.0);
 }
