@@ -295,3 +295,25 @@ fn acceptance_is_the_share_of_would_be_churners_the_offer_keeps() {
     assert_eq!(estimated_acceptance(&[false; 20], &treated), 0.0);
     assert_eq!(estimated_acceptance(&churned, &[false; 20]), 0.0);
 }
+
+#[test]
+fn uplift_command_compares_the_rules_on_a_tables_folder() {
+    use std::process::Command;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
+    let out = Command::new(env!("CARGO_BIN_EXE_attrition"))
+        .args(["uplift", "--tables", sample, "--model", "logistic", "--repeats", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Acceptance γ for (b), from the experiment"), "{text}");
+    for rule in
+        ["(a) top-k by churn probability", "(b) expected profit", "(c) uplift profit lift", "(d) profit-weighted"]
+    {
+        assert!(text.contains(rule), "missing {rule}:\n{text}");
+    }
+    // Neither a CSV nor a tables folder: a usage error, not a panic.
+    let out = Command::new(env!("CARGO_BIN_EXE_attrition")).args(["uplift"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use attrition::experiment::{TargetingParams, cross_fitted_targeting, estimated_acceptance, experiment_data};
+use attrition::features::FeatureCatalogue;
 use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::models::trained::ModelKind;
 use attrition::uplift::{
     CampaignProfitParams, OfferTerms, ProfitLiftParams, TLearnerParams, campaign_profit_curve, profit_lift,
@@ -17,21 +20,27 @@ use crate::common::ModelArgs;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Experiment CSV: one row per drawn customer, features, treatment flag and outcome.
+    #[arg(long, required_unless_present = "tables", conflicts_with = "tables")]
+    data: Option<PathBuf>,
+    /// Instead of a CSV: a tables folder with a `campaign.csv` (as `attrition simulate` writes).
+    /// Features are built the day before the campaign, the outcome is churn within
+    /// `--horizon-days`, and the four targeting rules are compared cross-fitted.
     #[arg(long)]
-    data: PathBuf,
+    tables: Option<PathBuf>,
     /// Treatment column (true/false, 1/0, yes/no).
-    #[arg(long)]
-    treatment: String,
+    #[arg(long, required_unless_present = "tables")]
+    treatment: Option<String>,
     /// Outcome column: churned (true/false, 1/0, yes/no).
-    #[arg(long)]
-    outcome: String,
+    #[arg(long, required_unless_present = "tables")]
+    outcome: Option<String>,
     /// Id column.
     #[arg(long, default_value = "customer_id")]
     id: String,
     /// Column with each customer's value if they stay (e.g. CLV); default: 1 for everyone.
     #[arg(long)]
     value: Option<String>,
-    /// Offer cost δ (paid by customers who renew, unless --unconditional).
+    /// Offer cost δ (paid by customers who renew, unless --unconditional). With --tables each
+    /// customer's cost comes from `campaign.csv`.
     #[arg(long, default_value_t = 0.0)]
     offer_cost: f64,
     /// The offer is paid to everyone contacted.
@@ -40,21 +49,92 @@ pub struct Args {
     /// Share held out for evaluation.
     #[arg(long, default_value_t = 0.5)]
     holdout: f64,
+    /// With --tables: days after the campaign within which leaving counts as churn.
+    #[arg(long, default_value_t = 180)]
+    horizon_days: i64,
+    /// With --tables: gross margin on MRR (a kept customer is worth margin × value-months × MRR).
+    #[arg(long, default_value_t = 0.7)]
+    margin: f64,
+    /// With --tables: months of MRR a kept customer is worth.
+    #[arg(long, default_value_t = 24.0)]
+    value_months: f64,
+    /// With --tables: cost of contacting a customer.
+    #[arg(long, default_value_t = 1.0)]
+    contact_cost: f64,
+    /// With --tables: cross-fitting folds.
+    #[arg(long, default_value_t = 2)]
+    folds: usize,
+    /// With --tables: repeats over fold seeds (seed, seed + 1, …).
+    #[arg(long, default_value_t = 4)]
+    repeats: usize,
     #[command(flatten)]
     model: ModelArgs,
 }
 
+/// `--tables` mode: the four targeting rules, cross-fitted on the whole experiment.
+fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
+    let tables = read_tables(dir, &ReadOptions::strict())?.tables;
+    let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;
+    let exp = experiment_data(&tables, &catalogue, args.horizon_days)?;
+    let params = TargetingParams {
+        margin: args.margin,
+        value_months: args.value_months,
+        contact_cost: args.contact_cost,
+        acceptance: None,
+        holdout: args.holdout,
+        seed: args.model.seed,
+    };
+    let x = cross_fitted_targeting(&exp, &args.model.params(), &params, args.folds, args.repeats)?;
+    let treated = exp.treated.iter().filter(|&&t| t).count();
+    println!(
+        "Experiment on {}: {} customers ({} offered, {} control; {} drawn without a feature row, left out); \
+         churn within {} days {:.3}",
+        exp.date,
+        x.n,
+        treated,
+        x.n - treated,
+        exp.n_without_features,
+        args.horizon_days,
+        exp.data.churn_rate().unwrap_or(f64::NAN)
+    );
+    println!(
+        "Acceptance γ for (b), from the experiment: {:.3} (each fold uses its training rows' estimate)",
+        estimated_acceptance(exp.data.churned_or_err()?, &exp.treated)
+    );
+    println!(
+        "Best campaign profit, {} models, cross-fitted ({} folds × {} seeds), mean ± s.e.:",
+        args.model.model, args.folds, args.repeats
+    );
+    for (name, rule) in [
+        ("(a) top-k by churn probability", &x.by_churn_probability),
+        ("(b) expected profit (Verbraken)", &x.by_expected_profit),
+        ("(c) uplift profit lift (Lemmens & Gupta)", &x.by_uplift),
+        ("(d) profit-weighted classifier", &x.by_profit_weighted),
+    ] {
+        println!("  {name:<42} {:>12.0} ± {:.0}", rule.mean, rule.std_error);
+    }
+    println!("Qini coefficient (mean): uplift {:.4}, churn risk {:.4}", x.qini_uplift, x.qini_churn_probability);
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let mut opts = FlatOptions::new().target(&args.outcome).id(&args.id).categorical(&args.treatment);
+    if let Some(dir) = &args.tables {
+        return compare_on_tables(dir, &args);
+    }
+    let (Some(path), Some(treatment), Some(outcome)) = (&args.data, &args.treatment, &args.outcome) else {
+        return Err(Error::param("uplift", "missing input", "give --data with --treatment and --outcome, or --tables"));
+    };
+    let mut opts = FlatOptions::new().target(outcome).id(&args.id).categorical(treatment);
     if let Some(v) = &args.value {
         opts = opts.numeric(v);
     }
-    let mut data = load_flat(&args.data, &opts)?.dataset;
-    let pos =
-        data.columns.iter().position(|c| c.name == args.treatment).ok_or_else(|| Error::FeatureMismatch {
-            reason: format!("treatment column `{}` not found", args.treatment),
-        })?;
+    let mut data = load_flat(path, &opts)?.dataset;
+    let pos = data
+        .columns
+        .iter()
+        .position(|c| &c.name == treatment)
+        .ok_or_else(|| Error::FeatureMismatch { reason: format!("treatment column `{treatment}` not found") })?;
     let tcol = data.columns.remove(pos);
     let treated: Vec<bool> = match &tcol.data {
         ColumnData::Categorical(c) => (0..tcol.len())
@@ -99,6 +179,11 @@ pub fn run(args: Args) -> Result<()> {
     let params = CampaignProfitParams::new(offer);
     let by_pi = campaign_profit_curve(&pi, &te_y, &te_t, &te_v, &te_v, &params)?;
     let by_risk = campaign_profit_curve(&pred.r0, &te_y, &te_t, &te_v, &te_v, &params)?;
+    // Verbraken's expected profit with the acceptance rate the training rows show.
+    let gamma = estimated_acceptance(train.churned_or_err()?, &tr_t);
+    let d = args.offer_cost;
+    let expected: Vec<f64> = pred.r0.iter().zip(&te_v).map(|(&p, &m)| p * (gamma * (m - d) + d) - d).collect();
+    let by_expected = campaign_profit_curve(&expected, &te_y, &te_t, &te_v, &te_v, &params)?;
     let stayed: Vec<bool> = te_y.iter().map(|c| !c).collect();
     println!(
         "T-learner ({}) on {} training rows ({} treated); evaluated on {} held-out rows",
@@ -112,14 +197,14 @@ pub fn run(args: Args) -> Result<()> {
         qini_coefficient(&stayed, &pred.churn_reduction(), &te_t)?,
         qini_coefficient(&stayed, &pred.r0, &te_t)?
     );
-    println!(
-        "best held-out campaign profit: by uplift π {:.1} targeting {} ({:.1}%); by churn risk {:.1} targeting {}",
-        by_pi.best_profit,
-        by_pi.best_size,
-        100.0 * by_pi.best_fraction(),
-        by_risk.best_profit,
-        by_risk.best_size
-    );
+    println!("best held-out campaign profit (targeted customers):");
+    for (name, c) in [
+        ("(a) churn risk".to_string(), &by_risk),
+        (format!("(b) expected profit, γ̂ = {gamma:.3}"), &by_expected),
+        ("(c) uplift π".to_string(), &by_pi),
+    ] {
+        println!("  {name:<32} {:>12.1} ({} = {:.1}%)", c.best_profit, c.best_size, 100.0 * c.best_fraction());
+    }
     if args.model.model == ModelKind::Tree {
         println!("(a single tree per arm is a weak uplift learner; try --model gbdt or logistic)");
     }
