@@ -320,6 +320,9 @@ struct TableFeature {
 impl<M: LeafMask> MaskTable<M> {
     fn build(qs: &QuickScorer<M>, p: usize) -> Option<MaskTable<M>> {
         let n_trees = qs.leaf_start.len();
+        if n_trees == 0 {
+            return None;
+        }
         let mut rows_needed = 0usize;
         for f in 0..p {
             let e = &qs.entries[qs.feature_start[f]..qs.feature_start[f + 1]];
@@ -759,6 +762,16 @@ mod tests {
     use super::*;
     use crate::models::boosted::BoostedParams;
     use crate::models::boosted::synthetic::make_churn_matrix;
+
+    /// A forest without trees (a hand-edited model file, say) predicts nothing and does not panic.
+    #[test]
+    fn a_forest_without_trees_adds_nothing() {
+        let f = Forest::new(3);
+        let x = ndarray::Array2::from_shape_vec((2, 3), vec![1.0, f64::NAN, 3.0, 4.0, 5.0, 6.0]).unwrap();
+        let mut out = vec![0.5, 0.25];
+        f.add_raw(x.view(), &mut out).unwrap();
+        assert_eq!(out, vec![0.5, 0.25]);
+    }
 
     /// Every predictor a forest can compile to (leaf-mask tables, QuickScorer, each with 32- and
     /// 64-bit masks where the trees allow, and the packed walk) gives the same sums as walking the
