@@ -3,9 +3,14 @@
 //! TreeSHAP is the path-dependent algorithm of Lundberg, Erion & Lee (2018), "Consistent
 //! individualized feature attribution for tree ensembles" (Algorithm 2): the value of a feature
 //! subset `S` is the tree's expected output when the features in `S` are fixed to the row's values
-//! and the others are integrated out along the tree by the training covers. It runs in
-//! O(leaves × depth²) per tree and row, and `base_value + Σ contributions` equals the model's raw
-//! output for every row.
+//! and the others are integrated out along the tree by the training covers. `base_value +
+//! Σ contributions` equals the model's raw output for every row.
+//!
+//! Each tree is first turned into per-leaf tables ("Fast TreeSHAP v2", Yang 2021; see
+//! [`ShapTree`]) when its paths have at most 12 distinct features and all tables fit 64 MiB;
+//! other trees use the recursion, O(leaves × depth²) per tree and row. Rows are explained in
+//! blocks, tree by tree, so a tree's tables stay in cache. Both paths are tested against
+//! Shapley values enumerated over all feature subsets.
 
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
@@ -82,11 +87,20 @@ impl Forest {
         let mut values = vec![0.0; n * p];
         let max_depth = self.depths.iter().copied().max().unwrap_or(0) as usize;
         if p > 0 {
-            values.par_chunks_mut(p).zip(rows.par_chunks(p)).for_each_init(
-                || vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2],
-                |scratch, (phi, row)| {
-                    for t in 0..self.n_trees() {
-                        self.tree_shap(t, row, phi, scratch);
+            let tables = self.shap_tables();
+            let max_nodes = (0..self.n_trees()).map(|t| self.tree_range(t).len()).max().unwrap_or(0);
+            // Tree-major over blocks of rows: one tree's tables stay in cache while the block's
+            // rows use them. Each row still adds its trees in order.
+            values.par_chunks_mut(p * SHAP_BLOCK).zip(rows.par_chunks(p * SHAP_BLOCK)).for_each_init(
+                || (vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2], vec![false; max_nodes]),
+                |(scratch, decisions), (phis, block)| {
+                    for (t, table) in tables.iter().enumerate() {
+                        for (phi, row) in phis.chunks_exact_mut(p).zip(block.chunks_exact(p)) {
+                            match table {
+                                Some(table) => table.add(self, t, row, phi, decisions),
+                                None => self.tree_shap(t, row, phi, scratch),
+                            }
+                        }
                     }
                 },
             );
@@ -97,7 +111,7 @@ impl Forest {
         Ok(ShapValues { values, base_value })
     }
 
-    /// Adds tree `t`'s contributions for `row` to `phi`.
+    /// Adds tree `t`'s contributions for `row` to `phi` (Algorithm 2, recursive).
     fn tree_shap(&self, t: usize, row: &[f64], phi: &mut [f64], scratch: &mut [PathElement]) {
         let root = self.roots[t] as usize;
         if self.is_leaf(root) {
@@ -163,6 +177,174 @@ impl Forest {
 
 const NO_FEATURE: usize = usize::MAX;
 
+/// Rows explained together, tree by tree.
+const SHAP_BLOCK: usize = 256;
+
+/// Most distinct features on one root-to-leaf path for which the leaf gets a table (2^d rows).
+const SHAP_TABLE_MAX_FEATURES: usize = 12;
+
+/// Memory allowed for all trees' tables (bytes); trees past it use the recursive algorithm.
+const SHAP_TABLE_BUDGET: usize = 64 << 20;
+
+/// Precomputed TreeSHAP of one tree: "Fast TreeSHAP v2" (Yang 2021, "Fast TreeSHAP: Accelerating
+/// SHAP Value Computation for Trees"). A leaf's contribution to each feature on its path depends
+/// on a row only through which of the path's `d` distinct features the row agrees with (the row
+/// would follow the path at every node on that feature); so each leaf stores the contributions
+/// for all `2^d` agreement patterns, computed once with the same path algebra as Algorithm 2. A
+/// row then costs one decision per node and, per leaf, a pattern lookup and `d` additions,
+/// instead of the recursion's O(leaves × depth²) path updates.
+#[derive(Debug, Clone)]
+pub(crate) struct ShapTree {
+    leaves: Vec<ShapLeaf>,
+}
+
+#[derive(Debug, Clone)]
+struct ShapLeaf {
+    /// One per internal node on the path: (node's position in its tree, the path goes left
+    /// there, index of its feature in `features`).
+    conds: Vec<(u32, bool, u8)>,
+    /// The path's distinct features, in order of first appearance.
+    features: Vec<u32>,
+    /// `phi[a * d + j]`: the contribution to `features[j]` when the row agrees with exactly the
+    /// features whose bits are set in `a`.
+    phi: Vec<f64>,
+}
+
+/// A root-to-leaf path: (node, went left) per internal node, then the leaf.
+struct LeafPath {
+    steps: Vec<(usize, bool)>,
+    leaf: usize,
+}
+
+impl ShapTree {
+    /// Tables for every tree that fits (in tree order, until [`SHAP_TABLE_BUDGET`]).
+    pub(crate) fn build_all(forest: &Forest) -> Vec<Option<ShapTree>> {
+        let paths: Vec<Option<Vec<LeafPath>>> = (0..forest.n_trees()).map(|t| leaf_paths(forest, t)).collect();
+        let mut left = SHAP_TABLE_BUDGET;
+        let chosen: Vec<Option<&Vec<LeafPath>>> = paths
+            .iter()
+            .map(|p| {
+                let p = p.as_ref()?;
+                let mut bytes = 0usize;
+                for lp in p {
+                    let d = distinct_features(forest, lp).len();
+                    if d > SHAP_TABLE_MAX_FEATURES {
+                        return None;
+                    }
+                    bytes += (1usize << d) * d * std::mem::size_of::<f64>();
+                }
+                if bytes > left {
+                    return None;
+                }
+                left -= bytes;
+                Some(p)
+            })
+            .collect();
+        chosen.into_par_iter().enumerate().map(|(t, p)| p.map(|p| ShapTree::build(forest, t, p))).collect()
+    }
+
+    fn build(forest: &Forest, t: usize, paths: &[LeafPath]) -> ShapTree {
+        let base = forest.tree_range(t).start;
+        let leaves = paths
+            .iter()
+            .map(|lp| {
+                let features = distinct_features(forest, lp);
+                let d = features.len();
+                let index = |f: u32| features.iter().position(|&g| g == f).unwrap_or(0);
+                let mut zero = vec![1.0; d];
+                let mut conds = Vec::with_capacity(lp.steps.len());
+                for &(k, went_left) in &lp.steps {
+                    let j = index(forest.feature[k]);
+                    let child = if went_left { forest.left[k] } else { forest.right[k] } as usize;
+                    zero[j] *= forest.cover[child] / forest.cover[k];
+                    conds.push(((k - base) as u32, went_left, j as u8));
+                }
+                let v = forest.value[lp.leaf];
+                let mut phi = vec![0.0; (1usize << d) * d];
+                let mut path = vec![PathElement::default(); d + 1];
+                for a in 0..1usize << d {
+                    extend_path(&mut path, 0, 1.0, 1.0, NO_FEATURE);
+                    for (j, &z) in zero.iter().enumerate() {
+                        let one = if a >> j & 1 == 1 { 1.0 } else { 0.0 };
+                        extend_path(&mut path, j + 1, z, one, j);
+                    }
+                    for i in 1..=d {
+                        let w = unwound_path_sum(&path, d, i);
+                        phi[a * d + (i - 1)] = w * (path[i].one - path[i].zero) * v;
+                    }
+                }
+                ShapLeaf { conds, features, phi }
+            })
+            .collect();
+        ShapTree { leaves }
+    }
+
+    /// Adds tree `t`'s contributions for `row` to `phi`; `decisions` is scratch of at least the
+    /// tree's node count.
+    pub(crate) fn add(&self, forest: &Forest, t: usize, row: &[f64], phi: &mut [f64], decisions: &mut [bool]) {
+        let range = forest.tree_range(t);
+        let base = range.start;
+        for k in range {
+            if !forest.is_leaf(k) {
+                let xv = row[forest.feature[k] as usize];
+                decisions[k - base] = xv <= forest.threshold[k] || (xv.is_nan() && forest.default_left[k]);
+            }
+        }
+        for leaf in &self.leaves {
+            let d = leaf.features.len();
+            let mut a = (1usize << d) - 1;
+            for &(k, went_left, j) in &leaf.conds {
+                if decisions[k as usize] != went_left {
+                    a &= !(1usize << j);
+                }
+            }
+            for (&f, &c) in leaf.features.iter().zip(&leaf.phi[a * d..a * d + d]) {
+                phi[f as usize] += c;
+            }
+        }
+    }
+}
+
+/// The distinct features on a path, in order of first appearance.
+fn distinct_features(forest: &Forest, lp: &LeafPath) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for &(k, _) in &lp.steps {
+        let f = forest.feature[k];
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Every root-to-leaf path of tree `t`; `None` for a single leaf (nothing to explain) or when a
+/// hand-edited file shares subtrees so that paths outnumber nodes (the recursion handles it).
+fn leaf_paths(forest: &Forest, t: usize) -> Option<Vec<LeafPath>> {
+    let root = forest.roots[t] as usize;
+    if forest.is_leaf(root) {
+        return None;
+    }
+    let limit = forest.tree_range(t).len();
+    let mut out = Vec::new();
+    let mut stack: Vec<(usize, Vec<(usize, bool)>)> = vec![(root, Vec::new())];
+    while let Some((k, steps)) = stack.pop() {
+        if forest.is_leaf(k) {
+            out.push(LeafPath { steps, leaf: k });
+            if out.len() > limit {
+                return None;
+            }
+            continue;
+        }
+        let mut right = steps.clone();
+        right.push((k, false));
+        let mut left = steps;
+        left.push((k, true));
+        stack.push((forest.right[k] as usize, right));
+        stack.push((forest.left[k] as usize, left));
+    }
+    Some(out)
+}
+
 /// One element of the TreeSHAP path.
 #[derive(Debug, Clone, Copy)]
 struct PathElement {
@@ -223,4 +405,95 @@ fn unwound_path_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
         }
     }
     total * (d + 1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::boosted::BoostedParams;
+    use crate::models::boosted::synthetic::make_churn_matrix;
+
+    /// The path-dependent value of a feature subset (Lundberg et al. 2018, Algorithm 1): features
+    /// in `s` follow the row, the others split the weight by cover.
+    fn subset_value(f: &Forest, row: &[f64], s: u32, k: usize) -> f64 {
+        if f.is_leaf(k) {
+            return f.value[k];
+        }
+        let (l, r) = (f.left[k] as usize, f.right[k] as usize);
+        let j = f.feature[k] as usize;
+        if s >> j & 1 == 1 {
+            let xv = row[j];
+            let go_left = xv <= f.threshold[k] || (xv.is_nan() && f.default_left[k]);
+            subset_value(f, row, s, if go_left { l } else { r })
+        } else {
+            (f.cover[l] * subset_value(f, row, s, l) + f.cover[r] * subset_value(f, row, s, r)) / f.cover[k]
+        }
+    }
+
+    /// Shapley values by enumerating every subset of the `p` features.
+    fn brute_force(f: &Forest, row: &[f64]) -> Vec<f64> {
+        let p = f.n_features;
+        let fact = |n: usize| (1..=n).map(|v| v as f64).product::<f64>();
+        let mut phi = vec![0.0; p];
+        for t in 0..f.n_trees() {
+            let root = f.roots[t] as usize;
+            for (j, phi_j) in phi.iter_mut().enumerate() {
+                for s in 0u32..1 << p {
+                    if s >> j & 1 == 1 {
+                        continue;
+                    }
+                    let size = s.count_ones() as usize;
+                    let w = fact(size) * fact(p - size - 1) / fact(p);
+                    *phi_j += w * (subset_value(f, row, s | 1 << j, root) - subset_value(f, row, s, root));
+                }
+            }
+        }
+        phi
+    }
+
+    /// Both TreeSHAP paths (the precomputed tables and the recursion) equal Shapley values
+    /// enumerated over all feature subsets, on forests of several sizes with missing values.
+    #[test]
+    fn tables_and_recursion_equal_brute_force_shapley_values() {
+        let data = make_churn_matrix(2000, 6, 3);
+        let x = data.x.as_standard_layout();
+        let rows = x.as_slice().unwrap();
+        for leaves in [4, 16, 40] {
+            let booster = BoostedParams::new()
+                .n_trees(6)
+                .max_leaves(Some(leaves))
+                .min_samples_leaf(3)
+                .early_stopping(None)
+                .fit_matrix(data.x.view(), &data.y, None)
+                .unwrap();
+            let f = booster.forest();
+            let tables = f.shap_tables();
+            assert!(tables.iter().all(Option::is_some), "every tree of {leaves} leaves should get tables");
+            let max_depth = f.depths.iter().copied().max().unwrap_or(0) as usize;
+            let mut scratch = vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2];
+            let mut decisions = vec![false; f.n_nodes()];
+            for (i, row) in rows.chunks(6).take(60).enumerate() {
+                let (mut by_table, mut by_recursion) = (vec![0.0; 6], vec![0.0; 6]);
+                for (t, table) in tables.iter().enumerate() {
+                    table.as_ref().unwrap().add(f, t, row, &mut by_table, &mut decisions);
+                    f.tree_shap(t, row, &mut by_recursion, &mut scratch);
+                }
+                let exact = brute_force(f, row);
+                for j in 0..6 {
+                    assert!(
+                        (by_table[j] - exact[j]).abs() < 1e-10,
+                        "{leaves} leaves, row {i}, feature {j}: table {} vs {}",
+                        by_table[j],
+                        exact[j]
+                    );
+                    assert!(
+                        (by_recursion[j] - exact[j]).abs() < 1e-10,
+                        "{leaves} leaves, row {i}, feature {j}: recursion {} vs {}",
+                        by_recursion[j],
+                        exact[j]
+                    );
+                }
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bins::BinMapper;
+use super::explain::ShapTree;
 use super::grow::GrownNode;
 use crate::error::{Error, Result};
 
@@ -54,7 +55,11 @@ pub(crate) struct Forest {
 
 /// Lazily built [`Compiled`] form; never part of equality or the serialised model.
 #[derive(Debug, Clone, Default)]
-struct CompiledCache(std::sync::OnceLock<Compiled>);
+struct CompiledCache {
+    predictor: std::sync::OnceLock<Compiled>,
+    /// Fast TreeSHAP tables, per tree (`None`: that tree uses the recursive algorithm).
+    shap: std::sync::OnceLock<Vec<Option<ShapTree>>>,
+}
 
 impl PartialEq for CompiledCache {
     fn eq(&self, _: &Self) -> bool {
@@ -650,10 +655,15 @@ impl Forest {
         Ok(())
     }
 
+    /// The Fast TreeSHAP tables, built on first use.
+    pub(crate) fn shap_tables(&self) -> &[Option<ShapTree>] {
+        self.compiled.shap.get_or_init(|| ShapTree::build_all(self))
+    }
+
     /// Which predictor the forest compiles to (for tests).
     #[cfg(test)]
     pub(crate) fn compiled_kind(&self) -> &'static str {
-        match self.compiled.0.get_or_init(|| Compiled::build(self)) {
+        match self.compiled.predictor.get_or_init(|| Compiled::build(self)) {
             Compiled::Table32(_) => "table32",
             Compiled::Table64(_) => "table64",
             Compiled::QuickScorer32(_) => "quickscorer32",
@@ -673,7 +683,7 @@ impl Forest {
         if p == 0 {
             return Ok(());
         }
-        let compiled = self.compiled.0.get_or_init(|| Compiled::build(self));
+        let compiled = self.compiled.predictor.get_or_init(|| Compiled::build(self));
         let x = match x.to_slice() {
             Some(s) => std::borrow::Cow::Borrowed(s),
             None => std::borrow::Cow::Owned(x.as_standard_layout().iter().copied().collect()),
