@@ -65,7 +65,7 @@ use crate::metrics::{check_inputs, descending_order};
 pub struct EmpcParams {
     /// α of the Beta distribution of the acceptance rate γ. Default 6.
     pub alpha: f64,
-    /// β of the Beta distribution of γ. Default 14 (so E[γ] = 0.3).
+    /// β of the Beta distribution of γ. Default 14 (so E(γ) = 0.3).
     pub beta: f64,
     /// Customer lifetime value of a retained churner. Default 200.
     pub clv: f64,

@@ -123,7 +123,7 @@ pub struct CurvePoint {
     pub censored: f64,
     /// Kaplan–Meier survival S(time).
     pub survival: f64,
-    /// Greenwood's cumulative sum Σ dᵢ/(nᵢ(nᵢ − dᵢ)) up to `time` (Var[S] ≈ S² × this).
+    /// Greenwood's cumulative sum Σ dᵢ/(nᵢ(nᵢ − dᵢ)) up to `time` (Var(S) ≈ S² × this).
     pub greenwood: f64,
     /// Lower bound of the pointwise confidence interval.
     pub ci_low: f64,
