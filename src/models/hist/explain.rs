@@ -6,8 +6,9 @@
 //! and the others are integrated out along the tree by the training covers. `base_value +
 //! Σ contributions` equals the model's raw output for every row.
 //!
-//! Each tree is first turned into per-leaf tables ("Fast TreeSHAP v2", Yang 2021; see
-//! [`ShapTree`]) when its paths have at most 12 distinct features and all tables fit 64 MiB;
+//! Each tree is first turned into tables: one over all its decision patterns when it has at most
+//! 10 internal nodes, else per-leaf tables ("Fast TreeSHAP v2", Yang 2021; see [`ShapTree`]) when
+//! its paths have at most 12 distinct features; all tables together fit 64 MiB;
 //! other trees use the recursion, O(leaves × depth²) per tree and row. Rows are explained in
 //! blocks, tree by tree, so a tree's tables stay in cache. Both paths are tested against
 //! Shapley values enumerated over all feature subsets.
@@ -183,6 +184,9 @@ const SHAP_BLOCK: usize = 256;
 /// Most distinct features on one root-to-leaf path for which the leaf gets a table (2^d rows).
 const SHAP_TABLE_MAX_FEATURES: usize = 12;
 
+/// Most internal nodes for which a tree gets one table over all its decision patterns.
+const SHAP_PATTERN_MAX_NODES: usize = 10;
+
 /// Memory allowed for all trees' tables (bytes); trees past it use the recursive algorithm.
 const SHAP_TABLE_BUDGET: usize = 64 << 20;
 
@@ -196,6 +200,24 @@ const SHAP_TABLE_BUDGET: usize = 64 << 20;
 #[derive(Debug, Clone)]
 pub(crate) struct ShapTree {
     leaves: Vec<ShapLeaf>,
+    /// For small trees, the whole tree's contributions per decision pattern (then `leaves` is
+    /// empty).
+    patterns: Option<PatternTable>,
+}
+
+/// A tree's SHAP values depend on a row only through its decision at each internal node; with
+/// at most [`SHAP_PATTERN_MAX_NODES`] internal nodes every decision pattern gets a row of the
+/// tree's contributions (the per-leaf tables summed), and a row costs one decision per node, one
+/// lookup and one addition per feature the tree uses.
+#[derive(Debug, Clone)]
+struct PatternTable {
+    /// Internal nodes as (threshold, feature, missing goes left), stored together; bit `i` of a
+    /// pattern is whether node `i` sends the row left.
+    splits: Vec<(f64, u32, bool)>,
+    /// Distinct features the tree splits on.
+    features: Vec<u32>,
+    /// `phi[pattern * features.len() + j]`.
+    phi: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,6 +254,10 @@ impl ShapTree {
                         return None;
                     }
                     bytes += (1usize << d) * d * std::mem::size_of::<f64>();
+                }
+                let internal = p.len() - 1;
+                if internal <= SHAP_PATTERN_MAX_NODES {
+                    bytes = bytes.max((1usize << internal) * internal * std::mem::size_of::<f64>());
                 }
                 if bytes > left {
                     return None;
@@ -276,12 +302,54 @@ impl ShapTree {
                 ShapLeaf { conds, features, phi }
             })
             .collect();
-        ShapTree { leaves }
+        let mut tree = ShapTree { leaves, patterns: None };
+        let internal: Vec<usize> = forest.tree_range(t).filter(|&k| !forest.is_leaf(k)).collect();
+        if internal.len() <= SHAP_PATTERN_MAX_NODES && paths.len() == internal.len() + 1 {
+            let mut features: Vec<u32> = Vec::new();
+            for &k in &internal {
+                if !features.contains(&forest.feature[k]) {
+                    features.push(forest.feature[k]);
+                }
+            }
+            let nf = features.len();
+            let mut phi = vec![0.0; (1usize << internal.len()) * nf];
+            let mut decisions = vec![false; forest.tree_range(t).len()];
+            for (pattern, row) in phi.chunks_exact_mut(nf.max(1)).enumerate() {
+                for (i, &k) in internal.iter().enumerate() {
+                    decisions[k - base] = pattern >> i & 1 == 1;
+                }
+                for leaf in &tree.leaves {
+                    for (&f, &c) in leaf.features.iter().zip(leaf.contributions(&decisions)) {
+                        if let Some(j) = features.iter().position(|&g| g == f) {
+                            row[j] += c;
+                        }
+                    }
+                }
+            }
+            let splits =
+                internal.iter().map(|&k| (forest.threshold[k], forest.feature[k], forest.default_left[k])).collect();
+            tree.patterns = Some(PatternTable { splits, features, phi });
+            tree.leaves = Vec::new();
+        }
+        tree
     }
 
     /// Adds tree `t`'s contributions for `row` to `phi`; `decisions` is scratch of at least the
     /// tree's node count.
     pub(crate) fn add(&self, forest: &Forest, t: usize, row: &[f64], phi: &mut [f64], decisions: &mut [bool]) {
+        if let Some(pt) = &self.patterns {
+            let mut pattern = 0usize;
+            for (i, &(threshold, f, default_left)) in pt.splits.iter().enumerate() {
+                let xv = row[f as usize];
+                let left = xv <= threshold || (xv.is_nan() && default_left);
+                pattern |= usize::from(left) << i;
+            }
+            let nf = pt.features.len();
+            for (&f, &c) in pt.features.iter().zip(&pt.phi[pattern * nf..pattern * nf + nf]) {
+                phi[f as usize] += c;
+            }
+            return;
+        }
         let range = forest.tree_range(t);
         let base = range.start;
         for k in range {
@@ -291,17 +359,25 @@ impl ShapTree {
             }
         }
         for leaf in &self.leaves {
-            let d = leaf.features.len();
-            let mut a = (1usize << d) - 1;
-            for &(k, went_left, j) in &leaf.conds {
-                if decisions[k as usize] != went_left {
-                    a &= !(1usize << j);
-                }
-            }
-            for (&f, &c) in leaf.features.iter().zip(&leaf.phi[a * d..a * d + d]) {
+            for (&f, &c) in leaf.features.iter().zip(leaf.contributions(decisions)) {
                 phi[f as usize] += c;
             }
         }
+    }
+}
+
+impl ShapLeaf {
+    /// The leaf's contributions to its features for a row with the given node decisions.
+    #[inline]
+    fn contributions(&self, decisions: &[bool]) -> &[f64] {
+        let d = self.features.len();
+        let mut a = (1usize << d) - 1;
+        for &(k, went_left, j) in &self.conds {
+            if decisions[k as usize] != went_left {
+                a &= !(1usize << j);
+            }
+        }
+        &self.phi[a * d..a * d + d]
     }
 }
 
@@ -458,7 +534,7 @@ mod tests {
         let data = make_churn_matrix(2000, 6, 3);
         let x = data.x.as_standard_layout();
         let rows = x.as_slice().unwrap();
-        for leaves in [4, 16, 40] {
+        for leaves in [4, 8, 16, 40] {
             let booster = BoostedParams::new()
                 .n_trees(6)
                 .max_leaves(Some(leaves))
