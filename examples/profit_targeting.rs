@@ -41,7 +41,10 @@ fn main() -> attrition::Result<()> {
         let learner = ModelParams::new(kind).seed(42);
         let c = compare_targeting(&exp, &learner, &params)?;
         println!("\nModels: {kind} (churn model and both arms of the T-learner)");
-        println!("Held-out customers: {} (observed effect of the offer on churn: {:+.3})", c.n_holdout, c.ate_holdout);
+        println!(
+            "Held-out customers: {} (observed effect of the offer on churn: {:+.3}; γ for (b) from the training half: {:.3})",
+            c.n_holdout, c.ate_holdout, c.acceptance
+        );
         println!("{:<42} {:>12} {:>16}", "rule", "best profit", "best size");
         for (name, curve) in [
             ("(a) top-k by churn probability", &c.by_churn_probability),

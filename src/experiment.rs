@@ -132,6 +132,9 @@ pub struct TargetingComparison {
     pub qini_churn_probability: f64,
     /// Observed average treatment effect on churn in the held-out half (treated − control).
     pub ate_holdout: f64,
+    /// The acceptance rate γ expected-profit targeting used (estimated on the training half
+    /// unless [`TargetingParams::acceptance`] fixed it).
+    pub acceptance: f64,
 }
 
 /// Value of keeping each customer: margin on `value_months` of current MRR.
@@ -153,6 +156,8 @@ struct RuleScores {
     uplift: Vec<f64>,
     profit_weighted: Vec<f64>,
     churn_reduction: Vec<f64>,
+    /// The acceptance rate γ rule (b) used.
+    acceptance: f64,
 }
 
 /// Fits every rule's model on `train_rows` of the experiment and scores `test_rows`.
@@ -202,6 +207,7 @@ fn score_rules(
         uplift: pi,
         profit_weighted: pays,
         churn_reduction: pred.churn_reduction(),
+        acceptance: gamma,
     })
 }
 
@@ -353,5 +359,6 @@ pub fn compare_targeting(
         qini_uplift: qini_coefficient(&stayed, &s.churn_reduction, &test_treated)?,
         qini_churn_probability: qini_coefficient(&stayed, &s.churn_probability, &test_treated)?,
         ate_holdout: rate(true) - rate(false),
+        acceptance: s.acceptance,
     })
 }

@@ -317,3 +317,24 @@ fn uplift_command_compares_the_rules_on_a_tables_folder() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--data"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn held_out_comparison_reports_the_acceptance_rate_it_used() {
+    use attrition::experiment::{TargetingParams, compare_targeting, experiment_data};
+    use attrition::features::FeatureCatalogue;
+    use attrition::models::trained::{ModelKind, ModelParams};
+    use attrition::simulate::{SimulationParams, simulate};
+    let world = simulate(&SimulationParams::new(3000, 18, 5).event_scale(0.3)).unwrap();
+    let catalogue = FeatureCatalogue::standard().resolve(&world.tables.events).unwrap();
+    let exp = experiment_data(&world.tables, &catalogue, 180).unwrap();
+    let learner = ModelParams::new(ModelKind::Logistic);
+    let estimated = compare_targeting(&exp, &learner, &TargetingParams::default()).unwrap();
+    assert!((0.0..=1.0).contains(&estimated.acceptance), "{}", estimated.acceptance);
+    let fixed = TargetingParams { acceptance: Some(0.3), ..TargetingParams::default() };
+    let c = compare_targeting(&exp, &learner, &fixed).unwrap();
+    assert_eq!(c.acceptance, 0.3);
+    // Only rule (b) depends on γ.
+    assert_eq!(c.by_churn_probability.profit, estimated.by_churn_probability.profit);
+    assert_eq!(c.by_uplift.profit, estimated.by_uplift.profit);
+    assert_eq!(c.n_holdout, estimated.n_holdout);
+}
