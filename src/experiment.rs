@@ -23,6 +23,7 @@ use crate::features::{FeatureCatalogue, snapshot};
 use crate::io::tables::Tables;
 use crate::models::trained::ModelParams;
 use crate::models::{ChurnModel, Learner};
+use crate::profit::CampaignParams;
 use crate::uplift::{
     CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams,
     campaign_profit_curve, profit_lift, qini_coefficient,
@@ -186,8 +187,9 @@ fn score_rules(
         Some(g) => g,
         None => estimated_acceptance(train.churned_or_err()?, &train_treated),
     };
-    let expected: Vec<f64> =
-        (0..p.len()).map(|i| p[i] * (gamma * (m0[i] - cost[i]) + cost[i]) - cost[i] - params.contact_cost).collect();
+    let expected: Vec<f64> = (0..p.len())
+        .map(|i| CampaignParams::new(cost[i], params.contact_cost, gamma).expected_value(p[i], m0[i]))
+        .collect();
     // (c) uplift.
     let pred = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?.predict(&test)?;
     let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;

@@ -7,6 +7,7 @@ use attrition::features::FeatureCatalogue;
 use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::models::trained::ModelKind;
+use attrition::profit::CampaignParams;
 use attrition::uplift::{
     CampaignProfitParams, OfferTerms, ProfitLiftParams, TLearnerParams, campaign_profit_curve, profit_lift,
     qini_coefficient,
@@ -181,8 +182,8 @@ pub fn run(args: Args) -> Result<()> {
     let by_risk = campaign_profit_curve(&pred.r0, &te_y, &te_t, &te_v, &te_v, &params)?;
     // Verbraken's expected profit with the acceptance rate the training rows show.
     let gamma = estimated_acceptance(train.churned_or_err()?, &tr_t);
-    let d = args.offer_cost;
-    let expected: Vec<f64> = pred.r0.iter().zip(&te_v).map(|(&p, &m)| p * (gamma * (m - d) + d) - d).collect();
+    let campaign = CampaignParams::new(args.offer_cost, 0.0, gamma);
+    let expected: Vec<f64> = pred.r0.iter().zip(&te_v).map(|(&p, &m)| campaign.expected_value(p, m)).collect();
     let by_expected = campaign_profit_curve(&expected, &te_y, &te_t, &te_v, &te_v, &params)?;
     let stayed: Vec<bool> = te_y.iter().map(|c| !c).collect();
     println!(
