@@ -17,7 +17,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::forest::Forest;
+use super::forest::{Forest, goes_left};
 use crate::error::Result;
 
 /// Per-row feature contributions (SHAP values) and the base value they start from.
@@ -152,9 +152,7 @@ impl Forest {
             return;
         }
         let f = self.feature[node] as usize;
-        let xv = row[f];
-        let go_left = xv <= self.threshold[node] || (xv.is_nan() && self.default_left[node]);
-        let (hot, cold) = if go_left {
+        let (hot, cold) = if self.row_goes_left(node, row) {
             (self.left[node] as usize, self.right[node] as usize)
         } else {
             (self.right[node] as usize, self.left[node] as usize)
@@ -340,9 +338,7 @@ impl ShapTree {
         if let Some(pt) = &self.patterns {
             let mut pattern = 0usize;
             for (i, &(threshold, f, default_left)) in pt.splits.iter().enumerate() {
-                let xv = row[f as usize];
-                let left = xv <= threshold || (xv.is_nan() && default_left);
-                pattern |= usize::from(left) << i;
+                pattern |= usize::from(goes_left(row[f as usize], threshold, default_left)) << i;
             }
             let nf = pt.features.len();
             for (&f, &c) in pt.features.iter().zip(&pt.phi[pattern * nf..pattern * nf + nf]) {
@@ -354,8 +350,7 @@ impl ShapTree {
         let base = range.start;
         for k in range {
             if !forest.is_leaf(k) {
-                let xv = row[forest.feature[k] as usize];
-                decisions[k - base] = xv <= forest.threshold[k] || (xv.is_nan() && forest.default_left[k]);
+                decisions[k - base] = forest.row_goes_left(k, row);
             }
         }
         for leaf in &self.leaves {
@@ -498,9 +493,7 @@ mod tests {
         let (l, r) = (f.left[k] as usize, f.right[k] as usize);
         let j = f.feature[k] as usize;
         if s >> j & 1 == 1 {
-            let xv = row[j];
-            let go_left = xv <= f.threshold[k] || (xv.is_nan() && f.default_left[k]);
-            subset_value(f, row, s, if go_left { l } else { r })
+            subset_value(f, row, s, if f.row_goes_left(k, row) { l } else { r })
         } else {
             (f.cover[l] * subset_value(f, row, s, l) + f.cover[r] * subset_value(f, row, s, r)) / f.cover[k]
         }

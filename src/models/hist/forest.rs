@@ -53,6 +53,13 @@ pub(crate) struct Forest {
     compiled: CompiledCache,
 }
 
+/// The split rule of every node: `x <= threshold` goes left; a missing value (`NaN`) goes where
+/// the node's learned default sends it.
+#[inline(always)]
+pub(crate) fn goes_left(x: f64, threshold: f64, default_left: bool) -> bool {
+    x <= threshold || (x.is_nan() && default_left)
+}
+
 /// Lazily built [`Compiled`] form; never part of equality or the serialised model.
 #[derive(Debug, Clone, Default)]
 struct CompiledCache {
@@ -526,6 +533,12 @@ impl Forest {
         }
     }
 
+    /// Whether internal node `k` sends `row` left ([`goes_left`]).
+    #[inline(always)]
+    pub(crate) fn row_goes_left(&self, k: usize, row: &[f64]) -> bool {
+        goes_left(row[self.feature[k] as usize], self.threshold[k], self.default_left[k])
+    }
+
     /// Number of trees.
     pub fn n_trees(&self) -> usize {
         self.roots.len()
@@ -730,9 +743,8 @@ impl Forest {
             for _ in 0..depth {
                 for (i, node) in idx[..m].iter_mut().enumerate() {
                     let k = *node as usize;
-                    let xv = rows[i * p + self.feature[k] as usize];
-                    let go_left = xv <= self.threshold[k] || (xv.is_nan() && self.default_left[k]);
-                    *node = if go_left { self.left[k] } else { self.right[k] };
+                    let row = &rows[i * p..];
+                    *node = if self.row_goes_left(k, row) { self.left[k] } else { self.right[k] };
                 }
             }
             for (o, &k) in out.iter_mut().zip(&idx[..m]) {
