@@ -234,6 +234,8 @@ struct ShapLeaf {
 struct LeafPath {
     steps: Vec<(usize, bool)>,
     leaf: usize,
+    /// The path's distinct features, in order of first appearance.
+    features: Vec<u32>,
 }
 
 impl ShapTree {
@@ -247,7 +249,7 @@ impl ShapTree {
                 let p = p.as_ref()?;
                 let mut bytes = 0usize;
                 for lp in p {
-                    let d = distinct_features(forest, lp).len();
+                    let d = lp.features.len();
                     if d > SHAP_TABLE_MAX_FEATURES {
                         return None;
                     }
@@ -272,7 +274,7 @@ impl ShapTree {
         let leaves = paths
             .iter()
             .map(|lp| {
-                let features = distinct_features(forest, lp);
+                let features = lp.features.clone();
                 let d = features.len();
                 let index = |f: u32| features.iter().position(|&g| g == f).unwrap_or(0);
                 let mut zero = vec![1.0; d];
@@ -303,12 +305,7 @@ impl ShapTree {
         let mut tree = ShapTree { leaves, patterns: None };
         let internal: Vec<usize> = forest.tree_range(t).filter(|&k| !forest.is_leaf(k)).collect();
         if internal.len() <= SHAP_PATTERN_MAX_NODES && paths.len() == internal.len() + 1 {
-            let mut features: Vec<u32> = Vec::new();
-            for &k in &internal {
-                if !features.contains(&forest.feature[k]) {
-                    features.push(forest.feature[k]);
-                }
-            }
+            let features = distinct(internal.iter().map(|&k| forest.feature[k]));
             let nf = features.len();
             let mut phi = vec![0.0; (1usize << internal.len()) * nf];
             let mut decisions = vec![false; forest.tree_range(t).len()];
@@ -376,11 +373,10 @@ impl ShapLeaf {
     }
 }
 
-/// The distinct features on a path, in order of first appearance.
-fn distinct_features(forest: &Forest, lp: &LeafPath) -> Vec<u32> {
+/// The distinct values of `features`, in order of first appearance.
+fn distinct(features: impl Iterator<Item = u32>) -> Vec<u32> {
     let mut out: Vec<u32> = Vec::new();
-    for &(k, _) in &lp.steps {
-        let f = forest.feature[k];
+    for f in features {
         if !out.contains(&f) {
             out.push(f);
         }
@@ -400,7 +396,8 @@ fn leaf_paths(forest: &Forest, t: usize) -> Option<Vec<LeafPath>> {
     let mut stack: Vec<(usize, Vec<(usize, bool)>)> = vec![(root, Vec::new())];
     while let Some((k, steps)) = stack.pop() {
         if forest.is_leaf(k) {
-            out.push(LeafPath { steps, leaf: k });
+            let features = distinct(steps.iter().map(|&(n, _)| forest.feature[n]));
+            out.push(LeafPath { steps, leaf: k, features });
             if out.len() > limit {
                 return None;
             }

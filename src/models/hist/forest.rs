@@ -114,13 +114,13 @@ enum Compiled {
 impl Compiled {
     fn build(forest: &Forest) -> Compiled {
         if let Some(qs) = QuickScorer::<u32>::build(forest) {
-            return match MaskTable::build(&qs, forest.n_features) {
+            return match MaskTable::build(&qs) {
                 Some(t) => Compiled::Table32(t),
                 None => Compiled::QuickScorer32(qs),
             };
         }
         match QuickScorer::<u64>::build(forest) {
-            Some(qs) => match MaskTable::build(&qs, forest.n_features) {
+            Some(qs) => match MaskTable::build(&qs) {
                 Some(t) => Compiled::Table64(t),
                 None => Compiled::QuickScorer64(qs),
             },
@@ -158,29 +158,23 @@ trait LeafMask: Copy + std::fmt::Debug + std::ops::BitAndAssign + std::ops::Not<
     fn lowest(self) -> usize;
 }
 
-impl LeafMask for u32 {
-    const BITS: usize = 32;
-    const ALL: u32 = u32::MAX;
-    fn range(lo: usize, width: usize) -> u32 {
-        (if width >= 32 { u32::MAX } else { (1u32 << width) - 1 }) << lo
-    }
-    #[inline(always)]
-    fn lowest(self) -> usize {
-        self.trailing_zeros() as usize
-    }
+macro_rules! leaf_mask {
+    ($t:ty) => {
+        impl LeafMask for $t {
+            const BITS: usize = <$t>::BITS as usize;
+            const ALL: $t = <$t>::MAX;
+            fn range(lo: usize, width: usize) -> $t {
+                (if width >= <Self as LeafMask>::BITS { <$t>::MAX } else { (1 << width) - 1 }) << lo
+            }
+            #[inline(always)]
+            fn lowest(self) -> usize {
+                self.trailing_zeros() as usize
+            }
+        }
+    };
 }
-
-impl LeafMask for u64 {
-    const BITS: usize = 64;
-    const ALL: u64 = u64::MAX;
-    fn range(lo: usize, width: usize) -> u64 {
-        (if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }) << lo
-    }
-    #[inline(always)]
-    fn lowest(self) -> usize {
-        self.trailing_zeros() as usize
-    }
-}
+leaf_mask!(u32);
+leaf_mask!(u64);
 
 /// QuickScorer (Lucchese et al., SIGIR 2015): every tree's leaves are numbered left to right
 /// as bits of a 32- or 64-bit word. Feature by feature, the splits whose threshold is below the row's
@@ -330,8 +324,9 @@ struct TableFeature {
 }
 
 impl<M: LeafMask> MaskTable<M> {
-    fn build(qs: &QuickScorer<M>, p: usize) -> Option<MaskTable<M>> {
+    fn build(qs: &QuickScorer<M>) -> Option<MaskTable<M>> {
         let n_trees = qs.leaf_start.len();
+        let p = qs.feature_start.len() - 1;
         if n_trees == 0 {
             return None;
         }
@@ -815,11 +810,11 @@ mod tests {
             let f = booster.forest();
             let mut predictors = vec![("walk", Compiled::Walk(PackedWalk::build(f)))];
             if let Some(qs) = QuickScorer::<u32>::build(f) {
-                predictors.push(("table32", Compiled::Table32(MaskTable::build(&qs, p).unwrap())));
+                predictors.push(("table32", Compiled::Table32(MaskTable::build(&qs).unwrap())));
                 predictors.push(("quickscorer32", Compiled::QuickScorer32(qs)));
             }
             if let Some(qs) = QuickScorer::<u64>::build(f) {
-                predictors.push(("table64", Compiled::Table64(MaskTable::build(&qs, p).unwrap())));
+                predictors.push(("table64", Compiled::Table64(MaskTable::build(&qs).unwrap())));
                 predictors.push(("quickscorer64", Compiled::QuickScorer64(qs)));
             }
             let expected_count = match leaves {
