@@ -11,7 +11,7 @@
 //! differences are mostly noise at this size.
 
 use attrition::experiment::{
-    RuleSummary, TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance, experiment_data,
+    TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance, experiment_data,
 };
 use attrition::features::FeatureCatalogue;
 use attrition::models::trained::{ModelKind, ModelParams};
@@ -46,12 +46,7 @@ fn main() -> attrition::Result<()> {
             c.n_holdout, c.ate_holdout, c.acceptance
         );
         println!("{:<42} {:>12} {:>16}", "rule", "best profit", "best size");
-        for (name, curve) in [
-            ("(a) top-k by churn probability", &c.by_churn_probability),
-            ("(b) expected profit (Verbraken)", &c.by_expected_profit),
-            ("(c) uplift profit lift (Lemmens & Gupta)", &c.by_uplift),
-            ("(d) profit-weighted classifier", &c.by_profit_weighted),
-        ] {
+        for (name, curve) in c.rules() {
             println!(
                 "{name:<42} {:>12.0} {:>8} ({:>4.1}%)",
                 curve.best_profit,
@@ -65,12 +60,7 @@ fn main() -> attrition::Result<()> {
         );
         let x = cross_fitted_targeting(&exp, &learner, &params, 2, 4)?;
         println!("Cross-fitted on all {} customers (2 folds x 4 seeds): best profit, mean ± s.e.", x.n);
-        for (name, rule) in [
-            ("(a) top-k by churn probability", &x.by_churn_probability),
-            ("(b) expected profit (Verbraken)", &x.by_expected_profit),
-            ("(c) uplift profit lift (Lemmens & Gupta)", &x.by_uplift),
-            ("(d) profit-weighted classifier", &x.by_profit_weighted),
-        ] {
+        for (name, rule) in x.rules() {
             println!("{name:<42} {:>12.0} ± {:<8.0}", rule.mean, rule.std_error);
         }
         println!(
@@ -78,16 +68,12 @@ fn main() -> attrition::Result<()> {
             x.qini_uplift, x.qini_churn_probability
         );
         // Differences on the same folds and seeds (paired), mean ± s.e.
-        let diff = |a: &RuleSummary, b: &RuleSummary| {
-            let d: Vec<f64> = a.best_profits.iter().zip(&b.best_profits).map(|(x, y)| x - y).collect();
-            let r = d.len() as f64;
-            let mean = d.iter().sum::<f64>() / r;
-            let var = d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0).max(1.0);
-            (mean, (var / r).sqrt())
-        };
-        let (cb, cb_se) = diff(&x.by_uplift, &x.by_expected_profit);
-        let (ba, ba_se) = diff(&x.by_expected_profit, &x.by_churn_probability);
-        println!("Paired differences: (c) − (b) {cb:.0} ± {cb_se:.0}; (b) − (a) {ba:.0} ± {ba_se:.0}");
+        let cb = x.by_uplift.minus(&x.by_expected_profit);
+        let ba = x.by_expected_profit.minus(&x.by_churn_probability);
+        println!(
+            "Paired differences: (c) − (b) {:.0} ± {:.0}; (b) − (a) {:.0} ± {:.0}",
+            cb.mean, cb.std_error, ba.mean, ba.std_error
+        );
     }
     Ok(())
 }

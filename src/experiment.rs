@@ -247,6 +247,37 @@ impl RuleSummary {
         let var = if r > 1.0 { best_profits.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0) } else { 0.0 };
         RuleSummary { best_profits, mean, std_error: (var / r.max(1.0)).sqrt() }
     }
+
+    /// `self − other` repeat by repeat (the same folds and seeds), summarised: the paired
+    /// difference, whose standard error is smaller than either rule's when they move together.
+    pub fn minus(&self, other: &RuleSummary) -> RuleSummary {
+        RuleSummary::new(self.best_profits.iter().zip(&other.best_profits).map(|(a, b)| a - b).collect())
+    }
+}
+
+/// Display names of the four rules, in the order of [`TargetingComparison::rules`] and
+/// [`CrossFittedComparison::rules`].
+pub const RULE_NAMES: [&str; 4] = [
+    "(a) top-k by churn probability",
+    "(b) expected profit (Verbraken)",
+    "(c) uplift profit lift (Lemmens & Gupta)",
+    "(d) profit-weighted classifier",
+];
+
+impl TargetingComparison {
+    /// The four rules' curves with their [`RULE_NAMES`].
+    pub fn rules(&self) -> [(&'static str, &CampaignProfitCurve); 4] {
+        let c = [&self.by_churn_probability, &self.by_expected_profit, &self.by_uplift, &self.by_profit_weighted];
+        [0, 1, 2, 3].map(|i| (RULE_NAMES[i], c[i]))
+    }
+}
+
+impl CrossFittedComparison {
+    /// The four rules' summaries with their [`RULE_NAMES`].
+    pub fn rules(&self) -> [(&'static str, &RuleSummary); 4] {
+        let r = [&self.by_churn_probability, &self.by_expected_profit, &self.by_uplift, &self.by_profit_weighted];
+        [0, 1, 2, 3].map(|i| (RULE_NAMES[i], r[i]))
+    }
 }
 
 /// [`cross_fitted_targeting`]'s result: every experiment customer is scored by models that did

@@ -272,6 +272,12 @@ fn cross_fitted_comparison_on_a_simulated_experiment() {
         let mean = rule.best_profits.iter().sum::<f64>() / 3.0;
         assert!((rule.mean - mean).abs() < 1e-9);
     }
+    // Paired differences are taken repeat by repeat.
+    let d = c.by_uplift.minus(&c.by_churn_probability);
+    for (k, v) in d.best_profits.iter().enumerate() {
+        assert_eq!(*v, c.by_uplift.best_profits[k] - c.by_churn_probability.best_profits[k]);
+    }
+    assert_eq!(c.rules()[2].1.best_profits, c.by_uplift.best_profits);
     // Same seed, same numbers; zero repeats is an error.
     let again = cross_fitted_targeting(&exp, &learner, &params, 2, 3).unwrap();
     assert_eq!(c.by_uplift.best_profits, again.by_uplift.best_profits);

@@ -106,12 +106,7 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         "Best campaign profit, {} models, cross-fitted ({} folds × {} seeds), mean ± s.e.:",
         args.model.model, args.folds, args.repeats
     );
-    for (name, rule) in [
-        ("(a) top-k by churn probability", &x.by_churn_probability),
-        ("(b) expected profit (Verbraken)", &x.by_expected_profit),
-        ("(c) uplift profit lift (Lemmens & Gupta)", &x.by_uplift),
-        ("(d) profit-weighted classifier", &x.by_profit_weighted),
-    ] {
+    for (name, rule) in x.rules() {
         println!("  {name:<42} {:>12.0} ± {:.0}", rule.mean, rule.std_error);
     }
     println!("Qini coefficient (mean): uplift {:.4}, churn risk {:.4}", x.qini_uplift, x.qini_churn_probability);
