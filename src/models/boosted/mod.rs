@@ -134,6 +134,24 @@ impl Booster {
     }
 }
 
+/// A small booster on synthetic data for the predictor and explanation tests: `n_trees` trees of
+/// at most `leaves` leaves, no early stopping.
+#[cfg(test)]
+pub(crate) fn fit_for_tests(
+    data: &synthetic::SyntheticChurn,
+    n_trees: usize,
+    leaves: usize,
+    min_samples_leaf: usize,
+) -> Booster {
+    BoostedParams::new()
+        .n_trees(n_trees)
+        .max_leaves(Some(leaves))
+        .min_samples_leaf(min_samples_leaf)
+        .early_stopping(None)
+        .fit_matrix(data.x.view(), &data.y, None)
+        .expect("synthetic training data is valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::synthetic::make_churn_matrix;
@@ -148,13 +166,7 @@ mod tests {
         let data = make_churn_matrix(3000, 8, 5);
         assert!(data.x.iter().any(|v| v.is_nan()), "the synthetic data should have missing values");
         for (leaves, kind) in [(8, "table32"), (31, "table32"), (50, "table64"), (100, "walk")] {
-            let booster = BoostedParams::new()
-                .n_trees(20)
-                .max_leaves(Some(leaves))
-                .min_samples_leaf(2)
-                .early_stopping(None)
-                .fit_matrix(data.x.view(), &data.y, None)
-                .unwrap();
+            let booster = fit_for_tests(&data, 20, leaves, 2);
             let f = &booster.forest;
             assert_eq!(f.compiled_kind(), kind, "{leaves} leaves");
             if leaves == 100 {

@@ -478,7 +478,7 @@ fn unwound_path_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::boosted::BoostedParams;
+    use crate::models::boosted::fit_for_tests;
     use crate::models::boosted::synthetic::make_churn_matrix;
 
     /// The path-dependent value of a feature subset (Lundberg et al. 2018, Algorithm 1): features
@@ -525,13 +525,7 @@ mod tests {
         let x = data.x.as_standard_layout();
         let rows = x.as_slice().unwrap();
         for leaves in [4, 8, 16, 40] {
-            let booster = BoostedParams::new()
-                .n_trees(6)
-                .max_leaves(Some(leaves))
-                .min_samples_leaf(3)
-                .early_stopping(None)
-                .fit_matrix(data.x.view(), &data.y, None)
-                .unwrap();
+            let booster = fit_for_tests(&data, 6, leaves, 3);
             let f = booster.forest();
             let tables = f.shap_tables();
             assert!(tables.iter().all(Option::is_some), "every tree of {leaves} leaves should get tables");

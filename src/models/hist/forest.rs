@@ -777,7 +777,7 @@ impl Forest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::boosted::BoostedParams;
+    use crate::models::boosted::fit_for_tests;
     use crate::models::boosted::synthetic::make_churn_matrix;
 
     /// A forest without trees (a hand-edited model file, say) predicts nothing and does not panic.
@@ -800,13 +800,7 @@ mod tests {
         let rows = x.as_slice().unwrap();
         let p = data.x.ncols();
         for leaves in [8, 31, 50, 100] {
-            let booster = BoostedParams::new()
-                .n_trees(20)
-                .max_leaves(Some(leaves))
-                .min_samples_leaf(2)
-                .early_stopping(None)
-                .fit_matrix(data.x.view(), &data.y, None)
-                .unwrap();
+            let booster = fit_for_tests(&data, 20, leaves, 2);
             let f = booster.forest();
             let mut predictors = vec![("walk", Compiled::Walk(PackedWalk::build(f)))];
             if let Some(qs) = QuickScorer::<u32>::build(f) {
