@@ -292,8 +292,6 @@ impl<'a, G: GradPair> Grower<'a, G> {
             }
             w
         };
-        let chunks =
-            slice.chunks(PARTITION_CHUNK).zip(left.chunks_mut(PARTITION_CHUNK)).zip(right.chunks_mut(PARTITION_CHUNK));
         let n_left: Vec<usize> = if n >= 2 * PARTITION_CHUNK && rayon::current_num_threads() > 1 {
             slice
                 .par_chunks(PARTITION_CHUNK)
@@ -302,7 +300,12 @@ impl<'a, G: GradPair> Grower<'a, G> {
                 .map(one)
                 .collect()
         } else {
-            chunks.map(one).collect()
+            slice
+                .chunks(PARTITION_CHUNK)
+                .zip(left.chunks_mut(PARTITION_CHUNK))
+                .zip(right.chunks_mut(PARTITION_CHUNK))
+                .map(one)
+                .collect()
         };
         let mut pos = 0;
         for (k, &w) in n_left.iter().enumerate() {
