@@ -12,7 +12,10 @@
 //! - (c) uplift targeting by Lemmens & Gupta's profit lift `π = (1 − r1)(m − d) − (1 − r0)·m`.
 //!
 //! Customer value `m` is the margin on 24 months of current MRR; `d` is each customer's offer
-//! cost from `campaign.csv` (offer paid only by those who renew).
+//! cost from `campaign.csv` (offer paid only by those who renew). Campaign profit is measured
+//! adjusted for pre-offer value by default ([`TargetingParams::adjust_for_value`]): without it,
+//! the chance difference in average customer value between the arms swings every rule's profit
+//! by more than the differences between the rules.
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -103,13 +106,25 @@ pub struct TargetingParams {
     pub acceptance: Option<f64>,
     /// Share of the experiment held out for evaluation (default 0.5).
     pub holdout: f64,
+    /// Measure campaign profit with the pre-offer value adjustment (default `true`; see
+    /// [`crate::uplift::campaign_profit_curve`]): the raw per-capita difference is dominated by
+    /// chance differences in customer value between the arms.
+    pub adjust_for_value: bool,
     /// Seed.
     pub seed: u64,
 }
 
 impl Default for TargetingParams {
     fn default() -> Self {
-        TargetingParams { margin: 0.7, value_months: 24.0, contact_cost: 1.0, acceptance: None, holdout: 0.5, seed: 42 }
+        TargetingParams {
+            margin: 0.7,
+            value_months: 24.0,
+            contact_cost: 1.0,
+            acceptance: None,
+            holdout: 0.5,
+            adjust_for_value: true,
+            seed: 42,
+        }
     }
 }
 
@@ -148,6 +163,7 @@ fn curve_params(params: &TargetingParams) -> CampaignProfitParams {
     CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
         .contact_cost(params.contact_cost)
         .min_group(10)
+        .adjust_for_value(params.adjust_for_value)
 }
 
 /// The four rules' scores for held-out rows, from models fitted on training rows.

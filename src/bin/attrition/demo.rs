@@ -321,7 +321,7 @@ pub fn run(args: Args) -> Result<()> {
             chart = chart.series(Series::new(name, c.sizes.iter().map(|&s| s as f64).collect(), c.profit.clone()));
         }
         chart = chart.reading(format!(
-            "On {} held-out experiment customers the best campaign earns {:.0} by uplift, {:.0} by expected profit (acceptance γ = {:.3}, the share of would-be churners the offer kept in the training half) and {:.0} by churn risk.",
+            "On {} held-out experiment customers the best campaign earns {:.0} by uplift (profits adjusted for the arms' chance difference in customer value), {:.0} by expected profit (acceptance γ = {:.3}, the share of would-be churners the offer kept in the training half) and {:.0} by churn risk.",
             t.n_holdout, t.by_uplift.best_profit, t.by_expected_profit.best_profit, t.acceptance, t.by_churn_probability.best_profit
         ));
         profit_section = profit_section.chart(Chart::Line(chart));

@@ -62,6 +62,10 @@ pub struct Args {
     /// With --tables: cost of contacting a customer.
     #[arg(long, default_value_t = 1.0)]
     contact_cost: f64,
+    /// Measure campaign profit by the paper's raw difference of the arms' per-capita values,
+    /// without adjusting for the chance imbalance in pre-offer value between them.
+    #[arg(long)]
+    raw_lift: bool,
     /// With --tables: cross-fitting folds.
     #[arg(long, default_value_t = 2)]
     folds: usize,
@@ -83,6 +87,7 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         contact_cost: args.contact_cost,
         acceptance: None,
         holdout: args.holdout,
+        adjust_for_value: !args.raw_lift,
         seed: args.model.seed,
     };
     let x = cross_fitted_targeting(&exp, &args.model.params(), &params, args.folds, args.repeats)?;
@@ -103,14 +108,22 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         estimated_acceptance(exp.data.churned_or_err()?, &exp.treated)
     );
     println!(
-        "Best campaign profit, {} models, cross-fitted ({} folds × {} seeds), mean ± s.e.:",
-        args.model.model, args.folds, args.repeats
+        "Best campaign profit ({}), {} models, cross-fitted ({} folds × {} seeds), mean ± s.e.:",
+        lift_name(args.raw_lift),
+        args.model.model,
+        args.folds,
+        args.repeats
     );
     for (name, rule) in x.rules() {
         println!("  {name:<42} {:>12.0} ± {:.0}", rule.mean, rule.std_error);
     }
     println!("Qini coefficient (mean): uplift {:.4}, churn risk {:.4}", x.qini_uplift, x.qini_churn_probability);
     Ok(())
+}
+
+/// How campaign profit is measured, for the output.
+fn lift_name(raw: bool) -> &'static str {
+    if raw { "raw difference of the arms" } else { "adjusted for pre-offer value" }
 }
 
 /// Runs the command.
@@ -172,7 +185,7 @@ pub fn run(args: Args) -> Result<()> {
     let terms = if args.unconditional { OfferTerms::Unconditional } else { OfferTerms::PaidOnRenewal };
     let offer = ProfitLiftParams::new(args.offer_cost, terms);
     let pi = profit_lift(&pred.r0, &pred.r1, &te_v, &te_v, &offer)?;
-    let params = CampaignProfitParams::new(offer);
+    let params = CampaignProfitParams::new(offer).adjust_for_value(!args.raw_lift);
     let by_pi = campaign_profit_curve(&pi, &te_y, &te_t, &te_v, &te_v, &params)?;
     let by_risk = campaign_profit_curve(&pred.r0, &te_y, &te_t, &te_v, &te_v, &params)?;
     // Verbraken's expected profit with the acceptance rate the training rows show.
@@ -193,7 +206,7 @@ pub fn run(args: Args) -> Result<()> {
         qini_coefficient(&stayed, &pred.churn_reduction(), &te_t)?,
         qini_coefficient(&stayed, &pred.r0, &te_t)?
     );
-    println!("best held-out campaign profit (targeted customers):");
+    println!("best held-out campaign profit ({}; targeted customers):", lift_name(args.raw_lift));
     for (name, c) in [
         ("(a) churn risk".to_string(), &by_risk),
         (format!("(b) expected profit, γ̂ = {gamma:.3}"), &by_expected),
