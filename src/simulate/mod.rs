@@ -14,7 +14,7 @@
 //! documents the definitions and the measured values.
 //!
 //! A randomised retention campaign (half of the customers active on the campaign date are
-//! offered two months at 30% off) is written to `campaign.csv`; its effect depends on
+//! offered a discount worth 30% of a month's MRR) is written to `campaign.csv`; its effect depends on
 //! observable state (persuadables, sure things, lost causes, sleeping dogs) so uplift is learnable.
 //!
 //! ```
