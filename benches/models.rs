@@ -2,12 +2,15 @@
 //!
 //! - logistic regression fit on 1,000,000 × 40 and scoring of the same rows;
 //! - boosted trees (LightGBM's defaults: 100 trees, 31 leaves, 255 bins) fit on 160,000 × 30
-//!   and prediction of 200,000 rows.
+//!   and prediction of 200,000 rows;
+//! - boosted trees as `attrition train` grows them (our defaults: trees of 8 leaves, here 500 of
+//!   them without early stopping): prediction of the same 200,000 rows.
 //!
 //! The peers' times on the same matrices come from the examples that run both in one session:
 //! `PEERS_PYTHON=/tmp/peers/bin/python cargo run --release --example logistic_speed` (scikit-learn
 //! lbfgs) and `... --example gbdt_speed` (LightGBM). Run: `cargo bench --bench models`.
 
+use attrition::models::boosted::BoostedParams;
 use attrition::models::boosted::synthetic::{lightgbm_defaults, make_churn_matrix};
 use attrition::models::logistic::LogisticParams;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -48,6 +51,15 @@ fn boosted(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("fit_160k_x_30", |b| b.iter(|| params.fit_matrix(train, &data.y[..160_000], None).expect("fit")));
     let booster = params.fit_matrix(train, &data.y[..160_000], None).expect("fit");
+    g.throughput(Throughput::Elements(data.x.nrows() as u64));
+    g.bench_function("predict_200k", |b| {
+        b.iter(|| pool.install(|| booster.predict_proba(data.x.view())).expect("predict"))
+    });
+    g.finish();
+    let ours = BoostedParams::new().n_trees(500).early_stopping(None).n_threads(Some(2));
+    let booster = ours.fit_matrix(train, &data.y[..160_000], None).expect("fit");
+    let mut g = c.benchmark_group("gbdt_attrition_defaults_500_trees");
+    g.sample_size(10);
     g.throughput(Throughput::Elements(data.x.nrows() as u64));
     g.bench_function("predict_200k", |b| {
         b.iter(|| pool.install(|| booster.predict_proba(data.x.view())).expect("predict"))

@@ -157,7 +157,7 @@ mod tests {
     use super::synthetic::make_churn_matrix;
     use super::*;
 
-    /// The predictor each forest compiles to (leaf-mask tables with 32- or 64-bit masks; the
+    /// The predictor each forest compiles to (leaf-mask tables with 8- to 64-bit masks; the
     /// lock-step walk of packed nodes for trees of more than 64 leaves) gives the same sums as
     /// walking the fitted arrays directly, bit for bit, through the public entry point, on data
     /// with missing values. (`hist::forest` tests every predictor on every forest.)
@@ -165,7 +165,7 @@ mod tests {
     fn packed_prediction_equals_the_node_arrays() {
         let data = make_churn_matrix(3000, 8, 5);
         assert!(data.x.iter().any(|v| v.is_nan()), "the synthetic data should have missing values");
-        for (leaves, kind) in [(8, "table32"), (31, "table32"), (50, "table64"), (100, "walk")] {
+        for (leaves, kind) in [(8, "table8"), (16, "table16"), (31, "table32"), (50, "table64"), (100, "walk")] {
             let booster = fit_for_tests(&data, 20, leaves, 2);
             let f = &booster.forest;
             assert_eq!(f.compiled_kind(), kind, "{leaves} leaves");
