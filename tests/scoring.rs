@@ -98,6 +98,32 @@ fn bad_rows_are_counted_or_located() {
         }
         other => panic!("expected a located bad row, got {other}"),
     }
+    // Fields are parsed in parallel blocks of rows: over many blocks, every bad row is still
+    // counted and written unscored in its place.
+    write_input(&input, 9000, Some(100));
+    let report = score_csv(m, &input, &out, &lenient, |_| {}).unwrap();
+    assert_eq!((report.rows_read, report.rows_scored, report.rows_unscored), (9000, 8910, 90));
+    let text = std::fs::read_to_string(&out).unwrap();
+    for (i, line) in text.lines().skip(1).enumerate() {
+        assert_eq!(line.contains(",,unscored"), i % 100 == 5, "row {i}: {line}");
+    }
+    // Strict: the first bad line is the error, even when a broken record follows in the chunk.
+    let mut body = std::fs::read_to_string(&input).unwrap();
+    body.push_str("id-x,basic\n");
+    std::fs::write(&input, body).unwrap();
+    match score_csv(m, &input, &out, &ScoreOptions::default(), |_| {}).unwrap_err() {
+        Error::BadRow { location, .. } => assert_eq!((location.line, location.column.as_deref()), (7, Some("usage"))),
+        other => panic!("expected the bad number on line 7, got {other}"),
+    }
+    // A broken record alone is located too.
+    write_input(&input, 3000, None);
+    let mut body = std::fs::read_to_string(&input).unwrap();
+    body.push_str("id-x,basic\n");
+    std::fs::write(&input, body).unwrap();
+    match score_csv(m, &input, &out, &ScoreOptions::default(), |_| {}).unwrap_err() {
+        Error::BadRow { location, .. } => assert_eq!(location.line, 3002),
+        other => panic!("expected the short record on line 3002, got {other}"),
+    }
     // A model feature missing from the input is a clear header error.
     std::fs::write(&input, "customer_id,plan\nA,basic\n").unwrap();
     assert!(matches!(score_csv(m, &input, &out, &ScoreOptions::default(), |_| {}), Err(Error::BadHeader { .. })));

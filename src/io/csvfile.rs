@@ -204,10 +204,20 @@ impl CsvFile {
         }
     }
 
+    /// Line (1-based) of the current record.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// Reports a bad current record: an error in strict mode; counted and skipped in lenient mode.
     pub fn reject(&mut self, e: FieldError) -> Result<()> {
+        self.reject_at(self.line, e)
+    }
+
+    /// As [`CsvFile::reject`], for a record read earlier, at `line`.
+    pub fn reject_at(&mut self, line: u64, e: FieldError) -> Result<()> {
         let err = Error::BadRow {
-            location: Location { file: self.path.clone(), line: self.line, column: e.column },
+            location: Location { file: self.path.clone(), line, column: e.column },
             problem: e.problem,
             value: e.value,
             expected: e.expected,
@@ -248,13 +258,23 @@ pub(crate) struct Record<'a> {
 impl<'a> Record<'a> {
     /// Field `i`, trimmed.
     pub fn get(&self, i: usize) -> &'a str {
-        self.record.get(i).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("").trim()
+        raw_field(self.record, i)
     }
 
     /// Column name of field `i`.
     pub fn name(&self, i: usize) -> &'a str {
         self.headers.get(i).map_or("", |s| s.as_str())
     }
+
+    /// The raw record (every field valid UTF-8, untrimmed), to keep past the next read.
+    pub fn raw(&self) -> &'a csv::ByteRecord {
+        self.record
+    }
+}
+
+/// Field `i` of a record [`CsvFile::next_record`] checked, trimmed (as [`Record::get`]).
+pub(crate) fn raw_field(record: &csv::ByteRecord, i: usize) -> &str {
+    record.get(i).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("").trim()
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> Error {
