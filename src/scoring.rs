@@ -17,7 +17,6 @@ use crate::error::{Error, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, raw_field};
 use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
-use crate::models::ChurnModel;
 use crate::models::trained::TrainedModel;
 
 /// Options of [`score_csv`].
@@ -250,10 +249,9 @@ fn score_chunk(
     let data = if rows.is_empty() { None } else { Some(Dataset::new(columns)?) };
     let (p, explanations) = match &data {
         Some(d) => {
-            report.unseen_categories += model.preprocessor.transform(d)?.unseen;
-            let p = model.predict_proba(d)?;
-            let e = if options.reasons > 0 { Some(model.explain(d)?) } else { None };
-            (p, e)
+            let s = model.score(d, options.reasons > 0)?;
+            report.unseen_categories += s.unseen_categories;
+            (s.p_churn, s.explanations)
         }
         None => (Vec::new(), None),
     };

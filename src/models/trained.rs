@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::boosted::{BoostedParams, Booster};
 use super::ensemble::{Ensemble, EnsembleParams, choose_logistic_weight};
 use super::logistic::{LogisticModel, LogisticParams, sigmoid};
-use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
+use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor, Transformed};
 use super::tree::{DecisionTree, TreeParams};
 use super::{ChurnModel, Learner};
 use crate::dataset::{ColumnKind, Dataset};
@@ -211,6 +211,17 @@ pub struct TrainedModel {
     pub training_churn_rate: f64,
 }
 
+/// [`TrainedModel::score`]'s result for a batch of customers.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// P(churn) per row.
+    pub p_churn: Vec<f64>,
+    /// Categorical values not seen in training (scored as the feature's baseline).
+    pub unseen_categories: u64,
+    /// Per-row contributions, when asked for.
+    pub explanations: Option<Explanations>,
+}
+
 /// Per-customer explanation: each input feature's contribution to the churn log-odds (logistic,
 /// boosted trees, ensemble) or probability (single tree).
 #[derive(Debug, Clone)]
@@ -266,7 +277,35 @@ impl TrainedModel {
     /// plus base equal the model's raw output (log-odds; probability for a single tree).
     pub fn explain(&self, data: &Dataset) -> Result<Explanations> {
         self.check_features(data)?;
+        self.explain_transformed(data, &self.preprocessor.transform(data)?)
+    }
+
+    /// Probabilities, unseen categories and (when `explain`) explanations of `data`, from one
+    /// pass of the preprocessor: what a scoring service needs per batch.
+    pub fn score(&self, data: &Dataset, explain: bool) -> Result<Scored> {
+        self.check_features(data)?;
         let t = self.preprocessor.transform(data)?;
+        let p_churn = self.predict_transformed(data, &t)?;
+        let explanations = if explain { Some(self.explain_transformed(data, &t)?) } else { None };
+        Ok(Scored { p_churn, unseen_categories: t.unseen, explanations })
+    }
+
+    /// [`ChurnModel::predict_proba`] on data already transformed by `self.preprocessor`.
+    fn predict_transformed(&self, data: &Dataset, t: &Transformed) -> Result<Vec<f64>> {
+        match &self.fitted {
+            Fitted::Logistic(m) => m.predict_proba(t.x.view()),
+            Fitted::Tree(m) => m.predict_proba(t.x.view()),
+            Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
+            Fitted::Ensemble(e) => {
+                let a = e.logistic.decision_function(t.x.view())?;
+                let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
+                Ok(a.iter().zip(&b).map(|(&a, &b)| sigmoid(e.mix(a, b))).collect())
+            }
+        }
+    }
+
+    /// [`TrainedModel::explain`] on data already transformed by `self.preprocessor`.
+    fn explain_transformed(&self, data: &Dataset, t: &Transformed) -> Result<Explanations> {
         let sources = self.preprocessor.output_sources();
         let n_in = self.features.len();
         let mut out = ndarray::Array2::<f64>::zeros((data.n_rows(), n_in));
@@ -357,16 +396,6 @@ fn add_by_source(out: &mut ndarray::Array2<f64>, values: &ndarray::Array2<f64>, 
 impl ChurnModel for TrainedModel {
     fn predict_proba(&self, data: &Dataset) -> Result<Vec<f64>> {
         self.check_features(data)?;
-        let t = self.preprocessor.transform(data)?;
-        match &self.fitted {
-            Fitted::Logistic(m) => m.predict_proba(t.x.view()),
-            Fitted::Tree(m) => m.predict_proba(t.x.view()),
-            Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
-            Fitted::Ensemble(e) => {
-                let a = e.logistic.decision_function(t.x.view())?;
-                let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
-                Ok(a.iter().zip(&b).map(|(&a, &b)| sigmoid(e.mix(a, b))).collect())
-            }
-        }
+        self.predict_transformed(data, &self.preprocessor.transform(data)?)
     }
 }
