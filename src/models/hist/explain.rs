@@ -96,6 +96,9 @@ impl Forest {
                 || (vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2], vec![false; max_nodes]),
                 |(scratch, decisions), (phis, block)| {
                     for (t, table) in tables.iter().enumerate() {
+                        if let Some(table) = table {
+                            table.warm();
+                        }
                         for (phi, row) in phis.chunks_exact_mut(p).zip(block.chunks_exact(p)) {
                             match table {
                                 Some(table) => table.add(self, t, row, phi, decisions),
@@ -327,6 +330,18 @@ impl ShapTree {
             tree.leaves = Vec::new();
         }
         tree
+    }
+
+    /// Reads the tree's tables front to back once, so that a block's rows, whose lookups land
+    /// at random places in them, find them in cache (a sequential read is prefetched; random
+    /// first touches are cache misses one after another).
+    fn warm(&self) {
+        let sum = |v: &[f64]| v.iter().step_by(8).fold(0.0, |a, &b| a + b);
+        let s = match &self.patterns {
+            Some(pt) => sum(&pt.phi),
+            None => self.leaves.iter().map(|l| sum(&l.phi)).sum(),
+        };
+        std::hint::black_box(s);
     }
 
     /// Adds tree `t`'s contributions for `row` to `phi`; `decisions` is scratch of at least the
