@@ -128,3 +128,28 @@ fn bad_rows_are_counted_or_located() {
     std::fs::write(&input, "customer_id,plan\nA,basic\n").unwrap();
     assert!(matches!(score_csv(m, &input, &out, &ScoreOptions::default(), |_| {}), Err(Error::BadHeader { .. })));
 }
+
+/// `attrition score … | head -1`: the reader goes away before the summary is printed. The tool
+/// ends quietly and successfully, as a Unix tool does, instead of panicking on the closed pipe.
+#[test]
+fn a_closed_stdout_ends_the_cli_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (input, model, out) = (dir.path().join("in.csv"), dir.path().join("m.json"), dir.path().join("out.csv"));
+    write_input(&input, 20_000, None);
+    models()[2].save(&model).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attrition"))
+        .args(["score", "--model", model.to_str().unwrap(), "--data", input.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before the first line
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(done.status.success(), "{:?}: {stderr}", done.status);
+    // The scores were written all the same.
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 20_001);
+}

@@ -4,6 +4,22 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// `println!` and `print!` for every module below: std's panic when standard output is a closed
+// pipe (`attrition score … | head -1`); these end the program quietly instead, as a Unix tool
+// does when its reader has gone.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        $crate::stdout_done(writeln!(std::io::stdout().lock(), $($arg)*));
+    }};
+}
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        $crate::stdout_done(write!(std::io::stdout().lock(), $($arg)*));
+    }};
+}
+
 mod charts;
 mod common;
 mod demo;
@@ -77,6 +93,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // Output streamed to a reader that stopped reading (`attrition kpi … | head`): done.
+        Err(attrition::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             let mut src = std::error::Error::source(&e);
@@ -85,6 +105,19 @@ fn main() -> ExitCode {
                 src = s.source();
             }
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The result of a write to standard output: a closed pipe ends the program successfully, any
+/// other failure with a message.
+fn stdout_done(result: std::io::Result<()>) {
+    match result {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: writing to standard output: {e}");
+            std::process::exit(1);
         }
     }
 }
