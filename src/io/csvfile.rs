@@ -186,7 +186,14 @@ impl CsvFile {
                 self.fail(err)?;
                 continue;
             }
-            if let Some(i) = (0..self.record.len()).find(|&i| std::str::from_utf8(&self.record[i]).is_err()) {
+            // One check of the whole record (every field starting on a character boundary, so
+            // no character straddles two fields); the field-by-field search only on failure.
+            let valid = std::str::from_utf8(self.record.as_slice()).is_ok()
+                && self.record.iter().all(|f| f.first().is_none_or(|&b| b & 0xC0 != 0x80));
+            if let Some(i) = (!valid)
+                .then(|| (0..self.record.len()).find(|&i| std::str::from_utf8(&self.record[i]).is_err()))
+                .flatten()
+            {
                 let err = Error::BadRow {
                     location: Location {
                         file: self.path.clone(),
@@ -287,5 +294,46 @@ fn csv_error(path: &Path, e: &csv::Error) -> Error {
             value: String::new(),
             expected: format!("valid CSV ({e})"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error(bytes: &'static [u8]) -> Error {
+        let mut f = CsvFile::from_reader(Box::new(bytes), Path::new("t.csv"), &["a", "b"], &[], Strictness::Strict)
+            .expect("header");
+        loop {
+            match f.next_record() {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("no error found"),
+                Err(e) => return e,
+            }
+        }
+    }
+
+    /// The whole-record UTF-8 check must not accept a character split across two fields: the
+    /// bytes of `é` (C3 A9) around a comma are valid UTF-8 once the comma is gone.
+    #[test]
+    fn invalid_utf8_is_located_even_when_split_across_fields() {
+        for (bytes, column) in [(&b"a,b\nok,fine\nx\xC3,\xA9y\n"[..], "a"), (&b"a,b\nok,fine\nx,y\xFF\n"[..], "b")] {
+            match first_error(bytes) {
+                Error::BadRow { location, .. } => {
+                    assert_eq!((location.line, location.column.as_deref()), (3, Some(column)));
+                }
+                other => panic!("expected a located bad row, got {other}"),
+            }
+        }
+        // Valid multi-byte text passes.
+        let mut f = CsvFile::from_reader(
+            Box::new("a,b\nété,ünï\n".as_bytes()),
+            Path::new("t.csv"),
+            &["a", "b"],
+            &[],
+            Strictness::Strict,
+        )
+        .expect("header");
+        assert_eq!(f.next_record().expect("record").map(|r| r.get(1).to_string()).as_deref(), Some("ünï"));
     }
 }
