@@ -9,7 +9,10 @@
 //!
 //! - (a) top-k by churn probability;
 //! - (b) expected-profit targeting (Verbraken et al. 2013: `p·[γ(CLV − d) + d] − d − f`);
-//! - (c) uplift targeting by Lemmens & Gupta's profit lift `π = (1 − r1)(m − d) − (1 − r0)·m`.
+//! - (c) uplift targeting by Lemmens & Gupta's profit lift `π = (1 − r1)(m − d) − (1 − r0)·m`
+//!   from the two-model learner;
+//! - (d) the profit-weighted classifier;
+//! - (e) the same profit lift from the X-learner ([`crate::uplift::XLearnerParams`]).
 //!
 //! Customer value `m` is the margin on 24 months of current MRR; `d` is each customer's offer
 //! cost from `campaign.csv` (offer paid only by those who renew). Campaign profit is measured
@@ -29,7 +32,7 @@ use crate::models::{ChurnModel, Learner};
 use crate::profit::CampaignParams;
 use crate::uplift::{
     CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams,
-    campaign_profit_curve, profit_lift, qini_coefficient,
+    XLearnerParams, campaign_profit_curve, profit_lift, qini_coefficient,
 };
 
 /// Experiment customers with features as of the campaign date.
@@ -142,6 +145,8 @@ pub struct TargetingComparison {
     /// (d) the targeting rule learned directly with the profit-weighted objective
     /// ([`crate::uplift::ProfitWeighting`]): ranked by P(targeting pays).
     pub by_profit_weighted: CampaignProfitCurve,
+    /// (e) uplift targeting by π from the X-learner.
+    pub by_x_uplift: CampaignProfitCurve,
     /// Qini coefficient of the uplift ranking (outcome = stayed).
     pub qini_uplift: f64,
     /// Qini coefficient of the churn-probability ranking.
@@ -166,12 +171,13 @@ fn curve_params(params: &TargetingParams) -> CampaignProfitParams {
         .adjust_for_value(params.adjust_for_value)
 }
 
-/// The four rules' scores for held-out rows, from models fitted on training rows.
+/// The rules' scores for held-out rows, from models fitted on training rows.
 struct RuleScores {
     churn_probability: Vec<f64>,
     expected_profit: Vec<f64>,
     uplift: Vec<f64>,
     profit_weighted: Vec<f64>,
+    x_uplift: Vec<f64>,
     churn_reduction: Vec<f64>,
     /// The acceptance rate γ rule (b) used.
     acceptance: f64,
@@ -219,11 +225,15 @@ fn score_rules(
         &train_m1,
     )?;
     let pays = learner.fit(&weighted.data)?.predict_proba(&test)?;
+    // (e) X-learner.
+    let x = XLearnerParams::new(learner.clone()).fit(&train, &train_treated)?.predict(&test)?;
+    let x_pi = profit_lift(&x.r0, &x.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
     Ok(RuleScores {
         churn_probability: p,
         expected_profit: expected,
         uplift: pi,
         profit_weighted: pays,
+        x_uplift: x_pi,
         churn_reduction: pred.churn_reduction(),
         acceptance: gamma,
     })
@@ -271,28 +281,41 @@ impl RuleSummary {
     }
 }
 
-/// Display names of the four rules, in the order of [`TargetingComparison::rules`] and
+/// Display names of the five rules, in the order of [`TargetingComparison::rules`] and
 /// [`CrossFittedComparison::rules`].
-pub const RULE_NAMES: [&str; 4] = [
+pub const RULE_NAMES: [&str; 5] = [
     "(a) top-k by churn probability",
     "(b) expected profit (Verbraken)",
     "(c) uplift profit lift (Lemmens & Gupta)",
     "(d) profit-weighted classifier",
+    "(e) uplift profit lift, X-learner",
 ];
 
 impl TargetingComparison {
-    /// The four rules' curves with their [`RULE_NAMES`].
-    pub fn rules(&self) -> [(&'static str, &CampaignProfitCurve); 4] {
-        let c = [&self.by_churn_probability, &self.by_expected_profit, &self.by_uplift, &self.by_profit_weighted];
-        [0, 1, 2, 3].map(|i| (RULE_NAMES[i], c[i]))
+    /// The five rules' curves with their [`RULE_NAMES`].
+    pub fn rules(&self) -> [(&'static str, &CampaignProfitCurve); 5] {
+        let c = [
+            &self.by_churn_probability,
+            &self.by_expected_profit,
+            &self.by_uplift,
+            &self.by_profit_weighted,
+            &self.by_x_uplift,
+        ];
+        [0, 1, 2, 3, 4].map(|i| (RULE_NAMES[i], c[i]))
     }
 }
 
 impl CrossFittedComparison {
-    /// The four rules' summaries with their [`RULE_NAMES`].
-    pub fn rules(&self) -> [(&'static str, &RuleSummary); 4] {
-        let r = [&self.by_churn_probability, &self.by_expected_profit, &self.by_uplift, &self.by_profit_weighted];
-        [0, 1, 2, 3].map(|i| (RULE_NAMES[i], r[i]))
+    /// The five rules' summaries with their [`RULE_NAMES`].
+    pub fn rules(&self) -> [(&'static str, &RuleSummary); 5] {
+        let r = [
+            &self.by_churn_probability,
+            &self.by_expected_profit,
+            &self.by_uplift,
+            &self.by_profit_weighted,
+            &self.by_x_uplift,
+        ];
+        [0, 1, 2, 3, 4].map(|i| (RULE_NAMES[i], r[i]))
     }
 }
 
@@ -313,6 +336,8 @@ pub struct CrossFittedComparison {
     pub by_uplift: RuleSummary,
     /// (d) the profit-weighted classifier.
     pub by_profit_weighted: RuleSummary,
+    /// (e) uplift targeting by π from the X-learner.
+    pub by_x_uplift: RuleSummary,
     /// Qini coefficient of the uplift ranking, mean over repeats.
     pub qini_uplift: f64,
     /// Qini coefficient of the churn-probability ranking, mean over repeats.
@@ -339,11 +364,11 @@ pub fn cross_fitted_targeting(
     let m1: Vec<f64> = value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect();
     let curve_params = curve_params(params);
     let stayed: Vec<bool> = churned.iter().map(|c| !c).collect();
-    let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let (mut qini_u, mut qini_p) = (0.0, 0.0);
     for r in 0..repeats {
         let splits = crate::validation::stratified_k_fold(&strata, folds, params.seed.wrapping_add(r as u64))?;
-        let mut scores = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+        let mut scores = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
         let mut reduction = vec![0.0; n];
         for split in &splits {
             let s = score_rules(exp, learner, params, &value, &split.train, &split.test)?;
@@ -352,6 +377,7 @@ pub fn cross_fitted_targeting(
                 scores[1][i] = s.expected_profit[k];
                 scores[2][i] = s.uplift[k];
                 scores[3][i] = s.profit_weighted[k];
+                scores[4][i] = s.x_uplift[k];
                 reduction[i] = s.churn_reduction[k];
             }
         }
@@ -361,7 +387,7 @@ pub fn cross_fitted_targeting(
         qini_u += qini_coefficient(&stayed, &reduction, &exp.treated)? / repeats as f64;
         qini_p += qini_coefficient(&stayed, &scores[0], &exp.treated)? / repeats as f64;
     }
-    let [a, b, c, d] = best;
+    let [a, b, c, d, e] = best;
     Ok(CrossFittedComparison {
         n,
         folds,
@@ -369,6 +395,7 @@ pub fn cross_fitted_targeting(
         by_expected_profit: RuleSummary::new(b),
         by_uplift: RuleSummary::new(c),
         by_profit_weighted: RuleSummary::new(d),
+        by_x_uplift: RuleSummary::new(e),
         qini_uplift: qini_u,
         qini_churn_probability: qini_p,
     })
@@ -405,6 +432,7 @@ pub fn compare_targeting(
         by_expected_profit: curve(&s.expected_profit)?,
         by_uplift: curve(&s.uplift)?,
         by_profit_weighted: curve(&s.profit_weighted)?,
+        by_x_uplift: curve(&s.x_uplift)?,
         qini_uplift: qini_coefficient(&stayed, &s.churn_reduction, &test_treated)?,
         qini_churn_probability: qini_coefficient(&stayed, &s.churn_probability, &test_treated)?,
         ate_holdout: rate(true) - rate(false),

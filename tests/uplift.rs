@@ -271,6 +271,32 @@ fn t_learner_recovers_segment_effects_and_uplift_targeting_wins() {
     assert!(qini_uplift > qini_risk + 0.05 && qini_uplift > 3.0 * qini_risk, "{qini_uplift} vs {qini_risk}");
 }
 
+/// The X-learner's effect regressions (boosted trees on imputed effects) recover each segment's
+/// effect, and its ranking targets the persuadables as the two-model one does.
+#[test]
+fn x_learner_recovers_segment_effects() {
+    use attrition::uplift::XLearnerParams;
+    let (train, treated, _) = experiment(40_000, 3);
+    let fitted = XLearnerParams::new(SegmentRate).fit(&train, &treated).unwrap();
+    assert!((fitted.treated_share - 0.5).abs() < 0.01);
+    let (test, test_treated, segs) = experiment(20_000, 4);
+    let pred = fitted.predict(&test).unwrap();
+    for (i, &s) in segs.iter().enumerate().take(200) {
+        assert!((pred.r0[i] - TRUTH[s].0).abs() < 0.03, "r0 segment {s}: {}", pred.r0[i]);
+        assert!((pred.r1[i] - TRUTH[s].1).abs() < 0.03, "r1 segment {s}: {}", pred.r1[i]);
+    }
+    let value = vec![600.0; test.n_rows()];
+    let offer = ProfitLiftParams::new(60.0, OfferTerms::PaidOnRenewal);
+    let pi = profit_lift(&pred.r0, &pred.r1, &value, &value, &offer).unwrap();
+    let churned = test.churned.clone().unwrap();
+    let curve =
+        campaign_profit_curve(&pi, &churned, &test_treated, &value, &value, &CampaignProfitParams::new(offer)).unwrap();
+    assert!((curve.best_fraction() - 0.25).abs() < 0.03, "{}", curve.best_fraction());
+    // Errors like the two-model learner's.
+    assert!(XLearnerParams::new(SegmentRate).fit(&train, &treated[..50]).is_err());
+    assert!(XLearnerParams::new(SegmentRate).fit(&train, &vec![false; train.n_rows()]).is_err());
+}
+
 #[test]
 fn profit_weighted_objective_learns_whom_to_target() {
     let (train, treated, _) = experiment(60_000, 5);
@@ -360,9 +386,13 @@ fn uplift_command_compares_the_rules_on_a_tables_folder() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("Acceptance γ for (b), from the experiment"), "{text}");
-    for rule in
-        ["(a) top-k by churn probability", "(b) expected profit", "(c) uplift profit lift", "(d) profit-weighted"]
-    {
+    for rule in [
+        "(a) top-k by churn probability",
+        "(b) expected profit",
+        "(c) uplift profit lift",
+        "(d) profit-weighted",
+        "(e) uplift profit lift, X",
+    ] {
         assert!(text.contains(rule), "missing {rule}:\n{text}");
     }
     assert!(text.contains("adjusted for pre-offer value"), "{text}");

@@ -9,6 +9,8 @@
 //! - fits a **two-model (T-) learner** ([`TLearnerParams`]): one churn model on the control group
 //!   (`r0`: churn probability without the offer) and one on the treated group (`r1`: with it), from
 //!   any [`Learner`] — in practice the boosted trees;
+//! - or an **X-learner** ([`XLearnerParams`], Künzel et al. 2019): the same two models, then each
+//!   customer's effect imputed from the other arm's model and regressed with boosted trees;
 //! - turns `r0`, `r1` and customer values into the **expected profit lift** of targeting each
 //!   customer ([`profit_lift`], both of the paper's offer terms);
 //! - alternatively learns the targeting rule **directly with a profit-weighted objective**
@@ -35,6 +37,7 @@ mod evaluate;
 mod objective;
 mod tlearner;
 mod value;
+mod xlearner;
 
 pub use evaluate::{
     CampaignProfitCurve, CampaignProfitParams, QiniCurve, campaign_profit_curve, qini_coefficient, qini_curve,
@@ -42,6 +45,7 @@ pub use evaluate::{
 pub use objective::{ProfitWeighting, ProfitWeights, clv_sample_weights};
 pub use tlearner::{TLearner, TLearnerParams, UpliftPrediction};
 pub use value::{OfferTerms, ProfitLiftParams, profit_lift};
+pub use xlearner::{XLearner, XLearnerParams};
 
 #[cfg(doc)]
 use crate::models::Learner;

@@ -25,7 +25,7 @@ pub struct Args {
     data: Option<PathBuf>,
     /// Instead of a CSV: a tables folder with a `campaign.csv` (as `attrition simulate` writes).
     /// Features are built the day before the campaign, the outcome is churn within
-    /// `--horizon-days`, and the four targeting rules are compared cross-fitted.
+    /// `--horizon-days`, and the five targeting rules are compared cross-fitted.
     #[arg(long)]
     tables: Option<PathBuf>,
     /// Treatment column (true/false, 1/0, yes/no).
@@ -76,7 +76,7 @@ pub struct Args {
     model: ModelArgs,
 }
 
-/// `--tables` mode: the four targeting rules, cross-fitted on the whole experiment.
+/// `--tables` mode: the five targeting rules, cross-fitted on the whole experiment.
 fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
     let tables = read_tables(dir, &ReadOptions::strict())?.tables;
     let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;

@@ -32,7 +32,7 @@ mod params;
 pub mod synthetic;
 
 pub use crate::models::hist::{FeatureImportances, ShapValues};
-pub use objective::{Link, LogLoss, Objective, Part, Targets};
+pub use objective::{Link, LogLoss, Objective, Part, SquaredError, Targets};
 pub use params::{BoostedParams, EarlyStopping};
 
 use ndarray::ArrayView2;

@@ -55,6 +55,8 @@ impl Targets<'_> {
 pub enum Link {
     /// `p = 1 / (1 + e^(−raw))`: raw scores are log-odds of churn.
     Logistic,
+    /// The raw score is the prediction (regression, e.g. [`SquaredError`]).
+    Identity,
 }
 
 impl Link {
@@ -63,6 +65,7 @@ impl Link {
     pub fn apply(self, raw: f64) -> f64 {
         match self {
             Link::Logistic => sigmoid(raw),
+            Link::Identity => raw,
         }
     }
 }
@@ -137,6 +140,82 @@ impl Objective for LogLoss {
 
     fn loss(&self, raw: &[f64], t: &Targets<'_>) -> f64 {
         raw.iter().zip(t.y).zip(t.weights).map(|((&r, &y), &w)| w * (softplus(r) - if y { r } else { 0.0 })).sum()
+    }
+}
+
+/// Weighted squared error on real-valued targets, for regression trees: `w · (raw − y)² / 2`,
+/// identity link. The targets are looked up by row id in the matrix passed to `fit`, so the
+/// booster's boolean labels serve only to stratify its early-stopping hold-out; an explicit
+/// [`Part::Validation`] matrix is not supported (its loss is NaN).
+///
+/// ```
+/// use attrition::models::boosted::{Objective, Part, SquaredError, Targets};
+/// let obj = SquaredError::new(vec![0.5, -0.25]).unwrap();
+/// let t = Targets { y: &[true, false], weights: &[1.0, 1.0], rows: &[0, 1], part: Part::Train };
+/// assert_eq!(obj.init_score(&t).unwrap(), 0.125);
+/// let (mut g, mut h) = ([0.0; 2], [0.0; 2]);
+/// obj.gradients(&[0.0, 0.0], &t, &mut g, &mut h);
+/// assert_eq!((g, h), ([-0.5, 0.25], [1.0, 1.0]));
+/// assert!(SquaredError::new(vec![f64::NAN]).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SquaredError {
+    target: Vec<f64>,
+}
+
+impl SquaredError {
+    /// Targets of the training matrix's rows, in order. Errors on a non-finite target.
+    pub fn new(target: Vec<f64>) -> Result<SquaredError> {
+        if let Some(row) = target.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { context: "squared-error targets".into(), row, value: target[row] });
+        }
+        Ok(SquaredError { target })
+    }
+
+    #[inline]
+    fn value(&self, part: Part, row: usize) -> f64 {
+        match part {
+            Part::Train => self.target.get(row).copied().unwrap_or(f64::NAN),
+            Part::Validation => f64::NAN,
+        }
+    }
+}
+
+impl Objective for SquaredError {
+    fn name(&self) -> &str {
+        "squared_error"
+    }
+
+    fn init_score(&self, t: &Targets<'_>) -> Result<f64> {
+        let (mut sum, mut total) = (0.0, 0.0);
+        for (&r, &w) in t.rows.iter().zip(t.weights) {
+            sum += w * self.value(t.part, r);
+            total += w;
+        }
+        if total <= 0.0 {
+            return Err(Error::EmptyData { context: "squared-error initial score: zero total weight" });
+        }
+        Ok(sum / total)
+    }
+
+    fn gradients(&self, raw: &[f64], t: &Targets<'_>, grad: &mut [f64], hess: &mut [f64]) {
+        for i in 0..raw.len() {
+            let w = t.weights[i];
+            grad[i] = (raw[i] - self.value(t.part, t.rows[i])) * w;
+            hess[i] = w;
+        }
+    }
+
+    fn loss(&self, raw: &[f64], t: &Targets<'_>) -> f64 {
+        raw.iter()
+            .zip(t.rows)
+            .zip(t.weights)
+            .map(|((&r, &row), &w)| 0.5 * w * (r - self.value(t.part, row)).powi(2))
+            .sum()
+    }
+
+    fn link(&self) -> Link {
+        Link::Identity
     }
 }
 
