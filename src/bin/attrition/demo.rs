@@ -309,20 +309,21 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(t) = &targeting {
         let mut chart = LineChart::new(
             "uplift_profit",
-            "Held-out campaign profit of three targeting rules",
+            "Held-out campaign profit of four targeting rules",
             "Customers targeted (held-out half of the experiment)",
             "Campaign profit (currency)",
         );
         for (name, c) in [
             ("(a) churn probability", &t.by_churn_probability),
             ("(b) expected profit, γ from the experiment", &t.by_expected_profit),
-            ("(c) uplift π (Lemmens & Gupta)", &t.by_uplift),
+            ("(c) uplift π (Lemmens & Gupta), two-model", &t.by_uplift),
+            ("(e) uplift π, X-learner", &t.by_x_uplift),
         ] {
             chart = chart.series(Series::new(name, c.sizes.iter().map(|&s| s as f64).collect(), c.profit.clone()));
         }
         chart = chart.reading(format!(
-            "On {} held-out experiment customers the best campaign earns {:.0} by uplift (profits adjusted for the arms' chance difference in customer value), {:.0} by expected profit (acceptance γ = {:.3}, the share of would-be churners the offer kept in the training half) and {:.0} by churn risk.",
-            t.n_holdout, t.by_uplift.best_profit, t.by_expected_profit.best_profit, t.acceptance, t.by_churn_probability.best_profit
+            "On {} held-out experiment customers the best campaign earns {:.0} by uplift from the X-learner and {:.0} from the two-model learner (profits adjusted for the arms' chance difference in customer value), {:.0} by expected profit (acceptance γ = {:.3}, the share of would-be churners the offer kept in the training half) and {:.0} by churn risk.",
+            t.n_holdout, t.by_x_uplift.best_profit, t.by_uplift.best_profit, t.by_expected_profit.best_profit, t.acceptance, t.by_churn_probability.best_profit
         ));
         profit_section = profit_section.chart(Chart::Line(chart));
     }
