@@ -183,14 +183,16 @@ pub fn run(args: Args) -> Result<()> {
     // 5. Uplift from the experiment, when the tables have one.
     let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;
     let targeting = match tables.campaign.as_ref() {
-        Some(c) if c.len() >= 200 => Some(step.run("uplift: two-model learner on the retention experiment", || {
-            let exp = experiment_data(&tables, &catalogue, 180)?;
-            compare_targeting(
-                &exp,
-                &ModelParams::new(ModelKind::Logistic).seed(args.seed),
-                &TargetingParams { seed: args.seed, ..TargetingParams::default() },
-            )
-        })?),
+        Some(c) if c.len() >= 200 => {
+            Some(step.run("uplift: two-model and X-learners on the retention experiment", || {
+                let exp = experiment_data(&tables, &catalogue, 180)?;
+                compare_targeting(
+                    &exp,
+                    &ModelParams::new(ModelKind::Logistic).seed(args.seed),
+                    &TargetingParams { seed: args.seed, ..TargetingParams::default() },
+                )
+            })?)
+        }
         _ => None,
     };
 
@@ -510,8 +512,11 @@ pub fn run(args: Args) -> Result<()> {
     );
     if let (Some(t), false) = (&targeting, args.quiet) {
         println!(
-            "held-out experiment profit: uplift {:.0}, expected profit {:.0}, churn risk {:.0}",
-            t.by_uplift.best_profit, t.by_expected_profit.best_profit, t.by_churn_probability.best_profit
+            "held-out experiment profit: uplift {:.0} (X-learner) / {:.0} (two-model), expected profit {:.0}, churn risk {:.0}",
+            t.by_x_uplift.best_profit,
+            t.by_uplift.best_profit,
+            t.by_expected_profit.best_profit,
+            t.by_churn_probability.best_profit
         );
     }
     Ok(())
