@@ -212,22 +212,19 @@ fn score_rules(
     let expected: Vec<f64> = (0..p.len())
         .map(|i| CampaignParams::new(cost[i], params.contact_cost, gamma).expected_value(p[i], m0[i]))
         .collect();
-    // (c) uplift.
-    let pred = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?.predict(&test)?;
-    let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
+    // (c) uplift from the two-model learner.
+    let offer = ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal);
+    let two_model = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?;
+    let pred = two_model.predict(&test)?;
+    let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &offer)?;
     // (d) profit-weighted classifier.
     let train_value: Vec<f64> = train_rows.iter().map(|&i| value[i]).collect();
     let train_m1: Vec<f64> = train_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
-    let weighted = ProfitWeighting::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal)).build(
-        &train,
-        &train_treated,
-        &train_value,
-        &train_m1,
-    )?;
+    let weighted = ProfitWeighting::new(offer).build(&train, &train_treated, &train_value, &train_m1)?;
     let pays = learner.fit(&weighted.data)?.predict_proba(&test)?;
-    // (e) X-learner.
-    let x = XLearnerParams::new(learner.clone()).fit(&train, &train_treated)?.predict(&test)?;
-    let x_pi = profit_lift(&x.r0, &x.r1, &m0, &m1, &ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))?;
+    // (e) X-learner on the same outcome models.
+    let x = XLearnerParams::new(learner.clone()).fit_effects(two_model, &train, &train_treated)?.predict(&test)?;
+    let x_pi = profit_lift(&x.r0, &x.r1, &m0, &m1, &offer)?;
     Ok(RuleScores {
         churn_probability: p,
         expected_profit: expected,

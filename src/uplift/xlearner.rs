@@ -8,14 +8,14 @@
 //! regression trees on each arm. The two effect models are averaged with the treated share as
 //! the control arm's weight (Künzel's `g = e(x)`, constant in a randomised experiment).
 
-use super::{UpliftPrediction, check_len};
+use super::{TLearner, TLearnerParams, UpliftPrediction, check_len};
 use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::boosted::{BoostedParams, Booster, SquaredError};
 use crate::models::preprocess::{PreprocessMode, PreprocessParams, Preprocessor};
 use crate::models::{ChurnModel, Learner};
 
-/// Parameters of the X-learner: the [`Learner`] for the two outcome (churn) models and the
+/// Parameters of the X-learner: the two-model learner for the outcome (churn) models and the
 /// boosted regression trees for the two effect models.
 ///
 /// ```
@@ -27,15 +27,15 @@ use crate::models::{ChurnModel, Learner};
 /// ```
 #[derive(Debug, Clone)]
 pub struct XLearnerParams<L> {
-    outcome: L,
+    outcome: TLearnerParams<L>,
     effect: BoostedParams,
-    min_arm_rows: usize,
 }
 
 impl<L> XLearnerParams<L> {
-    /// Outcome models from `outcome`; effect models with the boosting defaults.
+    /// Outcome models from `outcome` (a [`TLearnerParams`] with its defaults); effect models with
+    /// the boosting defaults.
     pub fn new(outcome: L) -> Self {
-        Self { outcome, effect: BoostedParams::default(), min_arm_rows: 20 }
+        Self { outcome: TLearnerParams::new(outcome), effect: BoostedParams::default() }
     }
 
     /// Boosting parameters of the two effect regressions.
@@ -51,7 +51,7 @@ impl<L> XLearnerParams<L> {
 
     /// Smallest number of rows each arm must have (default 20).
     pub fn min_arm_rows(mut self, n: usize) -> Self {
-        self.min_arm_rows = n;
+        self.outcome = self.outcome.min_arm_rows(n);
         self
     }
 }
@@ -60,34 +60,34 @@ impl<L: Learner> XLearnerParams<L> {
     /// Fits the outcome and effect models. `data.churned` is the experiment's outcome;
     /// `treated[i]` says whether row `i` received the offer.
     ///
-    /// Errors: missing labels, length mismatch, an arm with fewer than `min_arm_rows` rows or a
-    /// single outcome class, and any error of the underlying learners.
+    /// Errors: those of [`TLearnerParams::fit`] (missing labels, length mismatch, a small or
+    /// single-class arm) and of the effect regressions.
     pub fn fit(&self, data: &Dataset, treated: &[bool]) -> Result<XLearner<L::Model>> {
+        let outcome = self.outcome.fit(data, treated)?;
+        self.fit_effects(outcome, data, treated)
+    }
+
+    /// The second stage alone, on outcome models already fitted to the same `data` and
+    /// `treated` (a two-model learner a caller also ranks by, say), so they are not fitted twice.
+    pub fn fit_effects(
+        &self,
+        outcome: TLearner<L::Model>,
+        data: &Dataset,
+        treated: &[bool],
+    ) -> Result<XLearner<L::Model>> {
         let y = data.churned_or_err()?;
         check_len("uplift: treated flags vs rows", data.n_rows(), &[treated.len()])?;
         let arms: [Vec<usize>; 2] =
             [false, true].map(|arm| (0..treated.len()).filter(|&i| treated[i] == arm).collect());
-        for (name, rows) in ["control", "treated"].iter().zip(&arms) {
-            if rows.len() < self.min_arm_rows {
-                return Err(Error::param(
-                    "min_arm_rows",
-                    self.min_arm_rows,
-                    format!("the {name} arm has only {} rows", rows.len()),
-                ));
-            }
-        }
-        let arm_data = [data.take(&arms[0]), data.take(&arms[1])];
-        let (control, treated_model) =
-            rayon::join(|| self.outcome.fit(&arm_data[0]), || self.outcome.fit(&arm_data[1]));
-        let (control, treated_model) = (control?, treated_model?);
         let preprocessor = PreprocessParams::new(PreprocessMode::Tree).fit(data)?;
         let x = preprocessor.transform(data)?.x;
-        // Imputed effects on churn probability, each from the other arm's model.
-        let from_treated = control.predict_proba(&arm_data[1])?;
-        let from_control = treated_model.predict_proba(&arm_data[0])?;
+        // Imputed effects on churn probability, each from the other arm's model: a control
+        // customer's μ1(x) − y, a treated customer's y − μ0(x).
+        let both = outcome.predict(data)?;
+        let churned = |i: usize| f64::from(u8::from(y[i]));
         let imputed = [
-            arms[0].iter().zip(&from_control).map(|(&i, &m1)| m1 - f64::from(u8::from(y[i]))).collect::<Vec<f64>>(),
-            arms[1].iter().zip(&from_treated).map(|(&i, &m0)| f64::from(u8::from(y[i])) - m0).collect::<Vec<f64>>(),
+            arms[0].iter().map(|&i| both.r1[i] - churned(i)).collect::<Vec<f64>>(),
+            arms[1].iter().map(|&i| churned(i) - both.r0[i]).collect::<Vec<f64>>(),
         ];
         let fit_effect = |arm: usize| -> Result<Booster> {
             let rows = x.select(ndarray::Axis(0), &arms[arm]);
@@ -98,8 +98,7 @@ impl<L: Learner> XLearnerParams<L> {
         };
         let (tau0, tau1) = rayon::join(|| fit_effect(0), || fit_effect(1));
         Ok(XLearner {
-            control,
-            treated: treated_model,
+            outcome,
             preprocessor,
             tau0: tau0?,
             tau1: tau1?,
@@ -111,10 +110,8 @@ impl<L: Learner> XLearnerParams<L> {
 /// A fitted X-learner.
 #[derive(Debug, Clone)]
 pub struct XLearner<M> {
-    /// Churn model of the control arm (`r0`).
-    pub control: M,
-    /// Churn model of the treated arm (used for the control arm's imputed effects).
-    pub treated: M,
+    /// The outcome models: `control` gives `r0`; both gave the imputed effects.
+    pub outcome: TLearner<M>,
     preprocessor: Preprocessor,
     /// Effect regression on the control arm.
     tau0: Booster,
@@ -128,7 +125,7 @@ impl<M: ChurnModel> XLearner<M> {
     /// `r0` from the control model and `r1 = r0 + τ`, clamped to [0, 1], with
     /// `τ = e·τ0 + (1 − e)·τ1` (`e` the treated share).
     pub fn predict(&self, data: &Dataset) -> Result<UpliftPrediction> {
-        let r0 = self.control.predict_proba(data)?;
+        let r0 = self.outcome.control.predict_proba(data)?;
         let x = self.preprocessor.transform(data)?.x;
         let (t0, t1) = rayon::join(|| self.tau0.predict_raw(x.view()), || self.tau1.predict_raw(x.view()));
         let (t0, t1) = (t0?, t1?);
