@@ -72,8 +72,17 @@ struct Chunk {
     ok: Vec<bool>,
     numeric: Vec<Vec<f64>>,
     categorical: Vec<Vec<Option<String>>>,
-    /// Rows (in the chunk) whose first bad field is given, in order.
-    bad: Vec<(usize, FieldError)>,
+}
+
+impl Chunk {
+    fn with_capacity(rows: usize, kinds: &[ColumnKind]) -> Chunk {
+        Chunk {
+            ids: Vec::with_capacity(rows),
+            ok: Vec::with_capacity(rows),
+            numeric: kinds.iter().map(|_| Vec::new()).collect(),
+            categorical: kinds.iter().map(|_| Vec::new()).collect(),
+        }
+    }
 }
 
 /// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
@@ -106,7 +115,7 @@ pub fn score_csv(
     let mut report = ScoreReport::default();
     loop {
         // Records are framed serially (line numbers, malformed records), then their fields are
-        // parsed column by column in parallel: parsing numbers is most of the reading time.
+        // parsed in parallel blocks of rows: parsing numbers is most of the reading time.
         let mut records: Vec<(csv::ByteRecord, u64)> = Vec::with_capacity(options.chunk_rows.min(1 << 16));
         let mut pending = None;
         while records.len() < options.chunk_rows {
@@ -155,16 +164,12 @@ fn parse_chunk(
     csv: &mut CsvFile,
 ) -> Result<Chunk> {
     use rayon::prelude::*;
-    let blocks: Vec<Chunk> = records
+    // Each block: its rows parsed, and the first bad field of each bad row (row within the block).
+    let blocks: Vec<(Chunk, Vec<(usize, FieldError)>)> = records
         .par_chunks(PARSE_BLOCK)
         .map(|block| {
-            let mut c = Chunk {
-                ids: Vec::with_capacity(block.len()),
-                ok: Vec::with_capacity(block.len()),
-                numeric: kinds.iter().map(|_| Vec::new()).collect(),
-                categorical: kinds.iter().map(|_| Vec::new()).collect(),
-                bad: Vec::new(),
-            };
+            let mut c = Chunk::with_capacity(block.len(), kinds);
+            let mut bad_rows = Vec::new();
             for (i, (r, _)) in block.iter().enumerate() {
                 c.ids.push(raw_field(r, id_col).to_string());
                 let mut bad = None;
@@ -191,26 +196,20 @@ fn parse_chunk(
                 }
                 c.ok.push(bad.is_none());
                 if let Some(e) = bad {
-                    c.bad.push((i, e));
+                    bad_rows.push((i, e));
                 }
             }
-            c
+            (c, bad_rows)
         })
         .collect();
-    let mut chunk = Chunk {
-        ids: Vec::with_capacity(records.len()),
-        ok: Vec::with_capacity(records.len()),
-        numeric: kinds.iter().map(|_| Vec::new()).collect(),
-        categorical: kinds.iter().map(|_| Vec::new()).collect(),
-        bad: Vec::new(),
-    };
-    for (b, block) in blocks.into_iter().enumerate() {
+    let mut chunk = Chunk::with_capacity(records.len(), kinds);
+    for (b, (block, bad_rows)) in blocks.into_iter().enumerate() {
         let offset = b * PARSE_BLOCK;
-        let mut bad = block.bad.into_iter().peekable();
-        for (i, &ok) in block.ok.iter().enumerate() {
+        let mut bad_rows = bad_rows.into_iter();
+        for &ok in &block.ok {
             if ok {
                 csv.accept();
-            } else if let Some((_, e)) = bad.next_if(|(k, _)| *k == i) {
+            } else if let Some((i, e)) = bad_rows.next() {
                 csv.reject_at(records[offset + i].1, e)?;
             }
         }

@@ -188,12 +188,15 @@ impl CsvFile {
             }
             // One check of the whole record (every field starting on a character boundary, so
             // no character straddles two fields); the field-by-field search only on failure.
+            // The two agree: valid fields concatenate to valid text and never start mid-character.
             let valid = std::str::from_utf8(self.record.as_slice()).is_ok()
                 && self.record.iter().all(|f| f.first().is_none_or(|&b| b & 0xC0 != 0x80));
-            if let Some(i) = (!valid)
-                .then(|| (0..self.record.len()).find(|&i| std::str::from_utf8(&self.record[i]).is_err()))
-                .flatten()
-            {
+            let bad_field = if valid {
+                None
+            } else {
+                (0..self.record.len()).find(|&i| std::str::from_utf8(&self.record[i]).is_err())
+            };
+            if let Some(i) = bad_field {
                 let err = Error::BadRow {
                     location: Location {
                         file: self.path.clone(),
