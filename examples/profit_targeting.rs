@@ -21,7 +21,7 @@ use attrition::experiment::{
 use attrition::features::FeatureCatalogue;
 use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::simulate::{SimulationParams, simulate};
-use attrition::uplift::{CampaignProfitParams, OfferTerms, ProfitLiftParams, campaign_profit_curve};
+use attrition::uplift::campaign_profit_curve;
 use attrition::validation::stratified_holdout;
 
 fn main() -> attrition::Result<()> {
@@ -92,7 +92,7 @@ fn main() -> attrition::Result<()> {
 fn everyone_raw_and_adjusted(exp: &Experiment, params: &TargetingParams) -> attrition::Result<()> {
     let churned = exp.data.churned_or_err()?;
     let strata: Vec<bool> = churned.iter().zip(&exp.treated).map(|(c, t)| c ^ t).collect();
-    let value: Vec<f64> = exp.mrr.iter().map(|m| m * params.margin * params.value_months).collect();
+    let value = params.customer_value(exp);
     let mut profits = [Vec::new(), Vec::new()];
     for seed in 0..10 {
         let rows = stratified_holdout(&strata, params.holdout, seed)?.test;
@@ -102,9 +102,7 @@ fn everyone_raw_and_adjusted(exp: &Experiment, params: &TargetingParams) -> attr
         let y: Vec<bool> = rows.iter().map(|&i| churned[i]).collect();
         let t: Vec<bool> = rows.iter().map(|&i| exp.treated[i]).collect();
         for (adjust, out) in [false, true].into_iter().zip(profits.iter_mut()) {
-            let curve_params = CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
-                .contact_cost(params.contact_cost)
-                .adjust_for_value(adjust);
+            let curve_params = params.campaign_profit_params().adjust_for_value(adjust);
             let curve = campaign_profit_curve(&vec![0.0; rows.len()], &y, &t, &m0, &m1, &curve_params)?;
             out.push(curve.profit.last().copied().unwrap_or(0.0));
         }

@@ -158,17 +158,21 @@ pub struct TargetingComparison {
     pub acceptance: f64,
 }
 
-/// Value of keeping each customer: margin on `value_months` of current MRR.
-fn customer_value(exp: &Experiment, params: &TargetingParams) -> Vec<f64> {
-    exp.mrr.iter().map(|m| m * params.margin * params.value_months).collect()
-}
+impl TargetingParams {
+    /// Value of keeping each experiment customer: margin on `value_months` of current MRR.
+    pub fn customer_value(&self, exp: &Experiment) -> Vec<f64> {
+        exp.mrr.iter().map(|m| m * self.margin * self.value_months).collect()
+    }
 
-/// How every rule's campaign profit is measured (offer paid on renewal, its cost in `m1`).
-fn curve_params(params: &TargetingParams) -> CampaignProfitParams {
-    CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
-        .contact_cost(params.contact_cost)
-        .min_group(10)
-        .adjust_for_value(params.adjust_for_value)
+    /// How every rule's campaign profit is measured: offer paid on renewal (its cost is in
+    /// `m1 = value − offer cost`), this contact cost, at least 10 customers per arm, adjusted
+    /// for pre-offer value unless [`TargetingParams::adjust_for_value`] is off.
+    pub fn campaign_profit_params(&self) -> CampaignProfitParams {
+        CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
+            .contact_cost(self.contact_cost)
+            .min_group(10)
+            .adjust_for_value(self.adjust_for_value)
+    }
 }
 
 /// The rules' scores for held-out rows, from models fitted on training rows.
@@ -357,9 +361,9 @@ pub fn cross_fitted_targeting(
     let n = exp.data.n_rows();
     let churned = exp.data.churned_or_err()?.to_vec();
     let strata: Vec<bool> = (0..n).map(|i| exp.treated[i] ^ churned[i]).collect();
-    let value = customer_value(exp, params);
+    let value = params.customer_value(exp);
     let m1: Vec<f64> = value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect();
-    let curve_params = curve_params(params);
+    let curve_params = params.campaign_profit_params();
     let stayed: Vec<bool> = churned.iter().map(|c| !c).collect();
     let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let (mut qini_u, mut qini_p) = (0.0, 0.0);
@@ -412,11 +416,11 @@ pub fn compare_targeting(
     let (train_rows, test_rows) = (split.train, split.test);
     let test_treated: Vec<bool> = test_rows.iter().map(|&i| exp.treated[i]).collect();
     let test_churned: Vec<bool> = test_rows.iter().map(|&i| churned[i]).collect();
-    let value = customer_value(exp, params);
+    let value = params.customer_value(exp);
     let m0: Vec<f64> = test_rows.iter().map(|&i| value[i]).collect();
     let m1: Vec<f64> = test_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
     let s = score_rules(exp, learner, params, &value, &train_rows, &test_rows)?;
-    let curve_params = curve_params(params);
+    let curve_params = params.campaign_profit_params();
     let curve = |score: &[f64]| campaign_profit_curve(score, &test_churned, &test_treated, &m0, &m1, &curve_params);
     let stayed: Vec<bool> = test_churned.iter().map(|c| !c).collect();
     let rate = |arm: bool| {
