@@ -3,8 +3,8 @@
 
 use attrition::models::{ChurnModel, Learner};
 use attrition::uplift::{
-    CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams, campaign_profit_curve,
-    profit_lift, qini_coefficient, qini_curve,
+    CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams,
+    UpliftPrediction, campaign_profit_curve, profit_lift, qini_coefficient, qini_curve,
 };
 use attrition::{Column, Dataset, Result};
 use rand::{Rng, SeedableRng};
@@ -236,12 +236,15 @@ fn experiment(n: usize, seed: u64) -> (Dataset, Vec<bool>, Vec<usize>) {
     (data, treated, segs)
 }
 
-#[test]
-fn t_learner_recovers_segment_effects_and_uplift_targeting_wins() {
-    let (train, treated, _) = experiment(40_000, 3);
-    let fitted = TLearnerParams::new(SegmentRate).fit(&train, &treated).unwrap();
-    let (test, test_treated, segs) = experiment(20_000, 4);
-    let pred = fitted.predict(&test).unwrap();
+/// Checks a learner's (r0, r1) against each segment's truth (within 0.03 on the first 200
+/// rows) and returns the campaign-profit curve of its π ranking (value 600, offer 60 paid on
+/// renewal), with the values and curve parameters used.
+fn check_segments_and_profit(
+    pred: &UpliftPrediction,
+    test: &Dataset,
+    test_treated: &[bool],
+    segs: &[usize],
+) -> (CampaignProfitCurve, Vec<f64>, CampaignProfitParams) {
     for (i, &s) in segs.iter().enumerate().take(200) {
         assert!((pred.r0[i] - TRUTH[s].0).abs() < 0.03, "r0 segment {s}: {}", pred.r0[i]);
         assert!((pred.r1[i] - TRUTH[s].1).abs() < 0.03, "r1 segment {s}: {}", pred.r1[i]);
@@ -251,7 +254,18 @@ fn t_learner_recovers_segment_effects_and_uplift_targeting_wins() {
     let pi = profit_lift(&pred.r0, &pred.r1, &value, &value, &offer).unwrap();
     let churned = test.churned.clone().unwrap();
     let params = CampaignProfitParams::new(offer);
-    let by_uplift = campaign_profit_curve(&pi, &churned, &test_treated, &value, &value, &params).unwrap();
+    let curve = campaign_profit_curve(&pi, &churned, test_treated, &value, &value, &params).unwrap();
+    (curve, value, params)
+}
+
+#[test]
+fn t_learner_recovers_segment_effects_and_uplift_targeting_wins() {
+    let (train, treated, _) = experiment(40_000, 3);
+    let fitted = TLearnerParams::new(SegmentRate).fit(&train, &treated).unwrap();
+    let (test, test_treated, segs) = experiment(20_000, 4);
+    let pred = fitted.predict(&test).unwrap();
+    let (by_uplift, value, params) = check_segments_and_profit(&pred, &test, &test_treated, &segs);
+    let churned = test.churned.clone().unwrap();
     let by_risk = campaign_profit_curve(&pred.r0, &churned, &test_treated, &value, &value, &params).unwrap();
     // Targeting persuadables only is worth about n/4 · ((1−.2)(540) − .5·600) = n/4 · 132.
     let ideal = 20_000.0 / 4.0 * 132.0;
@@ -281,16 +295,7 @@ fn x_learner_recovers_segment_effects() {
     assert!((fitted.treated_share - 0.5).abs() < 0.01);
     let (test, test_treated, segs) = experiment(20_000, 4);
     let pred = fitted.predict(&test).unwrap();
-    for (i, &s) in segs.iter().enumerate().take(200) {
-        assert!((pred.r0[i] - TRUTH[s].0).abs() < 0.03, "r0 segment {s}: {}", pred.r0[i]);
-        assert!((pred.r1[i] - TRUTH[s].1).abs() < 0.03, "r1 segment {s}: {}", pred.r1[i]);
-    }
-    let value = vec![600.0; test.n_rows()];
-    let offer = ProfitLiftParams::new(60.0, OfferTerms::PaidOnRenewal);
-    let pi = profit_lift(&pred.r0, &pred.r1, &value, &value, &offer).unwrap();
-    let churned = test.churned.clone().unwrap();
-    let curve =
-        campaign_profit_curve(&pi, &churned, &test_treated, &value, &value, &CampaignProfitParams::new(offer)).unwrap();
+    let (curve, _, _) = check_segments_and_profit(&pred, &test, &test_treated, &segs);
     assert!((curve.best_fraction() - 0.25).abs() < 0.03, "{}", curve.best_fraction());
     // Errors like the two-model learner's.
     assert!(XLearnerParams::new(SegmentRate).fit(&train, &treated[..50]).is_err());
