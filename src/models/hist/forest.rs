@@ -121,11 +121,17 @@ enum Compiled {
 
 impl Compiled {
     fn build(forest: &Forest) -> Compiled {
-        if let Some(t) = QuickScorer::<u8>::build(forest).and_then(|qs| MaskTable::build(&qs)) {
-            return Compiled::Table8(t);
-        }
-        if let Some(t) = QuickScorer::<u16>::build(forest).and_then(|qs| MaskTable::build(&qs)) {
-            return Compiled::Table16(t);
+        // Leaves of the largest tree (a binary tree of k nodes has (k + 1) / 2): picks the one
+        // narrow mask width worth trying. A table too large in bytes is larger still in wider
+        // words, so a failed narrow table goes straight to the 32-bit forms.
+        let leaves = (0..forest.n_trees()).map(|t| forest.tree_range(t).len().div_ceil(2)).max().unwrap_or(0);
+        let narrow = match leaves {
+            0..=8 => QuickScorer::<u8>::build(forest).and_then(|qs| MaskTable::build(&qs)).map(Compiled::Table8),
+            9..=16 => QuickScorer::<u16>::build(forest).and_then(|qs| MaskTable::build(&qs)).map(Compiled::Table16),
+            _ => None,
+        };
+        if let Some(t) = narrow {
+            return t;
         }
         if let Some(qs) = QuickScorer::<u32>::build(forest) {
             return match MaskTable::build(&qs) {
