@@ -43,12 +43,9 @@ fn isotonic_and_platt_match_scikit_learn() {
 }
 
 #[test]
+#[cfg_attr(not(shared_datasets), ignore = "needs ../shared/datasets/telco/telco.csv")]
 fn calibration_does_not_hurt_telco() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco/telco.csv");
-    if !std::path::Path::new(path).exists() {
-        eprintln!("skipping: {path} not found");
-        return;
-    }
     let data = load_flat(path, &FlatOptions::new().target("Churn").positive("Yes").id("customerID")).unwrap().dataset;
     let folds = stratified_k_fold(data.churned.as_ref().unwrap(), 5, 42).unwrap();
     let base = ModelParams::new(ModelKind::Gbdt).seed(42);
