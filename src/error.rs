@@ -204,6 +204,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// An event catalogue file (`attrition catalogue`) that cannot be used as written.
+    #[error("{}event catalogue{}: {reason}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default(), event_type.as_ref().map(|t| format!(", event type `{t}`")).unwrap_or_default())]
+    BadCatalogue {
+        /// The file, when there is one.
+        path: Option<PathBuf>,
+        /// The entry's event type, when the problem is in one entry.
+        event_type: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A saved model was written by an incompatible version of this crate.
     #[error("model schema version {found} is not supported (this build reads version {supported})")]
     SchemaVersion {

@@ -8,6 +8,7 @@
 //! per customer per date. Everything an observation sees is strictly before `as_of` 00:00 UTC.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 use crate::catalogue::EventRole;
 use crate::error::Result;
@@ -55,7 +56,10 @@ pub(crate) struct Plan {
     kind_usage: Vec<bool>,
     /// Event types of the catalogue's `event_types` that occur in the data.
     breadth_kinds: Vec<u16>,
-    /// Number of usage types available (`event_types.len()`).
+    /// Usage types merged into `other_types` (beyond the cap), when the catalogue merged any:
+    /// together they count as one more type for breadth.
+    merged_kinds: Vec<u16>,
+    /// Number of usage types available (`event_types.len()`, plus 1 for merged types).
     n_available: usize,
     n_kinds: usize,
     need_users: bool,
@@ -68,9 +72,19 @@ impl Plan {
         let kinds = &tables.events.kinds;
         let roles: Vec<EventRole> = kinds.iter().map(|k| catalogue.events.role(k)).collect();
         let kind_usage: Vec<bool> = roles.iter().map(|r| is_usage(*r)).collect();
-        let types = catalogue.event_types.clone().unwrap_or_default();
+        let type_list = catalogue.event_types.clone().unwrap_or_default();
+        let types: HashSet<&str> = type_list.iter().map(String::as_str).collect();
         let breadth_kinds: Vec<u16> =
-            kinds.iter().enumerate().filter(|(_, k)| types.contains(k)).map(|(i, _)| i as u16).collect();
+            kinds.iter().enumerate().filter(|(_, k)| types.contains(k.as_str())).map(|(i, _)| i as u16).collect();
+        let merged = catalogue.merged_event_types.is_some();
+        let merged_kinds: Vec<u16> = if merged {
+            (0..kinds.len())
+                .filter(|&k| kind_usage[k] && !types.contains(kinds[k].as_str()))
+                .map(|k| k as u16)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut plan = Plan {
             ops: Vec::new(),
             windows: Vec::new(),
@@ -79,12 +93,13 @@ impl Plan {
             usage_sel: 0,
             kind_usage,
             breadth_kinds,
-            n_available: types.len(),
+            merged_kinds,
+            n_available: type_list.len() + usize::from(merged),
             n_kinds: kinds.len(),
             need_users: false,
             need_usage_days: false,
         };
-        plan.usage_sel = plan.selector(&EventSelector::Usage, &roles, kinds);
+        plan.usage_sel = plan.selector(&EventSelector::Usage, &roles, kinds, &types);
         for spec in &catalogue.specs {
             let op = match spec {
                 FeatureSpec::Attribute { .. } => continue,
@@ -96,19 +111,21 @@ impl Plan {
                 FeatureSpec::DaysToFirstUpsell => Op::DaysToFirstUpsell,
                 FeatureSpec::UpsoldWithin { days } => Op::UpsoldWithin(*days as i32),
                 FeatureSpec::EventRate { select, window_days } => Op::Rate {
-                    sel: plan.selector(select, &roles, kinds),
+                    sel: plan.selector(select, &roles, kinds, &types),
                     win: plan.window(*window_days, false),
                     days: *window_days as i32,
                 },
-                FeatureSpec::EventCount { select, window_days } => {
-                    Op::Count { sel: plan.selector(select, &roles, kinds), win: plan.window(*window_days, false) }
-                }
+                FeatureSpec::EventCount { select, window_days } => Op::Count {
+                    sel: plan.selector(select, &roles, kinds, &types),
+                    win: plan.window(*window_days, false),
+                },
                 FeatureSpec::EventAny { select, window_days } => {
-                    Op::Any { sel: plan.selector(select, &roles, kinds), win: plan.window(*window_days, false) }
+                    Op::Any { sel: plan.selector(select, &roles, kinds, &types), win: plan.window(*window_days, false) }
                 }
-                FeatureSpec::EventShare { select, window_days } => {
-                    Op::Share { sel: plan.selector(select, &roles, kinds), win: plan.window(*window_days, false) }
-                }
+                FeatureSpec::EventShare { select, window_days } => Op::Share {
+                    sel: plan.selector(select, &roles, kinds, &types),
+                    win: plan.window(*window_days, false),
+                },
                 FeatureSpec::UsageTrend { window_days } => Op::Trend {
                     recent: plan.window(*window_days, false),
                     both: plan.window(window_days.saturating_mul(2), false),
@@ -157,10 +174,12 @@ impl Plan {
         }
     }
 
-    fn selector(&mut self, sel: &EventSelector, roles: &[EventRole], kinds: &[String]) -> usize {
+    fn selector(&mut self, sel: &EventSelector, roles: &[EventRole], kinds: &[String], types: &HashSet<&str>) -> usize {
         let ks: Vec<u16> = (0..kinds.len())
             .filter(|&k| match sel {
                 EventSelector::Usage | EventSelector::EachType => is_usage(roles[k]),
+                EventSelector::EachSignal => roles[k] == EventRole::Signal,
+                EventSelector::OtherTypes => is_usage(roles[k]) && !types.contains(kinds[k].as_str()),
                 EventSelector::Type(t) => kinds[k] == *t,
                 EventSelector::Role(r) => roles[k] == *r,
             })
@@ -421,7 +440,8 @@ fn evaluate(plan: &Plan, input: &CustomerInput<'_>, a: i32, s: &Scratch, out: &m
                     f64::NAN
                 } else {
                     let c = &s.kind_counts[win * nk..(win + 1) * nk];
-                    let used = plan.breadth_kinds.iter().filter(|&&k| c[k as usize] > 0).count();
+                    let used = plan.breadth_kinds.iter().filter(|&&k| c[k as usize] > 0).count()
+                        + usize::from(plan.merged_kinds.iter().any(|&k| c[k as usize] > 0));
                     used as f64 / plan.n_available as f64
                 }
             }

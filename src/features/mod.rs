@@ -100,4 +100,7 @@ mod timeline;
 
 pub use observe::{DateCounts, Exclusion, FeatureReport, FeatureTable, build_observations, infer_data_end, snapshot};
 pub use params::{Cadence, DEFAULT_HORIZON_DAYS, DEFAULT_LEAD_DAYS, FeatureParams, MAX_AS_OF_DATES};
-pub use spec::{Attribute, EventSelector, FeatureCatalogue, FeatureSpec, is_usage, role_name};
+pub use spec::{
+    Attribute, DEFAULT_MAX_EVENT_TYPES, EventSelector, FeatureCatalogue, FeatureSpec, MergedEventTypes, is_usage,
+    role_name,
+};

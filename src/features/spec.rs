@@ -15,7 +15,7 @@ use crate::io::tables::Events;
 /// Which events an event metric counts.
 ///
 /// *Usage* events are all events whose role (per the [`EventCatalogue`]) is not a signal, i.e. not
-/// [`EventRole::LimitHit`] or [`EventRole::ChampionLeft`].
+/// [`EventRole::LimitHit`], [`EventRole::ChampionLeft`] or [`EventRole::Signal`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventSelector {
@@ -26,24 +26,46 @@ pub enum EventSelector {
     /// Events whose type has this role.
     Role(EventRole),
     /// One feature per usage event type of the catalogue: expanded into [`EventSelector::Type`]
-    /// specs by [`FeatureCatalogue::resolve`].
+    /// specs by [`FeatureCatalogue::resolve`] (plus one [`EventSelector::OtherTypes`] spec when
+    /// types beyond [`FeatureCatalogue::max_event_types`] were merged).
     EachType,
+    /// One feature per [`EventRole::Signal`] type of the event catalogue: expanded into
+    /// [`EventSelector::Type`] specs by [`FeatureCatalogue::resolve`].
+    EachSignal,
+    /// Usage events whose type is not one of the catalogue's `event_types` (the rare types merged
+    /// beyond [`FeatureCatalogue::max_event_types`]); column suffix `_other_types`.
+    OtherTypes,
 }
 
-/// Snake-case name of an event role, as used in column names.
+/// Snake-case name of an event role, as used in column names ([`EventRole::as_str`]).
 pub fn role_name(role: EventRole) -> &'static str {
-    match role {
-        EventRole::Core => "core",
-        EventRole::Sticky => "sticky",
-        EventRole::LimitHit => "limit_hit",
-        EventRole::ChampionLeft => "champion_left",
-        EventRole::Other => "other",
-    }
+    role.as_str()
 }
 
-/// Whether events of this role are usage (not a signal).
+/// Whether events of this role are usage (not a signal): [`EventRole::is_usage`].
 pub fn is_usage(role: EventRole) -> bool {
-    !matches!(role, EventRole::LimitHit | EventRole::ChampionLeft)
+    role.is_usage()
+}
+
+/// Default of [`FeatureCatalogue::max_event_types`].
+pub const DEFAULT_MAX_EVENT_TYPES: usize = 200;
+
+fn default_max_event_types() -> Option<usize> {
+    Some(DEFAULT_MAX_EVENT_TYPES)
+}
+
+/// Usage event types beyond [`FeatureCatalogue::max_event_types`], merged into one `other_types`
+/// per-type feature when the catalogue was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedEventTypes {
+    /// The cap in force.
+    pub max_event_types: usize,
+    /// Usage event types merged (the rarest, by number of events).
+    pub types: usize,
+    /// Their events in the data the catalogue was resolved on.
+    pub events: u64,
+    /// The most frequent merged types (at most 10), most frequent first.
+    pub examples: Vec<String>,
 }
 
 /// A static customer attribute from `customers.csv`, used as a categorical feature.
@@ -167,6 +189,8 @@ fn sel_prefix(select: &EventSelector) -> (String, String) {
         EventSelector::Usage => (String::new(), String::new()),
         EventSelector::Type(t) => (String::new(), format!("_{t}")),
         EventSelector::EachType => (String::new(), "_{type}".to_owned()),
+        EventSelector::EachSignal => (String::new(), "_{signal}".to_owned()),
+        EventSelector::OtherTypes => (String::new(), "_other_types".to_owned()),
         EventSelector::Role(r) => (format!("{}_", role_name(*r)), String::new()),
     }
 }
@@ -299,6 +323,15 @@ pub struct FeatureCatalogue {
     pub event_types: Option<Vec<String>>,
     /// The features, in column order.
     pub specs: Vec<FeatureSpec>,
+    /// Most usage event types that get per-type features (default
+    /// [`DEFAULT_MAX_EVENT_TYPES`]; `None` = no cap). When the data has more, the most frequent
+    /// are kept and the rest merged into one [`EventSelector::OtherTypes`] feature per per-type
+    /// metric. Only used when `event_types` is `None`.
+    #[serde(default = "default_max_event_types")]
+    pub max_event_types: Option<usize>,
+    /// Set by [`FeatureCatalogue::resolve`] when types were merged: how many, and their events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_event_types: Option<MergedEventTypes>,
 }
 
 impl Default for FeatureCatalogue {
@@ -311,7 +344,7 @@ impl FeatureCatalogue {
     /// The standard catalogue (the issue's list), with the default [`EventCatalogue`]. Column
     /// order is the order of the table in the [module docs](crate::features).
     pub fn standard() -> Self {
-        use EventSelector::{EachType, Role, Usage};
+        use EventSelector::{EachSignal, EachType, Role, Usage};
         use FeatureSpec::*;
         let mut specs = vec![
             TenureDays,
@@ -344,11 +377,25 @@ impl FeatureCatalogue {
             NpsPromoter,
             EventAny { select: Role(EventRole::ChampionLeft), window_days: 90 },
             EventCount { select: Role(EventRole::LimitHit), window_days: 90 },
+            EventCount { select: EachSignal, window_days: 90 },
             Attribute { attribute: self::Attribute::Vertical },
             Attribute { attribute: self::Attribute::SalesApproach },
             Attribute { attribute: self::Attribute::SpecialisedProvider },
         ]);
-        FeatureCatalogue { events: EventCatalogue::default(), event_types: None, specs }
+        FeatureCatalogue {
+            events: EventCatalogue::default(),
+            event_types: None,
+            specs,
+            max_event_types: default_max_event_types(),
+            merged_event_types: None,
+        }
+    }
+
+    /// Caps the per-type features at the `max` most frequent usage types (`None`: no cap); the
+    /// rest are merged into one `other_types` feature when resolved.
+    pub fn with_max_event_types(mut self, max: Option<usize>) -> Self {
+        self.max_event_types = max;
+        self
     }
 
     /// Replaces the event roles.
@@ -377,24 +424,77 @@ impl FeatureCatalogue {
                     return Err(Error::param(
                         "event_types",
                         t,
-                        "a signal event type (limit hit / champion left) is not a usage type",
+                        "a signal event type (limit hit / champion left / signal) is not a usage type",
                     ));
                 }
             }
         }
+        if self.max_event_types == Some(0) {
+            return Err(Error::param("max_event_types", 0, "must be at least 1 (or none for no cap)"));
+        }
         Ok(())
     }
 
-    /// The catalogue with `event_types` fixed (to the usage types in `events`, sorted by name, when
-    /// `None`) and every [`EventSelector::EachType`] expanded into one spec per type. Errors if two
-    /// features would get the same column name.
+    /// The catalogue with `event_types` fixed and every per-type selector expanded:
+    ///
+    /// - `event_types`, when `None`, becomes the usage types in `events` sorted by name — at most
+    ///   [`FeatureCatalogue::max_event_types`] of them: beyond the cap the most frequent are kept
+    ///   (ties by name), and the rest are merged into one [`EventSelector::OtherTypes`] feature
+    ///   after the per-type ones, counted in [`FeatureCatalogue::merged_event_types`];
+    /// - [`EventSelector::EachType`] becomes one spec per type, [`EventSelector::EachSignal`] one
+    ///   per signal type of the event catalogue;
+    /// - a [`EventSelector::Role`] spec whose role no event type has in the event catalogue
+    ///   (e.g. `limit_hit` in a discovered catalogue) is left out.
+    ///
+    /// Errors if two features would get the same column name.
+    ///
+    /// ```
+    /// use attrition::features::FeatureCatalogue;
+    /// use attrition::io::tables::EventsBuilder;
+    /// let mut b = EventsBuilder::new();
+    /// for (i, t) in ["a", "b", "b", "c", "c", "c"].iter().enumerate() {
+    ///     b.push(0, i as i64, t, "u").unwrap();
+    /// }
+    /// let resolved = FeatureCatalogue::standard().with_max_event_types(Some(2)).resolve(&b.finish()).unwrap();
+    /// assert_eq!(resolved.event_types, Some(vec!["b".to_string(), "c".to_string()]));
+    /// let merged = resolved.merged_event_types.as_ref().unwrap();
+    /// assert_eq!((merged.types, merged.events), (1, 1));
+    /// assert!(resolved.feature_names().contains(&"events_per_week_28d_other_types".to_string()));
+    /// ```
     pub fn resolve(&self, events: &Events) -> Result<FeatureCatalogue> {
         self.check()?;
+        let mut merged = self.merged_event_types.clone();
         let types: Vec<String> = match &self.event_types {
             Some(t) => t.clone(),
             None => {
-                let mut t: Vec<String> =
-                    events.kinds.iter().filter(|k| is_usage(self.events.role(k))).cloned().collect();
+                let mut count = vec![0u64; events.kinds.len()];
+                for &k in &events.kind {
+                    if let Some(c) = count.get_mut(k as usize) {
+                        *c += 1;
+                    }
+                }
+                let mut usage: Vec<(u64, &String)> = events
+                    .kinds
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, k)| is_usage(self.events.role(k)))
+                    .map(|(i, k)| (count[i], k))
+                    .collect();
+                usage.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+                merged = None;
+                if let Some(max) = self.max_event_types
+                    && usage.len() > max
+                {
+                    let rest = &usage[max..];
+                    merged = Some(MergedEventTypes {
+                        max_event_types: max,
+                        types: rest.len(),
+                        events: rest.iter().map(|x| x.0).sum(),
+                        examples: rest.iter().take(10).map(|x| x.1.clone()).collect(),
+                    });
+                    usage.truncate(max);
+                }
+                let mut t: Vec<String> = usage.into_iter().map(|x| x.1.clone()).collect();
                 t.sort();
                 t.dedup();
                 t
@@ -404,12 +504,25 @@ impl FeatureCatalogue {
         for s in &self.specs {
             match s.event_window() {
                 Some((EventSelector::EachType, _)) => {
-                    specs.extend(types.iter().map(|t| s.with_select(EventSelector::Type(t.clone()))))
+                    specs.extend(types.iter().map(|t| s.with_select(EventSelector::Type(t.clone()))));
+                    if merged.is_some() {
+                        specs.push(s.with_select(EventSelector::OtherTypes));
+                    }
                 }
+                Some((EventSelector::EachSignal, _)) => {
+                    specs.extend(self.events.signals.iter().map(|t| s.with_select(EventSelector::Type(t.clone()))))
+                }
+                Some((EventSelector::Role(r), _)) if !self.events.has_role(*r) => {}
                 _ => specs.push(s.clone()),
             }
         }
-        let resolved = FeatureCatalogue { events: self.events.clone(), event_types: Some(types), specs };
+        let resolved = FeatureCatalogue {
+            events: self.events.clone(),
+            event_types: Some(types),
+            specs,
+            max_event_types: self.max_event_types,
+            merged_event_types: merged,
+        };
         let mut seen = std::collections::HashSet::new();
         for n in resolved.feature_names() {
             if !seen.insert(n.clone()) {
@@ -427,6 +540,9 @@ impl FeatureCatalogue {
     /// Whether every `EachType` selector has been expanded and `event_types` is fixed.
     pub fn is_resolved(&self) -> bool {
         self.event_types.is_some()
-            && !self.specs.iter().any(|s| matches!(s.event_window(), Some((EventSelector::EachType, _))))
+            && !self
+                .specs
+                .iter()
+                .any(|s| matches!(s.event_window(), Some((EventSelector::EachType | EventSelector::EachSignal, _))))
     }
 }
