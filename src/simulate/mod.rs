@@ -28,6 +28,9 @@
 //! ```
 
 mod customer;
+mod obfuscate;
+
+pub use obfuscate::{EventKey, obfuscate_events};
 
 use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
