@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attrition::catalogue::EventCatalogue;
+use attrition::catalogue::{CatalogueFile, DiscoveryParams, EventCatalogue, discover, simulator_catalogue_applies};
 use attrition::evaluation::{cross_val_predict, evaluate};
 use attrition::experiment::{TargetingParams, compare_targeting, experiment_data};
 use attrition::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
@@ -33,6 +33,11 @@ pub struct Args {
     /// Instead of the sample, simulate a world of this many customers (24 months, seed 7).
     #[arg(long)]
     customers: Option<usize>,
+    /// An event catalogue (JSON from `attrition catalogue`, possibly edited) for the tables' event
+    /// types. Default: the simulator's catalogue when the data uses its event names, otherwise
+    /// the one discovered from the tables.
+    #[arg(long)]
+    event_catalogue: Option<PathBuf>,
     /// Output directory of the report.
     #[arg(long, default_value = "report")]
     out: PathBuf,
@@ -118,8 +123,32 @@ pub fn run(args: Args) -> Result<()> {
         .min()
         .ok_or(Error::EmptyData { context: "demo: no customers" })?;
 
+    // 0. The event catalogue: given, the simulator's, or discovered from the tables (the
+    // discovery also feeds the report's "which features keep customers" section).
+    let discovery = step.run("discovering the event catalogue from the tables", || {
+        discover(&tables, &DiscoveryParams::new().until(data_end))
+    })?;
+    let (events_cat, events_from) = match &args.event_catalogue {
+        Some(p) => (CatalogueFile::read(p)?.event_catalogue()?, format!("event catalogue {}", p.display())),
+        None => match simulator_catalogue_applies(&tables.events) {
+            (true, _) => (EventCatalogue::default(), "simulator's event catalogue".to_owned()),
+            (false, present) => {
+                if !args.quiet {
+                    println!(
+                        "  event names are not the simulator's ({present} of its types present): using the roles discovered from the tables"
+                    );
+                }
+                (
+                    CatalogueFile::from(&discovery).event_catalogue()?,
+                    "event catalogue discovered from the tables".to_owned(),
+                )
+            }
+        },
+    };
+
     // 1. Point-in-time features: monthly as-of dates from month 3, 90-day label window.
-    let fparams = FeatureParams::new(first + Months::new(3), data_end);
+    let fparams = FeatureParams::new(first + Months::new(3), data_end)
+        .catalogue(FeatureCatalogue::standard().with_events(events_cat.clone()));
     let table =
         step.run("building point-in-time features (monthly as-of dates)", || build_observations(&tables, &fparams))?;
     let obs = table.dataset;
@@ -181,7 +210,7 @@ pub fn run(args: Args) -> Result<()> {
     let empc = empc_score(&best.1.y_true, &best.1.p_churn, &empc_params)?;
 
     // 5. Uplift from the experiment, when the tables have one.
-    let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;
+    let catalogue = table.catalogue.clone();
     let targeting = match tables.campaign.as_ref() {
         Some(c) if c.len() >= 200 => {
             Some(step.run("uplift: two-model and X-learners on the retention experiment", || {
@@ -200,9 +229,9 @@ pub fn run(args: Args) -> Result<()> {
     let kpis =
         step.run("KPIs: churn, MRR movements, NRR/GRR by month", || compute_kpis(&tables, &KpiOptions::new()))?;
     let life = lifetimes(&tables, &LifetimeOptions::new(data_end))?;
-    let factors = customer_factors(&tables, &EventCatalogue::default(), Some(data_end))?;
+    let factors = customer_factors(&tables, &events_cat, Some(data_end))?;
     let cohorts = cohort_matrix(&tables, data_end)?;
-    let findings = measure_findings(&tables, &EventCatalogue::default()).ok();
+    let findings = measure_findings(&tables, &events_cat).ok();
 
     // ---------------------------------------------------------------- the report
     let mut report = Report::new("Churn report");
@@ -433,6 +462,7 @@ pub fn run(args: Args) -> Result<()> {
         }));
     }
     report.sections.push(retention);
+    report.sections.push(crate::catalogue::report_section(&discovery, &events_cat, &events_from));
 
     // Business section.
     let full: Vec<&attrition::kpi::PeriodKpis> = kpis.periods.iter().filter(|p| !p.partial).collect();

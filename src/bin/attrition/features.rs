@@ -3,8 +3,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use attrition::features::{Cadence, FeatureCatalogue, FeatureParams, build_observations, snapshot};
+use attrition::catalogue::{CatalogueFile, CatalogueSource, DiscoveryParams, EventCatalogue, choose_event_catalogue};
+use attrition::features::{
+    Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue, FeatureParams, MergedEventTypes, build_observations, snapshot,
+};
 use attrition::io::parse::parse_date;
+use attrition::io::tables::Tables;
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::io::write_flat::{WriteFlatOptions, write_flat};
 use attrition::{Error, Result};
@@ -54,6 +58,16 @@ pub struct Args {
     /// Write the resolved feature catalogue (JSON) here.
     #[arg(long)]
     save_catalogue: Option<PathBuf>,
+    /// An event catalogue (JSON, from `attrition catalogue`, possibly edited) giving the core,
+    /// sticky and signal event types. Default: the simulator's catalogue when the data uses its
+    /// event names, otherwise one discovered from the tables.
+    #[arg(long, conflicts_with = "catalogue")]
+    event_catalogue: Option<PathBuf>,
+    /// Most usage event types with per-type features (1–65535); rarer types are merged into one
+    /// `*_other_types` feature per metric, and counted.
+    #[arg(long, default_value_t = DEFAULT_MAX_EVENT_TYPES as u16, conflicts_with = "catalogue",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    max_event_types: u16,
     /// Output CSV.
     #[arg(long)]
     out: PathBuf,
@@ -83,10 +97,55 @@ fn save_catalogue(path: &PathBuf, catalogue: &FeatureCatalogue) -> Result<()> {
     std::fs::write(path, text + "\n").map_err(|e| Error::io("write", path, e))
 }
 
+/// The event catalogue for `tables` when none was given: the simulator's, or one discovered
+/// from the tables (printed).
+pub(crate) fn event_catalogue_for(tables: &Tables, given: Option<&PathBuf>) -> Result<EventCatalogue> {
+    if let Some(p) = given {
+        let file = CatalogueFile::read(p)?;
+        let cat = file.event_catalogue()?;
+        let edited = file.edited().len();
+        println!(
+            "event catalogue {}: {} core, {} sticky, {} signal types{}",
+            p.display(),
+            cat.core.len(),
+            cat.sticky.len(),
+            cat.signals.len() + usize::from(cat.limit_hit.is_some()) + usize::from(cat.champion_left.is_some()),
+            if edited > 0 { format!(" ({edited} roles edited by hand)") } else { String::new() }
+        );
+        return Ok(cat);
+    }
+    let chosen = choose_event_catalogue(tables, &DiscoveryParams::new())?;
+    if chosen.source == CatalogueSource::Discovered {
+        let c = &chosen.catalogue;
+        println!(
+            "event names are not the simulator's ({} of its {} types present): roles discovered from the tables — core {:?}, sticky {:?}, signal {:?} (associations, not causes; `attrition catalogue` writes them with reasons to review and edit)",
+            chosen.simulator_types_present,
+            EventCatalogue::default().named().len(),
+            c.core,
+            c.sticky,
+            c.signals
+        );
+    }
+    Ok(chosen.catalogue)
+}
+
+/// Prints what `--max-event-types` merged.
+pub(crate) fn print_merged(merged: Option<&MergedEventTypes>) {
+    if let Some(m) = merged {
+        println!(
+            "warning: {} usage event types beyond --max-event-types {} merged into `*_other_types` features ({} events; most frequent: {})",
+            m.types,
+            m.max_event_types,
+            m.events,
+            m.examples.join(", ")
+        );
+    }
+}
+
 pub fn run(a: Args) -> Result<()> {
-    let catalogue = match &a.catalogue {
-        Some(p) => read_catalogue(p)?,
-        None => FeatureCatalogue::standard(),
+    let saved = match &a.catalogue {
+        Some(p) => Some(read_catalogue(p)?),
+        None => None,
     };
 
     let t0 = Instant::now();
@@ -98,6 +157,12 @@ pub fn run(a: Args) -> Result<()> {
     print!("{}", loaded.report);
     let tables = loaded.tables;
     println!("read in {:.1} s", t0.elapsed().as_secs_f64());
+    let catalogue = match saved {
+        Some(c) => c,
+        None => FeatureCatalogue::standard()
+            .with_events(event_catalogue_for(&tables, a.event_catalogue.as_ref())?)
+            .with_max_event_types(Some(usize::from(a.max_event_types))),
+    };
 
     let t1 = Instant::now();
     let (dataset, resolved) = if let Some(as_of) = a.snapshot {
@@ -158,6 +223,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         (table.dataset, table.catalogue)
     };
+    print_merged(resolved.merged_event_types.as_ref());
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 

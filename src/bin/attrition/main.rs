@@ -20,6 +20,7 @@ macro_rules! print {
     }};
 }
 
+mod catalogue;
 mod charts;
 mod common;
 mod demo;
@@ -50,6 +51,8 @@ enum Command {
     Demo(demo::Args),
     /// Read a tables directory or a flat CSV and report what was loaded (rows, skips, columns).
     Inspect(inspect::Args),
+    /// Discover the event catalogue (core, sticky, signal, other) from the tables: an editable JSON file.
+    Catalogue(catalogue::Args),
     /// Build point-in-time features: labelled observations per customer and as-of date, or a snapshot for scoring.
     Features(features::Args),
     /// Simulate a calibrated world of SMB customers and write its raw tables.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Catalogue(a) => catalogue::run(a),
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Evaluate(a) => evaluate::run(a),

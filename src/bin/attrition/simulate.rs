@@ -7,7 +7,7 @@ use std::time::Instant;
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
 use attrition::io::tables::{ReadOptions, read_tables};
-use attrition::simulate::{SimulationParams, simulate};
+use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
 use attrition::study::{StudyFindings, measure_findings};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -32,6 +32,10 @@ pub struct Args {
     /// Output directory for the tables.
     #[arg(long)]
     out: PathBuf,
+    /// Hide the event names behind codes (`ev_01`, …, in a seeded order) and write the key
+    /// (code ↔ name, JSON) to this file, which must be outside the tables directory.
+    #[arg(long, value_name = "KEY_FILE")]
+    obfuscate_events: Option<PathBuf>,
     /// No progress output.
     #[arg(long)]
     quiet: bool,
@@ -77,12 +81,35 @@ pub fn run(args: Args) -> Result<()> {
         .event_scale(args.event_scale);
     let t = Instant::now();
     let pb = spinner(args.quiet, &format!("simulating {} customers over {} months", args.customers, args.months));
-    let world = simulate(&params)?;
+    if let Some(key) = &args.obfuscate_events {
+        let dir = std::path::absolute(&args.out).map_err(|e| attrition::Error::io("resolve", &args.out, e))?;
+        let key_abs = std::path::absolute(key).map_err(|e| attrition::Error::io("resolve", key, e))?;
+        if key_abs.starts_with(&dir) {
+            return Err(attrition::Error::param(
+                "obfuscate-events",
+                key.display(),
+                format!("the key must be kept out of the tables directory {}", args.out.display()),
+            ));
+        }
+    }
+    let mut world = simulate(&params)?;
+    let mut catalogue = EventCatalogue::default();
+    if let Some(key_path) = &args.obfuscate_events {
+        let key = obfuscate_events(&mut world.tables, args.seed);
+        let code = |t: &String| key.code(t).unwrap_or(t).to_owned();
+        catalogue.core = catalogue.core.iter().map(code).collect();
+        catalogue.sticky = catalogue.sticky.iter().map(code).collect();
+        catalogue.limit_hit = catalogue.limit_hit.as_ref().map(code);
+        catalogue.champion_left = catalogue.champion_left.as_ref().map(code);
+        let text = serde_json::to_string_pretty(&key)
+            .map_err(|source| attrition::Error::Json { path: Some(key_path.clone()), source })?;
+        std::fs::write(key_path, text + "\n").map_err(|e| attrition::Error::io("write", key_path, e))?;
+    }
     pb.set_message(format!("writing {}", args.out.display()));
     world.tables.write_dir(&args.out)?;
     pb.set_message("re-reading the written tables to measure the findings");
     let loaded = read_tables(&args.out, &ReadOptions::strict())?;
-    let findings = measure_findings(&loaded.tables, &EventCatalogue::default())?;
+    let findings = measure_findings(&loaded.tables, &catalogue)?;
     pb.finish_and_clear();
     if !args.quiet {
         let size: u64 = std::fs::read_dir(&args.out)
@@ -100,6 +127,9 @@ pub fn run(args: Args) -> Result<()> {
             t.elapsed().as_secs_f64()
         );
         print_findings(&findings);
+        if let Some(k) = &args.obfuscate_events {
+            println!("event names hidden behind codes; the key is in {}", k.display());
+        }
     }
     Ok(())
 }
