@@ -39,6 +39,7 @@ fn error_name(e: &Error) -> &'static str {
         Error::FeatureMismatch { .. } => "FeatureMismatch",
         Error::SchemaVersion { .. } => "SchemaVersion",
         Error::InvalidParameter { .. } => "InvalidParameter",
+        Error::BadCatalogue { .. } => "BadCatalogue",
         _ => "Other",
     }
 }
@@ -213,6 +214,16 @@ fn run_model_file(case: &str, dir: &Path, spec: &Value) {
     check(case, outcome, &spec["strict"]);
 }
 
+/// An event catalogue file: read and turned into roles, or a clear error naming the file.
+fn run_catalogue(case: &str, dir: &Path, spec: &Value) {
+    let path = dir.join("catalogue.json");
+    let outcome = attrition::catalogue::CatalogueFile::read(&path).and_then(|f| f.event_catalogue()).map(|_| ());
+    if let Err(e) = &outcome {
+        assert!(e.to_string().contains("catalogue.json"), "{case}: the error names the file: {e}");
+    }
+    check(case, outcome, &spec["strict"]);
+}
+
 #[test]
 fn bad_input_corpus() {
     let cases = corpus();
@@ -225,6 +236,7 @@ fn bad_input_corpus() {
             "flat" => run_flat(&case, dir, spec),
             "model" => run_model(&case, spec),
             "model_file" => run_model_file(&case, dir, spec),
+            "catalogue" => run_catalogue(&case, dir, spec),
             k => panic!("{case}: unknown kind {k}"),
         });
         if let Err(e) = result {

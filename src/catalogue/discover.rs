@@ -843,6 +843,28 @@ mod tests {
     }
 
     #[test]
+    fn counted_survival_data_gives_the_unweighted_curve_and_test() {
+        // Landmark records compressed to (time, event) counts give the same KM curve, Greenwood
+        // sums and log-rank test as one row per customer.
+        let a: Vec<(u32, bool)> = (0..200).map(|i| ((i * 37 % 181) as u32, i % 3 == 0)).collect();
+        let b: Vec<(u32, bool)> = (0..150).map(|i| ((i * 53 % 181) as u32, i % 5 == 0)).collect();
+        let rows = |r: &[(u32, bool)]| {
+            SurvivalData::new(r.iter().map(|x| f64::from(x.0)).collect(), r.iter().map(|x| x.1).collect()).unwrap()
+        };
+        let (ca, cb) = (survival_data(&counts(&a, 180)).unwrap(), survival_data(&counts(&b, 180)).unwrap());
+        let km = KaplanMeier::new();
+        let (x, y) = (km.fit(&ca).unwrap(), km.fit(&rows(&a)).unwrap());
+        assert_eq!(x.points.len(), y.points.len());
+        for (p, q) in x.points.iter().zip(&y.points) {
+            assert_eq!((p.time, p.at_risk, p.events), (q.time, q.at_risk, q.events));
+            assert!((p.survival - q.survival).abs() < 1e-12 && (p.greenwood - q.greenwood).abs() < 1e-12);
+        }
+        let t1 = logrank_test(&[&ca, &cb]).unwrap();
+        let t2 = logrank_test(&[&rows(&a), &rows(&b)]).unwrap();
+        assert!((t1.statistic - t2.statistic).abs() < 1e-9 && (t1.p_value - t2.p_value).abs() < 1e-12);
+    }
+
+    #[test]
     fn mantel_haenszel_matches_a_hand_computation() {
         // Two strata. Stratum 0: exposed 10 (5 churn), unexposed 90 (9 churn); stratum 1:
         // exposed 20 (4), unexposed 180 (18). RR_MH = Σ a n0/N ÷ Σ b n1/N

@@ -140,8 +140,24 @@ impl CatalogueFile {
 
     /// Parses and checks a catalogue file's text; `path` names the file in errors.
     pub fn from_json(text: &str, path: Option<&Path>) -> Result<CatalogueFile> {
-        let file: CatalogueFile =
-            serde_json::from_str(text).map_err(|source| Error::Json { path: path.map(Path::to_path_buf), source })?;
+        let json = |source| Error::Json { path: path.map(Path::to_path_buf), source };
+        // The format tag first, so that another JSON file (a feature catalogue, say) is named as
+        // such rather than reported by its first mismatching field.
+        let value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(CATALOGUE_FORMAT) {
+            return Err(Error::BadCatalogue {
+                path: path.map(Path::to_path_buf),
+                event_type: None,
+                reason: match value.get("format") {
+                    Some(f) => format!("`format` is {f}, expected `{CATALOGUE_FORMAT}`"),
+                    None if value.get("specs").is_some() => format!(
+                        "this is a feature catalogue (from --save-catalogue: pass it to --catalogue), not an event catalogue (`format`: `{CATALOGUE_FORMAT}`)"
+                    ),
+                    None => format!("not an event catalogue: no `format` field (`{CATALOGUE_FORMAT}`)"),
+                },
+            });
+        }
+        let file: CatalogueFile = serde_json::from_str(text).map_err(json)?;
         file.check(path)?;
         Ok(file)
     }

@@ -95,6 +95,22 @@ for name, what, mutation, expected in [
 ]:
     cases.append((name, {"kind": "model", "what": what, "mutation": mutation, "strict": expected, "lenient": None}, {}))
 
+# ---- event catalogue files (attrition catalogue; features --event-catalogue)
+def catalogue(name, what, strict, events=None, text=None, **top):
+    doc = {"format": "attrition-event-catalogue", "version": 1, "events": events if events is not None else [{"event_type": "login", "role": "core"}]}
+    doc.update(top)
+    cases.append((name, {"kind": "catalogue", "what": what, "strict": strict, "lenient": None}, {"catalogue.json": text if text is not None else json.dumps(doc, indent=1)}))
+
+catalogue("catalogue_minimal", "a hand-written catalogue needs only event types and roles", ok, [{"event_type": "login", "role": "core"}, {"event_type": "quota", "role": "limit_hit"}, {"event_type": "downgrade", "role": "signal"}])
+catalogue("catalogue_unknown_role", "a misspelt role", {"error": "Json", "reason_contains": "unknown variant `stiky`"}, [{"event_type": "login", "role": "stiky"}])
+catalogue("catalogue_missing_role", "an entry without a role", {"error": "Json", "reason_contains": "missing field `role`"}, [{"event_type": "login"}])
+catalogue("catalogue_duplicate_type", "an event type listed twice", {"error": "BadCatalogue", "reason_contains": "event type `login`: the event type is listed twice"}, [{"event_type": "login", "role": "core"}, {"event_type": "login", "role": "sticky"}])
+catalogue("catalogue_two_limit_hits", "two types claim the limit-hit role", {"error": "BadCatalogue", "reason_contains": "already given to `quota`"}, [{"event_type": "quota", "role": "limit_hit"}, {"event_type": "seats_full", "role": "limit_hit"}])
+catalogue("catalogue_empty_type", "an empty event type", {"error": "BadCatalogue", "reason_contains": "empty `event_type`"}, [{"event_type": "", "role": "core"}])
+catalogue("catalogue_wrong_format", "a feature catalogue passed as an event catalogue", {"error": "BadCatalogue", "reason_contains": "this is a feature catalogue (from --save-catalogue: pass it to --catalogue)"}, text=json.dumps({"events": {"core": ["login"], "sticky": []}, "event_types": None, "specs": []}))
+catalogue("catalogue_future_version", "a catalogue from a newer version", {"error": "BadCatalogue", "reason_contains": "version 2 is not supported"}, None, version=2)
+catalogue("catalogue_other_format", "another tool's JSON with the same shape", {"error": "BadCatalogue", "reason_contains": "`format` is \"segment-tracking-plan\", expected `attrition-event-catalogue`"}, None, format="segment-tracking-plan")
+
 here = os.path.dirname(os.path.abspath(__file__))
 for name, spec, files in cases:
     d = os.path.join(here, name)
