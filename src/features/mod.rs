@@ -38,8 +38,9 @@
 //! # The standard catalogue
 //!
 //! Windows of `w` days cover `[as_of − w, as_of)`. *Usage* events are all events except the
-//! signals `limit_hit` and `champion_left` (as named by the
-//! [`EventCatalogue`](crate::catalogue::EventCatalogue)). *Tenure* is `as_of − signup_date` in days.
+//! signals: `limit_hit`, `champion_left` and any other signal type (as named by the
+//! [`EventCatalogue`](crate::catalogue::EventCatalogue), which can be discovered from the data:
+//! [`crate::catalogue::discover`]). *Tenure* is `as_of − signup_date` in days.
 //! Columns, in order ([`FeatureCatalogue::standard`]):
 //!
 //! | column | definition | missing when |
@@ -66,6 +67,7 @@
 //! | `nps_promoter` | 1 if the latest score is 9–10, else 0 | no response yet |
 //! | `champion_left_any_event_90d` | 1 if a `champion_left` event happened in 90 days, else 0 | never |
 //! | `limit_hit_events_90d` | number of `limit_hit` events in 90 days | never |
+//! | `events_90d_{signal}` | number of events of each other signal type in 90 days | never |
 //! | `vertical`, `sales_approach`, `specialised_provider` | customer attributes (categorical; `true`/`false` for the last) | never |
 //!
 //! An **upsell** is the start of a subscription to a product the customer did not hold on the
@@ -73,7 +75,12 @@
 //! return after churning, are not upsells; a renewal of the same product is not either).
 //!
 //! `{type}` ranges over [`FeatureCatalogue::event_types`]: by default the usage event types present
-//! in the data, sorted by name, fixed once by [`FeatureCatalogue::resolve`]. A
+//! in the data, sorted by name, fixed once by [`FeatureCatalogue::resolve`] — at most
+//! [`FeatureCatalogue::max_event_types`] (default 200) of them: with more, the most frequent are
+//! kept and the rest merged into one `{metric}_other_types` column per per-type metric (counted in
+//! [`FeatureCatalogue::merged_event_types`]; for breadth they count as one type). `{signal}`
+//! ranges over the event catalogue's `signals`. A role feature (`core_…`, `sticky_…`,
+//! `limit_hit_…`, `champion_left_…`) whose role no event type has is left out. A
 //! [`FeatureTable`] carries its resolved catalogue; pass it to [`snapshot`] so scoring data has the
 //! training columns.
 //!

@@ -200,7 +200,9 @@ pub(crate) fn report_section(d: &Discovery, used: &EventCatalogue, used_from: &s
         .collect();
     measured.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.event_type.cmp(&b.0.event_type)));
     measured.truncate(25);
-    let reading = match measured.first() {
+    // Lead with the strongest sticky association (everyday core use is expected to go with staying).
+    let lead = measured.iter().find(|(e, _)| e.role == EventRole::Sticky).or(measured.first());
+    let reading = match lead {
         Some((e, v)) => {
             let r = e.stats.as_ref().and_then(|s| s.retention);
             format!(
@@ -219,8 +221,8 @@ pub(crate) fn report_section(d: &Discovery, used: &EventCatalogue, used_from: &s
     let chart = BarChart {
         id: "features_keep_customers".into(),
         title: format!(
-            "Which features keep customers? Retention {} days after day {} of early adopters minus non-adopters",
-            p.horizon_days, p.landmark_days
+            "Retention {} days after day {}: customers who used the feature by day {} minus those who did not",
+            p.horizon_days, p.landmark_days, p.landmark_days
         ),
         x_label: "Retention difference (percentage points)".into(),
         y_label: "Event type (discovered role)".into(),
