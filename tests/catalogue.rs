@@ -287,6 +287,14 @@ fn command_line_pipeline() {
     let key_text = std::fs::read_to_string(&key).unwrap();
     assert!(key_text.contains("\"login\""));
 
+    // The catalogue may not replace an input table.
+    let events_csv = format!("{world}/events.csv");
+    let before = std::fs::metadata(&events_csv).unwrap().len();
+    let out = attrition(&["catalogue", "--tables", &world, "--out", &events_csv]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is one of the input tables"));
+    assert_eq!(std::fs::metadata(&events_csv).unwrap().len(), before);
+
     let cat = p("catalogue.json");
     let out = attrition(&["catalogue", "--tables", &world, "--out", &cat]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -147,6 +147,30 @@ fn print(d: &Discovery, all: bool) {
     );
 }
 
+/// Writes `text` to `out` through a temporary file in the same directory renamed on success, so
+/// nothing half-written appears under the final name; refuses an `out` that is one of the input
+/// tables. (To be replaced by the crate's atomic-output helper once it exists.)
+fn write_new(out: &std::path::Path, tables: &std::path::Path, text: &str) -> Result<()> {
+    if let (Ok(o), Ok(dir)) = (std::fs::canonicalize(out), std::fs::read_dir(tables)) {
+        for entry in dir.flatten() {
+            if std::fs::canonicalize(entry.path()).is_ok_and(|p| p == o) {
+                return Err(attrition::Error::param(
+                    "out",
+                    out.display(),
+                    format!("is one of the input tables in {}: choose another file", tables.display()),
+                ));
+            }
+        }
+    }
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = out.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| attrition::Error::io("write", &tmp, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        attrition::Error::io("rename into", out, e)
+    })
+}
+
 /// Runs the command.
 pub fn run(a: Args) -> Result<()> {
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
@@ -169,8 +193,7 @@ pub fn run(a: Args) -> Result<()> {
     pb.finish_and_clear();
     let found = found?;
     let file = CatalogueFile::from(&found);
-    let text = file.to_json()?;
-    std::fs::write(&a.out, text).map_err(|e| attrition::Error::io("write", &a.out, e))?;
+    write_new(&a.out, &a.tables, &file.to_json()?)?;
     if !a.quiet {
         print(&found, a.all);
     }
