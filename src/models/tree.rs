@@ -27,7 +27,7 @@ use crate::models::hist::bins::BinMapper;
 use crate::models::hist::forest::Forest;
 use crate::models::hist::grow::{GrowParams, Grower};
 use crate::models::hist::split::SplitParams;
-use crate::models::hist::{MAX_BINS, check_training, with_threads};
+use crate::models::hist::{MAX_BINS, MAX_TREE_DEPTH, check_training, with_threads};
 
 pub use crate::models::hist::{FeatureImportances, ShapValues};
 
@@ -35,7 +35,8 @@ pub use crate::models::hist::{FeatureImportances, ShapValues};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TreeParams {
-    /// Maximum depth (root = 0). Default `Some(6)`.
+    /// Maximum depth (root = 0), at most [`MAX_TREE_DEPTH`]. Default `Some(6)`; `None` grows
+    /// until the leaf budget or the data stop it, never deeper than [`MAX_TREE_DEPTH`].
     pub max_depth: Option<usize>,
     /// Maximum number of leaves, grown best-first. Default `None`.
     pub max_leaves: Option<usize>,
@@ -116,6 +117,9 @@ impl TreeParams {
         if self.max_depth == Some(0) {
             return Err(Error::param("max_depth", 0, "must be ≥ 1"));
         }
+        if let Some(d) = self.max_depth.filter(|&d| d > MAX_TREE_DEPTH) {
+            return Err(Error::param("max_depth", d, format!("must be at most {MAX_TREE_DEPTH}")));
+        }
         if self.max_leaves.is_some_and(|m| m < 2) {
             return Err(Error::param("max_leaves", format!("{:?}", self.max_leaves), "must be ≥ 2"));
         }
@@ -161,7 +165,7 @@ impl TreeParams {
         let total_w: f64 = w.iter().sum();
         let params = GrowParams {
             max_leaves: self.max_leaves,
-            max_depth: self.max_depth,
+            max_depth: Some(self.max_depth.unwrap_or(MAX_TREE_DEPTH)),
             split: SplitParams {
                 lambda_l2: 0.0,
                 min_child_weight: self.min_weight_leaf,
@@ -191,6 +195,16 @@ impl DecisionTree {
     /// Number of input features.
     pub fn n_features(&self) -> usize {
         self.forest.n_features
+    }
+
+    /// Laplace smoothing α the leaf probabilities were computed with.
+    pub fn laplace(&self) -> f64 {
+        self.laplace
+    }
+
+    /// The fitted tree (for model validation).
+    pub(crate) fn forest(&self) -> &Forest {
+        &self.forest
     }
 
     /// Number of leaves.

@@ -13,7 +13,7 @@ use crate::models::hist::bins::{BinMapper, check_finite_or_nan};
 use crate::models::hist::forest::Forest;
 use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
 use crate::models::hist::split::SplitParams;
-use crate::models::hist::{check_training, check_weights, with_threads};
+use crate::models::hist::{MAX_TREE_DEPTH, check_training, check_weights, with_threads};
 use crate::validation::stratified_holdout;
 
 /// Rows per parallel chunk for gradients and losses (fixed, so sums do not depend on threads).
@@ -115,7 +115,7 @@ impl BoostedParams {
         let mut grower = Grower::new(&binned, &mapper);
         let grow = GrowParams {
             max_leaves: self.max_leaves,
-            max_depth: self.max_depth,
+            max_depth: Some(self.max_depth.unwrap_or(MAX_TREE_DEPTH)),
             split: SplitParams {
                 lambda_l2: self.lambda_l2,
                 min_child_weight: self.min_child_weight,

@@ -122,8 +122,17 @@ impl Booster {
         self.forest.shap_values(x, self.init_score)
     }
 
-    /// The fitted trees (for the predictor tests in `hist::forest`).
-    #[cfg(test)]
+    /// How raw scores become predictions (the logistic link for churn models).
+    pub fn link(&self) -> Link {
+        self.link
+    }
+
+    /// The shrinkage the trees were fitted with (already applied to their leaf values).
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// The fitted trees (for model validation and the predictor tests in `hist::forest`).
     pub(crate) fn forest(&self) -> &Forest {
         &self.forest
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::models::hist::MAX_BINS;
+use crate::models::hist::{MAX_BINS, MAX_TREE_DEPTH};
 
 /// Early stopping on a validation split: stop when the validation loss has not improved for
 /// `patience` rounds, and keep the trees up to the best round.
@@ -47,7 +47,8 @@ pub struct BoostedParams {
     pub n_trees: usize,
     /// Shrinkage applied to every tree's output. Default 0.05.
     pub learning_rate: f64,
-    /// Maximum depth (root = 0). Default `None` (the leaf budget limits the trees).
+    /// Maximum depth (root = 0), at most [`MAX_TREE_DEPTH`]. Default `None` (the leaf budget
+    /// limits the trees; never deeper than [`MAX_TREE_DEPTH`]).
     pub max_depth: Option<usize>,
     /// Maximum leaves per tree, grown best-first. Default `Some(8)`.
     pub max_leaves: Option<usize>,
@@ -156,6 +157,9 @@ impl BoostedParams {
         }
         if self.max_depth == Some(0) {
             return Err(Error::param("max_depth", 0, "must be ≥ 1"));
+        }
+        if let Some(d) = self.max_depth.filter(|&d| d > MAX_TREE_DEPTH) {
+            return Err(Error::param("max_depth", d, format!("must be at most {MAX_TREE_DEPTH}")));
         }
         if !(self.min_child_weight.is_finite() && self.min_child_weight >= 0.0) {
             return Err(Error::param("min_child_weight", self.min_child_weight, "must be finite and ≥ 0"));

@@ -20,8 +20,10 @@ use crate::error::{Error, Result};
 pub(crate) const BLOCK: usize = 64;
 
 /// Trees in struct-of-arrays form. Invariants (checked on deserialisation): all arrays have one
-/// entry per node; an internal node's children come after it, within its tree; features are
-/// below `n_features`; a leaf's children are itself.
+/// entry per node; an internal node's children come after it, within its tree, and every node
+/// but a root has exactly one parent (so each tree is a tree, not a graph sharing subtrees);
+/// features are below `n_features`; a leaf's children are itself; no tree is deeper than
+/// [`super::MAX_TREE_DEPTH`]; covers are finite and ≥ 0, and > 0 on internal nodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ForestData")]
 pub(crate) struct Forest {
@@ -674,9 +676,20 @@ impl Forest {
         for t in 0..self.roots.len() {
             let r = self.tree_range(t);
             let mut depth = vec![0u32; r.len()];
+            let mut parents = vec![0u8; r.len()];
             for k in r.clone() {
                 if !self.value[k].is_finite() || !self.cover[k].is_finite() || self.threshold[k].is_nan() {
                     return Err(format!("node {k}: non-finite value, cover or threshold"));
+                }
+                if self.cover[k] < 0.0 || !self.gain[k].is_finite() {
+                    return Err(format!("node {k}: negative cover {} or non-finite gain", self.cover[k]));
+                }
+                if k != r.start && parents[k - r.start] != 1 {
+                    // Children come after their parent, so every parent of k has been seen.
+                    return Err(format!(
+                        "node {k} of tree {t} has {} parents: every node but the root needs exactly one",
+                        parents[k - r.start]
+                    ));
                 }
                 // Leaves too: the branch-free predictor keeps reading a leaf's feature once a row
                 // has reached it (found by the `model_file` fuzz target).
@@ -690,9 +703,20 @@ impl Forest {
                 if l <= k || rr <= k || l >= r.end || rr >= r.end {
                     return Err(format!("node {k}: children ({l}, {rr}) must follow it within its tree"));
                 }
+                if self.cover[k] <= 0.0 {
+                    return Err(format!("node {k}: an internal node needs a positive cover, not {}", self.cover[k]));
+                }
                 let d = depth[k - r.start] + 1;
-                depth[l - r.start] = depth[l - r.start].max(d);
-                depth[rr - r.start] = depth[rr - r.start].max(d);
+                if d as usize > super::MAX_TREE_DEPTH {
+                    return Err(format!(
+                        "tree {t} is deeper than {} levels (node {k} has children at depth {d})",
+                        super::MAX_TREE_DEPTH
+                    ));
+                }
+                for c in [l, rr] {
+                    depth[c - r.start] = d;
+                    parents[c - r.start] = parents[c - r.start].saturating_add(1);
+                }
             }
             self.depths.push(depth.into_iter().max().unwrap_or(0));
         }

@@ -23,6 +23,13 @@ pub(crate) mod histogram;
 pub(crate) mod split;
 
 pub use bins::MAX_BINS;
+
+/// Deepest tree (root = depth 0, a leaf at depth 64 is the deepest) the learners grow and a model
+/// file may hold. A tree's cost to explain grows with the square of its depth, so the cap bounds
+/// what any loadable model costs; `max_depth` parameters above it are refused and "no limit"
+/// means this limit. Trees of our defaults are 3–7 deep, and a leaf-wise tree of 255 leaves on
+/// real data rarely passes 30.
+pub const MAX_TREE_DEPTH: usize = 64;
 pub use explain::{FeatureImportances, ShapValues};
 
 use ndarray::ArrayView2;
