@@ -115,6 +115,25 @@ impl Forest {
         Ok(ShapValues { values, base_value })
     }
 
+    /// Estimated work to explain one row: per tree with tables, one decision per node and the
+    /// table entries read; per tree explained by the recursion, `leaves × (depth + 1)²` path
+    /// updates plus one step per node. Builds the tables on first use.
+    pub(crate) fn shap_cost_per_row(&self) -> u64 {
+        let tables = self.shap_tables();
+        (0..self.n_trees())
+            .map(|t| {
+                let nodes = self.tree_range(t).len() as u64;
+                match &tables[t] {
+                    Some(table) => table.cost(nodes),
+                    None => {
+                        let d = u64::from(self.depths[t]) + 1;
+                        nodes.div_ceil(2).saturating_mul(d * d).saturating_add(nodes)
+                    }
+                }
+            })
+            .fold(0u64, u64::saturating_add)
+    }
+
     /// Adds tree `t`'s contributions for `row` to `phi` (Algorithm 2, recursive).
     fn tree_shap(&self, t: usize, row: &[f64], phi: &mut [f64], scratch: &mut [PathElement]) {
         let root = self.roots[t] as usize;
@@ -242,21 +261,22 @@ struct LeafPath {
 }
 
 impl ShapTree {
-    /// Tables for every tree that fits (in tree order, until [`SHAP_TABLE_BUDGET`]).
+    /// Tables for every tree that fits (in tree order, until [`SHAP_TABLE_BUDGET`]). A tree's
+    /// paths are kept only when it is chosen, and count against the budget with the tables'
+    /// path conditions, so the memory used is bounded whatever the forest.
     pub(crate) fn build_all(forest: &Forest) -> Vec<Option<ShapTree>> {
-        let paths: Vec<Option<Vec<LeafPath>>> = (0..forest.n_trees()).map(|t| leaf_paths(forest, t)).collect();
         let mut left = SHAP_TABLE_BUDGET;
-        let chosen: Vec<Option<&Vec<LeafPath>>> = paths
-            .iter()
-            .map(|p| {
-                let p = p.as_ref()?;
+        let step_bytes = std::mem::size_of::<(usize, bool)>() + std::mem::size_of::<(u32, bool, u8)>();
+        let chosen: Vec<Option<Vec<LeafPath>>> = (0..forest.n_trees())
+            .map(|t| {
+                let p = leaf_paths(forest, t)?;
                 let mut bytes = 0usize;
-                for lp in p {
+                for lp in &p {
                     let d = lp.features.len();
                     if d > SHAP_TABLE_MAX_FEATURES {
                         return None;
                     }
-                    bytes += (1usize << d) * d * std::mem::size_of::<f64>();
+                    bytes += (1usize << d) * d * std::mem::size_of::<f64>() + lp.steps.len() * step_bytes;
                 }
                 let internal = p.len() - 1;
                 if internal <= SHAP_PATTERN_MAX_NODES {
@@ -269,7 +289,15 @@ impl ShapTree {
                 Some(p)
             })
             .collect();
-        chosen.into_par_iter().enumerate().map(|(t, p)| p.map(|p| ShapTree::build(forest, t, p))).collect()
+        chosen.into_par_iter().enumerate().map(|(t, p)| p.map(|p| ShapTree::build(forest, t, &p))).collect()
+    }
+
+    /// Work per row of [`ShapTree::add`] on a tree of `nodes` nodes.
+    fn cost(&self, nodes: u64) -> u64 {
+        match &self.patterns {
+            Some(pt) => (pt.splits.len() + pt.features.len()) as u64,
+            None => nodes + self.leaves.iter().map(|l| (l.conds.len() + l.features.len()) as u64).sum::<u64>(),
+        }
     }
 
     fn build(forest: &Forest, t: usize, paths: &[LeafPath]) -> ShapTree {
@@ -399,8 +427,10 @@ fn distinct(features: impl Iterator<Item = u32>) -> Vec<u32> {
     out
 }
 
-/// Every root-to-leaf path of tree `t`; `None` for a single leaf (nothing to explain) or when a
-/// hand-edited file shares subtrees so that paths outnumber nodes (the recursion handles it).
+/// Every root-to-leaf path of tree `t`; `None` for a single leaf (nothing to explain), as soon
+/// as a path has more distinct features than a table takes (the recursion explains that tree),
+/// or if paths outnumbered nodes (impossible in a validated forest, where each node has one
+/// parent).
 fn leaf_paths(forest: &Forest, t: usize) -> Option<Vec<LeafPath>> {
     let root = forest.roots[t] as usize;
     if forest.is_leaf(root) {
@@ -412,6 +442,9 @@ fn leaf_paths(forest: &Forest, t: usize) -> Option<Vec<LeafPath>> {
     while let Some((k, steps)) = stack.pop() {
         if forest.is_leaf(k) {
             let features = distinct(steps.iter().map(|&(n, _)| forest.feature[n]));
+            if features.len() > SHAP_TABLE_MAX_FEATURES {
+                return None;
+            }
             out.push(LeafPath { steps, leaf: k, features });
             if out.len() > limit {
                 return None;
