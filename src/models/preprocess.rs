@@ -151,9 +151,21 @@ fn fit_numeric(name: &str, v: &[f64], weights: Option<&[f64]>, params: &Preproce
     let values: Vec<f64> = v.iter().map(|&x| transform.apply(if x.is_nan() { median } else { x })).collect();
     let total: f64 = (0..v.len()).map(weight).sum();
     let total = if total > 0.0 { total } else { 1.0 };
-    let mean = values.iter().enumerate().map(|(i, x)| weight(i) * x).sum::<f64>() / total;
-    let var = values.iter().enumerate().map(|(i, x)| weight(i) * (x - mean).powi(2)).sum::<f64>() / total;
-    let sd = if var > 1e-24 { var.sqrt() } else { 1.0 };
+    let moments = |scale: f64| {
+        let mean = values.iter().enumerate().map(|(i, x)| weight(i) * (x / scale)).sum::<f64>() / total;
+        let var = values.iter().enumerate().map(|(i, x)| weight(i) * (x / scale - mean).powi(2)).sum::<f64>() / total;
+        (mean, var)
+    };
+    let (mean, var) = moments(1.0);
+    let (mean, sd) = if mean.is_finite() && var.is_finite() {
+        (mean, if var > 1e-24 { var.sqrt() } else { 1.0 })
+    } else {
+        // Sums of values near ±f64::MAX overflow (1e308 → an infinite variance): the same
+        // moments of the values divided by the largest |value| (≤ f64::MAX, so all finite).
+        let s = values.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let (m, var) = moments(s);
+        (m * s, if var > 1e-24 { var.sqrt() * s } else { 1.0 })
+    };
     InputSpec::Numeric { name: name.into(), transform, median, mean, sd, indicator: has_missing }
 }
 
@@ -180,15 +192,25 @@ fn weighted_median(sorted: &[(f64, f64)]) -> f64 {
 }
 
 /// Weighted sample skewness (population moments, bias-uncorrected g1); 0 for constant data.
+/// Skewness does not depend on the scale, so when the moments overflow (values of 1e150 cubed)
+/// it is computed on the values divided by the largest |value|.
 fn weighted_skewness(v: &[(f64, f64)]) -> f64 {
     let n: f64 = v.iter().map(|p| p.1).sum();
     if v.len() < 3 || n <= 0.0 {
         return 0.0;
     }
-    let mean = v.iter().map(|(x, w)| w * x).sum::<f64>() / n;
-    let m2 = v.iter().map(|(x, w)| w * (x - mean).powi(2)).sum::<f64>() / n;
-    let m3 = v.iter().map(|(x, w)| w * (x - mean).powi(3)).sum::<f64>() / n;
-    if m2 <= 1e-24 { 0.0 } else { m3 / m2.powf(1.5) }
+    let skewness = |scale: f64| {
+        let mean = v.iter().map(|(x, w)| w * (x / scale)).sum::<f64>() / n;
+        let m2 = v.iter().map(|(x, w)| w * (x / scale - mean).powi(2)).sum::<f64>() / n;
+        let m3 = v.iter().map(|(x, w)| w * (x / scale - mean).powi(3)).sum::<f64>() / n;
+        if m2 <= 1e-24 { 0.0 } else { m3 / m2.powf(1.5) }
+    };
+    let g = skewness(1.0);
+    if g.is_finite() {
+        return g;
+    }
+    let s = v.iter().fold(0.0f64, |m, p| m.max(p.0.abs()));
+    skewness(s)
 }
 
 /// Monotone transform applied to a numeric feature before standardisation.
@@ -208,7 +230,12 @@ impl Transform {
         match self {
             Transform::None => x,
             Transform::Log1p => x.max(0.0).ln_1p(),
-            Transform::Asinh => x.asinh(),
+            Transform::Asinh => {
+                // std's asinh overflows to ±∞ near ±f64::MAX; there asinh(x) = ln(2|x|) exactly
+                // to within rounding (the next term is 1/(4x²)).
+                let y = x.asinh();
+                if y.is_finite() { y } else { (x.abs().ln() + std::f64::consts::LN_2).copysign(x) }
+            }
         }
     }
 }
@@ -364,7 +391,24 @@ impl Preprocessor {
                             continue;
                         }
                         let missing = raw.is_nan();
-                        x[[i, col0]] = (transform.apply(if missing { *median } else { raw }) - mean) / sd;
+                        let t = transform.apply(if missing { *median } else { raw });
+                        let mut z = (t - mean) / sd;
+                        if !z.is_finite() {
+                            // t − mean overflows when both are near ±f64::MAX with opposite signs.
+                            z = t / sd - mean / sd;
+                            if !z.is_finite() {
+                                return Err(Error::NonFinite {
+                                    context: format!(
+                                        "feature `{}` standardised (value {raw:e} is beyond what its training scale, \
+                                         mean {mean:e} and sd {sd:e}, can represent)",
+                                        spec.name()
+                                    ),
+                                    row: i,
+                                    value: z,
+                                });
+                            }
+                        }
+                        x[[i, col0]] = z;
                         if *indicator {
                             x[[i, col0 + 1]] = if missing { 1.0 } else { 0.0 };
                         }
