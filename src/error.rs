@@ -81,6 +81,38 @@ impl std::fmt::Display for RowProblem {
     }
 }
 
+/// What is wrong with a model file's checksum ([`Error::ModelChecksum`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChecksumProblem {
+    /// The file has no checksum (files of schema version 1 have none).
+    Absent {
+        /// The file's schema version.
+        schema_version: u32,
+    },
+    /// The checksum in the file is not the checksum of its contents.
+    Mismatch {
+        /// The checksum written in the file.
+        stored: String,
+        /// The checksum of the file's contents as read.
+        computed: String,
+    },
+}
+
+impl std::fmt::Display for ChecksumProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChecksumProblem::Absent { schema_version } => {
+                write!(f, "the model file has no checksum (schema version {schema_version})")
+            }
+            ChecksumProblem::Mismatch { stored, computed } => write!(
+                f,
+                "checksum mismatch: the file says {stored} but its contents hash to {computed}, so it was corrupted or edited by hand"
+            ),
+        }
+    }
+}
+
 /// Everything that can go wrong in `attrition`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -222,6 +254,50 @@ pub enum Error {
         found: u32,
         /// The version this build reads.
         supported: u32,
+    },
+
+    /// A model file's checksum is absent or does not match its contents: the file was corrupted,
+    /// edited by hand, or written by a version without checksums.
+    ///
+    /// ```
+    /// use attrition::error::{ChecksumProblem, Error};
+    /// let e = Error::ModelChecksum { path: "model.json".into(), problem: ChecksumProblem::Absent { schema_version: 1 } };
+    /// assert!(e.to_string().contains("run `attrition model rehash --model model.json`"));
+    /// ```
+    #[error(
+        "{}: {problem}; if that is the model you mean to use, check it and run `attrition model rehash --model {}` (or retrain it)",
+        path.display(),
+        path.display()
+    )]
+    ModelChecksum {
+        /// The model file.
+        path: PathBuf,
+        /// Absent or mismatched.
+        problem: ChecksumProblem,
+    },
+
+    /// A model's parts do not agree with each other or hold values outside their valid ranges
+    /// (checked when a model is loaded or saved, see [`crate::models::validate`]).
+    #[error("{}invalid model: {part}: {reason}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    InvalidModel {
+        /// The model file, when there is one.
+        path: Option<PathBuf>,
+        /// The part at fault (`features`, `preprocessor`, `fitted.forest`, …).
+        part: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Explaining a model would cost more per row than [`crate::models::validate::MAX_EXPLAIN_COST_PER_ROW`]
+    /// (scoring then writes its rows with reasons "not available" and counts them).
+    #[error(
+        "explaining this model would take about {cost_per_row} steps per row, more than the limit of {limit}: reasons are not available for it"
+    )]
+    ExplainTooCostly {
+        /// Estimated TreeSHAP steps per row.
+        cost_per_row: u64,
+        /// The limit.
+        limit: u64,
     },
 
     /// An error reported by the linfa framework when our models are used through its traits.

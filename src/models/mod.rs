@@ -28,9 +28,11 @@ pub trait Learner: Sync {
 pub mod boosted;
 pub mod calibration;
 pub mod ensemble;
+pub mod file;
 pub mod hist;
 pub mod linfa;
 pub mod logistic;
 pub mod preprocess;
 pub mod trained;
 pub mod tree;
+pub mod validate;

@@ -16,8 +16,10 @@ use crate::error::{Error, Result};
 use crate::evaluation::cross_val_predict;
 use crate::validation::inner_k_fold;
 
-/// Version of the model file format written by [`TrainedModel::save`].
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the model file format written by [`TrainedModel::save`]: 2 since model files
+/// carry a checksum (see [`super::file`]); version 1 files are refused with a message naming
+/// `attrition model rehash`, which upgrades them.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Model family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,8 +220,12 @@ pub struct Scored {
     pub p_churn: Vec<f64>,
     /// Categorical values not seen in training (scored as the feature's baseline).
     pub unseen_categories: u64,
-    /// Per-row contributions, when asked for.
+    /// Per-row contributions, when asked for (and affordable).
     pub explanations: Option<Explanations>,
+    /// Explanations were asked for but not computed: the model costs more than
+    /// [`super::validate::MAX_EXPLAIN_COST_PER_ROW`] per row to explain
+    /// ([`TrainedModel::explain_cost_per_row`]).
+    pub explanations_unavailable: bool,
 }
 
 /// Per-customer explanation: each input feature's contribution to the churn log-odds (logistic,
@@ -275,24 +281,32 @@ impl TrainedModel {
 
     /// Contribution of each input feature to each row's score, and the base value. Contributions
     /// plus base equal the model's raw output (log-odds; probability for a single tree).
+    ///
+    /// Errors with [`Error::ExplainTooCostly`] when a row costs more than
+    /// [`super::validate::MAX_EXPLAIN_COST_PER_ROW`] to explain.
     pub fn explain(&self, data: &Dataset) -> Result<Explanations> {
         self.check_features(data)?;
+        self.check_explain_cost()?;
         self.explain_transformed(data, &self.preprocessor.transform(data)?)
     }
 
     /// Probabilities, unseen categories and (when `explain`) explanations of `data`, from one
-    /// pass of the preprocessor: what a scoring service needs per batch.
+    /// pass of the preprocessor: what a scoring service needs per batch. A model too costly to
+    /// explain gives no explanations and sets [`Scored::explanations_unavailable`].
     pub fn score(&self, data: &Dataset, explain: bool) -> Result<Scored> {
         self.check_features(data)?;
         let t = self.preprocessor.transform(data)?;
         let p_churn = self.predict_transformed(data, &t)?;
-        let explanations = if explain { Some(self.explain_transformed(data, &t)?) } else { None };
-        Ok(Scored { p_churn, unseen_categories: t.unseen, explanations })
+        let affordable = explain && self.check_explain_cost().is_ok();
+        let explanations = if affordable { Some(self.explain_transformed(data, &t)?) } else { None };
+        Ok(Scored { p_churn, unseen_categories: t.unseen, explanations, explanations_unavailable: explain && !affordable })
     }
 
     /// [`ChurnModel::predict_proba`] on data already transformed by `self.preprocessor`.
+    /// A probability that is not a number (log-odds of +∞ − ∞ from values far beyond the
+    /// training data's) is an error naming the row, never a silent `NaN`.
     fn predict_transformed(&self, data: &Dataset, t: &Transformed) -> Result<Vec<f64>> {
-        match &self.fitted {
+        let p = match &self.fitted {
             Fitted::Logistic(m) => m.predict_proba(t.x.view()),
             Fitted::Tree(m) => m.predict_proba(t.x.view()),
             Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
@@ -301,7 +315,15 @@ impl TrainedModel {
                 let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
                 Ok(a.iter().zip(&b).map(|(&a, &b)| sigmoid(e.mix(a, b))).collect())
             }
+        }?;
+        if let Some(row) = p.iter().position(|v| v.is_nan()) {
+            return Err(Error::NonFinite {
+                context: "the churn probability (the row's values are too extreme for the model to score)".into(),
+                row,
+                value: f64::NAN,
+            });
         }
+        Ok(p)
     }
 
     /// [`TrainedModel::explain`] on data already transformed by `self.preprocessor`.
@@ -360,28 +382,17 @@ impl TrainedModel {
         Ok(v)
     }
 
-    /// Writes the model as pretty JSON.
+    /// Writes the model file (JSON with a checksum, see [`super::file`]): validated, written to
+    /// a temporary file beside `path`, read back and compared with `self`, then renamed to
+    /// `path`. A file under `path` therefore always loads, and `path` is untouched on error.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let json = serde_json::to_vec(self).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })?;
-        std::fs::write(path, json).map_err(|e| Error::io("write model", path, e))
+        super::file::write(self, path.as_ref())
     }
 
-    /// Reads a model file, checking its schema version.
+    /// Reads a model file, checking its schema version, its checksum and that its parts agree
+    /// ([`TrainedModel::validate`]).
     pub fn load(path: impl AsRef<Path>) -> Result<TrainedModel> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io("read model", path, e))?;
-        #[derive(Deserialize)]
-        struct Version {
-            schema_version: Option<u32>,
-        }
-        let v: Version =
-            serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })?;
-        match v.schema_version {
-            Some(SCHEMA_VERSION) => {}
-            found => return Err(Error::SchemaVersion { found: found.unwrap_or(0), supported: SCHEMA_VERSION }),
-        }
-        serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: Some(path.to_path_buf()), source: e })
+        super::file::read(path.as_ref())
     }
 }
 

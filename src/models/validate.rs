@@ -1,0 +1,313 @@
+//! Does a model hold together? The checks a model passes when its file is read and before one
+//! is written ([`TrainedModel::validate`]).
+//!
+//! A model file is several parts written together — the feature list, the preprocessing fitted
+//! on the training data, the fitted model of one family, training statistics — and each part is
+//! only meaningful with the others: a coefficient belongs to a model-matrix column, which comes
+//! from a preprocessor input, which reads a feature by name. The checks, part by part:
+//!
+//! - **model**: `schema_version` is this build's; `training_rows` ≥ 1; `training_churn_rate`
+//!   in (0, 1) (the risk tiers are relative to it).
+//! - **features**: names non-empty and distinct; the same names, kinds and order as the
+//!   preprocessor's inputs (and the ensemble's tree preprocessor's). What ties a name to a
+//!   position is the preprocessor's per-feature statistics and levels, so a reordered feature
+//!   list is refused; a permutation of the features *together with* their statistics and
+//!   coefficients is consistent, and only the file's checksum ([`super::file`]) detects it.
+//! - **preprocessor**: its mode is the one the family needs (linear for logistic and ensemble,
+//!   tree for trees); numeric statistics finite, standard deviations > 0; in tree mode numbers
+//!   pass through (no transform, no missing indicator); categorical levels distinct.
+//! - **fitted**: the family `kind` names; its input width is the preprocessor's output width;
+//!   logistic coefficients and intercept within ±[`MAX_ABS_COEFFICIENT`]; trees: structure as
+//!   checked when read (children after their parent, one parent per node, feature indices in
+//!   range, depth ≤ [`MAX_TREE_DEPTH`], covers ≥ 0), a single tree's leaves are probabilities,
+//!   boosted trees use the log-loss objective with the logistic link and cannot add up to a
+//!   log-odds beyond ±[`MAX_ABS_LOG_ODDS`]; an ensemble's weight is in [0, 1].
+//!
+//! Every size a valid model implies is bounded by its file's size: the input width is the
+//! number of features and levels written in the file, trees have as many nodes as their arrays,
+//! and the depth cap bounds the work per node, so a small file cannot demand a large amount of
+//! memory or time. What explaining a model costs per row is estimated by
+//! [`TrainedModel::explain_cost_per_row`]; above [`MAX_EXPLAIN_COST_PER_ROW`], explanations are
+//! refused ([`crate::Error::ExplainTooCostly`]) and scoring writes reasons as not available.
+//!
+//! A part added to the model file later (issue 17: feature catalogue, calibrator, drift
+//! statistics) adds its own `check_*` function here and a call in [`TrainedModel::validate`].
+//!
+//! ```
+//! use attrition::models::{Learner, trained::{ModelKind, ModelParams}};
+//! use attrition::{Column, Dataset, Error};
+//! let x: Vec<f64> = (0..200).map(|i| (i % 20) as f64).collect();
+//! let y: Vec<bool> = (0..200).map(|i| (i % 20) > 12 || i % 7 == 0).collect();
+//! let data = Dataset::new(vec![Column::numeric("x", x)]).unwrap().with_churned(y).unwrap();
+//! let mut model = ModelParams::new(ModelKind::Logistic).fit(&data).unwrap();
+//! assert!(model.validate().is_ok());
+//! model.training_churn_rate = 5.0;
+//! let e = model.validate().unwrap_err();
+//! assert!(matches!(e, Error::InvalidModel { .. }));
+//! assert!(e.to_string().contains("training_churn_rate"), "{e}");
+//! ```
+
+use std::collections::HashSet;
+
+use super::boosted::{Booster, Link};
+use super::logistic::LogisticModel;
+use super::preprocess::{InputSpec, PreprocessMode, Preprocessor, Transform};
+use super::trained::{FeatureSchema, Fitted, ModelKind, SCHEMA_VERSION, TrainedModel};
+use super::tree::DecisionTree;
+use crate::error::{Error, Result};
+
+pub use super::hist::MAX_TREE_DEPTH;
+
+/// Largest |coefficient| or |intercept| of a logistic model (log-odds per standard deviation).
+/// Fitted models stay far below it (a coefficient of 40 already moves a probability from ½ to
+/// within 1e-17 of 0 or 1); values beyond it come from a damaged or crafted file, and the sums
+/// they make overflow to a probability that is not a number.
+pub const MAX_ABS_COEFFICIENT: f64 = 1e6;
+
+/// Largest |log-odds| boosted trees may add up to (their initial score plus each tree's largest
+/// leaf); keeps every raw score finite.
+pub const MAX_ABS_LOG_ODDS: f64 = 1e6;
+
+/// Most TreeSHAP work per row (path-element updates and table lookups, as estimated by
+/// [`TrainedModel::explain_cost_per_row`]) before explanations are refused. About 2–4 ms per
+/// row on one core: our default boosted trees cost ~30,000, a forest of 1,000 trees of 255
+/// leaves beyond the precomputed tables about 8 million.
+pub const MAX_EXPLAIN_COST_PER_ROW: u64 = 4_000_000;
+
+fn invalid(part: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::InvalidModel { path: None, part: part.into(), reason: reason.into() }
+}
+
+impl TrainedModel {
+    /// Checks that the model's parts agree and hold sane values (see the [module
+    /// docs](crate::models::validate)); [`crate::Error::InvalidModel`] names the part and what
+    /// is wrong. [`TrainedModel::load`] and [`TrainedModel::save`] call it.
+    pub fn validate(&self) -> Result<()> {
+        if self.schema_version != SCHEMA_VERSION {
+            return Err(invalid(
+                "schema_version",
+                format!("{} in memory, but this build writes version {SCHEMA_VERSION}", self.schema_version),
+            ));
+        }
+        if self.training_rows == 0 {
+            return Err(invalid("training_rows", "0: a fitted model was trained on some rows"));
+        }
+        let rate = self.training_churn_rate;
+        if !(rate > 0.0 && rate < 1.0) {
+            return Err(invalid(
+                "training_churn_rate",
+                format!("{rate} is not a churn rate in (0, 1) (the training data had both outcomes)"),
+            ));
+        }
+        check_features(&self.features)?;
+        let mode = match self.kind {
+            ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
+            ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,
+        };
+        check_preprocessor("preprocessor", &self.preprocessor, &self.features, mode, self.kind)?;
+        let width = self.preprocessor.output_sources().len();
+        match (self.kind, &self.fitted) {
+            (ModelKind::Logistic, Fitted::Logistic(m)) => check_logistic("fitted", m, width),
+            (ModelKind::Tree, Fitted::Tree(m)) => check_tree("fitted", m, width),
+            (ModelKind::Gbdt, Fitted::Gbdt(b)) => check_booster("fitted", b, width),
+            (ModelKind::Ensemble, Fitted::Ensemble(e)) => {
+                let w = e.logistic_weight;
+                if !(0.0..=1.0).contains(&w) {
+                    return Err(invalid("fitted.logistic_weight", format!("{w} is not a weight in [0, 1]")));
+                }
+                check_logistic("fitted.logistic", &e.logistic, width)?;
+                check_preprocessor(
+                    "fitted.tree_preprocessor",
+                    &e.tree_preprocessor,
+                    &self.features,
+                    PreprocessMode::Tree,
+                    self.kind,
+                )?;
+                check_booster("fitted.gbdt", &e.gbdt, e.tree_preprocessor.output_sources().len())
+            }
+            (kind, fitted) => Err(invalid(
+                "kind",
+                format!("the model says `{kind}` but its fitted part is a {} model", family(fitted)),
+            )),
+        }
+    }
+
+    /// Estimated work to explain one row (TreeSHAP path-element updates and table lookups; the
+    /// model-matrix width for logistic regression), compared with [`MAX_EXPLAIN_COST_PER_ROW`]
+    /// by [`TrainedModel::explain`] and [`TrainedModel::score`]. Builds the trees' TreeSHAP
+    /// tables on first use (explaining needs them anyway).
+    pub fn explain_cost_per_row(&self) -> u64 {
+        match &self.fitted {
+            Fitted::Logistic(m) => m.coef.len() as u64,
+            Fitted::Tree(m) => m.forest().shap_cost_per_row(),
+            Fitted::Gbdt(b) => b.forest().shap_cost_per_row(),
+            Fitted::Ensemble(e) => (e.logistic.coef.len() as u64).saturating_add(e.gbdt.forest().shap_cost_per_row()),
+        }
+    }
+
+    /// `Err(ExplainTooCostly)` when explaining a row costs more than the limit.
+    pub(crate) fn check_explain_cost(&self) -> Result<()> {
+        let cost = self.explain_cost_per_row();
+        if cost > MAX_EXPLAIN_COST_PER_ROW {
+            return Err(Error::ExplainTooCostly { cost_per_row: cost, limit: MAX_EXPLAIN_COST_PER_ROW });
+        }
+        Ok(())
+    }
+}
+
+fn family(fitted: &Fitted) -> &'static str {
+    match fitted {
+        Fitted::Logistic(_) => "logistic",
+        Fitted::Tree(_) => "tree",
+        Fitted::Gbdt(_) => "gbdt",
+        Fitted::Ensemble(_) => "ensemble",
+    }
+}
+
+fn kind_name(kind: crate::dataset::ColumnKind) -> &'static str {
+    match kind {
+        crate::dataset::ColumnKind::Numeric => "numeric",
+        crate::dataset::ColumnKind::Categorical => "categorical",
+    }
+}
+
+fn check_features(features: &[FeatureSchema]) -> Result<()> {
+    let mut seen = HashSet::new();
+    for (i, f) in features.iter().enumerate() {
+        if f.name.is_empty() {
+            return Err(invalid("features", format!("feature {i} has an empty name")));
+        }
+        if !seen.insert(f.name.as_str()) {
+            return Err(invalid("features", format!("feature `{}` appears twice", f.name)));
+        }
+    }
+    Ok(())
+}
+
+fn check_preprocessor(
+    part: &str,
+    p: &Preprocessor,
+    features: &[FeatureSchema],
+    mode: PreprocessMode,
+    kind: ModelKind,
+) -> Result<()> {
+    if p.mode != mode {
+        return Err(invalid(part, format!("mode {:?} does not suit a {kind} model, which needs {mode:?}", p.mode)));
+    }
+    if p.inputs.len() != features.len() {
+        return Err(invalid(
+            part,
+            format!("{} inputs for the {} features the model lists", p.inputs.len(), features.len()),
+        ));
+    }
+    for (i, (spec, f)) in p.inputs.iter().zip(features).enumerate() {
+        if spec.name() != f.name || spec.kind() != f.kind {
+            return Err(invalid(
+                "features",
+                format!(
+                    "feature {i} is `{}` ({}) but input {i} of the {part} is `{}` ({}): the feature list does not \
+                     match the preprocessing fitted with it (reordered or edited?)",
+                    f.name,
+                    kind_name(f.kind),
+                    spec.name(),
+                    kind_name(spec.kind())
+                ),
+            ));
+        }
+        let at = || format!("{part}: feature `{}`", f.name);
+        match spec {
+            InputSpec::Numeric { transform, median, mean, sd, indicator, .. } => {
+                for (what, v) in [("median", *median), ("mean", *mean), ("sd", *sd)] {
+                    if !v.is_finite() {
+                        return Err(invalid(at(), format!("{what} is {v}, not a finite number")));
+                    }
+                }
+                if *sd <= 0.0 {
+                    return Err(invalid(at(), format!("standard deviation {sd} is not positive")));
+                }
+                if mode == PreprocessMode::Tree && (*transform != Transform::None || *indicator) {
+                    return Err(invalid(at(), "tree-mode preprocessing passes numbers through (no transform, no indicator)"));
+                }
+            }
+            InputSpec::Categorical { levels, .. } => {
+                let mut seen = HashSet::new();
+                if let Some(l) = levels.iter().find(|l| !seen.insert(l.as_str())) {
+                    return Err(invalid(at(), format!("level `{l}` appears twice")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_width(part: &str, what: &str, got: usize, width: usize) -> Result<()> {
+    if got != width {
+        return Err(invalid(
+            part,
+            format!("{got} {what} for the {width} model-matrix columns the preprocessing makes"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_logistic(part: &str, m: &LogisticModel, width: usize) -> Result<()> {
+    check_width(part, "coefficients", m.coef.len(), width)?;
+    let bad = |v: f64| !(v.abs() <= MAX_ABS_COEFFICIENT);
+    if let Some(k) = m.coef.iter().position(|&c| bad(c)) {
+        return Err(invalid(
+            part,
+            format!("coefficient {k} is {}, beyond ±{MAX_ABS_COEFFICIENT:e}", m.coef[k]),
+        ));
+    }
+    if bad(m.intercept) {
+        return Err(invalid(part, format!("intercept {} is beyond ±{MAX_ABS_COEFFICIENT:e}", m.intercept)));
+    }
+    Ok(())
+}
+
+fn check_tree(part: &str, m: &DecisionTree, width: usize) -> Result<()> {
+    let f = m.forest();
+    check_width(part, "tree inputs", f.n_features, width)?;
+    if !(m.laplace().is_finite() && m.laplace() >= 0.0) {
+        return Err(invalid(part, format!("Laplace smoothing {} is not finite and ≥ 0", m.laplace())));
+    }
+    if let Some(k) = (0..f.n_nodes()).find(|&k| f.is_leaf(k) && !(0.0..=1.0).contains(&f.value[k])) {
+        return Err(invalid(part, format!("leaf {k} predicts {}, not a probability", f.value[k])));
+    }
+    Ok(())
+}
+
+fn check_booster(part: &str, b: &Booster, width: usize) -> Result<()> {
+    check_width(part, "tree inputs", b.n_features(), width)?;
+    if b.objective() != "log_loss" || b.link() != Link::Logistic {
+        return Err(invalid(
+            part,
+            format!(
+                "objective `{}` with the {:?} link does not predict churn (log_loss with the logistic link does)",
+                b.objective(),
+                b.link()
+            ),
+        ));
+    }
+    if !(b.learning_rate().is_finite() && b.learning_rate() > 0.0) {
+        return Err(invalid(part, format!("learning rate {} is not finite and > 0", b.learning_rate())));
+    }
+    if let Some(v) = b.validation_loss().iter().find(|v| !v.is_finite()) {
+        return Err(invalid(part, format!("validation loss {v} is not finite")));
+    }
+    let f = b.forest();
+    let mut largest = b.init_score().abs();
+    for t in 0..f.n_trees() {
+        largest += f.tree_range(t).filter(|&k| f.is_leaf(k)).map(|k| f.value[k].abs()).fold(0.0, f64::max);
+    }
+    if !(largest <= MAX_ABS_LOG_ODDS) {
+        return Err(invalid(
+            part,
+            format!(
+                "the initial score and the trees' largest leaves add up to a log-odds of {largest:e}, beyond \
+                 ±{MAX_ABS_LOG_ODDS:e}"
+            ),
+        ));
+    }
+    Ok(())
+}
