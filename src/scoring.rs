@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::dataset::{Column, ColumnKind, Dataset};
-use crate::error::{Error, Result, RowProblem};
+use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, raw_field};
 use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
@@ -53,6 +53,9 @@ pub struct ScoreReport {
     pub unseen_categories: u64,
     /// Rows by risk tier: high, medium, low.
     pub tiers: [u64; 3],
+    /// Scored rows whose reasons are not available (written as `not_available`): the model
+    /// costs more than [`crate::models::validate::MAX_EXPLAIN_COST_PER_ROW`] per row to explain.
+    pub rows_without_reasons: u64,
 }
 
 /// Risk tier of a probability relative to the training churn rate `base`: `high` at ≥ max(2·base,
@@ -69,6 +72,8 @@ pub fn risk_tier(p: f64, base: f64) -> &'static str {
 
 struct Chunk {
     ids: Vec<String>,
+    /// Line of each record in the input (filled for the merged chunk).
+    lines: Vec<u64>,
     ok: Vec<bool>,
     numeric: Vec<Vec<f64>>,
     categorical: Vec<Vec<Option<String>>>,
@@ -78,6 +83,7 @@ impl Chunk {
     fn with_capacity(rows: usize, kinds: &[ColumnKind]) -> Chunk {
         Chunk {
             ids: Vec::with_capacity(rows),
+            lines: Vec::new(),
             ok: Vec::with_capacity(rows),
             numeric: kinds.iter().map(|_| Vec::new()).collect(),
             categorical: kinds.iter().map(|_| Vec::new()).collect(),
@@ -138,7 +144,7 @@ pub fn score_csv(
                 None => break,
             }
         }
-        score_chunk(model, &names, &kinds, chunk, options, &mut out, &mut report)?;
+        score_chunk(model, input, &names, &kinds, chunk, options, &mut out, &mut report)?;
         progress(report.rows_scored + report.rows_unscored);
         if let Some(e) = pending {
             return Err(e);
@@ -203,6 +209,7 @@ fn parse_chunk(
         })
         .collect();
     let mut chunk = Chunk::with_capacity(records.len(), kinds);
+    chunk.lines = records.iter().map(|r| r.1).collect();
     for (b, (block, bad_rows)) in blocks.into_iter().enumerate() {
         let offset = b * PARSE_BLOCK;
         let mut bad_rows = bad_rows.into_iter();
@@ -225,8 +232,10 @@ fn parse_chunk(
     Ok(chunk)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn score_chunk(
     model: &TrainedModel,
+    input: &Path,
     names: &[&str],
     kinds: &[ColumnKind],
     chunk: Chunk,
@@ -246,13 +255,22 @@ fn score_chunk(
         });
     }
     let data = if rows.is_empty() { None } else { Some(Dataset::new(columns)?) };
-    let (p, explanations) = match &data {
+    let (p, explanations, unavailable) = match &data {
         Some(d) => {
-            let s = model.score(d, options.reasons > 0)?;
+            let s = model.score(d, options.reasons > 0).map_err(|e| match e {
+                // A row the model cannot score (its probability is not a number): say where.
+                Error::NonFinite { row, .. } if row < rows.len() => Error::BadRow {
+                    location: Location { file: input.to_path_buf(), line: chunk.lines[rows[row]], column: None },
+                    problem: RowProblem::OutOfRange,
+                    value: e.to_string(),
+                    expected: "values the model can score".into(),
+                },
+                e => e,
+            })?;
             report.unseen_categories += s.unseen_categories;
-            (s.p_churn, s.explanations)
+            (s.p_churn, s.explanations, s.explanations_unavailable)
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, false),
     };
     let base = model.training_churn_rate;
     let mut k = 0;
@@ -273,8 +291,11 @@ fn score_chunk(
                 line.push(',');
                 if let Some((name, _)) = reasons.get(r) {
                     push_csv_field(&mut line, name);
+                } else if unavailable && r == 0 {
+                    line.push_str("not_available");
                 }
             }
+            report.rows_without_reasons += u64::from(unavailable);
             report.rows_scored += 1;
             k += 1;
         } else {

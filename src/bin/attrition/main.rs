@@ -29,6 +29,7 @@ mod features;
 mod inspect;
 mod km;
 mod kpi;
+mod model;
 mod report;
 mod retention;
 mod score;
@@ -75,6 +76,8 @@ enum Command {
     Km(km::Args),
     /// The model part of the churn report for your own model and labelled data.
     Report(report::Args),
+    /// Check a model file, or rehash it after a deliberate edit (`model check`, `model rehash`).
+    Model(model::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Kpi(a) => kpi::run(a),
         Command::Km(a) => km::run(a),
         Command::Report(a) => report::run(a),
+        Command::Model(a) => model::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attrition::Result;
+use attrition::{Error, Result};
 use attrition::models::Learner;
 
 use crate::common::{DataArgs, ModelArgs};
@@ -30,12 +30,25 @@ pub fn run(args: Args) -> Result<()> {
     let pb = crate::simulate::spinner(args.quiet, &format!("training {} on {} rows", args.model.model, data.n_rows()));
     let model = args.model.params().fit(&data)?;
     pb.finish_and_clear();
+    // Validates the model, writes it through a temporary file and reads it back before the
+    // file takes its name: a model that would not load is an error here, not in `score`.
     model.save(&args.out)?;
     if !args.quiet {
-        println!("trained {} in {:.2}s; wrote {}", model.kind, t.elapsed().as_secs_f64(), args.out.display());
-        println!("top churn drivers (mean |contribution| on the training data):");
-        for (name, v) in model.importance(&data)?.iter().take(10) {
-            println!("  {name:<40} {v:.4}");
+        println!(
+            "trained {} in {:.2}s; wrote {} (read back and checked)",
+            model.kind,
+            t.elapsed().as_secs_f64(),
+            args.out.display()
+        );
+        match model.importance(&data) {
+            Ok(drivers) => {
+                println!("top churn drivers (mean |contribution| on the training data):");
+                for (name, v) in drivers.iter().take(10) {
+                    println!("  {name:<40} {v:.4}");
+                }
+            }
+            Err(e @ Error::ExplainTooCostly { .. }) => println!("top churn drivers not available: {e}"),
+            Err(e) => return Err(e),
         }
     }
     Ok(())

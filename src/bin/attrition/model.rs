@@ -1,0 +1,73 @@
+//! `attrition model`: check a model file, or rehash it after a deliberate edit.
+
+use std::path::PathBuf;
+
+use attrition::Result;
+use attrition::models::file;
+use attrition::models::trained::TrainedModel;
+use attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW;
+
+/// Arguments of `attrition model`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Check a model file (schema version, checksum, that its parts agree) and say what it holds.
+    Check {
+        /// Model file written by `attrition train`.
+        #[arg(long)]
+        model: PathBuf,
+    },
+    /// Validate a model file and rewrite it with the checksum of what it holds: after editing it
+    /// by hand on purpose, or to upgrade a file of schema version 1 (no checksum).
+    Rehash {
+        /// Model file to check and rewrite in place.
+        #[arg(long)]
+        model: PathBuf,
+    },
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Check { model } => {
+            let m = TrainedModel::load(&model)?;
+            println!(
+                "{}: a valid {} model of schema version {}, {} features, trained on {} rows (churn rate {:.4}); {}",
+                model.display(),
+                m.kind,
+                m.schema_version,
+                m.features.len(),
+                m.training_rows,
+                m.training_churn_rate,
+                file::checksum(&m)?
+            );
+            let cost = m.explain_cost_per_row();
+            if cost > MAX_EXPLAIN_COST_PER_ROW {
+                println!(
+                    "reasons not available: explaining costs ~{cost} steps per row, over the limit of {MAX_EXPLAIN_COST_PER_ROW}"
+                );
+            }
+        }
+        Command::Rehash { model } => {
+            let r = file::rehash(&model)?;
+            let was = match (&r.checksum_was, r.changed()) {
+                (None, _) => "had no checksum".to_string(),
+                (Some(_), false) => "already had this checksum".to_string(),
+                (Some(c), true) => format!("had checksum {c}"),
+            };
+            println!(
+                "{}: valid; {was} (schema version {}); now schema version {} with checksum {}",
+                model.display(),
+                r.schema_version_was,
+                attrition::models::trained::SCHEMA_VERSION,
+                r.checksum
+            );
+        }
+    }
+    Ok(())
+}
