@@ -11,7 +11,11 @@
 //! **Fat tails** follow *Fighting Churn with Data* (Gold 2020, listing 7.x
 //! `transform_fattail_columns`): a metric whose sample skewness exceeds 4 is replaced by
 //! `ln(1 + x)` when it is never negative; for signed metrics we use `asinh(x)`, which behaves
-//! like the log on both tails.
+//! like the log on both tails, as we do for a metric as strongly skewed to the left (skewness
+//! below −4: a few values far below the rest, such as one of −1e150 among customers' usual
+//! numbers, which would otherwise set the scale and flatten every other customer to one value).
+//! Moments that overflow (values near ±f64::MAX) are computed on the values divided by the
+//! largest |value|.
 //!
 //! **Unseen categories** at scoring time map to all-zero one-hot columns (the training base
 //! rate of that feature), or to the `__other__` column when the feature has one; they are never
@@ -41,8 +45,9 @@ pub enum PreprocessMode {
 pub struct PreprocessParams {
     /// Family the columns are for.
     pub mode: PreprocessMode,
-    /// Skewness above which a numeric feature is log/asinh-transformed (linear mode). Default 4
-    /// (fight-churn's threshold); `f64::INFINITY` disables the transform.
+    /// Skewness above which a numeric feature is log/asinh-transformed, and below whose
+    /// negative it is asinh-transformed (linear mode). Default 4 (fight-churn's threshold);
+    /// `f64::INFINITY` disables the transform.
     pub skew_threshold: f64,
     /// Most one-hot columns per categorical feature; rarer levels share an `__other__` column.
     /// Default 50.
@@ -143,8 +148,11 @@ fn fit_numeric(name: &str, v: &[f64], weights: Option<&[f64]>, params: &Preproce
     let mut present: Vec<(f64, f64)> = (0..v.len()).filter(|&i| !v[i].is_nan()).map(|i| (v[i], weight(i))).collect();
     present.sort_by(|a, b| a.0.total_cmp(&b.0));
     let median = weighted_median(&present);
-    let transform = if weighted_skewness(&present) > params.skew_threshold {
+    let skewness = weighted_skewness(&present);
+    let transform = if skewness > params.skew_threshold {
         if present.first().is_some_and(|&(m, _)| m >= 0.0) { Transform::Log1p } else { Transform::Asinh }
+    } else if skewness < -params.skew_threshold {
+        Transform::Asinh
     } else {
         Transform::None
     };
@@ -185,7 +193,9 @@ fn weighted_median(sorted: &[(f64, f64)]) -> f64 {
         }
         if (acc - half).abs() <= 1e-12 * total {
             let next = sorted[k + 1..].iter().find(|p| p.1 > 0.0).map_or(x, |p| p.0);
-            return (x + next) / 2.0;
+            // Halved first when the sum overflows (two values near ±f64::MAX).
+            let mid = (x + next) / 2.0;
+            return if mid.is_finite() { mid } else { x / 2.0 + next / 2.0 };
         }
     }
     sorted[sorted.len() - 1].0
