@@ -74,6 +74,12 @@ pub const MAX_ABS_LOG_ODDS: f64 = 1e6;
 /// leaves beyond the precomputed tables about 8 million.
 pub const MAX_EXPLAIN_COST_PER_ROW: u64 = 4_000_000;
 
+/// `v` for a message: plain when of everyday size, else in scientific notation (1e308, not 309
+/// digits).
+fn num(v: f64) -> String {
+    if v == 0.0 || (1e-4..1e15).contains(&v.abs()) { v.to_string() } else { format!("{v:e}") }
+}
+
 fn invalid(part: impl Into<String>, reason: impl Into<String>) -> Error {
     Error::InvalidModel { path: None, part: part.into(), reason: reason.into() }
 }
@@ -96,7 +102,13 @@ impl TrainedModel {
         if !(rate > 0.0 && rate < 1.0) {
             return Err(invalid(
                 "training_churn_rate",
-                format!("{rate} is not a churn rate in (0, 1) (the training data had both outcomes)"),
+                format!("{} is not a churn rate in (0, 1) (the training data had both outcomes)", num(rate)),
+            ));
+        }
+        if family(&self.fitted) != self.kind.to_string() {
+            return Err(invalid(
+                "kind",
+                format!("the model says `{}` but its fitted part is a {} model", self.kind, family(&self.fitted)),
             ));
         }
         check_features(&self.features)?;
@@ -113,7 +125,7 @@ impl TrainedModel {
             (ModelKind::Ensemble, Fitted::Ensemble(e)) => {
                 let w = e.logistic_weight;
                 if !(0.0..=1.0).contains(&w) {
-                    return Err(invalid("fitted.logistic_weight", format!("{w} is not a weight in [0, 1]")));
+                    return Err(invalid("fitted.logistic_weight", format!("{} is not a weight in [0, 1]", num(w))));
                 }
                 check_logistic("fitted.logistic", &e.logistic, width)?;
                 check_preprocessor(
@@ -128,7 +140,7 @@ impl TrainedModel {
             (kind, fitted) => Err(invalid(
                 "kind",
                 format!("the model says `{kind}` but its fitted part is a {} model", family(fitted)),
-            )),
+            )), // (checked above; kept so that a new family cannot be forgotten here)
         }
     }
 
@@ -219,14 +231,17 @@ fn check_preprocessor(
             InputSpec::Numeric { transform, median, mean, sd, indicator, .. } => {
                 for (what, v) in [("median", *median), ("mean", *mean), ("sd", *sd)] {
                     if !v.is_finite() {
-                        return Err(invalid(at(), format!("{what} is {v}, not a finite number")));
+                        return Err(invalid(at(), format!("{what} is {}, not a finite number", num(v))));
                     }
                 }
                 if *sd <= 0.0 {
-                    return Err(invalid(at(), format!("standard deviation {sd} is not positive")));
+                    return Err(invalid(at(), format!("standard deviation {} is not positive", num(*sd))));
                 }
                 if mode == PreprocessMode::Tree && (*transform != Transform::None || *indicator) {
-                    return Err(invalid(at(), "tree-mode preprocessing passes numbers through (no transform, no indicator)"));
+                    return Err(invalid(
+                        at(),
+                        "tree-mode preprocessing passes numbers through (no transform, no indicator)",
+                    ));
                 }
             }
             InputSpec::Categorical { levels, .. } => {
@@ -254,13 +269,10 @@ fn check_logistic(part: &str, m: &LogisticModel, width: usize) -> Result<()> {
     check_width(part, "coefficients", m.coef.len(), width)?;
     let bad = |v: f64| !(v.abs() <= MAX_ABS_COEFFICIENT);
     if let Some(k) = m.coef.iter().position(|&c| bad(c)) {
-        return Err(invalid(
-            part,
-            format!("coefficient {k} is {}, beyond ±{MAX_ABS_COEFFICIENT:e}", m.coef[k]),
-        ));
+        return Err(invalid(part, format!("coefficient {k} is {}, beyond ±{MAX_ABS_COEFFICIENT:e}", num(m.coef[k]))));
     }
     if bad(m.intercept) {
-        return Err(invalid(part, format!("intercept {} is beyond ±{MAX_ABS_COEFFICIENT:e}", m.intercept)));
+        return Err(invalid(part, format!("intercept {} is beyond ±{MAX_ABS_COEFFICIENT:e}", num(m.intercept))));
     }
     Ok(())
 }
@@ -269,10 +281,10 @@ fn check_tree(part: &str, m: &DecisionTree, width: usize) -> Result<()> {
     let f = m.forest();
     check_width(part, "tree inputs", f.n_features, width)?;
     if !(m.laplace().is_finite() && m.laplace() >= 0.0) {
-        return Err(invalid(part, format!("Laplace smoothing {} is not finite and ≥ 0", m.laplace())));
+        return Err(invalid(part, format!("Laplace smoothing {} is not finite and ≥ 0", num(m.laplace()))));
     }
     if let Some(k) = (0..f.n_nodes()).find(|&k| f.is_leaf(k) && !(0.0..=1.0).contains(&f.value[k])) {
-        return Err(invalid(part, format!("leaf {k} predicts {}, not a probability", f.value[k])));
+        return Err(invalid(part, format!("leaf {k} predicts {}, not a probability", num(f.value[k]))));
     }
     Ok(())
 }
@@ -290,10 +302,10 @@ fn check_booster(part: &str, b: &Booster, width: usize) -> Result<()> {
         ));
     }
     if !(b.learning_rate().is_finite() && b.learning_rate() > 0.0) {
-        return Err(invalid(part, format!("learning rate {} is not finite and > 0", b.learning_rate())));
+        return Err(invalid(part, format!("learning rate {} is not finite and > 0", num(b.learning_rate()))));
     }
     if let Some(v) = b.validation_loss().iter().find(|v| !v.is_finite()) {
-        return Err(invalid(part, format!("validation loss {v} is not finite")));
+        return Err(invalid(part, format!("validation loss {} is not finite", num(*v))));
     }
     let f = b.forest();
     let mut largest = b.init_score().abs();

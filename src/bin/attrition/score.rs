@@ -47,6 +47,15 @@ pub fn run(args: Args) -> Result<()> {
     let pb = crate::simulate::spinner(args.quiet, "scoring");
     let report = score_csv(&model, &args.data, &args.out, &options, |n| pb.set_message(format!("scored {n} rows")))?;
     pb.finish_and_clear();
+    if report.rows_without_reasons > 0 {
+        eprintln!(
+            "warning: reasons not available for {} rows (written as not_available): explaining this model costs \
+             ~{} steps per row, over the limit of {}",
+            report.rows_without_reasons,
+            model.explain_cost_per_row(),
+            attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW
+        );
+    }
     if !args.quiet {
         let secs = t.elapsed().as_secs_f64();
         println!(
