@@ -40,6 +40,8 @@ fn error_name(e: &Error) -> &'static str {
         Error::SchemaVersion { .. } => "SchemaVersion",
         Error::InvalidParameter { .. } => "InvalidParameter",
         Error::BadCatalogue { .. } => "BadCatalogue",
+        Error::ModelChecksum { .. } => "ModelChecksum",
+        Error::InvalidModel { .. } => "InvalidModel",
         _ => "Other",
     }
 }
@@ -148,7 +150,7 @@ fn run_flat(case: &str, dir: &Path, spec: &Value) {
     );
 }
 
-fn small_model() -> (TrainedModel, Dataset) {
+fn small_model(kind: ModelKind) -> (TrainedModel, Dataset) {
     let n = 200;
     let x: Vec<f64> = (0..n).map(|i| (i % 17) as f64).collect();
     let plan: Vec<Option<&str>> = (0..n).map(|i| Some(if i % 2 == 0 { "a" } else { "b" })).collect();
@@ -157,13 +159,112 @@ fn small_model() -> (TrainedModel, Dataset) {
         .unwrap()
         .with_churned(y)
         .unwrap();
-    (ModelParams::new(ModelKind::Logistic).fit(&data).unwrap(), data)
+    (ModelParams::new(kind).fit(&data).unwrap(), data)
+}
+
+/// Writes `v` as a model file with the checksum of what it holds, so that the checks after the
+/// checksum are what refuses it; a body that does not parse as a model is written without one.
+fn write_crafted(path: &Path, mut v: Value) {
+    if let Ok(m) = serde_json::from_value::<TrainedModel>(v.clone()) {
+        v["checksum"] = Value::String(attrition::models::file::checksum(&m).unwrap());
+    }
+    std::fs::write(path, serde_json::to_vec(&v).unwrap()).unwrap();
+}
+
+/// A forest of one tree that is a chain of `depth` splits over `n_features` inputs: each split
+/// sends values below it to a leaf and the rest down the chain.
+fn chain_forest(depth: usize, n_features: usize) -> Value {
+    let n = 2 * depth + 1;
+    let mut f = serde_json::json!({
+        "n_features": n_features, "roots": [0], "feature": vec![0; n], "threshold": vec![0.0; n],
+        "left": (0..n).collect::<Vec<_>>(), "right": (0..n).collect::<Vec<_>>(),
+        "default_left": vec![false; n], "value": vec![0.0; n], "cover": vec![1.0; n], "gain": vec![0.0; n],
+    });
+    for i in 0..depth {
+        let k = 2 * i;
+        f["feature"][k] = (i % n_features).into();
+        f["threshold"][k] = (i as f64 + 0.5).into();
+        f["left"][k] = (k + 1).into();
+        f["right"][k] = (k + 2).into();
+        f["value"][k + 1] = (0.01 * ((i % 7) as f64 - 3.0)).into();
+        f["cover"][k] = (2.0 * (depth - i) as f64 + 1.0).into();
+    }
+    f
+}
+
+/// A crafted model file for `mutation` of a small model of family `base`.
+fn crafted(path: &Path, base: &str, mutation: &str) {
+    let kind: ModelKind = base.parse().unwrap();
+    let (model, _) = small_model(kind);
+    model.save(path).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    match mutation {
+        "reverse_features" => v["features"].as_array_mut().unwrap().reverse(),
+        "huge_coefficients" => {
+            for (k, c) in v["fitted"]["coef"].as_array_mut().unwrap().iter_mut().enumerate() {
+                *c = (if k % 2 == 0 { 1e308 } else { -1e308 }).into();
+            }
+        }
+        "churn_rate_5" => v["training_churn_rate"] = 5.0.into(),
+        "kind_gbdt" => v["kind"] = "gbdt".into(),
+        "sd_zero" => v["preprocessor"]["inputs"][0]["sd"] = 0.0.into(),
+        "duplicate_level" => v["preprocessor"]["inputs"][1]["levels"] = serde_json::json!(["a", "a"]),
+        "bit_flip" => {
+            // The first digit after the intercept's leading digits, one bit flipped ('4' ↔ '5', …).
+            let at = text.find("\"intercept\":").unwrap() + 16;
+            let mut bytes = text.into_bytes();
+            let k = (at..).find(|&k| bytes[k].is_ascii_digit() && (bytes[k] ^ 1).is_ascii_digit()).unwrap();
+            bytes[k] ^= 1;
+            std::fs::write(path, bytes).unwrap();
+            return;
+        }
+        "hand_edit" => {
+            std::fs::write(path, text.replacen("\"training_rows\":200", "\"training_rows\":201", 1)).unwrap();
+            return;
+        }
+        "version_1" => {
+            v.as_object_mut().unwrap().remove("checksum");
+            v["schema_version"] = 1.into();
+            std::fs::write(path, serde_json::to_vec(&v).unwrap()).unwrap();
+            return;
+        }
+        chain if chain.starts_with("chain_") => {
+            let depth: usize = chain["chain_".len()..].parse().unwrap();
+            let n_features = v["fitted"]["forest"]["n_features"].as_u64().unwrap() as usize;
+            v["fitted"]["forest"] = chain_forest(depth, n_features);
+        }
+        "shared_subtree" => {
+            // Node 0's two children are the same node.
+            let n_features = v["fitted"]["forest"]["n_features"].as_u64().unwrap() as usize;
+            let mut f = chain_forest(3, n_features);
+            f["left"][0] = 2.into();
+            v["fitted"]["forest"] = f;
+        }
+        "width_plus_one" => {
+            let n = v["fitted"]["forest"]["n_features"].as_u64().unwrap();
+            v["fitted"]["forest"]["n_features"] = (n + 1).into();
+        }
+        "huge_leaf" | "leaf_1_5" => {
+            let value = if mutation == "huge_leaf" { 1e308 } else { 1.5 };
+            let left = v["fitted"]["forest"]["left"].as_array().unwrap().clone();
+            let leaf = (0..left.len()).find(|&k| left[k].as_u64() == Some(k as u64)).unwrap();
+            v["fitted"]["forest"]["value"][leaf] = value.into();
+        }
+        m => panic!("unknown mutation {m}"),
+    }
+    write_crafted(path, v);
 }
 
 fn run_model(case: &str, spec: &Value) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.json");
-    let (model, data) = small_model();
+    if let Some(base) = spec["base"].as_str() {
+        crafted(&path, base, spec["mutation"].as_str().unwrap());
+        check(case, TrainedModel::load(&path).map(|_| ()), &spec["strict"]);
+        return;
+    }
+    let (model, data) = small_model(ModelKind::Logistic);
     model.save(&path).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     let outcome = match spec["mutation"].as_str().unwrap() {

@@ -111,6 +111,28 @@ catalogue("catalogue_wrong_format", "a feature catalogue passed as an event cata
 catalogue("catalogue_future_version", "a catalogue from a newer version", {"error": "BadCatalogue", "reason_contains": "version 2 is not supported"}, None, version=2)
 catalogue("catalogue_other_format", "another tool's JSON with the same shape", {"error": "BadCatalogue", "reason_contains": "`format` is \"segment-tracking-plan\", expected `attrition-event-catalogue`"}, None, format="segment-tracking-plan")
 
+# ---- crafted model files (issue 14): the test writes them with the checksum of what they hold,
+# so that the checks after the checksum are what refuses them (a body that does not parse gets none)
+for name, what, base, mutation, expected in [
+    ("model_reversed_features", "the feature list reversed (reasons would name the wrong features)", "logistic", "reverse_features", {"error": "InvalidModel", "reason_contains": "does not match the preprocessing"}),
+    ("model_huge_coefficients", "coefficients of +-1e308 (p_churn = NaN)", "logistic", "huge_coefficients", {"error": "InvalidModel", "reason_contains": "coefficient 0"}),
+    ("model_churn_rate_5", "training_churn_rate = 5 (every row low risk)", "logistic", "churn_rate_5", {"error": "InvalidModel", "reason_contains": "training_churn_rate"}),
+    ("model_kind_body_mismatch", "kind says gbdt, the body is logistic", "logistic", "kind_gbdt", {"error": "InvalidModel", "reason_contains": "says `gbdt`"}),
+    ("model_sd_zero", "a standard deviation of 0 (division by zero)", "logistic", "sd_zero", {"error": "InvalidModel", "reason_contains": "not positive"}),
+    ("model_duplicate_level", "a categorical level listed twice", "logistic", "duplicate_level", {"error": "InvalidModel", "reason_contains": "appears twice"}),
+    ("model_bit_flip", "one flipped bit in a coefficient's digits", "logistic", "bit_flip", {"error": "ModelChecksum", "reason_contains": "checksum mismatch"}),
+    ("model_hand_edit", "an edit by hand without attrition model rehash", "logistic", "hand_edit", {"error": "ModelChecksum", "reason_contains": "attrition model rehash"}),
+    ("model_version_1", "a file of schema version 1 (no checksum)", "logistic", "version_1", {"error": "ModelChecksum", "reason_contains": "no checksum (schema version 1)"}),
+    ("model_deep_chain_1000", "a GBDT tree that is a chain of depth 1,000 (reasons took 30 s)", "gbdt", "chain_1000", {"error": "Json", "reason_contains": "deeper than 64"}),
+    ("model_deep_chain_10000", "a chain of depth 10,000 (minutes, 1.7 GB)", "gbdt", "chain_10000", {"error": "Json", "reason_contains": "deeper than 64"}),
+    ("model_deep_chain_50000", "a chain of depth 50,000 (aborted on allocation)", "gbdt", "chain_50000", {"error": "Json", "reason_contains": "deeper than 64"}),
+    ("model_shared_subtree", "a tree whose nodes share one child (exponential TreeSHAP)", "gbdt", "shared_subtree", {"error": "Json", "reason_contains": "needs exactly one"}),
+    ("model_width_mismatch", "trees over more inputs than the preprocessing makes", "gbdt", "width_plus_one", {"error": "InvalidModel", "reason_contains": "tree inputs"}),
+    ("model_huge_leaf", "a boosted leaf of 1e308", "gbdt", "huge_leaf", {"error": "InvalidModel", "reason_contains": "log-odds"}),
+    ("model_leaf_not_probability", "a single tree's leaf predicting 1.5", "tree", "leaf_1_5", {"error": "InvalidModel", "reason_contains": "not a probability"}),
+]:
+    cases.append((name, {"kind": "model", "what": what, "base": base, "mutation": mutation, "strict": expected, "lenient": None}, {}))
+
 here = os.path.dirname(os.path.abspath(__file__))
 for name, spec, files in cases:
     d = os.path.join(here, name)
