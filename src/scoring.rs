@@ -30,11 +30,21 @@ pub struct ScoreOptions {
     pub chunk_rows: usize,
     /// Strict (default) or lenient handling of bad rows.
     pub strictness: Strictness,
+    /// Most explanation work per row ([`TrainedModel::explain_cost_per_row`]) before reasons
+    /// are written as `not_available` (default
+    /// [`crate::models::validate::MAX_EXPLAIN_COST_PER_ROW`]; `u64::MAX`: no limit).
+    pub max_explain_cost: u64,
 }
 
 impl Default for ScoreOptions {
     fn default() -> Self {
-        ScoreOptions { id_column: "customer_id".into(), reasons: 3, chunk_rows: 65_536, strictness: Strictness::Strict }
+        ScoreOptions {
+            id_column: "customer_id".into(),
+            reasons: 3,
+            chunk_rows: 65_536,
+            strictness: Strictness::Strict,
+            max_explain_cost: crate::models::validate::MAX_EXPLAIN_COST_PER_ROW,
+        }
     }
 }
 
@@ -54,7 +64,7 @@ pub struct ScoreReport {
     /// Rows by risk tier: high, medium, low.
     pub tiers: [u64; 3],
     /// Scored rows whose reasons are not available (written as `not_available`): the model
-    /// costs more than [`crate::models::validate::MAX_EXPLAIN_COST_PER_ROW`] per row to explain.
+    /// costs more than [`ScoreOptions::max_explain_cost`] per row to explain.
     pub rows_without_reasons: u64,
 }
 
@@ -257,7 +267,7 @@ fn score_chunk(
     let data = if rows.is_empty() { None } else { Some(Dataset::new(columns)?) };
     let (p, explanations, unavailable) = match &data {
         Some(d) => {
-            let s = model.score(d, options.reasons > 0).map_err(|e| match e {
+            let s = model.score_with_limit(d, options.reasons > 0, options.max_explain_cost).map_err(|e| match e {
                 // A row the model cannot score (its probability is not a number): say where.
                 Error::NonFinite { row, .. } if row < rows.len() => Error::BadRow {
                     location: Location { file: input.to_path_buf(), line: chunk.lines[rows[row]], column: None },

@@ -386,6 +386,12 @@ fn explaining_deep_trees_is_bounded() {
     assert_eq!((report.rows_scored, report.rows_without_reasons), (50, 50));
     let out = std::fs::read_to_string(&out_csv).unwrap();
     assert!(out.lines().skip(1).all(|l| l.ends_with(",not_available,,")), "{out}");
+    // A caller who wants them anyway raises the limit.
+    let few = d.take(&[0, 1, 2]);
+    assert_eq!(costly.explain_with_limit(&few, u64::MAX).unwrap().contributions.nrows(), 3);
+    let all_in = ScoreOptions { max_explain_cost: u64::MAX, ..ScoreOptions::default() };
+    let report = score_csv(&costly, &input, &dir.path().join("all.csv"), &all_in, |_| {}).unwrap();
+    assert_eq!((report.rows_scored, report.rows_without_reasons), (50, 0));
     let cli_out = dir.path().join("cli.csv");
     let out = run(&["score", "--model", model.to_str().unwrap(), "--data", input.to_str().unwrap()]
         .into_iter()

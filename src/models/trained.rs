@@ -222,8 +222,8 @@ pub struct Scored {
     pub unseen_categories: u64,
     /// Per-row contributions, when asked for (and affordable).
     pub explanations: Option<Explanations>,
-    /// Explanations were asked for but not computed: the model costs more than
-    /// [`super::validate::MAX_EXPLAIN_COST_PER_ROW`] per row to explain
+    /// Explanations were asked for but not computed: the model costs more than the limit
+    /// ([`super::validate::MAX_EXPLAIN_COST_PER_ROW`] by default) per row to explain
     /// ([`TrainedModel::explain_cost_per_row`]).
     pub explanations_unavailable: bool,
 }
@@ -285,21 +285,39 @@ impl TrainedModel {
     /// Errors with [`Error::ExplainTooCostly`] when a row costs more than
     /// [`super::validate::MAX_EXPLAIN_COST_PER_ROW`] to explain.
     pub fn explain(&self, data: &Dataset) -> Result<Explanations> {
+        self.explain_with_limit(data, super::validate::MAX_EXPLAIN_COST_PER_ROW)
+    }
+
+    /// [`TrainedModel::explain`] with another limit of the work per row
+    /// ([`TrainedModel::explain_cost_per_row`]; `u64::MAX`: none).
+    pub fn explain_with_limit(&self, data: &Dataset, limit_per_row: u64) -> Result<Explanations> {
         self.check_features(data)?;
-        self.check_explain_cost()?;
+        self.check_explain_cost(limit_per_row)?;
         self.explain_transformed(data, &self.preprocessor.transform(data)?)
     }
 
     /// Probabilities, unseen categories and (when `explain`) explanations of `data`, from one
     /// pass of the preprocessor: what a scoring service needs per batch. A model too costly to
-    /// explain gives no explanations and sets [`Scored::explanations_unavailable`].
+    /// explain (over [`super::validate::MAX_EXPLAIN_COST_PER_ROW`] per row) gives no
+    /// explanations and sets [`Scored::explanations_unavailable`].
     pub fn score(&self, data: &Dataset, explain: bool) -> Result<Scored> {
+        self.score_with_limit(data, explain, super::validate::MAX_EXPLAIN_COST_PER_ROW)
+    }
+
+    /// [`TrainedModel::score`] with another limit of the explanation work per row
+    /// ([`TrainedModel::explain_cost_per_row`]; `u64::MAX`: none).
+    pub fn score_with_limit(&self, data: &Dataset, explain: bool, limit_per_row: u64) -> Result<Scored> {
         self.check_features(data)?;
         let t = self.preprocessor.transform(data)?;
         let p_churn = self.predict_transformed(data, &t)?;
-        let affordable = explain && self.check_explain_cost().is_ok();
+        let affordable = explain && self.check_explain_cost(limit_per_row).is_ok();
         let explanations = if affordable { Some(self.explain_transformed(data, &t)?) } else { None };
-        Ok(Scored { p_churn, unseen_categories: t.unseen, explanations, explanations_unavailable: explain && !affordable })
+        Ok(Scored {
+            p_churn,
+            unseen_categories: t.unseen,
+            explanations,
+            explanations_unavailable: explain && !affordable,
+        })
     }
 
     /// [`ChurnModel::predict_proba`] on data already transformed by `self.preprocessor`.

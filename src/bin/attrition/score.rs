@@ -26,6 +26,10 @@ pub struct Args {
     /// Reasons per customer (0 = none, faster).
     #[arg(long, default_value_t = 3)]
     reasons: usize,
+    /// Most explanation work per row (TreeSHAP steps, see `attrition model check`) before
+    /// reasons are written as not_available; raise it to explain a very large forest anyway.
+    #[arg(long, default_value_t = attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW)]
+    max_explain_cost: u64,
     /// Write bad rows unscored (and count them) instead of stopping.
     #[arg(long)]
     lenient: bool,
@@ -41,6 +45,7 @@ pub fn run(args: Args) -> Result<()> {
         id_column: args.id,
         reasons: args.reasons,
         strictness: if args.lenient { Strictness::Lenient } else { Strictness::Strict },
+        max_explain_cost: args.max_explain_cost,
         ..ScoreOptions::default()
     };
     let t = Instant::now();
@@ -50,10 +55,10 @@ pub fn run(args: Args) -> Result<()> {
     if report.rows_without_reasons > 0 {
         eprintln!(
             "warning: reasons not available for {} rows (written as not_available): explaining this model costs \
-             ~{} steps per row, over the limit of {}",
+             ~{} steps per row, over the limit of {} (--max-explain-cost)",
             report.rows_without_reasons,
             model.explain_cost_per_row(),
-            attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW
+            args.max_explain_cost
         );
     }
     if !args.quiet {

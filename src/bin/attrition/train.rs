@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attrition::{Error, Result};
 use attrition::models::Learner;
+use attrition::{Error, Result};
 
 use crate::common::{DataArgs, ModelArgs};
 
