@@ -5,7 +5,10 @@
 //! reason_1..k` before reading on — so a 5-million-row file needs only one chunk in memory.
 //! Every input record yields exactly one output row: in lenient mode a row whose fields cannot be
 //! parsed is written with an empty score and counted in [`ScoreReport::rows_unscored`]; in
-//! strict mode it is an error naming file, line, column and value.
+//! strict mode it is an error naming file, line, column and value. A row the model cannot give a
+//! probability (its log-odds is not a number) is an error naming its line in both modes. A model
+//! costing more than [`ScoreOptions::max_explain_cost`] per row to explain gets
+//! `reason_1 = not_available`, counted in [`ScoreReport::rows_without_reasons`].
 
 use std::io::Write;
 use std::path::Path;
