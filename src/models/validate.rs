@@ -271,7 +271,7 @@ fn check_width(part: &str, what: &str, got: usize, width: usize) -> Result<()> {
 
 fn check_logistic(part: &str, m: &LogisticModel, width: usize) -> Result<()> {
     check_width(part, "coefficients", m.coef.len(), width)?;
-    let bad = |v: f64| !(v.abs() <= MAX_ABS_COEFFICIENT);
+    let bad = |v: f64| v.is_nan() || v.abs() > MAX_ABS_COEFFICIENT;
     if let Some(k) = m.coef.iter().position(|&c| bad(c)) {
         return Err(invalid(part, format!("coefficient {k} is {}, beyond ±{MAX_ABS_COEFFICIENT:e}", num(m.coef[k]))));
     }
@@ -316,7 +316,7 @@ fn check_booster(part: &str, b: &Booster, width: usize) -> Result<()> {
     for t in 0..f.n_trees() {
         largest += f.tree_range(t).filter(|&k| f.is_leaf(k)).map(|k| f.value[k].abs()).fold(0.0, f64::max);
     }
-    if !(largest <= MAX_ABS_LOG_ODDS) {
+    if largest.is_nan() || largest > MAX_ABS_LOG_ODDS {
         return Err(invalid(
             part,
             format!(
