@@ -130,6 +130,31 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// An output path resolves to one of the inputs (the same file or directory, a hard link to
+    /// it, or a directory holding it): refused before anything is opened for writing.
+    #[error("{output_flag} {} {clash} {input_flag} {}: writing it would destroy the input; choose another output path", output.display(), input.display())]
+    OutputIsInput {
+        /// The flag (or role) naming the output.
+        output_flag: String,
+        /// The output path as given.
+        output: PathBuf,
+        /// The flag (or role) naming the input.
+        input_flag: String,
+        /// The input path as given.
+        input: PathBuf,
+        /// How the two resolve to each other.
+        clash: crate::io::output::Clash,
+    },
+
+    /// An output already exists and replacing it was not allowed.
+    #[error("{flag} {} already exists; pass --force to replace it", path.display())]
+    OutputExists {
+        /// The flag (or role) naming the output.
+        flag: String,
+        /// The output path.
+        path: PathBuf,
+    },
+
     /// A row of an input table is invalid.
     #[error("{location}: {problem}: value {value:?}: expected {expected}")]
     BadRow {

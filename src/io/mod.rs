@@ -1,7 +1,12 @@
 //! Reading and writing data: the raw SaaS tables ([`tables`]) and flat CSV tables ([`flat`]).
+//!
+//! Every output goes through [`output`]: written to a temporary file and renamed when complete,
+//! never onto an input. Wherever a single file is read or written, the path `-` means standard
+//! input or standard output.
 
 pub(crate) mod csvfile;
 pub mod flat;
+pub mod output;
 pub mod parse;
 mod read;
 pub mod tables;

@@ -29,6 +29,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The files of a tables directory, in reading order (`campaign.csv` is optional).
+pub const TABLE_FILES: [&str; 5] = ["customers.csv", "subscriptions.csv", "events.csv", "nps.csv", "campaign.csv"];
+
 /// Index of a customer in [`Tables::customers`].
 pub type CustomerIdx = u32;
 
