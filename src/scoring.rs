@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::dataset::{Column, ColumnKind, Dataset};
 use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, raw_field};
+use crate::io::output::{OutputPlan, Overwrite, Sink};
 use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
@@ -106,6 +107,10 @@ impl Chunk {
 
 /// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
 /// rows read so far after each chunk.
+///
+/// `output` appears only when scoring succeeded (an existing file is replaced; see
+/// [`crate::io::output`]) and must not be `input` ([`Error::OutputIsInput`]). `-` is standard
+/// input or output.
 pub fn score_csv(
     model: &TrainedModel,
     input: &Path,
@@ -119,11 +124,12 @@ pub fn score_csv(
     let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
     let mut required = names.clone();
     required.push(&options.id_column);
+    // The output must not be the input (checked before anything is opened for writing).
+    OutputPlan::new().overwrite(Overwrite::Replace).input("input", input).check_file("output", output)?;
     let mut csv = CsvFile::open(input, &required, &[], options.strictness)?;
     let cols: Vec<usize> = names.iter().map(|n| csv.req(n)).collect();
     let id_col = csv.req(&options.id_column);
-    let file = std::fs::File::create(output).map_err(|e| Error::io("create", output, e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut out = Sink::create(output, Overwrite::Replace)?;
     let werr = |e: std::io::Error| Error::io("write", output, e);
     let mut header = String::from("customer_id,p_churn,risk_tier");
     for k in 1..=options.reasons {
@@ -163,7 +169,7 @@ pub fn score_csv(
             return Err(e);
         }
     }
-    out.flush().map_err(werr)?;
+    out.commit()?;
     report.rows_read = csv.report.rows_read;
     report.rows_unreadable = csv.report.rows_read - (report.rows_scored + report.rows_unscored);
     Ok(report)

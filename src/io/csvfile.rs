@@ -56,6 +56,9 @@ impl FileReport {
 
 const MAX_EXAMPLES: usize = 10;
 
+/// How standard input (the path `-`) is named in messages.
+pub(crate) const STDIN_NAME: &str = "<stdin>";
+
 /// An open CSV file whose header has been checked.
 pub(crate) struct CsvFile {
     pub path: PathBuf,
@@ -71,7 +74,12 @@ pub(crate) struct CsvFile {
 impl CsvFile {
     /// Opens `path` and checks its header. `required` columns must all be present exactly once;
     /// `optional` columns may be present. Any other column is reported as ignored.
+    /// The path `-` is standard input (named `<stdin>` in messages).
     pub fn open(path: &Path, required: &[&str], optional: &[&str], strictness: Strictness) -> Result<Self> {
+        if crate::io::output::is_stdio(path) {
+            let stdin = Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()));
+            return Self::from_reader(stdin, Path::new(STDIN_NAME), required, optional, strictness);
+        }
         let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
         Self::from_reader(Box::new(BufReader::with_capacity(1 << 20, file)), path, required, optional, strictness)
     }

@@ -406,6 +406,24 @@ impl OutputFile {
         &self.path
     }
 
+    /// The temporary file being written, e.g. to read back what was written before
+    /// [`OutputFile::commit`] (call [`Write::flush`] first: writes are buffered).
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use std::io::Write;
+    /// use attrition::io::output::{Overwrite, OutputFile};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut f = OutputFile::create(dir.path().join("m.json"), Overwrite::Refuse)?;
+    /// f.write_all(b"{}").unwrap();
+    /// f.flush().unwrap();
+    /// assert_eq!(std::fs::read(f.temp_path()).unwrap(), b"{}");
+    /// # Ok(()) }
+    /// ```
+    pub fn temp_path(&self) -> &Path {
+        self.tmp.get_ref().path()
+    }
+
     /// Flushes and renames the temporary file to the final path.
     pub fn commit(self) -> Result<()> {
         let OutputFile { tmp, path, overwrite, flag } = self;

@@ -2,17 +2,21 @@
 //!
 //! Output is deterministic: rows are written in the order they are held in memory, numbers with
 //! a fixed format, so the same [`Tables`] always gives the same bytes.
+//!
+//! Each file is written atomically ([`crate::io::output::OutputFile`]), replacing an existing
+//! one; for the whole directory to appear at once, write into an
+//! [`crate::io::output::OutputDir`] (as `attrition simulate` does).
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::io::output::{OutputFile, Overwrite};
 use crate::io::parse::format_timestamp;
 use crate::io::tables::Tables;
 
 /// Writes `customers.csv`, `subscriptions.csv`, `events.csv`, `nps.csv` and, when the tables hold
-/// a campaign, `campaign.csv` into `dir` (created if needed).
+/// a campaign, `campaign.csv` into `dir` (created if needed), each file atomically.
 pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
 
@@ -37,8 +41,7 @@ pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
 
     // events.csv is by far the largest file: format it by hand, caching per-day date prefixes.
     let path = dir.join("events.csv");
-    let file = File::create(&path).map_err(|e| Error::io("create", &path, e))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut out = OutputFile::create(&path, Overwrite::Replace)?;
     let ev = &tables.events;
     let kinds: Vec<String> = ev.kinds.iter().map(|k| csv_field(k)).collect();
     let users: Vec<String> = ev.users.iter().map(|u| csv_field(u)).collect();
@@ -72,7 +75,7 @@ pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
         buf.push('\n');
         out.write_all(buf.as_bytes()).map_err(io)?;
     }
-    out.flush().map_err(io)?;
+    out.commit()?;
 
     let mut w = csv_writer(&dir.join("nps.csv"))?;
     write_row(&mut w, dir, &["customer_id", "date", "score"])?;
@@ -110,15 +113,15 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
-    let f = File::create(path).map_err(|e| Error::io("create", path, e))?;
-    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, f)))
+fn csv_writer(path: &Path) -> Result<csv::Writer<OutputFile>> {
+    Ok(csv::Writer::from_writer(OutputFile::create(path, Overwrite::Replace)?))
 }
 
-fn write_row(w: &mut csv::Writer<BufWriter<File>>, dir: &Path, fields: &[&str]) -> Result<()> {
+fn write_row(w: &mut csv::Writer<OutputFile>, dir: &Path, fields: &[&str]) -> Result<()> {
     w.write_record(fields).map_err(|e| Error::io("write", dir, std::io::Error::other(e.to_string())))
 }
 
-fn flush(mut w: csv::Writer<BufWriter<File>>, dir: &Path) -> Result<()> {
-    w.flush().map_err(|e| Error::io("write", dir, e))
+/// Flushes the CSV writer and renames its file into place.
+fn flush(w: csv::Writer<OutputFile>, dir: &Path) -> Result<()> {
+    w.into_inner().map_err(|e| Error::io("write", dir, std::io::Error::other(e.error().to_string())))?.commit()
 }

@@ -31,8 +31,7 @@
 //! ```
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -40,6 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{ColumnData, Dataset, MISSING_CODE};
 use crate::error::{Error, Result};
+use crate::io::output::{Overwrite, Sink};
 
 /// Names of the non-feature columns written by [`write_flat`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,16 +63,16 @@ const ROWS_PER_TASK: usize = 4096;
 /// Tasks formatted before writing (bounds the memory of formatted text).
 const TASKS_PER_WAVE: usize = 32;
 
-/// Writes `ds` to `path` as CSV; see the [module docs](self).
+/// Writes `ds` to `path` as CSV; see the [module docs](self). The file appears only when complete
+/// (an existing one is replaced; see [`crate::io::output`]); `-` writes to standard output.
 pub fn write_flat(ds: &Dataset, path: impl AsRef<Path>, options: &WriteFlatOptions) -> Result<()> {
     let path = path.as_ref();
-    let file = File::create(path).map_err(|e| Error::io("create", path, e))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut out = Sink::create(path, Overwrite::Replace)?;
     write_flat_to(ds, &mut out, options).map_err(|e| match e {
         Error::Io { source, .. } => Error::io("write", path, source),
         other => other,
     })?;
-    out.flush().map_err(|e| Error::io("write", path, e))
+    out.commit()
 }
 
 /// Writes `ds` as CSV to any writer (see [`write_flat`]).

@@ -51,6 +51,7 @@ use sha2::{Digest, Sha256};
 
 use super::trained::{SCHEMA_VERSION, TrainedModel};
 use crate::error::{ChecksumProblem, Error, Result};
+use crate::io::output::{OutputFile, Overwrite};
 
 /// Prefix of the checksum field's value (the hash function's name).
 const CHECKSUM_PREFIX: &str = "sha256:";
@@ -162,48 +163,31 @@ fn with_path(e: Error, path: Option<&Path>) -> Error {
 }
 
 /// Writes `model` to `path` (see the [module docs](self)): validated, with its checksum, through
-/// a temporary file beside `path` that is read back and compared with `model` before it is
-/// renamed to `path`.
+/// a temporary file beside `path` ([`crate::io::output::OutputFile`]) that is read back and
+/// compared with `model` before it is renamed to `path`. An existing file is replaced; use
+/// [`write_with`] to refuse instead.
 pub fn write(model: &TrainedModel, path: &Path) -> Result<()> {
-    let bytes = to_json(model).map_err(|e| with_path(e, Some(path)))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
-    let (tmp, mut file) = create_temp(dir, &name)?;
-    let result = (|| {
-        file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(|e| Error::io("write model", &tmp, e))?;
-        drop(file);
-        let back = std::fs::read(&tmp).map_err(|e| Error::io("read back model", &tmp, e))?;
-        let loaded = parse(&back, Some(path), Checksum::Verify)?;
-        if loaded != *model {
-            return Err(Error::InvalidModel {
-                path: Some(path.to_path_buf()),
-                part: "file".into(),
-                reason: "the model read back differs from the model written".into(),
-            });
-        }
-        std::fs::rename(&tmp, path).map_err(|e| Error::io("rename model into", path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    write_with(model, path, Overwrite::Replace)
 }
 
-/// A new file `dir/.name.<pid>.<n>.tmp` (never an existing one).
-fn create_temp(dir: &Path, name: &str) -> Result<(PathBuf, std::fs::File)> {
-    let pid = std::process::id();
-    let mut n = 0u32;
-    loop {
-        let tmp = dir.join(format!(".{name}.{pid}.{n}.tmp"));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-            Err(e) => return Err(Error::io("create model file", &tmp, e)),
-        }
+/// [`write`] with a choice of what to do when `path` exists ([`Overwrite::Refuse`]: an
+/// [`Error::OutputExists`], checked when the temporary file is created and again when it is
+/// renamed).
+pub fn write_with(model: &TrainedModel, path: &Path, overwrite: Overwrite) -> Result<()> {
+    let bytes = to_json(model).map_err(|e| with_path(e, Some(path)))?;
+    let mut out = OutputFile::create(path, overwrite)?;
+    out.write_all(&bytes).and_then(|()| out.flush()).map_err(|e| Error::io("write model", path, e))?;
+    let back = std::fs::read(out.temp_path()).map_err(|e| Error::io("read back model", out.temp_path(), e))?;
+    let loaded = parse(&back, Some(path), Checksum::Verify)?;
+    if loaded != *model {
+        // Dropping `out` removes the temporary file.
+        return Err(Error::InvalidModel {
+            path: Some(path.to_path_buf()),
+            part: "file".into(),
+            reason: "the model read back differs from the model written".into(),
+        });
     }
+    out.commit()
 }
 
 /// What [`rehash`] did.

@@ -479,13 +479,14 @@ impl Report {
         Ok(h)
     }
 
-    /// Writes `index.html`, one CSV per chart and `report.json` (the numbers) into `dir`.
+    /// Writes `index.html`, one CSV per chart and `report.json` (the numbers) into `dir` (created
+    /// if needed), each file atomically, replacing existing ones. For the whole directory to
+    /// appear at once, write into an [`crate::io::output::OutputDir`] (as the CLI does).
     pub fn write(&self, dir: &Path) -> Result<()> {
         let html = self.to_html()?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
         let put = |name: &str, bytes: &[u8]| {
-            let p = dir.join(name);
-            std::fs::write(&p, bytes).map_err(|e| Error::io("write", &p, e))
+            crate::io::output::write_bytes(dir.join(name), bytes, crate::io::output::Overwrite::Replace)
         };
         put("index.html", html.as_bytes())?;
         for c in self.sections.iter().flat_map(|s| &s.charts) {
