@@ -292,7 +292,7 @@ fn command_line_pipeline() {
     let before = std::fs::metadata(&events_csv).unwrap().len();
     let out = attrition(&["catalogue", "--tables", &world, "--out", &events_csv]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is one of the input tables"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would destroy the input"));
     assert_eq!(std::fs::metadata(&events_csv).unwrap().len(), before);
 
     let cat = p("catalogue.json");
@@ -325,6 +325,17 @@ fn command_line_pipeline() {
     let saved: FeatureCatalogue = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     assert_eq!(saved.events, file.event_catalogue().unwrap(), "the roles are saved with the feature catalogue");
     // Without --event-catalogue the roles are discovered, and say so.
-    let out = attrition(&["features", "--tables", &world, "--from", "2024-06-30", "--to", "2025-03-31", "--out", &obs]);
+    let out = attrition(&[
+        "features",
+        "--tables",
+        &world,
+        "--from",
+        "2024-06-30",
+        "--to",
+        "2025-03-31",
+        "--out",
+        &obs,
+        "--force",
+    ]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("roles discovered from the tables"));
 }

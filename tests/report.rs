@@ -34,7 +34,7 @@ fn demo_report() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-report");
         let out = Command::new(env!("CARGO_BIN_EXE_attrition"))
-            .args(["demo", "--quiet", "--out"])
+            .args(["demo", "--quiet", "--force", "--out"])
             .arg(&dir)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()

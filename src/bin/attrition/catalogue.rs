@@ -7,6 +7,7 @@ use attrition::Result;
 use attrition::catalogue::{
     CatalogueEntry, CatalogueFile, Discovery, DiscoveryParams, EventCatalogue, EventRole, discover,
 };
+use attrition::io::output::write_bytes;
 use attrition::io::parse::parse_date;
 use attrition::io::tables::{ReadOptions, read_tables};
 use chrono::NaiveDate;
@@ -26,6 +27,8 @@ pub struct Args {
     /// Output catalogue (JSON); edit its `role` fields and pass it to `features --event-catalogue`.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// Use data up to this day only (default: the data end), e.g. the day before an evaluation
     /// period, so that roles are chosen without knowledge of later churns.
     #[arg(long, value_parser = date_arg)]
@@ -147,32 +150,11 @@ fn print(d: &Discovery, all: bool) {
     );
 }
 
-/// Writes `text` to `out` through a temporary file in the same directory renamed on success, so
-/// nothing half-written appears under the final name; refuses an `out` that is one of the input
-/// tables. (To be replaced by the crate's atomic-output helper once it exists.)
-fn write_new(out: &std::path::Path, tables: &std::path::Path, text: &str) -> Result<()> {
-    if let (Ok(o), Ok(dir)) = (std::fs::canonicalize(out), std::fs::read_dir(tables)) {
-        for entry in dir.flatten() {
-            if std::fs::canonicalize(entry.path()).is_ok_and(|p| p == o) {
-                return Err(attrition::Error::param(
-                    "out",
-                    out.display(),
-                    format!("is one of the input tables in {}: choose another file", tables.display()),
-                ));
-            }
-        }
-    }
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = out.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).map_err(|e| attrition::Error::io("write", &tmp, e))?;
-    std::fs::rename(&tmp, out).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        attrition::Error::io("rename into", out, e)
-    })
-}
-
 /// Runs the command.
 pub fn run(a: Args) -> Result<()> {
+    // The output may not be an input table, nor replace a file without --force.
+    let outputs = a.force.plan().tables_input("--tables", &a.tables);
+    outputs.check_file("--out", &a.out)?;
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
     let pb = spinner(a.quiet, &format!("reading {}", a.tables.display()));
     let loaded = read_tables(&a.tables, &opts);
@@ -193,7 +175,7 @@ pub fn run(a: Args) -> Result<()> {
     pb.finish_and_clear();
     let found = found?;
     let file = CatalogueFile::from(&found);
-    write_new(&a.out, &a.tables, &file.to_json()?)?;
+    write_bytes(&a.out, file.to_json()?.as_bytes(), outputs.overwrite_policy())?;
     if !a.quiet {
         print(&found, a.all);
     }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use attrition::io::flat::{FlatOptions, LoadedFlat, load_flat};
+use attrition::io::output::OutputPlan;
 use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::{Dataset, Result};
 
@@ -93,5 +94,21 @@ impl ModelArgs {
         let mut p = ModelParams::new(self.model).seed(self.seed);
         p.logistic = p.logistic.c(self.c).penalty(self.penalty);
         p
+    }
+}
+
+/// `--force`, shared by every command that writes a file or directory.
+#[derive(Debug, clap::Args)]
+pub struct ForceArgs {
+    /// Replace existing outputs. Without it an existing output is an error (nothing is written).
+    /// An output that is one of the inputs is refused either way.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl ForceArgs {
+    /// The output checks with this policy; add the command's inputs.
+    pub fn plan(&self) -> OutputPlan {
+        OutputPlan::new().force(self.force)
     }
 }

@@ -38,9 +38,12 @@ pub struct Args {
     /// the one discovered from the tables.
     #[arg(long)]
     event_catalogue: Option<PathBuf>,
-    /// Output directory of the report.
+    /// Output directory of the report. It appears only when complete; an existing directory is
+    /// replaced only with --force, or when attrition wrote it and nothing was added since.
     #[arg(long, default_value = "report")]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -100,6 +103,14 @@ fn pct(v: f64) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    let mut outputs = args.force.plan().replace_own_dirs(true);
+    if args.customers.is_none() {
+        outputs = outputs.tables_input("--tables", args.tables.clone().unwrap_or_else(sample_dir));
+    }
+    if let Some(c) = &args.event_catalogue {
+        outputs = outputs.input("--event-catalogue", c);
+    }
+    outputs.check_dir("--out", &args.out)?;
     let mut step = Step { quiet: args.quiet, t: Instant::now() };
     let (tables, source): (Tables, String) = match args.customers {
         Some(n) => {
@@ -526,8 +537,10 @@ pub fn run(args: Args) -> Result<()> {
             .chart(Chart::Line(churn_chart)),
     );
 
-    report.write(&args.out)?;
-    write_scores(&args.out, &cur_ids, &p, &mrr, &clv.clv, &plan.expected_value, &expl)?;
+    let out = outputs.create_dir("--out", &args.out)?;
+    report.write(out.path())?;
+    write_scores(out.path(), &cur_ids, &p, &mrr, &clv.clv, &plan.expected_value, &expl)?;
+    out.commit()?;
     let path = args.out.join("index.html");
     println!(
         "{} ROC-AUC {:.3} (logistic {:.3}); contact {} of {} active customers for an expected profit of {:.0}; report: {} ({:.0}s)",
@@ -563,7 +576,7 @@ fn write_scores(
 ) -> Result<()> {
     use std::io::Write;
     let path = dir.join("scores.csv");
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| Error::io("create", &path, e))?);
+    let mut w = attrition::io::output::OutputFile::create(&path, attrition::io::output::Overwrite::Refuse)?;
     let io = |e| Error::io("write", &path, e);
     writeln!(w, "customer_id,p_churn,mrr,clv,expected_profit,target,reason_1,reason_2,reason_3").map_err(io)?;
     for i in 0..p.len() {
@@ -584,5 +597,5 @@ fn write_scores(
         )
         .map_err(io)?;
     }
-    w.flush().map_err(io)
+    w.commit()
 }

@@ -22,9 +22,11 @@ pub struct Args {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Write out-of-fold predictions (id, y_true, p_churn) here.
+    /// Write out-of-fold predictions (id, y_true, p_churn) here (`-`: standard output).
     #[arg(long)]
     oof_out: Option<PathBuf>,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// No progress output.
     #[arg(long)]
     quiet: bool,
@@ -32,6 +34,11 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    let plan = args.force.plan().input("--data", &args.data.data);
+    if let Some(p) = &args.oof_out {
+        plan.check_file("--oof-out", p)?;
+        crate::output_path(p);
+    }
     let data = args.data.load(args.quiet || args.json)?;
     let churned = data.churned_or_err()?;
     // Observations repeat customers: then folds are grouped by customer, so no customer is in
@@ -52,13 +59,14 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
     let e = evaluate(&oof)?;
     if let Some(path) = &args.oof_out {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(|err| Error::io("create", path, err))?);
+        let mut w = plan.create_file("--oof-out", path)?;
         let io = |err| Error::io("write", path, err);
         writeln!(w, "id,y_true,p_churn").map_err(io)?;
         for (k, &row) in oof.rows.iter().enumerate() {
             let id = data.ids.as_ref().map_or_else(|| row.to_string(), |ids| ids[row].clone());
             writeln!(w, "{id},{},{}", u8::from(oof.y_true[k]), oof.p_churn[k]).map_err(io)?;
         }
+        w.commit()?;
     }
     if args.json {
         let v = serde_json::json!({

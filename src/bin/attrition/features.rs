@@ -7,6 +7,7 @@ use attrition::catalogue::{CatalogueFile, CatalogueSource, DiscoveryParams, Even
 use attrition::features::{
     Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue, FeatureParams, MergedEventTypes, build_observations, snapshot,
 };
+use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::parse::parse_date;
 use attrition::io::tables::Tables;
 use attrition::io::tables::{ReadOptions, read_tables};
@@ -68,9 +69,11 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_MAX_EVENT_TYPES as u16, conflicts_with = "catalogue",
           value_parser = clap::value_parser!(u16).range(1..))]
     max_event_types: u16,
-    /// Output CSV.
+    /// Output CSV (`-`: standard output; messages then go to standard error).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// Skip and count bad input rows instead of stopping at the first.
     #[arg(long)]
     lenient: bool,
@@ -94,7 +97,7 @@ fn read_catalogue(path: &PathBuf) -> Result<FeatureCatalogue> {
 fn save_catalogue(path: &PathBuf, catalogue: &FeatureCatalogue) -> Result<()> {
     let text =
         serde_json::to_string_pretty(catalogue).map_err(|source| Error::Json { path: Some(path.clone()), source })?;
-    std::fs::write(path, text + "\n").map_err(|e| Error::io("write", path, e))
+    write_bytes(path, (text + "\n").as_bytes(), Overwrite::Replace)
 }
 
 /// The event catalogue for `tables` when none was given: the simulator's, or one discovered
@@ -143,6 +146,19 @@ pub(crate) fn print_merged(merged: Option<&MergedEventTypes>) {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    // Outputs are checked before anything is read or written.
+    let mut plan = a.force.plan().tables_input("--tables", &a.tables);
+    for (flag, input) in [("--catalogue", &a.catalogue), ("--event-catalogue", &a.event_catalogue)] {
+        if let Some(c) = input {
+            plan = plan.input(flag, c);
+        }
+    }
+    plan.check_file("--out", &a.out)?;
+    if let Some(p) = &a.save_catalogue {
+        plan.clone().input("--out", &a.out).check_file("--save-catalogue", p)?;
+    }
+    crate::output_path(&a.out);
+
     let saved = match &a.catalogue {
         Some(p) => Some(read_catalogue(p)?),
         None => None,

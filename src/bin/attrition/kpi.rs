@@ -28,13 +28,19 @@ pub struct Args {
     /// Print JSON instead of CSV.
     #[arg(long)]
     json: bool,
-    /// Output CSV (default: standard output).
+    /// Output CSV (default or `-`: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    let plan = args.force.plan().tables_input("--tables", &args.tables);
+    if let Some(p) = &args.out {
+        plan.check_file("--out", p)?;
+    }
     let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
     let mut options = KpiOptions::new().period(PeriodKind::parse(&args.period)?);
     if let Some(d) = args.from {
@@ -49,7 +55,11 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     match &args.out {
-        Some(p) => write_kpis_csv(&report, std::fs::File::create(p).map_err(|e| attrition::Error::io("create", p, e))?),
+        Some(p) => {
+            let mut sink = plan.create_file("--out", p)?;
+            write_kpis_csv(&report, &mut sink)?;
+            sink.commit()
+        }
         None => write_kpis_csv(&report, std::io::stdout().lock()),
     }
 }

@@ -6,17 +6,26 @@ use clap::{Parser, Subcommand};
 
 // `println!` and `print!` for every module below: std's panic when standard output is a closed
 // pipe (`attrition score … | head -1`); these end the program quietly instead, as a Unix tool
-// does when its reader has gone.
+// does when its reader has gone. When a command writes its data to standard output (`--out -`),
+// its messages go to standard error instead, so the data stays clean.
 macro_rules! println {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        $crate::stdout_done(writeln!(std::io::stdout().lock(), $($arg)*));
+        if $crate::data_on_stdout() {
+            eprintln!($($arg)*);
+        } else {
+            $crate::stdout_done(writeln!(std::io::stdout().lock(), $($arg)*));
+        }
     }};
 }
 macro_rules! print {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        $crate::stdout_done(write!(std::io::stdout().lock(), $($arg)*));
+        if $crate::data_on_stdout() {
+            eprint!($($arg)*);
+        } else {
+            $crate::stdout_done(write!(std::io::stdout().lock(), $($arg)*));
+        }
     }};
 }
 
@@ -114,6 +123,21 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+static DATA_ON_STDOUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether standard output carries the command's data (messages then go to standard error).
+fn data_on_stdout() -> bool {
+    DATA_ON_STDOUT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Declares that `path` is an output; when it is `-` (standard output), messages move to
+/// standard error from now on.
+fn output_path(path: &std::path::Path) {
+    if attrition::io::output::is_stdio(path) {
+        DATA_ON_STDOUT.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

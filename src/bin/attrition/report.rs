@@ -19,13 +19,19 @@ pub struct Args {
     model: PathBuf,
     #[command(flatten)]
     data: DataArgs,
-    /// Output directory (index.html and the CSVs behind it).
+    /// Output directory (index.html and the CSVs behind it). It appears only when complete; an
+    /// existing directory is replaced only with --force, or when attrition wrote it and nothing
+    /// was added since.
     #[arg(long, default_value = "report")]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    let plan = args.force.plan().replace_own_dirs(true).input("--model", &args.model).input("--data", &args.data.data);
+    plan.check_dir("--out", &args.out)?;
     let model = TrainedModel::load(&args.model)?;
     let data = args.data.load(false)?;
     let y = data.churned_or_err()?.to_vec();
@@ -96,7 +102,9 @@ pub fn run(args: Args) -> Result<()> {
         reading: "Reasons are the features that pushed each customer's risk up most.".into(),
     }));
     report.sections.push(section);
-    report.write(&args.out)?;
+    let out = plan.create_dir("--out", &args.out)?;
+    report.write(out.path())?;
+    out.commit()?;
     println!("ROC-AUC {:.3}; report: {}", e.roc_auc, args.out.join("index.html").display());
     Ok(())
 }

@@ -14,12 +14,15 @@ pub struct Args {
     /// Model file written by `attrition train`.
     #[arg(long)]
     model: PathBuf,
-    /// CSV with the model's feature columns (extra columns are ignored).
+    /// CSV with the model's feature columns (extra columns are ignored; `-`: standard input).
     #[arg(long)]
     data: PathBuf,
-    /// Output CSV: customer_id, p_churn, risk_tier, reason_1..k.
+    /// Output CSV: customer_id, p_churn, risk_tier, reason_1..k (`-`: standard output). It
+    /// appears only when scoring succeeded.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// Id column of the input.
     #[arg(long, default_value = "customer_id")]
     id: String,
@@ -40,6 +43,8 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    args.force.plan().input("--data", &args.data).input("--model", &args.model).check_file("--out", &args.out)?;
+    crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
     let options = ScoreOptions {
         id_column: args.id,

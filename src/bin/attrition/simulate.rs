@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
+use attrition::io::output::write_bytes;
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
 use attrition::study::{StudyFindings, measure_findings};
@@ -29,13 +30,15 @@ pub struct Args {
     /// Multiplier on usage-event volume.
     #[arg(long, default_value_t = 1.0)]
     event_scale: f64,
-    /// Output directory for the tables.
+    /// Output directory for the tables (appears only when complete).
     #[arg(long)]
     out: PathBuf,
     /// Hide the event names behind codes (`ev_01`, …, in a seeded order) and write the key
     /// (code ↔ name, JSON) to this file, which must be outside the tables directory.
     #[arg(long, value_name = "KEY_FILE")]
     obfuscate_events: Option<PathBuf>,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// No progress output.
     #[arg(long)]
     quiet: bool,
@@ -79,6 +82,11 @@ pub fn run(args: Args) -> Result<()> {
     let params = SimulationParams::new(args.customers, args.months, args.seed)
         .launch_share(args.launch_share)
         .event_scale(args.event_scale);
+    let outputs = args.force.plan();
+    if let Some(key) = &args.obfuscate_events {
+        outputs.check_file("--obfuscate-events", key)?;
+    }
+    let out = outputs.create_dir("--out", &args.out)?;
     let t = Instant::now();
     let pb = spinner(args.quiet, &format!("simulating {} customers over {} months", args.customers, args.months));
     if let Some(key) = &args.obfuscate_events {
@@ -94,6 +102,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     let mut world = simulate(&params)?;
     let mut catalogue = EventCatalogue::default();
+    // The key is written once the tables are in place.
+    let mut key_text = None;
     if let Some(key_path) = &args.obfuscate_events {
         let key = obfuscate_events(&mut world.tables, args.seed);
         let code = |t: &String| key.code(t).unwrap_or(t).to_owned();
@@ -103,13 +113,17 @@ pub fn run(args: Args) -> Result<()> {
         catalogue.champion_left = catalogue.champion_left.as_ref().map(code);
         let text = serde_json::to_string_pretty(&key)
             .map_err(|source| attrition::Error::Json { path: Some(key_path.clone()), source })?;
-        std::fs::write(key_path, text + "\n").map_err(|e| attrition::Error::io("write", key_path, e))?;
+        key_text = Some((key_path, text + "\n"));
     }
     pb.set_message(format!("writing {}", args.out.display()));
-    world.tables.write_dir(&args.out)?;
+    world.tables.write_dir(out.path())?;
     pb.set_message("re-reading the written tables to measure the findings");
-    let loaded = read_tables(&args.out, &ReadOptions::strict())?;
+    let loaded = read_tables(out.path(), &ReadOptions::strict())?;
     let findings = measure_findings(&loaded.tables, &catalogue)?;
+    out.commit()?;
+    if let Some((key_path, text)) = &key_text {
+        write_bytes(key_path, text.as_bytes(), outputs.overwrite_policy())?;
+    }
     pb.finish_and_clear();
     if !args.quiet {
         let size: u64 = std::fs::read_dir(&args.out)

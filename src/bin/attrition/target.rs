@@ -48,15 +48,20 @@ pub struct Args {
     /// Probability γ that a contacted would-be churner accepts and stays.
     #[arg(long, default_value_t = 0.3)]
     acceptance: f64,
-    /// Output CSV: customer_id, p_churn, clv, expected_profit, target.
+    /// Output CSV: customer_id, p_churn, clv, expected_profit, target (`-`: standard output).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let campaign = CampaignParams::new(args.offer_cost, args.contact_cost, args.acceptance);
     campaign.check()?;
+    let outputs = args.force.plan().input("--data", &args.data).input("--model", &args.model);
+    outputs.check_file("--out", &args.out)?;
+    crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
     let loaded = load_flat(&args.data, &FlatOptions::new().id(&args.id))?;
     let data = loaded.dataset;
@@ -80,8 +85,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let plan = plan_campaign(&p, &clv, &campaign)?;
     let ids = data.ids.clone().unwrap_or_else(|| (0..data.n_rows()).map(|i| i.to_string()).collect());
-    let mut w =
-        std::io::BufWriter::new(std::fs::File::create(&args.out).map_err(|e| Error::io("create", &args.out, e))?);
+    let mut w = outputs.create_file("--out", &args.out)?;
     let io = |e| Error::io("write", &args.out, e);
     writeln!(w, "customer_id,p_churn,clv,expected_profit,target").map_err(io)?;
     for &i in &plan.by_expected_profit.order {
@@ -96,7 +100,7 @@ pub fn run(args: Args) -> Result<()> {
         )
         .map_err(io)?;
     }
-    w.flush().map_err(io)?;
+    w.commit()?;
     let best = &plan.by_expected_profit;
     println!(
         "contact {} of {} customers ({:.1}%): expected campaign profit {:.0}; the same number by churn risk alone: {:.0}; best by risk: {:.0} at {}",

@@ -18,6 +18,8 @@ pub struct Args {
     /// Where to write the model (JSON).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
     /// No progress output.
     #[arg(long)]
     quiet: bool,
@@ -25,6 +27,8 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    args.force.plan().input("--data", &args.data.data).check_file("--out", &args.out)?;
+    crate::output_path(&args.out);
     let data = args.data.load(args.quiet)?;
     let t = Instant::now();
     let pb = crate::simulate::spinner(args.quiet, &format!("training {} on {} rows", args.model.model, data.n_rows()));
