@@ -55,6 +55,9 @@ pub enum RowProblem {
     BeforeSignup,
     /// The record has the wrong number of fields or is not valid CSV / UTF-8.
     Malformed,
+    /// A field is longer than [`crate::io::MAX_FIELD_BYTES`] (or the record longer than
+    /// [`crate::io::MAX_RECORD_BYTES`], e.g. after an unclosed quote).
+    FieldTooLong,
 }
 
 impl RowProblem {
@@ -71,6 +74,7 @@ impl RowProblem {
             RowProblem::DuplicateCustomer => "duplicate_customer",
             RowProblem::BeforeSignup => "before_signup",
             RowProblem::Malformed => "malformed",
+            RowProblem::FieldTooLong => "field_too_long",
         }
     }
 }

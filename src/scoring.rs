@@ -1,15 +1,57 @@
-//! Streaming scoring of a CSV file: bounded memory, one output row per input row, in order.
+//! Streaming scoring of a CSV file: bounded memory, one output row per input record, in order.
 //!
-//! [`score_csv`] reads the input in chunks (65,536 rows by default), builds the model's features
-//! for each chunk, scores and explains it, and writes `customer_id, p_churn, risk_tier,
-//! reason_1..k` before reading on — so a 5-million-row file needs only one chunk in memory.
-//! Every input record yields exactly one output row: in lenient mode a row whose fields cannot be
-//! parsed is written with an empty score and counted in [`ScoreReport::rows_unscored`]; in
-//! strict mode it is an error naming file, line, column and value. A row the model cannot give a
-//! probability (its log-odds is not a number) is an error naming its line in both modes. A model
-//! costing more than [`ScoreOptions::max_explain_cost`] per row to explain gets
-//! `reason_1 = not_available`, counted in [`ScoreReport::rows_without_reasons`].
+//! [`score_csv`] reads the input in chunks (at most [`ScoreOptions::chunk_rows`] rows and
+//! [`CHUNK_BYTES`] of field text), builds the model's features for each chunk, scores and explains
+//! it, and writes `customer_id, p_churn, risk_tier, reason_1..k` before reading on — so a
+//! 5-million-row file needs only one chunk in memory, however long its rows. No field longer than
+//! [`crate::io::MAX_FIELD_BYTES`] is ever held in memory.
+//!
+//! A row the model cannot give a probability (its log-odds is not a number) is an error naming
+//! its line in both modes. A model costing more than [`ScoreOptions::max_explain_cost`] per row
+//! to explain gets `reason_1 = not_available`, counted in [`ScoreReport::rows_without_reasons`].
+//!
+//! **One output row per input record.** A record is what a CSV parser frames (RFC 4180): one line,
+//! or several when a quoted field holds line breaks; blank lines are not records. In strict mode
+//! (the default) the first record that cannot be scored is an error naming file, line, column and
+//! value, and no output is written. In lenient mode every record is written, in input order: one
+//! that cannot be scored — a field that does not parse, a wrong field count, invalid UTF-8, a
+//! field over the length limit — gets an empty `p_churn`, risk tier `unscored`, its id when it
+//! could be read (else blank) and, in the extra last column `score_error`, the reason as
+//! `problem:column` (`bad_number:usage`, `field_too_long:notes`, `malformed:plan` for invalid
+//! UTF-8) or `problem` alone (`malformed` for a wrong field count). [`ScoreReport`] counts them by
+//! reason; `rows_read == rows_scored + rows_unscored` always holds.
+//!
+//! ```
+//! # fn main() -> attrition::Result<()> {
+//! use attrition::io::tables::Strictness;
+//! use attrition::models::Learner;
+//! use attrition::models::trained::{ModelKind, ModelParams};
+//! use attrition::scoring::{ScoreOptions, score_csv};
+//! use attrition::{Column, Dataset};
+//! let x: Vec<f64> = (0..100).map(|i| (i % 10) as f64).collect();
+//! let y: Vec<bool> = (0..100).map(|i| i % 10 < 3).collect();
+//! let model = ModelParams::new(ModelKind::Logistic).fit(&Dataset::new(vec![Column::numeric("x", x)])?.with_churned(y)?)?;
+//! let dir = tempfile::tempdir().unwrap();
+//! let (input, output) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+//! std::fs::write(&input, "customer_id,x\na,1\nb,lots\nc\nd,9\n").unwrap();
+//! let lenient = ScoreOptions { strictness: Strictness::Lenient, reasons: 1, ..ScoreOptions::default() };
+//! let report = score_csv(&model, &input, &output, &lenient, |_| {})?;
+//! assert_eq!((report.rows_read, report.rows_scored, report.rows_unscored, report.rows_unreadable), (4, 2, 2, 1));
+//! let text = std::fs::read_to_string(&output).unwrap();
+//! let rows: Vec<&str> = text.lines().collect();
+//! assert_eq!(rows[0], "customer_id,p_churn,risk_tier,reason_1,score_error");
+//! assert_eq!(rows[2], "b,,unscored,,bad_number:x");
+//! assert_eq!(rows[3], "c,,unscored,,malformed");
+//! assert!(rows[4].starts_with("d,0."));
+//! // Strict: the first bad record is the error, and nothing is written.
+//! std::fs::remove_file(&output).unwrap();
+//! let err = score_csv(&model, &input, &output, &ScoreOptions::default(), |_| {}).unwrap_err();
+//! assert!(err.to_string().contains("in.csv:3 column `x`"));
+//! assert!(!output.exists());
+//! # Ok(()) }
+//! ```
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -17,11 +59,18 @@ use serde::Serialize;
 
 use crate::dataset::{Column, ColumnKind, Dataset};
 use crate::error::{Error, Location, Result, RowProblem};
-use crate::io::csvfile::{CsvFile, FieldError, raw_field};
+use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed};
 use crate::io::output::{OutputPlan, Overwrite, Sink};
 use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
+
+/// Field text per chunk (besides [`ScoreOptions::chunk_rows`]): 32 MiB. With the field length
+/// limit, this bounds a chunk's memory whatever the rows look like.
+pub const CHUNK_BYTES: usize = 32 << 20;
+
+/// Errors kept in [`ScoreReport::examples`].
+const MAX_EXAMPLES: usize = 10;
 
 /// Options of [`score_csv`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,17 +101,23 @@ impl Default for ScoreOptions {
     }
 }
 
-/// What [`score_csv`] did.
+/// What [`score_csv`] did. Every record read is written: `rows_read == rows_scored +
+/// rows_unscored`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScoreReport {
-    /// Input records read.
+    /// Input records read (the header and blank lines are not records).
     pub rows_read: u64,
     /// Rows written with a score.
     pub rows_scored: u64,
-    /// Rows written without a score (lenient mode: a field could not be parsed).
+    /// Rows written without a score (lenient mode), whatever the reason.
     pub rows_unscored: u64,
-    /// Records that could not be read at all (lenient mode: malformed CSV); not written.
+    /// Of the unscored rows, records that could not be read as a row at all (wrong field count,
+    /// invalid UTF-8, a field over the length limit).
     pub rows_unreadable: u64,
+    /// Unscored rows by reason.
+    pub unscored_by_reason: BTreeMap<RowProblem, u64>,
+    /// The first few unscored rows' errors (file, line, column, value), for the log.
+    pub examples: Vec<String>,
     /// Categorical values not seen in training (scored as the feature's baseline).
     pub unseen_categories: u64,
     /// Rows by risk tier: high, medium, low.
@@ -84,25 +139,127 @@ pub fn risk_tier(p: f64, base: f64) -> &'static str {
     }
 }
 
-struct Chunk {
-    ids: Vec<String>,
-    /// Line of each record in the input (filled for the merged chunk).
-    lines: Vec<u64>,
-    ok: Vec<bool>,
-    numeric: Vec<Vec<f64>>,
-    categorical: Vec<Vec<Option<String>>>,
+/// Why a row is not scored: the parts of its located [`Error::BadRow`].
+#[derive(Debug, Clone)]
+struct Fault {
+    location: Location,
+    problem: RowProblem,
+    value: String,
+    expected: String,
+    /// The record could not be read as a row (as opposed to a value the model cannot use).
+    unreadable: bool,
 }
 
-impl Chunk {
-    fn with_capacity(rows: usize, kinds: &[ColumnKind]) -> Chunk {
-        Chunk {
+impl Fault {
+    fn new(error: Error, unreadable: bool) -> Fault {
+        match error {
+            Error::BadRow { location, problem, value, expected } => {
+                Fault { location, problem, value, expected, unreadable }
+            }
+            // Readers only report row errors as unreadable records; keep any other one whole.
+            other => Fault {
+                location: Location { file: Default::default(), line: 0, column: None },
+                problem: RowProblem::Malformed,
+                value: String::new(),
+                expected: other.to_string(),
+                unreadable,
+            },
+        }
+    }
+
+    fn error(&self) -> Error {
+        Error::BadRow {
+            location: self.location.clone(),
+            problem: self.problem,
+            value: self.value.clone(),
+            expected: self.expected.clone(),
+        }
+    }
+
+    /// The `score_error` cell: `problem` or `problem:column`.
+    fn cell(&self) -> String {
+        match &self.location.column {
+            Some(c) => format!("{}:{c}", self.problem),
+            None => self.problem.to_string(),
+        }
+    }
+}
+
+/// A row of a [`RawChunk`].
+enum RawRow {
+    /// A readable record: its first field starts at `start` in the chunk's bytes, its field ends
+    /// are `ends[first_end..first_end + n_fields]`.
+    Read { start: usize, first_end: usize, line: u64 },
+    /// An unreadable record: the id as far as it could be read, and why.
+    Unreadable { id: String, fault: Fault },
+}
+
+/// The records of a chunk, copied compactly: only their fields' bytes (a record buffer sized for
+/// the longest record is never copied per row).
+#[derive(Default)]
+struct RawChunk {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    rows: Vec<RawRow>,
+}
+
+impl RawChunk {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.rows.clear();
+        // Keep the buffers for the next chunk unless one unusual chunk made them large.
+        if self.bytes.capacity() > 2 * CHUNK_BYTES {
+            self.bytes = Vec::new();
+        }
+    }
+
+    fn push(&mut self, fields: &Fields, line: u64) {
+        let start = self.bytes.len();
+        let first_end = self.ends.len();
+        self.bytes.extend_from_slice(fields.as_slice());
+        self.ends.extend(fields.ends().iter().map(|e| start + e));
+        self.rows.push(RawRow::Read { start, first_end, line });
+    }
+
+    /// Field `i` of a readable row, trimmed (fields were checked to be UTF-8 when framed).
+    fn field(&self, start: usize, first_end: usize, i: usize) -> &str {
+        let from = if i == 0 { start } else { self.ends[first_end + i - 1] };
+        let to = self.ends[first_end + i];
+        self.bytes.get(from..to).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("").trim()
+    }
+}
+
+/// A block of rows parsed for the model, borrowing text from the [`RawChunk`].
+struct Parsed<'a> {
+    ids: Vec<&'a str>,
+    /// Line of each row in the input.
+    lines: Vec<u64>,
+    /// `None` for a row that is scored.
+    faults: Vec<Option<Fault>>,
+    numeric: Vec<Vec<f64>>,
+    categorical: Vec<Vec<Option<&'a str>>>,
+}
+
+impl<'a> Parsed<'a> {
+    fn with_capacity(rows: usize, kinds: &[ColumnKind]) -> Parsed<'a> {
+        Parsed {
             ids: Vec::with_capacity(rows),
-            lines: Vec::new(),
-            ok: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+            faults: Vec::with_capacity(rows),
             numeric: kinds.iter().map(|_| Vec::new()).collect(),
             categorical: kinds.iter().map(|_| Vec::new()).collect(),
         }
     }
+}
+
+/// What every chunk needs to know about the input and the model.
+struct Layout<'a> {
+    names: Vec<&'a str>,
+    kinds: Vec<ColumnKind>,
+    cols: Vec<usize>,
+    id_col: usize,
+    file: &'a Path,
 }
 
 /// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
@@ -127,159 +284,151 @@ pub fn score_csv(
     // The output must not be the input (checked before anything is opened for writing).
     OutputPlan::new().overwrite(Overwrite::Replace).input("input", input).check_file("output", output)?;
     let mut csv = CsvFile::open(input, &required, &[], options.strictness)?;
-    let cols: Vec<usize> = names.iter().map(|n| csv.req(n)).collect();
-    let id_col = csv.req(&options.id_column);
+    let file = csv.path.clone();
+    let layout = Layout {
+        cols: names.iter().map(|n| csv.req(n)).collect(),
+        id_col: csv.req(&options.id_column),
+        kinds: model.features.iter().map(|f| f.kind).collect(),
+        names,
+        file: &file,
+    };
+    let lenient = options.strictness == Strictness::Lenient;
     let mut out = Sink::create(output, Overwrite::Replace)?;
-    let werr = |e: std::io::Error| Error::io("write", output, e);
     let mut header = String::from("customer_id,p_churn,risk_tier");
     for k in 1..=options.reasons {
         header.push_str(&format!(",reason_{k}"));
     }
-    writeln!(out, "{header}").map_err(werr)?;
-    let kinds: Vec<ColumnKind> = model.features.iter().map(|f| f.kind).collect();
+    if lenient {
+        header.push_str(",score_error");
+    }
+    writeln!(out, "{header}").map_err(|e| Error::io("write", output, e))?;
     let mut report = ScoreReport::default();
+    let mut chunk = RawChunk::default();
     loop {
-        // Records are framed serially (line numbers, malformed records), then their fields are
+        // Records are framed serially (line numbers, unreadable records), then their fields are
         // parsed in parallel blocks of rows: parsing numbers is most of the reading time.
-        let mut records: Vec<(csv::ByteRecord, u64)> = Vec::with_capacity(options.chunk_rows.min(1 << 16));
-        let mut pending = None;
-        while records.len() < options.chunk_rows {
-            let raw = match csv.next_record() {
-                Ok(Some(rec)) => rec.raw().clone(),
-                Ok(None) => break,
-                Err(e) => {
-                    // Rows read before a broken record are scored (and checked) first, so a
-                    // strict run still stops at the first bad line.
-                    pending = Some(e);
-                    break;
-                }
-            };
-            records.push((raw, csv.line()));
-        }
-        let chunk = parse_chunk(&records, &cols, id_col, &kinds, &names, &mut csv)?;
-        if chunk.ids.is_empty() {
-            match pending {
-                Some(e) => return Err(e),
+        chunk.clear();
+        while chunk.rows.len() < options.chunk_rows && chunk.bytes.len() < CHUNK_BYTES {
+            match csv.next_framed()? {
                 None => break,
+                Some(Framed::Record(rec)) => chunk.push(rec.raw(), rec.line()),
+                Some(Framed::Unreadable(error, fields)) => {
+                    let id = fields.get(layout.id_col).map(|b| String::from_utf8_lossy(b).trim().to_owned());
+                    chunk.rows.push(RawRow::Unreadable { id: id.unwrap_or_default(), fault: Fault::new(error, true) });
+                }
             }
         }
-        score_chunk(model, input, &names, &kinds, chunk, options, &mut out, &mut report)?;
-        progress(report.rows_scored + report.rows_unscored);
-        if let Some(e) = pending {
-            return Err(e);
+        if chunk.rows.is_empty() {
+            break;
         }
+        report.rows_read += chunk.rows.len() as u64;
+        let parsed = parse_chunk(&chunk, &layout);
+        score_chunk(model, &layout, parsed, options, &mut out, &mut report)
+            .map_err(|e| if let Error::Io { source, .. } = e { Error::io("write", output, source) } else { e })?;
+        progress(report.rows_read);
     }
     out.commit()?;
-    report.rows_read = csv.report.rows_read;
-    report.rows_unreadable = csv.report.rows_read - (report.rows_scored + report.rows_unscored);
     Ok(report)
 }
 
 /// Rows parsed together by one task of [`parse_chunk`].
 const PARSE_BLOCK: usize = 2048;
 
-/// Parses the model's columns of `records` (in parallel, by blocks of rows), then, in input
-/// order, accepts each row or rejects it at its first bad field (columns in model order).
-fn parse_chunk(
-    records: &[(csv::ByteRecord, u64)],
-    cols: &[usize],
-    id_col: usize,
-    kinds: &[ColumnKind],
-    names: &[&str],
-    csv: &mut CsvFile,
-) -> Result<Chunk> {
+/// Parses the model's columns of a chunk's rows (in parallel, by blocks of rows); a row's fault is
+/// its first bad field (columns in model order) or why it could not be read.
+fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> {
     use rayon::prelude::*;
-    // Each block: its rows parsed, and the first bad field of each bad row (row within the block).
-    let blocks: Vec<(Chunk, Vec<(usize, FieldError)>)> = records
+    chunk
+        .rows
         .par_chunks(PARSE_BLOCK)
         .map(|block| {
-            let mut c = Chunk::with_capacity(block.len(), kinds);
-            let mut bad_rows = Vec::new();
-            for (i, (r, _)) in block.iter().enumerate() {
-                c.ids.push(raw_field(r, id_col).to_string());
-                let mut bad = None;
-                for (j, &col) in cols.iter().enumerate() {
-                    let v = raw_field(r, col);
-                    match kinds[j] {
+            let mut p = Parsed::with_capacity(block.len(), &layout.kinds);
+            for row in block {
+                let (start, first_end, line) = match row {
+                    RawRow::Read { start, first_end, line } => (*start, *first_end, *line),
+                    RawRow::Unreadable { id, fault } => {
+                        p.ids.push(id);
+                        p.lines.push(fault.location.line);
+                        p.faults.push(Some(fault.clone()));
+                        for (j, kind) in layout.kinds.iter().enumerate() {
+                            match kind {
+                                ColumnKind::Numeric => p.numeric[j].push(f64::NAN),
+                                ColumnKind::Categorical => p.categorical[j].push(None),
+                            }
+                        }
+                        continue;
+                    }
+                };
+                p.ids.push(chunk.field(start, first_end, layout.id_col));
+                p.lines.push(line);
+                let mut bad: Option<FieldError> = None;
+                for (j, &col) in layout.cols.iter().enumerate() {
+                    let v = chunk.field(start, first_end, col);
+                    match layout.kinds[j] {
                         ColumnKind::Numeric => {
                             let x =
                                 if v.is_empty() { Some(f64::NAN) } else { parse_f64(v).filter(|x| !x.is_infinite()) };
                             if x.is_none() && bad.is_none() {
                                 bad = Some(FieldError::new(
                                     RowProblem::BadNumber,
-                                    names[j],
+                                    layout.names[j],
                                     v,
                                     "a finite number or blank",
                                 ));
                             }
-                            c.numeric[j].push(x.unwrap_or(f64::NAN));
+                            p.numeric[j].push(x.unwrap_or(f64::NAN));
                         }
-                        ColumnKind::Categorical => {
-                            c.categorical[j].push(if v.is_empty() { None } else { Some(v.to_string()) });
-                        }
+                        ColumnKind::Categorical => p.categorical[j].push(if v.is_empty() { None } else { Some(v) }),
                     }
                 }
-                c.ok.push(bad.is_none());
-                if let Some(e) = bad {
-                    bad_rows.push((i, e));
-                }
+                p.faults.push(bad.map(|e| Fault::new(e.at(layout.file, line), false)));
             }
-            (c, bad_rows)
+            p
         })
-        .collect();
-    let mut chunk = Chunk::with_capacity(records.len(), kinds);
-    chunk.lines = records.iter().map(|r| r.1).collect();
-    for (b, (block, bad_rows)) in blocks.into_iter().enumerate() {
-        let offset = b * PARSE_BLOCK;
-        let mut bad_rows = bad_rows.into_iter();
-        for &ok in &block.ok {
-            if ok {
-                csv.accept();
-            } else if let Some((i, e)) = bad_rows.next() {
-                csv.reject_at(records[offset + i].1, e)?;
-            }
-        }
-        chunk.ids.extend(block.ids);
-        chunk.ok.extend(block.ok);
-        for (all, part) in chunk.numeric.iter_mut().zip(block.numeric) {
-            all.extend(part);
-        }
-        for (all, part) in chunk.categorical.iter_mut().zip(block.categorical) {
-            all.extend(part);
-        }
-    }
-    Ok(chunk)
+        .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn score_chunk(
     model: &TrainedModel,
-    input: &Path,
-    names: &[&str],
-    kinds: &[ColumnKind],
-    chunk: Chunk,
+    layout: &Layout<'_>,
+    blocks: Vec<Parsed<'_>>,
     options: &ScoreOptions,
     out: &mut impl Write,
     report: &mut ScoreReport,
 ) -> Result<()> {
-    let rows: Vec<usize> = (0..chunk.ids.len()).filter(|&i| chunk.ok[i]).collect();
-    let mut columns = Vec::with_capacity(names.len());
-    for (j, name) in names.iter().enumerate() {
-        columns.push(match kinds[j] {
-            ColumnKind::Numeric => Column::numeric(*name, rows.iter().map(|&i| chunk.numeric[j][i]).collect()),
+    let lenient = options.strictness == Strictness::Lenient;
+    // In input order: strict mode stops at the first row that cannot be scored.
+    let mut ok: Vec<(usize, usize)> = Vec::new();
+    for (bi, b) in blocks.iter().enumerate() {
+        for (i, f) in b.faults.iter().enumerate() {
+            match f {
+                None => ok.push((bi, i)),
+                Some(fault) if !lenient => return Err(fault.error()),
+                Some(_) => {}
+            }
+        }
+    }
+    let mut columns = Vec::with_capacity(layout.names.len());
+    for (j, name) in layout.names.iter().enumerate() {
+        columns.push(match layout.kinds[j] {
+            ColumnKind::Numeric => Column::numeric(*name, ok.iter().map(|&(b, i)| blocks[b].numeric[j][i]).collect()),
             ColumnKind::Categorical => {
-                let v: Vec<Option<&str>> = rows.iter().map(|&i| chunk.categorical[j][i].as_deref()).collect();
+                let v: Vec<Option<&str>> = ok.iter().map(|&(b, i)| blocks[b].categorical[j][i]).collect();
                 Column::categorical(*name, &v)
             }
         });
     }
-    let data = if rows.is_empty() { None } else { Some(Dataset::new(columns)?) };
+    let data = if ok.is_empty() { None } else { Some(Dataset::new(columns)?) };
     let (p, explanations, unavailable) = match &data {
         Some(d) => {
             let s = model.score_with_limit(d, options.reasons > 0, options.max_explain_cost).map_err(|e| match e {
                 // A row the model cannot score (its probability is not a number): say where.
-                Error::NonFinite { row, .. } if row < rows.len() => Error::BadRow {
-                    location: Location { file: input.to_path_buf(), line: chunk.lines[rows[row]], column: None },
+                Error::NonFinite { row, .. } if row < ok.len() => Error::BadRow {
+                    location: Location {
+                        file: layout.file.to_path_buf(),
+                        line: blocks[ok[row].0].lines[ok[row].1],
+                        column: None,
+                    },
                     problem: RowProblem::OutOfRange,
                     value: e.to_string(),
                     expected: "values the model can score".into(),
@@ -291,41 +440,58 @@ fn score_chunk(
         }
         None => (Vec::new(), None, false),
     };
+    drop(data);
     let base = model.training_churn_rate;
     let mut k = 0;
     let mut line = String::new();
-    for i in 0..chunk.ids.len() {
-        line.clear();
-        push_csv_field(&mut line, &chunk.ids[i]);
-        if chunk.ok[i] {
-            let tier = risk_tier(p[k], base);
-            report.tiers[match tier {
-                "high" => 0,
-                "medium" => 1,
-                _ => 2,
-            }] += 1;
-            line.push_str(&format!(",{:.6},{tier}", p[k]));
-            let reasons = explanations.as_ref().map(|e| e.top_reasons(k, options.reasons)).unwrap_or_default();
-            for r in 0..options.reasons {
-                line.push(',');
-                if let Some((name, _)) = reasons.get(r) {
-                    push_csv_field(&mut line, name);
-                } else if unavailable && r == 0 {
-                    line.push_str("not_available");
+    let werr = |e| Error::io("write", "scores", e);
+    for b in &blocks {
+        for (i, fault) in b.faults.iter().enumerate() {
+            line.clear();
+            push_csv_field(&mut line, b.ids[i]);
+            match fault {
+                None => {
+                    let tier = risk_tier(p[k], base);
+                    report.tiers[match tier {
+                        "high" => 0,
+                        "medium" => 1,
+                        _ => 2,
+                    }] += 1;
+                    line.push_str(&format!(",{:.6},{tier}", p[k]));
+                    let reasons = explanations.as_ref().map(|e| e.top_reasons(k, options.reasons)).unwrap_or_default();
+                    for r in 0..options.reasons {
+                        line.push(',');
+                        if let Some((name, _)) = reasons.get(r) {
+                            push_csv_field(&mut line, name);
+                        } else if unavailable && r == 0 {
+                            line.push_str("not_available");
+                        }
+                    }
+                    report.rows_without_reasons += u64::from(unavailable);
+                    if lenient {
+                        line.push(',');
+                    }
+                    report.rows_scored += 1;
+                    k += 1;
+                }
+                Some(fault) => {
+                    line.push_str(",,unscored");
+                    for _ in 0..options.reasons {
+                        line.push(',');
+                    }
+                    line.push(',');
+                    push_csv_field(&mut line, &fault.cell());
+                    report.rows_unscored += 1;
+                    report.rows_unreadable += u64::from(fault.unreadable);
+                    *report.unscored_by_reason.entry(fault.problem).or_insert(0) += 1;
+                    if report.examples.len() < MAX_EXAMPLES {
+                        report.examples.push(fault.error().to_string());
+                    }
                 }
             }
-            report.rows_without_reasons += u64::from(unavailable);
-            report.rows_scored += 1;
-            k += 1;
-        } else {
-            line.push_str(",,unscored");
-            for _ in 0..options.reasons {
-                line.push(',');
-            }
-            report.rows_unscored += 1;
+            line.push('\n');
+            out.write_all(line.as_bytes()).map_err(werr)?;
         }
-        line.push('\n');
-        out.write_all(line.as_bytes()).map_err(|e| Error::io("write", Path::new("scores"), e))?;
     }
     Ok(())
 }

@@ -3,10 +3,15 @@
 //! It resolves required columns by name (any order), strips a UTF-8 byte-order mark, accepts CRLF
 //! and quoted fields with embedded newlines, trims blanks around fields, and turns every problem
 //! into an [`Error`] that names the file, the line and the column.
+//!
+//! Records are framed by `csv_core` (the csv crate's parser) into a buffer of bounded size: a
+//! field longer than [`MAX_FIELD_BYTES`] (or a record longer than [`MAX_RECORD_BYTES`], e.g. an
+//! unclosed quote swallowing the rest of the file) is read to its end without being kept and is
+//! reported as [`RowProblem::FieldTooLong`], so memory never grows with a malformed input.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,16 @@ pub(crate) struct FieldError {
 impl FieldError {
     pub fn new(problem: RowProblem, column: &str, value: &str, expected: impl Into<String>) -> Self {
         FieldError { problem, column: Some(column.to_owned()), value: excerpt(value), expected: expected.into() }
+    }
+
+    /// The error, located at `line` of `file`.
+    pub fn at(self, file: &Path, line: u64) -> Error {
+        Error::BadRow {
+            location: Location { file: file.to_owned(), line, column: self.column },
+            problem: self.problem,
+            value: self.value,
+            expected: self.expected,
+        }
     }
 }
 
@@ -59,13 +74,177 @@ const MAX_EXAMPLES: usize = 10;
 /// How standard input (the path `-`) is named in messages.
 pub(crate) const STDIN_NAME: &str = "<stdin>";
 
+/// Longest field (in bytes) any reader accepts: 64 KiB. A longer field makes its row a
+/// [`RowProblem::FieldTooLong`] (an error in strict mode, a counted skip — or, when scoring, an
+/// unscored row — in lenient mode); its bytes beyond the limit are never held in memory.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// Longest record (in bytes, all fields) any reader holds in memory: 16 MiB. A longer record is
+/// read to its end without being kept and reported as [`RowProblem::FieldTooLong`].
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most fields a record may have before it is read to its end without being kept (its field count
+/// is then wrong anyway).
+const MAX_FIELDS: usize = 1 << 20;
+
+/// One framed record: the unescaped bytes of its fields and where each ends.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Fields {
+    buf: Vec<u8>,
+    ends: Vec<usize>,
+    n: usize,
+}
+
+impl Fields {
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// The bytes of field `i`.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.n {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buf.get(start..self.ends[i])
+    }
+
+    /// Every field's bytes, concatenated.
+    pub fn as_slice(&self) -> &[u8] {
+        let end = if self.n == 0 { 0 } else { self.ends[self.n - 1] };
+        &self.buf[..end]
+    }
+
+    /// Where each field ends in [`Fields::as_slice`].
+    pub fn ends(&self) -> &[usize] {
+        &self.ends[..self.n]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.n).filter_map(|i| self.get(i))
+    }
+}
+
+/// What [`Framer::read`] found.
+enum Frame {
+    /// A record, in the buffer.
+    Record,
+    /// A record with a field over [`MAX_FIELD_BYTES`] (at this field index) or over
+    /// [`MAX_RECORD_BYTES`] in all; the buffer holds its first complete fields only.
+    TooLong { field: usize },
+    /// A record with more than `MAX_FIELDS` fields; the buffer holds the first ones only.
+    TooManyFields,
+    /// End of input.
+    End,
+}
+
+/// Splits a byte stream into records with `csv_core`, in a buffer of bounded size.
+struct Framer {
+    core: csv_core::Reader,
+    src: BufReader<Box<dyn Read>>,
+    scratch: Vec<u8>,
+    scratch_ends: Vec<usize>,
+}
+
+impl Framer {
+    fn new(src: Box<dyn Read>) -> Framer {
+        Framer {
+            core: csv_core::Reader::new(),
+            src: BufReader::with_capacity(1 << 18, src),
+            scratch: vec![0; 1 << 16],
+            scratch_ends: vec![0; 1 << 10],
+        }
+    }
+
+    /// Line (1-based) the reader is on: before a read, the line the next record starts on (blank
+    /// lines before it aside), as the csv crate reports record positions.
+    fn line(&self) -> u64 {
+        self.core.line()
+    }
+
+    fn read(&mut self, rec: &mut Fields) -> std::io::Result<Frame> {
+        use csv_core::ReadRecordResult as R;
+        if rec.buf.is_empty() {
+            rec.buf.resize(1 << 10, 0);
+        }
+        if rec.ends.is_empty() {
+            rec.ends.resize(64, 0);
+        }
+        rec.n = 0;
+        let (mut outlen, mut endlen) = (0, 0);
+        // Set once the record is too long: the rest of it is parsed into scratch space and dropped.
+        let mut overflow: Option<Frame> = None;
+        loop {
+            let input = self.src.fill_buf()?;
+            let (res, nin, nout, nend) = if overflow.is_some() {
+                self.core.read_record(input, &mut self.scratch, &mut self.scratch_ends)
+            } else {
+                self.core.read_record(input, &mut rec.buf[outlen..], &mut rec.ends[endlen..])
+            };
+            self.src.consume(nin);
+            if overflow.is_none() {
+                outlen += nout;
+                endlen += nend;
+            }
+            match res {
+                R::InputEmpty => continue,
+                R::OutputFull if overflow.is_none() => {
+                    let field_start = if endlen == 0 { 0 } else { rec.ends[endlen - 1] };
+                    if outlen - field_start > MAX_FIELD_BYTES || rec.buf.len() >= MAX_RECORD_BYTES {
+                        overflow = Some(Frame::TooLong { field: endlen });
+                    } else {
+                        let len = (rec.buf.len() * 2).min(MAX_RECORD_BYTES);
+                        rec.buf.resize(len, 0);
+                    }
+                }
+                R::OutputEndsFull if overflow.is_none() => {
+                    if rec.ends.len() >= MAX_FIELDS {
+                        overflow = Some(Frame::TooManyFields);
+                    } else {
+                        let len = (rec.ends.len() * 2).min(MAX_FIELDS);
+                        rec.ends.resize(len, 0);
+                    }
+                }
+                R::OutputFull | R::OutputEndsFull => continue,
+                R::Record => {
+                    rec.n = endlen;
+                    if let Some(f) = overflow {
+                        return Ok(f);
+                    }
+                    // A field may have grown past the limit inside an already large buffer.
+                    let mut start = 0;
+                    for (i, &end) in rec.ends[..endlen].iter().enumerate() {
+                        if end - start > MAX_FIELD_BYTES {
+                            rec.n = i;
+                            return Ok(Frame::TooLong { field: i });
+                        }
+                        start = end;
+                    }
+                    return Ok(Frame::Record);
+                }
+                R::End => return Ok(Frame::End),
+            }
+        }
+    }
+}
+
+/// The next record of a [`CsvFile`], or why it could not be read as a row.
+pub(crate) enum Framed<'a> {
+    /// A record with the header's field count, every field valid UTF-8 within the length limit.
+    Record(Record<'a>),
+    /// A record that cannot be read as a row (wrong field count, invalid UTF-8, a field too long):
+    /// the located error, and the record's fields as far as they were kept.
+    Unreadable(Error, &'a Fields),
+}
+
 /// An open CSV file whose header has been checked.
 pub(crate) struct CsvFile {
     pub path: PathBuf,
-    reader: csv::Reader<Box<dyn Read>>,
+    framer: Framer,
     /// Header names, trimmed and BOM-stripped.
     pub headers: Vec<String>,
-    record: csv::ByteRecord,
+    record: Fields,
     pub report: FileReport,
     strictness: Strictness,
     line: u64,
@@ -77,11 +256,16 @@ impl CsvFile {
     /// The path `-` is standard input (named `<stdin>` in messages).
     pub fn open(path: &Path, required: &[&str], optional: &[&str], strictness: Strictness) -> Result<Self> {
         if crate::io::output::is_stdio(path) {
-            let stdin = Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()));
-            return Self::from_reader(stdin, Path::new(STDIN_NAME), required, optional, strictness);
+            return Self::from_reader(
+                Box::new(std::io::stdin()),
+                Path::new(STDIN_NAME),
+                required,
+                optional,
+                strictness,
+            );
         }
         let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
-        Self::from_reader(Box::new(BufReader::with_capacity(1 << 20, file)), path, required, optional, strictness)
+        Self::from_reader(Box::new(file), path, required, optional, strictness)
     }
 
     /// As [`CsvFile::open`], on any reader (`path` is used in messages only).
@@ -92,10 +276,22 @@ impl CsvFile {
         optional: &[&str],
         strictness: Strictness,
     ) -> Result<Self> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rdr);
-        let mut header = csv::ByteRecord::new();
-        let got = reader.read_byte_record(&mut header).map_err(|e| csv_error(path, &e))?;
-        if !got || (header.len() == 1 && header[0].iter().all(|b| b.is_ascii_whitespace())) {
+        let mut framer = Framer::new(rdr);
+        let mut header = Fields::default();
+        let frame = framer.read(&mut header).map_err(|e| Error::io("read", path, e))?;
+        match frame {
+            Frame::Record => {}
+            Frame::End => return Err(Error::EmptyInput { file: path.to_owned(), reason: "no header" }),
+            Frame::TooLong { .. } | Frame::TooManyFields => {
+                return Err(Error::BadHeader {
+                    file: path.to_owned(),
+                    reason: format!(
+                        "the header is longer than {MAX_FIELD_BYTES} bytes per name or {MAX_FIELDS} names (is this a CSV file?)"
+                    ),
+                });
+            }
+        }
+        if header.len() == 1 && header.as_slice().iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Error::EmptyInput { file: path.to_owned(), reason: "no header" });
         }
         let mut headers = Vec::with_capacity(header.len());
@@ -138,9 +334,9 @@ impl CsvFile {
             .collect();
         Ok(CsvFile {
             path: path.to_owned(),
-            reader,
+            framer,
             headers,
-            record: csv::ByteRecord::new(),
+            record: Fields::default(),
             report: FileReport { file: path.to_owned(), ignored_columns: ignored, ..Default::default() },
             strictness,
             line: 1,
@@ -157,74 +353,83 @@ impl CsvFile {
         self.col(name).unwrap_or(usize::MAX)
     }
 
-    /// Advances to the next record. Returns `Ok(None)` at end of file. Malformed records (wrong
-    /// field count, invalid UTF-8, broken quoting) are errors in strict mode and are skipped and
-    /// counted in lenient mode.
+    /// Advances to the next record. Returns `Ok(None)` at end of file. Unreadable records (wrong
+    /// field count, invalid UTF-8, a field over [`MAX_FIELD_BYTES`]) are errors in strict mode and
+    /// are skipped and counted in lenient mode.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>> {
         loop {
-            let ok = match self.reader.read_byte_record(&mut self.record) {
-                Ok(ok) => ok,
-                Err(e) => {
-                    let err = csv_error(&self.path, &e);
-                    // A broken record: count it and carry on if lenient and the reader can resume.
-                    if self.strictness == Strictness::Lenient && !matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        self.report.rows_read += 1;
-                        self.skip_error(&err, RowProblem::Malformed);
-                        continue;
-                    }
-                    return Err(err);
-                }
-            };
-            if !ok {
-                return Ok(None);
+            match self.frame_next()? {
+                None => return Ok(None),
+                Some(None) => break,
+                Some(Some(err)) => self.fail(err)?,
             }
-            self.line = self.record.position().map_or(self.line + 1, |p| p.line());
-            // A completely blank line (e.g. a trailing one) is not a record.
-            if self.record.len() == 1 && self.record[0].iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
-            }
-            self.report.rows_read += 1;
-            if self.record.len() != self.headers.len() {
-                let err = Error::BadRow {
-                    location: Location { file: self.path.clone(), line: self.line, column: None },
-                    problem: RowProblem::Malformed,
-                    value: format!("{} fields", self.record.len()),
-                    expected: format!("{} fields as in the header", self.headers.len()),
-                };
-                self.fail(err)?;
-                continue;
-            }
-            // One check of the whole record (every field starting on a character boundary, so
-            // no character straddles two fields); the field-by-field search only on failure.
-            // The two agree: valid fields concatenate to valid text and never start mid-character.
-            let valid = std::str::from_utf8(self.record.as_slice()).is_ok()
-                && self.record.iter().all(|f| f.first().is_none_or(|&b| b & 0xC0 != 0x80));
-            let bad_field = if valid {
-                None
-            } else {
-                (0..self.record.len()).find(|&i| std::str::from_utf8(&self.record[i]).is_err())
-            };
-            if let Some(i) = bad_field {
-                let err = Error::BadRow {
-                    location: Location {
-                        file: self.path.clone(),
-                        line: self.line,
-                        column: Some(self.headers[i].clone()),
-                    },
-                    problem: RowProblem::Malformed,
-                    value: String::from_utf8_lossy(&self.record[i]).into_owned(),
-                    expected: "UTF-8 text".into(),
-                };
-                self.fail(err)?;
-                continue;
-            }
-            return Ok(Some(Record { record: &self.record, headers: &self.headers }));
         }
+        Ok(Some(Record { record: &self.record, headers: &self.headers, line: self.line }))
     }
 
-    /// Line (1-based) of the current record.
-    pub fn line(&self) -> u64 {
-        self.line
+    /// Advances to the next record like [`CsvFile::next_record`], but returns an unreadable
+    /// record with its error instead of failing or skipping it (for scoring, which writes every
+    /// record). The caller decides what to do with it; nothing is counted as skipped.
+    pub fn next_framed(&mut self) -> Result<Option<Framed<'_>>> {
+        Ok(match self.frame_next()? {
+            None => None,
+            Some(None) => {
+                Some(Framed::Record(Record { record: &self.record, headers: &self.headers, line: self.line }))
+            }
+            Some(Some(err)) => Some(Framed::Unreadable(err, &self.record)),
+        })
+    }
+
+    /// Frames the next non-blank record into `self.record`: `None` at end of input, `Some(None)`
+    /// for a readable record, `Some(Some(error))` for an unreadable one (counted as read).
+    fn frame_next(&mut self) -> Result<Option<Option<Error>>> {
+        loop {
+            let line = self.framer.line();
+            let frame = self.framer.read(&mut self.record).map_err(|e| Error::io("read", &self.path, e))?;
+            self.line = line;
+            let at = |column: Option<String>| Location { file: self.path.clone(), line, column };
+            let err = match frame {
+                Frame::End => return Ok(None),
+                Frame::TooLong { field } => Error::BadRow {
+                    location: at(self.headers.get(field).cloned()),
+                    problem: RowProblem::FieldTooLong,
+                    value: String::new(),
+                    expected: format!("at most {MAX_FIELD_BYTES} bytes per field and {MAX_RECORD_BYTES} per record"),
+                },
+                Frame::TooManyFields => Error::BadRow {
+                    location: at(None),
+                    problem: RowProblem::Malformed,
+                    value: format!("over {MAX_FIELDS} fields"),
+                    expected: format!("{} fields as in the header", self.headers.len()),
+                },
+                Frame::Record => {
+                    // A completely blank line (e.g. a trailing one) is not a record.
+                    if self.record.len() == 1 && self.record.as_slice().iter().all(|b| b.is_ascii_whitespace()) {
+                        continue;
+                    }
+                    if self.record.len() != self.headers.len() {
+                        Error::BadRow {
+                            location: at(None),
+                            problem: RowProblem::Malformed,
+                            value: format!("{} fields", self.record.len()),
+                            expected: format!("{} fields as in the header", self.headers.len()),
+                        }
+                    } else if let Some(i) = invalid_utf8_field(&self.record) {
+                        Error::BadRow {
+                            location: at(Some(self.headers[i].clone())),
+                            problem: RowProblem::Malformed,
+                            value: excerpt(&String::from_utf8_lossy(self.record.get(i).unwrap_or_default())),
+                            expected: "UTF-8 text".into(),
+                        }
+                    } else {
+                        self.report.rows_read += 1;
+                        return Ok(Some(None));
+                    }
+                }
+            };
+            self.report.rows_read += 1;
+            return Ok(Some(Some(err)));
+        }
     }
 
     /// Reports a bad current record: an error in strict mode; counted and skipped in lenient mode.
@@ -269,8 +474,9 @@ impl CsvFile {
 
 /// A view of the current record. Fields are valid UTF-8 (checked) and trimmed on access.
 pub(crate) struct Record<'a> {
-    record: &'a csv::ByteRecord,
+    record: &'a Fields,
     headers: &'a [String],
+    line: u64,
 }
 
 impl<'a> Record<'a> {
@@ -279,32 +485,41 @@ impl<'a> Record<'a> {
         raw_field(self.record, i)
     }
 
+    /// Line (1-based) of the record.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// Column name of field `i`.
     pub fn name(&self, i: usize) -> &'a str {
         self.headers.get(i).map_or("", |s| s.as_str())
     }
 
-    /// The raw record (every field valid UTF-8, untrimmed), to keep past the next read.
-    pub fn raw(&self) -> &'a csv::ByteRecord {
+    /// The raw record (every field valid UTF-8, untrimmed), to copy past the next read.
+    pub fn raw(&self) -> &'a Fields {
         self.record
     }
 }
 
-/// Field `i` of a record [`CsvFile::next_record`] checked, trimmed (as [`Record::get`]).
-pub(crate) fn raw_field(record: &csv::ByteRecord, i: usize) -> &str {
+/// Field `i` of `record` as trimmed text ("" when absent or not UTF-8; every field of a record
+/// [`CsvFile::next_record`] returns is UTF-8).
+pub(crate) fn raw_field(record: &Fields, i: usize) -> &str {
     record.get(i).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("").trim()
 }
 
-fn csv_error(path: &Path, e: &csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
-    match e.kind() {
-        csv::ErrorKind::Io(io) => Error::io("read", path, std::io::Error::new(io.kind(), io.to_string())),
-        _ => Error::BadRow {
-            location: Location { file: path.to_owned(), line, column: None },
-            problem: RowProblem::Malformed,
-            value: String::new(),
-            expected: format!("valid CSV ({e})"),
-        },
+/// The first field of `record` that is not valid UTF-8. One check of the whole record (every field
+/// starting on a character boundary, so no character straddles two fields); the field-by-field
+/// search only on failure. The two agree: valid fields concatenate to valid text and never start
+/// mid-character.
+fn invalid_utf8_field(record: &Fields) -> Option<usize> {
+    let bytes = record.as_slice();
+    let boundaries = std::iter::once(0).chain(record.ends().iter().copied());
+    let valid = std::str::from_utf8(bytes).is_ok()
+        && boundaries.take(record.len()).all(|s| bytes.get(s).is_none_or(|&b| b & 0xC0 != 0x80));
+    if valid {
+        None
+    } else {
+        (0..record.len()).find(|&i| std::str::from_utf8(record.get(i).unwrap_or_default()).is_err())
     }
 }
 

@@ -13,4 +13,4 @@ pub mod tables;
 mod write;
 pub mod write_flat;
 
-pub use csvfile::FileReport;
+pub use csvfile::{FileReport, MAX_FIELD_BYTES, MAX_RECORD_BYTES};

@@ -33,7 +33,10 @@ pub struct Args {
     /// reasons are written as not_available; raise it to explain a very large forest anyway.
     #[arg(long, default_value_t = attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW)]
     max_explain_cost: u64,
-    /// Write bad rows unscored (and count them) instead of stopping.
+    /// Write every record: one that cannot be scored (a bad value, a wrong field count, invalid
+    /// UTF-8, a field over 64 KiB) gets an empty score, tier `unscored` and its reason in an extra
+    /// last column `score_error`; they are counted. Without it the first such record stops the
+    /// command and nothing is written.
     #[arg(long)]
     lenient: bool,
     /// No progress output.
@@ -77,13 +80,17 @@ pub fn run(args: Args) -> Result<()> {
             args.out.display()
         );
         println!("risk tiers: {} high, {} medium, {} low", report.tiers[0], report.tiers[1], report.tiers[2]);
-        if report.rows_unscored + report.rows_unreadable > 0 {
+        if report.rows_unscored > 0 {
+            let reasons: Vec<String> = report.unscored_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
             println!(
-                "{} rows produced no score ({} unparseable, written unscored; {} unreadable records)",
-                report.rows_unscored + report.rows_unreadable,
+                "{} rows written unscored, reason in column score_error ({}; {} of them unreadable records)",
                 report.rows_unscored,
+                reasons.join(", "),
                 report.rows_unreadable
             );
+            for e in &report.examples {
+                println!("  {e}");
+            }
         }
         if report.unseen_categories > 0 {
             println!(
