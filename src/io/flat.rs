@@ -8,6 +8,18 @@
 //! The target may be `Yes/No`, `true/false`, `1/0` (recognised without help) or any two values
 //! with an explicit positive (churned) value. A third value is an error naming line and column.
 //!
+//! Values listed with [`FlatOptions::na_values`] (say `NA`, `null`) are missing values like blank
+//! cells. A column that holds numbers except for such markers (`NA`, `N/A`, `null`, `None`, `NaN`,
+//! `?`, `-`, …) on 5% or more of its values is read as categorical — the markers make it text —
+//! and the report says so ([`FlatWarning::MissingMarkersMadeCategorical`]) instead of letting the
+//! models silently treat its numbers as unrelated categories.
+//!
+//! The input is read from its source once: a regular file is read twice through one open handle
+//! (first to infer the column kinds, then to parse), and standard input (`-`), a pipe, a FIFO or
+//! `/dev/stdin` is copied to an anonymous temporary file (in `TMPDIR`, removed by the system
+//! even if the process is killed) while the kinds are inferred, and parsed from there. Memory
+//! holds the parsed columns only, never the raw text.
+//!
 //! ```
 //! use attrition::io::flat::{load_flat, FlatOptions};
 //! let dir = tempfile::tempdir().unwrap();
@@ -22,13 +34,16 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{CategoricalColumn, Column, ColumnData, ColumnKind, Dataset, MISSING_CODE};
 use crate::error::{Error, Result, RowProblem};
-use crate::io::csvfile::{CsvFile, FieldError};
+use crate::io::csvfile::{CsvFile, FieldError, STDIN_NAME};
+use crate::io::output::is_stdio;
 use crate::io::parse::{parse_bool, parse_date, parse_f64};
 use crate::io::tables::Strictness;
 
@@ -57,6 +72,9 @@ pub struct FlatOptions {
     pub drop: Vec<String>,
     /// Strict (first bad row is an error) or lenient (bad rows skipped and counted).
     pub strictness: Strictness,
+    /// Values read as missing, like a blank cell (exact match after trimming blanks).
+    #[serde(default)]
+    pub na_values: Vec<String>,
 }
 
 impl FlatOptions {
@@ -104,6 +122,11 @@ impl FlatOptions {
         self.drop.push(col.into());
         self
     }
+    /// Reads `value` (e.g. `NA`) as a missing value, like a blank cell.
+    pub fn na_value(mut self, value: impl Into<String>) -> Self {
+        self.na_values.push(value.into());
+        self
+    }
     /// Skips and counts bad rows instead of failing.
     pub fn lenient(mut self) -> Self {
         self.strictness = Strictness::Lenient;
@@ -145,6 +168,68 @@ pub struct FlatReport {
     pub target_values: Option<(String, String)>,
     /// Columns dropped by request.
     pub dropped: Vec<String>,
+    /// Data-quality findings (the CLI prints them).
+    #[serde(default)]
+    pub warnings: Vec<FlatWarning>,
+}
+
+/// Share of a column's non-blank values that must be missing-value markers for
+/// [`FlatWarning::MissingMarkersMadeCategorical`] (below it, the column is numeric and the markers
+/// are bad values).
+pub const MISSING_MARKER_SHARE: f64 = 1.0 - NUMERIC_INFERENCE_SHARE;
+
+/// Values that commonly mean "missing" in exported data (compared ignoring case).
+pub const MISSING_MARKERS: [&str; 14] =
+    ["na", "n/a", "#n/a", "nan", "null", "none", "nil", "missing", "unknown", "undefined", "?", "-", "--", "."];
+
+/// Whether `v` is one of [`MISSING_MARKERS`].
+///
+/// ```
+/// use attrition::io::flat::is_missing_marker;
+/// assert!(is_missing_marker("NA") && is_missing_marker("null") && is_missing_marker("#N/A"));
+/// assert!(!is_missing_marker("0") && !is_missing_marker("pro"));
+/// ```
+pub fn is_missing_marker(v: &str) -> bool {
+    MISSING_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m))
+}
+
+/// A data-quality finding of [`load_flat`], kept in [`FlatReport::warnings`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FlatWarning {
+    /// A column holds numbers except for missing-value markers ([`MISSING_MARKERS`]) on at least
+    /// [`MISSING_MARKER_SHARE`] of its non-blank values, so it was read as categorical: a model
+    /// sees each of its numbers as an unrelated category. Read the markers as missing
+    /// ([`FlatOptions::na_values`], `--na-values` on the command line) to keep it numeric.
+    MissingMarkersMadeCategorical {
+        /// The column.
+        column: String,
+        /// The markers found (up to five), as written.
+        markers: Vec<String>,
+        /// Values that are markers.
+        n_markers: u64,
+        /// Non-blank values in all.
+        n_values: u64,
+    },
+}
+
+impl std::fmt::Display for FlatWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlatWarning::MissingMarkersMadeCategorical { column, markers, n_markers, n_values } => {
+                let list: Vec<String> = markers.iter().map(|m| format!("`{m}`")).collect();
+                write!(
+                    f,
+                    "column `{column}` was read as categorical: {n_markers} of its {n_values} values ({:.1}%) are {}, \
+                     the rest numbers; to read it as numbers with missing values pass {}",
+                    100.0 * *n_markers as f64 / (*n_values).max(1) as f64,
+                    list.join(", "),
+                    markers.iter().map(|m| format!("--na-values {m}")).collect::<Vec<_>>().join(" ")
+                )
+            }
+        }
+    }
 }
 
 impl FlatReport {
@@ -170,6 +255,9 @@ impl std::fmt::Display for FlatReport {
                 writeln!(f, "  column `{}` ({:?}): {} missing values", c.name, c.kind, c.n_missing)?;
             }
         }
+        for w in &self.warnings {
+            writeln!(f, "  warning: {w}")?;
+        }
         Ok(())
     }
 }
@@ -183,11 +271,93 @@ pub struct LoadedFlat {
     pub report: FlatReport,
 }
 
-/// Loads a flat CSV as a [`Dataset`]; see the [module docs](self).
+/// Loads a flat CSV as a [`Dataset`]; see the [module docs](self). `-` is standard input.
 pub fn load_flat(path: impl AsRef<Path>, options: &FlatOptions) -> Result<LoadedFlat> {
-    let path = path.as_ref();
-    let plan = plan_columns(path, options)?;
-    read_columns(path, options, &plan)
+    let mut source = Source::open(path.as_ref())?;
+    let plan = plan_columns(&mut source, options)?;
+    read_columns(&mut source, options, &plan)
+}
+
+/// The input of the two passes, read from its origin once (see the [module docs](self)).
+struct Source {
+    /// The name in messages.
+    name: PathBuf,
+    /// Where the second pass reads: the input itself when it is a regular file (rewound to
+    /// `start`), else the anonymous file the first pass copies it to.
+    replay: File,
+    start: u64,
+    /// A stream the first pass reads (and copies to `replay`); `None` for a regular file.
+    stream: Option<Box<dyn Read>>,
+}
+
+impl Source {
+    fn open(path: &Path) -> Result<Source> {
+        let (name, file): (PathBuf, Option<File>) = if is_stdio(path) {
+            (PathBuf::from(STDIN_NAME), stdin_file())
+        } else {
+            (path.to_owned(), Some(File::open(path).map_err(|e| Error::io("read", path, e))?))
+        };
+        let stream: Box<dyn Read> = match file {
+            Some(mut f) if f.metadata().is_ok_and(|m| m.is_file()) => {
+                let start = f.stream_position().unwrap_or(0);
+                return Ok(Source { name, replay: f, start, stream: None });
+            }
+            // A pipe, FIFO or device: read through the handle already open (a FIFO reopened
+            // would be a new connection).
+            Some(f) => Box::new(f),
+            None => Box::new(std::io::stdin()),
+        };
+        let spill = tempfile::tempfile()
+            .map_err(|e| Error::io("create a temporary copy of the input in", std::env::temp_dir(), e))?;
+        Ok(Source { name, replay: spill, start: 0, stream: Some(stream) })
+    }
+
+    /// The reader of the first pass.
+    fn first(&mut self) -> Result<Box<dyn Read>> {
+        let copy = self.replay.try_clone().map_err(|e| Error::io("read", &self.name, e))?;
+        Ok(match self.stream.take() {
+            Some(inner) => Box::new(Tee { inner, copy }),
+            None => Box::new(copy),
+        })
+    }
+
+    /// The reader of the second pass (after the first has read everything).
+    fn second(&mut self) -> Result<Box<dyn Read>> {
+        self.replay.seek(SeekFrom::Start(self.start)).map_err(|e| Error::io("read", &self.name, e))?;
+        Ok(Box::new(self.replay.try_clone().map_err(|e| Error::io("read", &self.name, e))?))
+    }
+}
+
+/// Standard input as a file, to see whether it is a regular file (`< data.csv`) that can be read
+/// twice.
+#[cfg(unix)]
+fn stdin_file() -> Option<File> {
+    use std::os::fd::AsFd;
+    std::io::stdin().as_fd().try_clone_to_owned().ok().map(File::from)
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> Option<File> {
+    None
+}
+
+/// Reads `inner` and writes every byte it reads to `copy`.
+struct Tee {
+    inner: Box<dyn Read>,
+    copy: File,
+}
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.write_all(&buf[..n]).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("copying the input to a temporary file in {}: {e}", std::env::temp_dir().display()),
+            )
+        })?;
+        Ok(n)
+    }
 }
 
 /// What pass 1 decided.
@@ -199,6 +369,7 @@ struct Plan {
     as_of: Option<usize>,
     weight: Option<usize>,
     dropped: Vec<String>,
+    warnings: Vec<FlatWarning>,
 }
 
 #[derive(Clone)]
@@ -239,8 +410,10 @@ fn find(headers: &[String], name: &str) -> Result<usize> {
         .ok_or_else(|| Error::ColumnNotFound { column: name.to_owned(), available: headers.join(", ") })
 }
 
-fn plan_columns(path: &Path, o: &FlatOptions) -> Result<Plan> {
-    let mut f = CsvFile::open(path, &[], &[], o.strictness)?;
+fn plan_columns(source: &mut Source, o: &FlatOptions) -> Result<Plan> {
+    let path = source.name.clone();
+    let path = path.as_path();
+    let mut f = CsvFile::from_reader(source.first()?, path, &[], &[], o.strictness)?;
     let headers = f.headers.clone();
     let target = o.target.as_deref().map(|t| find(&headers, t)).transpose()?;
     let id = o.id.as_deref().map(|t| find(&headers, t)).transpose()?;
@@ -256,19 +429,26 @@ fn plan_columns(path: &Path, o: &FlatOptions) -> Result<Plan> {
     let candidates: Vec<usize> =
         (0..headers.len()).filter(|i| !special.contains(i) && !o.drop.contains(&headers[*i])).collect();
 
-    // Pass 1: count numeric-looking values and collect target values.
+    // Pass 1: count numeric-looking values and missing-value markers, collect target values.
     let mut non_blank = vec![0usize; headers.len()];
     let mut numeric = vec![0usize; headers.len()];
+    let mut markers = vec![0usize; headers.len()];
+    let mut marker_words: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
     let mut target_values: Vec<String> = Vec::new();
     let mut rows = 0u64;
     while let Some(rec) = f.next_record()? {
         rows += 1;
         for &i in &candidates {
             let v = rec.get(i);
-            if !v.is_empty() {
+            if !is_missing(v, o) {
                 non_blank[i] += 1;
                 if parse_f64(v).is_some() {
                     numeric[i] += 1;
+                } else if is_missing_marker(v) {
+                    markers[i] += 1;
+                    if marker_words[i].len() < 5 && !marker_words[i].iter().any(|m| m == v) {
+                        marker_words[i].push(v.to_owned());
+                    }
                 }
             }
         }
@@ -284,6 +464,7 @@ fn plan_columns(path: &Path, o: &FlatOptions) -> Result<Plan> {
     }
 
     let mut features = Vec::new();
+    let mut warnings = Vec::new();
     for &i in &candidates {
         let name = &headers[i];
         let (kind, inferred) = if o.numeric.contains(name) {
@@ -293,6 +474,15 @@ fn plan_columns(path: &Path, o: &FlatOptions) -> Result<Plan> {
         } else if non_blank[i] == 0 || numeric[i] as f64 >= NUMERIC_INFERENCE_SHARE * non_blank[i] as f64 {
             (ColumnKind::Numeric, true)
         } else {
+            // Numbers but for missing-value markers: categorical, and said so.
+            if markers[i] > 0 && (numeric[i] + markers[i]) as f64 >= NUMERIC_INFERENCE_SHARE * non_blank[i] as f64 {
+                warnings.push(FlatWarning::MissingMarkersMadeCategorical {
+                    column: name.clone(),
+                    markers: std::mem::take(&mut marker_words[i]),
+                    n_markers: markers[i] as u64,
+                    n_values: non_blank[i] as u64,
+                });
+            }
             (ColumnKind::Categorical, true)
         };
         features.push((i, name.clone(), kind, inferred));
@@ -302,7 +492,7 @@ fn plan_columns(path: &Path, o: &FlatOptions) -> Result<Plan> {
         None => None,
         Some(t) => Some((t, target_map(&headers[t], &target_values, o.positive.as_deref())?)),
     };
-    Ok(Plan { features, target, id, as_of, weight, dropped: o.drop.clone() })
+    Ok(Plan { features, target, id, as_of, weight, dropped: o.drop.clone(), warnings })
 }
 
 fn target_map(col: &str, seen: &[String], positive: Option<&str>) -> Result<TargetMap> {
@@ -334,8 +524,15 @@ enum Builder {
     Cat { index: HashMap<String, u32>, levels: Vec<String>, codes: Vec<u32> },
 }
 
-fn read_columns(path: &Path, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
-    let mut f = CsvFile::open(path, &[], &[], o.strictness)?;
+/// Whether `v` is a missing value: blank, or one of the options' `na_values`.
+fn is_missing(v: &str, o: &FlatOptions) -> bool {
+    v.is_empty() || o.na_values.iter().any(|n| n.trim() == v)
+}
+
+fn read_columns(source: &mut Source, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
+    let path = source.name.clone();
+    let path = path.as_path();
+    let mut f = CsvFile::from_reader(source.second()?, path, &[], &[], o.strictness)?;
     let mut builders: Vec<Builder> = plan
         .features
         .iter()
@@ -356,7 +553,7 @@ fn read_columns(path: &Path, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat>
         for (j, (i, name, kind, inferred)) in plan.features.iter().enumerate() {
             if *kind == ColumnKind::Numeric {
                 let v = rec.get(*i);
-                num_buf[j] = if v.is_empty() {
+                num_buf[j] = if is_missing(v, o) {
                     f64::NAN
                 } else if let Some(x) = parse_f64(v) {
                     x
@@ -420,7 +617,7 @@ fn read_columns(path: &Path, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat>
                 Builder::Num(v) => v.push(num_buf[j]),
                 Builder::Cat { index, levels, codes } => {
                     let v = rec.get(*i);
-                    if v.is_empty() {
+                    if is_missing(v, o) {
                         codes.push(MISSING_CODE);
                     } else if let Some(&c) = index.get(v) {
                         codes.push(c);
@@ -492,6 +689,7 @@ fn read_columns(path: &Path, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat>
         columns: col_reports,
         target_values,
         dropped: plan.dropped.clone(),
+        warnings: plan.warnings.clone(),
     };
     Ok(LoadedFlat { dataset: ds, report })
 }

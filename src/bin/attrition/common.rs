@@ -10,7 +10,7 @@ use attrition::{Dataset, Result};
 /// A flat CSV with a target column.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// Input CSV (one row per customer, or per customer and as-of date).
+    /// Input CSV (one row per customer, or per customer and as-of date; `-`: standard input).
     #[arg(long)]
     pub data: PathBuf,
     /// Target column (churned yes/no, true/false, 1/0).
@@ -28,6 +28,9 @@ pub struct DataArgs {
     /// Columns to ignore (repeatable).
     #[arg(long)]
     pub drop: Vec<String>,
+    /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable).
+    #[arg(long = "na-values", value_name = "VALUE")]
+    pub na_values: Vec<String>,
     /// Skip and count bad rows instead of stopping at the first.
     #[arg(long)]
     pub lenient: bool,
@@ -46,6 +49,9 @@ impl DataArgs {
         for d in &self.drop {
             o = o.drop(d);
         }
+        for v in &self.na_values {
+            o = o.na_value(v);
+        }
         if self.lenient {
             o = o.lenient();
         }
@@ -59,6 +65,9 @@ impl DataArgs {
                 dataset.n_features(),
                 dataset.churn_rate().unwrap_or(f64::NAN)
             );
+        }
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
         }
         let skipped = report.skipped_total();
         if skipped > 0 {

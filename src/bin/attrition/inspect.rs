@@ -11,7 +11,7 @@ pub struct Args {
     /// A tables directory (customers.csv, subscriptions.csv, events.csv, nps.csv).
     #[arg(long, conflicts_with = "data")]
     tables: Option<PathBuf>,
-    /// A flat CSV file.
+    /// A flat CSV file (`-`: standard input).
     #[arg(long)]
     data: Option<PathBuf>,
     /// Target column of the flat CSV.
@@ -23,6 +23,9 @@ pub struct Args {
     /// Id column of the flat CSV.
     #[arg(long)]
     id: Option<String>,
+    /// A value meaning "missing" in the flat CSV, like a blank cell, e.g. `NA` (repeatable).
+    #[arg(long = "na-values", value_name = "VALUE")]
+    na_values: Vec<String>,
     /// Skip and count bad rows instead of stopping at the first.
     #[arg(long)]
     lenient: bool,
@@ -43,7 +46,13 @@ pub fn run(a: Args) -> attrition::Result<()> {
             t.nps.len()
         );
     } else if let Some(path) = a.data {
-        let mut o = FlatOptions { target: a.target, positive: a.positive, id: a.id, ..Default::default() };
+        let mut o = FlatOptions {
+            target: a.target,
+            positive: a.positive,
+            id: a.id,
+            na_values: a.na_values,
+            ..Default::default()
+        };
         if a.lenient {
             o = o.lenient();
         }

@@ -15,9 +15,12 @@ pub struct Args {
     /// Model file written by `attrition train`.
     #[arg(long)]
     model: PathBuf,
-    /// CSV with the model's features (and an MRR or CLV column).
+    /// CSV with the model's features (and an MRR or CLV column; `-`: standard input).
     #[arg(long)]
     data: PathBuf,
+    /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable).
+    #[arg(long = "na-values", value_name = "VALUE")]
+    na_values: Vec<String>,
     /// Id column.
     #[arg(long, default_value = "customer_id")]
     id: String,
@@ -63,7 +66,14 @@ pub fn run(args: Args) -> Result<()> {
     outputs.check_file("--out", &args.out)?;
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
-    let loaded = load_flat(&args.data, &FlatOptions::new().id(&args.id))?;
+    let mut options = FlatOptions::new().id(&args.id);
+    for v in &args.na_values {
+        options = options.na_value(v);
+    }
+    let loaded = load_flat(&args.data, &options)?;
+    for w in &loaded.report.warnings {
+        eprintln!("warning: {w}");
+    }
     let data = loaded.dataset;
     let p = model.predict_proba(&data)?;
     let column = |name: &str| -> Result<Vec<f64>> {
