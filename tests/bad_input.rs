@@ -1,13 +1,16 @@
 //! The bad-input corpus (`tests/bad_input/*/case.json`, written by `make_corpus.py`): every case
 //! is read in strict mode (the exact error kind, file, line, column and value) and in lenient
-//! mode (rows skipped by reason, rows kept). Raw tables, flat tables and model files.
+//! mode (rows skipped by reason, rows kept). Raw tables, flat tables, model files and scoring
+//! (every record written in lenient mode, unscored ones with their reason).
 
 use std::path::{Path, PathBuf};
 
-use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::io::flat::{FlatOptions, FlatWarning, load_flat};
+use attrition::io::tables::Strictness;
 use attrition::io::tables::{ReadOptions, Tables, read_tables};
 use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
 use attrition::models::{ChurnModel, Learner};
+use attrition::scoring::{ScoreOptions, score_csv};
 use attrition::{Column, Dataset, Error};
 use serde_json::Value;
 
@@ -42,6 +45,8 @@ fn error_name(e: &Error) -> &'static str {
         Error::BadCatalogue { .. } => "BadCatalogue",
         Error::ModelChecksum { .. } => "ModelChecksum",
         Error::InvalidModel { .. } => "InvalidModel",
+        Error::OutputIsInput { .. } => "OutputIsInput",
+        Error::OutputExists { .. } => "OutputExists",
         _ => "Other",
     }
 }
@@ -128,7 +133,10 @@ fn run_tables(case: &str, dir: &Path, spec: &Value) {
 
 fn flat_options(spec: &Value) -> FlatOptions {
     let o = &spec["options"];
-    let f = FlatOptions::new().target(o["target"].as_str().unwrap()).id(o["id"].as_str().unwrap());
+    let mut f = FlatOptions::new().target(o["target"].as_str().unwrap()).id(o["id"].as_str().unwrap());
+    for v in o["na_values"].as_array().into_iter().flatten() {
+        f = f.na_value(v.as_str().unwrap());
+    }
     match o["positive"].as_str() {
         Some(p) => f.positive(p),
         None => f,
@@ -147,6 +155,50 @@ fn run_flat(case: &str, dir: &Path, spec: &Value) {
         loaded.dataset.n_rows() as u64,
         spec["lenient"]["loaded"]["rows"].as_u64().unwrap(),
         "{case}: rows kept"
+    );
+    // Data-quality warnings: the columns named, in order.
+    if let Some(want) = spec["lenient"]["warnings"].as_array() {
+        let got: Vec<String> = loaded
+            .report
+            .warnings
+            .iter()
+            .map(|w| match w {
+                FlatWarning::MissingMarkersMadeCategorical { column, .. } => column.clone(),
+                other => format!("{other}"),
+            })
+            .collect();
+        let want: Vec<String> = want.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        assert_eq!(got, want, "{case}: warnings");
+    }
+    for c in spec["lenient"]["numeric"].as_array().into_iter().flatten() {
+        let c = c.as_str().unwrap();
+        assert!(loaded.dataset.column(c).and_then(|c| c.as_numeric()).is_some(), "{case}: `{c}` should be numeric");
+    }
+}
+
+/// Scoring `data.csv` with a small model: strict outcome, and in lenient mode one output row per
+/// input record with the expected `score_error` cells (the report's counts agree).
+fn run_score(case: &str, dir: &Path, spec: &Value) {
+    let (model, _) = small_model(ModelKind::Logistic);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("scores.csv");
+    let input = dir.join("data.csv");
+    let strict = score_csv(&model, &input, &out, &ScoreOptions::default(), |_| {});
+    check(case, strict.map(|_| ()), &spec["strict"]);
+    let lenient = ScoreOptions { strictness: Strictness::Lenient, ..ScoreOptions::default() };
+    let report = score_csv(&model, &input, &out, &lenient, |_| {}).unwrap_or_else(|e| panic!("{case}: lenient: {e}"));
+    let want: Vec<&str> =
+        spec["lenient"]["score_error"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    assert_eq!(rdr.headers().unwrap().iter().last(), Some("score_error"), "{case}");
+    let got: Vec<String> = rdr.records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
+    assert_eq!(got, want, "{case}: score_error per output row");
+    let unscored = want.iter().filter(|e| !e.is_empty()).count() as u64;
+    assert_eq!(
+        (report.rows_read, report.rows_scored, report.rows_unscored),
+        (want.len() as u64, want.len() as u64 - unscored, unscored),
+        "{case}: report"
     );
 }
 
@@ -335,6 +387,7 @@ fn bad_input_corpus() {
         let result = std::panic::catch_unwind(|| match spec["kind"].as_str().unwrap() {
             "tables" => run_tables(&case, dir, spec),
             "flat" => run_flat(&case, dir, spec),
+            "score" => run_score(&case, dir, spec),
             "model" => run_model(&case, spec),
             "model_file" => run_model_file(&case, dir, spec),
             "catalogue" => run_catalogue(&case, dir, spec),

@@ -84,6 +84,30 @@ flat("flat_duplicate_header", "a duplicated column", {"error": "BadHeader"}, tex
 flat("flat_ragged_row", "a row with an extra field", bad("Malformed", "data.csv", 3, None), skipped({"Malformed": 1}, {"rows": 3}), text=FLAT.replace("x2,40,pro,70,no", "x2,40,pro,70,no,extra"))
 flat("flat_mostly_text_numbers", "a numeric column with a stray word becomes categorical only if most values are text", ok, skipped({}, {"rows": 4}), text=FLAT.replace("x4,1,pro,90,yes", "x4,1,pro,unknown,yes"))
 
+# ---- field length limit (64 KiB) and missing-value markers
+LONG = "v" * 70000
+tables("field_over_limit", "a 70,000-character vertical is over the 64 KiB field limit", bad("FieldTooLong", "customers.csv", 3, "vertical"), skipped({"FieldTooLong": 1, "UnknownCustomer": 3}, {"customers": 2, "subscriptions": 2, "events": 2, "nps": 1}), customers_csv=CUSTOMERS.replace(",health,", "," + LONG + ","))
+flat("flat_field_over_limit", "a 70,000-character plan is over the field limit", bad("FieldTooLong", "data.csv", 3, "plan"), skipped({"FieldTooLong": 1}, {"rows": 3}), text=FLAT.replace("x2,40,pro", "x2,40," + LONG))
+flat("flat_na_markers", "a numeric column with 25% `NA` is categorical, with a warning", ok, {"skipped": {}, "loaded": {"rows": 4}, "warnings": ["tenure"]}, text=FLAT.replace("x2,40,", "x2,NA,"))
+flat("flat_na_values", "the same column with NA read as missing (na_values) is numeric", ok, {"skipped": {}, "loaded": {"rows": 4}, "warnings": [], "numeric": ["tenure"]}, text=FLAT.replace("x2,40,", "x2,NA,"), options={"target": "churned", "id": "id", "na_values": ["NA"]})
+
+# ---- scoring (a small model with features x, plan is trained by the test): every record is
+# written in lenient mode, unscored ones with their reason in `score_error`
+SCORE = "customer_id,x,plan\nc1,1,a\nc2,5,b\nc3,9,a\nc4,2,b\n"
+
+def score(name, what, strict, errors, text):
+    """errors: the score_error cell of every output row ("" when scored), in order."""
+    cases.append((name, {"kind": "score", "what": what, "strict": strict, "lenient": {"score_error": errors}}, {"data.csv": text}))
+
+score("score_ragged_row", "a row with too few fields is written unscored", bad("Malformed", "data.csv", 3, None), ["", "malformed", "", ""], SCORE.replace("c2,5,b", "c2,5"))
+score("score_extra_field", "a row with an extra field is written unscored", bad("Malformed", "data.csv", 3, None), ["", "malformed", "", ""], SCORE.replace("c2,5,b", "c2,5,b,extra"))
+score("score_non_utf8", "a field that is not UTF-8 is written unscored", bad("Malformed", "data.csv", 4, "plan"), ["", "", "malformed:plan", ""], SCORE.replace("c3,9,a", "c3,9,a\udcff"))
+score("score_field_over_limit", "a field over 64 KiB is written unscored (never held in memory)", bad("FieldTooLong", "data.csv", 2, "plan"), ["field_too_long:plan", "", "", ""], SCORE.replace("c1,1,a", "c1,1," + LONG))
+score("score_id_over_limit", "an id over 64 KiB: unscored, blank id", bad("FieldTooLong", "data.csv", 5, "customer_id"), ["", "", "", "field_too_long:customer_id"], SCORE.replace("c4,2,b", LONG + ",2,b"))
+score("score_bad_number", "a value that is not a number", bad("BadNumber", "data.csv", 3, "x", "lots"), ["", "bad_number:x", "", ""], SCORE.replace("c2,5,b", "c2,lots,b"))
+score("score_unclosed_quote", "an unclosed quote makes the rest of the file one record (RFC 4180), written unscored", bad("Malformed", "data.csv", 3, None), ["", "malformed"], SCORE.replace("c2,5,b", 'c2,"5,b'))
+score("score_blank_lines", "blank lines are not records", ok, ["", "", "", ""], SCORE.replace("c2,5,b\n", "c2,5,b\n\n\n"))
+
 # ---- model files (a valid model is written by the test; these mutate it)
 for name, what, mutation, expected in [
     ("model_truncated", "a truncated model file", "truncate", {"error": "Json"}),
