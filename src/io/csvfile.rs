@@ -83,6 +83,9 @@ pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 /// read to its end without being kept and reported as [`RowProblem::FieldTooLong`].
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
+/// Bytes of a too long field quoted in its error.
+const PREFIX_BYTES: usize = 64;
+
 /// Most fields a record may have before it is read to its end without being kept (its field count
 /// is then wrong anyway).
 const MAX_FIELDS: usize = 1 << 20;
@@ -132,7 +135,14 @@ enum Frame {
     Record,
     /// A record with a field over [`MAX_FIELD_BYTES`] (at this field index) or over
     /// [`MAX_RECORD_BYTES`] in all; the buffer holds its first complete fields only.
-    TooLong { field: usize },
+    TooLong {
+        /// Index of the field that was too long.
+        field: usize,
+        /// Its first bytes, for the message.
+        prefix: Vec<u8>,
+        /// The record, not the field, hit its limit.
+        record: bool,
+    },
     /// A record with more than `MAX_FIELDS` fields; the buffer holds the first ones only.
     TooManyFields,
     /// End of input.
@@ -191,8 +201,10 @@ impl Framer {
                 R::InputEmpty => continue,
                 R::OutputFull if overflow.is_none() => {
                     let field_start = if endlen == 0 { 0 } else { rec.ends[endlen - 1] };
-                    if outlen - field_start > MAX_FIELD_BYTES || rec.buf.len() >= MAX_RECORD_BYTES {
-                        overflow = Some(Frame::TooLong { field: endlen });
+                    let record = rec.buf.len() >= MAX_RECORD_BYTES;
+                    if outlen - field_start > MAX_FIELD_BYTES || record {
+                        let prefix = rec.buf[field_start..outlen.min(field_start + PREFIX_BYTES)].to_vec();
+                        overflow = Some(Frame::TooLong { field: endlen, prefix, record });
                     } else {
                         let len = (rec.buf.len() * 2).min(MAX_RECORD_BYTES);
                         rec.buf.resize(len, 0);
@@ -217,7 +229,8 @@ impl Framer {
                     for (i, &end) in rec.ends[..endlen].iter().enumerate() {
                         if end - start > MAX_FIELD_BYTES {
                             rec.n = i;
-                            return Ok(Frame::TooLong { field: i });
+                            let prefix = rec.buf[start..start + PREFIX_BYTES].to_vec();
+                            return Ok(Frame::TooLong { field: i, prefix, record: false });
                         }
                         start = end;
                     }
@@ -390,11 +403,15 @@ impl CsvFile {
             let at = |column: Option<String>| Location { file: self.path.clone(), line, column };
             let err = match frame {
                 Frame::End => return Ok(None),
-                Frame::TooLong { field } => Error::BadRow {
+                Frame::TooLong { field, prefix, record } => Error::BadRow {
                     location: at(self.headers.get(field).cloned()),
                     problem: RowProblem::FieldTooLong,
-                    value: String::new(),
-                    expected: format!("at most {MAX_FIELD_BYTES} bytes per field and {MAX_RECORD_BYTES} per record"),
+                    value: excerpt(&(String::from_utf8_lossy(&prefix).into_owned() + "…")),
+                    expected: if record {
+                        format!("a record of at most {} MiB (an unclosed quote?)", MAX_RECORD_BYTES >> 20)
+                    } else {
+                        format!("a field of at most {} KiB", MAX_FIELD_BYTES >> 10)
+                    },
                 },
                 Frame::TooManyFields => Error::BadRow {
                     location: at(None),
@@ -561,5 +578,89 @@ mod tests {
         )
         .expect("header");
         assert_eq!(f.next_record().expect("record").map(|r| r.get(1).to_string()).as_deref(), Some("ünï"));
+    }
+
+    fn lines_and_errors(bytes: Vec<u8>, strictness: Strictness) -> (Vec<u64>, Vec<Error>) {
+        let mut f = CsvFile::from_reader(
+            Box::new(std::io::Cursor::new(bytes)),
+            Path::new("t.csv"),
+            &["a", "b"],
+            &[],
+            strictness,
+        )
+        .expect("header");
+        let (mut lines, mut errors) = (Vec::new(), Vec::new());
+        loop {
+            match f.next_framed().expect("no I/O error") {
+                None => return (lines, errors),
+                Some(Framed::Record(r)) => lines.push(r.line()),
+                Some(Framed::Unreadable(e, _)) => errors.push(e),
+            }
+        }
+    }
+
+    /// A field over the limit is located (with its first bytes), is never kept whole, and the
+    /// records after it are read with their own line numbers.
+    #[test]
+    fn a_long_field_is_refused_and_reading_resumes() {
+        let mut bytes = b"a,b\nok,fine\nx,".to_vec();
+        bytes.extend(std::iter::repeat_n(b'y', MAX_FIELD_BYTES + 10));
+        bytes.extend(b"\n\"multi\nline\",z\nlast,one\n");
+        let (lines, errors) = lines_and_errors(bytes.clone(), Strictness::Lenient);
+        assert_eq!(lines, vec![2, 4, 6]);
+        match &errors[..] {
+            [Error::BadRow { location, problem: RowProblem::FieldTooLong, value, .. }] => {
+                assert_eq!((location.line, location.column.as_deref()), (3, Some("b")));
+                assert!(value.starts_with("yyyy") && value.len() < 100, "{value}");
+            }
+            other => panic!("expected one too-long field, got {other:?}"),
+        }
+        // next_record: strict stops there, lenient counts it.
+        let mut f = CsvFile::from_reader(
+            Box::new(std::io::Cursor::new(bytes)),
+            Path::new("t.csv"),
+            &["a", "b"],
+            &[],
+            Strictness::Lenient,
+        )
+        .expect("header");
+        while f.next_record().expect("lenient").is_some() {}
+        assert_eq!((f.report.rows_read, f.report.skipped.get(&RowProblem::FieldTooLong).copied()), (4, Some(1)));
+    }
+
+    /// An unclosed quote makes the rest of the input one record (RFC 4180 framing); past the
+    /// record limit it is dropped unkept instead of growing without bound.
+    #[test]
+    fn an_unclosed_quote_is_one_bounded_record() {
+        let mut bytes = b"a,b\n1,2\n3,\"4\n".to_vec();
+        let row = b"5,6\n";
+        while bytes.len() <= MAX_RECORD_BYTES + 1000 {
+            bytes.extend_from_slice(row);
+        }
+        let (lines, errors) = lines_and_errors(bytes, Strictness::Lenient);
+        assert_eq!(lines, vec![2]);
+        match &errors[..] {
+            [Error::BadRow { location, problem: RowProblem::FieldTooLong, .. }] => {
+                assert_eq!((location.line, location.column.as_deref()), (3, Some("b")));
+            }
+            other => panic!("expected one over-long field, got {other:?}"),
+        }
+        // Many fields under the field limit that add up to more than the record limit.
+        let field = vec![b'f'; MAX_FIELD_BYTES - 1];
+        let mut bytes = b"a,b\n".to_vec();
+        for _ in 0..=MAX_RECORD_BYTES / MAX_FIELD_BYTES {
+            bytes.extend_from_slice(&field);
+            bytes.push(b',');
+        }
+        bytes.extend(b"end\nlast,one\n");
+        let (lines, errors) = lines_and_errors(bytes, Strictness::Lenient);
+        assert_eq!(lines, vec![3]);
+        match &errors[..] {
+            [Error::BadRow { location, problem: RowProblem::FieldTooLong, expected, .. }] => {
+                assert_eq!(location.line, 2);
+                assert!(expected.contains("record of at most 16 MiB"), "{expected}");
+            }
+            other => panic!("expected one over-long record, got {other:?}"),
+        }
     }
 }
