@@ -27,6 +27,9 @@ use attrition::{Column, Dataset};
 
 const PLANS: [&str; 4] = ["basic", "pro", "team", "enterprise"];
 
+/// A long field: (row, column, bytes).
+type LongField<'a> = (u64, &'a str, usize);
+
 /// A deterministic row generator (no RNG crate needed for a benchmark input).
 fn value(i: u64, j: u64) -> f64 {
     let mut h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ j.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
@@ -48,7 +51,7 @@ fn training(n: usize) -> attrition::Result<Dataset> {
 }
 
 /// Writes `rows` rows; `long` puts a field of `len` bytes at (row, column name).
-fn write_input(path: &Path, rows: u64, long: &[(u64, &str, usize)]) -> std::io::Result<()> {
+fn write_input(path: &Path, rows: u64, long: &[LongField]) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     writeln!(w, "customer_id,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9,plan,notes")?;
     let filler = |len: usize| "z".repeat(len);
@@ -95,7 +98,7 @@ fn main() -> attrition::Result<()> {
 
     let model = ModelParams::new(ModelKind::Gbdt).seed(1).fit(&training(20_000)?)?;
     model.save(dir.join("model.json"))?;
-    let cases: [(&str, Vec<(u64, &str, usize)>); 3] = [
+    let cases: [(&str, Vec<LongField>); 3] = [
         ("plain", vec![]),
         ("long_20kb", vec![(0, "notes", 20_000)]),
         ("long_1mb", vec![(rows / 2, "x3", 1 << 20), (rows - 1, "customer_id", 1 << 20)]),

@@ -191,8 +191,8 @@ fn run_score(case: &str, dir: &Path, spec: &Value) {
         spec["lenient"]["score_error"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     let text = std::fs::read_to_string(&out).unwrap();
     let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    assert_eq!(rdr.headers().unwrap().iter().last(), Some("score_error"), "{case}");
-    let got: Vec<String> = rdr.records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
+    assert_eq!(rdr.headers().unwrap().iter().next_back(), Some("score_error"), "{case}");
+    let got: Vec<String> = rdr.records().map(|r| r.unwrap().iter().next_back().unwrap().to_string()).collect();
     assert_eq!(got, want, "{case}: score_error per output row");
     let unscored = want.iter().filter(|e| !e.is_empty()).count() as u64;
     assert_eq!(
