@@ -705,6 +705,20 @@ mod tests {
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
     }
 
+    #[test]
+    fn an_uncommitted_directory_leaves_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("world");
+        {
+            let out = OutputDir::create(&target, Overwrite::Refuse).unwrap();
+            fs::write(out.path().join("customers.csv"), "half").unwrap();
+            // an error: dropped without commit
+        }
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0);
+        // Standard output is not a directory.
+        assert!(matches!(OutputPlan::new().check_dir("--out", Path::new("-")), Err(Error::InvalidParameter { .. })));
+    }
+
     #[cfg(unix)]
     #[test]
     fn new_files_get_ordinary_permissions() {
