@@ -51,7 +51,7 @@ use sha2::{Digest, Sha256};
 
 use super::trained::{SCHEMA_VERSION, TrainedModel};
 use crate::error::{ChecksumProblem, Error, Result};
-use crate::io::output::{OutputFile, Overwrite};
+use crate::io::output::{OutputFile, Overwrite, Sink, is_stdio};
 
 /// Prefix of the checksum field's value (the hash function's name).
 const CHECKSUM_PREFIX: &str = "sha256:";
@@ -172,22 +172,34 @@ pub fn write(model: &TrainedModel, path: &Path) -> Result<()> {
 
 /// [`write`] with a choice of what to do when `path` exists ([`Overwrite::Refuse`]: an
 /// [`Error::OutputExists`], checked when the temporary file is created and again when it is
-/// renamed).
+/// renamed). `-` writes to standard output, after checking that the bytes read back as `model`.
 pub fn write_with(model: &TrainedModel, path: &Path, overwrite: Overwrite) -> Result<()> {
     let bytes = to_json(model).map_err(|e| with_path(e, Some(path)))?;
+    if is_stdio(path) {
+        same_model(&bytes, path, model)?;
+        let mut out = Sink::create(path, overwrite)?;
+        out.write_all(&bytes).map_err(|e| Error::io("write model", path, e))?;
+        return out.commit();
+    }
     let mut out = OutputFile::create(path, overwrite)?;
     out.write_all(&bytes).and_then(|()| out.flush()).map_err(|e| Error::io("write model", path, e))?;
     let back = std::fs::read(out.temp_path()).map_err(|e| Error::io("read back model", out.temp_path(), e))?;
-    let loaded = parse(&back, Some(path), Checksum::Verify)?;
+    // On an error, dropping `out` removes the temporary file.
+    same_model(&back, path, model)?;
+    out.commit()
+}
+
+/// Checks that `bytes` read as a model file (checksum and validation included) equal to `model`.
+fn same_model(bytes: &[u8], path: &Path, model: &TrainedModel) -> Result<()> {
+    let loaded = parse(bytes, Some(path), Checksum::Verify)?;
     if loaded != *model {
-        // Dropping `out` removes the temporary file.
         return Err(Error::InvalidModel {
             path: Some(path.to_path_buf()),
             part: "file".into(),
             reason: "the model read back differs from the model written".into(),
         });
     }
-    out.commit()
+    Ok(())
 }
 
 /// What [`rehash`] did.

@@ -27,7 +27,8 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    args.force.plan().input("--data", &args.data.data).check_file("--out", &args.out)?;
+    let outputs = args.force.plan().input("--data", &args.data.data);
+    outputs.check_file("--out", &args.out)?;
     crate::output_path(&args.out);
     let data = args.data.load(args.quiet)?;
     let t = Instant::now();
@@ -36,7 +37,7 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
     // Validates the model, writes it through a temporary file and reads it back before the
     // file takes its name: a model that would not load is an error here, not in `score`.
-    model.save(&args.out)?;
+    attrition::models::file::write_with(&model, &args.out, outputs.overwrite_policy())?;
     if !args.quiet {
         println!(
             "trained {} in {:.2}s; wrote {} (read back and checked)",
