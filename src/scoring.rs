@@ -6,8 +6,9 @@
 //! 5-million-row file needs only one chunk in memory, however long its rows. No field longer than
 //! [`crate::io::MAX_FIELD_BYTES`] is ever held in memory.
 //!
-//! A row the model cannot give a probability (its log-odds is not a number) is an error naming
-//! its line in both modes. A model costing more than [`ScoreOptions::max_explain_cost`] per row
+//! A row the model cannot give a probability (values so extreme that its log-odds is not a
+//! number) is, like any other, an error naming its line in strict mode and a row written
+//! unscored (`out_of_range`) in lenient mode. A model costing more than [`ScoreOptions::max_explain_cost`] per row
 //! to explain gets `reason_1 = not_available`, counted in [`ScoreReport::rows_without_reasons`].
 //!
 //! **One output row per input record.** A record is what a CSV parser frames (RFC 4180): one line,
@@ -18,7 +19,8 @@
 //! field over the length limit — gets an empty `p_churn`, risk tier `unscored`, its id when it
 //! could be read (else blank) and, in the extra last column `score_error`, the reason as
 //! `problem:column` (`bad_number:usage`, `field_too_long:notes`, `malformed:plan` for invalid
-//! UTF-8) or `problem` alone (`malformed` for a wrong field count). [`ScoreReport`] counts them by
+//! UTF-8) or `problem` alone (`malformed` for a wrong field count, `out_of_range` for values the
+//! model cannot score). [`ScoreReport`] counts them by
 //! reason; `rows_read == rows_scored + rows_unscored` always holds.
 //!
 //! ```
@@ -421,25 +423,26 @@ fn score_chunk(
     let data = if ok.is_empty() { None } else { Some(Dataset::new(columns)?) };
     let (p, explanations, unavailable) = match &data {
         Some(d) => {
-            let s = model.score_with_limit(d, options.reasons > 0, options.max_explain_cost).map_err(|e| match e {
-                // A row the model cannot score (its probability is not a number): say where.
-                Error::NonFinite { row, .. } if row < ok.len() => Error::BadRow {
-                    location: Location {
-                        file: layout.file.to_path_buf(),
-                        line: blocks[ok[row].0].lines[ok[row].1],
-                        column: None,
-                    },
-                    problem: RowProblem::OutOfRange,
-                    value: e.to_string(),
-                    expected: "values the model can score".into(),
-                },
-                e => e,
-            })?;
+            // NaN for a row the model cannot give a probability (its values are too extreme).
+            let s = model.score_keeping_nan(d, options.reasons > 0, options.max_explain_cost)?;
             report.unseen_categories += s.unseen_categories;
             (s.p_churn, s.explanations, s.explanations_unavailable)
         }
         None => (Vec::new(), None, false),
     };
+    let unscoreable = |k: usize| {
+        let (b, i) = ok[k];
+        Fault {
+            location: Location { file: layout.file.to_path_buf(), line: blocks[b].lines[i], column: None },
+            problem: RowProblem::OutOfRange,
+            value: "p_churn = NaN".into(),
+            expected: "values the model can score (these are too extreme: the log-odds is not a number)".into(),
+            unreadable: false,
+        }
+    };
+    if !lenient && let Some(k) = p.iter().position(|v| v.is_nan()) {
+        return Err(unscoreable(k).error());
+    }
     drop(data);
     let base = model.training_churn_rate;
     let mut k = 0;
@@ -449,6 +452,15 @@ fn score_chunk(
         for (i, fault) in b.faults.iter().enumerate() {
             line.clear();
             push_csv_field(&mut line, b.ids[i]);
+            let nan_fault;
+            let fault = match fault {
+                None if p[k].is_nan() => {
+                    nan_fault = unscoreable(k);
+                    k += 1;
+                    Some(&nan_fault)
+                }
+                f => f.as_ref(),
+            };
             match fault {
                 None => {
                     let tier = risk_tier(p[k], base);

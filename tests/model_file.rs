@@ -294,6 +294,16 @@ fn a_probability_that_is_not_a_number_is_an_error() {
         Error::BadRow { location, .. } => assert_eq!(location.line, 3, "{e}"),
         other => panic!("expected a located error, got {other}"),
     }
+    // Lenient: every record is written, that one unscored with its reason.
+    let out = dir.path().join("lenient.csv");
+    let lenient = ScoreOptions { strictness: attrition::io::tables::Strictness::Lenient, ..ScoreOptions::default() };
+    let report = score_csv(&m, &input, &out, &lenient, |_| {}).unwrap();
+    assert_eq!((report.rows_read, report.rows_scored, report.rows_unscored), (3, 2, 1));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    assert_eq!(rows[2], "b,,unscored,,,,out_of_range", "{text}");
+    assert!(rows[1].starts_with("a,0.") && rows[3].starts_with("c,"), "{text}");
 }
 
 /// A boosted-trees model over 16 inputs whose forest is `trees` chains of `depth` splits,

@@ -307,9 +307,18 @@ impl TrainedModel {
     /// [`TrainedModel::score`] with another limit of the explanation work per row
     /// ([`TrainedModel::explain_cost_per_row`]; `u64::MAX`: none).
     pub fn score_with_limit(&self, data: &Dataset, explain: bool, limit_per_row: u64) -> Result<Scored> {
+        let s = self.score_keeping_nan(data, explain, limit_per_row)?;
+        check_probabilities(&s.p_churn)?;
+        Ok(s)
+    }
+
+    /// [`TrainedModel::score_with_limit`] that leaves `NaN` in `p_churn` for a row whose values
+    /// are too extreme for the model to score, instead of failing the batch: for a lenient
+    /// caller that writes such rows unscored (their explanations are meaningless).
+    pub(crate) fn score_keeping_nan(&self, data: &Dataset, explain: bool, limit_per_row: u64) -> Result<Scored> {
         self.check_features(data)?;
         let t = self.preprocessor.transform(data)?;
-        let p_churn = self.predict_transformed(data, &t)?;
+        let p_churn = self.predict_transformed_keeping_nan(data, &t)?;
         let affordable = explain && self.check_explain_cost(limit_per_row).is_ok();
         let explanations = if affordable { Some(self.explain_transformed(data, &t)?) } else { None };
         Ok(Scored {
@@ -324,7 +333,14 @@ impl TrainedModel {
     /// A probability that is not a number (log-odds of +∞ − ∞ from values far beyond the
     /// training data's) is an error naming the row, never a silent `NaN`.
     fn predict_transformed(&self, data: &Dataset, t: &Transformed) -> Result<Vec<f64>> {
-        let p = match &self.fitted {
+        let p = self.predict_transformed_keeping_nan(data, t)?;
+        check_probabilities(&p)?;
+        Ok(p)
+    }
+
+    /// [`TrainedModel::predict_transformed`] with `NaN` left for rows it cannot score.
+    fn predict_transformed_keeping_nan(&self, data: &Dataset, t: &Transformed) -> Result<Vec<f64>> {
+        match &self.fitted {
             Fitted::Logistic(m) => m.predict_proba(t.x.view()),
             Fitted::Tree(m) => m.predict_proba(t.x.view()),
             Fitted::Gbdt(m) => m.predict_proba(t.x.view()),
@@ -333,15 +349,7 @@ impl TrainedModel {
                 let b = e.gbdt.predict_raw(e.tree_preprocessor.transform(data)?.x.view())?;
                 Ok(a.iter().zip(&b).map(|(&a, &b)| sigmoid(e.mix(a, b))).collect())
             }
-        }?;
-        if let Some(row) = p.iter().position(|v| v.is_nan()) {
-            return Err(Error::NonFinite {
-                context: "the churn probability (the row's values are too extreme for the model to score)".into(),
-                row,
-                value: f64::NAN,
-            });
         }
-        Ok(p)
     }
 
     /// [`TrainedModel::explain`] on data already transformed by `self.preprocessor`.
@@ -419,6 +427,18 @@ fn add_by_source(out: &mut ndarray::Array2<f64>, values: &ndarray::Array2<f64>, 
         for (k, v) in row.iter().enumerate() {
             out[[i, sources[k]]] += v;
         }
+    }
+}
+
+/// A probability that is not a number is an error naming its row.
+fn check_probabilities(p: &[f64]) -> Result<()> {
+    match p.iter().position(|v| v.is_nan()) {
+        Some(row) => Err(Error::NonFinite {
+            context: "the churn probability (the row's values are too extreme for the model to score)".into(),
+            row,
+            value: f64::NAN,
+        }),
+        None => Ok(()),
     }
 }
 
