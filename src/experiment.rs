@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::features::{FeatureCatalogue, snapshot};
+use crate::features::{FeatureCatalogue, MAX_WINDOW_DAYS, snapshot};
 use crate::io::tables::Tables;
 use crate::models::trained::ModelParams;
 use crate::models::{ChurnModel, Learner};
@@ -53,6 +53,9 @@ pub struct Experiment {
 }
 
 /// Builds the experiment dataset (see the module docs).
+///
+/// Errors: no campaign rows, draws on different dates, or `horizon_days` outside
+/// `1..=`[`MAX_WINDOW_DAYS`].
 pub fn experiment_data(tables: &Tables, catalogue: &FeatureCatalogue, horizon_days: i64) -> Result<Experiment> {
     let campaign = tables
         .campaign
@@ -63,10 +66,20 @@ pub fn experiment_data(tables: &Tables, catalogue: &FeatureCatalogue, horizon_da
     if let Some(o) = campaign.iter().find(|o| o.date != date) {
         return Err(Error::param("campaign date", o.date, format!("all draws must share one date (first is {date})")));
     }
+    let horizon = (1..=i64::from(MAX_WINDOW_DAYS))
+        .contains(&horizon_days)
+        .then(|| date.checked_add_signed(Duration::days(horizon_days)))
+        .flatten()
+        .ok_or_else(|| {
+            Error::param(
+                "horizon_days",
+                horizon_days,
+                format!("must be between 1 and {MAX_WINDOW_DAYS} days after {date}"),
+            )
+        })?;
     let snap = snapshot(tables, date, catalogue)?;
     let ids = snap.ids.clone().unwrap_or_default();
     let index: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-    let horizon = date + Duration::days(horizon_days);
     let mut active_after = vec![false; tables.customers.len()];
     for s in &tables.subscriptions {
         if s.is_active_on(horizon) {

@@ -74,12 +74,15 @@ pub const CHUNK_BYTES: usize = 32 << 20;
 /// Errors kept in [`ScoreReport::examples`].
 const MAX_EXAMPLES: usize = 10;
 
+/// Most reasons per customer [`score_csv`] writes (each is two output columns).
+pub const MAX_REASONS: usize = 100;
+
 /// Options of [`score_csv`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreOptions {
     /// Column holding the customer id (default `customer_id`).
     pub id_column: String,
-    /// Reasons per customer (default 3; 0 = no explanations, faster).
+    /// Reasons per customer (default 3; 0 = no explanations, faster; at most [`MAX_REASONS`]).
     pub reasons: usize,
     /// Rows per chunk (default 65,536).
     pub chunk_rows: usize,
@@ -279,6 +282,9 @@ pub fn score_csv(
 ) -> Result<ScoreReport> {
     if options.chunk_rows == 0 {
         return Err(Error::param("chunk_rows", 0, "must be at least 1"));
+    }
+    if options.reasons > MAX_REASONS {
+        return Err(Error::param("reasons", options.reasons, format!("at most {MAX_REASONS} reasons per customer")));
     }
     let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
     let mut required = names.clone();

@@ -151,8 +151,12 @@ pub fn time_backtest(as_of: &[NaiveDate], n_tests: usize, gap_days: i64) -> Resu
     if n_tests == 0 {
         return Err(Error::param("n_tests", n_tests, "at least one test date is needed"));
     }
-    if gap_days < 0 {
-        return Err(Error::param("gap_days", gap_days, "must be ≥ 0"));
+    if !(0..=i64::from(crate::features::MAX_WINDOW_DAYS)).contains(&gap_days) {
+        return Err(Error::param(
+            "gap_days",
+            gap_days,
+            format!("must be between 0 and {} days", crate::features::MAX_WINDOW_DAYS),
+        ));
     }
     let mut dates: Vec<NaiveDate> = as_of.to_vec();
     dates.sort_unstable();
@@ -163,7 +167,7 @@ pub fn time_backtest(as_of: &[NaiveDate], n_tests: usize, gap_days: i64) -> Resu
     let first = dates.len().saturating_sub(n_tests).max(1);
     let mut out = Vec::new();
     for &d in &dates[first..] {
-        let cut = d - chrono::Duration::days(gap_days);
+        let Some(cut) = d.checked_sub_signed(chrono::Duration::days(gap_days)) else { continue };
         let train: Vec<usize> = (0..as_of.len()).filter(|&i| as_of[i] < cut).collect();
         let test: Vec<usize> = (0..as_of.len()).filter(|&i| as_of[i] == d).collect();
         if train.is_empty() {

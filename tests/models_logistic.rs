@@ -225,3 +225,28 @@ fn ensemble_on_telco_mixes_its_members() {
     let reasons = e.top_reasons(riskiest, 3);
     assert!(!reasons.is_empty() && reasons.iter().all(|(_, c)| *c > 0.0));
 }
+
+/// Issue 14 item 12: `C = ∞` is documented as "no penalty"; on one-hot columns that sum to the
+/// intercept (as Telco's are) the unpenalised Hessian is singular, which stopped the fit with
+/// "Hessian is not positive definite". The fit now moves within the set of optima and predicts
+/// like a barely penalised one.
+#[test]
+fn no_penalty_fits_collinear_one_hot_columns() {
+    let n = 600;
+    let mut x = Array2::<f64>::zeros((n, 5));
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let level = (i * 7) % 3;
+        x[[i, level]] = 1.0; // three one-hot columns: always sum to 1, like the intercept
+        let t = ((i * 37) % 100) as f64 / 10.0;
+        x[[i, 3]] = t;
+        x[[i, 4]] = 2.0 * t; // an exact multiple
+        y.push(((i * 13) % 10) as f64 / 3.0 + level as f64 > t / 2.0);
+    }
+    let free = LogisticParams::new().c(f64::INFINITY).fit_matrix(x.view(), &y, None).unwrap();
+    let weak = LogisticParams::new().c(1e8).fit_matrix(x.view(), &y, None).unwrap();
+    let (pf, pw) = (free.predict_proba(x.view()).unwrap(), weak.predict_proba(x.view()).unwrap());
+    for (a, b) in pf.iter().zip(&pw) {
+        assert!(a.is_finite() && (a - b).abs() < 1e-4, "{a} vs {b}");
+    }
+}

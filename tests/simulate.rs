@@ -185,3 +185,33 @@ fn campaign_is_randomised_with_heterogeneous_effects() {
     let dog = Some(CampaignSegment::SleepingDog);
     assert!(rate(dog, true) > rate(dog, false), "sleeping dogs are annoyed");
 }
+
+/// Issue 14 item 13: a world of any length ≥ 1 month simulates (the campaign moves halfway into
+/// a world of 12 months or less, and a one-month world has none), and `attrition simulate` writes
+/// it and exits 0 with a note when the study's two-year findings cannot be measured.
+#[test]
+fn short_worlds_simulate_and_the_command_says_what_it_skipped() {
+    for months in [1, 2, 6, 12, 13, 18, 23, 24] {
+        let world = simulate(&SimulationParams::new(60, months, 1)).unwrap_or_else(|e| panic!("{months}: {e}"));
+        let campaign = world.tables.campaign.as_ref().map_or(0, |c| c.len());
+        assert_eq!(campaign > 0, months > 1, "{months} months: {campaign} campaign draws");
+        if let Some(c) = world.tables.campaign.as_ref().and_then(|c| c.first()) {
+            assert!(c.date < world.params.end(), "{months}: campaign on {} after the world", c.date);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for months in ["1", "12", "13", "22", "24"] {
+        let out = dir.path().join(format!("world{months}"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_attrition"))
+            .args(["simulate", "--customers", "200", "--months", months, "--seed", "2", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "--months {months}: {}", String::from_utf8_lossy(&o.stderr));
+        let t = read_tables(&out, &ReadOptions::strict()).unwrap().tables;
+        assert_eq!(t.customers.len(), 200, "--months {months}");
+        assert_eq!(stdout.contains("findings were not measured"), months != "24", "--months {months}: {stdout}");
+        assert_eq!(t.campaign.is_some(), months != "1", "--months {months}");
+    }
+}

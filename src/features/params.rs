@@ -40,8 +40,8 @@ impl Cadence {
     /// The k-th date of the grid starting at `from`, or `None` past chrono's range.
     pub fn nth(self, from: NaiveDate, k: u32) -> Option<NaiveDate> {
         match self {
-            Cadence::Days(n) => from.checked_add_days(Days::new(u64::from(n) * u64::from(k))),
-            Cadence::Weeks(n) => from.checked_add_days(Days::new(7 * u64::from(n) * u64::from(k))),
+            Cadence::Days(n) => from.checked_add_days(Days::new(u64::from(n).checked_mul(u64::from(k))?)),
+            Cadence::Weeks(n) => from.checked_add_days(Days::new((7 * u64::from(n)).checked_mul(u64::from(k))?)),
             Cadence::Months(n) => from.checked_add_months(Months::new(n.checked_mul(k)?)),
         }
     }
@@ -85,6 +85,11 @@ impl FromStr for Cadence {
 
 /// Default lead time between an as-of date and the start of the label window, in days.
 pub const DEFAULT_LEAD_DAYS: u32 = 7;
+
+/// Longest lead time, label window or horizon in days anywhere in the crate (100 years): a
+/// longer one is refused by every `check()` and command-line flag, so date arithmetic never
+/// leaves the calendar.
+pub const MAX_WINDOW_DAYS: u32 = 36_500;
 /// Default length of the label window, in days.
 pub const DEFAULT_HORIZON_DAYS: u32 = 90;
 /// Most as-of dates one build may ask for (guards against a `1d` cadence over centuries).
@@ -188,7 +193,7 @@ impl FeatureParams {
         if self.horizon_days == 0 {
             return Err(Error::param("horizon_days", 0, "the label window must be at least 1 day"));
         }
-        if self.lead_days > 36_500 || self.horizon_days > 36_500 {
+        if self.lead_days > MAX_WINDOW_DAYS || self.horizon_days > MAX_WINDOW_DAYS {
             return Err(Error::param(
                 "lead_days/horizon_days",
                 format!("{}/{}", self.lead_days, self.horizon_days),

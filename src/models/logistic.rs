@@ -248,9 +248,11 @@ impl LogisticParams {
                 }
                 delta.iter().map(|s| -t * s).collect::<Vec<f64>>()
             } else {
-                cholesky_solve(hess, &grad).ok_or_else(|| Error::Numerical {
+                newton_step(hess, &grad).ok_or_else(|| Error::Numerical {
                     context: "logistic regression",
-                    reason: "Hessian is not positive definite".into(),
+                    reason: "Hessian is not positive definite, even with a ridge of 1e-4 × its largest diagonal \
+                             (collinear or constant features without a penalty? use a finite C)"
+                        .into(),
                 })?
             };
             let max_step = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
@@ -354,6 +356,30 @@ impl LogisticParams {
 /// `gᵀδ + ½δᵀHδ + λ·Σⱼ<p |βⱼ + δⱼ|` by cyclic coordinate descent (soft-thresholding), the
 /// intercept (index `p`, if present) unpenalised. `d` is small (the model matrix's width), so
 /// each sweep is `O(d²)` and many sweeps are cheap next to one pass over the rows.
+/// The Newton step `H⁻¹ g`. When `H` is singular (collinear columns, e.g. one-hot levels that
+/// always go together, without a penalty: `C = ∞`), a ridge growing tenfold from 10⁻¹⁰ to 10⁻⁴
+/// times the largest diagonal entry is added until Cholesky succeeds: the step then moves within
+/// the set of optima, as scikit-learn's unpenalised fits do. `None` if even the largest fails.
+fn newton_step(h: &Array2<f64>, g: &[f64]) -> Option<Vec<f64>> {
+    if let Some(step) = cholesky_solve(h, g) {
+        return Some(step);
+    }
+    let d = h.nrows();
+    let scale = (0..d).map(|k| h[[k, k]].abs()).fold(0.0f64, f64::max).max(f64::MIN_POSITIVE);
+    let mut ridge = 1e-10;
+    while ridge <= 1.0001e-4 {
+        let mut m = h.clone();
+        for k in 0..d {
+            m[[k, k]] += ridge * scale;
+        }
+        if let Some(step) = cholesky_solve(&m, g) {
+            return Some(step);
+        }
+        ridge *= 10.0;
+    }
+    None
+}
+
 fn lasso_step(h: &Array2<f64>, g: &[f64], beta: &[f64], p: usize, lambda: f64) -> Vec<f64> {
     let d = g.len();
     let mut delta = vec![0.0; d];

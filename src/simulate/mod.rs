@@ -56,7 +56,8 @@ pub struct SimulationParams {
     /// Multiplier on usage-event volume (default 1.0; the committed sample uses less).
     pub event_scale: f64,
     /// Month (from the start) of the randomised retention campaign; `None` = no campaign.
-    /// Default `Some(12)` (when the world is long enough).
+    /// Default [`SimulationParams::default_campaign_month`]: month 12 when the world is longer,
+    /// otherwise halfway through it, and none in a one-month world.
     pub campaign_month: Option<u32>,
     /// Behavioural coefficients (calibrated defaults).
     pub behaviour: Behaviour,
@@ -114,8 +115,28 @@ impl SimulationParams {
             start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
             launch_share: 0.3,
             event_scale: 1.0,
-            campaign_month: Some(12),
+            campaign_month: Self::default_campaign_month(months),
             behaviour: Behaviour::default(),
+        }
+    }
+
+    /// The campaign month of a world of `months` months: 12 when `months > 12`, otherwise
+    /// `months / 2` (the campaign needs history before it and time after it), and `None` for a
+    /// one-month world.
+    ///
+    /// ```
+    /// use attrition::simulate::SimulationParams;
+    /// assert_eq!(SimulationParams::default_campaign_month(24), Some(12));
+    /// assert_eq!(SimulationParams::default_campaign_month(13), Some(12));
+    /// assert_eq!(SimulationParams::default_campaign_month(12), Some(6));
+    /// assert_eq!(SimulationParams::default_campaign_month(2), Some(1));
+    /// assert_eq!(SimulationParams::default_campaign_month(1), None);
+    /// ```
+    pub fn default_campaign_month(months: u32) -> Option<u32> {
+        match months {
+            13.. => Some(12),
+            2..=12 => Some(months / 2),
+            _ => None,
         }
     }
 
@@ -164,9 +185,13 @@ impl SimulationParams {
             return Err(Error::param("event_scale", self.event_scale, "must be in (0, 10]"));
         }
         if let Some(m) = self.campaign_month
-            && m >= self.months
+            && (m == 0 || m >= self.months)
         {
-            return Err(Error::param("campaign_month", m, "must fall inside the world"));
+            return Err(Error::param(
+                "campaign_month",
+                m,
+                format!("must fall inside the world, after its first month: 1..={}", self.months.saturating_sub(1)),
+            ));
         }
         Ok(())
     }

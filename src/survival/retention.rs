@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::features::MAX_WINDOW_DAYS;
 use crate::io::tables::{CustomerIdx, Tables};
 use crate::survival::kaplan_meier::{KaplanMeier, SurvivalCurve};
 use crate::survival::lifetimes::{LifetimeReport, Lifetimes, subscriptions_by_customer};
@@ -56,8 +57,12 @@ impl RetentionOptions {
 
     /// Checks the options.
     pub fn check(&self) -> Result<()> {
-        if self.horizon_days <= 0 {
-            return Err(Error::param("horizon_days", self.horizon_days, "must be > 0"));
+        if !(1..=i64::from(MAX_WINDOW_DAYS)).contains(&self.horizon_days) {
+            return Err(Error::param(
+                "horizon_days",
+                self.horizon_days,
+                format!("must be between 1 and {MAX_WINDOW_DAYS}"),
+            ));
         }
         if let Some((a, b)) = self.starts_between
             && a > b
@@ -164,8 +169,11 @@ pub fn retention_by_group(
         let (mut eligible, mut retained) = (0, 0);
         for &r in rows {
             let l = &lifetimes.rows[r];
-            let day = l.start + Duration::days(options.horizon_days);
-            if day <= censor {
+            // A horizon past the calendar's end is never observed.
+            let day = l.start.checked_add_signed(Duration::days(options.horizon_days));
+            if let Some(day) = day
+                && day <= censor
+            {
                 eligible += 1;
                 let c = l.customer as usize;
                 retained += usize::from(by[c].iter().any(|&i| tables.subscriptions[i].is_active_on(day)));

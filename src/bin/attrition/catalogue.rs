@@ -40,8 +40,8 @@ pub struct Args {
     /// Days after the landmark at which retention is compared (1–3650).
     #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3650))]
     horizon_days: u32,
-    /// Smallest activity-adjusted churn risk ratio of a signal (> 0).
-    #[arg(long, default_value_t = 1.25)]
+    /// Smallest activity-adjusted churn risk ratio of a signal, in (0, 1000].
+    #[arg(long, default_value_t = 1.25, value_parser = crate::common::range::above(0.0, 1000.0))]
     signal_min_risk_ratio: f64,
     /// Print every event type (default: the core, sticky and signal types and the 20 most
     /// used others).

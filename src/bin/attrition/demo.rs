@@ -30,8 +30,9 @@ pub struct Args {
     /// Tables directory to study (default: the bundled sample, `datasets/sample`).
     #[arg(long)]
     tables: Option<PathBuf>,
-    /// Instead of the sample, simulate a world of this many customers (24 months, seed 7).
-    #[arg(long)]
+    /// Instead of the sample, simulate a world of this many customers (1–10,000,000; 24 months,
+    /// seed 7).
+    #[arg(long, value_parser = crate::common::range::count(1, crate::common::range::MAX_CUSTOMERS))]
     customers: Option<usize>,
     /// An event catalogue (JSON from `attrition catalogue`, possibly edited) for the tables' event
     /// types. Default: the simulator's catalogue when the data uses its event names, otherwise
@@ -44,7 +45,7 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     force: crate::common::ForceArgs,
-    /// Seed of every random choice.
+    /// Seed of every random choice (any whole number 0–2⁶⁴ − 1).
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// No progress output, only the final summary line.

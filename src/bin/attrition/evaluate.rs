@@ -16,8 +16,8 @@ pub struct Args {
     data: DataArgs,
     #[command(flatten)]
     model: ModelArgs,
-    /// Number of folds.
-    #[arg(long, default_value_t = 5)]
+    /// Number of folds (2–100).
+    #[arg(long, default_value_t = 5, value_parser = crate::common::range::count(2, crate::common::range::MAX_FOLDS))]
     folds: usize,
     /// Print one JSON object instead of a table.
     #[arg(long)]

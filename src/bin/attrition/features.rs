@@ -39,11 +39,11 @@ pub struct Args {
     /// Cadence of as-of dates: `7d`, `2w`, `1m`, …
     #[arg(long, value_parser = cadence_arg, default_value = "1m")]
     every: Cadence,
-    /// Days between the as-of date and the label window.
-    #[arg(long, default_value_t = attrition::features::DEFAULT_LEAD_DAYS)]
+    /// Days between the as-of date and the label window (0–36500).
+    #[arg(long, default_value_t = attrition::features::DEFAULT_LEAD_DAYS, value_parser = crate::common::range::days_u32(0))]
     lead_days: u32,
-    /// Length of the label window in days.
-    #[arg(long, default_value_t = attrition::features::DEFAULT_HORIZON_DAYS)]
+    /// Length of the label window in days (1–36500).
+    #[arg(long, default_value_t = attrition::features::DEFAULT_HORIZON_DAYS, value_parser = crate::common::range::days_u32(1))]
     horizon_days: u32,
     /// Last day present in the data (default: inferred from the tables).
     #[arg(long, value_parser = date_arg)]

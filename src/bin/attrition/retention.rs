@@ -21,8 +21,8 @@ pub struct Args {
     /// Censor date: the last day the data covers (default: inferred from the tables).
     #[arg(long, value_parser = |s: &str| attrition::io::parse::parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD")))]
     censor: Option<chrono::NaiveDate>,
-    /// Horizon in days.
-    #[arg(long, default_value_t = 730)]
+    /// Horizon in days (1–36500).
+    #[arg(long, default_value_t = 730, value_parser = crate::common::range::days())]
     horizon_days: i64,
 }
 

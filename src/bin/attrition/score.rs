@@ -26,11 +26,12 @@ pub struct Args {
     /// Id column of the input.
     #[arg(long, default_value = "customer_id")]
     id: String,
-    /// Reasons per customer (0 = none, faster).
-    #[arg(long, default_value_t = 3)]
+    /// Reasons per customer (0 = none, faster; at most 100).
+    #[arg(long, default_value_t = 3, value_parser = crate::common::range::count(0, attrition::scoring::MAX_REASONS as u64))]
     reasons: usize,
     /// Most explanation work per row (TreeSHAP steps, see `attrition model check`) before
-    /// reasons are written as not_available; raise it to explain a very large forest anyway.
+    /// reasons are written as not_available; raise it to explain a very large forest anyway
+    /// (any whole number 0–2⁶⁴ − 1; 0: never explain, the largest: no limit).
     #[arg(long, default_value_t = attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW)]
     max_explain_cost: u64,
     /// Write every record: one that cannot be scored (a bad value, a wrong field count, invalid

@@ -12,23 +12,29 @@ use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
 use attrition::study::{StudyFindings, measure_findings};
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// Months of history the study's two-year findings need (a first-month signup followed for 700
+/// days).
+const STUDY_MONTHS: u32 = 24;
+
 /// Arguments of `attrition simulate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Number of customers.
-    #[arg(long, default_value_t = 100_000)]
+    /// Number of customers (1–10,000,000).
+    #[arg(long, default_value_t = 100_000,
+          value_parser = crate::common::range::count(1, crate::common::range::MAX_CUSTOMERS))]
     customers: usize,
-    /// Months of history.
-    #[arg(long, default_value_t = 24)]
+    /// Months of history (1–240). The retention campaign is in month 12 (halfway through a world
+    /// of 12 months or less; none in one month); the study's findings need 24 months.
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=240))]
     months: u32,
-    /// Seed of every random choice (same seed, same bytes).
+    /// Seed of every random choice (same seed, same bytes; any whole number 0–2⁶⁴ − 1).
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Share of customers in the launch (first-month) cohort.
-    #[arg(long, default_value_t = 0.3)]
+    /// Share of customers in the launch (first-month) cohort, in [0, 1].
+    #[arg(long, default_value_t = 0.3, value_parser = crate::common::range::unit())]
     launch_share: f64,
-    /// Multiplier on usage-event volume.
-    #[arg(long, default_value_t = 1.0)]
+    /// Multiplier on usage-event volume, in (0, 10].
+    #[arg(long, default_value_t = 1.0, value_parser = crate::common::range::above(0.0, 10.0))]
     event_scale: f64,
     /// Output directory for the tables (appears only when complete).
     #[arg(long)]
@@ -119,7 +125,13 @@ pub fn run(args: Args) -> Result<()> {
     world.tables.write_dir(out.path())?;
     pb.set_message("re-reading the written tables to measure the findings");
     let loaded = read_tables(out.path(), &ReadOptions::strict())?;
-    let findings = measure_findings(&loaded.tables, &catalogue)?;
+    // The study follows the first-month cohort for two years: a shorter world has no findings
+    // to measure, and says so instead of failing after the tables are written.
+    let findings = match measure_findings(&loaded.tables, &catalogue) {
+        Ok(f) => Ok(f),
+        Err(attrition::Error::EmptyData { context }) => Err(context),
+        Err(e) => return Err(e),
+    };
     out.commit()?;
     if let Some((key_path, text)) = &key_text {
         write_bytes(key_path, text.as_bytes(), outputs.overwrite_policy())?;
@@ -140,7 +152,22 @@ pub fn run(args: Args) -> Result<()> {
             size as f64 / 1e6,
             t.elapsed().as_secs_f64()
         );
-        print_findings(&findings);
+        match &findings {
+            Ok(f) => print_findings(f),
+            Err(why) => println!(
+                "note: the study's findings were not measured ({why}): they follow the first-month cohort for \
+                 two years, which needs --months {STUDY_MONTHS} or more and customers who sign up in the first month"
+            ),
+        }
+        match params.campaign_date() {
+            Some(d) if params.campaign_month != Some(12) => println!(
+                "note: the retention campaign (campaign.csv) is on {d}, halfway through this {}-month world \
+                 (month 12 needs --months 13 or more)",
+                args.months
+            ),
+            None => println!("note: no retention campaign (campaign.csv) in a one-month world"),
+            Some(_) => {}
+        }
         if let Some(k) = &args.obfuscate_events {
             println!("event names hidden behind codes; the key is in {}", k.display());
         }

@@ -30,26 +30,26 @@ pub struct Args {
     /// Column holding MRR (for CLV from P(churn)).
     #[arg(long, default_value = "mrr")]
     mrr_column: String,
-    /// Gross margin on MRR.
-    #[arg(long, default_value_t = 0.7)]
+    /// Gross margin on MRR, in [0, 1].
+    #[arg(long, default_value_t = 0.7, value_parser = crate::common::range::unit())]
     margin: f64,
-    /// Monthly discount rate.
-    #[arg(long, default_value_t = 0.01)]
+    /// Monthly discount rate, in [0, 1].
+    #[arg(long, default_value_t = 0.01, value_parser = crate::common::range::unit())]
     discount: f64,
-    /// CLV horizon in months.
-    #[arg(long, default_value_t = 36)]
+    /// CLV horizon in months (1–1200).
+    #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u32).range(1..=1200))]
     horizon_months: u32,
-    /// Length in days of the window the model's P(churn) refers to.
-    #[arg(long, default_value_t = 90.0)]
+    /// Length in days of the window the model's P(churn) refers to, in (0, 36500].
+    #[arg(long, default_value_t = 90.0, value_parser = crate::common::range::above(0.0, 36_500.0))]
     label_days: f64,
-    /// Cost d of the retention offer.
-    #[arg(long)]
+    /// Cost d of the retention offer, in [0, 10¹²].
+    #[arg(long, value_parser = crate::common::range::money())]
     offer_cost: f64,
-    /// Cost f of contacting a customer.
-    #[arg(long, default_value_t = 1.0)]
+    /// Cost f of contacting a customer, in [0, 10¹²].
+    #[arg(long, default_value_t = 1.0, value_parser = crate::common::range::money())]
     contact_cost: f64,
-    /// Probability γ that a contacted would-be churner accepts and stays.
-    #[arg(long, default_value_t = 0.3)]
+    /// Probability γ that a contacted would-be churner accepts and stays, in [0, 1].
+    #[arg(long, default_value_t = 0.3, value_parser = crate::common::range::unit())]
     acceptance: f64,
     /// Output CSV: customer_id, p_churn, clv, expected_profit, target (`-`: standard output).
     #[arg(long)]

@@ -41,36 +41,37 @@ pub struct Args {
     #[arg(long)]
     value: Option<String>,
     /// Offer cost δ (paid by customers who renew, unless --unconditional). With --tables each
-    /// customer's cost comes from `campaign.csv`.
-    #[arg(long, default_value_t = 0.0)]
+    /// customer's cost comes from `campaign.csv`. In [0, 10¹²].
+    #[arg(long, default_value_t = 0.0, value_parser = crate::common::range::money())]
     offer_cost: f64,
     /// The offer is paid to everyone contacted.
     #[arg(long)]
     unconditional: bool,
-    /// Share held out for evaluation.
-    #[arg(long, default_value_t = 0.5)]
+    /// Share held out for evaluation, in (0, 1).
+    #[arg(long, default_value_t = 0.5, value_parser = crate::common::range::open(0.0, 1.0))]
     holdout: f64,
-    /// With --tables: days after the campaign within which leaving counts as churn.
-    #[arg(long, default_value_t = 180)]
+    /// With --tables: days after the campaign within which leaving counts as churn (1–36500).
+    #[arg(long, default_value_t = 180, value_parser = crate::common::range::days())]
     horizon_days: i64,
-    /// With --tables: gross margin on MRR (a kept customer is worth margin × value-months × MRR).
-    #[arg(long, default_value_t = 0.7)]
+    /// With --tables: gross margin on MRR (a kept customer is worth margin × value-months × MRR),
+    /// in [0, 1].
+    #[arg(long, default_value_t = 0.7, value_parser = crate::common::range::unit())]
     margin: f64,
-    /// With --tables: months of MRR a kept customer is worth.
-    #[arg(long, default_value_t = 24.0)]
+    /// With --tables: months of MRR a kept customer is worth, in (0, 1200].
+    #[arg(long, default_value_t = 24.0, value_parser = crate::common::range::above(0.0, 1200.0))]
     value_months: f64,
-    /// With --tables: cost of contacting a customer.
-    #[arg(long, default_value_t = 1.0)]
+    /// With --tables: cost of contacting a customer, in [0, 10¹²].
+    #[arg(long, default_value_t = 1.0, value_parser = crate::common::range::money())]
     contact_cost: f64,
     /// Measure campaign profit by the paper's raw difference of the arms' per-capita values,
     /// without adjusting for the chance imbalance in pre-offer value between them.
     #[arg(long)]
     raw_lift: bool,
-    /// With --tables: cross-fitting folds.
-    #[arg(long, default_value_t = 2)]
+    /// With --tables: cross-fitting folds (2–100).
+    #[arg(long, default_value_t = 2, value_parser = crate::common::range::count(2, crate::common::range::MAX_FOLDS))]
     folds: usize,
-    /// With --tables: repeats over fold seeds (seed, seed + 1, …).
-    #[arg(long, default_value_t = 4)]
+    /// With --tables: repeats over fold seeds (seed, seed + 1, …), 1–100.
+    #[arg(long, default_value_t = 4, value_parser = crate::common::range::count(1, crate::common::range::MAX_FOLDS))]
     repeats: usize,
     #[command(flatten)]
     model: ModelArgs,
