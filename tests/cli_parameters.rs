@@ -15,8 +15,8 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::models::Learner;
+use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::simulate::{SimulationParams, simulate};
 use attrition::{Column, Dataset};
 
