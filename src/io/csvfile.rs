@@ -316,6 +316,18 @@ impl CsvFile {
             })?;
             headers.push(name.trim().to_owned());
         }
+        // JSON (an array or one object per line) is not CSV: say so, rather than report the
+        // fragments its commas make as duplicate or missing columns.
+        if let Some(c) = headers.first().and_then(|h| h.trim_start().chars().next()).filter(|c| matches!(c, '{' | '['))
+        {
+            return Err(Error::BadHeader {
+                file: path.to_owned(),
+                reason: format!(
+                    "this looks like JSON (the first line starts with `{c}`), not CSV: attrition reads a header \
+                     line of column names, then one comma-separated line per row"
+                ),
+            });
+        }
         let mut seen = std::collections::HashSet::new();
         for h in &headers {
             if !seen.insert(h.as_str()) {

@@ -271,6 +271,31 @@ pub struct LoadedFlat {
     pub report: FlatReport,
 }
 
+/// The line (1-based; the header is line 1) on which data row `row` (0-based, in file order, as
+/// [`load_flat`] reads a file in strict mode) starts, for a message about a loaded value.
+/// `None` when the input cannot be read again (standard input, a pipe) or has fewer rows.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("d.csv");
+/// std::fs::write(&path, "days,left\n10,1\n\n\"5\",0\n").unwrap();
+/// assert_eq!(attrition::io::flat::line_of_row(&path, 1).unwrap(), Some(4));
+/// ```
+pub fn line_of_row(path: &Path, row: usize) -> Result<Option<u64>> {
+    if is_stdio(path) || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    let mut f = CsvFile::open(path, &[], &[], Strictness::Strict)?;
+    let mut k = 0;
+    while let Some(r) = f.next_record()? {
+        if k == row {
+            return Ok(Some(r.line()));
+        }
+        k += 1;
+    }
+    Ok(None)
+}
+
 /// Loads a flat CSV as a [`Dataset`]; see the [module docs](self). `-` is standard input.
 pub fn load_flat(path: impl AsRef<Path>, options: &FlatOptions) -> Result<LoadedFlat> {
     let mut source = Source::open(path.as_ref())?;
@@ -498,6 +523,20 @@ fn plan_columns(source: &mut Source, o: &FlatOptions) -> Result<Plan> {
 fn target_map(col: &str, seen: &[String], positive: Option<&str>) -> Result<TargetMap> {
     match positive {
         Some(p) => {
+            // A churned value that never occurs would make every row "retained" and the error
+            // "only one class present" although the file has both.
+            // (`seen` holds up to three values: with fewer, it holds them all.)
+            if seen.len() < 3 && !seen.iter().any(|v| v == p) {
+                return Err(Error::param(
+                    "positive",
+                    p,
+                    format!(
+                        "target `{col}` never has this value; its values are {} (values are compared exactly, \
+                         case included)",
+                        seen.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
             let others: Vec<&String> = seen.iter().filter(|v| v.as_str() != p).collect();
             // A third value is reported with its line in pass 2.
             Ok(TargetMap { positive: p.to_owned(), negative: others.first().map(|s| s.to_string()), boolean: false })
@@ -559,7 +598,9 @@ fn read_columns(source: &mut Source, o: &FlatOptions, plan: &Plan) -> Result<Loa
                     x
                 } else {
                     let expected = if *inferred {
-                        format!("a number (column `{name}` is otherwise numeric; force it categorical to keep text)")
+                        format!(
+                            "a number (column `{name}` is otherwise numeric; if it means missing, declare it with --na-values; to leave the column out, --drop it)"
+                        )
                     } else {
                         "a number".to_owned()
                     };

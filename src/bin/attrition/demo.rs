@@ -179,6 +179,14 @@ pub fn run(args: Args) -> Result<()> {
     };
     let obs_cv = &cv_obs;
     let ids = obs_cv.ids.clone().unwrap_or_default();
+    let customers = ids.iter().collect::<std::collections::HashSet<_>>().len();
+    if customers < 5 {
+        return Err(attrition::Error::param(
+            "--tables",
+            format!("{customers} customers with observations"),
+            "the demo cross-validates in 5 folds by customer: it needs observations of at least 5 customers",
+        ));
+    }
     let folds = grouped_k_fold(&ids, 5, args.seed)?;
     let mut oofs = Vec::new();
     for kind in [ModelKind::Logistic, ModelKind::Gbdt] {

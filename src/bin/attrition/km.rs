@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::io::flat::{FlatOptions, line_of_row, load_flat};
 use attrition::survival::{KaplanMeier, SurvivalData, logrank_test};
 use attrition::{ColumnData, Error, Result};
 
@@ -43,10 +43,45 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(b) = &args.by {
         opts = opts.categorical(b);
     }
-    let data = load_flat(&args.data, &opts)?.dataset;
+    let data = match load_flat(&args.data, &opts) {
+        Ok(l) => l.dataset,
+        // The loader asks which target value means churned (`positive`): km has no such flag.
+        Err(Error::InvalidParameter { name: "positive", reason, .. }) => {
+            return Err(Error::param(
+                "--event",
+                &args.event,
+                format!(
+                    "{}: the event column must hold 1/true/yes (churn observed) or 0/false/no (censored)",
+                    reason.split(';').next().unwrap_or(&reason)
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     let durations = numeric(&data, &args.duration)?;
     let events = data.churned_or_err()?.to_vec();
     let entry = args.entry.as_deref().map(|e| numeric(&data, e)).transpose()?;
+    // Times are checked here, where the file's lines are known (1-based, header = line 1).
+    let at = |row: usize| match line_of_row(&args.data, row) {
+        Ok(Some(line)) => format!("line {line} of {}", args.data.display()),
+        _ => format!("data row {} of {}", row + 1, args.data.display()),
+    };
+    if let Some(i) = durations.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
+        return Err(Error::param(
+            "--duration",
+            format!("`{}` = {} on {}", args.duration, durations[i], at(i)),
+            "a duration must be a number ≥ 0 (blank or NA: leave the row out)",
+        ));
+    }
+    if let (Some(e), Some(name)) = (&entry, &args.entry)
+        && let Some(i) = (0..e.len()).find(|&i| !(e[i].is_finite() && e[i] >= 0.0 && e[i] <= durations[i]))
+    {
+        return Err(Error::param(
+            "--entry",
+            format!("`{name}` = {} on {}", e[i], at(i)),
+            format!("an entry time must be ≥ 0 and not after the duration ({})", durations[i]),
+        ));
+    }
     let groups: Vec<String> = match &args.by {
         Some(b) => match data.column(b).map(|c| &c.data) {
             Some(ColumnData::Categorical(c)) => {

@@ -16,9 +16,9 @@ pub struct Args {
     /// Tables directory.
     #[arg(long)]
     tables: PathBuf,
-    /// Period: month or quarter.
-    #[arg(long, default_value = "month")]
-    period: String,
+    /// Period: month, quarter or year.
+    #[arg(long, default_value = "month", value_parser = |s: &str| PeriodKind::parse(s).map_err(|e| e.to_string()))]
+    period: PeriodKind,
     /// First day to report (YYYY-MM-DD).
     #[arg(long, value_parser = date_arg)]
     from: Option<chrono::NaiveDate>,
@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<()> {
         plan.check_file("--out", p)?;
     }
     let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
-    let mut options = KpiOptions::new().period(PeriodKind::parse(&args.period)?);
+    let mut options = KpiOptions::new().period(args.period);
     if let Some(d) = args.from {
         options = options.from(d);
     }

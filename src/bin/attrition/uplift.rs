@@ -127,8 +127,22 @@ fn lift_name(raw: bool) -> &'static str {
     if raw { "raw difference of the arms" } else { "adjusted for pre-offer value" }
 }
 
-/// Runs the command.
+/// Runs the command. The learners' `min_arm_rows` is no flag: its error says what to change.
 pub fn run(args: Args) -> Result<()> {
+    run_inner(args).map_err(|e| match e {
+        Error::InvalidParameter { name: "min_arm_rows", value, reason } => Error::param(
+            "experiment",
+            reason,
+            format!(
+                "each arm needs at least {value} training rows to fit its model: a larger experiment, or more \
+                 training rows (a smaller --holdout; with --tables, more --folds)"
+            ),
+        ),
+        e => e,
+    })
+}
+
+fn run_inner(args: Args) -> Result<()> {
     if let Some(dir) = &args.tables {
         return compare_on_tables(dir, &args);
     }

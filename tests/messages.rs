@@ -1,0 +1,170 @@
+//! Messages that direct the user right (issue 14 item 12): hints name flags that exist, errors
+//! name the flag the user typed (not an internal parameter), lines are 1-based with the header
+//! on line 1, and JSON given for CSV is recognised.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+/// Every long flag of every subcommand, from `--help`.
+fn all_flags() -> std::collections::BTreeSet<String> {
+    let top = String::from_utf8(run(&["--help"]).stdout).unwrap();
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    let section = |help: &str| -> Vec<String> {
+        help.lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .map_while(|l| l.strip_prefix("  ").and_then(|l| l.split_whitespace().next()).map(String::from))
+            .filter(|c| c != "help")
+            .collect()
+    };
+    for c in section(&top) {
+        let help = String::from_utf8(run(&[&c, "--help"]).stdout).unwrap();
+        let nested = section(&help);
+        if nested.is_empty() {
+            commands.push(vec![c]);
+        } else {
+            commands.extend(nested.into_iter().map(|n| vec![c.clone(), n]));
+        }
+    }
+    let mut flags = std::collections::BTreeSet::new();
+    for c in commands {
+        let mut args: Vec<&str> = c.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = String::from_utf8(run(&args).stdout).unwrap();
+        for w in help.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-')) {
+            if w.starts_with("--") && w.len() > 2 {
+                flags.insert(w.to_string());
+            }
+        }
+    }
+    flags
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_flag_a_message_names_exists() {
+    let flags = all_flags();
+    assert!(flags.len() > 40, "{flags:?}");
+    // Flags of other programs the sources mention (cargo, the headless browser).
+    let others = ["--bench", "--example", "--release", "--headless", "--no-sandbox", "--screenshot", "--window-size"];
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let mut unknown = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            // Message text: string literals (comments may discuss anything).
+            if !line.contains('"') {
+                continue;
+            }
+            for w in line.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-')) {
+                if w.starts_with("--") && w.len() > 2 && !flags.contains(w) && !others.contains(&w) {
+                    unknown.push(format!("{}:{}: {w}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "messages name flags that do not exist:\n{}", unknown.join("\n"));
+}
+
+#[test]
+fn json_given_for_csv_is_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let array = write(dir.path(), "a.json", "[{\"a\":1,\"b\":2},{\"a\":3,\"b\":4}]\n");
+    let lines = write(dir.path(), "l.json", "{\"a\":1,\"b\":2}\n{\"a\":3,\"b\":4}\n");
+    for f in [&array, &lines] {
+        for args in [vec!["evaluate", "--data", f, "--target", "a"], vec!["inspect", "--data", f]] {
+            let o = run(&args);
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            assert!(stderr(&o).contains("looks like JSON"), "{args:?}: {}", stderr(&o));
+        }
+    }
+}
+
+#[test]
+fn a_positive_value_that_never_occurs_is_named_not_called_one_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,x,Churn\n");
+    for i in 0..40 {
+        text.push_str(&format!("c{i},{},{}\n", i % 7, if i % 3 == 0 { "Yes" } else { "No" }));
+    }
+    let f = write(dir.path(), "d.csv", &text);
+    let o = run(&["evaluate", "--data", &f, "--target", "Churn", "--positive", "yes", "--model", "logistic"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(!e.contains("only one class"), "{e}");
+    assert!(e.contains("never has this value") && e.contains("`Yes`"), "{e}");
+    let o =
+        run(&["evaluate", "--data", &f, "--target", "Churn", "--positive", "Yes", "--model", "logistic", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn km_names_its_own_flags_and_file_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    // A blank line and a quoted field spanning two lines before the bad value: it is on line 6.
+    let f = write(dir.path(), "k.csv", "days,left,note\n10,1,a\n\n5,0,\"two\nlines\"\n-3,1,b\n");
+    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("--duration") && e.contains("line 6 of"), "{e}");
+    let f = write(dir.path(), "e.csv", "days,left,entry\n10,1,0\n5,0,7\n");
+    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left", "--entry", "entry"]);
+    let e = stderr(&o);
+    assert!(e.contains("--entry") && e.contains("line 3 of"), "{e}");
+    let f = write(dir.path(), "v.csv", "days,left\n10,maybe\n5,0\n7,1\n");
+    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("--event") && !e.contains("positive"), "{e}");
+}
+
+#[test]
+fn kpi_help_and_its_error_name_the_same_periods() {
+    let help = String::from_utf8(run(&["kpi", "--help"]).stdout).unwrap();
+    let line = help.lines().find(|l| l.contains("--period")).unwrap().to_string();
+    let o = run(&["kpi", "--tables", "/nonexistent", "--period", "fortnight"]);
+    let e = stderr(&o);
+    for p in ["month", "quarter", "year"] {
+        assert!(e.contains(p) || !line.contains(p), "error `{e}` lacks {p}");
+        assert!(line.contains(p), "help `{line}` lacks {p} (the error offers it: `{e}`)");
+    }
+}
+
+#[test]
+fn uplift_says_which_flag_gives_an_arm_more_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,x,treated,churned\n");
+    for i in 0..30 {
+        text.push_str(&format!("c{i},{},{},{}\n", i % 5, i % 2 == 0, i % 3 == 0));
+    }
+    let f = write(dir.path(), "u.csv", &text);
+    let o = run(&["uplift", "--data", &f, "--treatment", "treated", "--outcome", "churned", "--model", "logistic"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(!e.contains("min_arm_rows") && e.contains("--holdout"), "{e}");
+}
