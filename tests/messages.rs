@@ -168,3 +168,21 @@ fn uplift_says_which_flag_gives_an_arm_more_rows() {
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(!e.contains("min_arm_rows") && e.contains("--holdout"), "{e}");
 }
+
+/// Issue 14 item 11: `km --by` a column with more levels than `--max-groups` (default 50) is a
+/// clear error naming the count, not minutes of curves and a log-rank test across them.
+#[test]
+fn km_by_a_column_with_too_many_levels_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("days,left,plan\n");
+    for i in 0..240 {
+        text.push_str(&format!("{},{},p{}\n", 5 + (i * 13) % 200, i % 3 == 0, i % 60));
+    }
+    let f = write(dir.path(), "k.csv", &text);
+    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left", "--by", "plan"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("60 levels") && e.contains("--max-groups"), "{e}");
+    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left", "--by", "plan", "--max-groups", "60"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

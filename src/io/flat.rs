@@ -278,7 +278,7 @@ pub struct LoadedFlat {
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("d.csv");
-/// std::fs::write(&path, "days,left\n10,1\n\n\"5\",0\n").unwrap();
+/// std::fs::write(&path, "days,note\n10,\"two\nlines\"\n5,x\n").unwrap();
 /// assert_eq!(attrition::io::flat::line_of_row(&path, 1).unwrap(), Some(4));
 /// ```
 pub fn line_of_row(path: &Path, row: usize) -> Result<Option<u64>> {

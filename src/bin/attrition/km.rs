@@ -22,6 +22,11 @@ pub struct Args {
     /// Group column: one curve per value, and a log-rank test.
     #[arg(long)]
     by: Option<String>,
+    /// Most groups `--by` may make (1–10000): a column with more levels (an id, a free-text
+    /// field) is refused, naming its count, rather than drawing that many curves and running a
+    /// log-rank test across them.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_groups: u32,
     /// Entry-time column (late entry / left truncation).
     #[arg(long)]
     entry: Option<String>,
@@ -98,6 +103,16 @@ pub fn run(args: Args) -> Result<()> {
     let mut all = SurvivalData::new(durations, events)?;
     if let Some(e) = entry {
         all = all.with_entry(e)?;
+    }
+    if by.len() > args.max_groups as usize {
+        return Err(Error::param(
+            "--by",
+            format!("`{}` with {} levels", args.by.as_deref().unwrap_or_default(), by.len()),
+            format!(
+                "more groups than --max-groups ({}): group the column into fewer levels, or raise --max-groups",
+                args.max_groups
+            ),
+        ));
     }
     let mut subsets = Vec::new();
     let mut out = serde_json::Map::new();
