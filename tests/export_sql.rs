@@ -369,3 +369,37 @@ fn parameters_are_checked() {
         assert_eq!(d.name().parse::<Dialect>().unwrap(), d);
     }
 }
+
+#[test]
+fn the_command_writes_the_query_to_standard_output_or_a_file() {
+    let n = 200;
+    let x: Vec<f64> = (0..n).map(|i| (i % 13) as f64).collect();
+    let y: Vec<bool> = (0..n).map(|i| i % 13 > 8 || i % 7 == 0).collect();
+    let data = Dataset::new(vec![Column::numeric("logins", x)]).unwrap().with_churned(y).unwrap();
+    let model = fit(ModelParams::new(ModelKind::Tree).seed(1), &data);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    model.save(&path).unwrap();
+    let bin = env!("CARGO_BIN_EXE_attrition");
+    let run =
+        |args: &[&str]| Command::new(bin).arg("export-sql").arg("--model").arg(&path).args(args).output().unwrap();
+
+    let out = run(&["--dialect", "snowflake", "--table", "db.s.features"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(sql, SqlParams::new(Dialect::Snowflake).table("db.s.features").export(&model).unwrap().sql);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote a snowflake query"));
+
+    let file = dir.path().join("score.sql");
+    let file_arg = file.to_str().unwrap();
+    assert!(run(&["--dialect", "duckdb", "--out", file_arg]).status.success());
+    assert!(std::fs::read_to_string(&file).unwrap().contains("AS \"risk_tier\""));
+    let again = run(&["--dialect", "duckdb", "--out", file_arg]);
+    assert!(!again.status.success(), "an existing output needs --force");
+    assert!(run(&["--dialect", "duckdb", "--out", file_arg, "--force"]).status.success());
+    let model_arg = path.to_str().unwrap();
+    assert!(!run(&["--dialect", "duckdb", "--out", model_arg, "--force"]).status.success(), "never over the model");
+    let bad = run(&["--dialect", "oracle"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("duckdb, spark, postgres, bigquery, snowflake"));
+}
