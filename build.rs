@@ -6,14 +6,19 @@
 //!   beside the project root.
 //! - `cfg(chromium)`: a headless browser (`chromium`, `chromium-browser` or `google-chrome`) is on
 //!   `PATH`, for the report's screenshot test.
+//! - `cfg(sql_engines)`: a Python with the packages of `tests/requirements.txt` (DuckDB, sqlglot)
+//!   for the SQL export tests: `$ATTRITION_TEST_PYTHON`, else `target/test-venv/bin/python` (which
+//!   `.ci/run` creates). Its path is passed to the tests as `ATTRITION_SQL_PYTHON`.
 //!
-//! Added the data or the browser after a build? `touch build.rs` (or `cargo clean`) re-checks.
+//! Added the data, the browser or the Python packages after a build? `touch build.rs` (or `cargo clean`) re-checks.
 
 use std::path::Path;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(shared_datasets)");
     println!("cargo::rustc-check-cfg=cfg(chromium)");
+    println!("cargo::rustc-check-cfg=cfg(sql_engines)");
+    println!("cargo::rerun-if-env-changed=ATTRITION_TEST_PYTHON");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=PATH");
 
@@ -27,6 +32,33 @@ fn main() {
     if chromium_on_path() {
         println!("cargo::rustc-cfg=chromium");
     }
+    if let Some(python) = sql_python() {
+        println!("cargo::rustc-cfg=sql_engines");
+        println!("cargo::rustc-env=ATTRITION_SQL_PYTHON={}", python.display());
+    }
+}
+
+/// A Python that imports duckdb and sqlglot, if there is one.
+fn sql_python() -> Option<std::path::PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python");
+    let python = match std::env::var_os("ATTRITION_TEST_PYTHON") {
+        Some(p) if !p.is_empty() => std::path::PathBuf::from(p),
+        _ => {
+            // Watched only when present (see above); `touch build.rs` after creating it.
+            if !venv.exists() {
+                return None;
+            }
+            println!("cargo::rerun-if-changed={}", venv.display());
+            venv
+        }
+    };
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import duckdb, sqlglot"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(python)
 }
 
 fn chromium_on_path() -> bool {

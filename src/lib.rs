@@ -23,6 +23,7 @@ pub mod dataset;
 pub mod error;
 pub mod evaluation;
 pub mod experiment;
+pub mod export;
 pub mod features;
 pub mod io;
 pub mod kpi;

@@ -8,6 +8,7 @@ fn ci_has_every_optional_test_input() {
     let missing: Vec<&str> = [
         (!cfg!(shared_datasets)).then_some("../shared/datasets (Telco and the development datasets)"),
         (!cfg!(chromium)).then_some("a headless Chromium on PATH (Debian package `chromium`)"),
+        (!cfg!(sql_engines)).then_some("a Python with tests/requirements.txt (target/test-venv, see .ci/run)"),
     ]
     .into_iter()
     .flatten()

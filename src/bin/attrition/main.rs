@@ -34,6 +34,7 @@ mod charts;
 mod common;
 mod demo;
 mod evaluate;
+mod export_sql;
 mod features;
 mod inspect;
 mod km;
@@ -85,6 +86,8 @@ enum Command {
     Km(km::Args),
     /// The model part of the churn report for your own model and labelled data.
     Report(report::Args),
+    /// A saved model as one SQL query computing p_churn and the risk tier in a warehouse.
+    ExportSql(export_sql::Args),
     /// Check a model file, or rehash it after a deliberate edit (`model check`, `model rehash`).
     Model(model::Args),
 }
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Kpi(a) => kpi::run(a),
         Command::Km(a) => km::run(a),
         Command::Report(a) => report::run(a),
+        Command::ExportSql(a) => export_sql::run(a),
         Command::Model(a) => model::run(a),
     };
     match result {
