@@ -276,8 +276,9 @@ impl Chart {
         }
     }
 
-    /// The data behind the chart as CSV.
-    pub fn to_csv(&self) -> String {
+    /// The data behind the chart as CSV (after [`Chart::check`]).
+    pub fn to_csv(&self) -> Result<String> {
+        self.check()?;
         let mut out = String::new();
         let field = |s: &str| {
             if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
@@ -287,10 +288,10 @@ impl Chart {
                 out.push_str("series,x,y,band_low,band_high\n");
                 for s in &c.series {
                     for i in 0..s.x.len().min(s.y.len()) {
-                        let (lo, hi) = s
-                            .band
-                            .as_ref()
-                            .map_or((String::new(), String::new()), |(l, h)| (l[i].to_string(), h[i].to_string()));
+                        let (lo, hi) = s.band.as_ref().map_or((String::new(), String::new()), |(l, h)| {
+                            let at = |v: &[f64]| v.get(i).map_or(String::new(), f64::to_string);
+                            (at(l), at(h))
+                        });
                         let _ = writeln!(out, "{},{},{},{lo},{hi}", field(&s.label), s.x[i], s.y[i]);
                     }
                 }
@@ -311,10 +312,10 @@ impl Chart {
             }
             Chart::Heat(c) => {
                 out.push_str("row,column,value\n");
-                for (i, row) in c.values.iter().enumerate() {
-                    for (j, v) in row.iter().enumerate() {
+                for (label, row) in c.row_labels.iter().zip(&c.values) {
+                    for (col, v) in c.col_labels.iter().zip(row) {
                         if let Some(v) = v {
-                            let _ = writeln!(out, "{},{},{v}", field(&c.row_labels[i]), field(&c.col_labels[j]));
+                            let _ = writeln!(out, "{},{},{v}", field(label), field(col));
                         }
                     }
                 }
@@ -326,25 +327,139 @@ impl Chart {
                 }
             }
         }
-        out
+        Ok(out)
     }
 
-    fn check(&self) -> Result<()> {
-        let bad = |what: &str| Err(Error::param("report chart", self.id().to_string(), what.to_string()));
+    /// Checks the chart before it is drawn: it has data, every value is finite, and every
+    /// parallel list has the length its labels say (a line's `x`, `y` and band; a bar per label;
+    /// a stacked value per period; a heat-map row per row label and a cell per column label; a
+    /// table cell per column). [`Report::to_html`] and [`Report::write`] call it for every chart,
+    /// so user data yields an [`Error::InvalidParameter`] naming the chart, never a panic.
+    ///
+    /// ```
+    /// use attrition::report::{BarChart, Chart};
+    /// let bars = BarChart {
+    ///     id: "plans".into(), title: "Churn by plan".into(), x_label: "Plan".into(),
+    ///     y_label: "Churn rate".into(), labels: vec!["basic".into(), "pro".into()],
+    ///     values: vec![0.3], horizontal: false, reference: None, legend: "churn".into(),
+    ///     reading: "Basic churns most.".into(),
+    /// };
+    /// let err = Chart::Bar(bars).check().unwrap_err();
+    /// assert!(err.to_string().contains("2 labels but 1 value"));
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        let bad = |what: String| Err(Error::param("report chart", self.id().to_string(), what));
         if self.n_points() == 0 {
-            return bad("has no data");
+            return bad("has no data".into());
         }
         let finite = match self {
-            Chart::Line(c) => c.series.iter().all(|s| s.x.iter().chain(&s.y).all(|v| v.is_finite())),
-            Chart::Bar(c) => c.values.iter().all(|v| v.is_finite()),
+            Chart::Line(c) => {
+                c.series.iter().all(|s| {
+                    s.x.iter()
+                        .chain(&s.y)
+                        .chain(s.band.iter().flat_map(|(lo, hi)| lo.iter().chain(hi)))
+                        .all(|v| v.is_finite())
+                }) && c.markers.iter().all(|m| m.x.is_finite() && m.y.is_finite())
+                    && [c.x_range, c.y_range].iter().flatten().all(|(a, b)| a.is_finite() && b.is_finite() && a < b)
+            }
+            Chart::Bar(c) => c.values.iter().chain(&c.reference).all(|v| v.is_finite()),
             Chart::Stacked(c) => c.series.iter().all(|s| s.1.iter().all(|v| v.is_finite())),
             Chart::Heat(c) => c.values.iter().flatten().flatten().all(|v| v.is_finite()),
             Chart::Table(_) => true,
         };
         if !finite {
-            return bad("contains a non-finite value");
+            return bad("contains a non-finite value (or an empty fixed axis range)".into());
+        }
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        match self {
+            Chart::Line(c) => {
+                for s in &c.series {
+                    if s.x.len() != s.y.len() {
+                        return bad(format!(
+                            "series `{}` has {} but {}",
+                            s.label,
+                            plural(s.x.len(), "x value"),
+                            plural(s.y.len(), "y value")
+                        ));
+                    }
+                    if let Some((lo, hi)) = &s.band {
+                        if lo.len() != s.y.len() || hi.len() != s.y.len() {
+                            return bad(format!(
+                                "series `{}` has {} but a band of {} low and {} high",
+                                s.label,
+                                plural(s.y.len(), "value"),
+                                lo.len(),
+                                hi.len()
+                            ));
+                        }
+                    }
+                    if let Some(colour) = &s.colour {
+                        if !svg::is_colour(colour) {
+                            return bad(format!(
+                                "series `{}` has colour `{colour}`, expected #rgb, #rrggbb or a name",
+                                s.label
+                            ));
+                        }
+                    }
+                }
+            }
+            Chart::Bar(c) => {
+                if c.labels.len() != c.values.len() {
+                    return bad(format!(
+                        "has {} but {}",
+                        plural(c.labels.len(), "label"),
+                        plural(c.values.len(), "value")
+                    ));
+                }
+            }
+            Chart::Stacked(c) => {
+                for (name, vals) in &c.series {
+                    if vals.len() != c.labels.len() {
+                        return bad(format!(
+                            "has {} but series `{name}` has {}",
+                            plural(c.labels.len(), "period label"),
+                            plural(vals.len(), "value")
+                        ));
+                    }
+                }
+            }
+            Chart::Heat(c) => {
+                if c.values.len() != c.row_labels.len() {
+                    return bad(format!(
+                        "has {} but {}",
+                        plural(c.row_labels.len(), "row label"),
+                        plural(c.values.len(), "row")
+                    ));
+                }
+                for (label, row) in c.row_labels.iter().zip(&c.values) {
+                    if row.len() != c.col_labels.len() {
+                        return bad(format!(
+                            "has {} but row `{label}` has {}",
+                            plural(c.col_labels.len(), "column label"),
+                            plural(row.len(), "cell")
+                        ));
+                    }
+                }
+            }
+            Chart::Table(c) => {
+                for (i, row) in c.rows.iter().enumerate() {
+                    if row.len() != c.columns.len() {
+                        return bad(format!(
+                            "has {} but row {} has {}",
+                            plural(c.columns.len(), "column"),
+                            i + 1,
+                            plural(row.len(), "cell")
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The chart's id as it appears in markup and file names: [`sanitize_id`] of its `id`.
+    pub fn file_id(&self) -> String {
+        sanitize_id(self.id())
     }
 
     fn to_html(&self) -> String {
@@ -354,7 +469,8 @@ impl Chart {
             Chart::Stacked(c) => svg::stacked_bars(c),
             Chart::Heat(c) => svg::heatmap(c),
             Chart::Table(c) => {
-                let mut t = format!(r#"<table data-chart="{}" data-points="{}"><thead><tr>"#, esc(&c.id), c.rows.len());
+                let mut t =
+                    format!(r#"<table data-chart="{}" data-points="{}"><thead><tr>"#, self.file_id(), c.rows.len());
                 for h in &c.columns {
                     let _ = write!(t, "<th>{}</th>", esc(h));
                 }
@@ -381,9 +497,26 @@ impl Chart {
             r#"<figure class="chart" id="{id}"><h3>{}</h3>{body}<figcaption class="reading">{}</figcaption><p class="data-link"><a href="{id}.csv">data ({id}.csv)</a></p></figure>"#,
             esc(title),
             esc(self.reading()),
-            id = esc(self.id())
+            id = self.file_id()
         )
     }
+}
+
+/// A chart id made safe for an HTML attribute and a file name: ASCII letters, digits, `-` and
+/// `_` are kept, anything else becomes `_`, and an empty id becomes `chart`.
+///
+/// ```
+/// use attrition::report::sanitize_id;
+/// assert_eq!(sanitize_id("roc"), "roc");
+/// assert_eq!(sanitize_id("../etc/passwd"), "___etc_passwd");
+/// assert_eq!(sanitize_id(r#"a" onload="x"#), "a__onload__x");
+/// assert_eq!(sanitize_id(""), "chart");
+/// ```
+pub fn sanitize_id(id: &str) -> String {
+    if id.is_empty() {
+        return "chart".into();
+    }
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
 /// A section of the report.
@@ -441,8 +574,12 @@ impl Report {
         let mut ids = std::collections::HashSet::new();
         for c in self.sections.iter().flat_map(|s| &s.charts) {
             c.check()?;
-            if !ids.insert(c.id().to_string()) {
-                return Err(Error::param("report chart", c.id().to_string(), "duplicate chart id"));
+            if !ids.insert(c.file_id()) {
+                return Err(Error::param(
+                    "report chart",
+                    c.id().to_string(),
+                    format!("duplicate chart id (`{}` in file names)", c.file_id()),
+                ));
             }
         }
         let mut h = String::with_capacity(1 << 20);
@@ -490,10 +627,13 @@ impl Report {
         };
         put("index.html", html.as_bytes())?;
         for c in self.sections.iter().flat_map(|s| &s.charts) {
-            put(&format!("{}.csv", c.id()), c.to_csv().as_bytes())?;
+            put(&format!("{}.csv", c.file_id()), c.to_csv()?.as_bytes())?;
         }
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Json { path: Some(dir.join("report.json")), source: e })?;
         put("report.json", &json)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,6 +24,15 @@ pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
+/// Whether `s` is a colour that can go into an SVG attribute as is: `#rgb`, `#rrggbb` or a
+/// lower-case CSS colour name.
+pub fn is_colour(s: &str) -> bool {
+    match s.strip_prefix('#') {
+        Some(hex) => matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()),
+        None => !s.is_empty() && s.len() <= 20 && s.chars().all(|c| c.is_ascii_lowercase()),
+    }
+}
+
 /// "Nice" tick values covering `[lo, hi]` with about `n` steps of 1, 2 or 5 × 10^k.
 pub fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
@@ -73,7 +82,7 @@ fn open(out: &mut String, id: &str, points: usize, title: &str) {
     let _ = write!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" data-chart="{}" data-points="{points}"><title>{}</title>"#,
-        esc(id),
+        super::sanitize_id(id),
         esc(title)
     );
 }
@@ -171,7 +180,7 @@ pub fn line_chart(c: &LineChart) -> String {
     axes(&mut out, &f, &c.x_label, &c.y_label, true);
     let mut entries = Vec::new();
     for (k, s) in c.series.iter().enumerate() {
-        let colour = s.colour.as_deref().unwrap_or(PALETTE[k % PALETTE.len()]);
+        let colour = s.colour.as_deref().filter(|c| is_colour(c)).unwrap_or(PALETTE[k % PALETTE.len()]);
         let step = |xs: &[f64], ys: &[f64]| -> Vec<(f64, f64)> {
             let mut p = Vec::new();
             for i in 0..xs.len().min(ys.len()) {
@@ -299,9 +308,10 @@ pub fn stacked_bars(c: &StackedBars) -> String {
     let n = c.labels.len();
     let mut lo: f64 = 0.0;
     let mut hi: f64 = 0.0;
+    let at = |s: &(String, Vec<f64>), i: usize| s.1.get(i).copied().filter(|v| v.is_finite()).unwrap_or(0.0);
     for i in 0..n {
-        let pos: f64 = c.series.iter().map(|s| s.1[i].max(0.0)).sum();
-        let neg: f64 = c.series.iter().map(|s| s.1[i].min(0.0)).sum();
+        let pos: f64 = c.series.iter().map(|s| at(s, i).max(0.0)).sum();
+        let neg: f64 = c.series.iter().map(|s| at(s, i).min(0.0)).sum();
         hi = hi.max(pos);
         lo = lo.min(neg);
     }
@@ -310,8 +320,8 @@ pub fn stacked_bars(c: &StackedBars) -> String {
     for i in 0..n {
         let (mut up, mut down) = (0.0, 0.0);
         let (xa, xb) = (f.sx(i as f64 + 0.12), f.sx(i as f64 + 0.88));
-        for (k, (name, v)) in c.series.iter().enumerate() {
-            let v = v[i];
+        for (k, series) in c.series.iter().enumerate() {
+            let (name, v) = (&series.0, at(series, i));
             let (a, b) = if v >= 0.0 {
                 up += v;
                 (up - v, up)
@@ -359,9 +369,9 @@ pub fn heatmap(c: &Heatmap) -> String {
     let (left, top) = (80.0, MT);
     let cw = (W - left - MR - 50.0) / cols;
     let rh = (H - top - MB) / rows;
-    for (i, row) in c.values.iter().enumerate() {
-        for (j, v) in row.iter().enumerate() {
-            if let Some(v) = v {
+    for (i, (row_label, row)) in c.row_labels.iter().zip(&c.values).enumerate() {
+        for (j, (col_label, v)) in c.col_labels.iter().zip(row).enumerate() {
+            if let Some(v) = v.filter(|v| v.is_finite()) {
                 // white → blue
                 let t = v.clamp(0.0, 1.0);
                 let (r, g, b) = (255.0 - t * 255.0, 255.0 - t * (255.0 - 114.0), 255.0 - t * (255.0 - 178.0));
@@ -375,8 +385,8 @@ pub fn heatmap(c: &Heatmap) -> String {
                     r,
                     g,
                     b,
-                    esc(&c.row_labels[i]),
-                    esc(&c.col_labels[j]),
+                    esc(row_label),
+                    esc(col_label),
                     v * 100.0
                 );
             }
@@ -387,7 +397,7 @@ pub fn heatmap(c: &Heatmap) -> String {
                 r#"<text x="{}" y="{:.1}" font-size="9" text-anchor="end">{}</text>"#,
                 left - 4.0,
                 top + (i as f64 + 0.7) * rh,
-                esc(&c.row_labels[i])
+                esc(row_label)
             );
         }
     }
