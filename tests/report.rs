@@ -46,8 +46,10 @@ fn demo_report() -> &'static Path {
 
 /// The `<figure>` element of chart `id`.
 fn figure<'a>(html: &'a str, id: &str) -> &'a str {
-    let start =
-        html.find(&format!(r#"<figure class="chart" id="{id}">"#)).unwrap_or_else(|| panic!("chart {id} missing"));
+    let start = [format!(r#"<figure class="chart" id="{id}">"#), format!(r#"<figure class="chart wide" id="{id}">"#)]
+        .iter()
+        .find_map(|open| html.find(open.as_str()))
+        .unwrap_or_else(|| panic!("chart {id} missing"));
     let end = html[start..].find("</figure>").unwrap() + start;
     &html[start..end]
 }

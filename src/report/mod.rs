@@ -17,6 +17,8 @@
 //! assert!(html.contains(r#"data-chart="roc""#));
 //! ```
 
+pub mod format;
+pub mod models;
 pub mod svg;
 
 use std::fmt::Write as _;
@@ -36,6 +38,21 @@ pub struct Headline {
     pub value: String,
     /// A short explanation.
     pub note: String,
+    /// What the metric means, in one line for a reader who does not know it (empty: none).
+    #[serde(default)]
+    pub help: String,
+}
+
+impl Headline {
+    /// A headline without a glossary line.
+    pub fn new(label: impl Into<String>, value: impl Into<String>, note: impl Into<String>) -> Self {
+        Headline { label: label.into(), value: value.into(), note: note.into(), help: String::new() }
+    }
+    /// Adds the one-line explanation shown under the card.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
 }
 
 /// One line (with optional confidence band) of a [`LineChart`].
@@ -103,6 +120,10 @@ pub struct LineChart {
     pub x_range: Option<(f64, f64)>,
     /// Labelled points.
     pub markers: Vec<Marker>,
+    /// Category labels of the x axis (e.g. calendar months) for x = 0, 1, 2, …; empty: a
+    /// numeric axis.
+    #[serde(default)]
+    pub x_categories: Vec<String>,
     /// One-sentence reading.
     pub reading: String,
 }
@@ -120,8 +141,20 @@ impl LineChart {
             y_range: None,
             x_range: None,
             markers: Vec::new(),
+            x_categories: Vec::new(),
             reading: String::new(),
         }
+    }
+    /// Names the x positions 0, 1, 2, … (calendar months, periods); the labels are thinned so
+    /// that they never overlap.
+    pub fn categories(mut self, labels: Vec<String>) -> Self {
+        self.x_categories = labels;
+        self
+    }
+    /// Fixes the x range.
+    pub fn x_range(mut self, lo: f64, hi: f64) -> Self {
+        self.x_range = Some((lo, hi));
+        self
     }
     /// Adds a series.
     pub fn series(mut self, s: Series) -> Self {
@@ -169,8 +202,12 @@ pub struct BarChart {
     pub horizontal: bool,
     /// A dashed reference line (e.g. lift 1).
     pub reference: Option<f64>,
-    /// Legend entry.
+    /// Legend entry (of the positive bars, when `legend_negative` is set).
     pub legend: String,
+    /// Legend entry of the negative bars of a horizontal chart (drawn in another colour); empty:
+    /// one legend entry for all bars.
+    #[serde(default)]
+    pub legend_negative: String,
     /// One-sentence reading.
     pub reading: String,
 }
@@ -341,7 +378,7 @@ impl Chart {
     /// let bars = BarChart {
     ///     id: "plans".into(), title: "Churn by plan".into(), x_label: "Plan".into(),
     ///     y_label: "Churn rate".into(), labels: vec!["basic".into(), "pro".into()],
-    ///     values: vec![0.3], horizontal: false, reference: None, legend: "churn".into(),
+    ///     values: vec![0.3], horizontal: false, reference: None, legend: "churn".into(), legend_negative: String::new(),
     ///     reading: "Basic churns most.".into(),
     /// };
     /// let err = Chart::Bar(bars).check().unwrap_err();
@@ -469,20 +506,28 @@ impl Chart {
             Chart::Stacked(c) => svg::stacked_bars(c),
             Chart::Heat(c) => svg::heatmap(c),
             Chart::Table(c) => {
-                let mut t =
-                    format!(r#"<table data-chart="{}" data-points="{}"><thead><tr>"#, self.file_id(), c.rows.len());
-                for h in &c.columns {
-                    let _ = write!(t, "<th>{}</th>", esc(h));
-                }
-                t.push_str("</tr></thead><tbody>");
-                for r in &c.rows {
-                    t.push_str("<tr>");
-                    for v in r {
-                        let _ = write!(t, "<td>{}</td>", esc(v));
-                    }
-                    t.push_str("</tr>");
-                }
+                let head: String = c.columns.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
+                let row = |r: &Vec<String>| -> String {
+                    format!("<tr>{}</tr>", r.iter().map(|v| format!("<td>{}</td>", esc(v))).collect::<String>())
+                };
+                let shown = if c.rows.len() > TABLE_ROWS_SHOWN + 5 { TABLE_ROWS_SHOWN } else { c.rows.len() };
+                let mut t = format!(
+                    r#"<table data-chart="{}" data-points="{}"><thead><tr>{head}</tr></thead><tbody>"#,
+                    self.file_id(),
+                    c.rows.len()
+                );
+                c.rows[..shown].iter().for_each(|r| t.push_str(&row(r)));
                 t.push_str("</tbody></table>");
+                if shown < c.rows.len() {
+                    let _ = write!(
+                        t,
+                        r#"<details><summary>Show all {} rows ({} more)</summary><table><thead><tr>{head}</tr></thead><tbody>"#,
+                        c.rows.len(),
+                        c.rows.len() - shown
+                    );
+                    c.rows[shown..].iter().for_each(|r| t.push_str(&row(r)));
+                    t.push_str("</tbody></table></details>");
+                }
                 t
             }
         };
@@ -494,12 +539,46 @@ impl Chart {
             Chart::Table(c) => &c.title,
         };
         format!(
-            r#"<figure class="chart" id="{id}"><h3>{}</h3>{body}<figcaption class="reading">{}</figcaption><p class="data-link"><a href="{id}.csv">data ({id}.csv)</a></p></figure>"#,
+            r#"<figure class="chart{wide}" id="{id}"><h3>{}</h3>{body}<figcaption class="reading">{}</figcaption><p class="data-link"><a href="{id}.csv">data ({id}.csv)</a></p></figure>"#,
             esc(title),
-            esc(self.reading()),
-            id = self.file_id()
+            prose(self.reading()),
+            id = self.file_id(),
+            wide = if matches!(self, Chart::Table(_)) { " wide" } else { "" }
         )
     }
+}
+
+/// Tables longer than this show their first rows and the rest in a collapsed `<details>`.
+pub const TABLE_ROWS_SHOWN: usize = 25;
+
+/// Prose (readings, intros) as HTML: escaped, with Markdown's code spans (`` `x` ``) and bold
+/// (`**x**`) rendered instead of shown as literal characters.
+///
+/// ```
+/// use attrition::report::prose;
+/// assert_eq!(prose("`tenure` < 3 **months**"), "<code>tenure</code> &lt; 3 <strong>months</strong>");
+/// assert_eq!(prose("a ` b"), "a ` b");
+/// ```
+pub fn prose(s: &str) -> String {
+    pair(&pair(&esc(s), "**", "strong"), "`", "code")
+}
+
+/// Renders complete `mark … mark` pairs as `<tag>…</tag>`; an unpaired mark stays as text.
+fn pair(s: &str, mark: &str, tag: &str) -> String {
+    let parts: Vec<&str> = s.split(mark).collect();
+    let pairs = (parts.len() - 1) / 2;
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            if i <= 2 * pairs {
+                let _ = write!(out, "<{}{tag}>", if i % 2 == 1 { "" } else { "/" });
+            } else {
+                out.push_str(mark);
+            }
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// A chart id made safe for an HTML attribute and a file name: ASCII letters, digits, `-` and
@@ -528,12 +607,21 @@ pub struct Section {
     pub intro: String,
     /// Charts and tables.
     pub charts: Vec<Chart>,
+    /// Links shown under the introduction: (relative address, text), e.g. a CSV next to the
+    /// report.
+    #[serde(default)]
+    pub links: Vec<(String, String)>,
 }
 
 impl Section {
     /// An empty section.
     pub fn new(title: impl Into<String>, intro: impl Into<String>) -> Self {
-        Section { title: title.into(), intro: intro.into(), charts: Vec::new() }
+        Section { title: title.into(), intro: intro.into(), charts: Vec::new(), links: Vec::new() }
+    }
+    /// Adds a link under the introduction (e.g. `scores.csv`, a file next to the report).
+    pub fn link(mut self, href: impl Into<String>, text: impl Into<String>) -> Self {
+        self.links.push((href.into(), text.into()));
+        self
     }
     /// Adds a chart.
     pub fn chart(mut self, c: Chart) -> Self {
@@ -553,20 +641,37 @@ pub struct Report {
     pub headlines: Vec<Headline>,
     /// Sections in order.
     pub sections: Vec<Section>,
+    /// Terms a reader may not know, shown under the headline numbers: (term, meaning).
+    #[serde(default)]
+    pub glossary: Vec<(String, String)>,
+    /// The closing line (how the numbers were computed).
+    pub footer: String,
 }
 
-const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:1420px;margin:0 auto;padding:24px 32px;background:#fafafa}\
+/// Two charts per row from 1200 px, one below; legends sit inside each SVG below its plot.
+const CSS: &str = "*{box-sizing:border-box}body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:1480px;margin:0 auto;padding:20px 24px;background:#fafafa}\
 h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 6px;border-bottom:2px solid #0072B2;padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}\
-.subtitle{color:#555;margin:0 0 18px}.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px;min-width:170px;flex:1}\
-.card .v{font-size:24px;font-weight:600;color:#0072B2}.card .l{font-size:12px;color:#555;text-transform:uppercase;letter-spacing:.03em}.card .n{font-size:12px;color:#666;margin-top:4px}\
-.intro{color:#333;max-width:900px}.grid{display:flex;flex-wrap:wrap;gap:16px}figure.chart{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:0;flex:0 1 640px}\
-figure svg{max-width:100%;height:auto}figcaption.reading{font-size:13px;color:#222;margin-top:6px;font-style:italic}.data-link{font-size:11px;margin:4px 0 0}\
+.subtitle{color:#555;margin:0 0 18px}.footer{margin-top:28px}.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px}\
+.card .v{font-size:24px;font-weight:600;color:#0072B2}.card .l{font-size:12px;color:#555;text-transform:uppercase;letter-spacing:.03em}.card .n{font-size:12px;color:#444;margin-top:4px}.card .g{font-size:11px;color:#666;margin-top:6px;border-top:1px solid #eee;padding-top:4px}\
+.glossary{margin:14px 0 0;font-size:13px;color:#333;max-width:1100px}.glossary summary{cursor:pointer;font-weight:600}.glossary dl{display:grid;grid-template-columns:max-content 1fr;gap:3px 14px;margin:8px 0 0}.glossary dt{font-weight:600}.glossary dd{margin:0}\
+.intro{color:#333;max-width:1000px}.links{font-size:13px}.grid{display:grid;grid-template-columns:minmax(0,1fr);gap:16px}\
+@media (min-width:1200px){.grid{grid-template-columns:repeat(2,minmax(0,1fr))}}\
+figure.chart{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:0;min-width:0}figure.wide{grid-column:1/-1;overflow-x:auto}\
+figure svg{display:block;width:100%;height:auto}figcaption.reading{font-size:13px;color:#222;margin-top:6px;font-style:italic}.data-link{font-size:11px;margin:4px 0 0}\
+code{font-size:12px;background:#f0f0f0;padding:0 3px;border-radius:3px}details summary{cursor:pointer;font-size:13px;margin:6px 0}\
 table{border-collapse:collapse;font-size:12px;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:4px 6px;text-align:left}th{background:#f0f4f8}";
 
 impl Report {
     /// An empty report.
     pub fn new(title: impl Into<String>) -> Self {
-        Report { title: title.into(), subtitle: String::new(), headlines: Vec::new(), sections: Vec::new() }
+        Report {
+            title: title.into(),
+            subtitle: String::new(),
+            headlines: Vec::new(),
+            sections: Vec::new(),
+            glossary: Vec::new(),
+            footer: "Generated by attrition. The CSV behind each chart sits next to this file.".into(),
+        }
     }
 
     /// Renders the HTML. Errors on an empty chart, a non-finite value or a duplicate chart id.
@@ -593,26 +698,39 @@ impl Report {
         for hl in &self.headlines {
             let _ = write!(
                 h,
-                r#"<div class="card"><div class="l">{}</div><div class="v">{}</div><div class="n">{}</div></div>"#,
+                r#"<div class="card"><div class="l">{}</div><div class="v">{}</div><div class="n">{}</div>{}</div>"#,
                 esc(&hl.label),
                 esc(&hl.value),
-                esc(&hl.note)
+                prose(&hl.note),
+                if hl.help.is_empty() { String::new() } else { format!(r#"<div class="g">{}</div>"#, prose(&hl.help)) }
             );
         }
         h.push_str("</div>");
+        if !self.glossary.is_empty() {
+            h.push_str(r#"<details class="glossary" open><summary>What the numbers mean</summary><dl>"#);
+            for (term, meaning) in &self.glossary {
+                let _ = write!(h, "<dt>{}</dt><dd>{}</dd>", esc(term), prose(meaning));
+            }
+            h.push_str("</dl></details>");
+        }
         for s in &self.sections {
-            let _ = write!(
-                h,
-                r#"<section><h2>{}</h2><p class="intro">{}</p><div class="grid">"#,
-                esc(&s.title),
-                esc(&s.intro)
-            );
+            let _ = write!(h, r#"<section><h2>{}</h2><p class="intro">{}</p>"#, esc(&s.title), prose(&s.intro));
+            if !s.links.is_empty() {
+                h.push_str(r#"<p class="links">"#);
+                for (k, (href, text)) in s.links.iter().enumerate() {
+                    let sep = if k > 0 { " · " } else { "" };
+                    let _ = write!(h, r#"{sep}<a href="{}">{}</a>"#, esc(href), esc(text));
+                }
+                h.push_str("</p>");
+            }
+            h.push_str(r#"<div class="grid">"#);
             for c in &s.charts {
                 h.push_str(&c.to_html());
             }
             h.push_str("</div></section>");
         }
-        h.push_str("<p class=\"subtitle\">Generated by attrition. Every number above is computed out of sample or from the raw tables; the CSV behind each chart sits next to this file.</p></body></html>\n");
+        let _ = write!(h, r#"<p class="subtitle footer">{}</p></body></html>"#, prose(&self.footer));
+        h.push('\n');
         Ok(h)
     }
 

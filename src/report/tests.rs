@@ -16,6 +16,7 @@ fn bars(labels: usize, values: usize) -> Chart {
         horizontal: false,
         reference: None,
         legend: "l".into(),
+        legend_negative: String::new(),
         reading: "r".into(),
     })
 }
@@ -154,7 +155,7 @@ proptest! {
             Chart::Bar(BarChart {
                 id: id.clone(), title: id.clone(), x_label: id.clone(), y_label: id.clone(),
                 labels: labels.clone(), values: xs.clone(), horizontal: xs.len() % 2 == 0,
-                reference: None, legend: id.clone(), reading: id.clone(),
+                reference: None, legend: id.clone(), legend_negative: String::new(), reading: id.clone(),
             }),
             Chart::Stacked(StackedBars {
                 id: id.clone(), title: id.clone(), x_label: id.clone(), y_label: id.clone(),
