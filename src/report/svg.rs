@@ -751,10 +751,10 @@ pub fn heatmap(c: &Heatmap) -> String {
         }
     }
     // colour scale legend, right of the cells
-    let lx = W - MR - 40.0;
+    let lx = W - MR - 46.0;
     let _ = write!(
         body,
-        r#"<g class="legend"><rect class="legend-box" x="{lx:.1}" y="{top:.1}" width="40" height="200" fill="none"/>"#
+        r#"<g class="legend"><rect class="legend-box" x="{lx:.1}" y="{top:.1}" width="46" height="200" fill="none"/>"#
     );
     for k in 0..10 {
         let t = 1.0 - k as f64 / 9.0;
