@@ -184,11 +184,8 @@ fn plotted(svg: &str) -> Vec<(String, Rect)> {
         if a.get("class").map(String::as_str) != Some("series") {
             continue;
         }
-        let coords: Vec<f64> = a["d"]
-            .split(['M', 'L', ',', 'Z'])
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse().unwrap())
-            .collect();
+        let coords: Vec<f64> =
+            a["d"].split(['M', 'L', ',', 'Z']).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
         let (xs, ys): (Vec<f64>, Vec<f64>) = coords.chunks(2).map(|p| (p[0], p[1])).unzip();
         let r = Rect(
             xs.iter().copied().fold(f64::INFINITY, f64::min),
@@ -351,4 +348,42 @@ fn report_renders_in_a_real_browser() {
         assert!(bytes.len() > 50_000, "screenshot at {width} px suspiciously small: {} bytes", bytes.len());
         println!("screenshot at {width} px: {} ({} bytes)", png.display(), bytes.len());
     }
+}
+
+/// `demo --previous` compares today's scores with a previous run's `scores.csv`.
+#[test]
+fn a_previous_scores_file_adds_the_changes_section() {
+    let first = demo_report();
+    let tmp = tempfile::tempdir().unwrap();
+    let previous = tmp.path().join("previous.csv");
+    // The previous run: the same scores, but the first customer was not worth contacting.
+    let scores = std::fs::read_to_string(first.join("scores.csv")).unwrap();
+    std::fs::write(&previous, scores.replacen(",true,", ",false,", 1)).unwrap();
+    let dir = tmp.path().join("report");
+    let out = Command::new(env!("CARGO_BIN_EXE_attrition"))
+        .args(["demo", "--quiet", "--currency", "EUR", "--out"])
+        .arg(&dir)
+        .arg("--previous")
+        .arg(&previous)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("Changes since the last run"));
+    let summary = figure(&html, "changes_summary");
+    assert!(summary.contains("newly worth contacting</td><td></td><td>1: "), "{summary}");
+    assert!(html.contains(" EUR"), "currency setting used");
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(&bad, "customer_id,p_churn\nC1,high\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_attrition"))
+        .args(["demo", "--quiet", "--out"])
+        .arg(tmp.path().join("never"))
+        .arg("--previous")
+        .arg(&bad)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("bad.csv:2") && err.contains("p_churn"), "{err}");
 }

@@ -17,6 +17,7 @@
 //! assert!(html.contains(r#"data-chart="roc""#));
 //! ```
 
+pub mod changes;
 pub mod format;
 pub mod models;
 pub mod svg;

@@ -13,6 +13,7 @@ use attrition::kpi::{KpiOptions, compute_kpis};
 use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::models::{ChurnModel, Learner};
 use attrition::profit::{CampaignParams, ClvParams, EmpcParams, clv_from_churn_probability, empc_score, plan_campaign};
+use attrition::report::changes::{compare_scores, read_previous_scores_file};
 use attrition::report::format::{Currency, thousands};
 use attrition::report::{BarChart, Chart, Headline, Heatmap, LineChart, Report, Section, Series, StackedBars, Table};
 use attrition::simulate::{SimulationParams, simulate};
@@ -55,6 +56,10 @@ pub struct Args {
     /// (`EUR`), or "" for plain numbers.
     #[arg(long, default_value = "$")]
     currency: String,
+    /// A previous run's scores.csv: the report gains a "Changes since the last run" section
+    /// (new and lost customers, who became worth contacting, the largest increases of risk).
+    #[arg(long)]
+    previous: Option<PathBuf>,
 }
 
 fn sample_dir() -> PathBuf {
@@ -115,7 +120,11 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(c) = &args.event_catalogue {
         outputs = outputs.input("--event-catalogue", c);
     }
+    if let Some(p) = &args.previous {
+        outputs = outputs.input("--previous", p);
+    }
     outputs.check_dir("--out", &args.out)?;
+    let previous = args.previous.as_deref().map(read_previous_scores_file).transpose()?;
     let mut step = Step { quiet: args.quiet, t: Instant::now() };
     let (tables, source): (Tables, String) = match args.customers {
         Some(n) => {
@@ -409,6 +418,10 @@ pub fn run(args: Args) -> Result<()> {
     // The call list spans the full width below the two charts.
     profit_section = profit_section.chart(Chart::Table(table_chart));
     report.sections.push(profit_section);
+    if let Some(prev) = &previous {
+        let target: Vec<bool> = plan.expected_value.iter().map(|v| *v > 0.0).collect();
+        report.sections.push(compare_scores(prev, &cur_ids, &p, &target)?.section());
+    }
 
     // Retention section.
     let mut retention = Section::new(
