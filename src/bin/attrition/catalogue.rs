@@ -236,6 +236,7 @@ pub(crate) fn report_section(d: &Discovery, used: &EventCatalogue, used_from: &s
         horizontal: true,
         reference: None,
         legend: "adopters − non-adopters".into(),
+        legend_negative: String::new(),
         reading,
     };
     let rows: Vec<Vec<String>> = d
