@@ -28,6 +28,7 @@ pub mod io;
 pub mod kpi;
 pub mod metrics;
 pub mod models;
+pub mod prelude;
 pub mod profit;
 pub mod report;
 pub mod scoring;

@@ -43,7 +43,7 @@
 //! assert_eq!(TrainedModel::load(&path).unwrap().training_rows, 201);
 //! ```
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -101,10 +101,22 @@ pub fn from_json(bytes: &[u8], checksum: Checksum) -> Result<TrainedModel> {
     parse(bytes, None, checksum)
 }
 
-/// Reads and checks a model file ([`TrainedModel::load`]).
+/// Reads and checks a model file ([`TrainedModel::load`]); `-` is standard input.
 pub fn read(path: &Path) -> Result<TrainedModel> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read model", path, e))?;
-    parse(&bytes, Some(path), Checksum::Verify)
+    if is_stdio(path) {
+        return read_from(std::io::stdin().lock(), Some(Path::new("<stdin>")));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read model", path, e))?;
+    read_from(file, Some(path))
+}
+
+/// Reads and checks a model file from any reader ([`TrainedModel::from_reader`]); `name`, when
+/// given, names the source in errors. Every way of loading a model comes here, so the schema
+/// version, the checksum and [`TrainedModel::validate`] are checked whatever the source.
+pub fn read_from(mut reader: impl Read, name: Option<&Path>) -> Result<TrainedModel> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(|e| Error::io("read model", name.unwrap_or(Path::new("<reader>")), e))?;
+    parse(&bytes, name, Checksum::Verify)
 }
 
 /// The fields read before the model itself.

@@ -420,6 +420,34 @@ impl TrainedModel {
     pub fn load(path: impl AsRef<Path>) -> Result<TrainedModel> {
         super::file::read(path.as_ref())
     }
+
+    /// Reads a model file's bytes from any reader (a database blob, an HTTP body), with the
+    /// same checks as [`TrainedModel::load`]: schema version, checksum, validation.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::prelude::*;
+    /// let x: Vec<f64> = (0..200).map(|i| (i % 20) as f64).collect();
+    /// let y: Vec<bool> = (0..200).map(|i| (i % 20) > 12 || i % 7 == 0).collect();
+    /// let model = ModelParams::new(ModelKind::Logistic).fit(&Dataset::new(vec![Column::numeric("x", x)])?.with_churned(y)?)?;
+    /// let mut bytes = Vec::new();
+    /// model.to_writer(&mut bytes)?;
+    /// assert_eq!(TrainedModel::from_reader(bytes.as_slice())?, model);
+    /// // A corrupted byte is refused, whatever the source.
+    /// let bad = String::from_utf8(bytes).unwrap().replace("\"training_rows\":200", "\"training_rows\":20");
+    /// assert!(matches!(TrainedModel::from_reader(bad.as_bytes()), Err(Error::ModelChecksum { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub fn from_reader(reader: impl std::io::Read) -> Result<TrainedModel> {
+        super::file::read_from(reader, None)
+    }
+
+    /// Writes the model file's bytes (validated, with its checksum) to any writer; the bytes are
+    /// what [`TrainedModel::save`] writes and [`TrainedModel::from_reader`] reads.
+    pub fn to_writer(&self, mut writer: impl std::io::Write) -> Result<()> {
+        let bytes = super::file::to_json(self)?;
+        writer.write_all(&bytes).and_then(|()| writer.flush()).map_err(|e| Error::io("write model", "<writer>", e))
+    }
 }
 
 fn add_by_source(out: &mut ndarray::Array2<f64>, values: &ndarray::Array2<f64>, sources: &[usize]) {
