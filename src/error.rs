@@ -374,3 +374,13 @@ impl From<linfa::Error> for Error {
         Error::Linfa { message: e.to_string() }
     }
 }
+
+/// `names` for a message: back-quoted and comma-separated, the first `max` of them and then
+/// "and N more", so that an error about 58 columns stays readable.
+pub(crate) fn name_list<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let mut out: Vec<String> = names.iter().take(max).map(|n| format!("`{}`", n.as_ref())).collect();
+    if names.len() > max {
+        out.push(format!("and {} more", names.len() - max));
+    }
+    out.join(", ")
+}

@@ -1,6 +1,7 @@
 //! The model file: a [`TrainedModel`] as JSON with a checksum, checked before it is trusted.
 //!
-//! **Format** (schema version 2): one JSON object holding the model's fields (its serde form)
+//! **Format** (schema version 3; version 2 lacked the optional parts of
+//! [`super::artifact`] and loads with them absent): one JSON object holding the model's fields (its serde form)
 //! and `"checksum": "sha256:<64 hex digits>"`, the SHA-256 of the model's *canonical body* —
 //! the compact JSON serde writes for the model, without the checksum. Reading parses the model,
 //! serialises it again and compares the hashes, so any change to what the model computes (a
@@ -20,7 +21,7 @@
 //! **Versions**: files of schema version 1 (before checksums) are refused with a message
 //! naming `attrition model rehash`, as are files whose checksum does not match. [`rehash`]
 //! (`attrition model rehash --model F`) reads such a file without its checksum, validates it,
-//! and rewrites it as version 2 with the checksum of what it holds: the step that says "this
+//! and rewrites it as the current version with the checksum of what it holds: the step that says "this
 //! hand-edited or old file is the model I mean".
 //!
 //! ```
@@ -49,7 +50,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::trained::{SCHEMA_VERSION, TrainedModel};
+use super::trained::{OLDEST_READABLE_SCHEMA_VERSION, SCHEMA_VERSION, TrainedModel};
 use crate::error::{ChecksumProblem, Error, Result};
 use crate::io::output::{OutputFile, Overwrite, Sink, is_stdio};
 
@@ -132,7 +133,7 @@ fn parse(bytes: &[u8], path: Option<&Path>, policy: Checksum) -> Result<TrainedM
     let version = header.schema_version.unwrap_or(0);
     let file_path = || path.map_or_else(|| PathBuf::from("<memory>"), Path::to_path_buf);
     match (version, policy) {
-        (SCHEMA_VERSION, _) | (1, Checksum::Ignore) => {}
+        (OLDEST_READABLE_SCHEMA_VERSION..=SCHEMA_VERSION, _) | (1, Checksum::Ignore) => {}
         (1, Checksum::Verify) => {
             return Err(Error::ModelChecksum {
                 path: file_path(),
