@@ -258,6 +258,14 @@ pub enum Error {
         value: f64,
     },
 
+    /// A row was given a feature the model does not have.
+    #[error("the model has no feature `{name}`{}", if close.is_empty() { String::new() } else { format!("; did you mean {}?", name_list(close, 5)) })]
+    UnknownFeature {
+        /// The name given.
+        name: String,
+        /// The model's names closest to it.
+        close: Vec<String>,
+    },
     /// The data given to a fitted model does not have the features it was trained on.
     #[error("feature mismatch: {reason}")]
     FeatureMismatch {

@@ -14,6 +14,7 @@ pub use crate::dataset::{Column, ColumnKind, Dataset};
 pub use crate::error::{Error, Result};
 pub use crate::io::flat::{FlatOptions, LoadedFlat, load_flat, load_flat_from_reader};
 pub use crate::io::tables::{ReadOptions, Strictness, TableInput, TableInputs, read_tables, read_tables_from};
+pub use crate::models::row::{Reason, Row, RowBuilder, RowScore};
 pub use crate::models::trained::{ModelKind, ModelParams, TrainedModel};
 pub use crate::models::{ChurnModel, Learner};
 pub use crate::scoring::{ScoreOptions, ScoreReport, score_csv, score_reader};

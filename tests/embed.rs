@@ -153,3 +153,34 @@ fn a_flat_file_from_a_reader_equals_the_file() {
     assert_eq!(from_reader.dataset, from_file.dataset);
     assert_eq!(from_reader.report.rows_loaded, 300);
 }
+
+#[test]
+fn one_customer_is_built_by_name_and_scored_with_reasons() {
+    let model = TrainedModel::from_reader(model_bytes().as_slice()).unwrap();
+    let row = model.row().num("usage", 3.0).cat("plan", "basic").build().unwrap();
+    let s = model.score_one(&row).unwrap();
+    assert!(s.p_churn > model.training_churn_rate && s.tier != "low", "{s:?}");
+    assert_eq!(s.reasons[0].feature, "usage");
+    // The same row from JSON and from text; a feature not given is missing, not an error.
+    let json = model.row_from_json(&serde_json::json!({"usage": 3, "plan": "basic"})).unwrap();
+    let text: std::collections::HashMap<String, String> =
+        [("usage".to_owned(), "3".to_owned()), ("plan".to_owned(), "basic".to_owned())].into();
+    assert_eq!(json, row);
+    assert_eq!(model.row_from_strings(&text).unwrap(), row);
+    assert!(model.score_one(&model.row().cat("plan", "pro").build().unwrap()).is_ok());
+    // Unknown names list the close ones; wrong kinds say so; both read as sentences.
+    let e = model.row().num("Usage_", 3.0).build().unwrap_err();
+    assert_eq!(e.to_string(), "the model has no feature `Usage_`; did you mean `usage`?");
+    let e = model.row().num("plan", 3.0).build().unwrap_err();
+    assert!(e.to_string().contains("`plan` is categorical in the model"), "{e}");
+    // A dataset lacking features: a readable message that points at the row builder.
+    let partial = Dataset::new(vec![Column::numeric("usage", vec![1.0])]).unwrap();
+    let e = model.predict_proba(&partial).unwrap_err().to_string();
+    assert!(e.contains("lacks 1 of the model's 2 features: `plan`") && e.contains("model.row()"), "{e}");
+}
+
+fn model_bytes() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    trained().to_writer(&mut bytes).unwrap();
+    bytes
+}

@@ -34,6 +34,7 @@ pub mod hist;
 pub mod linfa;
 pub mod logistic;
 pub mod preprocess;
+pub mod row;
 pub mod trained;
 pub mod tree;
 pub mod validate;

@@ -298,7 +298,12 @@ impl TrainedModel {
         }
         if !missing.is_empty() {
             return Err(Error::FeatureMismatch {
-                reason: format!("data lacks model features: {}", missing.join(", ")),
+                reason: format!(
+                    "the data lacks {} of the model's {} features: {} (to score one customer, build the row by name with `model.row()`: features not set are missing values)",
+                    missing.len(),
+                    self.features.len(),
+                    crate::error::name_list(&missing, 8)
+                ),
             });
         }
         Ok(())
