@@ -258,6 +258,14 @@ pub enum Error {
         value: f64,
     },
 
+    /// A row was given a feature the model does not have.
+    #[error("the model has no feature `{name}`{}", if close.is_empty() { String::new() } else { format!("; did you mean {}?", name_list(close, 5)) })]
+    UnknownFeature {
+        /// The name given.
+        name: String,
+        /// The model's names closest to it.
+        close: Vec<String>,
+    },
     /// The data given to a fitted model does not have the features it was trained on.
     #[error("feature mismatch: {reason}")]
     FeatureMismatch {
@@ -373,4 +381,14 @@ impl From<linfa::Error> for Error {
     fn from(e: linfa::Error) -> Self {
         Error::Linfa { message: e.to_string() }
     }
+}
+
+/// `names` for a message: back-quoted and comma-separated, the first `max` of them and then
+/// "and N more", so that an error about 58 columns stays readable.
+pub(crate) fn name_list<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let mut out: Vec<String> = names.iter().take(max).map(|n| format!("`{}`", n.as_ref())).collect();
+    if names.len() > max {
+        out.push(format!("and {} more", names.len() - max));
+    }
+    out.join(", ")
 }

@@ -301,3 +301,25 @@ pub fn evaluate_with(oof: &OutOfFold, params: &EvaluationParams) -> Result<Evalu
         params: *params,
     })
 }
+
+/// Cross-validated metrics of `learner` on `data` for a model file
+/// ([`crate::models::artifact::CvMetrics`]): `folds` folds from
+/// [`crate::validation::inner_k_fold`] (grouped by id when ids repeat), seeded.
+pub fn cv_metrics<L: Learner>(
+    learner: &L,
+    data: &Dataset,
+    folds: usize,
+    seed: u64,
+) -> Result<crate::models::artifact::CvMetrics> {
+    let splits = crate::validation::inner_k_fold(data, folds, seed)?;
+    let e = evaluate(&cross_val_predict(learner, data, &splits)?)?;
+    Ok(crate::models::artifact::CvMetrics {
+        folds,
+        seed,
+        roc_auc: e.roc_auc,
+        pr_auc: e.pr_auc,
+        log_loss: e.log_loss,
+        brier: e.brier,
+        top_decile_lift: e.top_decile_lift,
+    })
+}

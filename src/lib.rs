@@ -15,6 +15,20 @@
 //! 6. **Report** the business: KPIs (module `kpi`), retention curves (module `survival`).
 //!
 //! Every probability in this crate is P(churn); every label is `churned: bool`.
+//!
+//! # Quickstart
+//!
+//! An application needs `use attrition::prelude::*;`: load a model from bytes
+//! ([`models::trained::TrainedModel::from_reader`]), build one customer's row by feature name
+//! (`model.row().num("tenure_days", 40.0).cat("vertical", "restaurants").build()?`), score it
+//! with reasons (`model.score_one(&row)?`), and stream a CSV from any reader
+//! ([`scoring::score_reader`]). `examples/quickstart.rs` does all of it on the bundled sample;
+//! this doctest runs that file:
+//!
+//! ```
+//! # mod quickstart { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/quickstart.rs")); }
+//! # fn main() { quickstart::main().unwrap(); }
+//! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -29,6 +43,7 @@ pub mod io;
 pub mod kpi;
 pub mod metrics;
 pub mod models;
+pub mod prelude;
 pub mod profit;
 pub mod report;
 pub mod scoring;

@@ -54,15 +54,15 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::dataset::{Column, ColumnKind, Dataset};
 use crate::error::{Error, Location, Result, RowProblem};
-use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed};
-use crate::io::output::{OutputPlan, Overwrite, Sink};
+use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed, STDIN_NAME};
+use crate::io::output::{OutputPlan, Overwrite, Sink, is_stdio};
 use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
@@ -70,6 +70,9 @@ use crate::models::trained::TrainedModel;
 /// Field text per chunk (besides [`ScoreOptions::chunk_rows`]): 32 MiB. With the field length
 /// limit, this bounds a chunk's memory whatever the rows look like.
 pub const CHUNK_BYTES: usize = 32 << 20;
+
+/// How [`score_reader`] names its output in errors.
+const OUTPUT_NAME: &str = "<output>";
 
 /// Errors kept in [`ScoreReport::examples`].
 const MAX_EXAMPLES: usize = 10;
@@ -272,11 +275,58 @@ struct Layout<'a> {
 ///
 /// `output` appears only when scoring succeeded (an existing file is replaced; see
 /// [`crate::io::output`]) and must not be `input` ([`Error::OutputIsInput`]). `-` is standard
-/// input or output.
+/// input or output. The files are opened here and read and written by [`score_reader`].
 pub fn score_csv(
     model: &TrainedModel,
     input: &Path,
     output: &Path,
+    options: &ScoreOptions,
+    progress: impl FnMut(u64),
+) -> Result<ScoreReport> {
+    if options.chunk_rows == 0 {
+        return Err(Error::param("chunk_rows", 0, "must be at least 1"));
+    }
+    // The output must not be the input (checked before anything is opened for writing).
+    OutputPlan::new().overwrite(Overwrite::Replace).input("input", input).check_file("output", output)?;
+    let (reader, name): (Box<dyn Read>, &Path) = if is_stdio(input) {
+        (Box::new(std::io::stdin().lock()), Path::new(STDIN_NAME))
+    } else {
+        (Box::new(std::fs::File::open(input).map_err(|e| Error::io("read", input, e))?), input)
+    };
+    let mut out = Sink::create(output, Overwrite::Replace)?;
+    let report = score_reader(model, reader, name, &mut out, options, progress).map_err(|e| match e {
+        Error::Io { action, path, source } if path == Path::new(OUTPUT_NAME) => Error::io(action, output, source),
+        e => e,
+    })?;
+    out.commit()?;
+    Ok(report)
+}
+
+/// [`score_csv`] over any reader and writer: a request body, a socket, a decompressing reader.
+/// `input_name` names the input in error messages (`<name>:<line> column ...`).
+///
+/// The output is written chunk by chunk, so a strict-mode error after the first chunk leaves
+/// what was written so far in `output`; a caller that needs all-or-nothing writes to a buffer or
+/// a temporary file ([`score_csv`] does the latter).
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::prelude::*;
+/// let x: Vec<f64> = (0..100).map(|i| (i % 10) as f64).collect();
+/// let y: Vec<bool> = (0..100).map(|i| i % 10 < 3).collect();
+/// let model = ModelParams::new(ModelKind::Logistic).fit(&Dataset::new(vec![Column::numeric("x", x)])?.with_churned(y)?)?;
+/// let body = "customer_id,x\na,1\nb,9\n";
+/// let mut out = Vec::new();
+/// let report = score_reader(&model, body.as_bytes(), "request", &mut out, &ScoreOptions::default(), |_| {})?;
+/// assert_eq!(report.rows_scored, 2);
+/// assert!(String::from_utf8(out).unwrap().starts_with("customer_id,p_churn,risk_tier,reason_1"));
+/// # Ok(()) }
+/// ```
+pub fn score_reader(
+    model: &TrainedModel,
+    input: impl Read,
+    input_name: impl AsRef<Path>,
+    output: impl Write,
     options: &ScoreOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<ScoreReport> {
@@ -286,12 +336,12 @@ pub fn score_csv(
     if options.reasons > MAX_REASONS {
         return Err(Error::param("reasons", options.reasons, format!("at most {MAX_REASONS} reasons per customer")));
     }
+    let input_name = input_name.as_ref();
+    let output_name = Path::new(OUTPUT_NAME);
     let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
     let mut required = names.clone();
     required.push(&options.id_column);
-    // The output must not be the input (checked before anything is opened for writing).
-    OutputPlan::new().overwrite(Overwrite::Replace).input("input", input).check_file("output", output)?;
-    let mut csv = CsvFile::open(input, &required, &[], options.strictness)?;
+    let mut csv = CsvFile::from_reader(Box::new(input), input_name, &required, &[], options.strictness)?;
     let file = csv.path.clone();
     let layout = Layout {
         cols: names.iter().map(|n| csv.req(n)).collect(),
@@ -301,7 +351,7 @@ pub fn score_csv(
         file: &file,
     };
     let lenient = options.strictness == Strictness::Lenient;
-    let mut out = Sink::create(output, Overwrite::Replace)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
     let mut header = String::from("customer_id,p_churn,risk_tier");
     for k in 1..=options.reasons {
         header.push_str(&format!(",reason_{k}"));
@@ -309,7 +359,7 @@ pub fn score_csv(
     if lenient {
         header.push_str(",score_error");
     }
-    writeln!(out, "{header}").map_err(|e| Error::io("write", output, e))?;
+    writeln!(out, "{header}").map_err(|e| Error::io("write", output_name, e))?;
     let mut report = ScoreReport::default();
     let mut chunk = RawChunk::default();
     loop {
@@ -332,10 +382,12 @@ pub fn score_csv(
         report.rows_read += chunk.rows.len() as u64;
         let parsed = parse_chunk(&chunk, &layout);
         score_chunk(model, &layout, parsed, options, &mut out, &mut report)
-            .map_err(|e| if let Error::Io { source, .. } = e { Error::io("write", output, source) } else { e })?;
+            .map_err(|e| if let Error::Io { source, .. } = e { Error::io("write", output_name, source) } else { e })?;
+        // A streaming consumer sees each chunk as soon as it is scored.
+        out.flush().map_err(|e| Error::io("write", output_name, e))?;
         progress(report.rows_read);
     }
-    out.commit()?;
+    out.flush().map_err(|e| Error::io("write", output_name, e))?;
     Ok(report)
 }
 

@@ -10,7 +10,6 @@
 //! reported as [`RowProblem::FieldTooLong`], so memory never grows with a malformed input.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -150,15 +149,15 @@ enum Frame {
 }
 
 /// Splits a byte stream into records with `csv_core`, in a buffer of bounded size.
-struct Framer {
+struct Framer<'r> {
     core: csv_core::Reader,
-    src: BufReader<Box<dyn Read>>,
+    src: BufReader<Box<dyn Read + 'r>>,
     scratch: Vec<u8>,
     scratch_ends: Vec<usize>,
 }
 
-impl Framer {
-    fn new(src: Box<dyn Read>) -> Framer {
+impl<'r> Framer<'r> {
+    fn new(src: Box<dyn Read + 'r>) -> Framer<'r> {
         Framer {
             core: csv_core::Reader::new(),
             src: BufReader::with_capacity(1 << 18, src),
@@ -252,9 +251,9 @@ pub(crate) enum Framed<'a> {
 }
 
 /// An open CSV file whose header has been checked.
-pub(crate) struct CsvFile {
+pub(crate) struct CsvFile<'r> {
     pub path: PathBuf,
-    framer: Framer,
+    framer: Framer<'r>,
     /// Header names, trimmed and BOM-stripped.
     pub headers: Vec<String>,
     record: Fields,
@@ -263,27 +262,12 @@ pub(crate) struct CsvFile {
     line: u64,
 }
 
-impl CsvFile {
-    /// Opens `path` and checks its header. `required` columns must all be present exactly once;
-    /// `optional` columns may be present. Any other column is reported as ignored.
-    /// The path `-` is standard input (named `<stdin>` in messages).
-    pub fn open(path: &Path, required: &[&str], optional: &[&str], strictness: Strictness) -> Result<Self> {
-        if crate::io::output::is_stdio(path) {
-            return Self::from_reader(
-                Box::new(std::io::stdin()),
-                Path::new(STDIN_NAME),
-                required,
-                optional,
-                strictness,
-            );
-        }
-        let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
-        Self::from_reader(Box::new(file), path, required, optional, strictness)
-    }
-
-    /// As [`CsvFile::open`], on any reader (`path` is used in messages only).
+impl<'r> CsvFile<'r> {
+    /// Reads the header from `rdr` and checks it (`path` names the input in messages).
+    /// `required` columns must all be present exactly once; `optional` columns may be present.
+    /// Any other column is reported as ignored.
     pub fn from_reader(
-        rdr: Box<dyn Read>,
+        rdr: Box<dyn Read + 'r>,
         path: &Path,
         required: &[&str],
         optional: &[&str],

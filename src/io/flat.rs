@@ -303,8 +303,29 @@ pub fn load_flat(path: impl AsRef<Path>, options: &FlatOptions) -> Result<Loaded
     read_columns(&mut source, options, &plan)
 }
 
+/// [`load_flat`] from any reader (an upload, a decompressing reader, a byte slice); `name` names
+/// the input in errors (`<name>:<line> column ...`). The reader is read once: its bytes are copied
+/// to an anonymous temporary file while the column kinds are inferred, and parsed from there.
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::prelude::*;
+/// let body = "id,plan,charges,Churn\na,basic,10.5,Yes\nb,pro,,No\n";
+/// let loaded = load_flat_from_reader(body.as_bytes(), "upload.csv", &FlatOptions::new().target("Churn").id("id"))?;
+/// assert_eq!(loaded.dataset.feature_names(), vec!["plan", "charges"]);
+/// let bad = "a,Churn\n1,yes\n2,no\n3,maybe\n";
+/// let err = load_flat_from_reader(bad.as_bytes(), "upload.csv", &FlatOptions::new().target("Churn").positive("yes")).unwrap_err();
+/// assert!(err.to_string().contains("upload.csv:4"), "{err}");
+/// # Ok(()) }
+/// ```
+pub fn load_flat_from_reader(reader: impl Read, name: impl AsRef<Path>, options: &FlatOptions) -> Result<LoadedFlat> {
+    let mut source = Source::from_stream(Box::new(reader), name.as_ref().to_owned())?;
+    let plan = plan_columns(&mut source, options)?;
+    read_columns(&mut source, options, &plan)
+}
+
 /// The input of the two passes, read from its origin once (see the [module docs](self)).
-struct Source {
+struct Source<'r> {
     /// The name in messages.
     name: PathBuf,
     /// Where the second pass reads: the input itself when it is a regular file (rewound to
@@ -312,11 +333,11 @@ struct Source {
     replay: File,
     start: u64,
     /// A stream the first pass reads (and copies to `replay`); `None` for a regular file.
-    stream: Option<Box<dyn Read>>,
+    stream: Option<Box<dyn Read + 'r>>,
 }
 
-impl Source {
-    fn open(path: &Path) -> Result<Source> {
+impl<'r> Source<'r> {
+    fn open(path: &Path) -> Result<Source<'r>> {
         let (name, file): (PathBuf, Option<File>) = if is_stdio(path) {
             (PathBuf::from(STDIN_NAME), stdin_file())
         } else {
@@ -332,13 +353,18 @@ impl Source {
             Some(f) => Box::new(f),
             None => Box::new(std::io::stdin()),
         };
+        Self::from_stream(stream, name)
+    }
+
+    /// A stream read once: copied to an anonymous temporary file by the first pass.
+    fn from_stream(stream: Box<dyn Read + 'r>, name: PathBuf) -> Result<Source<'r>> {
         let spill = tempfile::tempfile()
             .map_err(|e| Error::io("create a temporary copy of the input in", std::env::temp_dir(), e))?;
         Ok(Source { name, replay: spill, start: 0, stream: Some(stream) })
     }
 
     /// The reader of the first pass.
-    fn first(&mut self) -> Result<Box<dyn Read>> {
+    fn first(&mut self) -> Result<Box<dyn Read + 'r>> {
         let copy = self.replay.try_clone().map_err(|e| Error::io("read", &self.name, e))?;
         Ok(match self.stream.take() {
             Some(inner) => Box::new(Tee { inner, copy }),
@@ -347,7 +373,7 @@ impl Source {
     }
 
     /// The reader of the second pass (after the first has read everything).
-    fn second(&mut self) -> Result<Box<dyn Read>> {
+    fn second(&mut self) -> Result<Box<dyn Read + 'r>> {
         self.replay.seek(SeekFrom::Start(self.start)).map_err(|e| Error::io("read", &self.name, e))?;
         Ok(Box::new(self.replay.try_clone().map_err(|e| Error::io("read", &self.name, e))?))
     }
@@ -367,12 +393,12 @@ fn stdin_file() -> Option<File> {
 }
 
 /// Reads `inner` and writes every byte it reads to `copy`.
-struct Tee {
-    inner: Box<dyn Read>,
+struct Tee<'r> {
+    inner: Box<dyn Read + 'r>,
     copy: File,
 }
 
-impl Read for Tee {
+impl Read for Tee<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.copy.write_all(&buf[..n]).map_err(|e| {
@@ -435,7 +461,7 @@ fn find(headers: &[String], name: &str) -> Result<usize> {
         .ok_or_else(|| Error::ColumnNotFound { column: name.to_owned(), available: headers.join(", ") })
 }
 
-fn plan_columns(source: &mut Source, o: &FlatOptions) -> Result<Plan> {
+fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     let path = source.name.clone();
     let path = path.as_path();
     let mut f = CsvFile::from_reader(source.first()?, path, &[], &[], o.strictness)?;
@@ -568,7 +594,7 @@ fn is_missing(v: &str, o: &FlatOptions) -> bool {
     v.is_empty() || o.na_values.iter().any(|n| n.trim() == v)
 }
 
-fn read_columns(source: &mut Source, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
+fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
     let path = source.name.clone();
     let path = path.as_path();
     let mut f = CsvFile::from_reader(source.second()?, path, &[], &[], o.strictness)?;

@@ -1,6 +1,7 @@
 //! Reading a tables directory (see [`crate::io::tables`] for the format).
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -91,6 +92,82 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
             std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
         ));
     }
+    let campaign = dir.join("campaign.csv");
+    let inputs = TableInputs {
+        customers: TableInput::file(&dir.join("customers.csv"))?,
+        subscriptions: TableInput::file(&dir.join("subscriptions.csv"))?,
+        events: TableInput::file(&dir.join("events.csv"))?,
+        nps: TableInput::file(&dir.join("nps.csv"))?,
+        campaign: if campaign.exists() { Some(TableInput::file(&campaign)?) } else { None },
+    };
+    read_tables_from(inputs, options)
+}
+
+/// One table's input for [`read_tables_from`]: a reader and the name its errors give.
+pub struct TableInput<'r> {
+    /// Name in messages (`<name>:<line> column ...`).
+    pub name: PathBuf,
+    /// The CSV text.
+    pub reader: Box<dyn Read + 'r>,
+    /// Its size in bytes, when known (to reserve memory for events).
+    pub size_hint: Option<u64>,
+}
+
+impl<'r> TableInput<'r> {
+    /// A table read from `reader`, named `name` in errors.
+    pub fn new(name: impl Into<PathBuf>, reader: impl Read + 'r) -> TableInput<'r> {
+        TableInput { name: name.into(), reader: Box::new(reader), size_hint: None }
+    }
+
+    /// A table read from the file `path`.
+    pub fn file(path: &Path) -> Result<TableInput<'static>> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+        let size_hint = file.metadata().ok().map(|m| m.len());
+        Ok(TableInput { name: path.to_owned(), reader: Box::new(file), size_hint })
+    }
+
+    fn csv(self, required: &[&str], strictness: crate::io::tables::Strictness) -> Result<CsvFile<'r>> {
+        CsvFile::from_reader(self.reader, &self.name, required, &[], strictness)
+    }
+}
+
+/// The tables' inputs for [`read_tables_from`]: the four required tables and the optional
+/// campaign log.
+pub struct TableInputs<'r> {
+    /// `customers.csv`.
+    pub customers: TableInput<'r>,
+    /// `subscriptions.csv`.
+    pub subscriptions: TableInput<'r>,
+    /// `events.csv`.
+    pub events: TableInput<'r>,
+    /// `nps.csv`.
+    pub nps: TableInput<'r>,
+    /// `campaign.csv`, if any.
+    pub campaign: Option<TableInput<'r>>,
+}
+
+/// [`read_tables`] from readers (object storage, an archive, bytes in memory), with the same
+/// checks and reports.
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::io::tables::{read_tables_from, ReadOptions, TableInput, TableInputs};
+/// let inputs = TableInputs {
+///     customers: TableInput::new("customers.csv", "customer_id,signup_date,vertical,sales_approach,specialised_provider\n\
+///         c1,2024-01-03,retail,needs_based,true\n".as_bytes()),
+///     subscriptions: TableInput::new("subscriptions.csv",
+///         "customer_id,product,start_date,end_date,mrr\nc1,listings,2024-01-03,,49.0\n".as_bytes()),
+///     events: TableInput::new("events.csv",
+///         "customer_id,timestamp,event_type,user_id\nc1,2024-01-04T09:00:00Z,login,u1\n".as_bytes()),
+///     nps: TableInput::new("nps.csv", "customer_id,date,score\nc1,2024-02-01,9\n".as_bytes()),
+///     campaign: None,
+/// };
+/// let loaded = read_tables_from(inputs, &ReadOptions::strict())?;
+/// assert_eq!((loaded.tables.customers.len(), loaded.tables.events.len()), (1, 1));
+/// # Ok(()) }
+/// ```
+pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Result<LoadedTables> {
+    let TableInputs { customers, subscriptions, events, nps, campaign } = inputs;
     let s = options.strictness;
     let mut report = LoadReport::default();
     let mut tables = Tables::default();
@@ -98,12 +175,8 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     // customers.csv
     let mut index: HashMap<String, CustomerIdx> = HashMap::new();
     {
-        let mut f = CsvFile::open(
-            &dir.join("customers.csv"),
-            &["customer_id", "signup_date", "vertical", "sales_approach", "specialised_provider"],
-            &[],
-            s,
-        )?;
+        let mut f =
+            customers.csv(&["customer_id", "signup_date", "vertical", "sales_approach", "specialised_provider"], s)?;
         let cols = [
             f.req("customer_id"),
             f.req("signup_date"),
@@ -130,12 +203,7 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
 
     // subscriptions.csv
     {
-        let mut f = CsvFile::open(
-            &dir.join("subscriptions.csv"),
-            &["customer_id", "product", "start_date", "end_date", "mrr"],
-            &[],
-            s,
-        )?;
+        let mut f = subscriptions.csv(&["customer_id", "product", "start_date", "end_date", "mrr"], s)?;
         let cols = [f.req("customer_id"), f.req("product"), f.req("start_date"), f.req("end_date"), f.req("mrr")];
         while let Some(rec) = f.next_record()? {
             match parse_subscription(&rec, &cols, &index, &signup) {
@@ -154,12 +222,12 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
 
     // events.csv
     {
-        let path = dir.join("events.csv");
-        let mut f = CsvFile::open(&path, &["customer_id", "timestamp", "event_type", "user_id"], &[], s)?;
+        let size_hint = events.size_hint;
+        let mut f = events.csv(&["customer_id", "timestamp", "event_type", "user_id"], s)?;
         let cols = [f.req("customer_id"), f.req("timestamp"), f.req("event_type"), f.req("user_id")];
         let mut b = EventsBuilder::new();
-        if let Ok(meta) = std::fs::metadata(&path) {
-            b.reserve((meta.len() / 48) as usize);
+        if let Some(len) = size_hint {
+            b.reserve((len / 48) as usize);
         }
         while let Some(rec) = f.next_record()? {
             match parse_event(&rec, &cols, &index, &signup) {
@@ -179,7 +247,7 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
 
     // nps.csv
     {
-        let mut f = CsvFile::open(&dir.join("nps.csv"), &["customer_id", "date", "score"], &[], s)?;
+        let mut f = nps.csv(&["customer_id", "date", "score"], s)?;
         let cols = [f.req("customer_id"), f.req("date"), f.req("score")];
         while let Some(rec) = f.next_record()? {
             match parse_nps(&rec, &cols, &index, &signup) {
@@ -194,9 +262,8 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     }
 
     // campaign.csv (optional)
-    let campaign_path: PathBuf = dir.join("campaign.csv");
-    if campaign_path.exists() {
-        let mut f = CsvFile::open(&campaign_path, &["customer_id", "date", "treated", "offer_cost"], &[], s)?;
+    if let Some(campaign) = campaign {
+        let mut f = campaign.csv(&["customer_id", "date", "treated", "offer_cost"], s)?;
         let cols = [f.req("customer_id"), f.req("date"), f.req("treated"), f.req("offer_cost")];
         let mut offers = Vec::new();
         while let Some(rec) = f.next_record()? {

@@ -302,4 +302,6 @@ impl ReadOptions {
     }
 }
 
-pub use crate::io::read::{FileReport, LoadReport, LoadedTables, read_tables};
+pub use crate::io::read::{
+    FileReport, LoadReport, LoadedTables, TableInput, TableInputs, read_tables, read_tables_from,
+};

@@ -187,6 +187,29 @@ impl<L: Learner> Learner for CalibrationParams<L> {
     }
 }
 
+impl CalibratedModel<crate::models::trained::TrainedModel> {
+    /// One [`TrainedModel`](crate::models::trained::TrainedModel) carrying the calibrator: it
+    /// saves, loads, streams ([`crate::scoring::score_csv`]) and explains like any model, and
+    /// its probabilities are the calibrated ones.
+    ///
+    /// ```
+    /// use attrition::models::calibration::{CalibrationMethod, CalibrationParams};
+    /// use attrition::prelude::*;
+    /// let x: Vec<f64> = (0..300).map(|i| (i % 20) as f64).collect();
+    /// let y: Vec<bool> = (0..300).map(|i| (i % 20) > 12 || i % 7 == 0).collect();
+    /// let data = Dataset::new(vec![Column::numeric("x", x)]).unwrap().with_churned(y).unwrap();
+    /// let calibrated = CalibrationParams::new(ModelParams::new(ModelKind::Gbdt), CalibrationMethod::Platt).fit(&data).unwrap();
+    /// let expected = calibrated.predict_proba(&data).unwrap();
+    /// let mut bytes = Vec::new();
+    /// calibrated.into_trained().to_writer(&mut bytes).unwrap();
+    /// let model = TrainedModel::from_reader(bytes.as_slice()).unwrap();
+    /// assert_eq!(model.predict_proba(&data).unwrap(), expected);
+    /// ```
+    pub fn into_trained(self) -> crate::models::trained::TrainedModel {
+        self.base.with_calibrator(self.calibrator)
+    }
+}
+
 impl<M: ChurnModel> ChurnModel for CalibratedModel<M> {
     fn predict_proba(&self, data: &Dataset) -> Result<Vec<f64>> {
         Ok(self.base.predict_proba(data)?.into_iter().map(|p| self.calibrator.apply(p)).collect())

@@ -1,6 +1,7 @@
 //! The model file: a [`TrainedModel`] as JSON with a checksum, checked before it is trusted.
 //!
-//! **Format** (schema version 2): one JSON object holding the model's fields (its serde form)
+//! **Format** (schema version 3; version 2 lacked the optional parts of
+//! [`super::artifact`] and loads with them absent): one JSON object holding the model's fields (its serde form)
 //! and `"checksum": "sha256:<64 hex digits>"`, the SHA-256 of the model's *canonical body* —
 //! the compact JSON serde writes for the model, without the checksum. Reading parses the model,
 //! serialises it again and compares the hashes, so any change to what the model computes (a
@@ -20,7 +21,7 @@
 //! **Versions**: files of schema version 1 (before checksums) are refused with a message
 //! naming `attrition model rehash`, as are files whose checksum does not match. [`rehash`]
 //! (`attrition model rehash --model F`) reads such a file without its checksum, validates it,
-//! and rewrites it as version 2 with the checksum of what it holds: the step that says "this
+//! and rewrites it as the current version with the checksum of what it holds: the step that says "this
 //! hand-edited or old file is the model I mean".
 //!
 //! ```
@@ -43,13 +44,13 @@
 //! assert_eq!(TrainedModel::load(&path).unwrap().training_rows, 201);
 //! ```
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::trained::{SCHEMA_VERSION, TrainedModel};
+use super::trained::{OLDEST_READABLE_SCHEMA_VERSION, SCHEMA_VERSION, TrainedModel};
 use crate::error::{ChecksumProblem, Error, Result};
 use crate::io::output::{OutputFile, Overwrite, Sink, is_stdio};
 
@@ -101,10 +102,22 @@ pub fn from_json(bytes: &[u8], checksum: Checksum) -> Result<TrainedModel> {
     parse(bytes, None, checksum)
 }
 
-/// Reads and checks a model file ([`TrainedModel::load`]).
+/// Reads and checks a model file ([`TrainedModel::load`]); `-` is standard input.
 pub fn read(path: &Path) -> Result<TrainedModel> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read model", path, e))?;
-    parse(&bytes, Some(path), Checksum::Verify)
+    if is_stdio(path) {
+        return read_from(std::io::stdin().lock(), Some(Path::new("<stdin>")));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read model", path, e))?;
+    read_from(file, Some(path))
+}
+
+/// Reads and checks a model file from any reader ([`TrainedModel::from_reader`]); `name`, when
+/// given, names the source in errors. Every way of loading a model comes here, so the schema
+/// version, the checksum and [`TrainedModel::validate`] are checked whatever the source.
+pub fn read_from(mut reader: impl Read, name: Option<&Path>) -> Result<TrainedModel> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(|e| Error::io("read model", name.unwrap_or(Path::new("<reader>")), e))?;
+    parse(&bytes, name, Checksum::Verify)
 }
 
 /// The fields read before the model itself.
@@ -120,7 +133,7 @@ fn parse(bytes: &[u8], path: Option<&Path>, policy: Checksum) -> Result<TrainedM
     let version = header.schema_version.unwrap_or(0);
     let file_path = || path.map_or_else(|| PathBuf::from("<memory>"), Path::to_path_buf);
     match (version, policy) {
-        (SCHEMA_VERSION, _) | (1, Checksum::Ignore) => {}
+        (OLDEST_READABLE_SCHEMA_VERSION..=SCHEMA_VERSION, _) | (1, Checksum::Ignore) => {}
         (1, Checksum::Verify) => {
             return Err(Error::ModelChecksum {
                 path: file_path(),

@@ -25,6 +25,7 @@ pub trait Learner: Sync {
     fn fit(&self, data: &Dataset) -> Result<Self::Model>;
 }
 
+pub mod artifact;
 pub mod boosted;
 pub mod calibration;
 pub mod ensemble;
@@ -33,6 +34,7 @@ pub mod hist;
 pub mod linfa;
 pub mod logistic;
 pub mod preprocess;
+pub mod row;
 pub mod trained;
 pub mod tree;
 pub mod validate;

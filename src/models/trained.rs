@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::artifact::{DateRange, FeatureBuild, LabelWindow, TrainingSummary};
 use super::boosted::{BoostedParams, Booster};
+use super::calibration::Calibrator;
 use super::ensemble::{Ensemble, EnsembleParams, choose_logistic_weight};
 use super::logistic::{LogisticModel, LogisticParams, sigmoid};
 use super::preprocess::{PreprocessMode, PreprocessParams, Preprocessor, Transformed};
@@ -16,10 +18,14 @@ use crate::error::{Error, Result};
 use crate::evaluation::cross_val_predict;
 use crate::validation::inner_k_fold;
 
-/// Version of the model file format written by [`TrainedModel::save`]: 2 since model files
-/// carry a checksum (see [`super::file`]); version 1 files are refused with a message naming
-/// `attrition model rehash`, which upgrades them.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version of the model file format written by [`TrainedModel::save`]: 3 since model files
+/// carry their feature build, calibrator and training summary ([`super::artifact`]); version 2
+/// files (checksum, none of these parts) load with the parts absent; version 1 files (no
+/// checksum) are refused with a message naming `attrition model rehash`, which upgrades them.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The oldest schema version [`TrainedModel::load`] reads without `attrition model rehash`.
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 2;
 
 /// Model family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +173,13 @@ impl Learner for ModelParams {
             fitted,
             training_rows: data.n_rows(),
             training_churn_rate: data.churn_rate().unwrap_or(f64::NAN),
+            feature_build: None,
+            calibrator: None,
+            training: data
+                .as_of
+                .as_deref()
+                .and_then(DateRange::of)
+                .map(|r| TrainingSummary { as_of: Some(r), cv: None }),
         })
     }
 }
@@ -211,6 +224,18 @@ pub struct TrainedModel {
     pub training_rows: usize,
     /// Churn rate of the training data.
     pub training_churn_rate: f64,
+    /// How the feature rows are built from raw tables and the label window the probability
+    /// refers to (absent when the features came from elsewhere, e.g. a flat export).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_build: Option<FeatureBuild>,
+    /// Calibration of the probability; when present, [`ChurnModel::predict_proba`] and
+    /// [`TrainedModel::score`] return calibrated probabilities (explanations stay on the
+    /// model's raw output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibrator: Option<Calibrator>,
+    /// The training data's as-of range and cross-validated metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingSummary>,
 }
 
 /// [`TrainedModel::score`]'s result for a batch of customers.
@@ -273,7 +298,12 @@ impl TrainedModel {
         }
         if !missing.is_empty() {
             return Err(Error::FeatureMismatch {
-                reason: format!("data lacks model features: {}", missing.join(", ")),
+                reason: format!(
+                    "the data lacks {} of the model's {} features: {} (to score one customer, build the row by name with `model.row()`: features not set are missing values)",
+                    missing.len(),
+                    self.features.len(),
+                    crate::error::name_list(&missing, 8)
+                ),
             });
         }
         Ok(())
@@ -338,8 +368,20 @@ impl TrainedModel {
         Ok(p)
     }
 
-    /// [`TrainedModel::predict_transformed`] with `NaN` left for rows it cannot score.
+    /// [`TrainedModel::predict_transformed`] with `NaN` left for rows it cannot score; calibrated
+    /// when the model carries a calibrator.
     fn predict_transformed_keeping_nan(&self, data: &Dataset, t: &Transformed) -> Result<Vec<f64>> {
+        let mut p = self.predict_raw_keeping_nan(data, t)?;
+        if let Some(c) = &self.calibrator {
+            for v in p.iter_mut().filter(|v| !v.is_nan()) {
+                *v = c.apply(*v);
+            }
+        }
+        Ok(p)
+    }
+
+    /// The fitted model's probability, before calibration.
+    fn predict_raw_keeping_nan(&self, data: &Dataset, t: &Transformed) -> Result<Vec<f64>> {
         match &self.fitted {
             Fitted::Logistic(m) => m.predict_proba(t.x.view()),
             Fitted::Tree(m) => m.predict_proba(t.x.view()),
@@ -408,6 +450,24 @@ impl TrainedModel {
         Ok(v)
     }
 
+    /// The model with `calibrator` applied to its probabilities (replacing any it had).
+    pub fn with_calibrator(mut self, calibrator: Calibrator) -> TrainedModel {
+        self.calibrator = Some(calibrator);
+        self
+    }
+
+    /// The model with how its features were built (see [`FeatureBuild`]); checked against the
+    /// model's features by [`TrainedModel::validate`].
+    pub fn with_feature_build(mut self, build: FeatureBuild) -> TrainedModel {
+        self.feature_build = Some(build);
+        self
+    }
+
+    /// The label window the probability refers to, when the model file records it.
+    pub fn label_window(&self) -> Option<LabelWindow> {
+        self.feature_build.as_ref().map(|b| b.label)
+    }
+
     /// Writes the model file (JSON with a checksum, see [`super::file`]): validated, written to
     /// a temporary file beside `path`, read back and compared with `self`, then renamed to
     /// `path`. A file under `path` therefore always loads, and `path` is untouched on error.
@@ -419,6 +479,34 @@ impl TrainedModel {
     /// ([`TrainedModel::validate`]).
     pub fn load(path: impl AsRef<Path>) -> Result<TrainedModel> {
         super::file::read(path.as_ref())
+    }
+
+    /// Reads a model file's bytes from any reader (a database blob, an HTTP body), with the
+    /// same checks as [`TrainedModel::load`]: schema version, checksum, validation.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::prelude::*;
+    /// let x: Vec<f64> = (0..200).map(|i| (i % 20) as f64).collect();
+    /// let y: Vec<bool> = (0..200).map(|i| (i % 20) > 12 || i % 7 == 0).collect();
+    /// let model = ModelParams::new(ModelKind::Logistic).fit(&Dataset::new(vec![Column::numeric("x", x)])?.with_churned(y)?)?;
+    /// let mut bytes = Vec::new();
+    /// model.to_writer(&mut bytes)?;
+    /// assert_eq!(TrainedModel::from_reader(bytes.as_slice())?, model);
+    /// // A corrupted byte is refused, whatever the source.
+    /// let bad = String::from_utf8(bytes).unwrap().replace("\"training_rows\":200", "\"training_rows\":20");
+    /// assert!(matches!(TrainedModel::from_reader(bad.as_bytes()), Err(Error::ModelChecksum { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub fn from_reader(reader: impl std::io::Read) -> Result<TrainedModel> {
+        super::file::read_from(reader, None)
+    }
+
+    /// Writes the model file's bytes (validated, with its checksum) to any writer; the bytes are
+    /// what [`TrainedModel::save`] writes and [`TrainedModel::from_reader`] reads.
+    pub fn to_writer(&self, mut writer: impl std::io::Write) -> Result<()> {
+        let bytes = super::file::to_json(self)?;
+        writer.write_all(&bytes).and_then(|()| writer.flush()).map_err(|e| Error::io("write model", "<writer>", e))
     }
 }
 

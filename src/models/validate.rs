@@ -31,8 +31,17 @@
 //! caller sets), explanations are refused ([`crate::Error::ExplainTooCostly`]) and scoring writes
 //! reasons as not available.
 //!
-//! A part added to the model file later (issue 17: feature catalogue, calibrator, drift
-//! statistics) adds its own `check_*` function here and a call in [`TrainedModel::validate`].
+//! - **calibrator** (optional): Platt's slope and intercept finite and within
+//!   ±[`MAX_ABS_COEFFICIENT`]; isotonic knots as many as values, at least one, probabilities in
+//!   [0, 1], both non-decreasing.
+//! - **feature_build** (optional): its catalogue resolved (event types fixed), a label window of
+//!   at least one day, and every model feature one of the columns the catalogue builds (a model
+//!   may use fewer, e.g. after `--drop`).
+//! - **training** (optional): the as-of range in order; cross-validated metrics in their ranges
+//!   (at least 2 folds, AUCs and Brier in [0, 1], log-loss ≥ 0).
+//!
+//! A part added to the model file later (issue 18: drift statistics) adds its own `check_*`
+//! function here and a call in [`TrainedModel::validate`].
 //!
 //! ```
 //! use attrition::models::{Learner, trained::{ModelKind, ModelParams}};
@@ -51,6 +60,7 @@
 use std::collections::HashSet;
 
 use super::boosted::{Booster, Link};
+use super::calibration::Calibrator;
 use super::logistic::LogisticModel;
 use super::preprocess::{InputSpec, PreprocessMode, Preprocessor, Transform};
 use super::trained::{FeatureSchema, Fitted, ModelKind, SCHEMA_VERSION, TrainedModel};
@@ -82,6 +92,89 @@ pub const MAX_EXPLAIN_COST_PER_ROW: u64 = 4_000_000;
 /// digits).
 fn num(v: f64) -> String {
     if v == 0.0 || (1e-4..1e15).contains(&v.abs()) { v.to_string() } else { format!("{v:e}") }
+}
+
+/// The optional parts of [`super::artifact`] and the calibrator.
+fn check_artifact(m: &TrainedModel) -> Result<()> {
+    match &m.calibrator {
+        None => {}
+        Some(Calibrator::Platt { a, b }) => {
+            for (name, v) in [("a", a), ("b", b)] {
+                if !(v.is_finite() && v.abs() <= MAX_ABS_COEFFICIENT) {
+                    return Err(invalid(
+                        format!("calibrator.{name}"),
+                        format!("{} is not a finite number within ±{}", num(*v), num(MAX_ABS_COEFFICIENT)),
+                    ));
+                }
+            }
+        }
+        Some(Calibrator::Isotonic { x, y }) => {
+            if x.is_empty() || x.len() != y.len() {
+                return Err(invalid(
+                    "calibrator",
+                    format!("isotonic map with {} knots and {} values (needs as many, at least one)", x.len(), y.len()),
+                ));
+            }
+            for (name, v) in [("x", x), ("y", y)] {
+                if let Some(i) = v.iter().position(|p| !(0.0..=1.0).contains(p)) {
+                    return Err(invalid(
+                        format!("calibrator.{name}[{i}]"),
+                        format!("{} is not a probability", num(v[i])),
+                    ));
+                }
+                if let Some(i) = v.windows(2).position(|w| w[1] < w[0]) {
+                    return Err(invalid(
+                        format!("calibrator.{name}[{}]", i + 1),
+                        "decreases: the map must be monotone",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(build) = &m.feature_build {
+        if !build.catalogue.is_resolved() {
+            return Err(invalid("feature_build.catalogue", "not resolved: its event types are not fixed"));
+        }
+        if build.label.horizon_days == 0 {
+            return Err(invalid("feature_build.label.horizon_days", "0: the label window must be at least one day"));
+        }
+        let built: HashSet<String> = build.catalogue.feature_names().into_iter().collect();
+        let missing: Vec<&str> = m.features.iter().map(|f| f.name.as_str()).filter(|n| !built.contains(*n)).collect();
+        if !missing.is_empty() {
+            return Err(invalid(
+                "feature_build.catalogue",
+                format!(
+                    "does not build the model's feature{} {}",
+                    if missing.len() > 1 { "s" } else { "" },
+                    crate::error::name_list(&missing, 10)
+                ),
+            ));
+        }
+    }
+    if let Some(t) = &m.training {
+        if let Some(r) = &t.as_of
+            && r.first > r.last
+        {
+            return Err(invalid("training.as_of", format!("first {} is after last {}", r.first, r.last)));
+        }
+        if let Some(cv) = &t.cv {
+            let unit = |v: f64| (0.0..=1.0).contains(&v);
+            let checks = [
+                ("folds", cv.folds >= 2, cv.folds as f64),
+                ("roc_auc", unit(cv.roc_auc), cv.roc_auc),
+                ("pr_auc", unit(cv.pr_auc), cv.pr_auc),
+                ("brier", unit(cv.brier), cv.brier),
+                ("log_loss", cv.log_loss.is_finite() && cv.log_loss >= 0.0, cv.log_loss),
+                ("top_decile_lift", cv.top_decile_lift.is_finite() && cv.top_decile_lift >= 0.0, cv.top_decile_lift),
+            ];
+            for (name, ok, v) in checks {
+                if !ok {
+                    return Err(invalid(format!("training.cv.{name}"), format!("{} is out of its range", num(v))));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn invalid(part: impl Into<String>, reason: impl Into<String>) -> Error {
@@ -116,6 +209,7 @@ impl TrainedModel {
             ));
         }
         check_features(&self.features)?;
+        check_artifact(self)?;
         let mode = match self.kind {
             ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
             ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,

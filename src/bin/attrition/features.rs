@@ -12,6 +12,8 @@ use attrition::io::parse::parse_date;
 use attrition::io::tables::Tables;
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::io::write_flat::{WriteFlatOptions, write_flat};
+use attrition::models::artifact::FeatureBuild;
+use attrition::models::trained::TrainedModel;
 use attrition::{Error, Result};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -59,6 +61,14 @@ pub struct Args {
     /// Write the resolved feature catalogue (JSON) here.
     #[arg(long)]
     save_catalogue: Option<PathBuf>,
+    /// Write how the features were built (resolved catalogue and label window, JSON) here, for
+    /// `attrition train --feature-build`, which stores it in the model file.
+    #[arg(long, conflicts_with = "snapshot")]
+    save_build: Option<PathBuf>,
+    /// With `--snapshot`: build exactly the features of this model (the feature build its file
+    /// records; see `train --feature-build`).
+    #[arg(long, requires = "snapshot", conflicts_with_all = ["catalogue", "event_catalogue", "max_event_types"])]
+    model: Option<PathBuf>,
     /// An event catalogue (JSON, from `attrition catalogue`, possibly edited) giving the core,
     /// sticky and signal event types. Default: the simulator's catalogue when the data uses its
     /// event names, otherwise one discovered from the tables.
@@ -148,7 +158,9 @@ pub(crate) fn print_merged(merged: Option<&MergedEventTypes>) {
 pub fn run(a: Args) -> Result<()> {
     // Outputs are checked before anything is read or written.
     let mut plan = a.force.plan().tables_input("--tables", &a.tables);
-    for (flag, input) in [("--catalogue", &a.catalogue), ("--event-catalogue", &a.event_catalogue)] {
+    for (flag, input) in
+        [("--catalogue", &a.catalogue), ("--event-catalogue", &a.event_catalogue), ("--model", &a.model)]
+    {
         if let Some(c) = input {
             plan = plan.input(flag, c);
         }
@@ -157,11 +169,32 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(p) = &a.save_catalogue {
         plan.clone().input("--out", &a.out).check_file("--save-catalogue", p)?;
     }
+    if let Some(p) = &a.save_build {
+        plan.clone().input("--out", &a.out).check_file("--save-build", p)?;
+    }
     crate::output_path(&a.out);
 
-    let saved = match &a.catalogue {
-        Some(p) => Some(read_catalogue(p)?),
-        None => None,
+    let saved = match (&a.catalogue, &a.model) {
+        (Some(p), _) => Some(read_catalogue(p)?),
+        (None, Some(m)) => {
+            let model = TrainedModel::load(m)?;
+            let Some(build) = model.feature_build else {
+                return Err(Error::param(
+                    "--model",
+                    m.display(),
+                    "the model file records no feature build (trained without --feature-build, or before schema version 3): give the catalogue it was trained with (--catalogue)",
+                ));
+            };
+            println!(
+                "features of {} ({} columns; label window {}+{} days)",
+                m.display(),
+                build.catalogue.specs.len(),
+                build.label.lead_days,
+                build.label.horizon_days
+            );
+            Some(build.catalogue)
+        }
+        (None, None) => None,
     };
 
     let t0 = Instant::now();
@@ -252,6 +285,11 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(p) = &a.save_catalogue {
         save_catalogue(p, &resolved)?;
         println!("saved the resolved catalogue to {}", p.display());
+    }
+    if let Some(p) = &a.save_build {
+        let build = FeatureBuild::new(resolved, a.lead_days, a.horizon_days)?;
+        write_bytes(p, &build.to_json()?, Overwrite::Replace)?;
+        println!("saved the feature build (catalogue and label window) to {}", p.display());
     }
     Ok(())
 }

@@ -46,6 +46,33 @@ pub fn run(args: Args) -> Result<()> {
                 m.training_churn_rate,
                 file::checksum(&m)?
             );
+            match &m.feature_build {
+                Some(b) => println!(
+                    "  feature build: {} catalogue columns; label window: churn {}–{} days after the as-of date",
+                    b.catalogue.specs.len(),
+                    b.label.lead_days,
+                    b.label.lead_days + b.label.horizon_days
+                ),
+                None => println!("  feature build: none (features built elsewhere; no label window recorded)"),
+            }
+            if let Some(c) = &m.calibrator {
+                let method = match c {
+                    attrition::models::calibration::Calibrator::Platt { .. } => "platt",
+                    attrition::models::calibration::Calibrator::Isotonic { .. } => "isotonic",
+                };
+                println!("  calibrated ({method})");
+            }
+            if let Some(t) = &m.training {
+                if let Some(r) = &t.as_of {
+                    println!("  trained on as-of dates {} to {}", r.first, r.last);
+                }
+                if let Some(cv) = &t.cv {
+                    println!(
+                        "  {}-fold cross-validation: ROC-AUC {:.4}, PR-AUC {:.4}, log-loss {:.4}, Brier {:.4}",
+                        cv.folds, cv.roc_auc, cv.pr_auc, cv.log_loss, cv.brier
+                    );
+                }
+            }
             let cost = m.explain_cost_per_row();
             if cost > MAX_EXPLAIN_COST_PER_ROW {
                 println!(

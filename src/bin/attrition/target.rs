@@ -39,9 +39,10 @@ pub struct Args {
     /// CLV horizon in months (1–1200).
     #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u32).range(1..=1200))]
     horizon_months: u32,
-    /// Length in days of the window the model's P(churn) refers to, in (0, 36500].
-    #[arg(long, default_value_t = 90.0, value_parser = crate::common::range::above(0.0, 36_500.0))]
-    label_days: f64,
+    /// Length in days of the window the model's P(churn) refers to, in (0, 36500] (default: the
+    /// label window the model file records; 90 when it records none, with a warning).
+    #[arg(long, value_parser = crate::common::range::above(0.0, 36_500.0))]
+    label_days: Option<f64>,
     /// Cost d of the retention offer, in [0, 10¹²].
     #[arg(long, value_parser = crate::common::range::money())]
     offer_cost: f64,
@@ -66,6 +67,17 @@ pub fn run(args: Args) -> Result<()> {
     outputs.check_file("--out", &args.out)?;
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
+    let label_days = match (args.label_days, model.label_window()) {
+        (Some(d), _) => d,
+        (None, Some(w)) => f64::from(w.horizon_days),
+        (None, None) => {
+            eprintln!(
+                "warning: {} records no label window (trained without --feature-build); assuming P(churn) refers to 90 days (--label-days)",
+                args.model.display()
+            );
+            90.0
+        }
+    };
     let mut options = FlatOptions::new().id(&args.id);
     for v in &args.na_values {
         options = options.na_value(v);
@@ -87,7 +99,7 @@ pub fn run(args: Args) -> Result<()> {
             clv_from_churn_probability(
                 &column(&args.mrr_column)?,
                 &p,
-                args.label_days,
+                label_days,
                 &ClvParams::new(args.margin, args.discount, args.horizon_months),
             )?
             .clv

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use attrition::models::Learner;
+use attrition::models::artifact::{FeatureBuild, TrainingSummary};
+use attrition::models::calibration::{CalibrationMethod, CalibrationParams};
 use attrition::{Error, Result};
 
 use crate::common::{DataArgs, ModelArgs};
@@ -18,6 +20,18 @@ pub struct Args {
     /// Where to write the model (JSON).
     #[arg(long)]
     out: PathBuf,
+    /// How the data's features were built (`attrition features --save-build`): stored in the
+    /// model, so `features --snapshot --model` rebuilds exactly its features and `target` knows
+    /// its label window.
+    #[arg(long)]
+    feature_build: Option<PathBuf>,
+    /// Folds of the cross-validation whose metrics the model file records (0: none).
+    #[arg(long, default_value_t = 5, value_parser = folds_arg)]
+    cv_folds: usize,
+    /// Calibrate the probabilities on out-of-fold predictions (platt or isotonic); the model
+    /// file carries the calibrator and `score`/`target` use calibrated probabilities.
+    #[arg(long)]
+    calibrate: Option<CalibrationArg>,
     #[command(flatten)]
     force: crate::common::ForceArgs,
     /// No progress output.
@@ -25,26 +39,99 @@ pub struct Args {
     quiet: bool,
 }
 
+fn folds_arg(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(k) if k == 0 || (2..=100).contains(&k) => Ok(k),
+        _ => Err(format!("`{s}` is not 0 (no cross-validation) or a number of folds from 2 to 100")),
+    }
+}
+
+/// `--calibrate`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CalibrationArg {
+    Platt,
+    Isotonic,
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let outputs = args.force.plan().input("--data", &args.data.data);
+    let mut outputs = args.force.plan().input("--data", &args.data.data);
+    if let Some(b) = &args.feature_build {
+        outputs = outputs.input("--feature-build", b);
+    }
     outputs.check_file("--out", &args.out)?;
     crate::output_path(&args.out);
+    let build = match &args.feature_build {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
+            Some(FeatureBuild::from_json(&bytes, Some(p))?)
+        }
+        None => None,
+    };
     let data = args.data.load(args.quiet)?;
     let t = Instant::now();
+    let params = args.model.params();
+    let cv = if args.cv_folds > 0 {
+        let pb = crate::simulate::spinner(
+            args.quiet,
+            &format!("{}-fold cross-validation of {} on {} rows", args.cv_folds, args.model.model, data.n_rows()),
+        );
+        let cv = attrition::evaluation::cv_metrics(&params, &data, args.cv_folds, args.model.seed);
+        pb.finish_and_clear();
+        Some(cv?)
+    } else {
+        None
+    };
     let pb = crate::simulate::spinner(args.quiet, &format!("training {} on {} rows", args.model.model, data.n_rows()));
-    let model = args.model.params().fit(&data)?;
+    let model = match args.calibrate {
+        None => params.fit(&data),
+        Some(method) => {
+            let method = match method {
+                CalibrationArg::Platt => CalibrationMethod::Platt,
+                CalibrationArg::Isotonic => CalibrationMethod::Isotonic,
+            };
+            let mut c = CalibrationParams::new(params, method);
+            c.seed = args.model.seed;
+            c.fit(&data).map(|m| m.into_trained())
+        }
+    };
     pb.finish_and_clear();
+    let mut model = model?;
+    if let Some(b) = build {
+        model = model.with_feature_build(b);
+    }
+    if let Some(cv) = cv {
+        model.training.get_or_insert(TrainingSummary { as_of: None, cv: None }).cv = Some(cv);
+    }
     // Validates the model, writes it through a temporary file and reads it back before the
     // file takes its name: a model that would not load is an error here, not in `score`.
     attrition::models::file::write_with(&model, &args.out, outputs.overwrite_policy())?;
     if !args.quiet {
         println!(
-            "trained {} in {:.2}s; wrote {} (read back and checked)",
+            "trained {}{} in {:.2}s; wrote {} (read back and checked)",
             model.kind,
+            if model.calibrator.is_some() { " (calibrated)" } else { "" },
             t.elapsed().as_secs_f64(),
             args.out.display()
         );
+        if let Some(cv) = model.training.and_then(|t| t.cv) {
+            println!(
+                "{}-fold cross-validation{} (out of sample, recorded in the model): ROC-AUC {:.4}, PR-AUC {:.4}, log-loss {:.4}, Brier {:.4}",
+                cv.folds,
+                if model.calibrator.is_some() { " of the uncalibrated model" } else { "" },
+                cv.roc_auc,
+                cv.pr_auc,
+                cv.log_loss,
+                cv.brier
+            );
+        }
+        if let Some(w) = model.label_window() {
+            println!(
+                "label window recorded: churn {}–{} days after the as-of date",
+                w.lead_days,
+                w.lead_days + w.horizon_days
+            );
+        }
         match model.importance(&data) {
             Ok(drivers) => {
                 println!("top churn drivers (mean |contribution| on the training data):");
