@@ -285,7 +285,8 @@ pub fn line_of_row(path: &Path, row: usize) -> Result<Option<u64>> {
     if is_stdio(path) || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Ok(None);
     }
-    let mut f = CsvFile::open(path, &[], &[], Strictness::Strict)?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut f = CsvFile::from_reader(Box::new(std::io::BufReader::new(file)), path, &[], &[], Strictness::Strict)?;
     let mut k = 0;
     while let Some(r) = f.next_record()? {
         if k == row {
