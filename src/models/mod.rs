@@ -25,6 +25,7 @@ pub trait Learner: Sync {
     fn fit(&self, data: &Dataset) -> Result<Self::Model>;
 }
 
+pub mod auto;
 pub mod boosted;
 pub mod calibration;
 pub mod ensemble;

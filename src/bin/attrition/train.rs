@@ -45,6 +45,9 @@ pub fn run(args: Args) -> Result<()> {
             t.elapsed().as_secs_f64(),
             args.out.display()
         );
+        if let Some(sel) = &model.selection {
+            crate::evaluate::print_selections(&[sel]);
+        }
         match model.importance(&data) {
             Ok(drivers) => {
                 println!("top churn drivers (mean |contribution| on the training data):");
