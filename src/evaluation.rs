@@ -88,6 +88,16 @@ fn split_error(reason: String) -> Error {
 /// overlap, a row tested twice, any fitting or prediction error (the first in split order), or
 /// a model returning a non-probability.
 pub fn cross_val_predict<L: Learner>(learner: &L, data: &Dataset, splits: &[Split]) -> Result<OutOfFold> {
+    cross_val_fit_predict(learner, data, splits).map(|(oof, _)| oof)
+}
+
+/// Like [`cross_val_predict`], and also returns the model fitted on each split, in split order
+/// (to show what each fold's model is, e.g. which configuration `auto` chose in each fold).
+pub fn cross_val_fit_predict<L: Learner>(
+    learner: &L,
+    data: &Dataset,
+    splits: &[Split],
+) -> Result<(OutOfFold, Vec<L::Model>)> {
     let churned = data.churned_or_err()?;
     let n = data.n_rows();
     if splits.is_empty() {
@@ -117,7 +127,7 @@ pub fn cross_val_predict<L: Learner>(learner: &L, data: &Dataset, splits: &[Spli
             }
         }
     }
-    let predictions: Vec<Result<Vec<f64>>> = splits
+    let predictions: Vec<Result<(Vec<f64>, L::Model)>> = splits
         .par_iter()
         .map(|s| {
             let model = learner.fit(&data.take(&s.train))?;
@@ -136,17 +146,20 @@ pub fn cross_val_predict<L: Learner>(learner: &L, data: &Dataset, splits: &[Spli
                     value,
                 });
             }
-            Ok(p)
+            Ok((p, model))
         })
         .collect();
     let mut p_of = vec![f64::NAN; n];
-    for (s, p) in splits.iter().zip(predictions) {
-        for (&i, p) in s.test.iter().zip(p?) {
+    let mut models = Vec::with_capacity(splits.len());
+    for (s, r) in splits.iter().zip(predictions) {
+        let (p, model) = r?;
+        for (&i, p) in s.test.iter().zip(p) {
             p_of[i] = p;
         }
+        models.push(model);
     }
     let rows: Vec<usize> = (0..n).filter(|&i| fold_of[i].is_some()).collect();
-    Ok(OutOfFold {
+    let oof = OutOfFold {
         fold: rows.iter().filter_map(|&i| fold_of[i]).collect(),
         y_true: rows.iter().map(|&i| churned[i]).collect(),
         p_churn: rows.iter().map(|&i| p_of[i]).collect(),
@@ -154,7 +167,8 @@ pub fn cross_val_predict<L: Learner>(learner: &L, data: &Dataset, splits: &[Spli
         n_folds: splits.len(),
         n_untested: n - rows.len(),
         rows,
-    })
+    };
+    Ok((oof, models))
 }
 
 /// Options of [`evaluate_with`]. Defaults: 10 uniform calibration bins, EMPC and MPC defaults.

@@ -26,6 +26,7 @@ pub trait Learner: Sync {
 }
 
 pub mod artifact;
+pub mod auto;
 pub mod boosted;
 pub mod calibration;
 pub mod ensemble;

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::artifact::{DateRange, FeatureBuild, LabelWindow, TrainingSummary};
+use super::auto::{AutoParams, AutoSelection};
 use super::boosted::{BoostedParams, Booster};
 use super::calibration::Calibrator;
 use super::ensemble::{Ensemble, EnsembleParams, choose_logistic_weight};
@@ -40,6 +41,10 @@ pub enum ModelKind {
     /// Logistic regression and gradient-boosted trees fitted on the same rows, their log-odds
     /// mixed with a weight chosen by inner cross-validation (see [`super::ensemble`]).
     Ensemble,
+    /// Chosen by inner cross-validation among logistic regression and a portfolio of boosted-tree
+    /// configurations (see [`super::auto`]). A fitted model names the family chosen and keeps
+    /// the choice in [`TrainedModel::selection`].
+    Auto,
 }
 
 impl std::str::FromStr for ModelKind {
@@ -50,7 +55,8 @@ impl std::str::FromStr for ModelKind {
             "tree" => Ok(ModelKind::Tree),
             "gbdt" => Ok(ModelKind::Gbdt),
             "ensemble" => Ok(ModelKind::Ensemble),
-            _ => Err(Error::param("model", s, "one of logistic, tree, gbdt, ensemble")),
+            "auto" => Ok(ModelKind::Auto),
+            _ => Err(Error::param("model", s, "one of auto, logistic, tree, gbdt, ensemble")),
         }
     }
 }
@@ -62,6 +68,7 @@ impl std::fmt::Display for ModelKind {
             ModelKind::Tree => "tree",
             ModelKind::Gbdt => "gbdt",
             ModelKind::Ensemble => "ensemble",
+            ModelKind::Auto => "auto",
         })
     }
 }
@@ -93,6 +100,9 @@ pub struct ModelParams {
     /// Weighting of the ensemble's members (used when `kind` is ensemble).
     #[serde(default)]
     pub ensemble: EnsembleParams,
+    /// How `auto` searches (used when `kind` is auto).
+    #[serde(default)]
+    pub auto: AutoParams,
 }
 
 impl ModelParams {
@@ -105,6 +115,7 @@ impl ModelParams {
             boosted: BoostedParams::new(),
             skew_threshold: 4.0,
             ensemble: EnsembleParams::new(),
+            auto: AutoParams::new(),
         }
     }
 
@@ -118,6 +129,15 @@ impl ModelParams {
     /// The same parameters for another family.
     fn with_kind(&self, kind: ModelKind) -> Self {
         Self { kind, ..self.clone() }
+    }
+
+    /// `auto`: chooses by inner cross-validation on `data`, refits the winner on all of it and
+    /// records the choice.
+    fn fit_auto(&self, data: &Dataset) -> Result<TrainedModel> {
+        let (chosen, selection) = super::auto::select(self, data)?;
+        let mut model = chosen.fit(data)?;
+        model.selection = Some(selection);
+        Ok(model)
     }
 
     /// Fits the ensemble's members on all of `data` (`x` = its linear-mode columns), choosing
@@ -153,6 +173,7 @@ impl Learner for ModelParams {
         let mode = match self.kind {
             ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
             ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,
+            ModelKind::Auto => return self.fit_auto(data),
         };
         let mut pre_params = PreprocessParams::new(mode);
         pre_params.skew_threshold = self.skew_threshold;
@@ -164,6 +185,7 @@ impl Learner for ModelParams {
             ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Gbdt => Fitted::Gbdt(self.boosted.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Ensemble => Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?)),
+            ModelKind::Auto => return self.fit_auto(data),
         };
         Ok(TrainedModel {
             schema_version: SCHEMA_VERSION,
@@ -180,6 +202,7 @@ impl Learner for ModelParams {
                 .as_deref()
                 .and_then(DateRange::of)
                 .map(|r| TrainingSummary { as_of: Some(r), cv: None }),
+            selection: None,
         })
     }
 }
@@ -236,6 +259,10 @@ pub struct TrainedModel {
     /// The training data's as-of range and cross-validated metrics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<TrainingSummary>,
+    /// How `--model auto` chose this model (its inner cross-validation table); absent for a
+    /// family chosen by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<AutoSelection>,
 }
 
 /// [`TrainedModel::score`]'s result for a batch of customers.

@@ -21,7 +21,11 @@
 //!   checked when read (children after their parent, one parent per node, feature indices in
 //!   range, depth ≤ [`MAX_TREE_DEPTH`], covers ≥ 0), a single tree's leaves are probabilities,
 //!   boosted trees use the log-loss objective with the logistic link and cannot add up to a
-//!   log-odds beyond ±[`MAX_ABS_LOG_ODDS`]; an ensemble's weight is in [0, 1].
+//!   log-odds beyond ±[`MAX_ABS_LOG_ODDS`]; an ensemble's weight is in [0, 1]; `kind` is never
+//!   `auto` (a fitted model names the family chosen).
+//! - **selection** (models chosen by `auto`): a non-empty table of distinct candidates with
+//!   finite log-loss and ROC-AUC in [0, 1], no more rows than the portfolio, and the chosen
+//!   candidate in it and of the model's family.
 //!
 //! Every size a valid model implies is bounded by its file's size: the input width is the
 //! number of features and levels written in the file, trees have as many nodes as their arrays,
@@ -59,6 +63,7 @@
 
 use std::collections::HashSet;
 
+use super::auto::AutoSelection;
 use super::boosted::{Booster, Link};
 use super::calibration::Calibrator;
 use super::logistic::LogisticModel;
@@ -210,9 +215,16 @@ impl TrainedModel {
         }
         check_features(&self.features)?;
         check_artifact(self)?;
+        if let Some(sel) = &self.selection {
+            check_selection(sel, self.kind)?;
+        }
         let mode = match self.kind {
             ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
             ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,
+            // Never a fitted model's kind (it names the family chosen); refused above.
+            ModelKind::Auto => {
+                return Err(invalid("kind", "`auto` chooses a family; a fitted model names the one chosen"));
+            }
         };
         check_preprocessor("preprocessor", &self.preprocessor, &self.features, mode, self.kind)?;
         let width = self.preprocessor.output_sources().len();
@@ -262,6 +274,40 @@ impl TrainedModel {
             return Err(Error::ExplainTooCostly { cost_per_row: cost, limit });
         }
         Ok(())
+    }
+}
+
+/// The `auto` record: a non-empty table with distinct names, finite scores, and the chosen row
+/// present and of the model's family.
+fn check_selection(sel: &AutoSelection, kind: ModelKind) -> Result<()> {
+    let part = "selection";
+    if sel.table.is_empty() || sel.table.len() > sel.portfolio {
+        return Err(invalid(part, format!("{} rows tried of a portfolio of {}", sel.table.len(), sel.portfolio)));
+    }
+    let mut names = HashSet::new();
+    for c in &sel.table {
+        if !names.insert(c.name.as_str()) {
+            return Err(invalid(part, format!("candidate `{}` appears twice", c.name)));
+        }
+        if !(c.log_loss.is_finite() && c.log_loss >= 0.0 && (0.0..=1.0).contains(&c.roc_auc)) {
+            return Err(invalid(
+                part,
+                format!(
+                    "candidate `{}`: log-loss {} / ROC-AUC {} are not scores",
+                    c.name,
+                    num(c.log_loss),
+                    num(c.roc_auc)
+                ),
+            ));
+        }
+    }
+    match sel.chosen_score() {
+        None => Err(invalid(part, format!("the chosen candidate `{}` is not in the table", sel.chosen))),
+        Some(c) if c.family != kind => Err(invalid(
+            part,
+            format!("the chosen candidate `{}` is a {} model but the model is {kind}", c.name, c.family),
+        )),
+        Some(_) => Ok(()),
     }
 }
 

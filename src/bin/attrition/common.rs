@@ -83,9 +83,15 @@ impl DataArgs {
 /// Model family and seed.
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
-    /// Model family: logistic, tree, gbdt or ensemble (logistic + gbdt, weighted by inner CV).
-    #[arg(long, default_value = "gbdt")]
+    /// Model family: auto (logistic or one of a few boosted-tree configurations, chosen by inner
+    /// cross-validated log-loss on the training data), logistic, tree, gbdt or ensemble
+    /// (logistic + gbdt, weighted by inner CV).
+    #[arg(long, default_value = "auto")]
     pub model: ModelKind,
+    /// `auto`: estimated compute, in seconds, its search may spend per training set, in (0, 86400]. It is turned
+    /// into a number of candidates before fitting (so the same seed gives the same choice).
+    #[arg(long, default_value_t = 10.0, value_parser = range::above(0.0, 86_400.0))]
+    pub budget_seconds: f64,
     /// Seed of every random choice (any whole number 0–2⁶⁴ − 1).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -103,6 +109,7 @@ impl ModelArgs {
     pub fn params(&self) -> ModelParams {
         let mut p = ModelParams::new(self.model).seed(self.seed);
         p.logistic = p.logistic.c(self.c).penalty(self.penalty);
+        p.auto = p.auto.budget_seconds(self.budget_seconds);
         p
     }
 }

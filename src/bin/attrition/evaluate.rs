@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use attrition::evaluation::{cross_val_predict, evaluate};
+use attrition::evaluation::{cross_val_fit_predict, evaluate};
+use attrition::models::auto::AutoSelection;
 use attrition::validation::{grouped_k_fold, stratified_k_fold};
 use attrition::{Error, Result};
 
@@ -55,8 +56,9 @@ pub fn run(args: Args) -> Result<()> {
         args.quiet || args.json,
         &format!("{}-fold cross-validation of {}", args.folds, args.model.model),
     );
-    let oof = cross_val_predict(&args.model.params(), &data, &folds)?;
+    let (oof, models) = cross_val_fit_predict(&args.model.params(), &data, &folds)?;
     pb.finish_and_clear();
+    let selections: Vec<&AutoSelection> = models.iter().filter_map(|m| m.selection.as_ref()).collect();
     let e = evaluate(&oof)?;
     if let Some(path) = &args.oof_out {
         let mut w = plan.create_file("--oof-out", path)?;
@@ -87,6 +89,7 @@ pub fn run(args: Args) -> Result<()> {
             "mpc_fraction_targeted": e.mpc_fraction_targeted,
             "fold_roc_auc_mean": e.fold_roc_auc_mean,
             "fold_roc_auc_std": e.fold_roc_auc_std,
+            "auto_selections": selections,
         });
         println!("{v}");
     } else {
@@ -111,6 +114,27 @@ pub fn run(args: Args) -> Result<()> {
         ] {
             println!("  {k:<24} {v:.4}");
         }
+        print_selections(&selections);
     }
     Ok(())
+}
+
+/// `auto`'s choice in each outer fold, and the first fold's inner cross-validation table.
+pub fn print_selections(selections: &[&AutoSelection]) {
+    let Some(first) = selections.first() else { return };
+    let chosen: Vec<&str> = selections.iter().map(|s| s.chosen.as_str()).collect();
+    println!(
+        "auto chose, by {}-fold inner CV log-loss on each training part: {} ({} of {} candidates tried)",
+        first.folds,
+        chosen.join(", "),
+        first.table.len(),
+        first.portfolio
+    );
+    for (k, s) in selections.iter().enumerate() {
+        println!("  fold {}:", k + 1);
+        for c in &s.table {
+            let mark = if c.name == s.chosen { "*" } else { " " };
+            println!("   {mark} {:<14} log-loss {:.4}  ROC-AUC {:.4}  ({})", c.name, c.log_loss, c.roc_auc, c.settings);
+        }
+    }
 }

@@ -132,6 +132,9 @@ pub fn run(args: Args) -> Result<()> {
                 w.lead_days + w.horizon_days
             );
         }
+        if let Some(sel) = &model.selection {
+            crate::evaluate::print_selections(&[sel]);
+        }
         match model.importance(&data) {
             Ok(drivers) => {
                 println!("top churn drivers (mean |contribution| on the training data):");

@@ -120,3 +120,6 @@ pub(crate) fn pick_best(cands: impl IntoIterator<Item = Option<SplitCandidate>>)
     }
     best
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,76 @@
+//! `auto` (issue 16): the choice is made by inner cross-validation, recorded in the model, the
+//! same for the same seed (same bytes), planned from the budget before fitting, and checked when
+//! a model file is read.
+
+use attrition::models::auto::{AutoParams, candidates, plan};
+use attrition::models::boosted::synthetic::make_churn_matrix;
+use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
+use attrition::models::{ChurnModel, Learner};
+use attrition::{Column, Dataset, Error};
+
+fn synthetic(n: usize, seed: u64) -> Dataset {
+    let s = make_churn_matrix(n, 6, seed);
+    let cols = (0..6).map(|j| Column::numeric(format!("x{j}"), s.x.column(j).to_vec())).collect();
+    Dataset::new(cols).unwrap().with_churned(s.y).unwrap()
+}
+
+fn auto(seed: u64) -> ModelParams {
+    let mut p = ModelParams::new(ModelKind::Auto).seed(seed);
+    p.auto = AutoParams::new().folds(3).budget_seconds(1e9);
+    p
+}
+
+#[test]
+fn the_choice_is_the_smallest_inner_log_loss_and_is_recorded() {
+    let data = synthetic(1500, 4);
+    let model = auto(42).fit(&data).unwrap();
+    let sel = model.selection.as_ref().expect("auto records its choice");
+    assert_eq!(sel.table.len(), candidates(&ModelParams::new(ModelKind::Auto)).len(), "an unlimited budget tries all");
+    let best = sel.table.iter().min_by(|a, b| a.log_loss.total_cmp(&b.log_loss)).unwrap();
+    assert_eq!(sel.chosen, best.name);
+    assert_eq!(model.kind, best.family);
+    // The strongly non-linear synthetic signal: a boosted configuration beats the logistic one.
+    assert_eq!(model.kind, ModelKind::Gbdt, "{:?}", sel.table);
+    model.validate().unwrap();
+    let p = model.predict_proba(&data).unwrap();
+    assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_choice_and_bytes() {
+    let data = synthetic(1200, 11);
+    let a = serde_json::to_string(&auto(7).fit(&data).unwrap()).unwrap();
+    let b = serde_json::to_string(&auto(7).fit(&data).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn the_budget_plans_the_number_of_candidates_up_front() {
+    let portfolio = candidates(&ModelParams::new(ModelKind::Auto));
+    let p = |budget| AutoParams::new().budget_seconds(budget);
+    // Logistic regression and the default trees are always tried.
+    assert_eq!(plan(&portfolio, 1_000_000, 60, &p(0.0)), 2);
+    assert_eq!(plan(&portfolio, 1000, 10, &p(1e9)), portfolio.len());
+    // More rows, fewer candidates for the same budget.
+    let counts: Vec<usize> =
+        [1_000, 10_000, 100_000, 1_000_000].iter().map(|&n| plan(&portfolio, n, 30, &p(10.0))).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    assert!(AutoParams::new().budget_seconds(f64::NAN).check().is_err());
+}
+
+#[test]
+fn a_model_file_with_an_inconsistent_choice_is_refused() {
+    let data = synthetic(800, 2);
+    let model = auto(1).fit(&data).unwrap();
+    let mut bad: TrainedModel = model.clone();
+    bad.selection.as_mut().unwrap().chosen = "nothing".into();
+    assert!(matches!(bad.validate(), Err(Error::InvalidModel { .. })));
+    let mut bad = model.clone();
+    let other = if model.kind == ModelKind::Gbdt { "logistic" } else { "gbdt" };
+    bad.selection.as_mut().unwrap().chosen = other.into();
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("selection"), "{err}");
+    let mut bad = model;
+    bad.kind = ModelKind::Auto;
+    assert!(bad.validate().is_err());
+}
