@@ -182,6 +182,7 @@ fn base_args(command: &str, f: &Fixtures) -> Option<Vec<String>> {
         "km" => vec!["--data", k, "--duration", "days", "--event", "left", "--by", "group"],
         "report" => vec!["--model", m, "--data", d, "--out", "rep"],
         "model check" => vec!["--model", m],
+        "export-sql" => vec!["--model", m, "--dialect", "duckdb", "--out", "q.sql"],
         // Rewrites its input: a copy in the run's own directory.
         "model rehash" => vec!["--model", "model.json"],
         _ => return None,

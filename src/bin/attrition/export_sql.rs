@@ -24,8 +24,8 @@ pub struct Args {
     /// (repeat for several).
     #[arg(long, default_value = "customer_id")]
     keep: Vec<String>,
-    /// Trees per common table expression: bounds the depth of one SQL expression.
-    #[arg(long, default_value_t = 50)]
+    /// Trees per common table expression: bounds the depth of one SQL expression, in 1–10000.
+    #[arg(long, default_value_t = 50, value_parser = crate::common::range::count(1, 10_000))]
     trees_per_block: usize,
     /// Output file for the query (`-`: standard output).
     #[arg(long, default_value = "-")]
