@@ -158,9 +158,9 @@ struct Framer {
 }
 
 impl Framer {
-    fn new(src: Box<dyn Read>) -> Framer {
+    fn new(src: Box<dyn Read>, delimiter: u8) -> Framer {
         Framer {
-            core: csv_core::Reader::new(),
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             src: BufReader::with_capacity(1 << 18, src),
             scratch: vec![0; 1 << 16],
             scratch_ends: vec![0; 1 << 10],
@@ -254,6 +254,8 @@ pub(crate) enum Framed<'a> {
 /// An open CSV file whose header has been checked.
 pub(crate) struct CsvFile {
     pub path: PathBuf,
+    /// The delimiter used (given or sniffed).
+    pub delimiter: u8,
     framer: Framer,
     /// Header names, trimmed and BOM-stripped.
     pub headers: Vec<String>,
@@ -267,21 +269,35 @@ impl CsvFile {
     /// Opens `path` and checks its header. `required` columns must all be present exactly once;
     /// `optional` columns may be present. Any other column is reported as ignored.
     /// The path `-` is standard input (named `<stdin>` in messages).
+    /// The delimiter is sniffed from the header line ([`sniff_delimiter`]).
     pub fn open(path: &Path, required: &[&str], optional: &[&str], strictness: Strictness) -> Result<Self> {
+        Self::open_with(path, required, optional, strictness, None)
+    }
+
+    /// As [`CsvFile::open`], with the delimiter given (`None`: sniffed from the header line).
+    pub fn open_with(
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+        delimiter: Option<u8>,
+    ) -> Result<Self> {
         if crate::io::output::is_stdio(path) {
-            return Self::from_reader(
+            return Self::from_reader_with(
                 Box::new(std::io::stdin()),
                 Path::new(STDIN_NAME),
                 required,
                 optional,
                 strictness,
+                delimiter,
             );
         }
         let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
-        Self::from_reader(Box::new(file), path, required, optional, strictness)
+        Self::from_reader_with(Box::new(file), path, required, optional, strictness, delimiter)
     }
 
     /// As [`CsvFile::open`], on any reader (`path` is used in messages only).
+    #[cfg(test)]
     pub fn from_reader(
         rdr: Box<dyn Read>,
         path: &Path,
@@ -289,7 +305,23 @@ impl CsvFile {
         optional: &[&str],
         strictness: Strictness,
     ) -> Result<Self> {
-        let mut framer = Framer::new(rdr);
+        Self::from_reader_with(rdr, path, required, optional, strictness, None)
+    }
+
+    /// As [`CsvFile::open_with`], on any reader (`path` is used in messages only).
+    pub fn from_reader_with(
+        mut rdr: Box<dyn Read>,
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+        delimiter: Option<u8>,
+    ) -> Result<Self> {
+        // The header line is read first (bounded) to sniff the delimiter, then replayed.
+        let head = read_header_line(&mut rdr).map_err(|e| Error::io("read", path, e))?;
+        let sniffed = sniff_delimiter(&head);
+        let delim = delimiter.unwrap_or(sniffed);
+        let mut framer = Framer::new(Box::new(std::io::Cursor::new(head).chain(rdr)), delim);
         let mut header = Fields::default();
         let frame = framer.read(&mut header).map_err(|e| Error::io("read", path, e))?;
         match frame {
@@ -316,6 +348,22 @@ impl CsvFile {
             })?;
             headers.push(name.trim().to_owned());
         }
+        if let Some(d) = delimiter
+            && headers.len() == 1
+            && sniffed != d
+            && headers[0].contains(char::from(sniffed))
+        {
+            return Err(Error::BadHeader {
+                file: path.to_owned(),
+                reason: format!(
+                    "line 1: the delimiter {} does not split the header `{}`; it looks {}-separated \
+                     (leave the delimiter out to have it detected)",
+                    delimiter_name(d),
+                    crate::io::parse::excerpt(&headers[0]),
+                    delimiter_name(sniffed)
+                ),
+            });
+        }
         let mut seen = std::collections::HashSet::new();
         for h in &headers {
             if !seen.insert(h.as_str()) {
@@ -331,9 +379,13 @@ impl CsvFile {
                 headers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
             );
             if headers.len() == 1 {
-                for (d, name) in [(';', "semicolon"), ('\t', "tab"), ('|', "pipe")] {
-                    if headers[0].contains(d) {
-                        reason.push_str(&format!(" (the file looks {name}-delimited; expected commas)"));
+                for d in DELIMITERS {
+                    if d != delim && headers[0].contains(char::from(d)) {
+                        reason.push_str(&format!(
+                            " (the file looks {}-delimited; read as {}-delimited)",
+                            delimiter_name(d),
+                            delimiter_name(delim)
+                        ));
                         break;
                     }
                 }
@@ -347,6 +399,7 @@ impl CsvFile {
             .collect();
         Ok(CsvFile {
             path: path.to_owned(),
+            delimiter: delim,
             framer,
             headers,
             record: Fields::default(),
@@ -377,7 +430,12 @@ impl CsvFile {
                 Some(Some(err)) => self.fail(err)?,
             }
         }
-        Ok(Some(Record { record: &self.record, headers: &self.headers, line: self.line }))
+        Ok(Some(Record {
+            record: &self.record,
+            headers: &self.headers,
+            line: self.line,
+            number: self.report.rows_read,
+        }))
     }
 
     /// Advances to the next record like [`CsvFile::next_record`], but returns an unreadable
@@ -386,9 +444,12 @@ impl CsvFile {
     pub fn next_framed(&mut self) -> Result<Option<Framed<'_>>> {
         Ok(match self.frame_next()? {
             None => None,
-            Some(None) => {
-                Some(Framed::Record(Record { record: &self.record, headers: &self.headers, line: self.line }))
-            }
+            Some(None) => Some(Framed::Record(Record {
+                record: &self.record,
+                headers: &self.headers,
+                line: self.line,
+                number: self.report.rows_read,
+            })),
             Some(Some(err)) => Some(Framed::Unreadable(err, &self.record)),
         })
     }
@@ -489,11 +550,89 @@ impl CsvFile {
     }
 }
 
+/// Delimiters [`sniff_delimiter`] chooses among, in order of preference on a tie.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Longest header line read to sniff the delimiter: 1 MiB (a longer header is sniffed on its start).
+const SNIFF_BYTES: usize = 1 << 20;
+
+/// The delimiter of a CSV file, sniffed from its header line: the one of `, ; \t |` that occurs
+/// most often outside quotes (a comma on a tie or when none occurs).
+///
+/// ```
+/// use attrition::io::sniff_delimiter;
+/// assert_eq!(sniff_delimiter(b"CustomerID;Churn;Tenure\n1;0;4\n"), b';');
+/// assert_eq!(sniff_delimiter(b"id\tplan\tnote\n"), b'\t');
+/// assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
+/// assert_eq!(sniff_delimiter(b"single\n"), b',');
+/// ```
+pub fn sniff_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            _ if !quoted => {
+                if let Some(k) = DELIMITERS.iter().position(|&d| d == b) {
+                    counts[k] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for k in 1..DELIMITERS.len() {
+        if counts[k] > counts[best] {
+            best = k;
+        }
+    }
+    DELIMITERS[best]
+}
+
+/// How a delimiter is named in messages: `comma`, `semicolon`, `tab`, `pipe` or the character.
+pub fn delimiter_name(d: u8) -> String {
+    match d {
+        b',' => "comma".into(),
+        b';' => "semicolon".into(),
+        b'\t' => "tab".into(),
+        b'|' => "pipe".into(),
+        other => format!("`{}`", char::from(other).escape_default()),
+    }
+}
+
+/// Reads `rdr` up to the end of its first line outside quotes (or [`SNIFF_BYTES`]), returning
+/// what was read.
+fn read_header_line(rdr: &mut Box<dyn Read>) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut quoted = false;
+    while head.len() < SNIFF_BYTES {
+        let n = match rdr.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let start = head.len();
+        head.extend_from_slice(&buf[..n]);
+        for &b in &head[start..] {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => return Ok(head),
+                _ => {}
+            }
+        }
+    }
+    Ok(head)
+}
+
 /// A view of the current record. Fields are valid UTF-8 (checked) and trimmed on access.
 pub(crate) struct Record<'a> {
     record: &'a Fields,
     headers: &'a [String],
     line: u64,
+    number: u64,
 }
 
 impl<'a> Record<'a> {
@@ -505,6 +644,11 @@ impl<'a> Record<'a> {
     /// Line (1-based) of the record.
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// 1-based number of the record among the data records (unreadable ones count).
+    pub fn number(&self) -> u64 {
+        self.number
     }
 
     /// Column name of field `i`.

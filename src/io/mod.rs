@@ -13,4 +13,4 @@ pub mod tables;
 mod write;
 pub mod write_flat;
 
-pub use csvfile::{FileReport, MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+pub use csvfile::{DELIMITERS, FileReport, MAX_FIELD_BYTES, MAX_RECORD_BYTES, delimiter_name, sniff_delimiter};
