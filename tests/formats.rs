@@ -24,6 +24,13 @@ fn rewrite(src: &Path, dst: &Path, delimiter: u8) {
     w.flush().unwrap();
 }
 
+fn gzip(src: &Path, dst: &Path) {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(dst).unwrap(), flate2::Compression::fast());
+    e.write_all(&std::fs::read(src).unwrap()).unwrap();
+    e.finish().unwrap();
+}
+
 fn oof(path: &Path, o: &FlatOptions) -> (Vec<String>, Vec<f64>) {
     let ds = load_flat(path, o).unwrap().dataset;
     let folds = stratified_k_fold(ds.churned.as_deref().unwrap(), 5, 42).unwrap();
@@ -39,9 +46,14 @@ fn telco_with_any_delimiter_gives_identical_out_of_fold_predictions() {
     let (names, want) = oof(&telco, &o);
     assert_eq!(names.len(), 19);
     let dir = tempfile::tempdir().unwrap();
-    for (d, file) in [(b';', "telco_semicolons.csv"), (b'\t', "telco.tsv"), (b'|', "telco_pipes.csv")] {
-        let path = dir.path().join(file);
-        rewrite(&telco, &path, d);
+    let gz = dir.path().join("telco_semicolons.csv.gz");
+    rewrite(&telco, &dir.path().join("semi.csv"), b';');
+    gzip(&dir.path().join("semi.csv"), &gz);
+    for (d, file) in [(b';', "telco_semicolons.csv"), (b'\t', "telco.tsv"), (b'|', "telco_pipes.csv"), (b';', "gz")] {
+        let path = if file == "gz" { gz.clone() } else { dir.path().join(file) };
+        if file != "gz" {
+            rewrite(&telco, &path, d);
+        }
         // Sniffed, and given.
         for o in [o.clone(), o.clone().delimiter(d)] {
             let loaded = load_flat(&path, &o).unwrap();
@@ -98,4 +110,35 @@ fn telco_customer_id_is_found_id_like() {
     assert_eq!((ids[0].as_str(), ids[7042].as_str()), ("1", "7043"));
     let kept = load_flat(&telco, &FlatOptions::new().target("Churn").row_ids().keep("customerID")).unwrap();
     assert!(kept.dataset.column("customerID").is_some() && kept.report.dropped_id_like.is_empty());
+}
+
+/// A gzip-compressed CSV is read whatever its name (magic bytes), through a pipe too; a truncated
+/// one is an error naming the file, never a silently shorter dataset.
+#[test]
+fn gzip_inputs_are_read_and_a_truncated_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    let mut text = String::from("id;plan;usage;churned\n");
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "c{i};{};{};{}\n",
+            ["basic", "pro"][i % 2],
+            i % 37,
+            if i % 3 == 0 { "yes" } else { "no" }
+        ));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let gz = dir.path().join("t.data");
+    gzip(&csv, &gz);
+    let o = FlatOptions::new().target("churned").id("id");
+    let plain = load_flat(&csv, &o).unwrap();
+    let packed = load_flat(&gz, &o).unwrap();
+    assert_eq!(packed.dataset.n_rows(), 2000);
+    assert_eq!(packed.dataset.feature_names(), plain.dataset.feature_names());
+    assert_eq!(packed.dataset.churned, plain.dataset.churned);
+    let bytes = std::fs::read(&gz).unwrap();
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = load_flat(&cut, &o).unwrap_err().to_string();
+    assert!(err.contains("cut.csv.gz"), "{err}");
 }

@@ -317,6 +317,7 @@ impl CsvFile {
         strictness: Strictness,
         delimiter: Option<u8>,
     ) -> Result<Self> {
+        rdr = decompressed(rdr).map_err(|e| Error::io("read", path, e))?;
         // The header line is read first (bounded) to sniff the delimiter, then replayed.
         let head = read_header_line(&mut rdr).map_err(|e| Error::io("read", path, e))?;
         let sniffed = sniff_delimiter(&head);
@@ -599,6 +600,31 @@ pub fn delimiter_name(d: u8) -> String {
         b'|' => "pipe".into(),
         other => format!("`{}`", char::from(other).escape_default()),
     }
+}
+
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `rdr`, decompressed if it starts with the gzip magic bytes (whatever the file is called; a
+/// file of several gzip members, as `cat a.gz b.gz` makes, is read whole).
+pub(crate) fn decompressed(mut rdr: Box<dyn Read>) -> std::io::Result<Box<dyn Read>> {
+    let mut magic = [0u8; 2];
+    let mut n = 0;
+    // A pipe may deliver one byte at a time: read until two bytes or the end.
+    while n < 2 {
+        match rdr.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let whole: Box<dyn Read> = Box::new(std::io::Cursor::new(magic[..n].to_vec()).chain(rdr));
+    Ok(if n == 2 && magic == GZIP_MAGIC {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, whole)))
+    } else {
+        whole
+    })
 }
 
 /// Reads `rdr` up to the end of its first line outside quotes (or [`SNIFF_BYTES`]), returning
