@@ -157,7 +157,7 @@ fn flat_options(spec: &Value) -> FlatOptions {
 }
 
 fn run_flat(case: &str, dir: &Path, spec: &Value) {
-    let path = dir.join("data.csv");
+    let path = dir.join(spec["data_file"].as_str().unwrap_or("data.csv"));
     check(case, load_flat(&path, &flat_options(spec)).map(|_| ()), &spec["strict"]);
     if spec["lenient"].is_null() {
         return;

@@ -31,6 +31,40 @@ fn gzip(src: &Path, dst: &Path) {
     e.finish().unwrap();
 }
 
+/// Rewrites a CSV as JSON Lines: the id and target at the top level, every other column under
+/// `properties` (as analytics exports nest them); numbers as JSON numbers, blanks as `null`.
+fn to_json_lines(src: &Path, dst: &Path, top: &[&str]) {
+    use std::io::Write;
+    let mut rdr = csv::Reader::from_path(src).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dst).unwrap());
+    let value = |v: &str| match v.trim() {
+        "" => serde_json::Value::Null,
+        t => t
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| v.into(), serde_json::Value::Number),
+    };
+    for r in rdr.records() {
+        let r = r.unwrap();
+        // Members written in the file's column order (serde_json's map would sort them).
+        let mut line = String::from("{");
+        let mut props = Vec::new();
+        for (h, v) in headers.iter().zip(r.iter()) {
+            let member = format!("{}:{}", serde_json::Value::from(h), value(v));
+            if top.contains(&h) {
+                line.push_str(&member);
+                line.push(',');
+            } else {
+                props.push(member);
+            }
+        }
+        writeln!(out, "{line}\"properties\":{{{}}}}}", props.join(",")).unwrap();
+    }
+    out.flush().unwrap();
+}
+
 fn oof(path: &Path, o: &FlatOptions) -> (Vec<String>, Vec<f64>) {
     let ds = load_flat(path, o).unwrap().dataset;
     let folds = stratified_k_fold(ds.churned.as_deref().unwrap(), 5, 42).unwrap();
@@ -46,6 +80,15 @@ fn telco_with_any_delimiter_gives_identical_out_of_fold_predictions() {
     let (names, want) = oof(&telco, &o);
     assert_eq!(names.len(), 19);
     let dir = tempfile::tempdir().unwrap();
+    // JSON Lines with nested properties: the same predictions (names gain `properties.`).
+    let jsonl = dir.path().join("telco.jsonl");
+    to_json_lines(&telco, &jsonl, &["customerID", "Churn"]);
+    let loaded = load_flat(&jsonl, &o).unwrap();
+    assert_eq!(loaded.report.format, attrition::io::InputFormat::JsonLines);
+    let (got_names, got) = oof(&jsonl, &o);
+    let prefixed: Vec<String> = names.iter().map(|n| format!("properties.{n}")).collect();
+    assert_eq!(got_names, prefixed);
+    assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "JSON Lines: predictions differ");
     let gz = dir.path().join("telco_semicolons.csv.gz");
     rewrite(&telco, &dir.path().join("semi.csv"), b';');
     gzip(&dir.path().join("semi.csv"), &gz);

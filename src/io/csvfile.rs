@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result, RowProblem};
+use crate::io::jsonl::{JsonLines, Line, looks_like_json_lines};
 use crate::io::parse::excerpt;
 use crate::io::tables::Strictness;
 
@@ -124,6 +125,17 @@ impl Fields {
         &self.ends[..self.n]
     }
 
+    /// Replaces the record by `fields`.
+    pub(crate) fn set<'a>(&mut self, fields: impl Iterator<Item = &'a [u8]>) {
+        self.buf.clear();
+        self.ends.clear();
+        for f in fields {
+            self.buf.extend_from_slice(f);
+            self.ends.push(self.buf.len());
+        }
+        self.n = self.ends.len();
+    }
+
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.n).filter_map(|i| self.get(i))
     }
@@ -145,6 +157,9 @@ enum Frame {
     },
     /// A record with more than `MAX_FIELDS` fields; the buffer holds the first ones only.
     TooManyFields,
+    /// A record that is not one (a JSON line that is not an object): what it is and what was
+    /// expected.
+    Invalid { value: String, expected: String, too_long: bool },
     /// End of input.
     End,
 }
@@ -251,12 +266,31 @@ pub(crate) enum Framed<'a> {
     Unreadable(Error, &'a Fields),
 }
 
+/// What a [`CsvFile`] reads.
+enum Framing {
+    Csv(Box<Framer>),
+    Jsonl(JsonLines),
+}
+
+/// The format of a flat or table file, detected from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputFormat {
+    /// Delimited text with a header line.
+    #[default]
+    Csv,
+    /// One JSON object per line ([`crate::io::jsonl`]).
+    JsonLines,
+}
+
 /// An open CSV file whose header has been checked.
 pub(crate) struct CsvFile {
     pub path: PathBuf,
     /// The delimiter used (given or sniffed).
     pub delimiter: u8,
-    framer: Framer,
+    framer: Framing,
+    /// What the file is.
+    pub format: InputFormat,
     /// Header names, trimmed and BOM-stripped.
     pub headers: Vec<String>,
     record: Fields,
@@ -320,6 +354,24 @@ impl CsvFile {
         rdr = decompressed(rdr).map_err(|e| Error::io("read", path, e))?;
         // The header line is read first (bounded) to sniff the delimiter, then replayed.
         let head = read_header_line(&mut rdr).map_err(|e| Error::io("read", path, e))?;
+        if looks_like_json_lines(&head) {
+            if let Some(d) = delimiter {
+                return Err(Error::BadHeader {
+                    file: path.to_owned(),
+                    reason: format!(
+                        "line 1: the file is JSON Lines (one object per line), so the delimiter {} does not apply",
+                        delimiter_name(d)
+                    ),
+                });
+            }
+            let (jl, headers) = JsonLines::open(Box::new(std::io::Cursor::new(head).chain(rdr)))
+                .map_err(|e| Error::io("read", path, e))?;
+            if headers.is_empty() {
+                return Err(Error::EmptyInput { file: path.to_owned(), reason: "no JSON object" });
+            }
+            check_required(path, &headers, required, None)?;
+            return Ok(CsvFile::new(path, Framing::Jsonl(jl), b',', headers, required, optional, strictness));
+        }
         let sniffed = sniff_delimiter(&head);
         let delim = delimiter.unwrap_or(sniffed);
         let mut framer = Framer::new(Box::new(std::io::Cursor::new(head).chain(rdr)), delim);
@@ -328,7 +380,7 @@ impl CsvFile {
         match frame {
             Frame::Record => {}
             Frame::End => return Err(Error::EmptyInput { file: path.to_owned(), reason: "no header" }),
-            Frame::TooLong { .. } | Frame::TooManyFields => {
+            Frame::TooLong { .. } | Frame::TooManyFields | Frame::Invalid { .. } => {
                 return Err(Error::BadHeader {
                     file: path.to_owned(),
                     reason: format!(
@@ -371,43 +423,35 @@ impl CsvFile {
                 return Err(Error::BadHeader { file: path.to_owned(), reason: format!("column `{h}` appears twice") });
             }
         }
-        let missing: Vec<&str> = required.iter().copied().filter(|r| !headers.iter().any(|h| h == r)).collect();
-        if !missing.is_empty() {
-            let mut reason = format!(
-                "missing column{} {}; found {}",
-                if missing.len() > 1 { "s" } else { "" },
-                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-                headers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-            );
-            if headers.len() == 1 {
-                for d in DELIMITERS {
-                    if d != delim && headers[0].contains(char::from(d)) {
-                        reason.push_str(&format!(
-                            " (the file looks {}-delimited; read as {}-delimited)",
-                            delimiter_name(d),
-                            delimiter_name(delim)
-                        ));
-                        break;
-                    }
-                }
-            }
-            return Err(Error::BadHeader { file: path.to_owned(), reason });
-        }
+        check_required(path, &headers, required, Some(delim))?;
+        Ok(CsvFile::new(path, Framing::Csv(Box::new(framer)), delim, headers, required, optional, strictness))
+    }
+
+    fn new(
+        path: &Path,
+        framer: Framing,
+        delimiter: u8,
+        headers: Vec<String>,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+    ) -> CsvFile {
         let ignored = headers
             .iter()
             .filter(|h| !required.contains(&h.as_str()) && !optional.contains(&h.as_str()))
             .cloned()
             .collect();
-        Ok(CsvFile {
+        CsvFile {
             path: path.to_owned(),
-            delimiter: delim,
+            delimiter,
+            format: if matches!(framer, Framing::Jsonl(_)) { InputFormat::JsonLines } else { InputFormat::Csv },
             framer,
             headers,
             record: Fields::default(),
             report: FileReport { file: path.to_owned(), ignored_columns: ignored, ..Default::default() },
             strictness,
             line: 1,
-        })
+        }
     }
 
     /// Index of header column `name`.
@@ -459,8 +503,27 @@ impl CsvFile {
     /// for a readable record, `Some(Some(error))` for an unreadable one (counted as read).
     fn frame_next(&mut self) -> Result<Option<Option<Error>>> {
         loop {
-            let line = self.framer.line();
-            let frame = self.framer.read(&mut self.record).map_err(|e| Error::io("read", &self.path, e))?;
+            let io = |e| Error::io("read", &self.path, e);
+            let (line, frame) = match &mut self.framer {
+                Framing::Csv(f) => {
+                    let line = f.line();
+                    (line, f.read(&mut self.record).map_err(io)?)
+                }
+                Framing::Jsonl(j) => {
+                    let n = self.headers.len();
+                    let next = j.read(&mut self.record, n).map_err(io)?;
+                    for k in j.late.drain(..) {
+                        self.report.ignored_columns.push(k);
+                    }
+                    match next {
+                        None => (0, Frame::End),
+                        Some((line, Line::Object(_))) => (line, Frame::Record),
+                        Some((line, Line::Bad { value, expected, too_long })) => {
+                            (line, Frame::Invalid { value, expected, too_long })
+                        }
+                    }
+                }
+            };
             self.line = line;
             let at = |column: Option<String>| Location { file: self.path.clone(), line, column };
             let err = match frame {
@@ -475,6 +538,12 @@ impl CsvFile {
                         format!("a field of at most {} KiB", MAX_FIELD_BYTES >> 10)
                     },
                 },
+                Frame::Invalid { value, expected, too_long } => Error::BadRow {
+                    location: at(None),
+                    problem: if too_long { RowProblem::FieldTooLong } else { RowProblem::Malformed },
+                    value,
+                    expected,
+                },
                 Frame::TooManyFields => Error::BadRow {
                     location: at(None),
                     problem: RowProblem::Malformed,
@@ -483,7 +552,10 @@ impl CsvFile {
                 },
                 Frame::Record => {
                     // A completely blank line (e.g. a trailing one) is not a record.
-                    if self.record.len() == 1 && self.record.as_slice().iter().all(|b| b.is_ascii_whitespace()) {
+                    if matches!(self.framer, Framing::Csv(_))
+                        && self.record.len() == 1
+                        && self.record.as_slice().iter().all(|b| b.is_ascii_whitespace())
+                    {
                         continue;
                     }
                     if self.record.len() != self.headers.len() {
@@ -549,6 +621,35 @@ impl CsvFile {
     pub fn accept(&mut self) {
         self.report.rows_loaded += 1;
     }
+}
+
+/// Checks that every `required` column is in `headers` (a CSV header read with `delimiter`).
+fn check_required(path: &Path, headers: &[String], required: &[&str], delimiter: Option<u8>) -> Result<()> {
+    let missing: Vec<&str> = required.iter().copied().filter(|r| !headers.iter().any(|h| h == r)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut reason = format!(
+        "missing column{} {}; found {}",
+        if missing.len() > 1 { "s" } else { "" },
+        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+        headers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+    );
+    if let Some(delim) = delimiter
+        && headers.len() == 1
+    {
+        for d in DELIMITERS {
+            if d != delim && headers[0].contains(char::from(d)) {
+                reason.push_str(&format!(
+                    " (the file looks {}-delimited; read as {}-delimited)",
+                    delimiter_name(d),
+                    delimiter_name(delim)
+                ));
+                break;
+            }
+        }
+    }
+    Err(Error::BadHeader { file: path.to_owned(), reason })
 }
 
 /// Delimiters [`sniff_delimiter`] chooses among, in order of preference on a tie.

@@ -197,9 +197,12 @@ pub struct FlatReport {
     /// Columns left out because they look like ids ([`FlatWarning::IdLikeColumnDropped`]).
     #[serde(default)]
     pub dropped_id_like: Vec<String>,
-    /// The field delimiter used (given or sniffed).
+    /// The field delimiter used (given or sniffed; CSV only).
     #[serde(default = "comma")]
     pub delimiter: u8,
+    /// What the file was: CSV or JSON Lines (detected from its content).
+    #[serde(default)]
+    pub format: crate::io::InputFormat,
     /// Data-quality findings (the CLI prints them).
     #[serde(default)]
     pub warnings: Vec<FlatWarning>,
@@ -451,6 +454,7 @@ struct Plan {
     dropped: Vec<String>,
     warnings: Vec<FlatWarning>,
     delimiter: u8,
+    format: crate::io::InputFormat,
 }
 
 #[derive(Clone)]
@@ -655,7 +659,17 @@ fn plan_columns(source: &mut Source, o: &FlatOptions) -> Result<Plan> {
             Some((t, map))
         }
     };
-    Ok(Plan { features, target, id, as_of, weight, dropped: o.drop.clone(), warnings, delimiter: f.delimiter })
+    Ok(Plan {
+        features,
+        target,
+        id,
+        as_of,
+        weight,
+        dropped: o.drop.clone(),
+        warnings,
+        delimiter: f.delimiter,
+        format: f.format,
+    })
 }
 
 fn find_column(headers: &[String], name: &str, delimiter: u8) -> Result<usize> {
@@ -755,7 +769,14 @@ fn is_missing(v: &str, o: &FlatOptions) -> bool {
 fn read_columns(source: &mut Source, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
     let path = source.name.clone();
     let path = path.as_path();
-    let mut f = CsvFile::from_reader_with(source.second()?, path, &[], &[], o.strictness, Some(plan.delimiter))?;
+    let mut f = CsvFile::from_reader_with(
+        source.second()?,
+        path,
+        &[],
+        &[],
+        o.strictness,
+        (plan.format == crate::io::InputFormat::Csv).then_some(plan.delimiter),
+    )?;
     let mut builders: Vec<Builder> = plan
         .features
         .iter()
@@ -942,6 +963,7 @@ fn read_columns(source: &mut Source, o: &FlatOptions, plan: &Plan) -> Result<Loa
             })
             .collect(),
         delimiter: plan.delimiter,
+        format: plan.format,
         warnings,
     };
     Ok(LoadedFlat { dataset: ds, report })

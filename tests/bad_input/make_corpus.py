@@ -101,6 +101,16 @@ flat("flat_id_like_kept", "--keep keeps an id-like column as a feature", ok, {"s
 flat("flat_categorical_forced", "--categorical keeps a numeric-looking code as categories (and is never dropped as id-like)", ok, {"skipped": {}, "loaded": {"rows": 30}, "warnings": ["Surname"], "categorical": ["RowNumber"]}, text=BANK, options={"target": "Exited", "id": "none", "categorical": ["RowNumber"]})
 flat("flat_numeric_hint", "a stray word in a numeric column: the error names --categorical", dict(bad("BadNumber", "data.csv", 5, "charges", "n/a?"), reason_contains="--categorical charges"), skipped({"BadNumber": 1}, {"rows": 29}), text="id,charges,churned\n" + "".join(f"c{i},{i}.5,{'yes' if i % 4 == 0 else 'no'}\n" for i in range(30)).replace("c3,3.5", "c3,n/a?"))
 
+# ---- JSON Lines flat files (detected from the content)
+JSONL = '{"id": "x1", "properties": {"tenure": 3, "plan": "basic"}, "charges": 20.5, "churned": "yes"}\n{"id": "x2", "properties": {"tenure": 40, "plan": "pro"}, "charges": 70, "churned": "no"}\n\n{"id": "x3", "properties": {"tenure": 12, "plan": null}, "charges": 35.25, "churned": "no"}\n{"id": "x4", "properties": {"tenure": 1, "plan": "pro"}, "charges": 90, "churned": "yes"}\n'
+def jsonl(name, what, strict, lenient, text):
+    cases.append((name, {"kind": "flat", "what": what, "data_file": "data.jsonl", "options": {"target": "churned", "id": "id"}, "strict": strict, "lenient": lenient}, {"data.jsonl": text}))
+jsonl("jsonl_nested", "JSON Lines with nested fields (properties.tenure), a null and a blank line", ok, {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["properties.tenure", "charges"], "categorical": ["properties.plan"]}, JSONL)
+jsonl("jsonl_not_object", "a JSON line that is an array, not an object (line 5: blank line 3 counts)", bad("Malformed", "data.jsonl", 5, None, "[1,2]"), skipped({"Malformed": 1}, {"rows": 3}), JSONL.replace('{"id": "x4", "properties": {"tenure": 1, "plan": "pro"}, "charges": 90, "churned": "yes"}', "[1, 2]"))
+jsonl("jsonl_not_json", "a line that is not JSON", bad("Malformed", "data.jsonl", 2, None), skipped({"Malformed": 1}, {"rows": 3}), JSONL.replace('"charges": 70,', '"charges": 70'))
+JSONL30 = "".join('{"id": "c%d", "properties": {"tenure": %s}, "churned": %s}\n' % (i, '"twelve"' if i == 12 else i, "true" if i % 4 == 0 else "false") for i in range(30))
+jsonl("jsonl_bad_number", "a nested numeric field holding a word: named by its dotted path", bad("BadNumber", "data.jsonl", 13, "properties.tenure", "twelve"), skipped({"BadNumber": 1}, {"rows": 29}), JSONL30)
+
 # ---- field length limit (64 KiB) and missing-value markers
 LONG = "v" * 70000
 tables("field_over_limit", "a 70,000-character vertical is over the 64 KiB field limit", bad("FieldTooLong", "customers.csv", 3, "vertical"), skipped({"FieldTooLong": 1, "UnknownCustomer": 3}, {"customers": 2, "subscriptions": 2, "events": 2, "nps": 1}), customers_csv=CUSTOMERS.replace(",health,", "," + LONG + ","))

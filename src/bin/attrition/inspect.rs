@@ -54,11 +54,14 @@ pub fn run(a: Args) -> attrition::Result<()> {
         }
         let loaded = load_flat(&path, &o)?;
         print!("{}", loaded.report);
-        println!(
-            "delimiter: {}{}",
-            attrition::io::delimiter_name(loaded.report.delimiter),
-            if o.delimiter.is_some() { "" } else { " (detected)" }
-        );
+        match loaded.report.format {
+            attrition::io::InputFormat::JsonLines => println!("format: JSON Lines (detected)"),
+            _ => println!(
+                "delimiter: {}{}",
+                attrition::io::delimiter_name(loaded.report.delimiter),
+                if o.delimiter.is_some() { "" } else { " (detected)" }
+            ),
+        }
         for c in &loaded.report.columns {
             println!(
                 "  {:<24} {:?}{}",
