@@ -6,6 +6,7 @@
 
 pub(crate) mod csvfile;
 pub mod flat;
+pub mod jsonl;
 pub mod output;
 pub mod parse;
 mod read;
@@ -13,4 +14,6 @@ pub mod tables;
 mod write;
 pub mod write_flat;
 
-pub use csvfile::{FileReport, MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+pub use csvfile::{
+    DELIMITERS, FileReport, InputFormat, MAX_FIELD_BYTES, MAX_RECORD_BYTES, delimiter_name, sniff_delimiter,
+};

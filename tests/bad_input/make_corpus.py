@@ -39,7 +39,7 @@ tables("header_only_events", "header only is valid: no events", ok, skipped({}, 
 tables("missing_column", "a required column is missing", {"error": "BadHeader", "file": "nps.csv", "reason_contains": "missing column `score`"}, nps_csv="customer_id,date\nA,2024-04-01\n")
 tables("duplicate_column", "a column appears twice", {"error": "BadHeader", "file": "nps.csv", "reason_contains": "appears twice"}, nps_csv="customer_id,date,score,score\nA,2024-04-01,9,9\n")
 tables("extra_column", "extra columns are ignored and reported", ok, skipped({}, {"nps": 2}), nps_csv="customer_id,date,score,comment\nA,2024-04-01,9,great\nB,2024-05-01,3,meh\n")
-tables("semicolons", "wrong delimiter gets a hint", {"error": "BadHeader", "file": "nps.csv", "reason_contains": "semicolon-delimited"}, nps_csv="customer_id;date;score\nA;2024-04-01;9\n")
+tables("semicolons", "a semicolon-separated table is read: the delimiter is sniffed from the header", ok, skipped({}, {"nps": 1}), nps_csv="customer_id;date;score\nA;2024-04-01;9\n")
 tables("bom", "a UTF-8 byte-order mark is stripped", ok, skipped({}, {"customers": 3}), customers_csv="\ufeff" + CUSTOMERS)
 tables("crlf", "CRLF line endings", ok, skipped({}, {"subscriptions": 3}), subscriptions_csv=SUBS.replace("\n", "\r\n"))
 tables("quoted_newline", "a quoted field with an embedded newline", ok, skipped({}, {"customers": 3}), customers_csv=CUSTOMERS.replace("A,2024-01-05,retail", 'A,2024-01-05,"retail\nand more"'))
@@ -75,7 +75,8 @@ tables("huge_field", "a 10,000-character vertical is accepted", ok, skipped({}, 
 flat("flat_empty", "empty file", {"error": "EmptyInput"}, text="")
 flat("flat_header_only", "header only: no data rows", {"error": "EmptyInput"}, text="id,tenure,plan,charges,churned\n")
 flat("flat_missing_target", "the target column does not exist", {"error": "ColumnNotFound"}, options={"target": "Churn", "id": "id"})
-flat("flat_third_target_value", "a target with a third value and no positive value given", {"error": "InvalidParameter", "reason_contains": "say which one means churned"}, text=FLAT.replace("x3,12,basic,35.25,no", "x3,12,basic,35.25,maybe"))
+flat("flat_third_target_value", "a yes/no target with a stray third value: located, with its count (strict); skipped and counted (lenient)", dict(bad("BadCategory", "data.csv", 4, "churned", "maybe"), reason_contains="1 row of `churned` holds another value: `maybe` ×1 (line 4)"), skipped({"BadCategory": 1}, {"rows": 3}), text=FLAT.replace("x3,12,basic,35.25,no", "x3,12,basic,35.25,maybe"))
+flat("flat_target_no_known_pair", "a target of two words and no positive value given", {"error": "InvalidParameter", "reason_contains": "say which one means churned"}, text=FLAT.replace(",yes\n", ",gone\n").replace(",no\n", ",stayed\n"))
 flat("flat_third_target_value_positive", "a third target value when the positive value is given", bad("BadCategory", "data.csv", 4, "churned", "maybe"), skipped({"BadCategory": 1}, {"rows": 3}), text=FLAT.replace("x3,12,basic,35.25,no", "x3,12,basic,35.25,maybe"), options={"target": "churned", "id": "id", "positive": "yes"})
 flat("flat_one_class", "all rows one class loads (fitting will refuse it)", ok, skipped({}, {"rows": 2}), text="id,tenure,churned\na,1,no\nb,2,no\n")
 flat("flat_thousands_separator", "numbers written 1,234.5 and ' 12 '", ok, skipped({}, {"rows": 4}), text='id,tenure,plan,charges,churned\nx1, 12 ,basic,"1,234.5",yes\nx2,40,pro,70,no\nx3,12,basic,35.25,no\nx4,1,pro,90,yes\n')
@@ -83,6 +84,32 @@ flat("flat_blank_numbers", "blanks are missing values", ok, skipped({}, {"rows":
 flat("flat_duplicate_header", "a duplicated column", {"error": "BadHeader"}, text="id,tenure,tenure,churned\na,1,1,yes\n")
 flat("flat_ragged_row", "a row with an extra field", bad("Malformed", "data.csv", 3, None), skipped({"Malformed": 1}, {"rows": 3}), text=FLAT.replace("x2,40,pro,70,no", "x2,40,pro,70,no,extra"))
 flat("flat_mostly_text_numbers", "a numeric column with a stray word becomes categorical only if most values are text", ok, skipped({}, {"rows": 4}), text=FLAT.replace("x4,1,pro,90,yes", "x4,1,pro,unknown,yes"))
+
+# ---- delimiters, stray target values, id-like columns, forced kinds (issue 15 item 6)
+SEMI = FLAT.replace(",", ";")
+flat("flat_semicolons", "a semicolon-separated file (an Excel export) is read: the delimiter is sniffed", ok, {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["tenure", "charges"]}, text=SEMI)
+flat("flat_tabs", "a tab-separated file is read: the delimiter is sniffed", ok, {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["tenure"]}, text=FLAT.replace(",", "\t"))
+flat("flat_semicolons_decimal_commas", "semicolons with decimal commas: the delimiter is right, the numbers are text", ok, {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["tenure"]}, text=SEMI.replace("20.5", "20,5").replace("35.25", "35,25"))
+flat("flat_delimiter_does_not_split", "a delimiter given that does not split the header", {"error": "BadHeader", "file": "data.csv", "reason_contains": "line 1: the delimiter semicolon does not split the header"}, options={"target": "churned", "id": "id", "delimiter": ";"})
+flat("flat_delimiter_given", "the delimiter given (pipe) is used", ok, {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["tenure"]}, text=FLAT.replace(",", "|"), options={"target": "churned", "id": "id", "delimiter": "|"})
+flat("flat_comma_given_for_semicolons", "a semicolon file read with --delimiter , : the header error says what it looks like", {"error": "BadHeader", "file": "data.csv", "reason_contains": "it looks semicolon-separated"}, text=SEMI, options={"target": "churned", "id": "id", "delimiter": ","})
+BANK = "RowNumber,Surname,Balance,Exited\n" + "".join(f"{i + 1},Name{i:03d},{(i * 37) % 101}.5,{int(i % 3 == 0)}\n" for i in range(30))
+STRAY = "RowNumber,Surname,Balance,Exited\n" + "".join(f"{i + 1},Name{i:03d},{(i * 37) % 101}.5,{50000 if i in (4, 10) else int(i % 3 == 0)}\n" for i in range(30))
+flat("flat_stray_target", "a 0/1 target with `50000` on two rows: one error with the count and the lines (strict), skipped and counted (lenient)", dict(bad("BadCategory", "data.csv", 6, "Exited", "50000"), reason_contains="2 rows of `Exited` hold another value: `50000` ×2 (lines 6, 12)"), skipped({"BadCategory": 2}, {"rows": 28}), text=STRAY, options={"target": "Exited", "id": "none"})
+flat("flat_id_like_columns", "a row number and a name column look like ids: left out with a warning", ok, {"skipped": {}, "loaded": {"rows": 30}, "warnings": ["RowNumber", "Surname"], "numeric": ["Balance"], "absent": ["RowNumber", "Surname"]}, text=BANK, options={"target": "Exited", "id": "none"})
+flat("flat_id_like_kept", "--keep keeps an id-like column as a feature", ok, {"skipped": {}, "loaded": {"rows": 30}, "warnings": ["Surname"], "numeric": ["RowNumber"]}, text=BANK, options={"target": "Exited", "id": "none", "keep": ["RowNumber"]})
+flat("flat_categorical_forced", "--categorical keeps a numeric-looking code as categories (and is never dropped as id-like)", ok, {"skipped": {}, "loaded": {"rows": 30}, "warnings": ["Surname"], "categorical": ["RowNumber"]}, text=BANK, options={"target": "Exited", "id": "none", "categorical": ["RowNumber"]})
+flat("flat_numeric_hint", "a stray word in a numeric column: the error names --categorical", dict(bad("BadNumber", "data.csv", 5, "charges", "n/a?"), reason_contains="--categorical charges"), skipped({"BadNumber": 1}, {"rows": 29}), text="id,charges,churned\n" + "".join(f"c{i},{i}.5,{'yes' if i % 4 == 0 else 'no'}\n" for i in range(30)).replace("c3,3.5", "c3,n/a?"))
+
+# ---- JSON Lines flat files (detected from the content)
+JSONL = '{"id": "x1", "properties": {"tenure": 3, "plan": "basic"}, "charges": 20.5, "churned": "yes"}\n{"id": "x2", "properties": {"tenure": 40, "plan": "pro"}, "charges": 70, "churned": "no"}\n\n{"id": "x3", "properties": {"tenure": 12, "plan": null}, "charges": 35.25, "churned": "no"}\n{"id": "x4", "properties": {"tenure": 1, "plan": "pro"}, "charges": 90, "churned": "yes"}\n'
+def jsonl(name, what, strict, lenient, text):
+    cases.append((name, {"kind": "flat", "what": what, "data_file": "data.jsonl", "options": {"target": "churned", "id": "id"}, "strict": strict, "lenient": lenient}, {"data.jsonl": text}))
+jsonl("jsonl_nested", "JSON Lines with nested fields (properties.tenure), a null and a blank line", ok, {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["properties.tenure", "charges"], "categorical": ["properties.plan"]}, JSONL)
+jsonl("jsonl_not_object", "a JSON line that is an array, not an object (line 5: blank line 3 counts)", bad("Malformed", "data.jsonl", 5, None, "[1,2]"), skipped({"Malformed": 1}, {"rows": 3}), JSONL.replace('{"id": "x4", "properties": {"tenure": 1, "plan": "pro"}, "charges": 90, "churned": "yes"}', "[1, 2]"))
+jsonl("jsonl_not_json", "a line that is not JSON", bad("Malformed", "data.jsonl", 2, None), skipped({"Malformed": 1}, {"rows": 3}), JSONL.replace('"charges": 70,', '"charges": 70'))
+JSONL30 = "".join('{"id": "c%d", "properties": {"tenure": %s}, "churned": %s}\n' % (i, '"twelve"' if i == 12 else i, "true" if i % 4 == 0 else "false") for i in range(30))
+jsonl("jsonl_bad_number", "a nested numeric field holding a word: named by its dotted path", bad("BadNumber", "data.jsonl", 13, "properties.tenure", "twelve"), skipped({"BadNumber": 1}, {"rows": 29}), JSONL30)
 
 # ---- field length limit (64 KiB) and missing-value markers
 LONG = "v" * 70000

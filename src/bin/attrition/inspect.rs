@@ -20,12 +20,11 @@ pub struct Args {
     /// Value of the target that means churned.
     #[arg(long)]
     positive: Option<String>,
-    /// Id column of the flat CSV.
+    /// Id column of the flat CSV; `none`: rows are numbered 1, 2, …
     #[arg(long)]
     id: Option<String>,
-    /// A value meaning "missing" in the flat CSV, like a blank cell, e.g. `NA` (repeatable).
-    #[arg(long = "na-values", value_name = "VALUE")]
-    na_values: Vec<String>,
+    #[command(flatten)]
+    columns: crate::common::ColumnArgs,
     /// Skip and count bad rows instead of stopping at the first.
     #[arg(long)]
     lenient: bool,
@@ -46,18 +45,23 @@ pub fn run(a: Args) -> attrition::Result<()> {
             t.nps.len()
         );
     } else if let Some(path) = a.data {
-        let mut o = FlatOptions {
-            target: a.target,
-            positive: a.positive,
-            id: a.id,
-            na_values: a.na_values,
-            ..Default::default()
-        };
+        let mut o = a.columns.apply(FlatOptions { target: a.target, positive: a.positive, ..Default::default() });
+        if let Some(id) = &a.id {
+            o = crate::common::with_id(o, id);
+        }
         if a.lenient {
             o = o.lenient();
         }
         let loaded = load_flat(&path, &o)?;
         print!("{}", loaded.report);
+        match loaded.report.format {
+            attrition::io::InputFormat::JsonLines => println!("format: JSON Lines (detected)"),
+            _ => println!(
+                "delimiter: {}{}",
+                attrition::io::delimiter_name(loaded.report.delimiter),
+                if o.delimiter.is_some() { "" } else { " (detected)" }
+            ),
+        }
         for c in &loaded.report.columns {
             println!(
                 "  {:<24} {:?}{}",
