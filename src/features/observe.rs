@@ -11,8 +11,9 @@ use crate::dataset::{Column, ColumnData, Dataset};
 use crate::error::{Error, Result};
 use crate::features::engine::{CustomerInput, Plan, customer_rows, signup_day};
 use crate::features::params::FeatureParams;
-use crate::features::spec::{Attribute, FeatureCatalogue, FeatureSpec};
+use crate::features::spec::{FeatureCatalogue, FeatureSpec};
 use crate::features::timeline::{Grouped, SubTimeline, day_date, day_num, group, product_ids, timeline, ts_day};
+use crate::io::tables::AttributeKind;
 use crate::io::tables::Tables;
 
 /// Why a candidate observation (a customer active on `as_of − 1`) is left out of a labelled table.
@@ -175,13 +176,10 @@ struct CustomerObs {
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::features::{build_observations, Exclusion, FeatureParams};
-/// use attrition::io::tables::{Customer, EventsBuilder, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, EventsBuilder, Subscription, Tables};
 /// use chrono::NaiveDate;
 /// let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-/// let customer = |id: &str| Customer {
-///     customer_id: id.into(), signup_date: d("2024-01-01"), vertical: "retail".into(),
-///     sales_approach: SalesApproach::NeedsBased, specialised_provider: true,
-/// };
+/// let customer = |id: &str| Customer::new(id, d("2024-01-01"));
 /// let sub = |c, end: Option<&str>| Subscription {
 ///     customer: c, product: "listings".into(), start_date: d("2024-01-01"), end_date: end.map(d), mrr: 50.0,
 /// };
@@ -206,7 +204,7 @@ struct CustomerObs {
 /// ```
 pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<FeatureTable> {
     params.check()?;
-    let catalogue = params.catalogue.resolve(&tables.events)?;
+    let catalogue = params.catalogue.resolve(tables)?;
     let dates: Vec<i32> = params.as_of_dates()?.into_iter().map(day_num).collect();
     let (data_end, inferred) = match params.data_end {
         Some(d) => (d, false),
@@ -309,14 +307,11 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::features::{snapshot, FeatureCatalogue};
-/// use attrition::io::tables::{Customer, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, Subscription, Tables};
 /// use chrono::NaiveDate;
 /// let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
 /// let tables = Tables {
-///     customers: vec![Customer {
-///         customer_id: "a".into(), signup_date: d("2024-01-01"), vertical: "retail".into(),
-///         sales_approach: SalesApproach::ProductPush, specialised_provider: false,
-///     }],
+///     customers: vec![Customer::new("a", d("2024-01-01"))],
 ///     subscriptions: vec![Subscription {
 ///         customer: 0, product: "listings".into(), start_date: d("2024-01-01"), end_date: None, mrr: 50.0,
 ///     }],
@@ -332,7 +327,7 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
 /// # Ok(()) }
 /// ```
 pub fn snapshot(tables: &Tables, as_of: NaiveDate, catalogue: &FeatureCatalogue) -> Result<Dataset> {
-    let catalogue = catalogue.resolve(&tables.events)?;
+    let catalogue = catalogue.resolve(tables)?;
     let a = day_num(as_of);
     let grouped = group(tables)?;
     let products = product_ids(tables);
@@ -402,29 +397,36 @@ fn assemble(
 
     let rows_customer: Vec<usize> =
         day_lists.iter().enumerate().flat_map(|(c, d)| std::iter::repeat_n(c, d.len())).collect();
+    let as_of_days: Vec<i32> = day_lists.iter().flatten().copied().collect();
     let mut numeric = numeric.into_iter();
     let mut ds = Dataset::with_rows(n_rows);
     for spec in &catalogue.specs {
         let col = match spec {
-            FeatureSpec::Attribute { attribute } => {
-                let values: Vec<Option<&str>> = rows_customer
-                    .iter()
-                    .map(|&c| {
-                        let cu = &tables.customers[c];
-                        Some(match attribute {
-                            Attribute::Vertical => cu.vertical.as_str(),
-                            Attribute::SalesApproach => cu.sales_approach.as_str(),
-                            Attribute::SpecialisedProvider => {
-                                if cu.specialised_provider {
-                                    "true"
-                                } else {
-                                    "false"
-                                }
-                            }
-                        })
-                    })
-                    .collect();
-                Column::categorical(spec.name(), &values)
+            FeatureSpec::Attribute { attribute, kind, .. } => {
+                // Scoring tables without the attribute give missing values, as a missing cell would.
+                let attr = tables.attribute(attribute);
+                let rows = rows_customer.iter().zip(&as_of_days);
+                match kind {
+                    AttributeKind::Numeric => {
+                        let values =
+                            rows.map(|(&c, _)| attr.and_then(|a| a.number(c as u32)).unwrap_or(f64::NAN)).collect();
+                        Column { name: spec.name(), data: ColumnData::Numeric(values) }
+                    }
+                    AttributeKind::Date => {
+                        let values = rows
+                            .map(|(&c, &a)| match attr.and_then(|at| at.date(c as u32)).map(day_num) {
+                                Some(d) if d <= a => f64::from(a - d),
+                                _ => f64::NAN,
+                            })
+                            .collect();
+                        Column { name: spec.name(), data: ColumnData::Numeric(values) }
+                    }
+                    _ => {
+                        let values: Vec<Option<&str>> =
+                            rows.map(|(&c, _)| attr.and_then(|a| a.category(c as u32))).collect();
+                        Column::categorical(spec.name(), &values)
+                    }
+                }
             }
             _ => {
                 let values = numeric.next().ok_or(Error::Numerical {
@@ -437,6 +439,6 @@ fn assemble(
         ds.push_column(col)?;
     }
     let ids = rows_customer.iter().map(|&c| tables.customers[c].customer_id.clone()).collect();
-    let as_of = day_lists.iter().flat_map(|d| d.iter().map(|&a| day_date(a))).collect();
+    let as_of = as_of_days.iter().map(|&a| day_date(a)).collect();
     ds.with_ids(ids)?.with_as_of(as_of)
 }

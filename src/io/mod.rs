@@ -4,6 +4,7 @@
 //! never onto an input. Wherever a single file is read or written, the path `-` means standard
 //! input or standard output.
 
+pub mod attributes;
 pub(crate) mod csvfile;
 pub mod flat;
 pub mod output;

@@ -10,7 +10,8 @@ pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record};
 use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64, parse_timestamp};
 use crate::io::tables::{
-    CampaignOffer, Customer, CustomerIdx, EventsBuilder, NpsResponse, ReadOptions, SalesApproach, Subscription, Tables,
+    CampaignOffer, Customer, CustomerAttribute, CustomerIdx, EventsBuilder, NpsResponse, ReadOptions, Subscription,
+    Tables,
 };
 
 /// What [`read_tables`] did with each file.
@@ -98,29 +99,26 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     // customers.csv
     let mut index: HashMap<String, CustomerIdx> = HashMap::new();
     {
-        let mut f = CsvFile::open(
-            &dir.join("customers.csv"),
-            &["customer_id", "signup_date", "vertical", "sales_approach", "specialised_provider"],
-            &[],
-            s,
-        )?;
-        let cols = [
-            f.req("customer_id"),
-            f.req("signup_date"),
-            f.req("vertical"),
-            f.req("sales_approach"),
-            f.req("specialised_provider"),
-        ];
+        let mut f = CsvFile::open(&dir.join("customers.csv"), &["customer_id", "signup_date"], &[], s)?;
+        f.report.ignored_columns.clear();
+        let cols = [f.req("customer_id"), f.req("signup_date")];
+        let attr_cols: Vec<usize> = (0..f.headers.len()).filter(|i| !cols.contains(i)).collect();
+        let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); attr_cols.len()];
         while let Some(rec) = f.next_record()? {
             match parse_customer(&rec, &cols, &index) {
                 Ok(c) => {
                     index.insert(c.customer_id.clone(), tables.customers.len() as CustomerIdx);
                     tables.customers.push(c);
+                    for (v, &j) in values.iter_mut().zip(&attr_cols) {
+                        v.push(Some(rec.get(j).to_owned()));
+                    }
                     f.accept();
                 }
                 Err(e) => f.reject(e)?,
             }
         }
+        tables.attributes =
+            attr_cols.iter().zip(values).map(|(&j, v)| CustomerAttribute::infer(f.headers[j].clone(), v)).collect();
         if f.report.rows_read == 0 {
             return Err(Error::EmptyInput { file: f.path.clone(), reason: "no data rows" });
         }
@@ -132,11 +130,17 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     {
         let mut f = CsvFile::open(
             &dir.join("subscriptions.csv"),
-            &["customer_id", "product", "start_date", "end_date", "mrr"],
-            &[],
+            &["customer_id", "start_date", "end_date", "mrr"],
+            &["product"],
             s,
         )?;
-        let cols = [f.req("customer_id"), f.req("product"), f.req("start_date"), f.req("end_date"), f.req("mrr")];
+        let cols = [
+            f.req("customer_id"),
+            f.col("product").unwrap_or(usize::MAX),
+            f.req("start_date"),
+            f.req("end_date"),
+            f.req("mrr"),
+        ];
         while let Some(rec) = f.next_record()? {
             match parse_subscription(&rec, &cols, &index, &signup) {
                 Ok(sub) => {
@@ -155,8 +159,9 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     // events.csv
     {
         let path = dir.join("events.csv");
-        let mut f = CsvFile::open(&path, &["customer_id", "timestamp", "event_type", "user_id"], &[], s)?;
-        let cols = [f.req("customer_id"), f.req("timestamp"), f.req("event_type"), f.req("user_id")];
+        let mut f = CsvFile::open(&path, &["customer_id", "timestamp", "event_type"], &["user_id"], s)?;
+        let cols =
+            [f.req("customer_id"), f.req("timestamp"), f.req("event_type"), f.col("user_id").unwrap_or(usize::MAX)];
         let mut b = EventsBuilder::new();
         if let Ok(meta) = std::fs::metadata(&path) {
             b.reserve((meta.len() / 48) as usize);
@@ -252,7 +257,7 @@ fn non_empty<'a>(rec: &Record<'a>, col: usize, what: &str) -> FieldResult<&'a st
     if v.is_empty() { Err(FieldError::new(RowProblem::MissingValue, rec.name(col), v, what)) } else { Ok(v) }
 }
 
-fn parse_customer(rec: &Record<'_>, c: &[usize; 5], index: &HashMap<String, CustomerIdx>) -> FieldResult<Customer> {
+fn parse_customer(rec: &Record<'_>, c: &[usize; 2], index: &HashMap<String, CustomerIdx>) -> FieldResult<Customer> {
     let id = non_empty(rec, c[0], "a customer id")?;
     if index.contains_key(id) {
         return Err(FieldError::new(
@@ -263,21 +268,7 @@ fn parse_customer(rec: &Record<'_>, c: &[usize; 5], index: &HashMap<String, Cust
         ));
     }
     let signup_date = date(rec, c[1])?;
-    let vertical = non_empty(rec, c[2], "a vertical name")?;
-    let sa = rec.get(c[3]);
-    let sales_approach = SalesApproach::parse(sa).ok_or_else(|| {
-        FieldError::new(RowProblem::BadCategory, rec.name(c[3]), sa, "`needs_based` or `product_push`")
-    })?;
-    let sp = rec.get(c[4]);
-    let specialised_provider = parse_bool(sp)
-        .ok_or_else(|| FieldError::new(RowProblem::BadCategory, rec.name(c[4]), sp, "`true` or `false`"))?;
-    Ok(Customer {
-        customer_id: id.to_owned(),
-        signup_date,
-        vertical: vertical.to_owned(),
-        sales_approach,
-        specialised_provider,
-    })
+    Ok(Customer { customer_id: id.to_owned(), signup_date })
 }
 
 fn parse_subscription(
@@ -287,7 +278,12 @@ fn parse_subscription(
     signup: &[chrono::NaiveDate],
 ) -> FieldResult<Subscription> {
     let customer = lookup(rec, c[0], index)?;
-    let product = non_empty(rec, c[1], "a product name")?;
+    // Without a `product` column each row is its own product line.
+    let product = if c[1] == usize::MAX {
+        format!("line_{}", rec.line())
+    } else {
+        non_empty(rec, c[1], "a product name")?.to_owned()
+    };
     let start_date = date(rec, c[2])?;
     if start_date < signup[customer as usize] {
         return Err(FieldError::new(
@@ -315,7 +311,7 @@ fn parse_subscription(
     if mrr < 0.0 {
         return Err(FieldError::new(RowProblem::OutOfRange, rec.name(c[4]), m, "MRR ≥ 0"));
     }
-    Ok(Subscription { customer, product: product.to_owned(), start_date, end_date, mrr })
+    Ok(Subscription { customer, product, start_date, end_date, mrr })
 }
 
 fn parse_event<'a>(
@@ -338,7 +334,7 @@ fn parse_event<'a>(
         ));
     }
     let kind = non_empty(rec, c[2], "an event type")?;
-    let user = non_empty(rec, c[3], "a user id")?;
+    let user = if c[3] == usize::MAX { "" } else { non_empty(rec, c[3], "a user id")? };
     Ok((customer, t, kind, user))
 }
 

@@ -150,12 +150,9 @@ fn ratio(num: f64, den: f64) -> Option<f64> {
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::kpi::{compute_kpis, KpiOptions, PeriodKind};
-/// use attrition::io::tables::{Customer, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, Subscription, Tables};
 /// let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-/// let customer = |id: &str| Customer {
-///     customer_id: id.into(), signup_date: day("2024-01-01"), vertical: "retail".into(),
-///     sales_approach: SalesApproach::NeedsBased, specialised_provider: false,
-/// };
+/// let customer = |id: &str| Customer::new(id, day("2024-01-01"));
 /// let sub = |c: u32, start: &str, end: Option<&str>, mrr: f64| Subscription {
 ///     customer: c, product: "listings".into(), start_date: day(start), end_date: end.map(day), mrr,
 /// };

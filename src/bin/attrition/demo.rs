@@ -77,7 +77,7 @@ fn unit_hash(id: &str, seed: u64) -> f64 {
 }
 
 /// Labels a customer's group for a retention curve.
-type GroupOf = Box<dyn Fn(&CustomerFactors) -> String>;
+type GroupOf = Box<dyn Fn(&CustomerFactors) -> Option<String>>;
 
 struct Step {
     quiet: bool,
@@ -381,36 +381,40 @@ pub fn run(args: Args) -> Result<()> {
             "products_held",
             "products held",
             Box::new(|f| {
-                if f.products_held >= 4 {
+                Some(if f.products_held >= 4 {
                     "4+ products".into()
                 } else {
                     format!("{} product{}", f.products_held, if f.products_held == 1 { "" } else { "s" })
-                }
+                })
             }),
         ),
         (
             "upsell_90d",
             "upsold within 90 days",
-            Box::new(|f| if f.upsold_within_90d { "upsold in 90 days".into() } else { "not upsold in 90 days".into() }),
+            Box::new(|f| Some(if f.upsold_within_90d { "upsold in 90 days" } else { "not upsold in 90 days" }.into())),
         ),
         (
             "weekly_engaged",
             "weekly engagement",
-            Box::new(|f| if f.weekly_engaged { "engaged weekly".into() } else { "not weekly".into() }),
+            Box::new(|f| Some(if f.weekly_engaged { "engaged weekly" } else { "not weekly" }.into())),
         ),
-        ("sales_approach", "sales approach", Box::new(|f| f.sales_approach.as_str().to_string())),
+        ("sales_approach", "sales approach", Box::new(|f| f.sales_approach.map(|s| s.as_str().to_string()))),
         (
             "specialised_provider",
             "provider specialisation",
-            Box::new(|f| if f.specialised_provider { "specialised".into() } else { "generalist".into() }),
+            Box::new(|f| f.specialised_provider.map(|s| if s { "specialised" } else { "generalist" }.into())),
         ),
     ];
     for (id, label, group) in &factor_defs {
+        // A study factor the customers table does not have (no such attribute) gets no chart.
+        if !factors.iter().any(|f| group(f).is_some()) {
+            continue;
+        }
         let by = retention_by_group(
             &tables,
             &life,
             id,
-            |c| factors.get(c as usize).filter(|f| f.products_held > 0).map(group),
+            |c| factors.get(c as usize).filter(|f| f.products_held > 0).and_then(group),
             &RetentionOptions::default(),
         )?;
         let mut chart = LineChart::new(

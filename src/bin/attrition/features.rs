@@ -182,7 +182,7 @@ pub fn run(a: Args) -> Result<()> {
 
     let t1 = Instant::now();
     let (dataset, resolved) = if let Some(as_of) = a.snapshot {
-        let resolved = catalogue.resolve(&tables.events)?;
+        let resolved = catalogue.resolve(&tables)?;
         let pb = spinner("building features");
         let ds = snapshot(&tables, as_of, &resolved);
         pb.finish_and_clear();

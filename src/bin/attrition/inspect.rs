@@ -45,6 +45,19 @@ pub fn run(a: Args) -> attrition::Result<()> {
             t.events.kinds.len(),
             t.nps.len()
         );
+        if !t.attributes.is_empty() {
+            println!("customer attributes (columns of customers.csv):");
+        }
+        for a in &t.attributes {
+            let note = if a.kind.is_feature() { "" } else { " — not a feature (an id or free text)" };
+            println!(
+                "  {:<24} {:<11} {} distinct, {} missing{note}",
+                a.name,
+                a.kind.as_str(),
+                a.distinct(),
+                t.customers.len() - a.present()
+            );
+        }
     } else if let Some(path) = a.data {
         let mut o = FlatOptions {
             target: a.target,

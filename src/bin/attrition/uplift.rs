@@ -79,7 +79,7 @@ pub struct Args {
 /// `--tables` mode: the five targeting rules, cross-fitted on the whole experiment.
 fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
     let tables = read_tables(dir, &ReadOptions::strict())?.tables;
-    let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;
+    let catalogue = FeatureCatalogue::standard().resolve(&tables)?;
     let exp = experiment_data(&tables, &catalogue, args.horizon_days)?;
     let params = TargetingParams {
         margin: args.margin,
