@@ -79,24 +79,11 @@ pub const STUDY_SPECIALISED_RATIO: f64 = 1.15;
 /// Needs-based selling retains 30% better.
 pub const STUDY_NEEDS_BASED_RATIO: f64 = 1.30;
 
-/// Last day with data: the latest subscription start/end, event or NPS date (exclusive end
-/// dates count as the day before).
+/// Last day with data: the latest subscription start/end, event, NPS or signup date (exclusive
+/// end dates count as the day before) in the bulk of the data ([`crate::features::data_end`]:
+/// outliers far beyond it are ignored).
 pub fn last_data_day(tables: &Tables) -> Option<NaiveDate> {
-    let mut last: Option<NaiveDate> = None;
-    let mut see = |d: NaiveDate| last = Some(last.map_or(d, |l: NaiveDate| l.max(d)));
-    for s in &tables.subscriptions {
-        see(s.start_date);
-        if let Some(e) = s.end_date {
-            see(e - Duration::days(1));
-        }
-    }
-    if let Some(&t) = tables.events.timestamp.iter().max() {
-        see(day_of(t));
-    }
-    for r in &tables.nps {
-        see(r.date);
-    }
-    last
+    crate::features::data_end(tables, true).map(|d| d.day)
 }
 
 /// Factors of every customer (in customer order). `data_end` is the last day with data

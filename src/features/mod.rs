@@ -101,11 +101,14 @@
 //! customer's as-of dates. Customers are processed in parallel (rayon) in fixed blocks, and the
 //! rows are assembled in customer order, so the output does not depend on the thread count.
 
+mod data_end;
 mod engine;
 mod observe;
 mod params;
 mod spec;
 mod timeline;
+
+pub use data_end::{DataEnd, OUTLIER_GAP_DAYS, data_end};
 
 pub use observe::{DateCounts, Exclusion, FeatureReport, FeatureTable, build_observations, infer_data_end, snapshot};
 pub use params::{Cadence, DEFAULT_HORIZON_DAYS, DEFAULT_LEAD_DAYS, FeatureParams, MAX_AS_OF_DATES};

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Column, ColumnData, Dataset};
 use crate::error::{Error, Result};
+use crate::features::data_end::{DataEnd, data_end};
 use crate::features::engine::{CustomerInput, Plan, customer_rows, signup_day};
 use crate::features::params::FeatureParams;
 use crate::features::spec::{FeatureCatalogue, FeatureSpec};
-use crate::features::timeline::{Grouped, SubTimeline, day_date, day_num, group, product_ids, timeline, ts_day};
+use crate::features::timeline::{Grouped, SubTimeline, day_date, day_num, group, product_ids, timeline};
 use crate::io::tables::AttributeKind;
 use crate::io::tables::Tables;
 
@@ -72,6 +73,10 @@ pub struct FeatureReport {
     pub data_end: NaiveDate,
     /// Whether `data_end` was inferred from the data (not given).
     pub data_end_inferred: bool,
+    /// When inferred: dated rows left out of the data end as outliers beyond the bulk of the
+    /// data ([`crate::features::data_end`]), with the latest such date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_end_outliers: Option<DataEnd>,
     /// Candidate observations: (customer, as-of date) pairs with the customer active on `as_of − 1`.
     pub candidates: u64,
     /// (customer, as-of date) pairs skipped because the customer had no active subscription on
@@ -122,6 +127,9 @@ impl std::fmt::Display for FeatureReport {
         for (k, v) in &self.excluded {
             writeln!(f, "  excluded {v}: {k}")?;
         }
+        if let Some(d) = &self.data_end_outliers {
+            writeln!(f, "warning: {d}")?;
+        }
         Ok(())
     }
 }
@@ -155,13 +163,11 @@ fn label(tl: &SubTimeline, a: i32, lead: i32, horizon: i32, data_end: i32) -> St
     }
 }
 
-/// The latest day present in the data: events, NPS responses, subscription starts, signups.
+/// The latest day in the bulk of the data: events, NPS responses, subscription starts, signups,
+/// ignoring outliers more than [`crate::features::OUTLIER_GAP_DAYS`] days after the 99.9th
+/// percentile ([`data_end`] says how many).
 pub fn infer_data_end(tables: &Tables) -> Option<NaiveDate> {
-    let ev = tables.events.timestamp.iter().copied().max().map(ts_day);
-    let nps = tables.nps.iter().map(|r| day_num(r.date)).max();
-    let subs = tables.subscriptions.iter().map(|s| day_num(s.start_date)).max();
-    let signup = tables.customers.iter().map(|c| day_num(c.signup_date)).max();
-    [ev, nps, subs, signup].into_iter().flatten().max().map(day_date)
+    data_end(tables, false).map(|d| d.day)
 }
 
 /// One observation list per customer: as-of days (ascending) and labels.
@@ -206,12 +212,14 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
     params.check()?;
     let catalogue = params.catalogue.resolve(tables)?;
     let dates: Vec<i32> = params.as_of_dates()?.into_iter().map(day_num).collect();
-    let (data_end, inferred) = match params.data_end {
-        Some(d) => (d, false),
-        None => (
-            infer_data_end(tables).ok_or(Error::EmptyData { context: "tables: no dated rows to infer data_end" })?,
-            true,
-        ),
+    let (data_end, inferred, outliers) = match params.data_end {
+        Some(d) => (d, false, None),
+        None => {
+            let end = data_end(tables, false)
+                .ok_or(Error::EmptyData { context: "tables: no dated rows to infer data_end" })?;
+            let outliers = (!end.outliers.is_empty()).then(|| end.clone());
+            (end.day, true, outliers)
+        }
     };
     let end = day_num(data_end);
     let lead = params.lead_days as i32;
@@ -287,6 +295,7 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
         events: tables.events.len() as u64,
         data_end,
         data_end_inferred: inferred,
+        data_end_outliers: outliers,
         candidates,
         not_active: (tables.customers.len() as u64) * (nd as u64) - candidates,
         observations: sum(|d| d.observations),

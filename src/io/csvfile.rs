@@ -60,6 +60,10 @@ pub struct FileReport {
     pub examples: Vec<String>,
     /// Header columns that were not used.
     pub ignored_columns: Vec<String>,
+    /// Exact duplicate records dropped after loading (subscriptions and events: every field
+    /// equal to an earlier record's); not counted in `rows_loaded`.
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 impl FileReport {
@@ -158,9 +162,9 @@ struct Framer {
 }
 
 impl Framer {
-    fn new(src: Box<dyn Read>) -> Framer {
+    fn new(src: Box<dyn Read>, delimiter: u8) -> Framer {
         Framer {
-            core: csv_core::Reader::new(),
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             src: BufReader::with_capacity(1 << 18, src),
             scratch: vec![0; 1 << 16],
             scratch_ends: vec![0; 1 << 10],
@@ -268,17 +272,29 @@ impl CsvFile {
     /// `optional` columns may be present. Any other column is reported as ignored.
     /// The path `-` is standard input (named `<stdin>` in messages).
     pub fn open(path: &Path, required: &[&str], optional: &[&str], strictness: Strictness) -> Result<Self> {
+        Self::open_delimited(path, required, optional, strictness, b',')
+    }
+
+    /// As [`CsvFile::open`], with fields separated by `delimiter`.
+    pub fn open_delimited(
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+        delimiter: u8,
+    ) -> Result<Self> {
         if crate::io::output::is_stdio(path) {
-            return Self::from_reader(
+            return Self::from_reader_delimited(
                 Box::new(std::io::stdin()),
                 Path::new(STDIN_NAME),
                 required,
                 optional,
                 strictness,
+                delimiter,
             );
         }
         let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
-        Self::from_reader(Box::new(file), path, required, optional, strictness)
+        Self::from_reader_delimited(Box::new(file), path, required, optional, strictness, delimiter)
     }
 
     /// As [`CsvFile::open`], on any reader (`path` is used in messages only).
@@ -289,7 +305,18 @@ impl CsvFile {
         optional: &[&str],
         strictness: Strictness,
     ) -> Result<Self> {
-        let mut framer = Framer::new(rdr);
+        Self::from_reader_delimited(rdr, path, required, optional, strictness, b',')
+    }
+
+    fn from_reader_delimited(
+        rdr: Box<dyn Read>,
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+        delimiter: u8,
+    ) -> Result<Self> {
+        let mut framer = Framer::new(rdr, delimiter);
         let mut header = Fields::default();
         let frame = framer.read(&mut header).map_err(|e| Error::io("read", path, e))?;
         match frame {
@@ -331,9 +358,11 @@ impl CsvFile {
                 headers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
             );
             if headers.len() == 1 {
-                for (d, name) in [(';', "semicolon"), ('\t', "tab"), ('|', "pipe")] {
-                    if headers[0].contains(d) {
-                        reason.push_str(&format!(" (the file looks {name}-delimited; expected commas)"));
+                for (d, name) in [(',', "comma"), (';', "semicolon"), ('\t', "tab"), ('|', "pipe")] {
+                    if d as u32 != u32::from(delimiter) && headers[0].contains(d) {
+                        let expected =
+                            if delimiter == b',' { "commas".to_owned() } else { format!("`{}`", delimiter as char) };
+                        reason.push_str(&format!(" (the file looks {name}-delimited; expected {expected})"));
                         break;
                     }
                 }

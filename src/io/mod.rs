@@ -10,6 +10,7 @@ pub mod flat;
 pub mod output;
 pub mod parse;
 mod read;
+pub mod schema;
 pub mod tables;
 mod write;
 pub mod write_flat;

@@ -1,14 +1,15 @@
 //! Reading a tables directory (see [`crate::io::tables`] for the format).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, RowProblem};
 pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record};
-use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64, parse_timestamp};
+use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64};
+use crate::io::schema::{Schema, TableSchema, TimestampFormat};
 use crate::io::tables::{
     CampaignOffer, Customer, CustomerAttribute, CustomerIdx, EventsBuilder, NpsResponse, ReadOptions, Subscription,
     Tables,
@@ -35,6 +36,9 @@ impl std::fmt::Display for LoadReport {
             if !r.skipped.is_empty() {
                 let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
                 write!(f, ", skipped {}", parts.join(", "))?;
+            }
+            if r.duplicates > 0 {
+                write!(f, ", dropped {} exact duplicate rows", r.duplicates)?;
             }
             if !r.ignored_columns.is_empty() {
                 write!(f, "; ignored columns {}", r.ignored_columns.join(", "))?;
@@ -84,6 +88,85 @@ pub struct LoadedTables {
 /// # Ok(()) }
 /// ```
 pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<LoadedTables> {
+    read_tables_with(dir, None, options)
+}
+
+/// An open table file and its schema section.
+struct Table {
+    f: CsvFile,
+    t: TableSchema,
+}
+
+impl Table {
+    /// Index of contract column `c` in the file (`usize::MAX` if absent, for optional columns).
+    fn col(&self, c: &str) -> usize {
+        self.f.col(self.t.column(c)).unwrap_or(usize::MAX)
+    }
+}
+
+/// Opens one table: the only place a table file is opened (the file name, column names and
+/// delimiter come from the schema section). `Ok(None)` when an optional table's file is absent.
+fn open_table(
+    dir: &Path,
+    schema: Option<&Schema>,
+    table: &str,
+    required: &[&str],
+    optional: &[&str],
+    optional_table: bool,
+    s: crate::io::tables::Strictness,
+) -> Result<Option<Table>> {
+    let t = schema.map(|sc| sc.table(table)).unwrap_or_default();
+    let path = dir.join(t.file.clone().unwrap_or_else(|| format!("{table}.csv")));
+    if optional_table && !path.exists() {
+        return Ok(None);
+    }
+    let req: Vec<&str> = required.iter().map(|c| t.column(c)).collect();
+    let mut opt: Vec<&str> = optional.iter().map(|c| t.column(c)).collect();
+    opt.extend(t.ignore.iter().map(String::as_str));
+    let f = CsvFile::open_delimited(&path, &req, &opt, s, t.delimiter_byte()).map_err(|e| match (e, schema) {
+        (Error::BadHeader { file, reason }, Some(sc)) if !t.columns.is_empty() => {
+            Error::BadHeader { file, reason: format!("{reason} (column names from {} [{table}])", sc.path.display()) }
+        }
+        (e, _) => e,
+    })?;
+    Ok(Some(Table { f, t }))
+}
+
+/// As [`read_tables`], with a schema file's file names, column names, units and formats
+/// ([`crate::io::schema`]); `None` is the plain contract. With a schema, `nps.csv` may be
+/// absent (no NPS responses).
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::io::schema::Schema;
+/// use attrition::io::tables::{read_tables_with, ReadOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("accounts.csv"), "Id;Created;Plan;Email\nA1;2024-01-03;pro;a@x.io\n").unwrap();
+/// std::fs::write(dir.path().join("billing.csv"), "Id,From,To,Cents\nA1,2024-01-03,,4900\n").unwrap();
+/// std::fs::write(dir.path().join("tracks.csv"), "account,ms,event\nA1,1704359000000,login\n").unwrap();
+/// let schema = Schema::from_toml(r#"
+///     [customers]
+///     file = "accounts.csv"
+///     delimiter = ";"
+///     columns = { customer_id = "Id", signup_date = "Created" }
+///     ignore = ["Email"]
+///     [subscriptions]
+///     file = "billing.csv"
+///     columns = { customer_id = "Id", start_date = "From", end_date = "To", mrr = "Cents" }
+///     mrr_scale = 0.01
+///     [events]
+///     file = "tracks.csv"
+///     columns = { customer_id = "account", timestamp = "ms", event_type = "event" }
+///     timestamp = "epoch_ms"
+/// "#, "schema.toml")?;
+/// let t = read_tables_with(dir.path(), Some(&schema), &ReadOptions::strict())?.tables;
+/// assert_eq!(t.subscriptions[0].mrr, 49.0);
+/// assert_eq!(t.events.timestamp[0], 1_704_359_000);
+/// assert_eq!(t.attributes.len(), 1); // Plan; Email is ignored
+/// assert_eq!(t.attributes[0].name, "Plan");
+/// # Ok(()) }
+/// ```
+pub fn read_tables_with(dir: impl AsRef<Path>, schema: Option<&Schema>, options: &ReadOptions) -> Result<LoadedTables> {
     let dir = dir.as_ref();
     if !dir.is_dir() {
         return Err(Error::io(
@@ -99,10 +182,15 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     // customers.csv
     let mut index: HashMap<String, CustomerIdx> = HashMap::new();
     {
-        let mut f = CsvFile::open(&dir.join("customers.csv"), &["customer_id", "signup_date"], &[], s)?;
-        f.report.ignored_columns.clear();
-        let cols = [f.req("customer_id"), f.req("signup_date")];
-        let attr_cols: Vec<usize> = (0..f.headers.len()).filter(|i| !cols.contains(i)).collect();
+        let Some(tb) = open_table(dir, schema, "customers", &["customer_id", "signup_date"], &[], false, s)? else {
+            return Err(Error::EmptyInput { file: dir.join("customers.csv"), reason: "no customers table" });
+        };
+        let cols = [tb.col("customer_id"), tb.col("signup_date")];
+        let Table { mut f, t } = tb;
+        f.report.ignored_columns = t.ignore.iter().filter(|c| f.col(c).is_some()).cloned().collect();
+        let attr_cols: Vec<usize> =
+            (0..f.headers.len()).filter(|i| !cols.contains(i) && !t.ignore.contains(&f.headers[*i])).collect();
+        let na = |v: &str| t.na_values.iter().any(|m| m == v.trim());
         let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); attr_cols.len()];
         while let Some(rec) = f.next_record()? {
             match parse_customer(&rec, &cols, &index) {
@@ -110,7 +198,8 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
                     index.insert(c.customer_id.clone(), tables.customers.len() as CustomerIdx);
                     tables.customers.push(c);
                     for (v, &j) in values.iter_mut().zip(&attr_cols) {
-                        v.push(Some(rec.get(j).to_owned()));
+                        let x = rec.get(j);
+                        v.push((!na(x)).then(|| x.to_owned()));
                     }
                     f.accept();
                 }
@@ -128,21 +217,15 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
 
     // subscriptions.csv
     {
-        let mut f = CsvFile::open(
-            &dir.join("subscriptions.csv"),
-            &["customer_id", "start_date", "end_date", "mrr"],
-            &["product"],
-            s,
-        )?;
-        let cols = [
-            f.req("customer_id"),
-            f.col("product").unwrap_or(usize::MAX),
-            f.req("start_date"),
-            f.req("end_date"),
-            f.req("mrr"),
-        ];
+        let required = ["customer_id", "start_date", "end_date", "mrr"];
+        let Some(tb) = open_table(dir, schema, "subscriptions", &required, &["product"], false, s)? else {
+            return Err(Error::EmptyInput { file: dir.join("subscriptions.csv"), reason: "no subscriptions table" });
+        };
+        let cols = [tb.col("customer_id"), tb.col("product"), tb.col("start_date"), tb.col("end_date"), tb.col("mrr")];
+        let scale = tb.t.mrr_scale.unwrap_or(1.0);
+        let mut f = tb.f;
         while let Some(rec) = f.next_record()? {
-            match parse_subscription(&rec, &cols, &index, &signup) {
+            match parse_subscription(&rec, &cols, &index, &signup, scale) {
                 Ok(sub) => {
                     tables.subscriptions.push(sub);
                     f.accept();
@@ -153,21 +236,27 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
         if f.report.rows_read == 0 {
             return Err(Error::EmptyInput { file: f.path.clone(), reason: "no data rows" });
         }
+        let dropped = dedup_subscriptions(&mut tables.subscriptions);
+        f.report.duplicates = dropped;
+        f.report.rows_loaded -= dropped;
         report.files.push(f.report);
     }
 
     // events.csv
     {
-        let path = dir.join("events.csv");
-        let mut f = CsvFile::open(&path, &["customer_id", "timestamp", "event_type"], &["user_id"], s)?;
-        let cols =
-            [f.req("customer_id"), f.req("timestamp"), f.req("event_type"), f.col("user_id").unwrap_or(usize::MAX)];
+        let required = ["customer_id", "timestamp", "event_type"];
+        let Some(tb) = open_table(dir, schema, "events", &required, &["user_id"], false, s)? else {
+            return Err(Error::EmptyInput { file: dir.join("events.csv"), reason: "no events table" });
+        };
+        let cols = [tb.col("customer_id"), tb.col("timestamp"), tb.col("event_type"), tb.col("user_id")];
+        let format = tb.t.timestamp.unwrap_or(TimestampFormat::Rfc3339);
+        let mut f = tb.f;
         let mut b = EventsBuilder::new();
-        if let Ok(meta) = std::fs::metadata(&path) {
+        if let Ok(meta) = std::fs::metadata(&f.path) {
             b.reserve((meta.len() / 48) as usize);
         }
         while let Some(rec) = f.next_record()? {
-            match parse_event(&rec, &cols, &index, &signup) {
+            match parse_event(&rec, &cols, &index, &signup, format) {
                 Ok((c, t, kind, user)) => match (b.intern_kind(kind), b.intern_user(user)) {
                     (Ok(k), Ok(u)) => {
                         b.push_interned(c, t, k, u);
@@ -179,13 +268,16 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
             }
         }
         tables.events = b.finish();
+        let dropped = tables.events.dedup();
+        f.report.duplicates = dropped;
+        f.report.rows_loaded -= dropped;
         report.files.push(f.report);
     }
 
     // nps.csv
-    {
-        let mut f = CsvFile::open(&dir.join("nps.csv"), &["customer_id", "date", "score"], &[], s)?;
-        let cols = [f.req("customer_id"), f.req("date"), f.req("score")];
+    if let Some(tb) = open_table(dir, schema, "nps", &["customer_id", "date", "score"], &[], schema.is_some(), s)? {
+        let cols = [tb.col("customer_id"), tb.col("date"), tb.col("score")];
+        let mut f = tb.f;
         while let Some(rec) = f.next_record()? {
             match parse_nps(&rec, &cols, &index, &signup) {
                 Ok(n) => {
@@ -199,10 +291,10 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     }
 
     // campaign.csv (optional)
-    let campaign_path: PathBuf = dir.join("campaign.csv");
-    if campaign_path.exists() {
-        let mut f = CsvFile::open(&campaign_path, &["customer_id", "date", "treated", "offer_cost"], &[], s)?;
-        let cols = [f.req("customer_id"), f.req("date"), f.req("treated"), f.req("offer_cost")];
+    let required = ["customer_id", "date", "treated", "offer_cost"];
+    if let Some(tb) = open_table(dir, schema, "campaign", &required, &[], true, s)? {
+        let cols = [tb.col("customer_id"), tb.col("date"), tb.col("treated"), tb.col("offer_cost")];
+        let mut f = tb.f;
         let mut offers = Vec::new();
         while let Some(rec) = f.next_record()? {
             match parse_offer(&rec, &cols, &index) {
@@ -218,6 +310,27 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
     }
 
     Ok(LoadedTables { tables, report })
+}
+
+/// The first second after 2200-12-31 (timestamps share the dates' range, 1970–2200).
+fn max_timestamp() -> i64 {
+    chrono::NaiveDate::from_ymd_opt(2201, 1, 1).map_or(i64::MAX, crate::io::parse::day_start)
+}
+
+/// `mrr × scale`; a scale `1/k` for a whole `k` (0.01 for cents) divides by `k` instead, so that
+/// `4999 × 0.01` is exactly the number `49.99` reads as.
+fn scale_mrr(mrr: f64, scale: f64) -> f64 {
+    let k = (1.0 / scale).round();
+    if scale < 1.0 && k >= 1.0 && (1.0 / k - scale).abs() <= f64::EPSILON * scale { mrr / k } else { mrr * scale }
+}
+
+/// Drops exact duplicate subscriptions (every field equal to an earlier row's, MRR bit for bit),
+/// keeping the first; returns how many. A re-exported row would double-count MRR.
+fn dedup_subscriptions(subs: &mut Vec<Subscription>) -> u64 {
+    let mut seen = std::collections::HashSet::with_capacity(subs.len());
+    let before = subs.len();
+    subs.retain(|s| seen.insert((s.customer, s.product.clone(), s.start_date, s.end_date, s.mrr.to_bits())));
+    (before - subs.len()) as u64
 }
 
 type FieldResult<T> = std::result::Result<T, FieldError>;
@@ -276,6 +389,7 @@ fn parse_subscription(
     c: &[usize; 5],
     index: &HashMap<String, CustomerIdx>,
     signup: &[chrono::NaiveDate],
+    mrr_scale: f64,
 ) -> FieldResult<Subscription> {
     let customer = lookup(rec, c[0], index)?;
     // Without a `product` column each row is its own product line.
@@ -311,7 +425,7 @@ fn parse_subscription(
     if mrr < 0.0 {
         return Err(FieldError::new(RowProblem::OutOfRange, rec.name(c[4]), m, "MRR ≥ 0"));
     }
-    Ok(Subscription { customer, product, start_date, end_date, mrr })
+    Ok(Subscription { customer, product, start_date, end_date, mrr: scale_mrr(mrr, mrr_scale) })
 }
 
 fn parse_event<'a>(
@@ -319,12 +433,27 @@ fn parse_event<'a>(
     c: &[usize; 4],
     index: &HashMap<String, CustomerIdx>,
     signup: &[chrono::NaiveDate],
+    format: TimestampFormat,
 ) -> FieldResult<(CustomerIdx, i64, &'a str, &'a str)> {
     let customer = lookup(rec, c[0], index)?;
     let ts = rec.get(c[1]);
-    let t = parse_timestamp(ts).ok_or_else(|| {
-        FieldError::new(RowProblem::BadDate, rec.name(c[1]), ts, "an RFC 3339 timestamp such as 2024-03-05T14:22:10Z")
-    })?;
+    let t =
+        format.parse(ts).ok_or_else(|| FieldError::new(RowProblem::BadDate, rec.name(c[1]), ts, format.expected()))?;
+    // The dates' range: a timestamp in 9999 is a sentinel or a clock error, not an event.
+    if !(0..max_timestamp()).contains(&t) {
+        return Err(FieldError::new(
+            RowProblem::OutOfRange,
+            rec.name(c[1]),
+            ts,
+            match format {
+                TimestampFormat::EpochS => {
+                    "a time between 1970 and 2200 (in milliseconds? set timestamp = \"epoch_ms\")"
+                }
+                TimestampFormat::EpochMs => "a time between 1970 and 2200 (in seconds? set timestamp = \"epoch_s\")",
+                _ => "a timestamp between 1970-01-01 and 2200-12-31",
+            },
+        ));
+    }
     if day_of(t) < signup[customer as usize] {
         return Err(FieldError::new(
             RowProblem::BeforeSignup,

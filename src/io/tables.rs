@@ -168,6 +168,71 @@ impl Events {
         self.customer.is_empty()
     }
 
+    /// Drops exact duplicate events (same customer, timestamp, type and user; the first in file
+    /// order is kept, order is otherwise unchanged) and returns how many were dropped. A
+    /// re-exported row carries no information but would count twice in every event feature.
+    ///
+    /// ```
+    /// use attrition::io::tables::EventsBuilder;
+    /// let mut b = EventsBuilder::new();
+    /// b.push(0, 10, "login", "u").unwrap();
+    /// b.push(1, 10, "login", "u").unwrap();
+    /// b.push(0, 10, "login", "u").unwrap(); // duplicate of the first
+    /// b.push(0, 10, "login", "v").unwrap(); // another user
+    /// let mut ev = b.finish();
+    /// assert_eq!(ev.dedup(), 1);
+    /// assert_eq!((ev.len(), ev.customer.as_slice()), (3, &[0, 1, 0][..]));
+    /// ```
+    pub fn dedup(&mut self) -> u64 {
+        let n = self.len();
+        if n < 2 {
+            return 0;
+        }
+        // Counting sort by customer, then each customer's events by (timestamp, kind, user).
+        let n_customers = self.customer.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let mut start = vec![0usize; n_customers + 1];
+        for &c in &self.customer {
+            start[c as usize + 1] += 1;
+        }
+        for i in 0..n_customers {
+            start[i + 1] += start[i];
+        }
+        let mut order = vec![0u32; n];
+        let mut next = start.clone();
+        for (i, &c) in self.customer.iter().enumerate() {
+            order[next[c as usize]] = i as u32;
+            next[c as usize] += 1;
+        }
+        let mut dup = vec![false; n];
+        let key = |i: u32| (self.timestamp[i as usize], self.kind[i as usize], self.user[i as usize], i);
+        let mut dropped = 0u64;
+        for w in start.windows(2) {
+            let group = &mut order[w[0]..w[1]];
+            if group.len() < 2 {
+                continue;
+            }
+            group.sort_unstable_by_key(|&i| key(i));
+            for k in 1..group.len() {
+                let (a, b) = (key(group[k - 1]), key(group[k]));
+                if (a.0, a.1, a.2) == (b.0, b.1, b.2) {
+                    dup[b.3 as usize] = true;
+                    dropped += 1;
+                }
+            }
+        }
+        if dropped > 0 {
+            let mut it = dup.iter();
+            self.customer.retain(|_| !it.next().copied().unwrap_or(false));
+            let mut it = dup.iter();
+            self.timestamp.retain(|_| !it.next().copied().unwrap_or(false));
+            let mut it = dup.iter();
+            self.kind.retain(|_| !it.next().copied().unwrap_or(false));
+            let mut it = dup.iter();
+            self.user.retain(|_| !it.next().copied().unwrap_or(false));
+        }
+        dropped
+    }
+
     /// Index of an event-type name, if it occurs.
     pub fn kind_index(&self, name: &str) -> Option<u16> {
         self.kinds.iter().position(|k| k == name).map(|i| i as u16)
@@ -336,4 +401,4 @@ impl ReadOptions {
     }
 }
 
-pub use crate::io::read::{FileReport, LoadReport, LoadedTables, read_tables};
+pub use crate::io::read::{FileReport, LoadReport, LoadedTables, read_tables, read_tables_with};

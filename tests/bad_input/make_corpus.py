@@ -53,6 +53,9 @@ tables("out_of_range_date", "a year far outside any business", bad("OutOfRange",
 tables("timestamp_with_offset", "timestamps with a zone offset are converted to UTC", ok, skipped({}, {"events": 3}), events_csv=EVENTS.replace("2024-01-06T10:00:00Z", "2024-01-06T12:00:00+02:00"))
 tables("timestamp_without_zone", "a zone-less timestamp is UTC", ok, skipped({}, {"events": 3}), events_csv=EVENTS.replace("2024-01-06T10:00:00Z", "2024-01-06T10:00:00"))
 tables("bad_timestamp", "garbage timestamp", bad("BadDate", "events.csv", 3, "timestamp", "yesterday"), skipped({"BadDate": 1}, {"events": 2}), events_csv=EVENTS.replace("2024-02-02T11:00:00Z", "yesterday"))
+tables("timestamp_year_9999", "a timestamp outside the dates' range 1970-2200", bad("OutOfRange", "events.csv", 3, "timestamp", "9999-12-31T23:59:59Z"), skipped({"OutOfRange": 1}, {"events": 2}), events_csv=EVENTS.replace("2024-02-02T11:00:00Z", "9999-12-31T23:59:59Z"))
+tables("duplicate_events", "exact duplicate events are dropped and counted, not errors", ok, skipped({}, {"events": 3}), events_csv=EVENTS + "A,2024-01-06T10:00:00Z,login,a1\nC,2024-03-11T09:30:00Z,publish_post,c1\n")
+tables("duplicate_subscriptions", "an exact duplicate subscription row is dropped (MRR counted once)", ok, skipped({}, {"subscriptions": 3}), subscriptions_csv=SUBS + "B,reviews,2024-02-01,2024-08-01,79\n")
 tables("end_before_start", "subscription ends before it starts", bad("EndBeforeStart", "subscriptions.csv", 3, "end_date"), skipped({"EndBeforeStart": 1}, {"subscriptions": 2}), subscriptions_csv=SUBS.replace("2024-02-01,2024-08-01", "2024-08-01,2024-02-01"))
 tables("event_before_signup", "an event before the customer signed up", bad("BeforeSignup", "events.csv", 2, "timestamp"), skipped({"BeforeSignup": 1}, {"events": 2}), events_csv=EVENTS.replace("2024-01-06T10:00:00Z", "2023-12-06T10:00:00Z"))
 # ---- raw tables: numbers and categories

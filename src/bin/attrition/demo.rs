@@ -8,7 +8,7 @@ use attrition::catalogue::{CatalogueFile, DiscoveryParams, EventCatalogue, disco
 use attrition::evaluation::{cross_val_predict, evaluate};
 use attrition::experiment::{TargetingParams, compare_targeting, experiment_data};
 use attrition::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
-use attrition::io::tables::{ReadOptions, Tables, read_tables};
+use attrition::io::tables::{ReadOptions, Tables};
 use attrition::kpi::{KpiOptions, compute_kpis};
 use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::models::{ChurnModel, Learner};
@@ -30,6 +30,10 @@ pub struct Args {
     /// Tables directory to study (default: the bundled sample, `datasets/sample`).
     #[arg(long)]
     tables: Option<PathBuf>,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// Instead of the sample, simulate a world of this many customers (24 months, seed 7).
     #[arg(long)]
     customers: Option<usize>,
@@ -121,8 +125,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => {
             let dir = args.tables.clone().unwrap_or_else(sample_dir);
-            let loaded =
-                step.run(&format!("reading {}", dir.display()), || read_tables(&dir, &ReadOptions::strict()))?;
+            let loaded = step.run(&format!("reading {}", dir.display()), || {
+                crate::common::read_tables(&dir, args.schema.as_deref(), &ReadOptions::strict())
+            })?;
             (loaded.tables, format!("tables in {}", dir.display()))
         }
     };

@@ -9,8 +9,8 @@ use attrition::features::{
 };
 use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::parse::parse_date;
+use attrition::io::tables::ReadOptions;
 use attrition::io::tables::Tables;
-use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::io::write_flat::{WriteFlatOptions, write_flat};
 use attrition::{Error, Result};
 use chrono::NaiveDate;
@@ -30,6 +30,10 @@ pub struct Args {
     /// Tables directory (customers.csv, subscriptions.csv, events.csv, nps.csv).
     #[arg(long)]
     tables: PathBuf,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// First as-of date (YYYY-MM-DD).
     #[arg(long, value_parser = date_arg, required_unless_present = "snapshot")]
     from: Option<NaiveDate>,
@@ -167,7 +171,7 @@ pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let pb = spinner(&format!("reading {}", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
-    let loaded = read_tables(&a.tables, &opts);
+    let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
     pb.finish_and_clear();
     let loaded = loaded?;
     print!("{}", loaded.report);

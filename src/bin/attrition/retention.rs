@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
 use attrition::features::infer_data_end;
-use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::io::tables::ReadOptions;
 use attrition::study::{customer_factors, retention_groups};
 use attrition::survival::{LifetimeOptions, RetentionOptions, lifetimes, retention_by_group};
 
@@ -15,6 +15,10 @@ pub struct Args {
     /// Tables directory.
     #[arg(long)]
     tables: PathBuf,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// Group by: products_held, upsell_90d, weekly_engaged, or any customer attribute (a column of
     /// customers.csv with at most 20 values, e.g. sales_approach, specialised_provider, plan).
     #[arg(long, default_value = "products_held")]
@@ -29,7 +33,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
+    let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
+    crate::common::warn_tables(&loaded);
+    let tables = loaded.tables;
     let end = match args.censor {
         Some(d) => d,
         None => infer_data_end(&tables).ok_or(attrition::Error::EmptyData { context: "retention: no dates" })?,
