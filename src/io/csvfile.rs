@@ -60,6 +60,10 @@ pub struct FileReport {
     pub examples: Vec<String>,
     /// Header columns that were not used.
     pub ignored_columns: Vec<String>,
+    /// Exact duplicate records dropped after loading (subscriptions and events: every field
+    /// equal to an earlier record's); not counted in `rows_loaded`.
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 impl FileReport {

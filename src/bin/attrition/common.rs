@@ -231,3 +231,28 @@ pub mod range {
         RangedU64ValueParser::<usize>::new().range(lo..=hi)
     }
 }
+
+/// Prints the tables' data-quality warnings to standard error: exact duplicate rows dropped, and
+/// dated rows left out of the inferred data end as outliers beyond the bulk of the data.
+pub fn warn_tables(loaded: &attrition::io::tables::LoadedTables) {
+    for f in &loaded.report.files {
+        if f.duplicates > 0 {
+            eprintln!("warning: {}: dropped {} exact duplicate rows", f.file.display(), f.duplicates);
+        }
+    }
+    if let Some(end) = attrition::features::data_end(&loaded.tables, false)
+        && !end.outliers.is_empty()
+    {
+        eprintln!("warning: {end}");
+    }
+}
+
+/// Reads a tables directory, through the schema file when `--schema` is given.
+pub fn read_tables(
+    dir: &std::path::Path,
+    schema: Option<&std::path::Path>,
+    options: &attrition::io::tables::ReadOptions,
+) -> Result<attrition::io::tables::LoadedTables> {
+    let schema = schema.map(attrition::io::schema::Schema::read).transpose()?;
+    attrition::io::tables::read_tables_with(dir, schema.as_ref(), options)
+}
