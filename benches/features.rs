@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use attrition::catalogue::{CORE_EVENTS, OTHER_EVENTS, PRODUCTS, STICKY_EVENTS};
 use attrition::features::{Cadence, FeatureParams, build_observations};
-use attrition::io::tables::{Customer, EventsBuilder, SalesApproach, Subscription, Tables};
+use attrition::io::tables::{AttributeKind, Customer, CustomerAttribute, EventsBuilder, Subscription, Tables};
 use chrono::{Duration, NaiveDate};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
@@ -36,6 +36,7 @@ fn world() -> Tables {
     let kinds: Vec<&str> = CORE_EVENTS.iter().chain(&STICKY_EVENTS).chain(&OTHER_EVENTS).copied().collect();
     let engagement = LogNormal::new(0.0, 0.6).unwrap();
     let mut customers = Vec::with_capacity(CUSTOMERS);
+    let mut attrs: [Vec<Option<String>>; 3] = Default::default();
     let mut subs = Vec::new();
     let mut nps = Vec::new();
     let mut ev = EventsBuilder::new();
@@ -43,13 +44,10 @@ fn world() -> Tables {
     for c in 0..CUSTOMERS {
         let signup_day = rng.gen_range(0..days - 30);
         let signup = start + Duration::days(signup_day);
-        customers.push(Customer {
-            customer_id: format!("C{c:06}"),
-            signup_date: signup,
-            vertical: verticals[rng.gen_range(0..verticals.len())].into(),
-            sales_approach: if rng.gen_bool(0.5) { SalesApproach::NeedsBased } else { SalesApproach::ProductPush },
-            specialised_provider: rng.gen_bool(0.4),
-        });
+        customers.push(Customer::new(format!("C{c:06}"), signup));
+        attrs[0].push(Some(verticals[rng.gen_range(0..verticals.len())].to_owned()));
+        attrs[1].push(Some(if rng.gen_bool(0.5) { "needs_based" } else { "product_push" }.to_owned()));
+        attrs[2].push(Some(rng.gen_bool(0.4).to_string()));
         let e: f64 = engagement.sample(&mut rng);
         let n_users = rng.gen_range(1..=5);
         let mut rate = 0.8 * e; // events per day
@@ -106,7 +104,13 @@ fn world() -> Tables {
             });
         }
     }
-    Tables { customers, subscriptions: subs, events: ev.finish(), nps, campaign: None }
+    let [vertical, sales, specialised] = attrs;
+    let attributes = vec![
+        CustomerAttribute::new("vertical", AttributeKind::Categorical, vertical),
+        CustomerAttribute::new("sales_approach", AttributeKind::Categorical, sales),
+        CustomerAttribute::new("specialised_provider", AttributeKind::Boolean, specialised),
+    ];
+    Tables { customers, attributes, subscriptions: subs, events: ev.finish(), nps, campaign: None }
 }
 
 fn world_dir() -> PathBuf {

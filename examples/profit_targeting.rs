@@ -27,7 +27,7 @@ use attrition::validation::stratified_holdout;
 fn main() -> attrition::Result<()> {
     let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let world = simulate(&SimulationParams::new(n, 24, 11))?;
-    let catalogue = FeatureCatalogue::standard().resolve(&world.tables.events)?;
+    let catalogue = FeatureCatalogue::standard().resolve(&world.tables)?;
     let exp = experiment_data(&world.tables, &catalogue, 180)?;
     let treated = exp.treated.iter().filter(|&&t| t).count();
     println!(

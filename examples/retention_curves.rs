@@ -14,20 +14,20 @@ fn main() -> attrition::Result<()> {
     let end = infer_data_end(&tables).unwrap_or_default();
     let factors = customer_factors(&tables, &EventCatalogue::default(), Some(end))?;
     let life = lifetimes(&tables, &LifetimeOptions::new(end))?;
-    type Label = fn(&attrition::study::CustomerFactors) -> String;
+    type Label = fn(&attrition::study::CustomerFactors) -> Option<String>;
     let defs: [(&str, Label); 5] = [
-        ("products held", |f| if f.products_held >= 4 { "4+".into() } else { f.products_held.to_string() }),
-        ("upsold within 90 days", |f| f.upsold_within_90d.to_string()),
-        ("engaged weekly", |f| f.weekly_engaged.to_string()),
-        ("sales approach", |f| f.sales_approach.as_str().to_string()),
-        ("specialised provider", |f| f.specialised_provider.to_string()),
+        ("products held", |f| Some(if f.products_held >= 4 { "4+".into() } else { f.products_held.to_string() })),
+        ("upsold within 90 days", |f| Some(f.upsold_within_90d.to_string())),
+        ("engaged weekly", |f| Some(f.weekly_engaged.to_string())),
+        ("sales approach", |f| f.sales_approach.map(|s| s.as_str().to_string())),
+        ("specialised provider", |f| f.specialised_provider.map(|s| s.to_string())),
     ];
     for (name, label) in defs {
         let r = retention_by_group(
             &tables,
             &life,
             name,
-            |c| factors.get(c as usize).map(label),
+            |c| factors.get(c as usize).and_then(label),
             &RetentionOptions::default(),
         )?;
         println!("\nRetention after 2 years by {name}:");

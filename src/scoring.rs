@@ -95,6 +95,12 @@ pub struct ScoreOptions {
     /// are written as `not_available` (default
     /// [`crate::models::validate::MAX_EXPLAIN_COST_PER_ROW`]; `u64::MAX`: no limit).
     pub max_explain_cost: u64,
+    /// Field delimiter of the input; `None` (the default) sniffs it from the header line
+    /// ([`crate::io::sniff_delimiter`]).
+    pub delimiter: Option<u8>,
+    /// The input has no id column: each output row's `customer_id` is the 1-based number of its
+    /// record, and [`ScoreOptions::id_column`] is not read (default `false`).
+    pub row_ids: bool,
 }
 
 impl Default for ScoreOptions {
@@ -105,6 +111,8 @@ impl Default for ScoreOptions {
             chunk_rows: 65_536,
             strictness: Strictness::Strict,
             max_explain_cost: crate::models::validate::MAX_EXPLAIN_COST_PER_ROW,
+            delimiter: None,
+            row_ids: false,
         }
     }
 }
@@ -266,7 +274,8 @@ struct Layout<'a> {
     names: Vec<&'a str>,
     kinds: Vec<ColumnKind>,
     cols: Vec<usize>,
-    id_col: usize,
+    /// `None` when ids are record numbers ([`ScoreOptions::row_ids`]).
+    id_col: Option<usize>,
     file: &'a Path,
 }
 
@@ -340,12 +349,15 @@ pub fn score_reader(
     let output_name = Path::new(OUTPUT_NAME);
     let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
     let mut required = names.clone();
-    required.push(&options.id_column);
-    let mut csv = CsvFile::from_reader(Box::new(input), input_name, &required, &[], options.strictness)?;
+    if !options.row_ids {
+        required.push(&options.id_column);
+    }
+    let mut csv =
+        CsvFile::from_reader_with(Box::new(input), input_name, &required, &[], options.strictness, options.delimiter)?;
     let file = csv.path.clone();
     let layout = Layout {
         cols: names.iter().map(|n| csv.req(n)).collect(),
-        id_col: csv.req(&options.id_column),
+        id_col: (!options.row_ids).then(|| csv.req(&options.id_column)),
         kinds: model.features.iter().map(|f| f.kind).collect(),
         names,
         file: &file,
@@ -371,7 +383,8 @@ pub fn score_reader(
                 None => break,
                 Some(Framed::Record(rec)) => chunk.push(rec.raw(), rec.line()),
                 Some(Framed::Unreadable(error, fields)) => {
-                    let id = fields.get(layout.id_col).map(|b| String::from_utf8_lossy(b).trim().to_owned());
+                    let id =
+                        layout.id_col.and_then(|c| fields.get(c)).map(|b| String::from_utf8_lossy(b).trim().to_owned());
                     chunk.rows.push(RawRow::Unreadable { id: id.unwrap_or_default(), fault: Fault::new(error, true) });
                 }
             }
@@ -379,9 +392,10 @@ pub fn score_reader(
         if chunk.rows.is_empty() {
             break;
         }
+        let first_number = report.rows_read + 1;
         report.rows_read += chunk.rows.len() as u64;
         let parsed = parse_chunk(&chunk, &layout);
-        score_chunk(model, &layout, parsed, options, &mut out, &mut report)
+        score_chunk(model, &layout, parsed, first_number, options, &mut out, &mut report)
             .map_err(|e| if let Error::Io { source, .. } = e { Error::io("write", output_name, source) } else { e })?;
         // A streaming consumer sees each chunk as soon as it is scored.
         out.flush().map_err(|e| Error::io("write", output_name, e))?;
@@ -419,7 +433,7 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
                         continue;
                     }
                 };
-                p.ids.push(chunk.field(start, first_end, layout.id_col));
+                p.ids.push(layout.id_col.map_or("", |c| chunk.field(start, first_end, c)));
                 p.lines.push(line);
                 let mut bad: Option<FieldError> = None;
                 for (j, &col) in layout.cols.iter().enumerate() {
@@ -448,10 +462,12 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
         .collect()
 }
 
+/// Scores and writes a chunk whose first record is record number `first_number`.
 fn score_chunk(
     model: &TrainedModel,
     layout: &Layout<'_>,
     blocks: Vec<Parsed<'_>>,
+    first_number: u64,
     options: &ScoreOptions,
     out: &mut impl Write,
     report: &mut ScoreReport,
@@ -506,10 +522,16 @@ fn score_chunk(
     let mut k = 0;
     let mut line = String::new();
     let werr = |e| Error::io("write", "scores", e);
+    let mut number = first_number;
     for b in &blocks {
         for (i, fault) in b.faults.iter().enumerate() {
             line.clear();
-            push_csv_field(&mut line, b.ids[i]);
+            if options.row_ids {
+                line.push_str(&number.to_string());
+            } else {
+                push_csv_field(&mut line, b.ids[i]);
+            }
+            number += 1;
             let nan_fault;
             let fault = match fault {
                 None if p[k].is_nan() => {

@@ -11,7 +11,9 @@
 //! - **Upsold within 90 days**: a subscription to a product the customer did not start with
 //!   begins within 90 days of signup.
 //! - **Engaged weekly**: at least one core-feature event in at least 8 of the first 12 weeks.
-//! - **Specialised provider**, **sales approach**: from `customers.csv`.
+//! - **Specialised provider**, **sales approach**: the customer attributes `specialised_provider`
+//!   (a boolean) and `sales_approach` (`needs_based` / `product_push`) when `customers.csv` has
+//!   them; without them the two ratios are `NaN`.
 //!
 //! Findings are relative where the study is (`R_group / R_other`) and absolute where it is
 //! (retention by products held; share churned among the not-upsold).
@@ -21,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::EventCatalogue;
 use crate::error::{Error, Result};
-use crate::io::parse::day_of;
+use crate::io::parse::{day_of, parse_bool};
 use crate::io::tables::{SalesApproach, Tables};
 
 /// Customer-level factors of the study.
@@ -37,10 +39,10 @@ pub struct CustomerFactors {
     pub upsold_within_90d: bool,
     /// Core-feature events in at least 8 of the first 12 weeks.
     pub weekly_engaged: bool,
-    /// Sold by a vertical-specialised provider.
-    pub specialised_provider: bool,
-    /// How the customer was sold.
-    pub sales_approach: SalesApproach,
+    /// Sold by a vertical-specialised provider (`None`: no such attribute or value missing).
+    pub specialised_provider: Option<bool>,
+    /// How the customer was sold (`None`: no such attribute, or another value).
+    pub sales_approach: Option<SalesApproach>,
     /// Active subscription at `min(signup + 730, last day)`.
     pub retained_2y: bool,
 }
@@ -77,24 +79,11 @@ pub const STUDY_SPECIALISED_RATIO: f64 = 1.15;
 /// Needs-based selling retains 30% better.
 pub const STUDY_NEEDS_BASED_RATIO: f64 = 1.30;
 
-/// Last day with data: the latest subscription start/end, event or NPS date (exclusive end
-/// dates count as the day before).
+/// Last day with data: the latest subscription start/end, event, NPS or signup date (exclusive
+/// end dates count as the day before) in the bulk of the data ([`crate::features::data_end`]:
+/// outliers far beyond it are ignored).
 pub fn last_data_day(tables: &Tables) -> Option<NaiveDate> {
-    let mut last: Option<NaiveDate> = None;
-    let mut see = |d: NaiveDate| last = Some(last.map_or(d, |l: NaiveDate| l.max(d)));
-    for s in &tables.subscriptions {
-        see(s.start_date);
-        if let Some(e) = s.end_date {
-            see(e - Duration::days(1));
-        }
-    }
-    if let Some(&t) = tables.events.timestamp.iter().max() {
-        see(day_of(t));
-    }
-    for r in &tables.nps {
-        see(r.date);
-    }
-    last
+    crate::features::data_end(tables, true).map(|d| d.day)
 }
 
 /// Factors of every customer (in customer order). `data_end` is the last day with data
@@ -127,6 +116,8 @@ pub fn customer_factors(
             core_weeks[c] |= 1 << (days / 7);
         }
     }
+    let specialised = tables.attribute("specialised_provider");
+    let sales = tables.attribute("sales_approach");
     let mut out = Vec::with_capacity(n);
     for (c, cust) in tables.customers.iter().enumerate() {
         let signup = cust.signup_date;
@@ -162,8 +153,8 @@ pub fn customer_factors(
             products_held: best.max(0) as u32,
             upsold_within_90d: upsold,
             weekly_engaged: core_weeks[c].count_ones() >= 8,
-            specialised_provider: cust.specialised_provider,
-            sales_approach: cust.sales_approach,
+            specialised_provider: specialised.and_then(|a| a.value(c as u32)).and_then(parse_bool),
+            sales_approach: sales.and_then(|a| a.value(c as u32)).and_then(SalesApproach::parse),
             retained_2y: subs.iter().any(|s| s.is_active_on(horizon)),
         });
     }
@@ -202,10 +193,11 @@ pub fn measure_findings(tables: &Tables, catalogue: &EventCatalogue) -> Result<S
         by_products[g as usize] = r;
         sizes[g as usize] = n;
     }
-    let ratio = |pred: &dyn Fn(&CustomerFactors) -> bool| {
-        let (a, _) = rate(&cohort, pred);
-        let (b, _) = rate(&cohort, |c| !pred(c));
-        if b > 0.0 { a / b } else { f64::NAN }
+    // Customers where the factor is undefined (`None`) are in neither group.
+    let ratio = |pred: &dyn Fn(&CustomerFactors) -> Option<bool>| {
+        let (a, na) = rate(&cohort, |c| pred(c) == Some(true));
+        let (b, nb) = rate(&cohort, |c| pred(c) == Some(false));
+        if na > 0 && nb > 0 && b > 0.0 { a / b } else { f64::NAN }
     };
     Ok(StudyFindings {
         cohort_size: cohort.len(),
@@ -213,8 +205,60 @@ pub fn measure_findings(tables: &Tables, catalogue: &EventCatalogue) -> Result<S
         retention_by_products: by_products,
         products_group_sizes: sizes,
         churned_not_upsold_90d: 1.0 - rate(&cohort, |c| !c.upsold_within_90d).0,
-        weekly_engaged_ratio: ratio(&|c| c.weekly_engaged),
+        weekly_engaged_ratio: ratio(&|c| Some(c.weekly_engaged)),
         specialised_ratio: ratio(&|c| c.specialised_provider),
-        needs_based_ratio: ratio(&|c| c.sales_approach == SalesApproach::NeedsBased),
+        needs_based_ratio: ratio(&|c| c.sales_approach.map(|s| s == SalesApproach::NeedsBased)),
     })
+}
+
+/// Most groups [`retention_groups`] accepts for a customer attribute.
+pub const MAX_RETENTION_GROUPS: usize = 20;
+
+/// Each customer's group for `retention --by BY` (in customer order; `None` = in no group):
+/// the study factors `products_held` (`1`, `2`, `3`, `4+`; `products` is accepted), `upsell_90d`,
+/// `weekly_engaged` from `factors`, or any customer attribute by its column name (its values;
+/// booleans as `true` / `false`) with at most [`MAX_RETENTION_GROUPS`] distinct values.
+///
+/// ```
+/// use attrition::io::tables::{AttributeKind, Customer, Tables};
+/// use attrition::study::retention_groups;
+/// let day = |s: &str| attrition::io::parse::parse_date(s).unwrap();
+/// let mut t = Tables::default();
+/// t.customers = vec![Customer::new("a", day("2024-01-01")), Customer::new("b", day("2024-01-01"))];
+/// t.set_attribute(0, "plan", AttributeKind::Categorical, "pro");
+/// assert_eq!(retention_groups(&t, &[], "plan").unwrap(), vec![Some("pro".to_string()), None]);
+/// assert!(retention_groups(&t, &[], "region").unwrap_err().to_string().contains("plan"));
+/// ```
+pub fn retention_groups(tables: &Tables, factors: &[CustomerFactors], by: &str) -> Result<Vec<Option<String>>> {
+    let n = tables.customers.len();
+    let from_factors = |f: &dyn Fn(&CustomerFactors) -> String| -> Vec<Option<String>> {
+        (0..n).map(|c| factors.get(c).map(f)).collect()
+    };
+    match by {
+        "products_held" | "products" => Ok(from_factors(&|f| {
+            if f.products_held >= 4 { "4+".into() } else { f.products_held.to_string() }
+        })),
+        "upsell_90d" => Ok(from_factors(&|f| f.upsold_within_90d.to_string())),
+        "weekly_engaged" => Ok(from_factors(&|f| f.weekly_engaged.to_string())),
+        _ => {
+            let Some(attr) = tables.attribute(by) else {
+                let mut names = vec!["products_held", "upsell_90d", "weekly_engaged"];
+                names.extend(tables.attributes.iter().map(|a| a.name.as_str()));
+                return Err(Error::param("by", by, format!("one of {}", names.join(", "))));
+            };
+            let labels: Vec<Option<String>> = (0..n as u32).map(|c| attr.category(c).map(str::to_owned)).collect();
+            let distinct = labels.iter().flatten().collect::<std::collections::HashSet<_>>().len();
+            if distinct > MAX_RETENTION_GROUPS {
+                return Err(Error::param(
+                    "by",
+                    by,
+                    format!(
+                        "the {} attribute has {distinct} distinct values; at most {MAX_RETENTION_GROUPS} groups",
+                        attr.kind
+                    ),
+                ));
+            }
+            Ok(labels)
+        }
+    }
 }

@@ -133,9 +133,22 @@ fn run_tables(case: &str, dir: &Path, spec: &Value) {
 
 fn flat_options(spec: &Value) -> FlatOptions {
     let o = &spec["options"];
-    let mut f = FlatOptions::new().target(o["target"].as_str().unwrap()).id(o["id"].as_str().unwrap());
+    let mut f = FlatOptions::new().target(o["target"].as_str().unwrap());
+    f = match o["id"].as_str().unwrap() {
+        "none" => f.row_ids(),
+        id => f.id(id),
+    };
     for v in o["na_values"].as_array().into_iter().flatten() {
         f = f.na_value(v.as_str().unwrap());
+    }
+    for v in o["categorical"].as_array().into_iter().flatten() {
+        f = f.categorical(v.as_str().unwrap());
+    }
+    for v in o["keep"].as_array().into_iter().flatten() {
+        f = f.keep(v.as_str().unwrap());
+    }
+    if let Some(d) = o["delimiter"].as_str() {
+        f = f.delimiter(attrition::io::parse::parse_delimiter(d).unwrap());
     }
     match o["positive"].as_str() {
         Some(p) => f.positive(p),
@@ -144,7 +157,7 @@ fn flat_options(spec: &Value) -> FlatOptions {
 }
 
 fn run_flat(case: &str, dir: &Path, spec: &Value) {
-    let path = dir.join("data.csv");
+    let path = dir.join(spec["data_file"].as_str().unwrap_or("data.csv"));
     check(case, load_flat(&path, &flat_options(spec)).map(|_| ()), &spec["strict"]);
     if spec["lenient"].is_null() {
         return;
@@ -163,7 +176,8 @@ fn run_flat(case: &str, dir: &Path, spec: &Value) {
             .warnings
             .iter()
             .map(|w| match w {
-                FlatWarning::MissingMarkersMadeCategorical { column, .. } => column.clone(),
+                FlatWarning::MissingMarkersMadeCategorical { column, .. }
+                | FlatWarning::IdLikeColumnDropped { column, .. } => column.clone(),
                 other => format!("{other}"),
             })
             .collect();
@@ -173,6 +187,17 @@ fn run_flat(case: &str, dir: &Path, spec: &Value) {
     for c in spec["lenient"]["numeric"].as_array().into_iter().flatten() {
         let c = c.as_str().unwrap();
         assert!(loaded.dataset.column(c).and_then(|c| c.as_numeric()).is_some(), "{case}: `{c}` should be numeric");
+    }
+    for c in spec["lenient"]["categorical"].as_array().into_iter().flatten() {
+        let c = c.as_str().unwrap();
+        assert!(
+            loaded.dataset.column(c).and_then(|c| c.as_categorical()).is_some(),
+            "{case}: `{c}` should be categorical"
+        );
+    }
+    for c in spec["lenient"]["absent"].as_array().into_iter().flatten() {
+        let c = c.as_str().unwrap();
+        assert!(loaded.dataset.column(c).is_none(), "{case}: `{c}` should be left out");
     }
 }
 

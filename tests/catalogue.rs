@@ -10,7 +10,7 @@ use attrition::catalogue::{
     discover,
 };
 use attrition::features::{DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue, snapshot};
-use attrition::io::tables::{Customer, EventsBuilder, SalesApproach, Subscription, Tables};
+use attrition::io::tables::{Customer, EventsBuilder, Subscription, Tables};
 use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
 use chrono::{Duration, NaiveDate};
 
@@ -67,6 +67,7 @@ fn cut(t: &Tables, day: NaiveDate) -> Tables {
     }
     Tables {
         customers: t.customers.clone(),
+        attributes: t.attributes.clone(),
         subscriptions: t
             .subscriptions
             .iter()
@@ -155,13 +156,7 @@ fn catalogue_file_hand_edits_are_honoured_by_the_features() {
 }
 
 fn customer(id: &str) -> Customer {
-    Customer {
-        customer_id: id.into(),
-        signup_date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        vertical: "retail".into(),
-        sales_approach: SalesApproach::NeedsBased,
-        specialised_provider: false,
-    }
+    Customer::new(id, NaiveDate::from_ymd_opt(2024, 1, 1).unwrap())
 }
 
 /// One customer; event type `t{i}` has `n_types − i` events (so the most frequent come first).
@@ -194,7 +189,7 @@ fn many_types(n_types: usize) -> Tables {
 fn per_type_features_are_capped_and_the_rest_merged() {
     let day = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
     let t = many_types(5_000);
-    let resolved = FeatureCatalogue::standard().resolve(&t.events).unwrap();
+    let resolved = FeatureCatalogue::standard().resolve(&t).unwrap();
     let merged = resolved.merged_event_types.clone().expect("types were merged");
     assert_eq!(merged.max_event_types, DEFAULT_MAX_EVENT_TYPES);
     assert_eq!(merged.types, 5_000 - DEFAULT_MAX_EVENT_TYPES);
@@ -208,7 +203,7 @@ fn per_type_features_are_capped_and_the_rest_merged() {
 
     // Values: other_types counts exactly the merged types' events; breadth counts it as one type.
     let small = many_types(30);
-    let cat = FeatureCatalogue::standard().with_max_event_types(Some(10)).resolve(&small.events).unwrap();
+    let cat = FeatureCatalogue::standard().with_max_event_types(Some(10)).resolve(&small).unwrap();
     let kept: Vec<String> = (0..10).map(|i| format!("t{i:04}")).collect();
     assert_eq!(cat.event_types.as_deref(), Some(&kept[..]));
     let ds = snapshot(&small, day, &cat).unwrap();
@@ -225,10 +220,10 @@ fn per_type_features_are_capped_and_the_rest_merged() {
     let again = snapshot(&small, day, &saved).unwrap();
     assert_eq!(again.feature_names(), ds.feature_names());
     // No cap: one feature per type, as before.
-    let uncapped = FeatureCatalogue::standard().with_max_event_types(None).resolve(&small.events).unwrap();
+    let uncapped = FeatureCatalogue::standard().with_max_event_types(None).resolve(&small).unwrap();
     assert!(uncapped.merged_event_types.is_none());
     assert_eq!(uncapped.event_types.as_ref().map(Vec::len), Some(30));
-    assert!(FeatureCatalogue::standard().with_max_event_types(Some(0)).resolve(&small.events).is_err());
+    assert!(FeatureCatalogue::standard().with_max_event_types(Some(0)).resolve(&small).is_err());
 }
 
 /// The simulator's own catalogue still applies to its own names; a discovered one takes over

@@ -7,7 +7,7 @@ mod common;
 mod values;
 
 use attrition::catalogue::{DiscoveryParams, discover};
-use attrition::io::tables::{Customer, EventsBuilder, SalesApproach, Subscription, Tables};
+use attrition::io::tables::{Customer, EventsBuilder, Subscription, Tables};
 use chrono::{Duration, NaiveDate};
 use common::SplitMix;
 
@@ -29,13 +29,7 @@ fn world() -> Tables {
         let end = signup + life;
         let churned = churn_draw && end <= UNTIL;
         let last = if churned { end } else { UNTIL + 1 };
-        t.customers.push(Customer {
-            customer_id: format!("c{c}"),
-            signup_date: day(signup),
-            vertical: "retail".into(),
-            sales_approach: SalesApproach::NeedsBased,
-            specialised_provider: false,
-        });
+        t.customers.push(Customer::new(format!("c{c}"), day(signup)));
         t.subscriptions.push(Subscription {
             customer: c as u32,
             product: "p".into(),

@@ -337,7 +337,7 @@ fn experiment_horizons_beyond_the_calendar_are_refused_not_panics() {
     use attrition::experiment::experiment_data;
     use attrition::features::FeatureCatalogue;
     let t = world();
-    let catalogue = FeatureCatalogue::standard().resolve(&t.events).unwrap();
+    let catalogue = FeatureCatalogue::standard().resolve(&t).unwrap();
     for days in [99_999_999, i64::MAX, 0, -1] {
         let r = experiment_data(&t, &catalogue, days);
         assert!(matches!(r, Err(attrition::Error::InvalidParameter { name: "horizon_days", .. })), "{days}");

@@ -76,8 +76,8 @@ proptest! {
                         prop_assert_eq!(ds.columns[j].kind(), ColumnKind::Categorical, "no reference for {}", name);
                     }
                 }
-                let cu = &t.customers[c as usize];
-                prop_assert_eq!(&row[names.iter().position(|n| *n == "vertical").unwrap()], &cu.vertical);
+                let vertical = t.attribute("vertical").unwrap().value(c).unwrap();
+                prop_assert_eq!(&row[names.iter().position(|n| *n == "vertical").unwrap()], vertical);
             }
         }
         prop_assert_eq!(table.report.observations, kept);
@@ -131,7 +131,7 @@ fn boundary_tables() -> Tables {
     ev.push(0, ts("2024-03-01", 0), "login", "u3").unwrap(); // exactly at as_of 00:00: not seen
     ev.push(0, ts("2024-02-20", 1), "limit_hit", "u1").unwrap();
     ev.push(0, ts("2024-02-21", 1), "champion_left", "u1").unwrap();
-    Tables {
+    let t = Tables {
         customers: vec![customer("a", d("2024-01-01"), "retail"), customer("b", d("2024-01-01"), "dental")],
         subscriptions: vec![
             sub(0, "listings", d("2024-01-01"), Some(d("2024-03-01")), 50.0), // ends ON as_of
@@ -148,7 +148,9 @@ fn boundary_tables() -> Tables {
             NpsResponse { customer: 0, date: d("2024-03-01"), score: 10 }, // on as_of: not seen
         ],
         campaign: None,
-    }
+        attributes: Vec::new(),
+    };
+    with_verticals(t, &["retail", "dental"])
 }
 
 #[test]
@@ -316,7 +318,10 @@ fn csv_round_trip_through_the_flat_loader() {
     write_flat(&table.dataset, &path, &WriteFlatOptions::default()).unwrap();
     let header = std::fs::read_to_string(&path).unwrap().lines().next().unwrap().to_owned();
     assert!(header.starts_with("customer_id,as_of,tenure_days,mrr,"), "{header}");
-    assert!(header.ends_with(",vertical,sales_approach,specialised_provider,churned"), "{header}");
+    assert!(
+        header.ends_with(",vertical,sales_approach,specialised_provider,seats,contract_signed,churned"),
+        "{header}"
+    );
     let back =
         load_flat(&path, &FlatOptions::new().id("customer_id").as_of("as_of").target("churned")).unwrap().dataset;
     assert_eq!(back.feature_names(), table.dataset.feature_names());

@@ -96,13 +96,17 @@ fn json_given_for_csv_is_recognised() {
     let dir = tempfile::tempdir().unwrap();
     let array = write(dir.path(), "a.json", "[{\"a\":1,\"b\":2},{\"a\":3,\"b\":4}]\n");
     let lines = write(dir.path(), "l.json", "{\"a\":1,\"b\":2}\n{\"a\":3,\"b\":4}\n");
-    for f in [&array, &lines] {
+    for f in [&array] {
         for args in [vec!["evaluate", "--data", f, "--target", "a"], vec!["inspect", "--data", f]] {
             let o = run(&args);
             assert_eq!(o.status.code(), Some(1), "{args:?}");
             assert!(stderr(&o).contains("looks like JSON"), "{args:?}: {}", stderr(&o));
         }
     }
+    // One object per line is JSON Lines, a supported input format (w-formats): it is read.
+    let o = run(&["inspect", "--data", &lines]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("JSON Lines"));
 }
 
 #[test]

@@ -337,7 +337,7 @@ fn cross_fitted_comparison_on_a_simulated_experiment() {
     use attrition::models::trained::{ModelKind, ModelParams};
     use attrition::simulate::{SimulationParams, simulate};
     let world = simulate(&SimulationParams::new(3000, 18, 5).event_scale(0.3)).unwrap();
-    let catalogue = FeatureCatalogue::standard().resolve(&world.tables.events).unwrap();
+    let catalogue = FeatureCatalogue::standard().resolve(&world.tables).unwrap();
     let exp = experiment_data(&world.tables, &catalogue, 180).unwrap();
     let learner = ModelParams::new(ModelKind::Logistic);
     let params = TargetingParams::default();
@@ -423,7 +423,7 @@ fn held_out_comparison_reports_the_acceptance_rate_it_used() {
     use attrition::models::trained::{ModelKind, ModelParams};
     use attrition::simulate::{SimulationParams, simulate};
     let world = simulate(&SimulationParams::new(3000, 18, 5).event_scale(0.3)).unwrap();
-    let catalogue = FeatureCatalogue::standard().resolve(&world.tables.events).unwrap();
+    let catalogue = FeatureCatalogue::standard().resolve(&world.tables).unwrap();
     let exp = experiment_data(&world.tables, &catalogue, 180).unwrap();
     let learner = ModelParams::new(ModelKind::Logistic);
     let estimated = compare_targeting(&exp, &learner, &TargetingParams::default()).unwrap();

@@ -102,7 +102,7 @@ impl Plan {
         plan.usage_sel = plan.selector(&EventSelector::Usage, &roles, kinds, &types);
         for spec in &catalogue.specs {
             let op = match spec {
-                FeatureSpec::Attribute { .. } => continue,
+                FeatureSpec::Attribute { .. } | FeatureSpec::Attributes => continue,
                 FeatureSpec::TenureDays => Op::Tenure,
                 FeatureSpec::Mrr => Op::Mrr,
                 FeatureSpec::MrrChange { days } => Op::MrrChange(*days as i32),

@@ -13,8 +13,10 @@
 //!   `< as_of 00:00 UTC`, NPS responses dated `< as_of`, and subscription starts and ends dated
 //!   `< as_of`. The subscription state used is the state on day `as_of − 1`: a subscription is
 //!   active on day `d` when `start_date <= d < end_date`, so one that starts or ends *on* `as_of`
-//!   is future information. Customer attributes (`signup_date`, `vertical`, `sales_approach`,
-//!   `specialised_provider`) are static.
+//!   is future information. Customer attributes (`signup_date` and every other column of `customers.csv`)
+//!   are static: known from signup on, the same at every `as_of` (so an export that records a
+//!   value as of today leaks; leave such columns out). A date attribute is a number of days only
+//!   once `as_of` has reached it.
 //! * **Who is observed.** One candidate observation per customer with at least one subscription
 //!   active on `as_of − 1`, for each as-of date `from`, `from + every`, … while `≤ to`
 //!   ([`FeatureParams::as_of_dates`]).
@@ -68,7 +70,7 @@
 //! | `champion_left_any_event_90d` | 1 if a `champion_left` event happened in 90 days, else 0 | never |
 //! | `limit_hit_events_90d` | number of `limit_hit` events in 90 days | never |
 //! | `events_90d_{signal}` | number of events of each other signal type in 90 days | never |
-//! | `vertical`, `sales_approach`, `specialised_provider` | customer attributes (categorical; `true`/`false` for the last) | never |
+//! | `{attribute}` | each customer attribute ([`crate::io::attributes`]): numeric as is; boolean (`true`/`false`) and categorical as categories; a date as days from it to `as_of`; free text (ids, names) is left out. Named after its column (`customer_{name}` when a built-in feature or [`RESERVED_COLUMNS`] has the name) | missing value; a date after `as_of` |
 //!
 //! An **upsell** is the start of a subscription to a product the customer did not hold on the
 //! previous day, while holding at least one other product that day (so the first products, and a
@@ -99,15 +101,18 @@
 //! customer's as-of dates. Customers are processed in parallel (rayon) in fixed blocks, and the
 //! rows are assembled in customer order, so the output does not depend on the thread count.
 
+mod data_end;
 mod engine;
 mod observe;
 mod params;
 mod spec;
 mod timeline;
 
+pub use data_end::{DataEnd, OUTLIER_GAP_DAYS, data_end};
+
 pub use observe::{DateCounts, Exclusion, FeatureReport, FeatureTable, build_observations, infer_data_end, snapshot};
 pub use params::{Cadence, DEFAULT_HORIZON_DAYS, DEFAULT_LEAD_DAYS, FeatureParams, MAX_AS_OF_DATES, MAX_WINDOW_DAYS};
 pub use spec::{
-    Attribute, DEFAULT_MAX_EVENT_TYPES, EventSelector, FeatureCatalogue, FeatureSpec, MergedEventTypes, is_usage,
-    role_name,
+    DEFAULT_MAX_EVENT_TYPES, EventSelector, FeatureCatalogue, FeatureSpec, MergedEventTypes, RESERVED_COLUMNS,
+    is_usage, role_name,
 };

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Column, ColumnData, Dataset};
 use crate::error::{Error, Result};
+use crate::features::data_end::{DataEnd, data_end};
 use crate::features::engine::{CustomerInput, Plan, customer_rows, signup_day};
 use crate::features::params::FeatureParams;
-use crate::features::spec::{Attribute, FeatureCatalogue, FeatureSpec};
-use crate::features::timeline::{Grouped, SubTimeline, day_date, day_num, group, product_ids, timeline, ts_day};
+use crate::features::spec::{FeatureCatalogue, FeatureSpec};
+use crate::features::timeline::{Grouped, SubTimeline, day_date, day_num, group, product_ids, timeline};
+use crate::io::tables::AttributeKind;
 use crate::io::tables::Tables;
 
 /// Why a candidate observation (a customer active on `as_of − 1`) is left out of a labelled table.
@@ -71,6 +73,10 @@ pub struct FeatureReport {
     pub data_end: NaiveDate,
     /// Whether `data_end` was inferred from the data (not given).
     pub data_end_inferred: bool,
+    /// When inferred: dated rows left out of the data end as outliers beyond the bulk of the
+    /// data ([`crate::features::data_end`]), with the latest such date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_end_outliers: Option<DataEnd>,
     /// Candidate observations: (customer, as-of date) pairs with the customer active on `as_of − 1`.
     pub candidates: u64,
     /// (customer, as-of date) pairs skipped because the customer had no active subscription on
@@ -121,6 +127,9 @@ impl std::fmt::Display for FeatureReport {
         for (k, v) in &self.excluded {
             writeln!(f, "  excluded {v}: {k}")?;
         }
+        if let Some(d) = &self.data_end_outliers {
+            writeln!(f, "warning: {d}")?;
+        }
         Ok(())
     }
 }
@@ -154,13 +163,11 @@ fn label(tl: &SubTimeline, a: i32, lead: i32, horizon: i32, data_end: i32) -> St
     }
 }
 
-/// The latest day present in the data: events, NPS responses, subscription starts, signups.
+/// The latest day in the bulk of the data: events, NPS responses, subscription starts, signups,
+/// ignoring outliers more than [`crate::features::OUTLIER_GAP_DAYS`] days after the 99.9th
+/// percentile ([`data_end`] says how many).
 pub fn infer_data_end(tables: &Tables) -> Option<NaiveDate> {
-    let ev = tables.events.timestamp.iter().copied().max().map(ts_day);
-    let nps = tables.nps.iter().map(|r| day_num(r.date)).max();
-    let subs = tables.subscriptions.iter().map(|s| day_num(s.start_date)).max();
-    let signup = tables.customers.iter().map(|c| day_num(c.signup_date)).max();
-    [ev, nps, subs, signup].into_iter().flatten().max().map(day_date)
+    data_end(tables, false).map(|d| d.day)
 }
 
 /// One observation list per customer: as-of days (ascending) and labels.
@@ -175,13 +182,10 @@ struct CustomerObs {
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::features::{build_observations, Exclusion, FeatureParams};
-/// use attrition::io::tables::{Customer, EventsBuilder, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, EventsBuilder, Subscription, Tables};
 /// use chrono::NaiveDate;
 /// let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-/// let customer = |id: &str| Customer {
-///     customer_id: id.into(), signup_date: d("2024-01-01"), vertical: "retail".into(),
-///     sales_approach: SalesApproach::NeedsBased, specialised_provider: true,
-/// };
+/// let customer = |id: &str| Customer::new(id, d("2024-01-01"));
 /// let sub = |c, end: Option<&str>| Subscription {
 ///     customer: c, product: "listings".into(), start_date: d("2024-01-01"), end_date: end.map(d), mrr: 50.0,
 /// };
@@ -206,14 +210,16 @@ struct CustomerObs {
 /// ```
 pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<FeatureTable> {
     params.check()?;
-    let catalogue = params.catalogue.resolve(&tables.events)?;
+    let catalogue = params.catalogue.resolve(tables)?;
     let dates: Vec<i32> = params.as_of_dates()?.into_iter().map(day_num).collect();
-    let (data_end, inferred) = match params.data_end {
-        Some(d) => (d, false),
-        None => (
-            infer_data_end(tables).ok_or(Error::EmptyData { context: "tables: no dated rows to infer data_end" })?,
-            true,
-        ),
+    let (data_end, inferred, outliers) = match params.data_end {
+        Some(d) => (d, false, None),
+        None => {
+            let end = data_end(tables, false)
+                .ok_or(Error::EmptyData { context: "tables: no dated rows to infer data_end" })?;
+            let outliers = (!end.outliers.is_empty()).then(|| end.clone());
+            (end.day, true, outliers)
+        }
     };
     let end = day_num(data_end);
     let lead = params.lead_days as i32;
@@ -289,6 +295,7 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
         events: tables.events.len() as u64,
         data_end,
         data_end_inferred: inferred,
+        data_end_outliers: outliers,
         candidates,
         not_active: (tables.customers.len() as u64) * (nd as u64) - candidates,
         observations: sum(|d| d.observations),
@@ -309,14 +316,11 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::features::{snapshot, FeatureCatalogue};
-/// use attrition::io::tables::{Customer, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, Subscription, Tables};
 /// use chrono::NaiveDate;
 /// let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
 /// let tables = Tables {
-///     customers: vec![Customer {
-///         customer_id: "a".into(), signup_date: d("2024-01-01"), vertical: "retail".into(),
-///         sales_approach: SalesApproach::ProductPush, specialised_provider: false,
-///     }],
+///     customers: vec![Customer::new("a", d("2024-01-01"))],
 ///     subscriptions: vec![Subscription {
 ///         customer: 0, product: "listings".into(), start_date: d("2024-01-01"), end_date: None, mrr: 50.0,
 ///     }],
@@ -332,7 +336,7 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
 /// # Ok(()) }
 /// ```
 pub fn snapshot(tables: &Tables, as_of: NaiveDate, catalogue: &FeatureCatalogue) -> Result<Dataset> {
-    let catalogue = catalogue.resolve(&tables.events)?;
+    let catalogue = catalogue.resolve(tables)?;
     let a = day_num(as_of);
     let grouped = group(tables)?;
     let products = product_ids(tables);
@@ -402,29 +406,36 @@ fn assemble(
 
     let rows_customer: Vec<usize> =
         day_lists.iter().enumerate().flat_map(|(c, d)| std::iter::repeat_n(c, d.len())).collect();
+    let as_of_days: Vec<i32> = day_lists.iter().flatten().copied().collect();
     let mut numeric = numeric.into_iter();
     let mut ds = Dataset::with_rows(n_rows);
     for spec in &catalogue.specs {
         let col = match spec {
-            FeatureSpec::Attribute { attribute } => {
-                let values: Vec<Option<&str>> = rows_customer
-                    .iter()
-                    .map(|&c| {
-                        let cu = &tables.customers[c];
-                        Some(match attribute {
-                            Attribute::Vertical => cu.vertical.as_str(),
-                            Attribute::SalesApproach => cu.sales_approach.as_str(),
-                            Attribute::SpecialisedProvider => {
-                                if cu.specialised_provider {
-                                    "true"
-                                } else {
-                                    "false"
-                                }
-                            }
-                        })
-                    })
-                    .collect();
-                Column::categorical(spec.name(), &values)
+            FeatureSpec::Attribute { attribute, kind, .. } => {
+                // Scoring tables without the attribute give missing values, as a missing cell would.
+                let attr = tables.attribute(attribute);
+                let rows = rows_customer.iter().zip(&as_of_days);
+                match kind {
+                    AttributeKind::Numeric => {
+                        let values =
+                            rows.map(|(&c, _)| attr.and_then(|a| a.number(c as u32)).unwrap_or(f64::NAN)).collect();
+                        Column { name: spec.name(), data: ColumnData::Numeric(values) }
+                    }
+                    AttributeKind::Date => {
+                        let values = rows
+                            .map(|(&c, &a)| match attr.and_then(|at| at.date(c as u32)).map(day_num) {
+                                Some(d) if d <= a => f64::from(a - d),
+                                _ => f64::NAN,
+                            })
+                            .collect();
+                        Column { name: spec.name(), data: ColumnData::Numeric(values) }
+                    }
+                    _ => {
+                        let values: Vec<Option<&str>> =
+                            rows.map(|(&c, _)| attr.and_then(|a| a.category(c as u32))).collect();
+                        Column::categorical(spec.name(), &values)
+                    }
+                }
             }
             _ => {
                 let values = numeric.next().ok_or(Error::Numerical {
@@ -437,6 +448,6 @@ fn assemble(
         ds.push_column(col)?;
     }
     let ids = rows_customer.iter().map(|&c| tables.customers[c].customer_id.clone()).collect();
-    let as_of = day_lists.iter().flat_map(|d| d.iter().map(|&a| day_date(a))).collect();
+    let as_of = as_of_days.iter().map(|&a| day_date(a)).collect();
     ds.with_ids(ids)?.with_as_of(as_of)
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{EventCatalogue, EventRole};
 use crate::dataset::ColumnKind;
 use crate::error::{Error, Result};
-use crate::io::tables::Events;
+use crate::io::tables::{AttributeKind, Tables};
 
 /// Which events an event metric counts.
 ///
@@ -50,6 +50,10 @@ pub fn is_usage(role: EventRole) -> bool {
 /// Default of [`FeatureCatalogue::max_event_types`].
 pub const DEFAULT_MAX_EVENT_TYPES: usize = 200;
 
+/// Column names a customer attribute's feature never takes (the label and row keys of a feature
+/// table); an attribute so named gets the prefix `customer_`.
+pub const RESERVED_COLUMNS: [&str; 3] = ["churned", "customer_id", "as_of"];
+
 fn default_max_event_types() -> Option<usize> {
     Some(DEFAULT_MAX_EVENT_TYPES)
 }
@@ -66,18 +70,6 @@ pub struct MergedEventTypes {
     pub events: u64,
     /// The most frequent merged types (at most 10), most frequent first.
     pub examples: Vec<String>,
-}
-
-/// A static customer attribute from `customers.csv`, used as a categorical feature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attribute {
-    /// `vertical` (free text).
-    Vertical,
-    /// `sales_approach` (`needs_based` / `product_push`).
-    SalesApproach,
-    /// `specialised_provider` (`true` / `false`).
-    SpecialisedProvider,
 }
 
 /// One feature: a metric kind with its window and event selector.
@@ -176,11 +168,24 @@ pub enum FeatureSpec {
     NpsDetractor,
     /// `nps_promoter`: 1 if the latest score is 9–10, else 0.
     NpsPromoter,
-    /// A customer attribute as a categorical column (`vertical`, `sales_approach`, `specialised_provider`).
+    /// A customer attribute (a column of `customers.csv`, see [`crate::io::attributes`]): numeric
+    /// as is, a date as days from it to `as_of` (missing while it is after `as_of`), boolean and
+    /// categorical as a categorical column. Static: the same value at every `as_of`.
     Attribute {
-        /// Which attribute.
-        attribute: Attribute,
+        /// The attribute's column name.
+        attribute: String,
+        /// How it is read (saved catalogues without it: categorical).
+        #[serde(default)]
+        kind: AttributeKind,
+        /// The feature column's name when it differs from the attribute's (a name a built-in
+        /// feature already has gets a `customer_` prefix).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<String>,
     },
+    /// Every customer attribute that can be a feature (all but [`AttributeKind::Text`]), in
+    /// column order: expanded by [`FeatureCatalogue::resolve`] into one
+    /// [`FeatureSpec::Attribute`] each.
+    Attributes,
 }
 
 fn sel_prefix(select: &EventSelector) -> (String, String) {
@@ -235,18 +240,16 @@ impl FeatureSpec {
             FeatureSpec::NpsChange => "nps_change".into(),
             FeatureSpec::NpsDetractor => "nps_detractor".into(),
             FeatureSpec::NpsPromoter => "nps_promoter".into(),
-            FeatureSpec::Attribute { attribute } => match attribute {
-                Attribute::Vertical => "vertical".into(),
-                Attribute::SalesApproach => "sales_approach".into(),
-                Attribute::SpecialisedProvider => "specialised_provider".into(),
-            },
+            FeatureSpec::Attribute { attribute, column, .. } => column.clone().unwrap_or_else(|| attribute.clone()),
+            FeatureSpec::Attributes => "{attribute}".into(),
         }
     }
 
     /// Numeric or categorical.
     pub fn kind(&self) -> ColumnKind {
         match self {
-            FeatureSpec::Attribute { .. } => ColumnKind::Categorical,
+            FeatureSpec::Attribute { kind, .. } if kind.is_numeric() => ColumnKind::Numeric,
+            FeatureSpec::Attribute { .. } | FeatureSpec::Attributes => ColumnKind::Categorical,
             _ => ColumnKind::Numeric,
         }
     }
@@ -305,15 +308,19 @@ impl FeatureSpec {
 ///
 /// ```
 /// use attrition::features::FeatureCatalogue;
-/// use attrition::io::tables::EventsBuilder;
+/// use attrition::io::tables::{AttributeKind, CustomerAttribute, EventsBuilder, Tables};
 /// let mut b = EventsBuilder::new();
 /// b.push(0, 0, "login", "u1").unwrap();
 /// b.push(0, 0, "limit_hit", "u1").unwrap();
-/// let resolved = FeatureCatalogue::standard().resolve(&b.finish()).unwrap();
+/// let plan = CustomerAttribute::new("plan", AttributeKind::Categorical, vec![Some("pro".into())]);
+/// let mrr = CustomerAttribute::new("mrr", AttributeKind::Numeric, vec![Some("10".into())]);
+/// let tables = Tables { events: b.finish(), attributes: vec![plan, mrr], ..Default::default() };
+/// let resolved = FeatureCatalogue::standard().resolve(&tables).unwrap();
 /// assert_eq!(resolved.event_types, Some(vec!["login".to_string()]));
 /// let names = resolved.feature_names();
 /// assert!(names.contains(&"events_per_week_28d_login".to_string()));
-/// assert_eq!(names.len(), 31);
+/// assert_eq!(&names[names.len() - 2..], ["plan", "customer_mrr"]); // `mrr` is a built-in feature
+/// assert_eq!(names.len(), 30);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureCatalogue {
@@ -378,9 +385,7 @@ impl FeatureCatalogue {
             EventAny { select: Role(EventRole::ChampionLeft), window_days: 90 },
             EventCount { select: Role(EventRole::LimitHit), window_days: 90 },
             EventCount { select: EachSignal, window_days: 90 },
-            Attribute { attribute: self::Attribute::Vertical },
-            Attribute { attribute: self::Attribute::SalesApproach },
-            Attribute { attribute: self::Attribute::SpecialisedProvider },
+            Attributes,
         ]);
         FeatureCatalogue {
             events: EventCatalogue::default(),
@@ -443,6 +448,9 @@ impl FeatureCatalogue {
     ///   after the per-type ones, counted in [`FeatureCatalogue::merged_event_types`];
     /// - [`EventSelector::EachType`] becomes one spec per type, [`EventSelector::EachSignal`] one
     ///   per signal type of the event catalogue;
+    /// - [`FeatureSpec::Attributes`] becomes one [`FeatureSpec::Attribute`] per customer attribute
+    ///   of `tables` that can be a feature (a name already taken by another feature, or one of
+    ///   [`RESERVED_COLUMNS`], gets the prefix `customer_`);
     /// - a [`EventSelector::Role`] spec whose role no event type has in the event catalogue
     ///   (e.g. `limit_hit` in a discovered catalogue) is left out.
     ///
@@ -450,19 +458,21 @@ impl FeatureCatalogue {
     ///
     /// ```
     /// use attrition::features::FeatureCatalogue;
-    /// use attrition::io::tables::EventsBuilder;
+    /// use attrition::io::tables::{EventsBuilder, Tables};
     /// let mut b = EventsBuilder::new();
     /// for (i, t) in ["a", "b", "b", "c", "c", "c"].iter().enumerate() {
     ///     b.push(0, i as i64, t, "u").unwrap();
     /// }
-    /// let resolved = FeatureCatalogue::standard().with_max_event_types(Some(2)).resolve(&b.finish()).unwrap();
+    /// let tables = Tables { events: b.finish(), ..Default::default() };
+    /// let resolved = FeatureCatalogue::standard().with_max_event_types(Some(2)).resolve(&tables).unwrap();
     /// assert_eq!(resolved.event_types, Some(vec!["b".to_string(), "c".to_string()]));
     /// let merged = resolved.merged_event_types.as_ref().unwrap();
     /// assert_eq!((merged.types, merged.events), (1, 1));
     /// assert!(resolved.feature_names().contains(&"events_per_week_28d_other_types".to_string()));
     /// ```
-    pub fn resolve(&self, events: &Events) -> Result<FeatureCatalogue> {
+    pub fn resolve(&self, tables: &Tables) -> Result<FeatureCatalogue> {
         self.check()?;
+        let events = &tables.events;
         let mut merged = self.merged_event_types.clone();
         let types: Vec<String> = match &self.event_types {
             Some(t) => t.clone(),
@@ -516,6 +526,19 @@ impl FeatureCatalogue {
                 _ => specs.push(s.clone()),
             }
         }
+        if let Some(at) = specs.iter().position(|s| matches!(s, FeatureSpec::Attributes)) {
+            specs.retain(|s| !matches!(s, FeatureSpec::Attributes));
+            let mut taken: std::collections::HashSet<String> = specs.iter().map(FeatureSpec::name).collect();
+            taken.extend(RESERVED_COLUMNS.iter().map(|s| s.to_string()));
+            let mut attrs = Vec::new();
+            for a in tables.attributes.iter().filter(|a| a.kind.is_feature()) {
+                let column = if taken.contains(&a.name) { Some(format!("customer_{}", a.name)) } else { None };
+                let spec = FeatureSpec::Attribute { attribute: a.name.clone(), kind: a.kind, column };
+                taken.insert(spec.name());
+                attrs.push(spec);
+            }
+            specs.splice(at..at, attrs);
+        }
         let resolved = FeatureCatalogue {
             events: self.events.clone(),
             event_types: Some(types),
@@ -540,9 +563,9 @@ impl FeatureCatalogue {
     /// Whether every `EachType` selector has been expanded and `event_types` is fixed.
     pub fn is_resolved(&self) -> bool {
         self.event_types.is_some()
-            && !self
-                .specs
-                .iter()
-                .any(|s| matches!(s.event_window(), Some((EventSelector::EachType | EventSelector::EachSignal, _))))
+            && !self.specs.iter().any(|s| {
+                matches!(s, FeatureSpec::Attributes)
+                    || matches!(s.event_window(), Some((EventSelector::EachType | EventSelector::EachSignal, _)))
+            })
     }
 }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result, RowProblem};
+use crate::io::jsonl::{JsonLines, Line, looks_like_json_lines};
 use crate::io::parse::excerpt;
 use crate::io::tables::Strictness;
 
@@ -59,6 +60,10 @@ pub struct FileReport {
     pub examples: Vec<String>,
     /// Header columns that were not used.
     pub ignored_columns: Vec<String>,
+    /// Exact duplicate records dropped after loading (subscriptions and events: every field
+    /// equal to an earlier record's); not counted in `rows_loaded`.
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 impl FileReport {
@@ -123,6 +128,17 @@ impl Fields {
         &self.ends[..self.n]
     }
 
+    /// Replaces the record by `fields`.
+    pub(crate) fn set<'a>(&mut self, fields: impl Iterator<Item = &'a [u8]>) {
+        self.buf.clear();
+        self.ends.clear();
+        for f in fields {
+            self.buf.extend_from_slice(f);
+            self.ends.push(self.buf.len());
+        }
+        self.n = self.ends.len();
+    }
+
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.n).filter_map(|i| self.get(i))
     }
@@ -144,6 +160,9 @@ enum Frame {
     },
     /// A record with more than `MAX_FIELDS` fields; the buffer holds the first ones only.
     TooManyFields,
+    /// A record that is not one (a JSON line that is not an object): what it is and what was
+    /// expected.
+    Invalid { value: String, expected: String, too_long: bool },
     /// End of input.
     End,
 }
@@ -157,9 +176,9 @@ struct Framer<'r> {
 }
 
 impl<'r> Framer<'r> {
-    fn new(src: Box<dyn Read + 'r>) -> Framer<'r> {
+    fn new(src: Box<dyn Read + 'r>, delimiter: u8) -> Framer<'r> {
         Framer {
-            core: csv_core::Reader::new(),
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             src: BufReader::with_capacity(1 << 18, src),
             scratch: vec![0; 1 << 16],
             scratch_ends: vec![0; 1 << 10],
@@ -250,10 +269,31 @@ pub(crate) enum Framed<'a> {
     Unreadable(Error, &'a Fields),
 }
 
+/// What a [`CsvFile`] reads.
+enum Framing<'r> {
+    Csv(Box<Framer<'r>>),
+    Jsonl(JsonLines<'r>),
+}
+
+/// The format of a flat or table file, detected from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputFormat {
+    /// Delimited text with a header line.
+    #[default]
+    Csv,
+    /// One JSON object per line ([`crate::io::jsonl`]).
+    JsonLines,
+}
+
 /// An open CSV file whose header has been checked.
 pub(crate) struct CsvFile<'r> {
     pub path: PathBuf,
-    framer: Framer<'r>,
+    /// The delimiter used (given or sniffed).
+    pub delimiter: u8,
+    framer: Framing<'r>,
+    /// What the file is.
+    pub format: InputFormat,
     /// Header names, trimmed and BOM-stripped.
     pub headers: Vec<String>,
     record: Fields,
@@ -265,7 +305,8 @@ pub(crate) struct CsvFile<'r> {
 impl<'r> CsvFile<'r> {
     /// Reads the header from `rdr` and checks it (`path` names the input in messages).
     /// `required` columns must all be present exactly once; `optional` columns may be present.
-    /// Any other column is reported as ignored.
+    /// Any other column is reported as ignored. The delimiter is sniffed from the header line
+    /// ([`sniff_delimiter`]).
     pub fn from_reader(
         rdr: Box<dyn Read + 'r>,
         path: &Path,
@@ -273,13 +314,48 @@ impl<'r> CsvFile<'r> {
         optional: &[&str],
         strictness: Strictness,
     ) -> Result<Self> {
-        let mut framer = Framer::new(rdr);
+        Self::from_reader_with(rdr, path, required, optional, strictness, None)
+    }
+
+    /// As [`CsvFile::from_reader`], with the delimiter given (`None`: sniffed from the header line).
+    pub fn from_reader_with(
+        mut rdr: Box<dyn Read + 'r>,
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+        delimiter: Option<u8>,
+    ) -> Result<Self> {
+        rdr = decompressed(rdr).map_err(|e| Error::io("read", path, e))?;
+        // The header line is read first (bounded) to sniff the delimiter, then replayed.
+        let head = read_header_line(&mut rdr).map_err(|e| Error::io("read", path, e))?;
+        if looks_like_json_lines(&head) {
+            if let Some(d) = delimiter {
+                return Err(Error::BadHeader {
+                    file: path.to_owned(),
+                    reason: format!(
+                        "line 1: the file is JSON Lines (one object per line), so the delimiter {} does not apply",
+                        delimiter_name(d)
+                    ),
+                });
+            }
+            let (jl, headers) = JsonLines::open(Box::new(std::io::Cursor::new(head).chain(rdr)))
+                .map_err(|e| Error::io("read", path, e))?;
+            if headers.is_empty() {
+                return Err(Error::EmptyInput { file: path.to_owned(), reason: "no JSON object" });
+            }
+            check_required(path, &headers, required, None)?;
+            return Ok(CsvFile::new(path, Framing::Jsonl(jl), b',', headers, required, optional, strictness));
+        }
+        let sniffed = sniff_delimiter(&head);
+        let delim = delimiter.unwrap_or(sniffed);
+        let mut framer = Framer::new(Box::new(std::io::Cursor::new(head).chain(rdr)), delim);
         let mut header = Fields::default();
         let frame = framer.read(&mut header).map_err(|e| Error::io("read", path, e))?;
         match frame {
             Frame::Record => {}
             Frame::End => return Err(Error::EmptyInput { file: path.to_owned(), reason: "no header" }),
-            Frame::TooLong { .. } | Frame::TooManyFields => {
+            Frame::TooLong { .. } | Frame::TooManyFields | Frame::Invalid { .. } => {
                 return Err(Error::BadHeader {
                     file: path.to_owned(),
                     reason: format!(
@@ -312,44 +388,57 @@ impl<'r> CsvFile<'r> {
                 ),
             });
         }
+        if let Some(d) = delimiter
+            && headers.len() == 1
+            && sniffed != d
+            && headers[0].contains(char::from(sniffed))
+        {
+            return Err(Error::BadHeader {
+                file: path.to_owned(),
+                reason: format!(
+                    "line 1: the delimiter {} does not split the header `{}`; it looks {}-separated \
+                     (leave the delimiter out to have it detected)",
+                    delimiter_name(d),
+                    crate::io::parse::excerpt(&headers[0]),
+                    delimiter_name(sniffed)
+                ),
+            });
+        }
         let mut seen = std::collections::HashSet::new();
         for h in &headers {
             if !seen.insert(h.as_str()) {
                 return Err(Error::BadHeader { file: path.to_owned(), reason: format!("column `{h}` appears twice") });
             }
         }
-        let missing: Vec<&str> = required.iter().copied().filter(|r| !headers.iter().any(|h| h == r)).collect();
-        if !missing.is_empty() {
-            let mut reason = format!(
-                "missing column{} {}; found {}",
-                if missing.len() > 1 { "s" } else { "" },
-                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-                headers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-            );
-            if headers.len() == 1 {
-                for (d, name) in [(';', "semicolon"), ('\t', "tab"), ('|', "pipe")] {
-                    if headers[0].contains(d) {
-                        reason.push_str(&format!(" (the file looks {name}-delimited; expected commas)"));
-                        break;
-                    }
-                }
-            }
-            return Err(Error::BadHeader { file: path.to_owned(), reason });
-        }
+        check_required(path, &headers, required, Some(delim))?;
+        Ok(CsvFile::new(path, Framing::Csv(Box::new(framer)), delim, headers, required, optional, strictness))
+    }
+
+    fn new(
+        path: &Path,
+        framer: Framing<'r>,
+        delimiter: u8,
+        headers: Vec<String>,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+    ) -> CsvFile<'r> {
         let ignored = headers
             .iter()
             .filter(|h| !required.contains(&h.as_str()) && !optional.contains(&h.as_str()))
             .cloned()
             .collect();
-        Ok(CsvFile {
+        CsvFile {
             path: path.to_owned(),
+            delimiter,
+            format: if matches!(framer, Framing::Jsonl(_)) { InputFormat::JsonLines } else { InputFormat::Csv },
             framer,
             headers,
             record: Fields::default(),
             report: FileReport { file: path.to_owned(), ignored_columns: ignored, ..Default::default() },
             strictness,
             line: 1,
-        })
+        }
     }
 
     /// Index of header column `name`.
@@ -373,7 +462,12 @@ impl<'r> CsvFile<'r> {
                 Some(Some(err)) => self.fail(err)?,
             }
         }
-        Ok(Some(Record { record: &self.record, headers: &self.headers, line: self.line }))
+        Ok(Some(Record {
+            record: &self.record,
+            headers: &self.headers,
+            line: self.line,
+            number: self.report.rows_read,
+        }))
     }
 
     /// Advances to the next record like [`CsvFile::next_record`], but returns an unreadable
@@ -382,9 +476,12 @@ impl<'r> CsvFile<'r> {
     pub fn next_framed(&mut self) -> Result<Option<Framed<'_>>> {
         Ok(match self.frame_next()? {
             None => None,
-            Some(None) => {
-                Some(Framed::Record(Record { record: &self.record, headers: &self.headers, line: self.line }))
-            }
+            Some(None) => Some(Framed::Record(Record {
+                record: &self.record,
+                headers: &self.headers,
+                line: self.line,
+                number: self.report.rows_read,
+            })),
             Some(Some(err)) => Some(Framed::Unreadable(err, &self.record)),
         })
     }
@@ -393,8 +490,27 @@ impl<'r> CsvFile<'r> {
     /// for a readable record, `Some(Some(error))` for an unreadable one (counted as read).
     fn frame_next(&mut self) -> Result<Option<Option<Error>>> {
         loop {
-            let line = self.framer.line();
-            let frame = self.framer.read(&mut self.record).map_err(|e| Error::io("read", &self.path, e))?;
+            let io = |e| Error::io("read", &self.path, e);
+            let (line, frame) = match &mut self.framer {
+                Framing::Csv(f) => {
+                    let line = f.line();
+                    (line, f.read(&mut self.record).map_err(io)?)
+                }
+                Framing::Jsonl(j) => {
+                    let n = self.headers.len();
+                    let next = j.read(&mut self.record, n).map_err(io)?;
+                    for k in j.late.drain(..) {
+                        self.report.ignored_columns.push(k);
+                    }
+                    match next {
+                        None => (0, Frame::End),
+                        Some((line, Line::Object(_))) => (line, Frame::Record),
+                        Some((line, Line::Bad { value, expected, too_long })) => {
+                            (line, Frame::Invalid { value, expected, too_long })
+                        }
+                    }
+                }
+            };
             self.line = line;
             let at = |column: Option<String>| Location { file: self.path.clone(), line, column };
             let err = match frame {
@@ -409,6 +525,12 @@ impl<'r> CsvFile<'r> {
                         format!("a field of at most {} KiB", MAX_FIELD_BYTES >> 10)
                     },
                 },
+                Frame::Invalid { value, expected, too_long } => Error::BadRow {
+                    location: at(None),
+                    problem: if too_long { RowProblem::FieldTooLong } else { RowProblem::Malformed },
+                    value,
+                    expected,
+                },
                 Frame::TooManyFields => Error::BadRow {
                     location: at(None),
                     problem: RowProblem::Malformed,
@@ -417,7 +539,10 @@ impl<'r> CsvFile<'r> {
                 },
                 Frame::Record => {
                     // A completely blank line (e.g. a trailing one) is not a record.
-                    if self.record.len() == 1 && self.record.as_slice().iter().all(|b| b.is_ascii_whitespace()) {
+                    if matches!(self.framer, Framing::Csv(_))
+                        && self.record.len() == 1
+                        && self.record.as_slice().iter().all(|b| b.is_ascii_whitespace())
+                    {
                         continue;
                     }
                     if self.record.len() != self.headers.len() {
@@ -485,11 +610,143 @@ impl<'r> CsvFile<'r> {
     }
 }
 
+/// Checks that every `required` column is in `headers` (a CSV header read with `delimiter`).
+fn check_required(path: &Path, headers: &[String], required: &[&str], delimiter: Option<u8>) -> Result<()> {
+    let missing: Vec<&str> = required.iter().copied().filter(|r| !headers.iter().any(|h| h == r)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut reason = format!(
+        "missing column{} {}; found {}",
+        if missing.len() > 1 { "s" } else { "" },
+        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+        headers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+    );
+    if let Some(delim) = delimiter
+        && headers.len() == 1
+    {
+        for d in DELIMITERS {
+            if d != delim && headers[0].contains(char::from(d)) {
+                reason.push_str(&format!(
+                    " (the file looks {}-delimited; read as {}-delimited)",
+                    delimiter_name(d),
+                    delimiter_name(delim)
+                ));
+                break;
+            }
+        }
+    }
+    Err(Error::BadHeader { file: path.to_owned(), reason })
+}
+
+/// Delimiters [`sniff_delimiter`] chooses among, in order of preference on a tie.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Longest header line read to sniff the delimiter: 1 MiB (a longer header is sniffed on its start).
+const SNIFF_BYTES: usize = 1 << 20;
+
+/// The delimiter of a CSV file, sniffed from its header line: the one of `, ; \t |` that occurs
+/// most often outside quotes (a comma on a tie or when none occurs).
+///
+/// ```
+/// use attrition::io::sniff_delimiter;
+/// assert_eq!(sniff_delimiter(b"CustomerID;Churn;Tenure\n1;0;4\n"), b';');
+/// assert_eq!(sniff_delimiter(b"id\tplan\tnote\n"), b'\t');
+/// assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
+/// assert_eq!(sniff_delimiter(b"single\n"), b',');
+/// ```
+pub fn sniff_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            _ if !quoted => {
+                if let Some(k) = DELIMITERS.iter().position(|&d| d == b) {
+                    counts[k] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for k in 1..DELIMITERS.len() {
+        if counts[k] > counts[best] {
+            best = k;
+        }
+    }
+    DELIMITERS[best]
+}
+
+/// How a delimiter is named in messages: `comma`, `semicolon`, `tab`, `pipe` or the character.
+pub fn delimiter_name(d: u8) -> String {
+    match d {
+        b',' => "comma".into(),
+        b';' => "semicolon".into(),
+        b'\t' => "tab".into(),
+        b'|' => "pipe".into(),
+        other => format!("`{}`", char::from(other).escape_default()),
+    }
+}
+
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `rdr`, decompressed if it starts with the gzip magic bytes (whatever the file is called; a
+/// file of several gzip members, as `cat a.gz b.gz` makes, is read whole).
+pub(crate) fn decompressed<'r>(mut rdr: Box<dyn Read + 'r>) -> std::io::Result<Box<dyn Read + 'r>> {
+    let mut magic = [0u8; 2];
+    let mut n = 0;
+    // A pipe may deliver one byte at a time: read until two bytes or the end.
+    while n < 2 {
+        match rdr.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let whole: Box<dyn Read + 'r> = Box::new(std::io::Cursor::new(magic[..n].to_vec()).chain(rdr));
+    Ok(if n == 2 && magic == GZIP_MAGIC {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, whole)))
+    } else {
+        whole
+    })
+}
+
+/// Reads `rdr` up to the end of its first line outside quotes (or [`SNIFF_BYTES`]), returning
+/// what was read.
+fn read_header_line(rdr: &mut Box<dyn Read + '_>) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut quoted = false;
+    while head.len() < SNIFF_BYTES {
+        let n = match rdr.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let start = head.len();
+        head.extend_from_slice(&buf[..n]);
+        for &b in &head[start..] {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => return Ok(head),
+                _ => {}
+            }
+        }
+    }
+    Ok(head)
+}
+
 /// A view of the current record. Fields are valid UTF-8 (checked) and trimmed on access.
 pub(crate) struct Record<'a> {
     record: &'a Fields,
     headers: &'a [String],
     line: u64,
+    number: u64,
 }
 
 impl<'a> Record<'a> {
@@ -501,6 +758,11 @@ impl<'a> Record<'a> {
     /// Line (1-based) of the record.
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// 1-based number of the record among the data records (unreadable ones count).
+    pub fn number(&self) -> u64 {
+        self.number
     }
 
     /// Column name of field `i`.

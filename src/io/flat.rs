@@ -41,10 +41,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{CategoricalColumn, Column, ColumnData, ColumnKind, Dataset, MISSING_CODE};
-use crate::error::{Error, Result, RowProblem};
+use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, STDIN_NAME};
 use crate::io::output::is_stdio;
-use crate::io::parse::{parse_bool, parse_date, parse_f64};
+use crate::io::parse::{excerpt, parse_bool, parse_date, parse_f64};
 use crate::io::tables::Strictness;
 
 /// Share of non-blank values that must parse as numbers for a column to be *considered* numeric;
@@ -75,6 +75,16 @@ pub struct FlatOptions {
     /// Values read as missing, like a blank cell (exact match after trimming blanks).
     #[serde(default)]
     pub na_values: Vec<String>,
+    /// Field delimiter; `None` (the default) sniffs it from the header line among `, ; \t |`
+    /// ([`crate::io::sniff_delimiter`]).
+    #[serde(default)]
+    pub delimiter: Option<u8>,
+    /// Without an id column: give each row its 1-based record number (as text) as its id.
+    #[serde(default)]
+    pub row_ids: bool,
+    /// Id-like columns to keep as features anyway (see [`FlatWarning::IdLikeColumnDropped`]).
+    #[serde(default)]
+    pub keep: Vec<String>,
 }
 
 impl FlatOptions {
@@ -127,6 +137,22 @@ impl FlatOptions {
         self.na_values.push(value.into());
         self
     }
+    /// Sets the field delimiter (default: sniffed from the header line among `, ; \t |`).
+    pub fn delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = Some(delimiter);
+        self
+    }
+    /// Without an id column, makes each row's 1-based record number its id (rows skipped in
+    /// lenient mode keep their numbers, so an id always points back to its record).
+    pub fn row_ids(mut self) -> Self {
+        self.row_ids = true;
+        self
+    }
+    /// Keeps `col` as a feature even if it looks like an id ([`FlatWarning::IdLikeColumnDropped`]).
+    pub fn keep(mut self, col: impl Into<String>) -> Self {
+        self.keep.push(col.into());
+        self
+    }
     /// Skips and counts bad rows instead of failing.
     pub fn lenient(mut self) -> Self {
         self.strictness = Strictness::Lenient;
@@ -168,9 +194,43 @@ pub struct FlatReport {
     pub target_values: Option<(String, String)>,
     /// Columns dropped by request.
     pub dropped: Vec<String>,
+    /// Columns left out because they look like ids ([`FlatWarning::IdLikeColumnDropped`]).
+    #[serde(default)]
+    pub dropped_id_like: Vec<String>,
+    /// The field delimiter used (given or sniffed; CSV only).
+    #[serde(default = "comma")]
+    pub delimiter: u8,
+    /// What the file was: CSV or JSON Lines (detected from its content).
+    #[serde(default)]
+    pub format: crate::io::InputFormat,
     /// Data-quality findings (the CLI prints them).
     #[serde(default)]
     pub warnings: Vec<FlatWarning>,
+}
+
+fn comma() -> u8 {
+    b','
+}
+
+/// Fewest values a column must have before it can be found id-like: a handful of rows say nothing.
+pub const ID_LIKE_MIN_ROWS: u64 = 20;
+
+/// Share of distinct values above which a text column is id-like ([`IdLike::MostlyDistinct`]).
+pub const ID_LIKE_DISTINCT_SHARE: f64 = 0.5;
+
+/// Why a column looks like an id rather than a feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum IdLike {
+    /// Integers, one per row, strictly increasing or decreasing down the file (a row number).
+    MonotoneIntegers,
+    /// Text with more than [`ID_LIKE_DISTINCT_SHARE`] of its values distinct (a name, an email).
+    MostlyDistinct {
+        /// Distinct values.
+        n_distinct: u64,
+        /// Non-missing values.
+        n_values: u64,
+    },
 }
 
 /// Share of a column's non-blank values that must be missing-value markers for
@@ -212,6 +272,14 @@ pub enum FlatWarning {
         /// Non-blank values in all.
         n_values: u64,
     },
+    /// A column looks like an id, not a feature, and was left out; keep it with
+    /// [`FlatOptions::keep`] (`--keep COL`). Only columns whose kind was inferred are checked.
+    IdLikeColumnDropped {
+        /// The column.
+        column: String,
+        /// What makes it look like an id.
+        why: IdLike,
+    },
 }
 
 impl std::fmt::Display for FlatWarning {
@@ -226,6 +294,21 @@ impl std::fmt::Display for FlatWarning {
                     100.0 * *n_markers as f64 / (*n_values).max(1) as f64,
                     list.join(", "),
                     markers.iter().map(|m| format!("--na-values {m}")).collect::<Vec<_>>().join(" ")
+                )
+            }
+            FlatWarning::IdLikeColumnDropped { column, why } => {
+                let what = match why {
+                    IdLike::MonotoneIntegers => {
+                        "its values are integers, one per row, in strictly monotone order".into()
+                    }
+                    IdLike::MostlyDistinct { n_distinct, n_values } => format!(
+                        "{n_distinct} of its {n_values} values ({:.1}%) are distinct",
+                        100.0 * *n_distinct as f64 / (*n_values).max(1) as f64
+                    ),
+                };
+                write!(
+                    f,
+                    "column `{column}` looks like an id ({what}) and was left out; pass --keep {column} to use it as a feature"
                 )
             }
         }
@@ -422,6 +505,8 @@ struct Plan {
     weight: Option<usize>,
     dropped: Vec<String>,
     warnings: Vec<FlatWarning>,
+    delimiter: u8,
+    format: crate::io::InputFormat,
 }
 
 #[derive(Clone)]
@@ -462,17 +547,77 @@ fn find(headers: &[String], name: &str) -> Result<usize> {
         .ok_or_else(|| Error::ColumnNotFound { column: name.to_owned(), available: headers.join(", ") })
 }
 
+/// Distinct target values counted with their lines; more are lumped together.
+const MAX_TARGET_VALUES: usize = 64;
+/// Line numbers kept per target value, for messages.
+const TARGET_LINES: usize = 3;
+
+/// The target values of pass 1: each distinct value, its count and first lines, in order seen.
+#[derive(Default)]
+struct TargetValues {
+    values: Vec<(String, u64, Vec<u64>)>,
+    index: HashMap<String, usize>,
+    /// Rows whose value was not kept (beyond [`MAX_TARGET_VALUES`] distinct values).
+    others: u64,
+}
+
+impl TargetValues {
+    fn add(&mut self, v: &str, line: u64) {
+        if let Some(&k) = self.index.get(v) {
+            let e = &mut self.values[k];
+            e.1 += 1;
+            if e.2.len() < TARGET_LINES {
+                e.2.push(line);
+            }
+        } else if self.values.len() < MAX_TARGET_VALUES {
+            self.index.insert(v.to_owned(), self.values.len());
+            self.values.push((v.to_owned(), 1, vec![line]));
+        } else {
+            self.others += 1;
+        }
+    }
+}
+
+/// Pass-1 state of one column for [`IdLike::MonotoneIntegers`].
+#[derive(Clone, Copy, PartialEq)]
+enum Monotone {
+    Empty,
+    One(f64),
+    Up(f64),
+    Down(f64),
+    No,
+}
+
+impl Monotone {
+    fn next(self, x: Option<f64>) -> Monotone {
+        let Some(x) = x.filter(|x| x.fract() == 0.0) else { return Monotone::No };
+        match self {
+            Monotone::Empty => Monotone::One(x),
+            Monotone::One(p) if x > p => Monotone::Up(x),
+            Monotone::One(p) if x < p => Monotone::Down(x),
+            Monotone::Up(p) if x > p => Monotone::Up(x),
+            Monotone::Down(p) if x < p => Monotone::Down(x),
+            _ => Monotone::No,
+        }
+    }
+
+    fn holds(self) -> bool {
+        matches!(self, Monotone::Up(_) | Monotone::Down(_))
+    }
+}
+
 fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     let path = source.name.clone();
     let path = path.as_path();
-    let mut f = CsvFile::from_reader(source.first()?, path, &[], &[], o.strictness)?;
+    let mut f = CsvFile::from_reader_with(source.first()?, path, &[], &[], o.strictness, o.delimiter)?;
     let headers = f.headers.clone();
-    let target = o.target.as_deref().map(|t| find(&headers, t)).transpose()?;
-    let id = o.id.as_deref().map(|t| find(&headers, t)).transpose()?;
-    let as_of = o.as_of.as_deref().map(|t| find(&headers, t)).transpose()?;
-    let weight = o.weight.as_deref().map(|t| find(&headers, t)).transpose()?;
-    for c in o.drop.iter().chain(&o.categorical).chain(&o.numeric) {
-        find(&headers, c)?;
+    let find = |name: &str| find_column(&headers, name, f.delimiter);
+    let target = o.target.as_deref().map(find).transpose()?;
+    let id = o.id.as_deref().map(find).transpose()?;
+    let as_of = o.as_of.as_deref().map(find).transpose()?;
+    let weight = o.weight.as_deref().map(find).transpose()?;
+    for c in o.drop.iter().chain(&o.categorical).chain(&o.numeric).chain(&o.keep) {
+        find(c)?;
     }
     if let Some(both) = o.numeric.iter().find(|c| o.categorical.contains(c)) {
         return Err(Error::param("numeric/categorical", both, "a column cannot be forced to both kinds"));
@@ -486,7 +631,8 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     let mut numeric = vec![0usize; headers.len()];
     let mut markers = vec![0usize; headers.len()];
     let mut marker_words: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
-    let mut target_values: Vec<String> = Vec::new();
+    let mut monotone = vec![Monotone::Empty; headers.len()];
+    let mut target_values = TargetValues::default();
     let mut rows = 0u64;
     while let Some(rec) = f.next_record()? {
         rows += 1;
@@ -494,7 +640,8 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
             let v = rec.get(i);
             if !is_missing(v, o) {
                 non_blank[i] += 1;
-                if parse_f64(v).is_some() {
+                let x = parse_f64(v);
+                if x.is_some() {
                     numeric[i] += 1;
                 } else if is_missing_marker(v) {
                     markers[i] += 1;
@@ -502,12 +649,15 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
                         marker_words[i].push(v.to_owned());
                     }
                 }
+                monotone[i] = monotone[i].next(x);
+            } else {
+                monotone[i] = Monotone::No;
             }
         }
         if let Some(t) = target {
             let v = rec.get(t);
-            if !v.is_empty() && target_values.len() < 3 && !target_values.iter().any(|x| x == v) {
-                target_values.push(v.to_owned());
+            if !v.is_empty() {
+                target_values.add(v, rec.line());
             }
         }
     }
@@ -537,39 +687,126 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
             }
             (ColumnKind::Categorical, true)
         };
+        if inferred
+            && kind == ColumnKind::Numeric
+            && rows >= ID_LIKE_MIN_ROWS
+            && monotone[i].holds()
+            && !o.keep.contains(name)
+        {
+            warnings.push(FlatWarning::IdLikeColumnDropped { column: name.clone(), why: IdLike::MonotoneIntegers });
+            continue;
+        }
         features.push((i, name.clone(), kind, inferred));
     }
 
     let target = match target {
         None => None,
-        Some(t) => Some((t, target_map(&headers[t], &target_values, o.positive.as_deref())?)),
+        Some(t) => {
+            let map = target_map(&headers[t], &target_values, o.positive.as_deref())?;
+            if o.strictness == Strictness::Strict
+                && let Some(err) = stray_target_values(path, &headers[t], &map, &target_values)
+            {
+                return Err(err);
+            }
+            Some((t, map))
+        }
     };
-    Ok(Plan { features, target, id, as_of, weight, dropped: o.drop.clone(), warnings })
+    Ok(Plan {
+        features,
+        target,
+        id,
+        as_of,
+        weight,
+        dropped: o.drop.clone(),
+        warnings,
+        delimiter: f.delimiter,
+        format: f.format,
+    })
 }
 
-fn target_map(col: &str, seen: &[String], positive: Option<&str>) -> Result<TargetMap> {
+fn find_column(headers: &[String], name: &str, delimiter: u8) -> Result<usize> {
+    find(headers, name).map_err(|e| match e {
+        Error::ColumnNotFound { column, mut available } => {
+            if headers.len() == 1 {
+                available.push_str(&format!(
+                    " (one column: the file was read as {}-delimited; say --delimiter)",
+                    crate::io::delimiter_name(delimiter)
+                ));
+            }
+            Error::ColumnNotFound { column, available }
+        }
+        other => other,
+    })
+}
+
+/// In strict mode, target values that are neither class: one error at the first of them, with
+/// how many rows hold such values and where.
+fn stray_target_values(path: &Path, col: &str, map: &TargetMap, seen: &TargetValues) -> Option<Error> {
+    let stray: Vec<&(String, u64, Vec<u64>)> = seen.values.iter().filter(|(v, _, _)| map.label(v).is_none()).collect();
+    let first = stray.iter().min_by_key(|(_, _, lines)| lines[0])?;
+    let n: u64 = stray.iter().map(|(_, c, _)| c).sum::<u64>() + seen.others;
+    let list: Vec<String> = stray
+        .iter()
+        .take(5)
+        .map(|(v, c, lines)| {
+            let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            let more = if *c > lines.len() as u64 { ", …" } else { "" };
+            format!("`{}` ×{c} (line{} {}{more})", excerpt(v), if lines.len() > 1 { "s" } else { "" }, lines.join(", "))
+        })
+        .collect();
+    Some(Error::BadRow {
+        location: Location { file: path.to_owned(), line: first.2[0], column: Some(col.to_owned()) },
+        problem: RowProblem::BadCategory,
+        value: excerpt(&first.0),
+        expected: format!(
+            "{}; {n} row{} of `{col}` hold{} another value: {}{}; fix {} or pass --lenient to skip and count {}",
+            map.expected(),
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            list.join(", "),
+            if stray.len() > 5 || seen.others > 0 { ", …" } else { "" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
+        ),
+    })
+}
+
+fn target_map(col: &str, seen: &TargetValues, positive: Option<&str>) -> Result<TargetMap> {
     match positive {
         Some(p) => {
             // A churned value that never occurs would make every row "retained" and the error
             // "only one class present" although the file has both.
-            // (`seen` holds up to three values: with fewer, it holds them all.)
-            if seen.len() < 3 && !seen.iter().any(|v| v == p) {
+            // (With no value lumped into `others`, `seen` holds them all.)
+            if seen.others == 0 && !seen.values.iter().any(|(v, _, _)| v == p) {
+                let mut list: Vec<String> =
+                    seen.values.iter().take(10).map(|(v, _, _)| format!("`{}`", excerpt(v))).collect();
+                if seen.values.len() > 10 {
+                    list.push("…".to_owned());
+                }
                 return Err(Error::param(
                     "positive",
                     p,
                     format!(
                         "target `{col}` never has this value; its values are {} (values are compared exactly, \
                          case included)",
-                        seen.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                        list.join(", ")
                     ),
                 ));
             }
-            let others: Vec<&String> = seen.iter().filter(|v| v.as_str() != p).collect();
-            // A third value is reported with its line in pass 2.
-            Ok(TargetMap { positive: p.to_owned(), negative: others.first().map(|s| s.to_string()), boolean: false })
+            // The other class is the most frequent other value; any further value is stray.
+            let mut negative: Option<&(String, u64, Vec<u64>)> = None;
+            for e in seen.values.iter().filter(|(v, _, _)| v != p) {
+                if negative.is_none_or(|n| e.1 > n.1) {
+                    negative = Some(e);
+                }
+            }
+            Ok(TargetMap { positive: p.to_owned(), negative: negative.map(|n| n.0.clone()), boolean: false })
         }
         None => {
-            if seen.iter().all(|v| parse_bool(v).is_some()) {
+            let total: u64 = seen.values.iter().map(|(_, c, _)| c).sum::<u64>() + seen.others;
+            let boolean: u64 = seen.values.iter().filter(|(v, _, _)| parse_bool(v).is_some()).map(|(_, c, _)| c).sum();
+            // Yes/no values on most rows: the rest are stray values, reported with their lines.
+            if boolean > 0 && 2 * boolean > total {
                 Ok(TargetMap { positive: "true/yes/1".into(), negative: Some("false/no/0".into()), boolean: true })
             } else {
                 Err(Error::param(
@@ -577,7 +814,12 @@ fn target_map(col: &str, seen: &[String], positive: Option<&str>) -> Result<Targ
                     "<none>",
                     format!(
                         "target `{col}` has values {}; say which one means churned",
-                        seen.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                        seen.values
+                            .iter()
+                            .take(5)
+                            .map(|(s, c, _)| format!("`{}` ×{c}", excerpt(s)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ))
             }
@@ -598,7 +840,14 @@ fn is_missing(v: &str, o: &FlatOptions) -> bool {
 fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
     let path = source.name.clone();
     let path = path.as_path();
-    let mut f = CsvFile::from_reader(source.second()?, path, &[], &[], o.strictness)?;
+    let mut f = CsvFile::from_reader_with(
+        source.second()?,
+        path,
+        &[],
+        &[],
+        o.strictness,
+        (plan.format == crate::io::InputFormat::Csv).then_some(plan.delimiter),
+    )?;
     let mut builders: Vec<Builder> = plan
         .features
         .iter()
@@ -626,7 +875,9 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
                 } else {
                     let expected = if *inferred {
                         format!(
-                            "a number (column `{name}` is otherwise numeric; if it means missing, declare it with --na-values; to leave the column out, --drop it)"
+                            "a number (column `{name}` is otherwise numeric; to keep its text, force it categorical \
+                             with --categorical {name}; if it means missing, declare it with --na-values; to leave \
+                             the column out, --drop it)"
                         )
                     } else {
                         "a number".to_owned()
@@ -669,7 +920,12 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
                 _ => bad = Some(FieldError::new(RowProblem::BadNumber, rec.name(c), v, "a finite weight ≥ 0")),
             }
         }
-        let id = plan.id.map(|c| rec.get(c).to_owned());
+        let id = match plan.id {
+            Some(c) => Some(rec.get(c).to_owned()),
+            // The record's number among the data records (rejected ones count).
+            None if o.row_ids => Some(rec.number().to_string()),
+            None => None,
+        };
         if bad.is_none()
             && let (Some(c), Some(v)) = (plan.id, &id)
             && v.is_empty()
@@ -719,7 +975,21 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
     }
     let mut ds = Dataset::with_rows(n);
     let mut col_reports = Vec::new();
+    let mut warnings = plan.warnings.clone();
     for ((_, name, kind, inferred), b) in plan.features.iter().zip(builders) {
+        if let Builder::Cat { levels, codes, .. } = &b {
+            let n_values = codes.iter().filter(|&&c| c != MISSING_CODE).count() as u64;
+            let n_distinct = levels.len() as u64;
+            if *inferred
+                && n_values >= ID_LIKE_MIN_ROWS
+                && n_distinct as f64 > ID_LIKE_DISTINCT_SHARE * n_values as f64
+                && !o.keep.contains(name)
+            {
+                let why = IdLike::MostlyDistinct { n_distinct, n_values };
+                warnings.push(FlatWarning::IdLikeColumnDropped { column: name.clone(), why });
+                continue;
+            }
+        }
         let col = match b {
             Builder::Num(v) => Column { name: name.clone(), data: ColumnData::Numeric(v) },
             Builder::Cat { levels, codes, .. } => {
@@ -738,7 +1008,7 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
     if plan.target.is_some() {
         ds = ds.with_churned(churned.clone())?;
     }
-    if plan.id.is_some() {
+    if plan.id.is_some() || o.row_ids {
         ds = ds.with_ids(ids)?;
     }
     if plan.as_of.is_some() {
@@ -757,7 +1027,16 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
         columns: col_reports,
         target_values,
         dropped: plan.dropped.clone(),
-        warnings: plan.warnings.clone(),
+        dropped_id_like: warnings
+            .iter()
+            .filter_map(|w| match w {
+                FlatWarning::IdLikeColumnDropped { column, .. } => Some(column.clone()),
+                _ => None,
+            })
+            .collect(),
+        delimiter: plan.delimiter,
+        format: plan.format,
+        warnings,
     };
     Ok(LoadedFlat { dataset: ds, report })
 }

@@ -4,13 +4,18 @@
 //! never onto an input. Wherever a single file is read or written, the path `-` means standard
 //! input or standard output.
 
+pub mod attributes;
 pub(crate) mod csvfile;
 pub mod flat;
+pub mod jsonl;
 pub mod output;
 pub mod parse;
 mod read;
+pub mod schema;
 pub mod tables;
 mod write;
 pub mod write_flat;
 
-pub use csvfile::{FileReport, MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+pub use csvfile::{
+    DELIMITERS, FileReport, InputFormat, MAX_FIELD_BYTES, MAX_RECORD_BYTES, delimiter_name, sniff_delimiter,
+};

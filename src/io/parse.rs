@@ -146,3 +146,26 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 pub fn excerpt(s: &str) -> String {
     if s.chars().count() <= 200 { s.to_owned() } else { s.chars().take(200).collect::<String>() + "…" }
 }
+
+/// Parses a delimiter as written on a command line: one ASCII character (`;`), or `\t`, `tab`,
+/// `comma`, `semicolon`, `pipe`. A quote, a line break or a non-ASCII character is refused.
+///
+/// ```
+/// use attrition::io::parse::parse_delimiter;
+/// assert_eq!(parse_delimiter(";"), Some(b';'));
+/// assert_eq!(parse_delimiter("\\t"), Some(b'\t'));
+/// assert_eq!(parse_delimiter("tab"), Some(b'\t'));
+/// assert_eq!(parse_delimiter("\""), None);
+/// assert_eq!(parse_delimiter(";;"), None);
+/// ```
+pub fn parse_delimiter(s: &str) -> Option<u8> {
+    let d = match s {
+        "\\t" | "tab" | "TAB" => b'\t',
+        "comma" => b',',
+        "semicolon" => b';',
+        "pipe" => b'|',
+        _ if s.len() == 1 => s.as_bytes()[0],
+        _ => return None,
+    };
+    (d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r')).then_some(d)
+}

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result, RowProblem};
 pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record};
-use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64, parse_timestamp};
+use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64};
+use crate::io::schema::{Schema, TableSchema, TimestampFormat};
 use crate::io::tables::{
-    CampaignOffer, Customer, CustomerIdx, EventsBuilder, NpsResponse, ReadOptions, SalesApproach, Subscription, Tables,
+    CampaignOffer, Customer, CustomerAttribute, CustomerIdx, EventsBuilder, NpsResponse, ReadOptions, Subscription,
+    Tables,
 };
 
 /// What [`read_tables`] did with each file.
@@ -35,6 +37,9 @@ impl std::fmt::Display for LoadReport {
             if !r.skipped.is_empty() {
                 let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
                 write!(f, ", skipped {}", parts.join(", "))?;
+            }
+            if r.duplicates > 0 {
+                write!(f, ", dropped {} exact duplicate rows", r.duplicates)?;
             }
             if !r.ignored_columns.is_empty() {
                 write!(f, "; ignored columns {}", r.ignored_columns.join(", "))?;
@@ -84,6 +89,86 @@ pub struct LoadedTables {
 /// # Ok(()) }
 /// ```
 pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<LoadedTables> {
+    read_tables_with(dir, None, options)
+}
+
+/// An open table file and its schema section.
+struct Table<'r> {
+    f: CsvFile<'r>,
+    t: TableSchema,
+}
+
+impl Table<'_> {
+    /// Index of contract column `c` in the file (`usize::MAX` if absent, for optional columns).
+    fn col(&self, c: &str) -> usize {
+        self.f.col(self.t.column(c)).unwrap_or(usize::MAX)
+    }
+}
+
+/// Opens one table: the only place a table's CSV is opened (column names and delimiter come from
+/// the schema section; without a delimiter there, it is detected). `Ok(None)` when the table has
+/// no input (an optional table that is absent).
+fn open_table<'r>(
+    input: Option<TableInput<'r>>,
+    schema: Option<&Schema>,
+    table: &str,
+    required: &[&str],
+    optional: &[&str],
+    s: crate::io::tables::Strictness,
+) -> Result<Option<Table<'r>>> {
+    let Some(input) = input else { return Ok(None) };
+    let t = schema.map(|sc| sc.table(table)).unwrap_or_default();
+    let req: Vec<&str> = required.iter().map(|c| t.column(c)).collect();
+    let mut opt: Vec<&str> = optional.iter().map(|c| t.column(c)).collect();
+    opt.extend(t.ignore.iter().map(String::as_str));
+    let delimiter = t.delimiter.as_deref().map(|_| t.delimiter_byte());
+    let f = CsvFile::from_reader_with(input.reader, &input.name, &req, &opt, s, delimiter).map_err(|e| {
+        match (e, schema) {
+            (Error::BadHeader { file, reason }, Some(sc)) if !t.columns.is_empty() => Error::BadHeader {
+                file,
+                reason: format!("{reason} (column names from {} [{table}])", sc.path.display()),
+            },
+            (e, _) => e,
+        }
+    })?;
+    Ok(Some(Table { f, t }))
+}
+
+/// As [`read_tables`], with a schema file's file names, column names, units and formats
+/// ([`crate::io::schema`]); `None` is the plain contract. With a schema, `nps.csv` may be
+/// absent (no NPS responses).
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::io::schema::Schema;
+/// use attrition::io::tables::{read_tables_with, ReadOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("accounts.csv"), "Id;Created;Plan;Email\nA1;2024-01-03;pro;a@x.io\n").unwrap();
+/// std::fs::write(dir.path().join("billing.csv"), "Id,From,To,Cents\nA1,2024-01-03,,4900\n").unwrap();
+/// std::fs::write(dir.path().join("tracks.csv"), "account,ms,event\nA1,1704359000000,login\n").unwrap();
+/// let schema = Schema::from_toml(r#"
+///     [customers]
+///     file = "accounts.csv"
+///     delimiter = ";"
+///     columns = { customer_id = "Id", signup_date = "Created" }
+///     ignore = ["Email"]
+///     [subscriptions]
+///     file = "billing.csv"
+///     columns = { customer_id = "Id", start_date = "From", end_date = "To", mrr = "Cents" }
+///     mrr_scale = 0.01
+///     [events]
+///     file = "tracks.csv"
+///     columns = { customer_id = "account", timestamp = "ms", event_type = "event" }
+///     timestamp = "epoch_ms"
+/// "#, "schema.toml")?;
+/// let t = read_tables_with(dir.path(), Some(&schema), &ReadOptions::strict())?.tables;
+/// assert_eq!(t.subscriptions[0].mrr, 49.0);
+/// assert_eq!(t.events.timestamp[0], 1_704_359_000);
+/// assert_eq!(t.attributes.len(), 1); // Plan; Email is ignored
+/// assert_eq!(t.attributes[0].name, "Plan");
+/// # Ok(()) }
+/// ```
+pub fn read_tables_with(dir: impl AsRef<Path>, schema: Option<&Schema>, options: &ReadOptions) -> Result<LoadedTables> {
     let dir = dir.as_ref();
     if !dir.is_dir() {
         return Err(Error::io(
@@ -92,15 +177,24 @@ pub fn read_tables(dir: impl AsRef<Path>, options: &ReadOptions) -> Result<Loade
             std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
         ));
     }
-    let campaign = dir.join("campaign.csv");
-    let inputs = TableInputs {
-        customers: TableInput::file(&dir.join("customers.csv"))?,
-        subscriptions: TableInput::file(&dir.join("subscriptions.csv"))?,
-        events: TableInput::file(&dir.join("events.csv"))?,
-        nps: TableInput::file(&dir.join("nps.csv"))?,
-        campaign: if campaign.exists() { Some(TableInput::file(&campaign)?) } else { None },
+    let path = |table: &str| {
+        let t = schema.map(|sc| sc.table(table)).unwrap_or_default();
+        dir.join(t.file.unwrap_or_else(|| format!("{table}.csv")))
     };
-    read_tables_from(inputs, options)
+    // With a schema, nps may be absent; campaign always may.
+    let optional = |table: &str, may_be_absent: bool| -> Result<Option<TableInput<'static>>> {
+        let p = path(table);
+        if may_be_absent && !p.exists() { Ok(None) } else { TableInput::file(&p).map(Some) }
+    };
+    read_tables_inner(
+        TableInput::file(&path("customers"))?,
+        TableInput::file(&path("subscriptions"))?,
+        TableInput::file(&path("events"))?,
+        optional("nps", schema.is_some())?,
+        optional("campaign", true)?,
+        schema,
+        options,
+    )
 }
 
 /// One table's input for [`read_tables_from`]: a reader and the name its errors give.
@@ -124,10 +218,6 @@ impl<'r> TableInput<'r> {
         let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
         let size_hint = file.metadata().ok().map(|m| m.len());
         Ok(TableInput { name: path.to_owned(), reader: Box::new(file), size_hint })
-    }
-
-    fn csv(self, required: &[&str], strictness: crate::io::tables::Strictness) -> Result<CsvFile<'r>> {
-        CsvFile::from_reader(self.reader, &self.name, required, &[], strictness)
     }
 }
 
@@ -168,6 +258,20 @@ pub struct TableInputs<'r> {
 /// ```
 pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Result<LoadedTables> {
     let TableInputs { customers, subscriptions, events, nps, campaign } = inputs;
+    read_tables_inner(customers, subscriptions, events, Some(nps), campaign, None, options)
+}
+
+/// [`read_tables_from`] and [`read_tables_with`]: the tables from their inputs, read through the
+/// schema when there is one (`nps` absent: no responses).
+fn read_tables_inner(
+    customers: TableInput<'_>,
+    subscriptions: TableInput<'_>,
+    events: TableInput<'_>,
+    nps: Option<TableInput<'_>>,
+    campaign: Option<TableInput<'_>>,
+    schema: Option<&Schema>,
+    options: &ReadOptions,
+) -> Result<LoadedTables> {
     let s = options.strictness;
     let mut report = LoadReport::default();
     let mut tables = Tables::default();
@@ -175,25 +279,33 @@ pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Resul
     // customers.csv
     let mut index: HashMap<String, CustomerIdx> = HashMap::new();
     {
-        let mut f =
-            customers.csv(&["customer_id", "signup_date", "vertical", "sales_approach", "specialised_provider"], s)?;
-        let cols = [
-            f.req("customer_id"),
-            f.req("signup_date"),
-            f.req("vertical"),
-            f.req("sales_approach"),
-            f.req("specialised_provider"),
-        ];
+        let Some(tb) = open_table(Some(customers), schema, "customers", &["customer_id", "signup_date"], &[], s)?
+        else {
+            return Err(Error::EmptyInput { file: "customers.csv".into(), reason: "no customers table" });
+        };
+        let cols = [tb.col("customer_id"), tb.col("signup_date")];
+        let Table { mut f, t } = tb;
+        f.report.ignored_columns = t.ignore.iter().filter(|c| f.col(c).is_some()).cloned().collect();
+        let attr_cols: Vec<usize> =
+            (0..f.headers.len()).filter(|i| !cols.contains(i) && !t.ignore.contains(&f.headers[*i])).collect();
+        let na = |v: &str| t.na_values.iter().any(|m| m == v.trim());
+        let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); attr_cols.len()];
         while let Some(rec) = f.next_record()? {
             match parse_customer(&rec, &cols, &index) {
                 Ok(c) => {
                     index.insert(c.customer_id.clone(), tables.customers.len() as CustomerIdx);
                     tables.customers.push(c);
+                    for (v, &j) in values.iter_mut().zip(&attr_cols) {
+                        let x = rec.get(j);
+                        v.push((!na(x)).then(|| x.to_owned()));
+                    }
                     f.accept();
                 }
                 Err(e) => f.reject(e)?,
             }
         }
+        tables.attributes =
+            attr_cols.iter().zip(values).map(|(&j, v)| CustomerAttribute::infer(f.headers[j].clone(), v)).collect();
         if f.report.rows_read == 0 {
             return Err(Error::EmptyInput { file: f.path.clone(), reason: "no data rows" });
         }
@@ -203,10 +315,15 @@ pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Resul
 
     // subscriptions.csv
     {
-        let mut f = subscriptions.csv(&["customer_id", "product", "start_date", "end_date", "mrr"], s)?;
-        let cols = [f.req("customer_id"), f.req("product"), f.req("start_date"), f.req("end_date"), f.req("mrr")];
+        let required = ["customer_id", "start_date", "end_date", "mrr"];
+        let Some(tb) = open_table(Some(subscriptions), schema, "subscriptions", &required, &["product"], s)? else {
+            return Err(Error::EmptyInput { file: "subscriptions.csv".into(), reason: "no subscriptions table" });
+        };
+        let cols = [tb.col("customer_id"), tb.col("product"), tb.col("start_date"), tb.col("end_date"), tb.col("mrr")];
+        let scale = tb.t.mrr_scale.unwrap_or(1.0);
+        let mut f = tb.f;
         while let Some(rec) = f.next_record()? {
-            match parse_subscription(&rec, &cols, &index, &signup) {
+            match parse_subscription(&rec, &cols, &index, &signup, scale) {
                 Ok(sub) => {
                     tables.subscriptions.push(sub);
                     f.accept();
@@ -217,20 +334,28 @@ pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Resul
         if f.report.rows_read == 0 {
             return Err(Error::EmptyInput { file: f.path.clone(), reason: "no data rows" });
         }
+        let dropped = dedup_subscriptions(&mut tables.subscriptions);
+        f.report.duplicates = dropped;
+        f.report.rows_loaded -= dropped;
         report.files.push(f.report);
     }
 
     // events.csv
     {
         let size_hint = events.size_hint;
-        let mut f = events.csv(&["customer_id", "timestamp", "event_type", "user_id"], s)?;
-        let cols = [f.req("customer_id"), f.req("timestamp"), f.req("event_type"), f.req("user_id")];
+        let required = ["customer_id", "timestamp", "event_type"];
+        let Some(tb) = open_table(Some(events), schema, "events", &required, &["user_id"], s)? else {
+            return Err(Error::EmptyInput { file: "events.csv".into(), reason: "no events table" });
+        };
+        let cols = [tb.col("customer_id"), tb.col("timestamp"), tb.col("event_type"), tb.col("user_id")];
+        let format = tb.t.timestamp.unwrap_or(TimestampFormat::Rfc3339);
+        let mut f = tb.f;
         let mut b = EventsBuilder::new();
         if let Some(len) = size_hint {
             b.reserve((len / 48) as usize);
         }
         while let Some(rec) = f.next_record()? {
-            match parse_event(&rec, &cols, &index, &signup) {
+            match parse_event(&rec, &cols, &index, &signup, format) {
                 Ok((c, t, kind, user)) => match (b.intern_kind(kind), b.intern_user(user)) {
                     (Ok(k), Ok(u)) => {
                         b.push_interned(c, t, k, u);
@@ -242,13 +367,16 @@ pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Resul
             }
         }
         tables.events = b.finish();
+        let dropped = tables.events.dedup();
+        f.report.duplicates = dropped;
+        f.report.rows_loaded -= dropped;
         report.files.push(f.report);
     }
 
     // nps.csv
-    {
-        let mut f = nps.csv(&["customer_id", "date", "score"], s)?;
-        let cols = [f.req("customer_id"), f.req("date"), f.req("score")];
+    if let Some(tb) = open_table(nps, schema, "nps", &["customer_id", "date", "score"], &[], s)? {
+        let cols = [tb.col("customer_id"), tb.col("date"), tb.col("score")];
+        let mut f = tb.f;
         while let Some(rec) = f.next_record()? {
             match parse_nps(&rec, &cols, &index, &signup) {
                 Ok(n) => {
@@ -262,9 +390,10 @@ pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Resul
     }
 
     // campaign.csv (optional)
-    if let Some(campaign) = campaign {
-        let mut f = campaign.csv(&["customer_id", "date", "treated", "offer_cost"], s)?;
-        let cols = [f.req("customer_id"), f.req("date"), f.req("treated"), f.req("offer_cost")];
+    let required = ["customer_id", "date", "treated", "offer_cost"];
+    if let Some(tb) = open_table(campaign, schema, "campaign", &required, &[], s)? {
+        let cols = [tb.col("customer_id"), tb.col("date"), tb.col("treated"), tb.col("offer_cost")];
+        let mut f = tb.f;
         let mut offers = Vec::new();
         while let Some(rec) = f.next_record()? {
             match parse_offer(&rec, &cols, &index) {
@@ -280,6 +409,27 @@ pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Resul
     }
 
     Ok(LoadedTables { tables, report })
+}
+
+/// The first second after 2200-12-31 (timestamps share the dates' range, 1970–2200).
+fn max_timestamp() -> i64 {
+    chrono::NaiveDate::from_ymd_opt(2201, 1, 1).map_or(i64::MAX, crate::io::parse::day_start)
+}
+
+/// `mrr × scale`; a scale `1/k` for a whole `k` (0.01 for cents) divides by `k` instead, so that
+/// `4999 × 0.01` is exactly the number `49.99` reads as.
+fn scale_mrr(mrr: f64, scale: f64) -> f64 {
+    let k = (1.0 / scale).round();
+    if scale < 1.0 && k >= 1.0 && (1.0 / k - scale).abs() <= f64::EPSILON * scale { mrr / k } else { mrr * scale }
+}
+
+/// Drops exact duplicate subscriptions (every field equal to an earlier row's, MRR bit for bit),
+/// keeping the first; returns how many. A re-exported row would double-count MRR.
+fn dedup_subscriptions(subs: &mut Vec<Subscription>) -> u64 {
+    let mut seen = std::collections::HashSet::with_capacity(subs.len());
+    let before = subs.len();
+    subs.retain(|s| seen.insert((s.customer, s.product.clone(), s.start_date, s.end_date, s.mrr.to_bits())));
+    (before - subs.len()) as u64
 }
 
 type FieldResult<T> = std::result::Result<T, FieldError>;
@@ -319,7 +469,7 @@ fn non_empty<'a>(rec: &Record<'a>, col: usize, what: &str) -> FieldResult<&'a st
     if v.is_empty() { Err(FieldError::new(RowProblem::MissingValue, rec.name(col), v, what)) } else { Ok(v) }
 }
 
-fn parse_customer(rec: &Record<'_>, c: &[usize; 5], index: &HashMap<String, CustomerIdx>) -> FieldResult<Customer> {
+fn parse_customer(rec: &Record<'_>, c: &[usize; 2], index: &HashMap<String, CustomerIdx>) -> FieldResult<Customer> {
     let id = non_empty(rec, c[0], "a customer id")?;
     if index.contains_key(id) {
         return Err(FieldError::new(
@@ -330,21 +480,7 @@ fn parse_customer(rec: &Record<'_>, c: &[usize; 5], index: &HashMap<String, Cust
         ));
     }
     let signup_date = date(rec, c[1])?;
-    let vertical = non_empty(rec, c[2], "a vertical name")?;
-    let sa = rec.get(c[3]);
-    let sales_approach = SalesApproach::parse(sa).ok_or_else(|| {
-        FieldError::new(RowProblem::BadCategory, rec.name(c[3]), sa, "`needs_based` or `product_push`")
-    })?;
-    let sp = rec.get(c[4]);
-    let specialised_provider = parse_bool(sp)
-        .ok_or_else(|| FieldError::new(RowProblem::BadCategory, rec.name(c[4]), sp, "`true` or `false`"))?;
-    Ok(Customer {
-        customer_id: id.to_owned(),
-        signup_date,
-        vertical: vertical.to_owned(),
-        sales_approach,
-        specialised_provider,
-    })
+    Ok(Customer { customer_id: id.to_owned(), signup_date })
 }
 
 fn parse_subscription(
@@ -352,9 +488,15 @@ fn parse_subscription(
     c: &[usize; 5],
     index: &HashMap<String, CustomerIdx>,
     signup: &[chrono::NaiveDate],
+    mrr_scale: f64,
 ) -> FieldResult<Subscription> {
     let customer = lookup(rec, c[0], index)?;
-    let product = non_empty(rec, c[1], "a product name")?;
+    // Without a `product` column each row is its own product line.
+    let product = if c[1] == usize::MAX {
+        format!("line_{}", rec.line())
+    } else {
+        non_empty(rec, c[1], "a product name")?.to_owned()
+    };
     let start_date = date(rec, c[2])?;
     if start_date < signup[customer as usize] {
         return Err(FieldError::new(
@@ -382,7 +524,7 @@ fn parse_subscription(
     if mrr < 0.0 {
         return Err(FieldError::new(RowProblem::OutOfRange, rec.name(c[4]), m, "MRR ≥ 0"));
     }
-    Ok(Subscription { customer, product: product.to_owned(), start_date, end_date, mrr })
+    Ok(Subscription { customer, product, start_date, end_date, mrr: scale_mrr(mrr, mrr_scale) })
 }
 
 fn parse_event<'a>(
@@ -390,12 +532,27 @@ fn parse_event<'a>(
     c: &[usize; 4],
     index: &HashMap<String, CustomerIdx>,
     signup: &[chrono::NaiveDate],
+    format: TimestampFormat,
 ) -> FieldResult<(CustomerIdx, i64, &'a str, &'a str)> {
     let customer = lookup(rec, c[0], index)?;
     let ts = rec.get(c[1]);
-    let t = parse_timestamp(ts).ok_or_else(|| {
-        FieldError::new(RowProblem::BadDate, rec.name(c[1]), ts, "an RFC 3339 timestamp such as 2024-03-05T14:22:10Z")
-    })?;
+    let t =
+        format.parse(ts).ok_or_else(|| FieldError::new(RowProblem::BadDate, rec.name(c[1]), ts, format.expected()))?;
+    // The dates' range: a timestamp in 9999 is a sentinel or a clock error, not an event.
+    if !(0..max_timestamp()).contains(&t) {
+        return Err(FieldError::new(
+            RowProblem::OutOfRange,
+            rec.name(c[1]),
+            ts,
+            match format {
+                TimestampFormat::EpochS => {
+                    "a time between 1970 and 2200 (in milliseconds? set timestamp = \"epoch_ms\")"
+                }
+                TimestampFormat::EpochMs => "a time between 1970 and 2200 (in seconds? set timestamp = \"epoch_s\")",
+                _ => "a timestamp between 1970-01-01 and 2200-12-31",
+            },
+        ));
+    }
     if day_of(t) < signup[customer as usize] {
         return Err(FieldError::new(
             RowProblem::BeforeSignup,
@@ -405,7 +562,7 @@ fn parse_event<'a>(
         ));
     }
     let kind = non_empty(rec, c[2], "an event type")?;
-    let user = non_empty(rec, c[3], "a user id")?;
+    let user = if c[3] == usize::MAX { "" } else { non_empty(rec, c[3], "a user id")? };
     Ok((customer, t, kind, user))
 }
 

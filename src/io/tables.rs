@@ -2,15 +2,22 @@
 //! retention-campaign log).
 //!
 //! This module is the crate's input contract. A *tables directory* holds four CSV files with
-//! headers (columns in any order; extra columns are ignored and reported):
+//! headers (columns in any order; extra columns of the other files are ignored and reported):
 //!
-//! | file | columns |
-//! |---|---|
-//! | `customers.csv` | `customer_id, signup_date, vertical, sales_approach, specialised_provider` |
-//! | `subscriptions.csv` | `customer_id, product, start_date, end_date, mrr` |
-//! | `events.csv` | `customer_id, timestamp, event_type, user_id` |
+//! | file | required columns | optional |
+//! |---|---|---|
+//! | `customers.csv` | `customer_id, signup_date` | any other column is a customer attribute |
+//! | `subscriptions.csv` | `customer_id, start_date, end_date, mrr` | `product` |
+//! | `events.csv` | `customer_id, timestamp, event_type` | `user_id` |
 //! | `nps.csv` | `customer_id, date, score` |
 //! | `campaign.csv` (optional) | `customer_id, date, treated, offer_cost` |
+//!
+//! Every column of `customers.csv` besides `customer_id` and `signup_date` is a
+//! [`CustomerAttribute`] typed by inference (numeric, boolean, date, categorical or free text, see
+//! [`crate::io::attributes`]) and used as a feature; the simulator's `vertical`, `sales_approach`
+//! and `specialised_provider` are such attributes, which the study and `retention --by` use when
+//! present. Without `product`, each subscription row is its own product line (named after its
+//! line number, `line_2`, `line_3`, …); without `user_id`, every event has the one user `""`.
 //!
 //! Dates are `YYYY-MM-DD`. Timestamps are RFC 3339 (`2024-03-05T14:22:10Z`, or with an offset,
 //! converted to UTC); a timestamp without a zone (`2024-03-05 14:22:10`) or a bare date is read as
@@ -28,6 +35,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::io::attributes::{AttributeKind, CustomerAttribute};
 
 /// The files of a tables directory, in reading order (`campaign.csv` is optional).
 pub const TABLE_FILES: [&str; 5] = ["customers.csv", "subscriptions.csv", "events.csv", "nps.csv", "campaign.csv"];
@@ -67,19 +75,20 @@ impl SalesApproach {
     }
 }
 
-/// One row of `customers.csv`.
+/// One row of `customers.csv` (its other columns are in [`Tables::attributes`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Customer {
     /// The customer's id, unique in the file.
     pub customer_id: String,
     /// Day the customer signed up.
     pub signup_date: NaiveDate,
-    /// Business vertical (e.g. `restaurant`, `retail`).
-    pub vertical: String,
-    /// How the customer was sold.
-    pub sales_approach: SalesApproach,
-    /// Whether the selling provider specialises in the customer's vertical.
-    pub specialised_provider: bool,
+}
+
+impl Customer {
+    /// A customer.
+    pub fn new(customer_id: impl Into<String>, signup_date: NaiveDate) -> Self {
+        Customer { customer_id: customer_id.into(), signup_date }
+    }
 }
 
 /// One row of `subscriptions.csv`: a customer's subscription to one product.
@@ -157,6 +166,71 @@ impl Events {
     /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
+    }
+
+    /// Drops exact duplicate events (same customer, timestamp, type and user; the first in file
+    /// order is kept, order is otherwise unchanged) and returns how many were dropped. A
+    /// re-exported row carries no information but would count twice in every event feature.
+    ///
+    /// ```
+    /// use attrition::io::tables::EventsBuilder;
+    /// let mut b = EventsBuilder::new();
+    /// b.push(0, 10, "login", "u").unwrap();
+    /// b.push(1, 10, "login", "u").unwrap();
+    /// b.push(0, 10, "login", "u").unwrap(); // duplicate of the first
+    /// b.push(0, 10, "login", "v").unwrap(); // another user
+    /// let mut ev = b.finish();
+    /// assert_eq!(ev.dedup(), 1);
+    /// assert_eq!((ev.len(), ev.customer.as_slice()), (3, &[0, 1, 0][..]));
+    /// ```
+    pub fn dedup(&mut self) -> u64 {
+        let n = self.len();
+        if n < 2 {
+            return 0;
+        }
+        // Counting sort by customer, then each customer's events by (timestamp, kind, user).
+        let n_customers = self.customer.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let mut start = vec![0usize; n_customers + 1];
+        for &c in &self.customer {
+            start[c as usize + 1] += 1;
+        }
+        for i in 0..n_customers {
+            start[i + 1] += start[i];
+        }
+        let mut order = vec![0u32; n];
+        let mut next = start.clone();
+        for (i, &c) in self.customer.iter().enumerate() {
+            order[next[c as usize]] = i as u32;
+            next[c as usize] += 1;
+        }
+        let mut dup = vec![false; n];
+        let key = |i: u32| (self.timestamp[i as usize], self.kind[i as usize], self.user[i as usize], i);
+        let mut dropped = 0u64;
+        for w in start.windows(2) {
+            let group = &mut order[w[0]..w[1]];
+            if group.len() < 2 {
+                continue;
+            }
+            group.sort_unstable_by_key(|&i| key(i));
+            for k in 1..group.len() {
+                let (a, b) = (key(group[k - 1]), key(group[k]));
+                if (a.0, a.1, a.2) == (b.0, b.1, b.2) {
+                    dup[b.3 as usize] = true;
+                    dropped += 1;
+                }
+            }
+        }
+        if dropped > 0 {
+            let mut it = dup.iter();
+            self.customer.retain(|_| !it.next().copied().unwrap_or(false));
+            let mut it = dup.iter();
+            self.timestamp.retain(|_| !it.next().copied().unwrap_or(false));
+            let mut it = dup.iter();
+            self.kind.retain(|_| !it.next().copied().unwrap_or(false));
+            let mut it = dup.iter();
+            self.user.retain(|_| !it.next().copied().unwrap_or(false));
+        }
+        dropped
     }
 
     /// Index of an event-type name, if it occurs.
@@ -238,6 +312,8 @@ impl EventsBuilder {
 pub struct Tables {
     /// Customers; a [`CustomerIdx`] is a position in this vector.
     pub customers: Vec<Customer>,
+    /// Customer attributes (the other columns of `customers.csv`), one value per customer.
+    pub attributes: Vec<CustomerAttribute>,
     /// Product subscriptions.
     pub subscriptions: Vec<Subscription>,
     /// Usage events.
@@ -252,6 +328,29 @@ impl Tables {
     /// A map from customer id to [`CustomerIdx`].
     pub fn customer_index(&self) -> HashMap<&str, CustomerIdx> {
         self.customers.iter().enumerate().map(|(i, c)| (c.customer_id.as_str(), i as CustomerIdx)).collect()
+    }
+
+    /// The attribute named `name`, if the customers table has it.
+    pub fn attribute(&self, name: &str) -> Option<&CustomerAttribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Sets customer `ix`'s value of attribute `name` (the column is created, with kind
+    /// `kind`, if needed; other customers' values stay missing).
+    pub fn set_attribute(&mut self, ix: CustomerIdx, name: &str, kind: AttributeKind, value: impl Into<String>) {
+        let n = self.customers.len().max(ix as usize + 1);
+        let pos = match self.attributes.iter().position(|a| a.name == name) {
+            Some(p) => p,
+            None => {
+                self.attributes.push(CustomerAttribute::new(name, kind, Vec::new()));
+                self.attributes.len() - 1
+            }
+        };
+        let a = &mut self.attributes[pos];
+        if a.values.len() < n {
+            a.values.resize(n, None);
+        }
+        a.values[ix as usize] = Some(value.into());
     }
 
     /// The id of customer `ix`.
@@ -303,5 +402,5 @@ impl ReadOptions {
 }
 
 pub use crate::io::read::{
-    FileReport, LoadReport, LoadedTables, TableInput, TableInputs, read_tables, read_tables_from,
+    FileReport, LoadReport, LoadedTables, TableInput, TableInputs, read_tables, read_tables_from, read_tables_with,
 };

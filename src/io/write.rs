@@ -21,11 +21,14 @@ pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
 
     let mut w = csv_writer(&dir.join("customers.csv"))?;
-    write_row(&mut w, dir, &["customer_id", "signup_date", "vertical", "sales_approach", "specialised_provider"])?;
-    for c in &tables.customers {
+    let mut header = vec!["customer_id", "signup_date"];
+    header.extend(tables.attributes.iter().map(|a| a.name.as_str()));
+    write_row(&mut w, dir, &header)?;
+    for (i, c) in tables.customers.iter().enumerate() {
         let date = c.signup_date.to_string();
-        let sp = if c.specialised_provider { "true" } else { "false" };
-        write_row(&mut w, dir, &[&c.customer_id, &date, &c.vertical, c.sales_approach.as_str(), sp])?;
+        let mut row = vec![c.customer_id.as_str(), date.as_str()];
+        row.extend(tables.attributes.iter().map(|a| a.value(i as u32).unwrap_or("")));
+        write_row(&mut w, dir, &row)?;
     }
     flush(w, dir)?;
 

@@ -4,7 +4,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::io::parse::day_of;
 use crate::io::tables::Tables;
 use crate::kpi::movements::{CustomerCounts, DayState, MrrMovements, add_customer, state_on};
 use crate::kpi::period::{PeriodKind, periods_between};
@@ -122,7 +121,8 @@ pub struct KpiReport {
     /// The options used.
     pub options: KpiOptions,
     /// The last day the tables know about: the latest signup, subscription start, subscription
-    /// end − 1 day, event day or NPS date. The default `to`.
+    /// end − 1 day, event day or NPS date in the bulk of the data (outliers far beyond it are
+    /// ignored, see [`crate::features::data_end`]). The default `to`.
     pub data_end: NaiveDate,
     /// Periods in order.
     pub periods: Vec<PeriodKpis>,
@@ -150,12 +150,9 @@ fn ratio(num: f64, den: f64) -> Option<f64> {
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::kpi::{compute_kpis, KpiOptions, PeriodKind};
-/// use attrition::io::tables::{Customer, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, Subscription, Tables};
 /// let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-/// let customer = |id: &str| Customer {
-///     customer_id: id.into(), signup_date: day("2024-01-01"), vertical: "retail".into(),
-///     sales_approach: SalesApproach::NeedsBased, specialised_provider: false,
-/// };
+/// let customer = |id: &str| Customer::new(id, day("2024-01-01"));
 /// let sub = |c: u32, start: &str, end: Option<&str>, mrr: f64| Subscription {
 ///     customer: c, product: "listings".into(), start_date: day(start), end_date: end.map(day), mrr,
 /// };
@@ -276,10 +273,5 @@ fn period_kpis(
 
 /// The last day the tables know about (see [`KpiReport::data_end`]).
 fn data_end(tables: &Tables) -> NaiveDate {
-    let subs =
-        tables.subscriptions.iter().flat_map(|s| [Some(s.start_date), s.end_date.and_then(|e| e.pred_opt())]).flatten();
-    let signups = tables.customers.iter().map(|c| c.signup_date);
-    let events = tables.events.timestamp.iter().max().map(|&t| day_of(t));
-    let nps = tables.nps.iter().map(|r| r.date);
-    subs.chain(signups).chain(events).chain(nps).max().unwrap_or(NaiveDate::MIN)
+    crate::features::data_end(tables, true).map_or(NaiveDate::MIN, |d| d.day)
 }

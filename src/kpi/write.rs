@@ -46,11 +46,10 @@ pub const KPI_CSV_COLUMNS: [&str; 31] = [
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// # use attrition::kpi::{compute_kpis, write_kpis_csv, KpiOptions};
-/// # use attrition::io::tables::{Customer, SalesApproach, Subscription, Tables};
+/// # use attrition::io::tables::{Customer, Subscription, Tables};
 /// # let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
 /// # let tables = Tables {
-/// #     customers: vec![Customer { customer_id: "a".into(), signup_date: day("2024-01-01"), vertical: "x".into(),
-/// #         sales_approach: SalesApproach::NeedsBased, specialised_provider: false }],
+/// #     customers: vec![Customer::new("a", day("2024-01-01"))],
 /// #     subscriptions: vec![Subscription { customer: 0, product: "p".into(), start_date: day("2024-01-01"),
 /// #         end_date: None, mrr: 40.0 }],
 /// #     ..Default::default()

@@ -34,6 +34,8 @@ pub(super) struct Ev {
 
 pub(super) struct Simulated {
     pub customer: Customer,
+    /// The customer attributes: `vertical`, `sales_approach`, `specialised_provider`.
+    pub attributes: [&'static str; 3],
     pub subscriptions: Vec<Subscription>,
     pub events: Vec<Ev>,
     pub nps: Vec<NpsResponse>,
@@ -84,13 +86,12 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
     };
     let needs = rng.gen_bool(0.5);
     let specialised = rng.gen_bool(0.4);
-    let customer = Customer {
-        customer_id: format!("C{:07}", i + 1),
-        signup_date: signup,
-        vertical: VERTICALS[rng.gen_range(0..VERTICALS.len())].to_string(),
-        sales_approach: if needs { SalesApproach::NeedsBased } else { SalesApproach::ProductPush },
-        specialised_provider: specialised,
-    };
+    let customer = Customer::new(format!("C{:07}", i + 1), signup);
+    let attributes = [
+        VERTICALS[rng.gen_range(0..VERTICALS.len())],
+        if needs { SalesApproach::NeedsBased } else { SalesApproach::ProductPush }.as_str(),
+        if specialised { "true" } else { "false" },
+    ];
 
     // Latent traits.
     let mut mu = normal(&mut rng, 0.8) + if needs { 0.25 } else { 0.0 } + if specialised { 0.15 } else { 0.0 };
@@ -335,7 +336,7 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
         w += 1;
     }
     events.sort_by_key(|ev| (ev.timestamp, ev.kind, ev.user));
-    Simulated { customer, subscriptions: subs, events, nps, n_users, campaign, segment }
+    Simulated { customer, attributes, subscriptions: subs, events, nps, n_users, campaign, segment }
 }
 
 /// Adds an event on a working day of the week starting `week_start` (weekends rarely), in

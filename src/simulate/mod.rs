@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use crate::catalogue::{CHAMPION_LEFT, CORE_EVENTS, LIMIT_HIT, OTHER_EVENTS, STICKY_EVENTS};
 use crate::error::{Error, Result};
-use crate::io::tables::{CampaignOffer, CustomerIdx, Events, Tables};
+use crate::io::tables::{AttributeKind, CampaignOffer, CustomerAttribute, CustomerIdx, Events, Tables};
 
 /// Parameters of the simulated world. Setters never fail; [`SimulationParams::check`] validates.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -260,6 +260,7 @@ pub fn simulate(params: &SimulationParams) -> Result<World> {
         users: Vec::new(),
     };
     let mut tables = Tables::default();
+    let mut attributes: [Vec<Option<String>>; 3] = Default::default();
     let mut campaign = params.campaign_month.map(|_| Vec::new());
     let mut campaign_segment = Vec::with_capacity(params.customers);
     for (i, s) in sims.into_iter().enumerate() {
@@ -275,6 +276,9 @@ pub fn simulate(params: &SimulationParams) -> Result<World> {
             events.user.push(user0 + e.user);
         }
         tables.customers.push(s.customer);
+        for (col, v) in attributes.iter_mut().zip(s.attributes) {
+            col.push(Some(v.to_owned()));
+        }
         tables.subscriptions.extend(s.subscriptions.into_iter().map(|mut sub| {
             sub.customer = c;
             sub
@@ -288,6 +292,12 @@ pub fn simulate(params: &SimulationParams) -> Result<World> {
         }
         campaign_segment.push(s.segment);
     }
+    let [vertical, sales, specialised] = attributes;
+    tables.attributes = vec![
+        CustomerAttribute::new("vertical", AttributeKind::Categorical, vertical),
+        CustomerAttribute::new("sales_approach", AttributeKind::Categorical, sales),
+        CustomerAttribute::new("specialised_provider", AttributeKind::Boolean, specialised),
+    ];
     tables.events = events;
     tables.campaign = campaign;
     Ok(World { tables, params: params.clone(), campaign_segment })

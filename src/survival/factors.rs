@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::io::parse::parse_bool;
 use crate::io::tables::Tables;
 
 /// A customer-level factor to compare retention by (`attrition retention --by …`).
@@ -41,18 +42,21 @@ impl Factor {
         })
     }
 
-    /// Each customer's group label for this factor (`None` where it is undefined), in customer order.
+    /// Each customer's group label for this factor (`None` where it is undefined), in customer
+    /// order, from the customer attribute of the same name. Errors if the customers table does
+    /// not have it.
     pub fn labels(self, tables: &Tables) -> Result<Vec<Option<String>>> {
-        Ok(match self {
-            Factor::SpecialisedProvider => tables
-                .customers
-                .iter()
-                .map(|c| Some(if c.specialised_provider { "specialised" } else { "generalist" }.to_owned()))
-                .collect(),
-            Factor::SalesApproach => {
-                tables.customers.iter().map(|c| Some(c.sales_approach.as_str().to_owned())).collect()
-            }
-        })
+        let attr = tables.attribute(self.as_str()).ok_or_else(|| {
+            Error::param("by", self.as_str(), "the customers table has no such column (customer attribute)")
+        })?;
+        Ok((0..tables.customers.len() as u32)
+            .map(|c| match self {
+                Factor::SpecialisedProvider => {
+                    attr.value(c).and_then(parse_bool).map(|b| if b { "specialised" } else { "generalist" }.to_owned())
+                }
+                Factor::SalesApproach => attr.value(c).map(|v| v.trim().to_owned()),
+            })
+            .collect())
     }
 }
 

@@ -202,12 +202,9 @@ pub(crate) fn spells<'a>(
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::survival::{lifetimes, LifetimeOptions};
-/// use attrition::io::tables::{Customer, SalesApproach, Subscription, Tables};
+/// use attrition::io::tables::{Customer, Subscription, Tables};
 /// let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-/// let customer = |id: &str, signup: &str| Customer {
-///     customer_id: id.into(), signup_date: day(signup), vertical: "retail".into(),
-///     sales_approach: SalesApproach::NeedsBased, specialised_provider: false,
-/// };
+/// let customer = |id: &str, signup: &str| Customer::new(id, day(signup));
 /// let sub = |c: u32, start: &str, end: Option<&str>| Subscription {
 ///     customer: c, product: "listings".into(), start_date: day(start), end_date: end.map(day), mrr: 50.0,
 /// };

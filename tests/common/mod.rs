@@ -80,7 +80,7 @@ pub fn assert_close(what: &str, got: f64, want: f64, tol: f64) {
     );
 }
 
-use attrition::io::tables::{Customer, CustomerIdx, SalesApproach, Subscription, Tables};
+use attrition::io::tables::{AttributeKind, Customer, CustomerIdx, SalesApproach, Subscription, Tables};
 use chrono::NaiveDate;
 
 pub fn day(s: &str) -> NaiveDate {
@@ -102,14 +102,12 @@ impl World {
     }
 
     pub fn customer_with(&mut self, id: &str, signup: &str, sales: SalesApproach, specialised: bool) -> CustomerIdx {
-        self.tables.customers.push(Customer {
-            customer_id: id.into(),
-            signup_date: day(signup),
-            vertical: "retail".into(),
-            sales_approach: sales,
-            specialised_provider: specialised,
-        });
-        (self.tables.customers.len() - 1) as CustomerIdx
+        self.tables.customers.push(Customer::new(id, day(signup)));
+        let c = (self.tables.customers.len() - 1) as CustomerIdx;
+        self.tables.set_attribute(c, "vertical", AttributeKind::Categorical, "retail");
+        self.tables.set_attribute(c, "sales_approach", AttributeKind::Categorical, sales.as_str());
+        self.tables.set_attribute(c, "specialised_provider", AttributeKind::Boolean, specialised.to_string());
+        c
     }
 
     pub fn sub(&mut self, c: CustomerIdx, start: &str, end: Option<&str>, mrr: f64) -> &mut Self {

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use attrition::dataset::{ColumnData, Dataset};
-use attrition::io::tables::{Customer, Events, EventsBuilder, NpsResponse, SalesApproach, Subscription, Tables};
+use attrition::io::tables::{
+    AttributeKind, Customer, CustomerAttribute, Events, EventsBuilder, NpsResponse, Subscription, Tables,
+};
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,14 +34,17 @@ pub fn dn(d: NaiveDate) -> i64 {
     (d - date("1970-01-01")).num_days()
 }
 
-pub fn customer(id: &str, signup: NaiveDate, vertical: &str) -> Customer {
-    Customer {
-        customer_id: id.into(),
-        signup_date: signup,
-        vertical: vertical.into(),
-        sales_approach: SalesApproach::NeedsBased,
-        specialised_provider: false,
+/// A customer (its `vertical` attribute is set with [`with_verticals`]).
+pub fn customer(id: &str, signup: NaiveDate, _vertical: &str) -> Customer {
+    Customer::new(id, signup)
+}
+
+/// Tables with a categorical `vertical` attribute per customer.
+pub fn with_verticals(mut t: Tables, verticals: &[&str]) -> Tables {
+    for (c, v) in verticals.iter().enumerate() {
+        t.set_attribute(c as u32, "vertical", AttributeKind::Categorical, *v);
     }
+    t
 }
 
 pub fn sub(c: u32, product: &str, start: NaiveDate, end: Option<NaiveDate>, mrr: f64) -> Subscription {
@@ -53,15 +58,19 @@ pub fn random_tables(seed: u64) -> Tables {
     let n = rng.gen_range(1..=5);
     let verticals = ["retail", "dental", "restaurant"];
     let mut customers = Vec::new();
+    let mut attrs: [Vec<Option<String>>; 5] = Default::default();
     let mut subs = Vec::new();
     let mut nps = Vec::new();
     let mut raw_events: Vec<(u32, i64, &str, String)> = Vec::new();
     for c in 0..n {
         let signup = plus(base(), rng.gen_range(0..60));
-        let mut cu = customer(&format!("c{c}"), signup, verticals[rng.gen_range(0..3)]);
-        cu.sales_approach = if rng.gen_bool(0.5) { SalesApproach::NeedsBased } else { SalesApproach::ProductPush };
-        cu.specialised_provider = rng.gen_bool(0.5);
-        customers.push(cu);
+        customers.push(customer(&format!("c{c}"), signup, ""));
+        attrs[0].push(Some(verticals[rng.gen_range(0..3)].to_owned()));
+        attrs[1].push(Some(if rng.gen_bool(0.5) { "needs_based" } else { "product_push" }.to_owned()));
+        attrs[2].push(Some(rng.gen_bool(0.5).to_string()));
+        // A numeric and a date attribute, sometimes missing; the date may lie after an as-of date.
+        attrs[3].push(rng.gen_bool(0.8).then(|| rng.gen_range(1..50).to_string()));
+        attrs[4].push(rng.gen_bool(0.8).then(|| plus(signup, rng.gen_range(0..300)).to_string()));
         let n_subs = rng.gen_range(0..=4);
         for k in 0..n_subs {
             let start = if k == 0 { signup } else { plus(signup, rng.gen_range(0..200)) };
@@ -104,7 +113,15 @@ pub fn random_tables(seed: u64) -> Tables {
     for (c, t, k, u) in &raw_events {
         b.push(*c, *t, k, u).unwrap();
     }
-    Tables { customers, subscriptions: subs, events: b.finish(), nps, campaign: None }
+    let [vertical, sales, specialised, seats, contract] = attrs;
+    let attributes = vec![
+        CustomerAttribute::new("vertical", AttributeKind::Categorical, vertical),
+        CustomerAttribute::new("sales_approach", AttributeKind::Categorical, sales),
+        CustomerAttribute::new("specialised_provider", AttributeKind::Boolean, specialised),
+        CustomerAttribute::new("seats", AttributeKind::Numeric, seats),
+        CustomerAttribute::new("contract_signed", AttributeKind::Date, contract),
+    ];
+    Tables { customers, attributes, subscriptions: subs, events: b.finish(), nps, campaign: None }
 }
 
 // ----- brute-force reference --------------------------------------------------------------------
@@ -162,6 +179,14 @@ pub fn reference_features(t: &Tables, c: u32, a: i64, types: &[String]) -> HashM
     let b = |x: bool| if x { 1.0 } else { 0.0 };
     let mrr = |d: i64| active(t, c, d).iter().map(|s| s.mrr).sum::<f64>();
     f.insert("tenure_days".into(), tenure as f64);
+    // Attributes: numeric as is; a date as days since it, missing until it has happened.
+    if let Some(seats) = t.attribute("seats") {
+        f.insert("seats".into(), seats.value(c).map_or(nan, |v| v.parse().unwrap()));
+    }
+    if let Some(contract) = t.attribute("contract_signed") {
+        let days = contract.value(c).map(|v| a - dn(v.parse().unwrap()));
+        f.insert("contract_signed".into(), days.filter(|&d| d >= 0).map_or(nan, |d| d as f64));
+    }
     f.insert("mrr".into(), mrr(a - 1));
     f.insert("mrr_change_90d".into(), if a - 91 < signup { nan } else { mrr(a - 1) - mrr(a - 91) });
     let mut products: Vec<&str> = active(t, c, a - 1).iter().map(|s| s.product.as_str()).collect();

@@ -9,7 +9,7 @@ use attrition::catalogue::{
 };
 use attrition::io::output::write_bytes;
 use attrition::io::parse::parse_date;
-use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::io::tables::ReadOptions;
 use chrono::NaiveDate;
 
 use crate::simulate::spinner;
@@ -24,6 +24,10 @@ pub struct Args {
     /// Tables directory (customers.csv, subscriptions.csv, events.csv, nps.csv).
     #[arg(long)]
     tables: PathBuf,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// Output catalogue (JSON); edit its `role` fields and pass it to `features --event-catalogue`.
     #[arg(long)]
     out: PathBuf,
@@ -157,7 +161,7 @@ pub fn run(a: Args) -> Result<()> {
     outputs.check_file("--out", &a.out)?;
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
     let pb = spinner(a.quiet, &format!("reading {}", a.tables.display()));
-    let loaded = read_tables(&a.tables, &opts);
+    let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
     pb.finish_and_clear();
     let loaded = loaded?;
     if !a.quiet {

@@ -19,7 +19,7 @@ pub struct DataArgs {
     /// Value of the target meaning "churned" (default: inferred from yes/true/1).
     #[arg(long)]
     pub positive: Option<String>,
-    /// Id column (kept aside, not a feature).
+    /// Id column (kept aside, not a feature); `none`: the file has none, rows are numbered 1, 2, …
     #[arg(long, default_value = "customer_id")]
     pub id: String,
     /// As-of date column of point-in-time observations (kept aside, not a feature).
@@ -28,18 +28,72 @@ pub struct DataArgs {
     /// Columns to ignore (repeatable).
     #[arg(long)]
     pub drop: Vec<String>,
-    /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable).
-    #[arg(long = "na-values", value_name = "VALUE")]
-    pub na_values: Vec<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
     /// Skip and count bad rows instead of stopping at the first.
     #[arg(long)]
     pub lenient: bool,
 }
 
+/// How a flat file's fields and columns are read, shared by the commands that load one.
+#[derive(Debug, clap::Args)]
+pub struct ColumnArgs {
+    /// Field delimiter: one character (`;`), `\t`/`tab`, `comma`, `semicolon` or `pipe`.
+    /// Default: detected from the header line among `, ; TAB |`.
+    #[arg(long, value_parser = parse_delimiter_arg)]
+    pub delimiter: Option<u8>,
+    /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable).
+    #[arg(long = "na-values", value_name = "VALUE")]
+    pub na_values: Vec<String>,
+    /// Read this column as categorical even if it looks numeric (repeatable).
+    #[arg(long, value_name = "COL")]
+    pub categorical: Vec<String>,
+    /// Keep this column as a feature even if it looks like an id (repeatable).
+    #[arg(long, value_name = "COL")]
+    pub keep: Vec<String>,
+}
+
+impl ColumnArgs {
+    /// Adds these settings to `o`.
+    pub fn apply(&self, mut o: FlatOptions) -> FlatOptions {
+        o.delimiter = self.delimiter.or(o.delimiter);
+        o.na_values.extend(self.na_values.iter().cloned());
+        o.categorical.extend(self.categorical.iter().cloned());
+        o.keep.extend(self.keep.iter().cloned());
+        o
+    }
+}
+
+/// `--delimiter`'s parser.
+pub fn parse_delimiter_arg(s: &str) -> std::result::Result<u8, String> {
+    attrition::io::parse::parse_delimiter(s).ok_or_else(|| {
+        format!("`{s}` is not a delimiter: give one ASCII character (not a quote), \\t, tab, comma, semicolon or pipe")
+    })
+}
+
+/// `--id` as flat-file options: a column, or `none` (rows numbered 1, 2, …).
+pub fn with_id(o: FlatOptions, id: &str) -> FlatOptions {
+    if id.eq_ignore_ascii_case("none") { o.row_ids() } else { o.id(id) }
+}
+
+/// Prints a load report's warnings and skipped rows (nothing is dropped silently).
+pub fn print_load_warnings(report: &attrition::io::flat::FlatReport) {
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    let skipped = report.skipped_total();
+    if skipped > 0 {
+        eprintln!("skipped {skipped} bad rows: {:?}", report.skipped);
+        for e in &report.examples {
+            eprintln!("  {e}");
+        }
+    }
+}
+
 impl DataArgs {
     /// Loads the data, printing what was skipped (nothing is dropped silently).
     pub fn load(&self, quiet: bool) -> Result<Dataset> {
-        let mut o = FlatOptions::new().target(&self.target).id(&self.id);
+        let mut o = self.columns.apply(with_id(FlatOptions::new().target(&self.target), &self.id));
         if let Some(p) = &self.positive {
             o = o.positive(p);
         }
@@ -48,9 +102,6 @@ impl DataArgs {
         }
         for d in &self.drop {
             o = o.drop(d);
-        }
-        for v in &self.na_values {
-            o = o.na_value(v);
         }
         if self.lenient {
             o = o.lenient();
@@ -66,16 +117,7 @@ impl DataArgs {
                 dataset.churn_rate().unwrap_or(f64::NAN)
             );
         }
-        for w in &report.warnings {
-            eprintln!("warning: {w}");
-        }
-        let skipped = report.skipped_total();
-        if skipped > 0 {
-            eprintln!("skipped {skipped} bad rows: {:?}", report.skipped);
-            for e in &report.examples {
-                eprintln!("  {e}");
-            }
-        }
+        print_load_warnings(&report);
         Ok(dataset)
     }
 }
@@ -188,4 +230,29 @@ pub mod range {
     pub fn count(lo: u64, hi: u64) -> RangedU64ValueParser<usize> {
         RangedU64ValueParser::<usize>::new().range(lo..=hi)
     }
+}
+
+/// Prints the tables' data-quality warnings to standard error: exact duplicate rows dropped, and
+/// dated rows left out of the inferred data end as outliers beyond the bulk of the data.
+pub fn warn_tables(loaded: &attrition::io::tables::LoadedTables) {
+    for f in &loaded.report.files {
+        if f.duplicates > 0 {
+            eprintln!("warning: {}: dropped {} exact duplicate rows", f.file.display(), f.duplicates);
+        }
+    }
+    if let Some(end) = attrition::features::data_end(&loaded.tables, false)
+        && !end.outliers.is_empty()
+    {
+        eprintln!("warning: {end}");
+    }
+}
+
+/// Reads a tables directory, through the schema file when `--schema` is given.
+pub fn read_tables(
+    dir: &std::path::Path,
+    schema: Option<&std::path::Path>,
+    options: &attrition::io::tables::ReadOptions,
+) -> Result<attrition::io::tables::LoadedTables> {
+    let schema = schema.map(attrition::io::schema::Schema::read).transpose()?;
+    attrition::io::tables::read_tables_with(dir, schema.as_ref(), options)
 }

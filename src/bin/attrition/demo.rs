@@ -8,7 +8,7 @@ use attrition::catalogue::{CatalogueFile, DiscoveryParams, EventCatalogue, disco
 use attrition::evaluation::{cross_val_predict, evaluate};
 use attrition::experiment::{TargetingParams, compare_targeting, experiment_data};
 use attrition::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
-use attrition::io::tables::{ReadOptions, Tables, read_tables};
+use attrition::io::tables::{ReadOptions, Tables};
 use attrition::kpi::{KpiOptions, compute_kpis};
 use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::models::{ChurnModel, Learner};
@@ -32,6 +32,10 @@ pub struct Args {
     /// Tables directory to study (default: the bundled sample, `datasets/sample`).
     #[arg(long)]
     tables: Option<PathBuf>,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// Instead of the sample, simulate a world of this many customers (1–10,000,000; 24 months,
     /// seed 7).
     #[arg(long, value_parser = crate::common::range::count(1, crate::common::range::MAX_CUSTOMERS))]
@@ -88,7 +92,7 @@ fn unit_hash(id: &str, seed: u64) -> f64 {
 }
 
 /// Labels a customer's group for a retention curve.
-type GroupOf = Box<dyn Fn(&CustomerFactors) -> String>;
+type GroupOf = Box<dyn Fn(&CustomerFactors) -> Option<String>>;
 
 struct Step {
     quiet: bool,
@@ -136,8 +140,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => {
             let dir = args.tables.clone().unwrap_or_else(sample_dir);
-            let loaded =
-                step.run(&format!("reading {}", dir.display()), || read_tables(&dir, &ReadOptions::strict()))?;
+            let loaded = step.run(&format!("reading {}", dir.display()), || {
+                crate::common::read_tables(&dir, args.schema.as_deref(), &ReadOptions::strict())
+            })?;
             (loaded.tables, format!("tables in {}", dir.display()))
         }
     };
@@ -442,37 +447,41 @@ pub fn run(args: Args) -> Result<()> {
             "products_held",
             "products held",
             Box::new(|f| {
-                if f.products_held >= 4 {
+                Some(if f.products_held >= 4 {
                     "4+ products".into()
                 } else {
                     format!("{} product{}", f.products_held, if f.products_held == 1 { "" } else { "s" })
-                }
+                })
             }),
         ),
         (
             "upsell_90d",
             "upsold within 90 days",
-            Box::new(|f| if f.upsold_within_90d { "upsold in 90 days".into() } else { "not upsold in 90 days".into() }),
+            Box::new(|f| Some(if f.upsold_within_90d { "upsold in 90 days" } else { "not upsold in 90 days" }.into())),
         ),
         (
             "weekly_engaged",
             "weekly engagement",
-            Box::new(|f| if f.weekly_engaged { "engaged weekly".into() } else { "not weekly".into() }),
+            Box::new(|f| Some(if f.weekly_engaged { "engaged weekly" } else { "not weekly" }.into())),
         ),
-        ("sales_approach", "sales approach", Box::new(|f| f.sales_approach.as_str().to_string())),
+        ("sales_approach", "sales approach", Box::new(|f| f.sales_approach.map(|s| s.as_str().to_string()))),
         (
             "specialised_provider",
             "provider specialisation",
-            Box::new(|f| if f.specialised_provider { "specialised".into() } else { "generalist".into() }),
+            Box::new(|f| f.specialised_provider.map(|s| if s { "specialised" } else { "generalist" }.into())),
         ),
     ];
     let mut by_products: Vec<(String, f64)> = Vec::new();
     for (id, label, group) in &factor_defs {
+        // A study factor the customers table does not have (no such attribute) gets no chart.
+        if !factors.iter().any(|f| group(f).is_some()) {
+            continue;
+        }
         let by = retention_by_group(
             &tables,
             &life,
             id,
-            |c| factors.get(c as usize).filter(|f| f.products_held > 0).map(group),
+            |c| factors.get(c as usize).filter(|f| f.products_held > 0).and_then(group),
             &RetentionOptions::default(),
         )?;
         let mut chart = LineChart::new(

@@ -9,8 +9,8 @@ use attrition::features::{
 };
 use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::parse::parse_date;
+use attrition::io::tables::ReadOptions;
 use attrition::io::tables::Tables;
-use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::io::write_flat::{WriteFlatOptions, write_flat};
 use attrition::models::artifact::FeatureBuild;
 use attrition::models::trained::TrainedModel;
@@ -32,6 +32,10 @@ pub struct Args {
     /// Tables directory (customers.csv, subscriptions.csv, events.csv, nps.csv).
     #[arg(long)]
     tables: PathBuf,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// First as-of date (YYYY-MM-DD).
     #[arg(long, value_parser = date_arg, required_unless_present = "snapshot")]
     from: Option<NaiveDate>,
@@ -200,7 +204,7 @@ pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let pb = spinner(&format!("reading {}", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
-    let loaded = read_tables(&a.tables, &opts);
+    let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
     pb.finish_and_clear();
     let loaded = loaded?;
     print!("{}", loaded.report);
@@ -215,7 +219,7 @@ pub fn run(a: Args) -> Result<()> {
 
     let t1 = Instant::now();
     let (dataset, resolved) = if let Some(as_of) = a.snapshot {
-        let resolved = catalogue.resolve(&tables.events)?;
+        let resolved = catalogue.resolve(&tables)?;
         let pb = spinner("building features");
         let ds = snapshot(&tables, as_of, &resolved);
         pb.finish_and_clear();

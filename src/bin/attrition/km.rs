@@ -61,6 +61,21 @@ pub fn run(args: Args) -> Result<()> {
                 ),
             ));
         }
+        // A value that is no event label, with its line: named for km's own flag (km has no
+        // --positive, nor a lenient mode to skip such rows).
+        Err(Error::BadRow { location, problem, value, .. })
+            if location.column.as_deref() == Some(args.event.as_str()) =>
+        {
+            return Err(Error::BadRow {
+                location,
+                problem,
+                value,
+                expected: format!(
+                    "the --event column `{}` must hold 1/true/yes (churn observed) or 0/false/no (censored)",
+                    args.event
+                ),
+            });
+        }
         Err(e) => return Err(e),
     };
     let durations = numeric(&data, &args.duration)?;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use attrition::Result;
-use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::io::tables::ReadOptions;
 use attrition::kpi::{KpiOptions, PeriodKind, compute_kpis, write_kpis_csv};
 
 fn date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
@@ -16,6 +16,10 @@ pub struct Args {
     /// Tables directory.
     #[arg(long)]
     tables: PathBuf,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
     /// Period: month, quarter or year.
     #[arg(long, default_value = "month", value_parser = |s: &str| PeriodKind::parse(s).map_err(|e| e.to_string()))]
     period: PeriodKind,
@@ -41,7 +45,9 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(p) = &args.out {
         plan.check_file("--out", p)?;
     }
-    let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
+    let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
+    crate::common::warn_tables(&loaded);
+    let tables = loaded.tables;
     let mut options = KpiOptions::new().period(args.period);
     if let Some(d) = args.from {
         options = options.from(d);

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
 use attrition::features::infer_data_end;
-use attrition::io::tables::{ReadOptions, read_tables};
-use attrition::study::customer_factors;
+use attrition::io::tables::ReadOptions;
+use attrition::study::{customer_factors, retention_groups};
 use attrition::survival::{LifetimeOptions, RetentionOptions, lifetimes, retention_by_group};
 
 /// Arguments of `attrition retention`.
@@ -15,7 +15,12 @@ pub struct Args {
     /// Tables directory.
     #[arg(long)]
     tables: PathBuf,
-    /// Factor: products_held, upsell_90d, weekly_engaged, sales_approach, specialised_provider.
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long)]
+    schema: Option<std::path::PathBuf>,
+    /// Group by: products_held, upsell_90d, weekly_engaged, or any customer attribute (a column of
+    /// customers.csv with at most 20 values, e.g. sales_approach, specialised_provider, plan).
     #[arg(long, default_value = "products_held")]
     by: String,
     /// Censor date: the last day the data covers (default: inferred from the tables).
@@ -28,36 +33,24 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let tables = read_tables(&args.tables, &ReadOptions::strict())?.tables;
+    let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
+    crate::common::warn_tables(&loaded);
+    let tables = loaded.tables;
     let end = match args.censor {
         Some(d) => d,
         None => infer_data_end(&tables).ok_or(attrition::Error::EmptyData { context: "retention: no dates" })?,
     };
     let factors = customer_factors(&tables, &EventCatalogue::default(), Some(end))?;
-    // `products` is accepted for `products_held`.
+    let groups = retention_groups(&tables, &factors, &args.by)?;
     let by = if args.by == "products" { "products_held" } else { args.by.as_str() };
-    let label = |c: u32| -> Option<String> {
-        let f = factors.get(c as usize)?;
-        Some(match by {
-            "products_held" if f.products_held >= 4 => "4+".into(),
-            "products_held" => f.products_held.to_string(),
-            "upsell_90d" => f.upsold_within_90d.to_string(),
-            "weekly_engaged" => f.weekly_engaged.to_string(),
-            "sales_approach" => f.sales_approach.as_str().into(),
-            "specialised_provider" => f.specialised_provider.to_string(),
-            _ => return None,
-        })
-    };
-    if !["products_held", "upsell_90d", "weekly_engaged", "sales_approach", "specialised_provider"].contains(&by) {
-        return Err(attrition::Error::param(
-            "by",
-            by,
-            "one of products_held, upsell_90d, weekly_engaged, sales_approach, specialised_provider",
-        ));
-    }
     let life = lifetimes(&tables, &LifetimeOptions::new(end))?;
-    let r =
-        retention_by_group(&tables, &life, by, label, &RetentionOptions::default().horizon_days(args.horizon_days))?;
+    let r = retention_by_group(
+        &tables,
+        &life,
+        by,
+        |c| groups.get(c as usize).cloned().flatten(),
+        &RetentionOptions::default().horizon_days(args.horizon_days),
+    )?;
     println!("Kaplan–Meier retention by {by} at {} days (95% CI), data up to {end}:", args.horizon_days);
     for g in &r.groups {
         println!(

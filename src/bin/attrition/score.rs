@@ -23,9 +23,12 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     force: crate::common::ForceArgs,
-    /// Id column of the input.
+    /// Id column of the input; `none`: the input has none, rows are numbered 1, 2, … in the output.
     #[arg(long, default_value = "customer_id")]
     id: String,
+    /// Field delimiter of the input (as for `train`); default: detected from the header line.
+    #[arg(long, value_parser = crate::common::parse_delimiter_arg)]
+    delimiter: Option<u8>,
     /// Reasons per customer (0 = none, faster; at most 100).
     #[arg(long, default_value_t = 3, value_parser = crate::common::range::count(0, attrition::scoring::MAX_REASONS as u64))]
     reasons: usize,
@@ -51,7 +54,9 @@ pub fn run(args: Args) -> Result<()> {
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
     let options = ScoreOptions {
+        row_ids: args.id.eq_ignore_ascii_case("none"),
         id_column: args.id,
+        delimiter: args.delimiter,
         reasons: args.reasons,
         strictness: if args.lenient { Strictness::Lenient } else { Strictness::Strict },
         max_explain_cost: args.max_explain_cost,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use attrition::experiment::{TargetingParams, cross_fitted_targeting, estimated_acceptance, experiment_data};
 use attrition::features::FeatureCatalogue;
 use attrition::io::flat::{FlatOptions, load_flat};
-use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::io::tables::ReadOptions;
 use attrition::models::trained::ModelKind;
 use attrition::profit::CampaignParams;
 use attrition::uplift::{
@@ -28,6 +28,10 @@ pub struct Args {
     /// `--horizon-days`, and the five targeting rules are compared cross-fitted.
     #[arg(long)]
     tables: Option<PathBuf>,
+    /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
+    /// tables contract (see README, "The schema file").
+    #[arg(long, requires = "tables")]
+    schema: Option<std::path::PathBuf>,
     /// Treatment column (true/false, 1/0, yes/no).
     #[arg(long, required_unless_present = "tables")]
     treatment: Option<String>,
@@ -79,8 +83,10 @@ pub struct Args {
 
 /// `--tables` mode: the five targeting rules, cross-fitted on the whole experiment.
 fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
-    let tables = read_tables(dir, &ReadOptions::strict())?.tables;
-    let catalogue = FeatureCatalogue::standard().resolve(&tables.events)?;
+    let loaded = crate::common::read_tables(dir, args.schema.as_deref(), &ReadOptions::strict())?;
+    crate::common::warn_tables(&loaded);
+    let tables = loaded.tables;
+    let catalogue = FeatureCatalogue::standard().resolve(&tables)?;
     let exp = experiment_data(&tables, &catalogue, args.horizon_days)?;
     let params = TargetingParams {
         margin: args.margin,
