@@ -100,3 +100,54 @@ fn each_round_lowers_the_training_loss() {
         last = ll;
     }
 }
+
+/// Native categorical splits against one-hot columns on a law where each of 60 categories has
+/// its own level and its own slope on a numeric feature (`make_categorical_churn`): trained on
+/// three draws of 6,000 rows (seeds 21–23), scored out of sample on 20,000 fresh rows (seed 1021),
+/// the native splits must beat one-hot encoding by at least 0.01 mean AUC and 0.007 mean
+/// log-loss, with the same other parameters (the defaults) and the same seed.
+///
+/// Measured when written: native AUC 0.7797, log-loss 0.4689; one-hot AUC 0.7583, log-loss
+/// 0.4842 (oracle AUC 0.8063); the bounds are about half the gaps.
+#[test]
+fn native_categorical_splits_beat_one_hot_on_a_high_cardinality_interaction() {
+    use attrition::models::boosted::synthetic::make_categorical_churn;
+    let k = 60;
+    let one_hot = |x: &Array2<f64>| {
+        let mut out = Array2::<f64>::zeros((x.nrows(), x.ncols() - 1 + k));
+        for (i, row) in x.rows().into_iter().enumerate() {
+            if !row[0].is_nan() {
+                out[[i, row[0] as usize]] = 1.0;
+            }
+            for j in 1..x.ncols() {
+                out[[i, k + j - 1]] = row[j];
+            }
+        }
+        out
+    };
+    let test = make_categorical_churn(20_000, k, 1021);
+    let test_hot = one_hot(&test.x);
+    let oracle_auc = roc_auc_score(&test.y, &test.p_true, None).unwrap();
+    let (mut native, mut hot) = ((0.0, 0.0), (0.0, 0.0));
+    for seed in [21, 22, 23] {
+        let train = make_categorical_churn(6000, k, seed);
+        let m =
+            BoostedParams::new().categorical_features(vec![0, 2]).fit_matrix(train.x.view(), &train.y, None).unwrap();
+        let p = m.predict_proba(test.x.view()).unwrap();
+        let (a, l) = (roc_auc_score(&test.y, &p, None).unwrap(), log_loss(&test.y, &p, None).unwrap());
+        let h = BoostedParams::new().fit_matrix(one_hot(&train.x).view(), &train.y, None).unwrap();
+        let q = h.predict_proba(test_hot.view()).unwrap();
+        let (b, lq) = (roc_auc_score(&test.y, &q, None).unwrap(), log_loss(&test.y, &q, None).unwrap());
+        eprintln!(
+            "seed {seed}: native AUC {a:.4} log-loss {l:.4}; one-hot AUC {b:.4} log-loss {lq:.4} (oracle AUC {oracle_auc:.4})"
+        );
+        native = (native.0 + a / 3.0, native.1 + l / 3.0);
+        hot = (hot.0 + b / 3.0, hot.1 + lq / 3.0);
+    }
+    eprintln!(
+        "mean: native AUC {:.4} log-loss {:.4}; one-hot AUC {:.4} log-loss {:.4}",
+        native.0, native.1, hot.0, hot.1
+    );
+    assert!(native.0 >= hot.0 + 0.01, "native AUC {:.4} not 0.01 above one-hot {:.4}", native.0, hot.0);
+    assert!(native.1 <= hot.1 - 0.007, "native log-loss {:.4} not 0.007 below one-hot {:.4}", native.1, hot.1);
+}

@@ -157,7 +157,7 @@ impl TreeParams {
 
     fn fit_inner(&self, x: ArrayView2<f64>, y: &[bool], w: &[f64]) -> DecisionTree {
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        let mapper = BinMapper::fit(x, &rows, self.max_bins, self.seed);
+        let mapper = BinMapper::fit(x, &rows, self.max_bins, self.seed, &[]);
         let binned = mapper.transform(x, &rows);
         // "Gradient" = w·y and "hessian" = w: the engine's gain Σ G²/H − G²/H is then the weighted
         // between-children sum of squares of y, i.e. a quarter of the weighted Gini decrease.
@@ -171,6 +171,7 @@ impl TreeParams {
                 min_child_weight: self.min_weight_leaf,
                 min_samples_leaf: self.min_samples_leaf as u32,
                 min_split_gain: self.min_impurity_decrease * total_w / 4.0,
+                cat: crate::models::boosted::CategoricalSplits::default().split_params(),
             },
         };
         let all: Vec<u32> = (0..x.nrows() as u32).collect();

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::objective::{Objective, Part, Targets};
 use super::{BoostedParams, Booster, LogLoss, Validation};
 use crate::error::{Error, Result};
-use crate::models::hist::bins::{BinMapper, check_finite_or_nan};
+use crate::models::hist::bins::{BinMapper, check_categorical, check_finite_or_nan};
 use crate::models::hist::forest::Forest;
 use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
 use crate::models::hist::split::SplitParams;
@@ -70,6 +70,10 @@ impl BoostedParams {
         if let Some(v) = &validation {
             check_validation(v, x.ncols())?;
         }
+        check_categorical(x, &self.categorical_features, "training input")?;
+        if let Some(v) = &validation {
+            check_categorical(v.x, &self.categorical_features, "validation input")?;
+        }
         with_threads(self.n_threads, || self.fit_inner(x, y, w, validation, objective))?
     }
 
@@ -110,7 +114,11 @@ impl BoostedParams {
             return Err(Error::Numerical { context: "boosting", reason: format!("initial score {init}") });
         }
 
-        let mapper = BinMapper::fit(x, &train_rows, self.max_bins, self.seed);
+        let mut is_categorical = vec![false; p];
+        for &j in &self.categorical_features {
+            is_categorical[j] = true;
+        }
+        let mapper = BinMapper::fit(x, &train_rows, self.max_bins, self.seed, &is_categorical);
         let binned = mapper.transform(x, &train_rows);
         let mut grower = Grower::new(&binned, &mapper);
         let grow = GrowParams {
@@ -121,6 +129,7 @@ impl BoostedParams {
                 min_child_weight: self.min_child_weight,
                 min_samples_leaf: self.min_samples_leaf as u32,
                 min_split_gain: self.min_split_gain,
+                cat: self.categorical.split_params(),
             },
         };
         let n = y_t.len();

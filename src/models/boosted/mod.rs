@@ -6,7 +6,9 @@
 //!
 //! Input is a dense `f64` matrix, one row per customer, where `NaN` is a missing value (routed by
 //! a default direction learned at each split) and ±∞ is an error; `y[i] == true` means churned.
-//! Categorical columns must be encoded (one-hot) by the caller.
+//! Categorical columns are either encoded (one-hot) by the caller or given as category codes
+//! and listed in [`BoostedParams::categorical_features`], to be split natively as sets of
+//! categories (LightGBM's method, [`CategoricalSplits`]).
 //!
 //! The engine follows LightGBM's design: quantile bins (≤ 255 + a missing bin), leaf-wise
 //! (best-first) growth, histogram subtraction, Newton leaf values with L2 regularisation, row and
@@ -33,7 +35,7 @@ pub mod synthetic;
 
 pub use crate::models::hist::{FeatureImportances, ShapValues};
 pub use objective::{Link, LogLoss, Objective, Part, SquaredError, Targets};
-pub use params::{BoostedParams, EarlyStopping};
+pub use params::{BoostedParams, CategoricalSplits, EarlyStopping};
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
@@ -218,5 +220,83 @@ mod tests {
             assert_eq!(bits(&one), bits(&many), "subsample {subsample}, colsample {colsample}");
             assert_eq!(serde_json::to_string(&one.forest).unwrap(), serde_json::to_string(&many.forest).unwrap());
         }
+    }
+
+    fn categorical_booster(n: usize, seed: u64, threads: Option<usize>) -> (synthetic::SyntheticChurn, Booster) {
+        let data = synthetic::make_categorical_churn(n, 60, seed);
+        let booster = BoostedParams::new()
+            .n_trees(40)
+            .max_leaves(Some(16))
+            .categorical_features(vec![0, 2])
+            .early_stopping(None)
+            .n_threads(threads)
+            .fit_matrix(data.x.view(), &data.y, None)
+            .unwrap();
+        (data, booster)
+    }
+
+    /// A forest with categorical splits compiles to the walk, which gives the node arrays' sums
+    /// bit for bit, also for category codes never seen in training (which follow the default
+    /// direction: they predict exactly as a missing value does).
+    #[test]
+    fn categorical_prediction_equals_the_node_arrays_and_unseen_codes_follow_missing() {
+        let (mut data, booster) = categorical_booster(4000, 11, None);
+        let f = &booster.forest;
+        assert!(f.categorical.len() > 20, "few categorical splits: {}", f.categorical.len());
+        assert!((0..f.n_nodes()).any(|k| !f.is_leaf(k) && !f.is_categorical(k)), "no numeric split");
+        assert_eq!(f.compiled_kind(), "walk");
+        // Codes never seen (60 categories: 0..59), and a non-code.
+        for (i, v) in [(0, 60.0), (1, 255.0), (2, 1e9), (3, 2.5)] {
+            data.x[[i, 0]] = v;
+        }
+        let mut packed = vec![0.0; data.x.nrows()];
+        f.add_raw(data.x.view(), &mut packed).unwrap();
+        let x = data.x.as_standard_layout();
+        let p = data.x.ncols();
+        for (i, row) in x.as_slice().unwrap().chunks(p).enumerate() {
+            let mut direct = [0.0];
+            f.predict_block(row, &mut direct, 0..f.n_trees());
+            assert_eq!(packed[i].to_bits(), direct[0].to_bits(), "row {i}");
+        }
+        let mut missing = data.x.select(ndarray::Axis(0), &[0, 1, 2, 3]);
+        missing.column_mut(0).fill(f64::NAN);
+        let want = booster.predict_raw(missing.view()).unwrap();
+        let got = booster.predict_raw(data.x.select(ndarray::Axis(0), &[0, 1, 2, 3]).view()).unwrap();
+        assert_eq!(got, want);
+        // TreeSHAP (categorical trees take the leaves' tables) adds up to the raw score.
+        let shap = booster.shap_values(data.x.view()).unwrap();
+        let raw = booster.predict_raw(data.x.view()).unwrap();
+        for (i, r) in raw.iter().enumerate().take(500) {
+            assert!((shap.total(i) - r).abs() < 1e-9, "row {i}: {} vs {r}", shap.total(i));
+        }
+    }
+
+    /// Same seed, same bytes — on one thread or three, and after a save and load.
+    #[test]
+    fn categorical_fit_is_deterministic_and_round_trips() {
+        let (data, one) = categorical_booster(20_000, 5, Some(1));
+        let (_, many) = categorical_booster(20_000, 5, Some(3));
+        let json = serde_json::to_string(&one).unwrap();
+        assert_eq!(json, serde_json::to_string(&many).unwrap());
+        assert!(json.contains("\"categorical\""));
+        let back: Booster = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, one);
+        let bits = |b: &Booster| b.predict_raw(data.x.view()).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&one));
+    }
+
+    /// A categorical split naming a leaf, or a code past the bitset, is refused on load.
+    #[test]
+    fn bad_categorical_splits_are_refused_on_load() {
+        let (_, booster) = categorical_booster(3000, 2, None);
+        let json = serde_json::to_string(&booster).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["forest"]["categorical"][0]["categories"] = serde_json::json!([3, 300]);
+        let err = serde_json::from_value::<Booster>(v.clone()).unwrap_err().to_string();
+        assert!(err.contains("300"), "{err}");
+        let leaf = (0..booster.forest.n_nodes()).find(|&k| booster.forest.is_leaf(k)).unwrap();
+        v["forest"]["categorical"] = serde_json::json!([{"node": leaf, "categories": [1]}]);
+        let err = serde_json::from_value::<Booster>(v).unwrap_err().to_string();
+        assert!(err.contains("not an internal node"), "{err}");
     }
 }

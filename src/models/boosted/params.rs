@@ -22,6 +22,87 @@ impl Default for EarlyStopping {
     }
 }
 
+/// How categorical features are split: LightGBM's rules, with its parameter names and defaults
+/// (`max_cat_to_onehot`, `max_cat_threshold`, `cat_smooth`, `cat_l2`, `min_data_per_group`; see
+/// LightGBM's Parameters and "Categorical Feature Support" docs). A categorical split sends a set
+/// of categories one way and the rest the other; missing values, categories too rare in the node
+/// and categories never seen in training follow the split's learned default direction.
+///
+/// ```
+/// use attrition::models::boosted::CategoricalSplits;
+/// let c = CategoricalSplits::default();
+/// assert_eq!((c.max_cat_to_onehot, c.max_cat_threshold, c.min_data_per_group), (4, 32, 100));
+/// assert_eq!((c.cat_smooth, c.cat_l2), (10.0, 10.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct CategoricalSplits {
+    /// Features with at most this many categories are split one category against the rest.
+    /// Default 4.
+    pub max_cat_to_onehot: usize,
+    /// Most categories on the smaller side of a sorted split, ≥ 1. Default 32.
+    pub max_cat_threshold: usize,
+    /// Added to each category's hessian sum when categories are ordered by
+    /// `sum_grad / (sum_hess + cat_smooth)`, ≥ 0. Default 10.
+    pub cat_smooth: f64,
+    /// Extra L2 on the children of a sorted categorical split, ≥ 0. Default 10.
+    pub cat_l2: f64,
+    /// Rows a category needs in a node to be placed on a side of its own (rarer ones go with the
+    /// missing values), ≥ 1. Default 10 (LightGBM uses `cat_smooth` for this count).
+    pub min_data_per_category: usize,
+    /// Rows each group of categories added to one side must hold before a split is scored,
+    /// and the remaining categories must hold, ≥ 1. Default 100.
+    pub min_data_per_group: usize,
+}
+
+impl Default for CategoricalSplits {
+    fn default() -> Self {
+        CategoricalSplits {
+            max_cat_to_onehot: 4,
+            max_cat_threshold: 32,
+            cat_smooth: 10.0,
+            cat_l2: 10.0,
+            min_data_per_category: 10,
+            min_data_per_group: 100,
+        }
+    }
+}
+
+impl CategoricalSplits {
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<()> {
+        if self.max_cat_threshold == 0 {
+            return Err(Error::param("max_cat_threshold", 0, "must be ≥ 1"));
+        }
+        if !(self.cat_smooth.is_finite() && self.cat_smooth >= 0.0) {
+            return Err(Error::param("cat_smooth", self.cat_smooth, "must be finite and ≥ 0"));
+        }
+        if !(self.cat_l2.is_finite() && self.cat_l2 >= 0.0) {
+            return Err(Error::param("cat_l2", self.cat_l2, "must be finite and ≥ 0"));
+        }
+        if self.min_data_per_category == 0 || self.min_data_per_category > u32::MAX as usize {
+            return Err(Error::param("min_data_per_category", self.min_data_per_category, "must be ≥ 1"));
+        }
+        if self.min_data_per_group == 0 || self.min_data_per_group > u32::MAX as usize {
+            return Err(Error::param("min_data_per_group", self.min_data_per_group, "must be ≥ 1"));
+        }
+        Ok(())
+    }
+
+    /// The split finder's form.
+    pub(crate) fn split_params(&self) -> crate::models::hist::split::CatSplitParams {
+        crate::models::hist::split::CatSplitParams {
+            max_cat_to_onehot: self.max_cat_to_onehot,
+            max_cat_threshold: self.max_cat_threshold,
+            cat_smooth: self.cat_smooth,
+            cat_l2: self.cat_l2,
+            min_data_per_category: self.min_data_per_category as u32,
+            min_data_per_group: self.min_data_per_group as u32,
+        }
+    }
+}
+
 /// Hyper-parameters of gradient-boosted trees. Setters never fail; [`BoostedParams::check`]
 /// (called by every `fit_*`) validates them.
 ///
@@ -72,6 +153,14 @@ pub struct BoostedParams {
     pub n_threads: Option<usize>,
     /// Early stopping; `None` fits all `n_trees`. Default: 15% hold-out, patience 50.
     pub early_stopping: Option<EarlyStopping>,
+    /// Columns (0-based) holding category codes (non-negative integers, `NaN` = missing), split
+    /// natively as sets of categories ([`CategoricalSplits`]). Default none: every column is
+    /// numeric.
+    #[serde(default)]
+    pub categorical_features: Vec<usize>,
+    /// Rules for the categorical splits. Default LightGBM's ([`CategoricalSplits::default`]).
+    #[serde(default)]
+    pub categorical: CategoricalSplits,
 }
 
 impl Default for BoostedParams {
@@ -91,6 +180,8 @@ impl Default for BoostedParams {
             seed: 42,
             n_threads: None,
             early_stopping: Some(EarlyStopping::default()),
+            categorical_features: Vec::new(),
+            categorical: CategoricalSplits::default(),
         }
     }
 }
@@ -142,6 +233,10 @@ impl BoostedParams {
         n_threads: Option<usize>,
         /// Sets [`BoostedParams::early_stopping`].
         early_stopping: Option<EarlyStopping>,
+        /// Sets [`BoostedParams::categorical_features`].
+        categorical_features: Vec<usize>,
+        /// Sets [`BoostedParams::categorical`].
+        categorical: CategoricalSplits,
     }
 
     /// Validates the parameters.
@@ -184,6 +279,14 @@ impl BoostedParams {
         }
         if self.n_threads == Some(0) {
             return Err(Error::param("n_threads", 0, "must be ≥ 1 (or None for rayon's default)"));
+        }
+        self.categorical.check()?;
+        if self.categorical_features.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::param(
+                "categorical_features",
+                format!("{:?}", self.categorical_features),
+                "column indices must be increasing and distinct",
+            ));
         }
         if let Some(es) = &self.early_stopping {
             if !(es.validation_fraction > 0.0 && es.validation_fraction < 1.0) {

@@ -4,6 +4,11 @@
 //! bound is `+∞`. Bounds are midpoints between neighbouring distinct training values, so a split
 //! "bin ≤ b" is exactly the raw-value test `x <= upper[b]` used at prediction time. `NaN` goes to
 //! the missing bin, whose index is the number of value bins.
+//!
+//! A categorical feature holds category codes `0, 1, 2, …` (non-negative integers, `NaN` =
+//! missing): code `c` gets bin `c` for the codes below the largest training code + 1 (at most
+//! [`MAX_BINS`]); larger codes share the missing bin, so they follow a split's default direction
+//! like missing values and categories never seen in training.
 
 use ndarray::ArrayView2;
 use rand::SeedableRng;
@@ -26,18 +31,25 @@ pub(crate) struct FeatureBins {
     /// Upper bound of each value bin, increasing; the last is `+∞`. Empty if the feature had no
     /// non-missing training value.
     pub upper: Vec<f64>,
+    /// Categorical features: the number of category codes with a bin of their own (codes
+    /// `0..n`); `None` for numeric features.
+    pub categories: Option<usize>,
 }
 
 impl FeatureBins {
     /// Number of value bins (the missing bin's code).
     #[inline]
     pub fn n_value_bins(&self) -> usize {
-        self.upper.len()
+        self.categories.unwrap_or(self.upper.len())
     }
 
     /// Bin code of `v` (`NaN` → the missing bin).
     #[inline]
     pub fn bin(&self, v: f64) -> u8 {
+        if let Some(k) = self.categories {
+            // Checked codes: NaN or a non-negative integer; codes past the bins share the missing bin.
+            return if v >= 0.0 && v < k as f64 { v as u8 } else { k as u8 };
+        }
         if v.is_nan() {
             return self.upper.len() as u8;
         }
@@ -48,7 +60,7 @@ impl FeatureBins {
     /// `max_bins` bins of roughly equal counts; a value heavier than a bin's share gets its own bin.
     pub fn from_sorted(sorted: &[f64], max_bins: usize) -> FeatureBins {
         if sorted.is_empty() {
-            return FeatureBins { upper: Vec::new() };
+            return FeatureBins { upper: Vec::new(), categories: None };
         }
         // Distinct values and their counts.
         let mut values: Vec<f64> = Vec::new();
@@ -87,7 +99,7 @@ impl FeatureBins {
             }
         }
         upper.push(f64::INFINITY);
-        FeatureBins { upper }
+        FeatureBins { upper, categories: None }
     }
 }
 
@@ -106,8 +118,10 @@ pub(crate) struct BinMapper {
 
 impl BinMapper {
     /// Learns bounds from the rows `rows` of `x` (all finite or `NaN`; checked by the caller).
-    /// Features are sampled to at most [`BIN_SAMPLE`] rows (seeded) before sorting.
-    pub fn fit(x: ArrayView2<f64>, rows: &[usize], max_bins: usize, seed: u64) -> BinMapper {
+    /// Features are sampled to at most [`BIN_SAMPLE`] rows (seeded) before sorting. Features
+    /// whose `categorical` entry is true (checked codes, see [`check_categorical`]) get one bin
+    /// per code up to the largest training code.
+    pub fn fit(x: ArrayView2<f64>, rows: &[usize], max_bins: usize, seed: u64, categorical: &[bool]) -> BinMapper {
         let sample_rows: Vec<usize> = if rows.len() > BIN_SAMPLE {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xB175);
             let mut s: Vec<usize> = sample(&mut rng, rows.len(), BIN_SAMPLE).into_iter().map(|k| rows[k]).collect();
@@ -120,6 +134,11 @@ impl BinMapper {
             .into_par_iter()
             .map(|j| {
                 let col = x.column(j);
+                if categorical.get(j).copied().unwrap_or(false) {
+                    let top = rows.iter().map(|&i| col[i]).filter(|v| !v.is_nan()).fold(-1.0f64, f64::max);
+                    let n = if top < 0.0 { 0 } else { (top as usize + 1).min(MAX_BINS) };
+                    return FeatureBins { upper: Vec::new(), categories: Some(n) };
+                }
                 let mut vals: Vec<f64> = sample_rows.iter().map(|&i| col[i]).filter(|v| !v.is_nan()).collect();
                 vals.sort_unstable_by(f64::total_cmp);
                 FeatureBins::from_sorted(&vals, max_bins)
@@ -154,6 +173,29 @@ pub(crate) struct BinnedMatrix {
     pub n_rows: usize,
     /// One code vector per feature.
     pub columns: Vec<Vec<u8>>,
+}
+
+/// Checks that the columns `features` of `x` hold category codes: non-negative integers or
+/// `NaN` (missing). Errors name the column and the row.
+pub(crate) fn check_categorical(x: ArrayView2<f64>, features: &[usize], context: &str) -> Result<()> {
+    for &j in features {
+        if j >= x.ncols() {
+            return Err(Error::param(
+                "categorical_features",
+                j,
+                format!("the matrix has {} columns (indices start at 0)", x.ncols()),
+            ));
+        }
+        let col = x.column(j);
+        if let Some((i, &v)) = col.iter().enumerate().find(|(_, v)| !v.is_nan() && (**v < 0.0 || v.fract() != 0.0)) {
+            return Err(Error::param(
+                "categorical_features",
+                format!("{context}, column {j}, row {i}: {v}"),
+                "a categorical column holds category codes: non-negative integers, NaN for missing",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects ±∞ anywhere in `x` (NaN is a missing value and allowed).

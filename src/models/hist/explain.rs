@@ -335,7 +335,12 @@ impl ShapTree {
             .collect();
         let mut tree = ShapTree { leaves, patterns: None };
         let internal: Vec<usize> = forest.tree_range(t).filter(|&k| !forest.is_leaf(k)).collect();
-        if internal.len() <= SHAP_PATTERN_MAX_NODES && paths.len() == internal.len() + 1 {
+        // Pattern tables store threshold tests; trees with categorical splits keep the leaves'
+        // tables, whose decisions come from `Forest::row_goes_left`.
+        if internal.len() <= SHAP_PATTERN_MAX_NODES
+            && paths.len() == internal.len() + 1
+            && !internal.iter().any(|&k| forest.is_categorical(k))
+        {
             let features = distinct(internal.iter().map(|&k| forest.feature[k]));
             let nf = features.len();
             let mut phi = vec![0.0; (1usize << internal.len()) * nf];

@@ -1,7 +1,8 @@
 //! The fitted trees in one flat, struct-of-arrays layout for fast prediction.
 //!
 //! All trees' nodes are concatenated; node `k` splits on `feature[k]` at `threshold[k]`
-//! (`x <= threshold` goes left, `NaN` follows `default_left[k]`). A leaf points to itself on both
+//! (`x <= threshold` goes left, `NaN` follows `default_left[k]`), or, for a categorical split
+//! (listed in `categorical`), on a set of category codes ([`CategoricalSplit`]). A leaf points to itself on both
 //! sides, so a row can be pushed down a tree a fixed number of steps (the tree's depth) without
 //! a branch per level; blocks of rows walk one tree in lock-step, which keeps the tree in cache
 //! and lets the CPU overlap the rows' independent loads. Blocks run in parallel. Prediction
@@ -47,12 +48,51 @@ pub(crate) struct Forest {
     pub cover: Vec<f64>,
     /// Split gain (0 for leaves).
     pub gain: Vec<f64>,
+    /// The categorical splits, by increasing node (absent from files without any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categorical: Vec<CategoricalSplit>,
+    /// Per node: index of its categorical split's bitset in `cat_bits`, [`NUMERIC`] for a
+    /// threshold split or a leaf (derived).
+    #[serde(skip)]
+    cat_slot: Vec<u32>,
+    /// Bitsets of the categorical splits' codes (derived).
+    #[serde(skip)]
+    cat_bits: Vec<[u64; 4]>,
     /// Depth of each tree (derived).
     #[serde(skip)]
     pub depths: Vec<u32>,
     /// The prediction-time form, built on first use (derived).
     #[serde(skip)]
     compiled: CompiledCache,
+}
+
+/// `cat_slot` of a node without a categorical split.
+pub(crate) const NUMERIC: u32 = u32::MAX;
+
+/// Category codes a categorical split can name (codes are bins: at most [`super::MAX_BINS`]).
+pub(crate) const MAX_CATEGORY_CODES: u32 = 256;
+
+/// A categorical split of node `node`: rows whose category code is in `categories` go the
+/// opposite way of the node's default direction (`default_left`); every other value — the other
+/// codes, missing values (`NaN`), and codes the model never saw in training — goes the default
+/// way. So a category never seen in training follows the default direction, as missing values
+/// do. Codes are increasing and below [`MAX_CATEGORY_CODES`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoricalSplit {
+    /// The node (an internal node).
+    pub node: u32,
+    /// The category codes that do not follow the default direction.
+    pub categories: Vec<u32>,
+}
+
+/// The split rule of a categorical node: `x` is a category code in the bitset `bits` → the
+/// opposite of `default_left`; anything else (another code, `NaN`, a non-integer) → `default_left`.
+#[inline(always)]
+pub(crate) fn cat_goes_left(x: f64, bits: &[u64; 4], default_left: bool) -> bool {
+    let in_range = (x >= 0.0) & (x < f64::from(MAX_CATEGORY_CODES));
+    let c = if in_range { x as usize } else { 0 };
+    let in_set = in_range & (x == c as f64) & (bits[c >> 6] >> (c & 63) & 1 == 1);
+    in_set != default_left
 }
 
 /// The split rule of every node: `x <= threshold` goes left; a missing value (`NaN`) goes where
@@ -95,6 +135,9 @@ struct PackedNode {
 }
 
 const MISSING_LEFT: u32 = 1 << 31;
+/// Set in [`PackedNode::feature`] for a categorical split, whose `threshold` then holds the
+/// index of its bitset in [`Forest::cat_bits`].
+const CATEGORICAL: u32 = 1 << 30;
 
 /// The forest's nodes packed for prediction (derived from the arrays on first use), each tree
 /// renumbered breadth-first so that siblings are adjacent; `value` in the same numbering.
@@ -123,6 +166,10 @@ enum Compiled {
 
 impl Compiled {
     fn build(forest: &Forest) -> Compiled {
+        // The leaf-mask forms compare thresholds only; categorical splits take the walk.
+        if forest.has_categorical() {
+            return Compiled::Walk(PackedWalk::build(forest));
+        }
         // Leaves of the largest tree (a binary tree of k nodes has (k + 1) / 2): picks the one
         // narrow mask width worth trying. A table too large in bytes is larger still in wider
         // words, so a failed narrow table goes straight to the 32-bit forms.
@@ -474,11 +521,11 @@ impl PackedWalk {
                     nodes.push(PackedNode { threshold: f64::INFINITY, feature: MISSING_LEFT, left: me });
                 } else {
                     let dl = if forest.default_left[k] { MISSING_LEFT } else { 0 };
-                    nodes.push(PackedNode {
-                        threshold: forest.threshold[k],
-                        feature: forest.feature[k] | dl,
-                        left: next_free,
-                    });
+                    let (threshold, cat) = match forest.cat_slot[k] {
+                        NUMERIC => (forest.threshold[k], 0),
+                        slot => (f64::from(slot), CATEGORICAL),
+                    };
+                    nodes.push(PackedNode { threshold, feature: forest.feature[k] | dl | cat, left: next_free });
                     next_free += 2;
                     queue.push_back(forest.left[k] as usize);
                     queue.push_back(forest.right[k] as usize);
@@ -491,6 +538,9 @@ impl PackedWalk {
     /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows
     /// (64 rows × 30 features of f64 stay in L1 while every tree walks them in lock-step).
     fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
+        if forest.has_categorical() {
+            return self.predict_rows_categorical(forest, rows, p, out);
+        }
         let m = out.len();
         let mut idx = [0u32; BLOCK];
         for (t, &root) in self.roots.iter().enumerate() {
@@ -500,6 +550,34 @@ impl PackedWalk {
                     let nd = &self.nodes[*node as usize];
                     let x = rows[i * p + (nd.feature & !MISSING_LEFT) as usize];
                     let go_left = (x <= nd.threshold) | (x.is_nan() & (nd.feature & MISSING_LEFT != 0));
+                    *node = nd.left + u32::from(!go_left);
+                }
+            }
+            for (o, &k) in out.iter_mut().zip(&idx[..m]) {
+                *o += self.value[k as usize];
+            }
+        }
+    }
+}
+
+impl PackedWalk {
+    /// [`PackedWalk::predict_rows`] for forests with categorical splits (a separate loop, so
+    /// that forests without them keep the branch-free step).
+    fn predict_rows_categorical(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
+        let m = out.len();
+        let mut idx = [0u32; BLOCK];
+        for (t, &root) in self.roots.iter().enumerate() {
+            idx[..m].fill(root);
+            for _ in 0..forest.depths[t] {
+                for (i, node) in idx[..m].iter_mut().enumerate() {
+                    let nd = &self.nodes[*node as usize];
+                    let x = rows[i * p + (nd.feature & !(MISSING_LEFT | CATEGORICAL)) as usize];
+                    let dl = nd.feature & MISSING_LEFT != 0;
+                    let go_left = if nd.feature & CATEGORICAL != 0 {
+                        cat_goes_left(x, &forest.cat_bits[nd.threshold as usize], dl)
+                    } else {
+                        goes_left(x, nd.threshold, dl)
+                    };
                     *node = nd.left + u32::from(!go_left);
                 }
             }
@@ -523,6 +601,8 @@ struct ForestData {
     value: Vec<f64>,
     cover: Vec<f64>,
     gain: Vec<f64>,
+    #[serde(default)]
+    categorical: Vec<CategoricalSplit>,
 }
 
 impl TryFrom<ForestData> for Forest {
@@ -539,6 +619,9 @@ impl TryFrom<ForestData> for Forest {
             value: d.value,
             cover: d.cover,
             gain: d.gain,
+            categorical: d.categorical,
+            cat_slot: Vec::new(),
+            cat_bits: Vec::new(),
             depths: Vec::new(),
             compiled: CompiledCache::default(),
         };
@@ -561,6 +644,9 @@ impl Forest {
             value: Vec::new(),
             cover: Vec::new(),
             gain: Vec::new(),
+            categorical: Vec::new(),
+            cat_slot: Vec::new(),
+            cat_bits: Vec::new(),
             depths: Vec::new(),
             compiled: CompiledCache::default(),
         }
@@ -569,7 +655,33 @@ impl Forest {
     /// Whether internal node `k` sends `row` left ([`goes_left`]).
     #[inline(always)]
     pub(crate) fn row_goes_left(&self, k: usize, row: &[f64]) -> bool {
-        goes_left(row[self.feature[k] as usize], self.threshold[k], self.default_left[k])
+        let x = row[self.feature[k] as usize];
+        match self.cat_slot[k] {
+            NUMERIC => goes_left(x, self.threshold[k], self.default_left[k]),
+            s => cat_goes_left(x, &self.cat_bits[s as usize], self.default_left[k]),
+        }
+    }
+
+    /// Whether node `k` is a categorical split.
+    #[inline]
+    pub fn is_categorical(&self, k: usize) -> bool {
+        self.cat_slot[k] != NUMERIC
+    }
+
+    /// Whether some node is a categorical split.
+    pub fn has_categorical(&self) -> bool {
+        !self.categorical.is_empty()
+    }
+
+    /// Adds a categorical split to the derived lookups.
+    fn index_categorical(&mut self, c: usize) {
+        let cs = &self.categorical[c];
+        let mut bits = [0u64; 4];
+        for &code in &cs.categories {
+            bits[(code >> 6) as usize] |= 1 << (code & 63);
+        }
+        self.cat_slot[cs.node as usize] = self.cat_bits.len() as u32;
+        self.cat_bits.push(bits);
     }
 
     /// Number of trees.
@@ -607,7 +719,22 @@ impl Forest {
             self.value.push(value(n));
             self.cover.push(n.stat.h);
             self.gain.push(n.gain);
+            self.cat_slot.push(NUMERIC);
             match n.split {
+                Some((f, _, dl)) if n.cats.is_some() => {
+                    let set = n.cats.unwrap_or_default();
+                    let nvb = mapper.features[f].n_value_bins();
+                    // Codes that do not follow the default direction: the others (rare or
+                    // absent in the node, never seen, missing) take it at prediction time.
+                    let categories = (0..nvb as u8).filter(|&b| set.contains(b) != dl).map(u32::from).collect();
+                    self.categorical.push(CategoricalSplit { node: base + k as u32, categories });
+                    self.index_categorical(self.categorical.len() - 1);
+                    self.feature.push(f as u32);
+                    self.threshold.push(0.0);
+                    self.default_left.push(dl);
+                    self.left.push(base + n.children.0);
+                    self.right.push(base + n.children.1);
+                }
                 Some((f, bin, dl)) => {
                     let t = mapper.features[f].upper[bin as usize];
                     self.feature.push(f as u32);
@@ -646,6 +773,10 @@ impl Forest {
         self.value.truncate(end);
         self.cover.truncate(end);
         self.gain.truncate(end);
+        self.cat_slot.truncate(end);
+        let kept = self.categorical.partition_point(|c| (c.node as usize) < end);
+        self.categorical.truncate(kept);
+        self.cat_bits.truncate(kept);
     }
 
     /// Checks the invariants and derives the depths.
@@ -660,7 +791,7 @@ impl Forest {
             self.cover.len(),
             self.gain.len(),
         ];
-        if self.n_features >= MISSING_LEFT as usize {
+        if self.n_features >= CATEGORICAL as usize {
             return Err(format!("{} features is more than the packed predictor supports", self.n_features));
         }
         if lens.iter().any(|&l| l != n) {
@@ -719,6 +850,25 @@ impl Forest {
                 }
             }
             self.depths.push(depth.into_iter().max().unwrap_or(0));
+        }
+        self.cat_slot = vec![NUMERIC; n];
+        self.cat_bits.clear();
+        for c in 0..self.categorical.len() {
+            let cs = &self.categorical[c];
+            let k = cs.node as usize;
+            if c > 0 && self.categorical[c - 1].node >= cs.node {
+                return Err("categorical splits must be listed by increasing node".into());
+            }
+            if k >= n || self.is_leaf(k) {
+                return Err(format!("categorical split on node {k}, which is not an internal node"));
+            }
+            if cs.categories.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(format!("node {k}: category codes must increase"));
+            }
+            if let Some(&code) = cs.categories.iter().find(|&&c| c >= MAX_CATEGORY_CODES) {
+                return Err(format!("node {k}: category code {code} is not below {MAX_CATEGORY_CODES}"));
+            }
+            self.index_categorical(c);
         }
         Ok(())
     }

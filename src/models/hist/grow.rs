@@ -12,7 +12,7 @@ use super::bins::{BinMapper, BinnedMatrix};
 use rayon::prelude::*;
 
 use super::histogram::{BinStat, GradPair, HistLayout, NodeTask, Source, build_and_split};
-use super::split::{SplitCandidate, SplitParams};
+use super::split::{BinSet, SplitCandidate, SplitParams};
 
 /// How a tree is grown.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,9 @@ pub(crate) struct GrowParams {
 pub(crate) struct GrownNode {
     /// Split (feature, bin, default-left) for internal nodes; `None` for leaves.
     pub split: Option<(usize, u8, bool)>,
+    /// Categorical splits: the bins (categories, and the missing bin when missing values go
+    /// left) sent left; the `u8` of `split` is then unused.
+    pub cats: Option<BinSet>,
     /// Children (internal nodes).
     pub children: (u32, u32),
     /// Sums over the node's rows.
@@ -124,6 +127,7 @@ impl<'a, G: GradPair> Grower<'a, G> {
         root.n = rows.len() as u32;
         let mut nodes = vec![GrownNode {
             split: None,
+            cats: None,
             children: (0, 0),
             stat: root,
             gain: 0.0,
@@ -176,10 +180,19 @@ impl<'a, G: GradPair> Grower<'a, G> {
             let l_id = nodes.len() as u32;
             let r_id = l_id + 1;
             nodes[id].split = Some((c.feature, c.bin, c.default_left));
+            nodes[id].cats = c.cats;
             nodes[id].children = (l_id, r_id);
             nodes[id].gain = c.gain;
-            let left =
-                GrownNode { split: None, children: (0, 0), stat: c.left, gain: 0.0, depth: depth + 1, start, end: mid };
+            let left = GrownNode {
+                split: None,
+                cats: None,
+                children: (0, 0),
+                stat: c.left,
+                gain: 0.0,
+                depth: depth + 1,
+                start,
+                end: mid,
+            };
             let right = GrownNode { start: mid, end, stat: c.right, ..left };
             nodes.push(left);
             nodes.push(right);
@@ -272,7 +285,7 @@ impl<'a, G: GradPair> Grower<'a, G> {
     fn partition(&mut self, start: usize, end: usize, c: &SplitCandidate) -> usize {
         let col = self.binned.columns[c.feature].as_slice();
         let miss = self.mapper.features[c.feature].n_value_bins() as u8;
-        let (bin, dl) = (c.bin, c.default_left);
+        let (bin, dl, cats) = (c.bin, c.default_left, c.cats);
         let slice = &mut self.indices[start..end];
         let n = slice.len();
         self.left.resize(n, 0);
@@ -282,13 +295,26 @@ impl<'a, G: GradPair> Grower<'a, G> {
         // (the side a row goes to is data-dependent, so a branch here mispredicts half the time).
         let one = |((src, l), r): ((&[u32], &mut [u32]), &mut [u32])| {
             let (mut w, mut t) = (0usize, 0usize);
-            for &row in src {
-                let b = col[row as usize];
-                let goes_left = (b <= bin) | ((b == miss) & dl);
-                l[w] = row;
-                r[t] = row;
-                w += usize::from(goes_left);
-                t += usize::from(!goes_left);
+            match cats {
+                None => {
+                    for &row in src {
+                        let b = col[row as usize];
+                        let goes_left = (b <= bin) | ((b == miss) & dl);
+                        l[w] = row;
+                        r[t] = row;
+                        w += usize::from(goes_left);
+                        t += usize::from(!goes_left);
+                    }
+                }
+                Some(set) => {
+                    for &row in src {
+                        let goes_left = set.contains(col[row as usize]);
+                        l[w] = row;
+                        r[t] = row;
+                        w += usize::from(goes_left);
+                        t += usize::from(!goes_left);
+                    }
+                }
             }
             w
         };
@@ -350,7 +376,10 @@ pub(crate) fn leaf_of_binned(nodes: &[GrownNode], binned: &BinnedMatrix, mapper:
     while let Some((f, bin, dl)) = nodes[id].split {
         let b = binned.columns[f][row];
         let miss = mapper.features[f].n_value_bins() as u8;
-        let left = b <= bin || (b == miss && dl);
+        let left = match nodes[id].cats {
+            Some(set) => set.contains(b),
+            None => b <= bin || (b == miss && dl),
+        };
         id = if left { nodes[id].children.0 } else { nodes[id].children.1 } as usize;
     }
     id

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use super::bins::{BinMapper, BinnedMatrix};
-use super::split::{SplitCandidate, SplitParams, best_split_feature, pick_best};
+use super::split::{SplitCandidate, SplitParams, best_split, pick_best};
 
 /// Sums over the rows that fall in one bin.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -159,12 +159,13 @@ pub(crate) fn build_and_split<G: GradPair>(
     let one = |(j, a, b): &mut Item<'_>| {
         let col = &binned.columns[*j];
         let nvb = mapper.features[*j].n_value_bins();
+        let cat = mapper.features[*j].categories.is_some();
         fill_from(a, col, &first_source, None);
-        let ca = first_split.and_then(|s| best_split_feature(*j, a, nvb, s, params));
+        let ca = first_split.and_then(|s| best_split(*j, a, nvb, cat, s, params));
         let cb = match (b, &second_source) {
             (Some(b), Some(src)) => {
                 fill_from(b, col, src, Some(&**a));
-                second_split.and_then(|s| best_split_feature(*j, b, nvb, s, params))
+                second_split.and_then(|s| best_split(*j, b, nvb, cat, s, params))
             }
             _ => None,
         };
