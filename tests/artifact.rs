@@ -35,6 +35,27 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// A schema 3 boosted-tree file (written before native categorical splits) loads, scores, and
+/// saves as the current version.
+#[test]
+fn a_schema_3_gbdt_file_loads_and_scores() {
+    let text = std::fs::read_to_string(fixture("v3_gbdt.json")).unwrap();
+    assert!(text.contains("\"schema_version\":3") && !text.contains("\"categorical\":["));
+    let model = TrainedModel::load(fixture("v3_gbdt.json")).unwrap();
+    assert_eq!(model.schema_version, attrition::models::trained::SCHEMA_VERSION);
+    let data = Dataset::new(vec![
+        Column::numeric("usage", vec![3.0, 45.0]),
+        Column::categorical("plan", &[Some("basic"), Some("team")]),
+    ])
+    .unwrap();
+    let p = model.predict_proba(&data).unwrap();
+    assert!(p[0] > p[1], "{p:?}");
+    let mut bytes = Vec::new();
+    model.to_writer(&mut bytes).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("\"schema_version\":4"));
+    assert_eq!(TrainedModel::from_reader(bytes.as_slice()).unwrap(), model);
+}
+
 #[test]
 fn a_schema_2_file_loads_with_the_new_parts_absent() {
     let text = std::fs::read_to_string(fixture("v2_logistic.json")).unwrap();
@@ -53,7 +74,7 @@ fn a_schema_2_file_loads_with_the_new_parts_absent() {
     // Saved again, it is a current file and reads back equal.
     let mut bytes = Vec::new();
     model.to_writer(&mut bytes).unwrap();
-    assert!(String::from_utf8_lossy(&bytes).contains("\"schema_version\":3"));
+    assert!(String::from_utf8_lossy(&bytes).contains("\"schema_version\":4"));
     assert_eq!(TrainedModel::from_reader(bytes.as_slice()).unwrap(), model);
     // A hand edit of the old file is still caught by its checksum.
     let edited = text.replacen("\"training_rows\":300", "\"training_rows\":301", 1);

@@ -355,7 +355,7 @@ fn run_model(case: &str, spec: &Value) {
             TrainedModel::load(&path).map(|_| ())
         }
         "schema_99" => {
-            std::fs::write(&path, text.replacen("\"schema_version\":3", "\"schema_version\":99", 1)).unwrap();
+            std::fs::write(&path, text.replacen("\"schema_version\":4", "\"schema_version\":99", 1)).unwrap();
             TrainedModel::load(&path).map(|_| ())
         }
         "not_a_model" => {

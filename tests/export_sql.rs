@@ -285,6 +285,17 @@ fn every_model_kind_scores_in_duckdb_as_in_the_library() {
     check_model("gbdt", &gbdt, &snap, 50);
     check_model("gbdt, one tree per block", &gbdt, &snap, 1);
 
+    // Native categorical splits: codes from the levels in SQL, `IN (…)` with unseen and missing
+    // values following the default direction (small groups, so the sample's plans get split).
+    let mut params = ModelParams::new(ModelKind::Gbdt).seed(1).native_categorical(true);
+    params.boosted.categorical.min_data_per_group = 5;
+    params.boosted.categorical.min_data_per_category = 5;
+    let native = fit(params, &train);
+    let Fitted::Gbdt(b) = &native.fitted else { panic!("a gbdt model") };
+    assert!(b.n_categorical_splits() > 0, "no categorical split on the sample");
+    let sql = check_model("gbdt, native categorical", &native, &snap, 50);
+    assert!(sql.contains(" IN ("), "categorical splits are `IN` lists");
+
     let mut params = ModelParams::new(ModelKind::Ensemble).seed(1);
     params.ensemble = params.ensemble.logistic_weight(Some(0.35));
     let ensemble = fit(params, &train);

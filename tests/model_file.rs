@@ -220,7 +220,7 @@ fn cli_model_rehash_and_check() {
     let out = run(&["model", "check", "--model", p]);
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(said.contains("a valid gbdt model of schema version 3") && said.contains("sha256:"), "{said}");
+    assert!(said.contains("a valid gbdt model of schema version 4") && said.contains("sha256:"), "{said}");
 
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replacen("\"training_rows\":300", "\"training_rows\":3000", 1)).unwrap();
@@ -231,7 +231,7 @@ fn cli_model_rehash_and_check() {
 
     let out = run(&["model", "rehash", "--model", p]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("now schema version 3 with checksum sha256:"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("now schema version 4 with checksum sha256:"));
     assert_eq!(TrainedModel::load(&path).unwrap().training_rows, 3000);
 
     let text = std::fs::read_to_string(&path).unwrap();

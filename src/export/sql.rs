@@ -601,6 +601,23 @@ impl Writer<'_> {
                         push(items, format!("CASE WHEN {f} IS NULL THEN 1 ELSE 0 END"));
                     }
                 }
+                InputSpec::Categorical { levels, other, native: true, .. } => {
+                    // Category codes for native categorical splits: `k` for `levels[k]`,
+                    // `levels.len()` for `__other__`, NULL for missing or unseen values.
+                    let mut e = String::from("CASE");
+                    for (k, l) in levels.iter().enumerate() {
+                        let _ = write!(e, " WHEN {f} = {} THEN {}", d.string(l), d.num(k as f64));
+                    }
+                    if *other {
+                        let _ = write!(e, " WHEN {f} IS NOT NULL THEN {}", d.num(levels.len() as f64));
+                    }
+                    if levels.is_empty() && !*other {
+                        // No level in training: every value is unseen.
+                        let _ = write!(e, " WHEN {f} IS NULL THEN NULL");
+                    }
+                    e.push_str(" ELSE NULL END");
+                    push(items, e);
+                }
                 InputSpec::Categorical { levels, other, missing, .. } => {
                     for l in levels {
                         push(items, format!("CASE WHEN {f} = {} THEN 1 ELSE 0 END", d.string(l)));
@@ -650,8 +667,28 @@ impl Writer<'_> {
             return;
         }
         let x = self.id(&format!("{PREFIX}t{}", forest.feature[k]));
-        let thr = self.d.num(forest.threshold[k]);
         let pad = "  ".repeat(indent);
+        if let Some(codes) = forest.categories_of(k) {
+            // Listed codes go against the default direction; anything else (NULL included,
+            // since `NULL IN (…)` is not true) follows it.
+            let list: Vec<String> = codes.iter().map(|&c| self.d.num(f64::from(c))).collect();
+            let (first, second) = if forest.default_left[k] {
+                (forest.right[k], forest.left[k])
+            } else {
+                (forest.left[k], forest.right[k])
+            };
+            if list.is_empty() {
+                self.tree(forest, second as usize, indent, out);
+                return;
+            }
+            let _ = write!(out, "CASE WHEN {x} IN ({})\n{pad}THEN ", list.join(", "));
+            self.tree(forest, first as usize, indent + 1, out);
+            let _ = write!(out, "\n{pad}ELSE ");
+            self.tree(forest, second as usize, indent + 1, out);
+            out.push_str(" END");
+            return;
+        }
+        let thr = self.d.num(forest.threshold[k]);
         if forest.default_left[k] {
             let _ = write!(out, "CASE WHEN {x} <= {thr} OR {x} IS NULL\n{pad}THEN ");
         } else {

@@ -6,7 +6,11 @@
 //!   (only for features that had missing values in training), and standardisation; categoricals
 //!   get one-hot columns.
 //! - [`PreprocessMode::Tree`]: numeric features pass through untouched (`NaN` reaches the trees,
-//!   which learn a default direction for missing values); categoricals get one-hot columns.
+//!   which learn a default direction for missing values); categoricals get one-hot columns, or,
+//!   with [`PreprocessParams::native_categorical`] (for boosted trees), one column of category
+//!   codes that the trees split natively as sets of categories ([`Preprocessor::categorical_outputs`]):
+//!   code `k` is the `k`-th kept level, the `__other__` code follows them, and missing or unseen
+//!   values are `NaN`, so they follow each split's learned default direction.
 //!
 //! **Fat tails** follow *Fighting Churn with Data* (Gold 2020, listing 7.x
 //! `transform_fattail_columns`): a metric whose sample skewness exceeds 4 is replaced by
@@ -52,12 +56,22 @@ pub struct PreprocessParams {
     /// Most one-hot columns per categorical feature; rarer levels share an `__other__` column.
     /// Default 50.
     pub max_levels: usize,
+    /// Tree mode: categorical features become one column of category codes each, for native
+    /// categorical splits, instead of one-hot columns. At most [`MAX_NATIVE_LEVELS`] levels keep
+    /// a code of their own (the most frequent); rarer ones share the `__other__` code. Default
+    /// false.
+    #[serde(default)]
+    pub native_categorical: bool,
 }
+
+/// Most levels of a native categorical feature with a code of their own (one more code is
+/// `__other__`; the trees bin at most [`crate::models::hist::MAX_BINS`] codes).
+pub const MAX_NATIVE_LEVELS: usize = crate::models::hist::MAX_BINS - 1;
 
 impl PreprocessParams {
     /// Defaults for `mode`.
     pub fn new(mode: PreprocessMode) -> Self {
-        Self { mode, skew_threshold: 4.0, max_levels: 50 }
+        Self { mode, skew_threshold: 4.0, max_levels: 50, native_categorical: false }
     }
 
     /// Validates the parameters.
@@ -114,14 +128,17 @@ impl PreprocessParams {
                     }
                     let mut order: Vec<usize> = (0..c.levels.len()).filter(|&l| counts[l] > 0).collect();
                     order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
-                    let other = order.len() > self.max_levels;
-                    order.truncate(if other { self.max_levels - 1 } else { order.len() });
+                    let native = self.native_categorical && self.mode == PreprocessMode::Tree;
+                    let other = if native { order.len() > MAX_NATIVE_LEVELS } else { order.len() > self.max_levels };
+                    let keep = if native { MAX_NATIVE_LEVELS } else { self.max_levels - 1 };
+                    order.truncate(if other { keep } else { order.len() });
                     order.sort_unstable();
                     InputSpec::Categorical {
                         name: col.name.clone(),
                         levels: order.iter().map(|&l| c.levels[l].clone()).collect(),
                         other,
                         missing,
+                        native,
                     }
                 }
             };
@@ -279,6 +296,10 @@ pub enum InputSpec {
         other: bool,
         /// Whether a `__missing__` column exists (training had missing values).
         missing: bool,
+        /// Tree mode: one column of codes (`k` = `levels[k]`, `levels.len()` = `__other__`,
+        /// `NaN` = missing or unseen) instead of one-hot columns.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        native: bool,
     },
 }
 
@@ -313,7 +334,8 @@ pub struct Preprocessor {
 pub struct Transformed {
     /// `n_rows × n_outputs`, row-major.
     pub x: Array2<f64>,
-    /// Categorical values not seen in training (mapped to all-zero columns), over all features.
+    /// Categorical values not seen in training (mapped to all-zero columns, or to `NaN` in a
+    /// native categorical column), over all features.
     pub unseen: u64,
 }
 
@@ -329,7 +351,8 @@ impl Preprocessor {
                         out.push(format!("{name}__missing"));
                     }
                 }
-                InputSpec::Categorical { name, levels, other, missing } => {
+                InputSpec::Categorical { name, native: true, .. } => out.push(name.clone()),
+                InputSpec::Categorical { name, levels, other, missing, .. } => {
                     out.extend(levels.iter().map(|l| format!("{name}={l}")));
                     if *other {
                         out.push(format!("{name}=__other__"));
@@ -349,6 +372,7 @@ impl Preprocessor {
         for (j, spec) in self.inputs.iter().enumerate() {
             let n = match spec {
                 InputSpec::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+                InputSpec::Categorical { native: true, .. } => 1,
                 InputSpec::Categorical { levels, other, missing, .. } => {
                     levels.len() + usize::from(*other) + usize::from(*missing)
                 }
@@ -356,6 +380,17 @@ impl Preprocessor {
             out.extend(std::iter::repeat_n(j, n));
         }
         out
+    }
+
+    /// The output columns that hold category codes for native categorical splits (increasing).
+    pub fn categorical_outputs(&self) -> Vec<usize> {
+        let sources = self.output_sources();
+        (0..sources.len())
+            .filter(|&k| {
+                matches!(self.inputs[sources[k]], InputSpec::Categorical { native: true, .. })
+                    && (k == 0 || sources[k - 1] != sources[k])
+            })
+            .collect()
     }
 
     /// Names of the input features, in training order.
@@ -424,6 +459,24 @@ impl Preprocessor {
                         }
                     }
                     col0 += 1 + usize::from(*indicator);
+                }
+                (InputSpec::Categorical { levels, other, native: true, .. }, ColumnData::Categorical(c)) => {
+                    let map: Vec<Option<usize>> = c
+                        .levels
+                        .iter()
+                        .map(|l| levels.iter().position(|m| m == l).or(if *other { Some(levels.len()) } else { None }))
+                        .collect();
+                    for (i, &code) in c.codes.iter().enumerate() {
+                        x[[i, col0]] = if code == MISSING_CODE {
+                            f64::NAN
+                        } else if let Some(k) = map.get(code as usize).copied().flatten() {
+                            k as f64
+                        } else {
+                            unseen += 1;
+                            f64::NAN
+                        };
+                    }
+                    col0 += 1;
                 }
                 (InputSpec::Categorical { levels, other, missing, .. }, ColumnData::Categorical(c)) => {
                     // Map the data's codes to output offsets once per level.

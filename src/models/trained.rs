@@ -19,11 +19,14 @@ use crate::error::{Error, Result};
 use crate::evaluation::cross_val_predict;
 use crate::validation::inner_k_fold;
 
-/// Version of the model file format written by [`TrainedModel::save`]: 3 since model files
-/// carry their feature build, calibrator and training summary ([`super::artifact`]); version 2
+/// Version of the model file format written by [`TrainedModel::save`]: 4 since boosted trees may
+/// hold native categorical splits (`Forest::categorical`) over native categorical columns
+/// (`InputSpec::Categorical::native`), which a version 3 reader would misread; 3 since model
+/// files carry their feature build, calibrator and training summary ([`super::artifact`]),
+/// and version 3 files load unchanged; version 2
 /// files (checksum, none of these parts) load with the parts absent; version 1 files (no
 /// checksum) are refused with a message naming `attrition model rehash`, which upgrades them.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The oldest schema version [`TrainedModel::load`] reads without `attrition model rehash`.
 pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 2;
@@ -103,6 +106,11 @@ pub struct ModelParams {
     /// How `auto` searches (used when `kind` is auto).
     #[serde(default)]
     pub auto: AutoParams,
+    /// Boosted trees (`kind` gbdt) split categorical features natively, as sets of categories
+    /// (one column of codes per feature, [`PreprocessParams::native_categorical`]), instead of
+    /// on one-hot columns. Logistic regression always uses one-hot columns. Default false.
+    #[serde(default)]
+    pub native_categorical: bool,
 }
 
 impl ModelParams {
@@ -116,7 +124,14 @@ impl ModelParams {
             skew_threshold: 4.0,
             ensemble: EnsembleParams::new(),
             auto: AutoParams::new(),
+            native_categorical: false,
         }
+    }
+
+    /// Sets [`ModelParams::native_categorical`].
+    pub fn native_categorical(mut self, on: bool) -> Self {
+        self.native_categorical = on;
+        self
     }
 
     /// Seed for every random choice of the tree families (and of the ensemble's inner folds).
@@ -177,13 +192,17 @@ impl Learner for ModelParams {
         };
         let mut pre_params = PreprocessParams::new(mode);
         pre_params.skew_threshold = self.skew_threshold;
+        pre_params.native_categorical = self.native_categorical && self.kind == ModelKind::Gbdt;
         let preprocessor = pre_params.fit(data)?;
         let t = preprocessor.transform(data)?;
         let w = data.weights.as_deref();
         let fitted = match self.kind {
             ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
-            ModelKind::Gbdt => Fitted::Gbdt(self.boosted.fit_matrix(t.x.view(), y, w)?),
+            ModelKind::Gbdt => {
+                let boosted = self.boosted.clone().categorical_features(preprocessor.categorical_outputs());
+                Fitted::Gbdt(boosted.fit_matrix(t.x.view(), y, w)?)
+            }
             ModelKind::Ensemble => Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?)),
             ModelKind::Auto => return self.fit_auto(data),
         };

@@ -15,13 +15,16 @@
 //!   coefficients is consistent, and only the file's checksum ([`super::file`]) detects it.
 //! - **preprocessor**: its mode is the one the family needs (linear for logistic and ensemble,
 //!   tree for trees); numeric statistics finite, standard deviations > 0; in tree mode numbers
-//!   pass through (no transform, no missing indicator); categorical levels distinct.
+//!   pass through (no transform, no missing indicator); categorical levels distinct; native
+//!   categorical columns only in tree mode.
 //! - **fitted**: the family `kind` names; its input width is the preprocessor's output width;
 //!   logistic coefficients and intercept within ±[`MAX_ABS_COEFFICIENT`]; trees: structure as
 //!   checked when read (children after their parent, one parent per node, feature indices in
 //!   range, depth ≤ [`MAX_TREE_DEPTH`], covers ≥ 0), a single tree's leaves are probabilities,
 //!   boosted trees use the log-loss objective with the logistic link and cannot add up to a
-//!   log-odds beyond ±[`MAX_ABS_LOG_ODDS`]; an ensemble's weight is in [0, 1]; `kind` is never
+//!   log-odds beyond ±[`MAX_ABS_LOG_ODDS`]; categorical splits only on native categorical
+//!   columns, naming only their codes (levels, then `__other__`), and no threshold split on
+//!   those columns; a single tree has no categorical split; an ensemble's weight is in [0, 1]; `kind` is never
 //!   `auto` (a fitted model names the family chosen).
 //! - **selection** (models chosen by `auto`): a non-empty table of distinct candidates with
 //!   finite log-loss and ROC-AUC in [0, 1], no more rows than the portfolio, and the chosen
@@ -66,6 +69,7 @@ use std::collections::HashSet;
 use super::auto::AutoSelection;
 use super::boosted::{Booster, Link};
 use super::calibration::Calibrator;
+use super::hist::forest::Forest;
 use super::logistic::LogisticModel;
 use super::preprocess::{InputSpec, PreprocessMode, Preprocessor, Transform};
 use super::trained::{FeatureSchema, Fitted, ModelKind, SCHEMA_VERSION, TrainedModel};
@@ -231,7 +235,10 @@ impl TrainedModel {
         match (self.kind, &self.fitted) {
             (ModelKind::Logistic, Fitted::Logistic(m)) => check_logistic("fitted", m, width),
             (ModelKind::Tree, Fitted::Tree(m)) => check_tree("fitted", m, width),
-            (ModelKind::Gbdt, Fitted::Gbdt(b)) => check_booster("fitted", b, width),
+            (ModelKind::Gbdt, Fitted::Gbdt(b)) => {
+                check_booster("fitted", b, width)?;
+                check_categorical_splits("fitted", b.forest(), &self.preprocessor)
+            }
             (ModelKind::Ensemble, Fitted::Ensemble(e)) => {
                 let w = e.logistic_weight;
                 if !(0.0..=1.0).contains(&w) {
@@ -245,7 +252,8 @@ impl TrainedModel {
                     PreprocessMode::Tree,
                     self.kind,
                 )?;
-                check_booster("fitted.gbdt", &e.gbdt, e.tree_preprocessor.output_sources().len())
+                check_booster("fitted.gbdt", &e.gbdt, e.tree_preprocessor.output_sources().len())?;
+                check_categorical_splits("fitted.gbdt", e.gbdt.forest(), &e.tree_preprocessor)
             }
             (kind, fitted) => Err(invalid(
                 "kind",
@@ -388,7 +396,10 @@ fn check_preprocessor(
                     ));
                 }
             }
-            InputSpec::Categorical { levels, .. } => {
+            InputSpec::Categorical { levels, native, .. } => {
+                if *native && mode != PreprocessMode::Tree {
+                    return Err(invalid(at(), "native categorical columns are for tree-mode preprocessing"));
+                }
                 let mut seen = HashSet::new();
                 if let Some(l) = levels.iter().find(|l| !seen.insert(l.as_str())) {
                     return Err(invalid(at(), format!("level `{l}` appears twice")));
@@ -421,9 +432,50 @@ fn check_logistic(part: &str, m: &LogisticModel, width: usize) -> Result<()> {
     Ok(())
 }
 
+/// Categorical splits only on native categorical columns, naming only their codes (the levels
+/// and the `__other__` code); threshold splits never on them.
+fn check_categorical_splits(part: &str, f: &Forest, pre: &Preprocessor) -> Result<()> {
+    let sources = pre.output_sources();
+    let native = pre.categorical_outputs();
+    for k in (0..f.n_nodes()).filter(|&k| !f.is_leaf(k)) {
+        let col = f.feature[k] as usize;
+        let spec = sources.get(col).and_then(|&j| pre.inputs.get(j));
+        match (f.categories_of(k), spec) {
+            (Some(codes), Some(InputSpec::Categorical { name, levels, other, native: true, .. })) => {
+                let n_codes = levels.len() + usize::from(*other);
+                if let Some(c) = codes.iter().find(|&&c| c as usize >= n_codes) {
+                    return Err(invalid(
+                        part,
+                        format!("node {k} splits `{name}` on category code {c}, but it has {n_codes} codes"),
+                    ));
+                }
+            }
+            (Some(_), _) => {
+                return Err(invalid(
+                    part,
+                    format!(
+                        "node {k} has a categorical split on column {col}, which is not a native categorical column"
+                    ),
+                ));
+            }
+            (None, _) if native.contains(&col) => {
+                return Err(invalid(
+                    part,
+                    format!("node {k} has a threshold split on the native categorical column {col}"),
+                ));
+            }
+            (None, _) => {}
+        }
+    }
+    Ok(())
+}
+
 fn check_tree(part: &str, m: &DecisionTree, width: usize) -> Result<()> {
     let f = m.forest();
     check_width(part, "tree inputs", f.n_features, width)?;
+    if f.has_categorical() {
+        return Err(invalid(part, "a single decision tree has no categorical splits"));
+    }
     if !(m.laplace().is_finite() && m.laplace() >= 0.0) {
         return Err(invalid(part, format!("Laplace smoothing {} is not finite and ≥ 0", num(m.laplace()))));
     }

@@ -144,6 +144,10 @@ pub struct ModelArgs {
     /// Logistic regression penalty: l2 (ridge) or l1 (lasso: zeroes weak features).
     #[arg(long, default_value = "l2")]
     pub penalty: attrition::models::logistic::Penalty,
+    /// Boosted trees (`--model gbdt`) split categorical columns natively, as sets of categories
+    /// (LightGBM's method), instead of on one-hot columns.
+    #[arg(long)]
+    pub native_categorical: bool,
 }
 
 impl ModelArgs {
@@ -152,7 +156,7 @@ impl ModelArgs {
         let mut p = ModelParams::new(self.model).seed(self.seed);
         p.logistic = p.logistic.c(self.c).penalty(self.penalty);
         p.auto = p.auto.budget_seconds(self.budget_seconds);
-        p
+        p.native_categorical(self.native_categorical)
     }
 }
 

@@ -139,6 +139,12 @@ impl Booster {
         &self.forest
     }
 
+    /// Number of native categorical splits over all trees
+    /// ([`BoostedParams::categorical_features`]).
+    pub fn n_categorical_splits(&self) -> usize {
+        self.forest.categorical.len()
+    }
+
     /// Gain (loss reduction, summed over splits) and split-count importances per feature.
     pub fn importances(&self) -> FeatureImportances {
         self.forest.importances(1.0)

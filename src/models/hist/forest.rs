@@ -668,6 +668,18 @@ impl Forest {
         self.cat_slot[k] != NUMERIC
     }
 
+    /// The category codes of node `k`'s categorical split that do not follow its default
+    /// direction ([`CategoricalSplit`]); `None` for a threshold split or a leaf.
+    pub fn categories_of(&self, k: usize) -> Option<&[u32]> {
+        match self.cat_slot[k] {
+            NUMERIC => None,
+            _ => {
+                let at = self.categorical.binary_search_by_key(&(k as u32), |c| c.node).ok()?;
+                Some(&self.categorical[at].categories)
+            }
+        }
+    }
+
     /// Whether some node is a categorical split.
     pub fn has_categorical(&self) -> bool {
         !self.categorical.is_empty()
