@@ -217,6 +217,7 @@ impl LogisticParams {
         // and refreshes it whenever a step fails to shrink the next one tenfold.
         let mut kept: Option<Array2<f64>> = None;
         let mut last_step = f64::INFINITY;
+        let mut f_current: Option<f64> = None;
         while iterations < self.max_iter {
             iterations += 1;
             let reuse = l1 == 0.0 && last_step < 1e-3 && kept.is_some();
@@ -234,13 +235,13 @@ impl LogisticParams {
             let step = if l1 > 0.0 {
                 let delta = lasso_step(hess, &grad, beta, p, l1);
                 // Backtracking on the true objective keeps proximal Newton monotone.
-                let f0 = objective(x, y, w, beta, l1);
+                let f0 = objective(x, y, w, beta, l1, 0.0);
                 let decrease: f64 = grad.iter().zip(&delta).map(|(g, s)| g * s).sum::<f64>()
                     + l1 * (0..p).map(|j| (beta[j] + delta[j]).abs() - beta[j].abs()).sum::<f64>();
                 let mut t = 1.0;
                 loop {
                     let trial: Vec<f64> = beta.iter().zip(&delta).map(|(b, s)| b + t * s).collect();
-                    let f1 = objective(x, y, w, &trial, l1);
+                    let f1 = objective(x, y, w, &trial, l1, 0.0);
                     if f1 <= f0 + 1e-4 * t * decrease.min(0.0) || t < 1e-8 {
                         break;
                     }
@@ -248,12 +249,34 @@ impl LogisticParams {
                 }
                 delta.iter().map(|s| -t * s).collect::<Vec<f64>>()
             } else {
-                newton_step(hess, &grad).ok_or_else(|| Error::Numerical {
+                let full = newton_step(hess, &grad).ok_or_else(|| Error::Numerical {
                     context: "logistic regression",
                     reason: "Hessian is not positive definite, even with a ridge of 1e-4 × its largest diagonal \
                              (collinear or constant features without a penalty? use a finite C)"
                         .into(),
-                })?
+                })?;
+                // Damped Newton: a full step can overshoot on nearly separated data (a rare
+                // binary column whose few carriers nearly all churned), and undamped Newton then
+                // oscillates to huge coefficients (caravan: |coef| > 200 after 100 iterations at
+                // C = 1). Backtracking on the true penalised objective (Armijo) keeps every step
+                // a decrease, as scikit-learn's newton-cg and lbfgs line searches do; near the
+                // optimum the full step is accepted at once and costs one objective pass.
+                let f0 = match f_current {
+                    Some(f) => f,
+                    None => objective(x, y, w, beta, 0.0, l2),
+                };
+                let decrease: f64 = -grad.iter().zip(&full).map(|(g, s)| g * s).sum::<f64>();
+                let mut t = 1.0;
+                loop {
+                    let trial: Vec<f64> = beta.iter().zip(&full).map(|(b, s)| b - t * s).collect();
+                    let f1 = objective(x, y, w, &trial, 0.0, l2);
+                    if f1.is_finite() && f1 <= f0 + 1e-4 * t * decrease.min(0.0) || t < 1e-8 {
+                        f_current = Some(f1);
+                        break;
+                    }
+                    t *= 0.5;
+                }
+                full.iter().map(|s| t * s).collect::<Vec<f64>>()
             };
             let max_step = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
             for k in 0..d {
@@ -416,7 +439,7 @@ fn lasso_step(h: &Array2<f64>, g: &[f64], beta: &[f64], p: usize, lambda: f64) -
 }
 
 /// `Σ sᵢ·logloss(yᵢ, xᵢ·w + b) + λ‖w‖₁` at `beta`, in one parallel deterministic pass.
-fn objective(x: ArrayView2<f64>, y: &[bool], w: &[f64], beta: &[f64], l1: f64) -> f64 {
+fn objective(x: ArrayView2<f64>, y: &[bool], w: &[f64], beta: &[f64], l1: f64, l2: f64) -> f64 {
     let (n, p) = x.dim();
     let b0 = if beta.len() > p { beta[p] } else { 0.0 };
     const CHUNK: usize = 4096;
@@ -436,7 +459,9 @@ fn objective(x: ArrayView2<f64>, y: &[bool], w: &[f64], beta: &[f64], l1: f64) -
                 .sum::<f64>()
         })
         .collect();
-    parts.iter().sum::<f64>() + l1 * beta[..p].iter().map(|b| b.abs()).sum::<f64>()
+    parts.iter().sum::<f64>()
+        + l1 * beta[..p].iter().map(|b| b.abs()).sum::<f64>()
+        + 0.5 * l2 * beta[..p].iter().map(|b| b * b).sum::<f64>()
 }
 
 /// Solves `A x = b` for symmetric positive-definite `A`; `None` if `A` is not SPD.
