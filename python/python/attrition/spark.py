@@ -1,0 +1,193 @@
+"""Feature building and scoring on Apache Spark, one partition at a time.
+
+Spark does the distribution, shuffling, retries and scheduling; each partition runs attrition's
+feature builder and model in the Python worker, on Arrow batches (``mapInArrow``), with the GIL
+released. The recipe:
+
+1. Read the raw tables as Spark DataFrames of strings (``spark.read.csv(path, header=True)``:
+   no type inference, so values reach attrition exactly as the CLI reads them).
+2. :func:`resolve_catalogue` once on the driver (on the full tables, or a sample that has every
+   event type) — it fixes the feature columns, so every partition builds the same ones.
+3. :func:`features` (labelled, with an explicit ``data_end``) or :func:`snapshot` (current
+   customers): the tables are tagged, unioned and repartitioned by ``customer_id``, so each
+   customer's rows meet in one partition, where they are written as a tables directory and
+   read by :func:`attrition.read_tables` (same reader, same errors as the CLI).
+4. :func:`score`: the model file's bytes are broadcast once; each partition scores its rows.
+
+A partition's failure raises in Spark with the library's message (a bad row names its column
+and value; its file and line are those of the partition's temporary file).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Dict, Iterator, Optional
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+import attrition
+
+from . import _attrition
+
+TABLE_COLUMN = "_attrition_table"
+_OPTIONAL = ("nps", "campaign")
+
+
+def resolve_catalogue(tables: "attrition.Tables", *, max_event_types: int = 200) -> str:
+    """The resolved feature catalogue (JSON) of ``tables``, as ``features --save-catalogue``."""
+    return _attrition.resolve_catalogue(tables, max_event_types=max_event_types)
+
+
+def _spark_type(kind: str) -> str:
+    return "double" if kind == "numeric" else "string"
+
+
+def _feature_schema(catalogue: str, labelled: bool) -> str:
+    cols = ["customer_id string", "as_of date"]
+    cols += [f"`{name}` {_spark_type(kind)}" for name, kind in _attrition.catalogue_columns(catalogue)]
+    if labelled:
+        cols.append("churned boolean")
+    return ", ".join(cols)
+
+
+def _union(tables: Dict[str, Any], partitions: Optional[int]) -> Any:
+    """The tables tagged and unioned by column name, repartitioned by customer id."""
+    from pyspark.sql import functions as F
+
+    missing = [t for t in ("customers", "subscriptions", "events") if t not in tables]
+    if missing:
+        raise ValueError(f"tables lacks {missing}: give customers, subscriptions, events (and nps, campaign)")
+    unknown = [t for t in tables if t not in ("customers", "subscriptions", "events") + _OPTIONAL]
+    if unknown:
+        raise ValueError(f"unknown tables {unknown}")
+    union = None
+    for name, df in tables.items():
+        tagged = df.select([F.col(c).cast("string").alias(c) for c in df.columns]).withColumn(
+            TABLE_COLUMN, F.lit(name)
+        )
+        union = tagged if union is None else union.unionByName(tagged, allowMissingColumns=True)
+    key = F.col("customer_id")
+    return union.repartition(partitions, key) if partitions else union.repartition(key)
+
+
+def _write_tables(batches: Iterator[pa.RecordBatch], columns: Dict[str, list], dir: str) -> int:
+    """Writes a partition's rows as a tables directory; returns its number of customers."""
+    batches = list(batches)
+    if not batches:
+        return 0
+    table = pa.Table.from_batches(batches)
+    tag = table.column(TABLE_COLUMN).to_pylist()
+    customers = 0
+    for name, cols in columns.items():
+        idx = [i for i, t in enumerate(tag) if t == name]
+        part = table.take(pa.array(idx, type=pa.int64())).select(cols)
+        if name == "customers":
+            customers = part.num_rows
+        if name in _OPTIONAL and part.num_rows == 0 and name == "campaign":
+            continue
+        pacsv.write_csv(
+            part,
+            os.path.join(dir, f"{name}.csv"),
+            write_options=pacsv.WriteOptions(quoting_style="needed"),
+        )
+    return customers
+
+
+def _build(tables: Dict[str, Any], catalogue: str, labelled: bool, partitions: Optional[int], build) -> Any:
+    columns = {name: list(df.columns) for name, df in tables.items()}
+    union = _union(tables, partitions)
+    schema = _feature_schema(catalogue, labelled)
+
+    def per_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        with tempfile.TemporaryDirectory(prefix="attrition-part-") as dir:
+            if _write_tables(batches, columns, dir) == 0:
+                return
+            cat = os.path.join(dir, "catalogue.json")
+            with open(cat, "w") as f:
+                f.write(catalogue)
+            world = attrition.read_tables(dir)
+            frame = build(world, cat)
+            if frame.n_rows == 0:
+                return
+            yield from frame.to_arrow().to_batches()
+
+    return union.mapInArrow(per_partition, schema)
+
+
+def features(
+    tables: Dict[str, Any],
+    catalogue: str,
+    *,
+    from_: str,
+    to: str,
+    data_end: str,
+    every: str = "1m",
+    lead_days: int = 7,
+    horizon_days: int = 90,
+    partitions: Optional[int] = None,
+) -> Any:
+    """Labelled point-in-time observations of Spark DataFrames ``tables`` (``customers``,
+    ``subscriptions``, ``events``, optional ``nps``, ``campaign``), as ``attrition features
+    --from --to --data-end --catalogue`` builds them. ``data_end`` is required: inferred per
+    partition it would differ between partitions."""
+
+    def build(world, cat):
+        return _attrition.features(
+            world,
+            from_,
+            to,
+            every=every,
+            lead_days=lead_days,
+            horizon_days=horizon_days,
+            data_end=data_end,
+            catalogue=cat,
+        )
+
+    return _build(tables, catalogue, True, partitions, _empty_ok(build))
+
+
+def snapshot(tables: Dict[str, Any], catalogue: str, *, date: str, partitions: Optional[int] = None) -> Any:
+    """Features of the customers active on the day before ``date``, as ``attrition features
+    --snapshot DATE --catalogue`` builds them."""
+    return _build(
+        tables, catalogue, False, partitions, lambda world, cat: _attrition.snapshot(world, date, catalogue=cat)
+    )
+
+
+def _empty_ok(build):
+    """`build` where a partition without any observation gives no rows instead of an error."""
+
+    def run(world, cat):
+        try:
+            return build(world, cat)
+        except attrition.AttritionError as e:
+            if e.kind == "EmptyData" and "observations" in str(e):
+                return _attrition.Frame.from_arrow(pa.table({"x": pa.array([], pa.float64())}))
+            raise
+
+    return run
+
+
+def score(features_df: Any, model: "attrition.Model", *, reasons: int = 3) -> Any:
+    """``attrition score`` on a Spark DataFrame of features (one row per customer, a
+    ``customer_id`` column): ``customer_id, p_churn, risk_tier, reason_1..``. The model's bytes
+    are broadcast once and loaded once per Python worker."""
+    spark = features_df.sparkSession
+    payload = spark.sparkContext.broadcast(model.to_bytes())
+    fields = ["customer_id string", "p_churn double", "risk_tier string"]
+    fields += [f"reason_{i + 1} string" for i in range(reasons)]
+    cache: Dict[str, Any] = {}
+
+    def per_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        m = cache.get("model")
+        if m is None:
+            m = cache["model"] = _attrition.Model.from_bytes(payload.value)
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            scored = m.score(m.frame(batch, id="customer_id"), reasons=reasons)
+            yield from scored.to_batches()
+
+    return features_df.mapInArrow(per_partition, ", ".join(fields))
