@@ -199,6 +199,17 @@ pub enum Error {
         available: String,
     },
 
+    /// A computation needs a feature the feature catalogue does not build.
+    #[error(
+        "{purpose} needs the `{feature}` feature, which the feature catalogue does not build; add it to the catalogue"
+    )]
+    FeatureRequired {
+        /// The feature (column) needed, e.g. `mrr`.
+        feature: String,
+        /// What needs it.
+        purpose: &'static str,
+    },
+
     /// A JSON (de)serialisation problem, e.g. a truncated or hand-edited model file.
     #[error("{}: invalid JSON: {source}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<memory>".into()))]
     Json {

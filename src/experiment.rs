@@ -29,10 +29,10 @@ use crate::features::{FeatureCatalogue, MAX_WINDOW_DAYS, snapshot};
 use crate::io::tables::Tables;
 use crate::models::trained::ModelParams;
 use crate::models::{ChurnModel, Learner};
-use crate::profit::CampaignParams;
+use crate::profit::{CampaignParams, ProfitCurve};
 use crate::uplift::{
-    CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams,
-    XLearnerParams, campaign_profit_curve, profit_lift, qini_coefficient,
+    CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams, XLearnerParams,
+    campaign_profit_curve, profit_lift, qini_coefficient,
 };
 
 /// Experiment customers with features as of the campaign date.
@@ -101,8 +101,10 @@ pub fn experiment_data(tables: &Tables, catalogue: &FeatureCatalogue, horizon_da
         }
     }
     let data = snap.take(&rows).with_churned(churned)?;
-    let mrr =
-        data.column("mrr").and_then(|c| c.as_numeric()).map(|v| v.to_vec()).unwrap_or_else(|| vec![0.0; rows.len()]);
+    // Customer value comes from MRR: without the feature every customer would be worth 0.
+    let mrr = data.column("mrr").and_then(|c| c.as_numeric()).map(|v| v.to_vec()).ok_or_else(|| {
+        Error::FeatureRequired { feature: "mrr".into(), purpose: "the retention experiment (customer value)" }
+    })?;
     Ok(Experiment { data, treated, offer_cost: cost, mrr, date, n_without_features: missing })
 }
 
@@ -150,16 +152,16 @@ pub struct TargetingComparison {
     /// Held-out customers.
     pub n_holdout: usize,
     /// (a) top-k by churn probability.
-    pub by_churn_probability: CampaignProfitCurve,
+    pub by_churn_probability: ProfitCurve,
     /// (b) expected-profit targeting.
-    pub by_expected_profit: CampaignProfitCurve,
+    pub by_expected_profit: ProfitCurve,
     /// (c) uplift targeting by π.
-    pub by_uplift: CampaignProfitCurve,
+    pub by_uplift: ProfitCurve,
     /// (d) the targeting rule learned directly with the profit-weighted objective
     /// ([`crate::uplift::ProfitWeighting`]): ranked by P(targeting pays).
-    pub by_profit_weighted: CampaignProfitCurve,
+    pub by_profit_weighted: ProfitCurve,
     /// (e) uplift targeting by π from the X-learner.
-    pub by_x_uplift: CampaignProfitCurve,
+    pub by_x_uplift: ProfitCurve,
     /// Qini coefficient of the uplift ranking (outcome = stayed).
     pub qini_uplift: f64,
     /// Qini coefficient of the churn-probability ranking.
@@ -307,7 +309,7 @@ pub const RULE_NAMES: [&str; 5] = [
 
 impl TargetingComparison {
     /// The five rules' curves with their [`RULE_NAMES`].
-    pub fn rules(&self) -> [(&'static str, &CampaignProfitCurve); 5] {
+    pub fn rules(&self) -> [(&'static str, &ProfitCurve); 5] {
         let c = [
             &self.by_churn_probability,
             &self.by_expected_profit,
@@ -373,7 +375,7 @@ pub fn cross_fitted_targeting(
     }
     let n = exp.data.n_rows();
     let churned = exp.data.churned_or_err()?.to_vec();
-    let strata: Vec<bool> = (0..n).map(|i| exp.treated[i] ^ churned[i]).collect();
+    let strata = arm_outcome(&exp.treated, &churned);
     let value = params.customer_value(exp);
     let m1: Vec<f64> = value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect();
     let curve_params = params.campaign_profit_params();
@@ -381,7 +383,7 @@ pub fn cross_fitted_targeting(
     let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let (mut qini_u, mut qini_p) = (0.0, 0.0);
     for r in 0..repeats {
-        let splits = crate::validation::stratified_k_fold(&strata, folds, params.seed.wrapping_add(r as u64))?;
+        let splits = crate::validation::stratified_k_fold_by(&strata, folds, params.seed.wrapping_add(r as u64))?;
         let mut scores = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
         let mut reduction = vec![0.0; n];
         for split in &splits {
@@ -415,17 +417,27 @@ pub fn cross_fitted_targeting(
     })
 }
 
+/// Each experiment customer's stratum: (treated, churned), four strata.
+fn arm_outcome(treated: &[bool], churned: &[bool]) -> Vec<(bool, bool)> {
+    treated.iter().zip(churned).map(|(&t, &c)| (t, c)).collect()
+}
+
+/// The training / held-out split of [`compare_targeting`]: `holdout` of the customers of each
+/// arm × outcome stratum held out (seeded). Errors without labels or when a stratum has fewer
+/// than 2 customers.
+pub fn holdout_split(exp: &Experiment, holdout: f64, seed: u64) -> Result<crate::validation::Split> {
+    let churned = exp.data.churned_or_err()?;
+    crate::validation::stratified_holdout_by(&arm_outcome(&exp.treated, churned), holdout, seed)
+}
+
 /// Runs the comparison (see the module docs) with `learner` for every model.
 pub fn compare_targeting(
     exp: &Experiment,
     learner: &ModelParams,
     params: &TargetingParams,
 ) -> Result<TargetingComparison> {
-    let n = exp.data.n_rows();
     let churned = exp.data.churned_or_err()?.to_vec();
-    // Stratify the split by arm × outcome.
-    let strata: Vec<bool> = (0..n).map(|i| exp.treated[i] ^ churned[i]).collect();
-    let split = crate::validation::stratified_holdout(&strata, params.holdout, params.seed)?;
+    let split = holdout_split(exp, params.holdout, params.seed)?;
     let (train_rows, test_rows) = (split.train, split.test);
     let test_treated: Vec<bool> = test_rows.iter().map(|&i| exp.treated[i]).collect();
     let test_churned: Vec<bool> = test_rows.iter().map(|&i| churned[i]).collect();
@@ -452,4 +464,43 @@ pub fn compare_targeting(
         ate_holdout: rate(true) - rate(false),
         acceptance: s.acceptance,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Column;
+
+    #[test]
+    fn holdout_is_stratified_by_arm_and_outcome_not_their_xor() {
+        // (treated, churned) cells of 100, 100, 60 and 40 customers: treated churners and
+        // untreated stayers share a stratum under `treated ^ churned`, so only the four-cell
+        // stratification holds out exactly half of each.
+        let cells = [((true, true), 100), ((false, false), 100), ((true, false), 60), ((false, true), 40)];
+        let (mut treated, mut churned) = (Vec::new(), Vec::new());
+        for ((t, c), n) in cells {
+            treated.extend(std::iter::repeat_n(t, n));
+            churned.extend(std::iter::repeat_n(c, n));
+        }
+        let n = treated.len();
+        let data = Dataset::new(vec![Column::numeric("x", (0..n).map(|i| i as f64).collect())])
+            .unwrap()
+            .with_churned(churned.clone())
+            .unwrap();
+        let exp = Experiment {
+            data,
+            treated: treated.clone(),
+            offer_cost: vec![1.0; n],
+            mrr: vec![10.0; n],
+            date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            n_without_features: 0,
+        };
+        for seed in 0..5 {
+            let split = holdout_split(&exp, 0.5, seed).unwrap();
+            for ((t, c), size) in cells {
+                let held = split.test.iter().filter(|&&i| treated[i] == t && churned[i] == c).count();
+                assert_eq!(held, size / 2, "seed {seed}, cell ({t}, {c})");
+            }
+        }
+    }
 }

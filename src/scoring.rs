@@ -61,6 +61,7 @@ use serde::Serialize;
 
 use crate::dataset::{Column, ColumnKind, Dataset};
 use crate::error::{Error, Location, Result, RowProblem};
+use crate::io::csv_out::push_field;
 use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed, STDIN_NAME};
 use crate::io::output::{OutputPlan, Overwrite, Sink, is_stdio};
 use crate::io::parse::parse_f64;
@@ -529,7 +530,7 @@ fn score_chunk(
             if options.row_ids {
                 line.push_str(&number.to_string());
             } else {
-                push_csv_field(&mut line, b.ids[i]);
+                push_field(&mut line, b.ids[i]);
             }
             number += 1;
             let nan_fault;
@@ -554,7 +555,7 @@ fn score_chunk(
                     for r in 0..options.reasons {
                         line.push(',');
                         if let Some((name, _)) = reasons.get(r) {
-                            push_csv_field(&mut line, name);
+                            push_field(&mut line, name);
                         } else if unavailable && r == 0 {
                             line.push_str("not_available");
                         }
@@ -572,7 +573,7 @@ fn score_chunk(
                         line.push(',');
                     }
                     line.push(',');
-                    push_csv_field(&mut line, &fault.cell());
+                    push_field(&mut line, &fault.cell());
                     report.rows_unscored += 1;
                     report.rows_unreadable += u64::from(fault.unreadable);
                     *report.unscored_by_reason.entry(fault.problem).or_insert(0) += 1;
@@ -586,15 +587,4 @@ fn score_chunk(
         }
     }
     Ok(())
-}
-
-/// Appends a CSV field, quoting when needed.
-fn push_csv_field(line: &mut String, v: &str) {
-    if v.contains([',', '"', '\n', '\r']) {
-        line.push('"');
-        line.push_str(&v.replace('"', "\"\""));
-        line.push('"');
-    } else {
-        line.push_str(v);
-    }
 }

@@ -3,8 +3,8 @@
 
 use attrition::models::{ChurnModel, Learner};
 use attrition::uplift::{
-    CampaignProfitCurve, CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams,
-    UpliftPrediction, campaign_profit_curve, profit_lift, qini_coefficient, qini_curve,
+    CampaignProfitParams, OfferTerms, ProfitLiftParams, ProfitWeighting, TLearnerParams, UpliftPrediction,
+    campaign_profit_curve, profit_lift, qini_coefficient, qini_curve,
 };
 use attrition::{Column, Dataset, Result};
 use rand::{Rng, SeedableRng};
@@ -244,7 +244,7 @@ fn check_segments_and_profit(
     test: &Dataset,
     test_treated: &[bool],
     segs: &[usize],
-) -> (CampaignProfitCurve, Vec<f64>, CampaignProfitParams) {
+) -> (attrition::profit::ProfitCurve, Vec<f64>, CampaignProfitParams) {
     for (i, &s) in segs.iter().enumerate().take(200) {
         assert!((pred.r0[i] - TRUTH[s].0).abs() < 0.03, "r0 segment {s}: {}", pred.r0[i]);
         assert!((pred.r1[i] - TRUTH[s].1).abs() < 0.03, "r1 segment {s}: {}", pred.r1[i]);
@@ -441,4 +441,18 @@ fn held_out_comparison_reports_the_acceptance_rate_it_used() {
     let r = compare_targeting(&exp, &learner, &raw).unwrap();
     assert_eq!(r.by_uplift.sizes, estimated.by_uplift.sizes);
     assert_ne!(r.by_uplift.profit, estimated.by_uplift.profit);
+}
+
+#[test]
+fn experiment_without_an_mrr_feature_is_an_error_not_zero_value() {
+    use attrition::experiment::experiment_data;
+    use attrition::features::{FeatureCatalogue, FeatureSpec};
+    use attrition::simulate::{SimulationParams, simulate};
+    let world = simulate(&SimulationParams::new(400, 14, 3).event_scale(0.2)).unwrap();
+    let mut catalogue = FeatureCatalogue::standard();
+    catalogue.specs.retain(|s| !matches!(s, FeatureSpec::Mrr));
+    let catalogue = catalogue.resolve(&world.tables).unwrap();
+    let err = experiment_data(&world.tables, &catalogue, 180).unwrap_err();
+    assert!(matches!(&err, attrition::Error::FeatureRequired { feature, .. } if feature == "mrr"), "{err}");
+    assert!(err.to_string().contains("`mrr`"), "{err}");
 }

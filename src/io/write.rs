@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::io::csv_out::field;
 use crate::io::output::{OutputFile, Overwrite};
 use crate::io::parse::format_timestamp;
 use crate::io::tables::Tables;
@@ -46,9 +47,9 @@ pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
     let path = dir.join("events.csv");
     let mut out = OutputFile::create(&path, Overwrite::Replace)?;
     let ev = &tables.events;
-    let kinds: Vec<String> = ev.kinds.iter().map(|k| csv_field(k)).collect();
-    let users: Vec<String> = ev.users.iter().map(|u| csv_field(u)).collect();
-    let ids: Vec<String> = tables.customers.iter().map(|c| csv_field(&c.customer_id)).collect();
+    let kinds: Vec<String> = ev.kinds.iter().map(|k| field(k)).collect();
+    let users: Vec<String> = ev.users.iter().map(|u| field(u)).collect();
+    let ids: Vec<String> = tables.customers.iter().map(|c| field(&c.customer_id)).collect();
     let mut buf = String::with_capacity(128);
     let mut cached_day = i64::MIN;
     let mut day_prefix = String::new();
@@ -109,11 +110,6 @@ pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
 fn push2(buf: &mut String, v: i64) {
     buf.push(char::from(b'0' + (v / 10) as u8));
     buf.push(char::from(b'0' + (v % 10) as u8));
-}
-
-/// Quotes a field if CSV requires it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<OutputFile>> {

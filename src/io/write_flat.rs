@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{ColumnData, Dataset, MISSING_CODE};
 use crate::error::{Error, Result};
+use crate::io::csv_out::push_field;
 use crate::io::output::{Overwrite, Sink};
 
 /// Names of the non-feature columns written by [`write_flat`].
@@ -173,16 +174,5 @@ fn push_number(s: &mut String, v: f64) {
     } else {
         // `Debug` is Rust's shortest round-trip representation, with an exponent when large/small.
         let _ = write!(s, "{v:?}");
-    }
-}
-
-/// Appends a CSV field, quoting it when it holds a delimiter, quote or line break.
-fn push_field(s: &mut String, v: &str) {
-    if v.contains([',', '"', '\n', '\r']) {
-        s.push('"');
-        s.push_str(&v.replace('"', "\"\""));
-        s.push('"');
-    } else {
-        s.push_str(v);
     }
 }

@@ -66,8 +66,8 @@ use super::logistic::LogisticParams;
 use super::trained::{ModelKind, ModelParams};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::evaluation::cross_val_predict;
 use crate::metrics::{log_loss, roc_auc_score};
+use crate::validation::cross_val_predict;
 use crate::validation::inner_k_fold;
 
 /// Estimated single-thread seconds per (training row × input column × boosting round) of the

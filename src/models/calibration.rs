@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::evaluation::cross_val_predict;
 use crate::models::logistic::LogisticParams;
 use crate::models::{ChurnModel, Learner};
+use crate::validation::cross_val_predict;
 use crate::validation::inner_k_fold;
 
 /// Calibration method.

@@ -3,9 +3,12 @@
 //!
 //! Records are the numeric model matrix (no preprocessing: use
 //! [`crate::models::preprocess`] or linfa's own transformers first). Sample weights of the
-//! dataset are used when present. `predict` gives P(churn); a width mismatch cannot be reported
-//! through `PredictInplace`, so it yields `NaN` for every row (use the inherent
-//! `predict_proba` methods for a `Result`).
+//! dataset are used when present. `predict` gives P(churn).
+//!
+//! **Errors.** linfa's `PredictInplace` returns nothing, so it cannot report a records matrix
+//! of the wrong width: through it such a matrix yields `NaN` for every row. The checked form is
+//! the model's inherent `predict_proba(records.view())`, which returns
+//! [`crate::Error::FeatureMismatch`] instead; use it wherever the width is not known to match.
 //!
 //! ```
 //! use attrition::models::logistic::LogisticParams;
@@ -15,6 +18,11 @@
 //! let model = LogisticParams::new().fit(&ds).unwrap();
 //! let p: Array1<f64> = model.predict(ds.records());
 //! assert!(p[3] > p[0]);
+//! // Two columns for a one-feature model: NaN through linfa, an error through the checked form.
+//! let wide = array![[0.0, 1.0], [2.0, 3.0]];
+//! let p: Array1<f64> = model.predict(&wide);
+//! assert!(p.iter().all(|v| v.is_nan()));
+//! assert!(matches!(model.predict_proba(wide.view()), Err(attrition::Error::FeatureMismatch { .. })));
 //! ```
 
 use linfa::DatasetBase;

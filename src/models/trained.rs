@@ -16,7 +16,7 @@ use super::tree::{DecisionTree, TreeParams};
 use super::{ChurnModel, Learner};
 use crate::dataset::{ColumnKind, Dataset};
 use crate::error::{Error, Result};
-use crate::evaluation::cross_val_predict;
+use crate::validation::cross_val_predict;
 use crate::validation::inner_k_fold;
 
 /// Version of the model file format written by [`TrainedModel::save`]: 4 since boosted trees may

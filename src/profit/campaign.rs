@@ -86,40 +86,116 @@ impl CampaignParams {
     }
 }
 
-/// Profit of contacting the first `k` customers of a ranking, for every `k`.
+/// Profit of a campaign that contacts the first `k` customers of a ranking, for the campaign
+/// sizes `k` at which it is known.
+///
+/// The one profit-curve type of the crate: [`plan_campaign`] gives every size `0..=n`
+/// ([`ProfitCurve::from_values`]); [`crate::uplift::campaign_profit_curve`] gives the sizes where a
+/// group of tied scores ends and both experiment arms are large enough. Read it with
+/// [`ProfitCurve::profit_at`]: `profit_at(k)` is the profit of contacting `k` customers, so
+/// `profit_at(0) == Some(0.0)` and `profit_at(best_size) == Some(best_profit)`.
+///
+/// ```
+/// use attrition::profit::ProfitCurve;
+/// let curve = ProfitCurve::from_values(vec![2, 0, 1], &[5.0, -3.0, 10.0]);
+/// assert_eq!(curve.profit_at(0), Some(0.0));
+/// assert_eq!(curve.profit_at(1), Some(10.0)); // customer 2 alone
+/// assert_eq!(curve.profit_at(2), Some(15.0)); // customers 2 and 0
+/// assert_eq!(curve.profit_at(3), Some(12.0));
+/// assert_eq!(curve.profit_at(4), None);
+/// assert_eq!((curve.best_size, curve.best_profit), (2, 15.0));
+/// assert_eq!(curve.targets(), &[2, 0]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfitCurve {
     /// Customers (row indices) in contact order.
     pub order: Vec<usize>,
-    /// `cumulative_profit[k]` = profit of contacting `order[..k]`; `cumulative_profit[0] = 0`.
-    pub cumulative_profit: Vec<f64>,
-    /// The campaign size with the highest profit (the smallest one if several tie).
+    /// Campaign sizes at which the profit is known, ascending, starting at 0.
+    pub sizes: Vec<usize>,
+    /// `profit[j]` = profit of contacting `order[..sizes[j]]` (`profit[0]` = 0).
+    pub profit: Vec<f64>,
+    /// The campaign size with the highest profit (the smallest one if several tie; 0 when no
+    /// campaign makes a profit).
     pub best_size: usize,
     /// The profit at `best_size` (≥ 0: contacting no one is an option).
     pub best_profit: f64,
 }
 
 impl ProfitCurve {
-    /// The curve of contacting customers in `order`, each worth `values[i]`.
+    /// The curve of contacting customers in `order`, each worth `values[i]`, at every size
+    /// `0..=order.len()`.
     pub fn from_values(order: Vec<usize>, values: &[f64]) -> Self {
-        let mut cumulative_profit = Vec::with_capacity(order.len() + 1);
-        cumulative_profit.push(0.0);
-        let (mut total, mut best_size, mut best_profit) = (0.0, 0, 0.0);
-        for (k, &i) in order.iter().enumerate() {
+        let mut profit = Vec::with_capacity(order.len() + 1);
+        profit.push(0.0);
+        let mut total = 0.0;
+        for &i in &order {
             total += values[i];
-            cumulative_profit.push(total);
-            if total > best_profit {
-                best_profit = total;
-                best_size = k + 1;
-            }
+            profit.push(total);
         }
-        ProfitCurve { order, cumulative_profit, best_size, best_profit }
+        let sizes = (0..=order.len()).collect();
+        ProfitCurve::from_points(order, sizes, profit)
+    }
+
+    /// A curve from its points (`sizes` ascending, starting at 0 with profit 0); finds the best
+    /// size.
+    pub(crate) fn from_points(order: Vec<usize>, sizes: Vec<usize>, profit: Vec<f64>) -> Self {
+        let (best_j, best_profit) =
+            profit.iter().enumerate().fold((0, 0.0), |(bj, bp), (j, &p)| if p > bp { (j, p) } else { (bj, bp) });
+        let best_size = sizes.get(best_j).copied().unwrap_or(0);
+        ProfitCurve { order, sizes, profit, best_size, best_profit }
+    }
+
+    /// Profit of contacting the first `k` customers, or `None` when the curve has no point at
+    /// `k` (beyond the customers ranked, or a size the curve skips).
+    pub fn profit_at(&self, k: usize) -> Option<f64> {
+        self.sizes.binary_search(&k).ok().map(|j| self.profit[j])
+    }
+
+    /// Number of customers ranked.
+    pub fn n(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Best campaign size as a fraction of the customers ranked (0 when none are).
+    pub fn best_fraction(&self) -> f64 {
+        if self.order.is_empty() { 0.0 } else { self.best_size as f64 / self.order.len() as f64 }
     }
 
     /// The customers contacted at the best size.
     pub fn targets(&self) -> &[usize] {
         &self.order[..self.best_size]
     }
+
+    /// At most about `max_points` points of the curve (every `⌈len / max_points⌉`-th, and always
+    /// the first and last), as `(sizes, profits)` for a chart.
+    pub fn thinned(&self, max_points: usize) -> (Vec<f64>, Vec<f64>) {
+        let step = self.sizes.len().div_ceil(max_points.max(1)).max(1);
+        let mut js: Vec<usize> = (0..self.sizes.len()).step_by(step).collect();
+        if let Some(&last) = js.last()
+            && last + 1 < self.sizes.len()
+        {
+            js.push(self.sizes.len() - 1);
+        }
+        js.iter().map(|&j| (self.sizes[j] as f64, self.profit[j])).unzip()
+    }
+}
+
+/// What [`CampaignPlan::summary`] reports: the profit-maximising campaign, and the usual
+/// "call the riskiest" campaign at the same size and at its own best size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CampaignSummary {
+    /// Customers in the base.
+    pub customers: usize,
+    /// Customers to contact (ranked by expected profit, those with a positive expected value).
+    pub contact: usize,
+    /// Expected profit of contacting them.
+    pub expected_profit: f64,
+    /// Expected profit of contacting the same number of customers ranked by churn risk.
+    pub by_risk_same_size: f64,
+    /// Best campaign size when ranking by churn risk.
+    pub by_risk_best_size: usize,
+    /// Expected profit at that size.
+    pub by_risk_best_profit: f64,
 }
 
 /// A planned campaign: per-customer expected values and the two rankings.
@@ -209,6 +285,30 @@ pub fn plan_campaign(p_churn: &[f64], clv: &[f64], params: &CampaignParams) -> R
 }
 
 impl CampaignPlan {
+    /// The plan in a few numbers (see [`CampaignSummary`]).
+    ///
+    /// ```
+    /// use attrition::profit::campaign::{plan_campaign, CampaignParams};
+    /// let plan = plan_campaign(&[0.9, 0.5, 0.4, 0.05], &[20.0, 500.0, 300.0, 100.0], &CampaignParams::new(10.0, 1.0, 0.3)).unwrap();
+    /// let s = plan.summary();
+    /// assert_eq!(s.contact, 3);
+    /// // the three riskiest customers: 0, 1, 2 — the same three
+    /// let top3: f64 = plan.expected_value[..3].iter().sum();
+    /// assert!((s.by_risk_same_size - top3).abs() < 1e-9);
+    /// ```
+    pub fn summary(&self) -> CampaignSummary {
+        let best = &self.by_expected_profit;
+        CampaignSummary {
+            customers: self.p_churn.len(),
+            contact: best.best_size,
+            expected_profit: best.best_profit,
+            // Every size 0..=n is on a plan's curves.
+            by_risk_same_size: self.by_churn_probability.profit_at(best.best_size).unwrap_or(0.0),
+            by_risk_best_size: self.by_churn_probability.best_size,
+            by_risk_best_profit: self.by_churn_probability.best_profit,
+        }
+    }
+
     /// Scores both strategies with the observed outcomes of the same customers (`churned[i]`
     /// for customer `i`), e.g. a labelled hold-out set the plan was made for.
     pub fn realised(&self, churned: &[bool]) -> Result<CampaignOutcome> {
@@ -296,7 +396,39 @@ mod tests {
         let best = plan.expected_value.iter().filter(|&&v| v > 0.0).sum::<f64>();
         assert!((plan.by_expected_profit.best_profit - best).abs() < 1e-9);
         assert!(plan.by_expected_profit.best_profit >= plan.by_churn_probability.best_profit);
-        assert_eq!(plan.by_churn_probability.cumulative_profit.len(), 201);
+        assert_eq!(plan.by_churn_probability.profit.len(), 201);
+    }
+
+    #[test]
+    fn profit_at_k_is_the_profit_of_k_customers() {
+        // The regression behind issue 17: reading a curve at `k − 1` (the old leading-0 vector
+        // indexed as if it had none) gives the profit of one customer fewer.
+        let params = CampaignParams::new(5.0, 1.0, 0.4);
+        let p: Vec<f64> = (0..50).map(|i| ((i * 37) % 100) as f64 / 100.0).collect();
+        let clv: Vec<f64> = (0..50).map(|i| ((i * 53) % 400) as f64).collect();
+        let plan = plan_campaign(&p, &clv, &params).unwrap();
+        for curve in [&plan.by_expected_profit, &plan.by_churn_probability] {
+            for k in 0..=50 {
+                let want: f64 = curve.order[..k].iter().map(|&i| plan.expected_value[i]).sum();
+                assert!((curve.profit_at(k).unwrap() - want).abs() < 1e-9, "k = {k}");
+            }
+            assert_eq!(curve.profit_at(curve.best_size), Some(curve.best_profit));
+            assert_eq!(curve.profit_at(51), None);
+        }
+        let s = plan.summary();
+        let risk_top: f64 = plan.by_churn_probability.order[..s.contact].iter().map(|&i| plan.expected_value[i]).sum();
+        assert!((s.by_risk_same_size - risk_top).abs() < 1e-9);
+        assert!(s.by_risk_same_size <= s.expected_profit + 1e-9);
+    }
+
+    #[test]
+    fn thinned_curve_keeps_both_ends() {
+        let curve = ProfitCurve::from_values((0..1000).collect(), &vec![1.0; 1000]);
+        let (x, y) = curve.thinned(200);
+        assert!(x.len() <= 202);
+        assert_eq!((x[0], y[0]), (0.0, 0.0));
+        assert_eq!((*x.last().unwrap(), *y.last().unwrap()), (1000.0, 1000.0));
+        assert!(x.iter().zip(&y).all(|(a, b)| a == b));
     }
 
     #[test]

@@ -15,6 +15,6 @@ pub mod campaign;
 pub mod clv;
 pub mod emp;
 
-pub use campaign::{CampaignParams, CampaignPlan, ProfitCurve, plan_campaign, realised_profit};
+pub use campaign::{CampaignParams, CampaignPlan, CampaignSummary, ProfitCurve, plan_campaign, realised_profit};
 pub use clv::{ClvEstimate, ClvParams, clv_from_churn_probability, clv_from_survival};
 pub use emp::{EmpScore, EmpbParams, EmpcParams, MpcParams, empb_score, empc_score, mpc_score};

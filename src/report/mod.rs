@@ -28,6 +28,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::io::csv_out::CsvOut;
 use svg::esc;
 
 /// A headline number at the top of the report.
@@ -314,58 +315,55 @@ impl Chart {
         }
     }
 
-    /// The data behind the chart as CSV (after [`Chart::check`]).
+    /// The data behind the chart as CSV (after [`Chart::check`]), written by `csv::Writer`.
     pub fn to_csv(&self) -> Result<String> {
         self.check()?;
-        let mut out = String::new();
-        let field = |s: &str| {
-            if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-        };
+        let mut w = CsvOut::new(Vec::new(), format!("{}.csv", self.id()));
         match self {
             Chart::Line(c) => {
-                out.push_str("series,x,y,band_low,band_high\n");
+                w.record(["series", "x", "y", "band_low", "band_high"])?;
                 for s in &c.series {
                     for i in 0..s.x.len().min(s.y.len()) {
                         let (lo, hi) = s.band.as_ref().map_or((String::new(), String::new()), |(l, h)| {
                             let at = |v: &[f64]| v.get(i).map_or(String::new(), f64::to_string);
                             (at(l), at(h))
                         });
-                        let _ = writeln!(out, "{},{},{},{lo},{hi}", field(&s.label), s.x[i], s.y[i]);
+                        w.record([s.label.clone(), s.x[i].to_string(), s.y[i].to_string(), lo, hi])?;
                     }
                 }
             }
             Chart::Bar(c) => {
-                out.push_str("label,value\n");
+                w.record(["label", "value"])?;
                 for (l, v) in c.labels.iter().zip(&c.values) {
-                    let _ = writeln!(out, "{},{v}", field(l));
+                    w.record([l.clone(), v.to_string()])?;
                 }
             }
             Chart::Stacked(c) => {
-                out.push_str("period,component,value\n");
+                w.record(["period", "component", "value"])?;
                 for (name, vals) in &c.series {
                     for (l, v) in c.labels.iter().zip(vals) {
-                        let _ = writeln!(out, "{},{},{v}", field(l), field(name));
+                        w.record([l.clone(), name.clone(), v.to_string()])?;
                     }
                 }
             }
             Chart::Heat(c) => {
-                out.push_str("row,column,value\n");
+                w.record(["row", "column", "value"])?;
                 for (label, row) in c.row_labels.iter().zip(&c.values) {
                     for (col, v) in c.col_labels.iter().zip(row) {
                         if let Some(v) = v {
-                            let _ = writeln!(out, "{},{},{v}", field(label), field(col));
+                            w.record([label.clone(), col.clone(), v.to_string()])?;
                         }
                     }
                 }
             }
             Chart::Table(c) => {
-                let _ = writeln!(out, "{}", c.columns.iter().map(|s| field(s)).collect::<Vec<_>>().join(","));
+                w.record(&c.columns)?;
                 for r in &c.rows {
-                    let _ = writeln!(out, "{}", r.iter().map(|s| field(s)).collect::<Vec<_>>().join(","));
+                    w.record(r)?;
                 }
             }
         }
-        Ok(out)
+        String::from_utf8(w.into_inner()?).map_err(|e| Error::io("write", "chart CSV", std::io::Error::other(e)))
     }
 
     /// Checks the chart before it is drawn: it has data, every value is finite, and every

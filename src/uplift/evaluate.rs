@@ -8,6 +8,7 @@
 
 use super::{OfferTerms, ProfitLiftParams, check_finite, check_len};
 use crate::error::{Error, Result};
+use crate::profit::ProfitCurve;
 
 /// Rows sorted by descending score, and the end index (exclusive) of each group of tied scores.
 fn rank(score: &[f64]) -> Result<(Vec<usize>, Vec<usize>)> {
@@ -160,28 +161,6 @@ impl CampaignProfitParams {
     }
 }
 
-/// Estimated campaign profit for every campaign size.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CampaignProfitCurve {
-    /// Campaign sizes (number of top-ranked customers targeted), starting at 0.
-    pub sizes: Vec<usize>,
-    /// Estimated incremental profit of targeting the top `sizes[j]`.
-    pub profit: Vec<f64>,
-    /// Customers ranked.
-    pub n: usize,
-    /// Campaign size with the highest estimated profit (0 = targeting no one is best).
-    pub best_size: usize,
-    /// Profit at `best_size`.
-    pub best_profit: f64,
-}
-
-impl CampaignProfitCurve {
-    /// Best campaign size as a fraction of the customers ranked.
-    pub fn best_fraction(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { self.best_size as f64 / self.n as f64 }
-    }
-}
-
 /// Campaign-profit curve of a ranking on held-out experiment customers (Lemmens & Gupta 2020):
 /// after targeting the top `k` by `score`, the estimated profit is
 /// `k · (mean realised value of treated − mean realised value of control) − k·f` among those
@@ -215,7 +194,7 @@ pub fn campaign_profit_curve(
     m0: &[f64],
     m1: &[f64],
     params: &CampaignProfitParams,
-) -> Result<CampaignProfitCurve> {
+) -> Result<ProfitCurve> {
     params.check()?;
     let n = score.len();
     check_len("campaign profit curve", n, &[churned.len(), treated.len(), m0.len(), m1.len()])?;
@@ -259,9 +238,7 @@ pub fn campaign_profit_curve(
             profit.push(end as f64 * per_capita);
         }
     }
-    let (best_j, best_profit) =
-        profit.iter().enumerate().fold((0, 0.0), |(bj, bp), (j, &p)| if p > bp { (j, p) } else { (bj, bp) });
-    Ok(CampaignProfitCurve { best_size: sizes[best_j], best_profit, sizes, profit, n })
+    Ok(ProfitCurve::from_points(order, sizes, profit))
 }
 
 /// `y − θ·(x − mean x)` with `θ` the least-squares slope of `y` on `x` (0 when `x` is constant).

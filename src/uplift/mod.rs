@@ -39,9 +39,7 @@ mod tlearner;
 mod value;
 mod xlearner;
 
-pub use evaluate::{
-    CampaignProfitCurve, CampaignProfitParams, QiniCurve, campaign_profit_curve, qini_coefficient, qini_curve,
-};
+pub use evaluate::{CampaignProfitParams, QiniCurve, campaign_profit_curve, qini_coefficient, qini_curve};
 pub use objective::{ProfitWeighting, ProfitWeights, clv_sample_weights};
 pub use tlearner::{TLearner, TLearnerParams, UpliftPrediction};
 pub use value::{OfferTerms, ProfitLiftParams, profit_lift};

@@ -350,14 +350,11 @@ pub fn run(args: Args) -> Result<()> {
     report.sections.push(model_section(&scored, &drivers, "out of fold, customer-grouped 5-fold")?);
 
     // Profit section.
-    let step_every = (p.len() / 200).max(1);
-    let sizes: Vec<f64> = (0..=p.len()).step_by(step_every).map(|k| k as f64).collect();
-    let take = |c: &[f64]| -> Vec<f64> {
-        (0..=p.len()).step_by(step_every).map(|k| if k == 0 { 0.0 } else { c[k - 1] }).collect()
-    };
+    let (xe, ye) = plan.by_expected_profit.thinned(200);
+    let (xr, yr) = plan.by_churn_probability.thinned(200);
     let profit_chart = LineChart::new("profit_curve", "Expected campaign profit by campaign size", "Customers contacted (best first)", &format!("Expected profit {}", money.unit()))
-        .series(Series::new("ranked by expected profit", sizes.clone(), take(&plan.by_expected_profit.cumulative_profit)))
-        .series(Series::new("ranked by churn probability", sizes.clone(), take(&plan.by_churn_probability.cumulative_profit)))
+        .series(Series::new("ranked by expected profit", xe, ye))
+        .series(Series::new("ranked by churn probability", xr, yr))
         .marker(n_target as f64, plan.by_expected_profit.best_profit, format!("best: contact {n_target}"))
         .reading(format!(
             "Contacting the {} customers with positive expected profit earns {}; the best campaign ranked by churn risk alone earns {}.",
@@ -665,28 +662,34 @@ fn write_scores(
     ev: &[f64],
     expl: &attrition::models::trained::Explanations,
 ) -> Result<()> {
-    use std::io::Write;
     let path = dir.join("scores.csv");
-    let mut w = attrition::io::output::OutputFile::create(&path, attrition::io::output::Overwrite::Refuse)?;
-    let io = |e| Error::io("write", &path, e);
-    writeln!(w, "customer_id,p_churn,mrr,clv,expected_profit,target,reason_1,reason_2,reason_3").map_err(io)?;
+    let file = attrition::io::output::OutputFile::create(&path, attrition::io::output::Overwrite::Refuse)?;
+    let mut w = attrition::io::csv_out::CsvOut::new(file, &path);
+    w.record([
+        "customer_id",
+        "p_churn",
+        "mrr",
+        "clv",
+        "expected_profit",
+        "target",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+    ])?;
     for i in 0..p.len() {
         let r = expl.top_reasons(i, 3);
-        let reason = |k: usize| r.get(k).map_or("", |x| x.0);
-        writeln!(
-            w,
-            "{},{:.6},{:.2},{:.2},{:.2},{},{},{},{}",
-            ids[i],
-            p[i],
-            mrr[i],
-            clv[i],
-            ev[i],
-            ev[i] > 0.0,
+        let reason = |k: usize| r.get(k).map_or(String::new(), |x| x.0.to_string());
+        w.record([
+            ids[i].clone(),
+            format!("{:.6}", p[i]),
+            format!("{:.2}", mrr[i]),
+            format!("{:.2}", clv[i]),
+            format!("{:.2}", ev[i]),
+            (ev[i] > 0.0).to_string(),
             reason(0),
             reason(1),
-            reason(2)
-        )
-        .map_err(io)?;
+            reason(2),
+        ])?;
     }
-    w.commit()
+    w.into_inner()?.commit()
 }

@@ -1,12 +1,12 @@
 //! `attrition evaluate`: out-of-fold metrics of a model family on a flat CSV.
 
-use std::io::Write;
 use std::path::PathBuf;
 
+use attrition::Result;
 use attrition::evaluation::{cross_val_fit_predict, evaluate};
+use attrition::io::csv_out::CsvOut;
 use attrition::models::auto::AutoSelection;
-use attrition::validation::{grouped_k_fold, stratified_k_fold};
-use attrition::{Error, Result};
+use attrition::validation::{ids_repeat, inner_k_fold};
 
 use crate::common::{DataArgs, ModelArgs};
 
@@ -41,17 +41,10 @@ pub fn run(args: Args) -> Result<()> {
         crate::output_path(p);
     }
     let data = args.data.load(args.quiet || args.json)?;
-    let churned = data.churned_or_err()?;
     // Observations repeat customers: then folds are grouped by customer, so no customer is in
     // both the training and the test side.
-    let repeated = data.ids.as_ref().is_some_and(|ids| {
-        let mut seen = std::collections::HashSet::new();
-        ids.iter().any(|i| !seen.insert(i.as_str()))
-    });
-    let folds = match (&data.ids, repeated) {
-        (Some(ids), true) => grouped_k_fold(ids, args.folds, args.model.seed)?,
-        _ => stratified_k_fold(churned, args.folds, args.model.seed)?,
-    };
+    let repeated = ids_repeat(&data);
+    let folds = inner_k_fold(&data, args.folds, args.model.seed)?;
     let pb = crate::simulate::spinner(
         args.quiet || args.json,
         &format!("{}-fold cross-validation of {}", args.folds, args.model.model),
@@ -61,14 +54,13 @@ pub fn run(args: Args) -> Result<()> {
     let selections: Vec<&AutoSelection> = models.iter().filter_map(|m| m.selection.as_ref()).collect();
     let e = evaluate(&oof)?;
     if let Some(path) = &args.oof_out {
-        let mut w = plan.create_file("--oof-out", path)?;
-        let io = |err| Error::io("write", path, err);
-        writeln!(w, "id,y_true,p_churn").map_err(io)?;
+        let mut w = CsvOut::new(plan.create_file("--oof-out", path)?, path);
+        w.record(["id", "y_true", "p_churn"])?;
         for (k, &row) in oof.rows.iter().enumerate() {
             let id = data.ids.as_ref().map_or_else(|| row.to_string(), |ids| ids[row].clone());
-            writeln!(w, "{id},{},{}", u8::from(oof.y_true[k]), oof.p_churn[k]).map_err(io)?;
+            w.record([id, u8::from(oof.y_true[k]).to_string(), oof.p_churn[k].to_string()])?;
         }
-        w.commit()?;
+        w.into_inner()?.commit()?;
     }
     if args.json {
         let v = serde_json::json!({

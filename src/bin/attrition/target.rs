@@ -1,8 +1,8 @@
 //! `attrition target`: who to contact with a retention offer, by expected profit.
 
-use std::io::Write;
 use std::path::PathBuf;
 
+use attrition::io::csv_out::CsvOut;
 use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::models::ChurnModel;
 use attrition::models::trained::TrainedModel;
@@ -107,32 +107,29 @@ pub fn run(args: Args) -> Result<()> {
     };
     let plan = plan_campaign(&p, &clv, &campaign)?;
     let ids = data.ids.clone().unwrap_or_else(|| (0..data.n_rows()).map(|i| i.to_string()).collect());
-    let mut w = outputs.create_file("--out", &args.out)?;
-    let io = |e| Error::io("write", &args.out, e);
-    writeln!(w, "customer_id,p_churn,clv,expected_profit,target").map_err(io)?;
+    let mut w = CsvOut::new(outputs.create_file("--out", &args.out)?, &args.out);
+    w.record(["customer_id", "p_churn", "clv", "expected_profit", "target"])?;
     for &i in &plan.by_expected_profit.order {
-        writeln!(
-            w,
-            "{},{:.6},{:.2},{:.2},{}",
-            ids[i],
-            p[i],
-            clv[i],
-            plan.expected_value[i],
-            plan.expected_value[i] > 0.0
-        )
-        .map_err(io)?;
+        let ev = plan.expected_value[i];
+        w.record([
+            ids[i].clone(),
+            format!("{:.6}", p[i]),
+            format!("{:.2}", clv[i]),
+            format!("{ev:.2}"),
+            (ev > 0.0).to_string(),
+        ])?;
     }
-    w.commit()?;
-    let best = &plan.by_expected_profit;
+    w.into_inner()?.commit()?;
+    let s = plan.summary();
     println!(
         "contact {} of {} customers ({:.1}%): expected campaign profit {:.0}; the same number by churn risk alone: {:.0}; best by risk: {:.0} at {}",
-        best.best_size,
-        p.len(),
-        100.0 * best.best_size as f64 / p.len().max(1) as f64,
-        best.best_profit,
-        plan.by_churn_probability.cumulative_profit.get(best.best_size.saturating_sub(1)).copied().unwrap_or(0.0),
-        plan.by_churn_probability.best_profit,
-        plan.by_churn_probability.best_size
+        s.contact,
+        s.customers,
+        100.0 * s.contact as f64 / s.customers.max(1) as f64,
+        s.expected_profit,
+        s.by_risk_same_size,
+        s.by_risk_best_profit,
+        s.by_risk_best_size
     );
     println!("wrote {} (ranked by expected profit)", args.out.display());
     Ok(())

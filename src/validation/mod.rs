@@ -34,6 +34,9 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
+mod oof;
+pub use oof::{OutOfFold, cross_val_fit_predict, cross_val_predict};
+
 /// Row indices of one train/test split. Both lists are sorted ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Split {
@@ -69,14 +72,19 @@ fn splits_from_assignment(fold_of: &[usize], k: usize) -> Vec<Split> {
 /// Errors as those two do, or when `data` has no `churned` label.
 pub fn inner_k_fold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Split>> {
     let y = data.churned_or_err()?;
-    let repeated = data.ids.as_ref().is_some_and(|ids| {
-        let mut seen = std::collections::HashSet::new();
-        ids.iter().any(|i| !seen.insert(i.as_str()))
-    });
-    match (&data.ids, repeated) {
-        (Some(ids), true) => grouped_k_fold(ids, k, seed),
+    match &data.ids {
+        Some(ids) if ids_repeat(data) => grouped_k_fold(ids, k, seed),
         _ => stratified_k_fold(y, k, seed),
     }
+}
+
+/// Whether some id of `data` occurs on more than one row (point-in-time observations of the
+/// same customer), so [`inner_k_fold`] groups its folds by id.
+pub fn ids_repeat(data: &Dataset) -> bool {
+    data.ids.as_ref().is_some_and(|ids| {
+        let mut seen = std::collections::HashSet::new();
+        ids.iter().any(|i| !seen.insert(i.as_str()))
+    })
 }
 
 /// Stratified k-fold: rows are shuffled (seeded) within each class and dealt round-robin into
@@ -181,6 +189,84 @@ pub fn time_backtest(as_of: &[NaiveDate], n_tests: usize, gap_days: i64) -> Resu
         });
     }
     Ok(out)
+}
+
+/// Stratified k-fold over arbitrary strata (e.g. experiment arm × outcome, four strata): rows
+/// are shuffled (seeded) within each stratum, strata taken in ascending label order, and dealt
+/// round-robin into `k` folds continuing the rotation, so every fold holds each stratum's rows to
+/// within one row and fold sizes differ by at most one.
+///
+/// Errors if `k < 2` or there are fewer rows than folds.
+///
+/// ```
+/// use attrition::validation::stratified_k_fold_by;
+/// let arm_outcome: Vec<(bool, bool)> = (0..40).map(|i| (i % 2 == 0, i % 5 == 0)).collect();
+/// let folds = stratified_k_fold_by(&arm_outcome, 4, 7).unwrap();
+/// for f in &folds {
+///     // 4 rows of (treated, churned) = (true, true) in all: one per fold
+///     assert_eq!(f.test.iter().filter(|&&i| arm_outcome[i] == (true, true)).count(), 1);
+/// }
+/// ```
+pub fn stratified_k_fold_by<T: Ord>(strata: &[T], k: usize, seed: u64) -> Result<Vec<Split>> {
+    check_k(k, strata.len())?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut fold_of = vec![0usize; strata.len()];
+    let mut j = 0;
+    for mut rows in rows_by_stratum(strata) {
+        rows.shuffle(&mut rng);
+        for i in rows {
+            fold_of[i] = j % k;
+            j += 1;
+        }
+    }
+    Ok(splits_from_assignment(&fold_of, k))
+}
+
+/// Row indices of each stratum, strata in ascending order, rows ascending within each.
+fn rows_by_stratum<T: Ord>(strata: &[T]) -> Vec<Vec<usize>> {
+    let mut by: std::collections::BTreeMap<&T, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, s) in strata.iter().enumerate() {
+        by.entry(s).or_default().push(i);
+    }
+    by.into_values().collect()
+}
+
+/// A single train/test split holding out `fraction` of the rows of every stratum (rounded, at
+/// least one and not all of each), seeded; strata are arbitrary labels, e.g. experiment arm ×
+/// outcome. Errors if `fraction` is outside (0, 1) or a stratum has fewer than 2 rows.
+///
+/// ```
+/// use attrition::validation::stratified_holdout_by;
+/// let arm_outcome: Vec<(bool, bool)> = (0..400).map(|i| (i % 2 == 0, i % 3 == 0)).collect();
+/// let split = stratified_holdout_by(&arm_outcome, 0.5, 1).unwrap();
+/// for cell in [(false, false), (false, true), (true, false), (true, true)] {
+///     let all = arm_outcome.iter().filter(|&&s| s == cell).count();
+///     let held = split.test.iter().filter(|&&i| arm_outcome[i] == cell).count();
+///     assert_eq!(held, (all as f64 * 0.5).round() as usize);
+/// }
+/// ```
+pub fn stratified_holdout_by<T: Ord>(strata: &[T], fraction: f64, seed: u64) -> Result<Split> {
+    if !(fraction > 0.0 && fraction < 1.0) {
+        return Err(Error::param("validation_fraction", fraction, "must be in (0, 1)"));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for mut rows in rows_by_stratum(strata) {
+        if rows.len() < 2 {
+            return Err(Error::param(
+                "strata",
+                format!("a stratum of {} row", rows.len()),
+                "every stratum needs at least 2 rows to be split",
+            ));
+        }
+        rows.shuffle(&mut rng);
+        let n_test = ((rows.len() as f64 * fraction).round() as usize).clamp(1, rows.len() - 1);
+        test.extend_from_slice(&rows[..n_test]);
+        train.extend_from_slice(&rows[n_test..]);
+    }
+    train.sort_unstable();
+    test.sort_unstable();
+    Ok(Split { train, test })
 }
 
 /// A single stratified train/validation split holding out `fraction` of rows (e.g. for early
