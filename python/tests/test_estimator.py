@@ -100,8 +100,10 @@ def test_weight_two_equals_repeated_row_logistic():
 
 def test_errors_are_value_errors_with_the_library_text():
     x, y = churn_matrix()
-    with pytest.raises(ValueError, match="Only binary classification"):
+    with pytest.raises(ValueError, match="only one class"):
         ChurnClassifier().fit(x, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="Only binary classification"):
+        ChurnClassifier().fit(x, np.arange(len(y)) % 3)
     with pytest.raises(ValueError, match="model must be one of"):
         ChurnClassifier(model="forest").fit(x, y)
     with pytest.raises(attrition.ParameterError, match="invalid parameter `C`"):

@@ -188,6 +188,10 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
                 "ChurnClassifier needs exactly 2 classes (churned and retained)"
             )
         classes, encoded = np.unique(y, return_inverse=True)
+        if len(classes) != 2:
+            raise ValueError(
+                f"ChurnClassifier needs 2 classes (churned and retained); y has only one class: {classes[0]!r}"
+            )
         self.classes_ = classes
         frame = frame.with_labels(np.ascontiguousarray(encoded == 1))
         if sample_weight is not None:
