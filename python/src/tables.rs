@@ -198,15 +198,9 @@ pub fn evaluate_json(
             return Err(Error::param("folds", folds, "a number of folds from 2 to 100"));
         }
         let p = crate::model::model_params(&model, seed, c, &penalty, budget_seconds, params.as_deref())?;
-        let churned = data.churned_or_err()?;
-        let repeated = data.ids.as_ref().is_some_and(|ids| {
-            let mut seen = std::collections::HashSet::new();
-            ids.iter().any(|i| !seen.insert(i.as_str()))
-        });
-        let splits = match (&data.ids, repeated) {
-            (Some(ids), true) => attrition::validation::grouped_k_fold(ids, folds, seed)?,
-            _ => attrition::validation::stratified_k_fold(churned, folds, seed)?,
-        };
+        // As `attrition evaluate`: folds grouped by customer when ids repeat, else stratified.
+        let repeated = attrition::validation::ids_repeat(&data);
+        let splits = attrition::validation::inner_k_fold(&data, folds, seed)?;
         let (oof, models) = attrition::evaluation::cross_val_fit_predict(&p, &data, &splits)?;
         let e = attrition::evaluation::evaluate(&oof)?;
         let selections: Vec<_> = models.iter().filter_map(|m| m.selection.as_ref()).collect();
