@@ -109,3 +109,18 @@ fn a_categorical_split_past_the_levels_is_refused() {
     let err = bad.validate().unwrap_err().to_string();
     assert!(err.contains("category code 250"), "{err}");
 }
+
+/// `auto` tries native categorical splits on data with a categorical column, and the model it
+/// refits is native exactly when that candidate wins.
+#[test]
+fn auto_considers_native_categorical_splits() {
+    let train = dataset(2000, 8);
+    let mut params = ModelParams::new(ModelKind::Auto).seed(4);
+    params.auto = attrition::models::auto::AutoParams::new().folds(3).budget_seconds(1e9);
+    let model = params.fit(&train).unwrap();
+    let sel = model.selection.as_ref().unwrap();
+    assert!(sel.table.iter().any(|c| c.name == "gbdt-native-cat"), "{:?}", sel.table);
+    let native = model.preprocessor.inputs.iter().any(|s| matches!(s, InputSpec::Categorical { native: true, .. }));
+    assert_eq!(native, sel.chosen == "gbdt-native-cat", "chosen {}: {:?}", sel.chosen, sel.table);
+    model.validate().unwrap();
+}

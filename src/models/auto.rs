@@ -17,7 +17,9 @@
 //! - **learning rate with early stopping** — every candidate stops early on a seeded hold-out, so
 //!   the number of trees is not searched (AutoGluon's LightGBM presets do the same; its
 //!   `GBMLarge` preset pairs more leaves with a smaller rate, 0.03, and `feature_fraction` 0.9);
-//! - **L2 on leaf values and column sampling** (FLAML: `reg_lambda`, `colsample_bytree`).
+//! - **L2 on leaf values and column sampling** (FLAML: `reg_lambda`, `colsample_bytree`);
+//! - **native categorical handling on/off** (LightGBM's `categorical_feature`; its docs: "often
+//!   performs better than one-hot encoding"), tried when the data has a categorical column.
 //!
 //! Every candidate is scored by the log-loss of its inner out-of-fold predictions (the inner
 //! folds are stratified, or grouped by id when ids repeat; at least [`SMALL_DATA_FOLDS`] of them
@@ -64,7 +66,7 @@ use super::boosted::BoostedParams;
 use super::ensemble::choose_logistic_weight;
 use super::logistic::LogisticParams;
 use super::trained::{ModelKind, ModelParams};
-use crate::dataset::Dataset;
+use crate::dataset::{ColumnKind, Dataset};
 use crate::error::{Error, Result};
 use crate::metrics::{log_loss, roc_auc_score};
 use crate::validation::cross_val_predict;
@@ -157,6 +159,9 @@ pub struct Candidate {
     pub logistic: Option<LogisticParams>,
     /// Estimated cost relative to the default boosted trees (logistic: about 0).
     pub relative_cost: f64,
+    /// Categorical columns split natively ([`ModelParams::native_categorical`]); such candidates
+    /// are tried only on data with a categorical column.
+    pub native_categorical: bool,
 }
 
 /// One row of the selection table: a candidate's inner cross-validated scores.
@@ -206,6 +211,7 @@ pub fn candidates(base: &ModelParams) -> Vec<Candidate> {
         boosted: Some(p),
         logistic: None,
         relative_cost,
+        native_categorical: false,
     };
     let l = base.logistic;
     let logistic = |name, c: f64| Candidate {
@@ -214,6 +220,7 @@ pub fn candidates(base: &ModelParams) -> Vec<Candidate> {
         boosted: None,
         logistic: Some(l.c(c)),
         relative_cost: 0.05,
+        native_categorical: false,
     };
     vec![
         logistic("logistic", l.c),
@@ -223,6 +230,8 @@ pub fn candidates(base: &ModelParams) -> Vec<Candidate> {
         // tables where C = 1 overfits). Cheap: a logistic fit costs ~5% of a boosted one.
         logistic("logistic-c/10", l.c / 10.0),
         logistic("logistic-c/100", l.c / 100.0),
+        // The default trees with native categorical splits (LightGBM's method) instead of one-hot.
+        Candidate { native_categorical: true, ..gbdt("gbdt-native-cat", 1.0, b.clone()) },
         // The peers' tree size (LightGBM 31 leaves, XGBoost depth 6) with our regularisation.
         gbdt("gbdt-31x6", 2.5, b.clone().max_leaves(Some(31)).max_depth(Some(6)).min_child_weight(1e-3)),
         // Small, strongly regularised trees for small or noisy tables.
@@ -284,7 +293,8 @@ fn settings(c: &Candidate, base: &ModelParams) -> String {
 /// only: nothing else is looked at.
 pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSelection)> {
     base.auto.check()?;
-    let portfolio = candidates(base);
+    let mut portfolio = candidates(base);
+    portfolio.retain(|c| !c.native_categorical || data.columns.iter().any(|c| c.kind() == ColumnKind::Categorical));
     // Input columns (a categorical column counts once: an estimate for planning only).
     let cols = data.columns.len();
     let folds_used = effective_folds(&base.auto, data.n_rows());
@@ -367,6 +377,7 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
 fn candidate_params(base: &ModelParams, c: &Candidate) -> ModelParams {
     let mut p = base.clone();
     p.kind = c.family;
+    p.native_categorical = c.native_categorical;
     if let Some(b) = &c.boosted {
         p.boosted = b.clone();
     }

@@ -106,7 +106,7 @@ pub struct ModelParams {
     /// How `auto` searches (used when `kind` is auto).
     #[serde(default)]
     pub auto: AutoParams,
-    /// Boosted trees (`kind` gbdt) split categorical features natively, as sets of categories
+    /// Boosted trees (`kind` gbdt, and the ensemble's trees) split categorical features natively, as sets of categories
     /// (one column of codes per feature, [`PreprocessParams::native_categorical`]), instead of
     /// on one-hot columns. Logistic regression always uses one-hot columns. Default false.
     #[serde(default)]
@@ -174,8 +174,11 @@ impl ModelParams {
             }
         };
         let logistic = self.logistic.fit_matrix(x, y, w)?;
-        let tree_preprocessor = PreprocessParams::new(PreprocessMode::Tree).fit(data)?;
-        let gbdt = self.boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
+        let mut tree_params = PreprocessParams::new(PreprocessMode::Tree);
+        tree_params.native_categorical = self.native_categorical;
+        let tree_preprocessor = tree_params.fit(data)?;
+        let boosted = self.boosted.clone().categorical_features(tree_preprocessor.categorical_outputs());
+        let gbdt = boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
         Ok(Ensemble { logistic_weight, logistic, tree_preprocessor, gbdt })
     }
 }

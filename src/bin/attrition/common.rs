@@ -144,7 +144,7 @@ pub struct ModelArgs {
     /// Logistic regression penalty: l2 (ridge) or l1 (lasso: zeroes weak features).
     #[arg(long, default_value = "l2")]
     pub penalty: attrition::models::logistic::Penalty,
-    /// Boosted trees (`--model gbdt`) split categorical columns natively, as sets of categories
+    /// Boosted trees (`--model gbdt`, and the ensemble's trees) split categorical columns natively, as sets of categories
     /// (LightGBM's method), instead of on one-hot columns.
     #[arg(long)]
     pub native_categorical: bool,
