@@ -18,6 +18,16 @@
 //! Findings are relative where the study is (`R_group / R_other`) and absolute where it is
 //! (retention by products held; share churned among the not-upsold).
 
+mod config;
+mod pipeline;
+mod report;
+
+pub use config::{
+    CampaignConfig, ClvConfig, DataConfig, DatesConfig, ModelsConfig, ReportConfig, StudyConfig, UpliftConfig,
+    WindowConfig,
+};
+pub use pipeline::{CandidateResult, CurrentScores, FactorRetention, Study, StudyProgress, StudyResults};
+
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 

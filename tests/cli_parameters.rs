@@ -126,6 +126,7 @@ struct Fixtures {
     flat: PathBuf,
     model: PathBuf,
     km: PathBuf,
+    study: PathBuf,
 }
 
 fn fixtures() -> Fixtures {
@@ -159,7 +160,9 @@ fn fixtures() -> Fixtures {
         writeln!(w, "{},{},{},{}", 10 + (i * 13) % 300, i % 3 == 0, ["a", "b"][i % 2], i % 5).unwrap();
     }
     w.flush().unwrap();
-    Fixtures { _dir: dir, tables, flat, model, km }
+    let study = dir.path().join("study.toml");
+    std::fs::write(&study, "[models]\ncandidates = [\"logistic\"]\nfolds = 2\n").unwrap();
+    Fixtures { _dir: dir, tables, flat, model, km, study }
 }
 
 /// Valid arguments of each subcommand (outputs relative to the run's own directory). A new
@@ -168,6 +171,7 @@ fn base_args(command: &str, f: &Fixtures) -> Option<Vec<String>> {
     let (t, d, m, k) = (s(&f.tables), s(&f.flat), s(&f.model), s(&f.km));
     let v: Vec<&str> = match command {
         "demo" => vec!["--tables", t, "--out", "rep", "--quiet"],
+        "study" => vec!["--config", s(&f.study), "--tables", t, "--out", "rep", "--quiet"],
         "inspect" => vec!["--tables", t],
         "catalogue" => vec!["--tables", t, "--out", "cat.json", "--quiet"],
         "features" => vec!["--tables", t, "--from", "2024-06-01", "--to", "2024-09-01", "--out", "f.csv"],

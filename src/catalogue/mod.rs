@@ -21,12 +21,14 @@
 mod choose;
 mod discover;
 mod file;
+mod section;
 
 pub use choose::{CatalogueSource, ChosenCatalogue, choose_event_catalogue, simulator_catalogue_applies};
 pub use discover::{
     AdoptionRetention, Discovery, DiscoveryParams, DiscoverySummary, EventTypeStats, RiskRatio, discover,
 };
 pub use file::{ASSOCIATION_NOTE, CATALOGUE_FORMAT, CATALOGUE_VERSION, CatalogueEntry, CatalogueFile, Provenance};
+pub use section::report_section;
 
 use serde::{Deserialize, Serialize};
 

@@ -44,6 +44,7 @@ mod report;
 mod retention;
 mod score;
 mod simulate;
+mod study;
 mod target;
 mod train;
 mod uplift;
@@ -90,12 +91,15 @@ enum Command {
     ExportSql(export_sql::Args),
     /// Check a model file, or rehash it after a deliberate edit (`model check`, `model rehash`).
     Model(model::Args),
+    /// Run the study (as `demo`) on a tables directory with the settings of a study.toml.
+    Study(study::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
+        Command::Study(a) => study::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Catalogue(a) => catalogue::run(a),
         Command::Features(a) => features::run(a),
