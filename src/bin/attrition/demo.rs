@@ -219,7 +219,12 @@ pub fn run(args: Args) -> Result<()> {
     let best_idx = if oofs[1].2.roc_auc >= oofs[0].2.roc_auc { 1 } else { 0 };
     let best_kind = oofs[best_idx].0;
     let model = step.run(&format!("training the final {best_kind} model on all observations"), || {
-        ModelParams::new(best_kind).seed(args.seed).fit(&obs)
+        let build = attrition::models::artifact::FeatureBuild::new(
+            table.catalogue.clone(),
+            fparams.lead_days,
+            fparams.horizon_days,
+        )?;
+        ModelParams::new(best_kind).seed(args.seed).fit(&obs)?.with_feature_build(build).with_profile(&obs)
     })?;
 
     // 3. Score today's customers with reasons.
@@ -228,6 +233,11 @@ pub fn run(args: Args) -> Result<()> {
     let (p, expl) = step.run(&format!("scoring {} active customers with reasons", current.n_rows()), || {
         Ok((model.predict_proba(&current)?, model.explain(&current)?))
     })?;
+    // Reasons in words (none for the low risk tier).
+    let phrases = attrition::scoring::reasons::Phrasebook::new(&model);
+    let reason_options = attrition::scoring::reasons::ReasonOptions::default();
+    let reasons: Vec<Vec<attrition::models::row::Reason>> =
+        (0..p.len()).map(|i| phrases.reasons(&current, &expl, i, p[i], &reason_options)).collect();
     let mrr: Vec<f64> = current
         .column("mrr")
         .and_then(|c| c.as_numeric())
@@ -367,7 +377,7 @@ pub fn run(args: Args) -> Result<()> {
     let rows: Vec<Vec<String>> = order
         .iter()
         .map(|&i| {
-            let reasons = expl.top_reasons(i, 3);
+            let reasons = &reasons[i];
             let mut r = vec![
                 cur_ids.get(i).cloned().unwrap_or_default(),
                 format!("{:.1}%", 100.0 * p[i]),
@@ -376,7 +386,7 @@ pub fn run(args: Args) -> Result<()> {
                 money.amount(plan.expected_value[i]),
             ];
             for k in 0..3 {
-                r.push(reasons.get(k).map_or(String::new(), |x| x.0.to_string()));
+                r.push(reasons.get(k).map_or(String::new(), |x| x.text.clone()));
             }
             r
         })
@@ -395,7 +405,7 @@ pub fn run(args: Args) -> Result<()> {
             "reason 3".into(),
         ],
         rows,
-        reading: "Ranked by the expected profit of a retention offer; reasons are the features pushing each customer's risk up most. Every active customer's score is in scores.csv.".into(),
+        reading: "Ranked by the expected profit of a retention offer; reasons are the features pushing each customer's risk up most, with the customer's value and what retained customers typically had in training. Every active customer's score is in scores.csv.".into(),
     };
     let mut profit_section = Section::new(
         "Who is worth saving?",
@@ -632,7 +642,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let out = outputs.create_dir("--out", &args.out)?;
     report.write(out.path())?;
-    write_scores(out.path(), &cur_ids, &p, &mrr, &clv.clv, &plan.expected_value, &expl)?;
+    write_scores(out.path(), &cur_ids, &p, &mrr, &clv.clv, &plan.expected_value, &reasons)?;
     out.commit()?;
     let path = args.out.join("index.html");
     println!(
@@ -663,30 +673,42 @@ fn write_scores(
     mrr: &[f64],
     clv: &[f64],
     ev: &[f64],
-    expl: &attrition::models::trained::Explanations,
+    reasons: &[Vec<attrition::models::row::Reason>],
 ) -> Result<()> {
-    use std::io::Write;
     let path = dir.join("scores.csv");
     let mut w = attrition::io::output::OutputFile::create(&path, attrition::io::output::Overwrite::Refuse)?;
     let io = |e| Error::io("write", &path, e);
-    writeln!(w, "customer_id,p_churn,mrr,clv,expected_profit,target,reason_1,reason_2,reason_3").map_err(io)?;
+    let mut csv = csv::Writer::from_writer(&mut w);
+    csv.write_record([
+        "customer_id",
+        "p_churn",
+        "mrr",
+        "clv",
+        "expected_profit",
+        "target",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+        "reason_1_text",
+        "reason_2_text",
+        "reason_3_text",
+    ])
+    .map_err(|e| io(e.into()))?;
     for i in 0..p.len() {
-        let r = expl.top_reasons(i, 3);
-        let reason = |k: usize| r.get(k).map_or("", |x| x.0);
-        writeln!(
-            w,
-            "{},{:.6},{:.2},{:.2},{:.2},{},{},{},{}",
-            ids[i],
-            p[i],
-            mrr[i],
-            clv[i],
-            ev[i],
-            ev[i] > 0.0,
-            reason(0),
-            reason(1),
-            reason(2)
-        )
-        .map_err(io)?;
+        let r = &reasons[i];
+        let mut row = vec![
+            ids[i].clone(),
+            format!("{:.6}", p[i]),
+            format!("{:.2}", mrr[i]),
+            format!("{:.2}", clv[i]),
+            format!("{:.2}", ev[i]),
+            (ev[i] > 0.0).to_string(),
+        ];
+        row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.feature.clone())));
+        row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
+        csv.write_record(&row).map_err(|e| io(e.into()))?;
     }
+    csv.flush().map_err(io)?;
+    drop(csv);
     w.commit()
 }
