@@ -14,7 +14,8 @@
 //!
 //! `reason_k` is the feature's stable name, `reason_k_text` the reason in words
 //! ([`reasons::Phrasebook`]). Only features that pushed the risk up are reasons, and customers
-//! below [`ScoreOptions::reasons_from`] (default: the low tier) get none.
+//! below [`ScoreOptions::reasons_from`] (default: the low tier) get none. The `action` column
+//! is the [`playbook`]'s suggestion for the customer's reasons.
 //!
 //! **One output row per input record.** A record is what a CSV parser frames (RFC 4180): one line,
 //! or several when a quoted field holds line breaks; blank lines are not records. In strict mode
@@ -46,9 +47,9 @@
 //! assert_eq!((report.rows_read, report.rows_scored, report.rows_unscored, report.rows_unreadable), (4, 2, 2, 1));
 //! let text = std::fs::read_to_string(&output).unwrap();
 //! let rows: Vec<&str> = text.lines().collect();
-//! assert_eq!(rows[0], "customer_id,p_churn,risk_tier,reason_1,reason_1_text,score_error");
-//! assert_eq!(rows[2], "b,,unscored,,,bad_number:x");
-//! assert_eq!(rows[3], "c,,unscored,,,malformed");
+//! assert_eq!(rows[0], "customer_id,p_churn,risk_tier,reason_1,reason_1_text,action,score_error");
+//! assert_eq!(rows[2], "b,,unscored,,,,bad_number:x");
+//! assert_eq!(rows[3], "c,,unscored,,,,malformed");
 //! assert!(rows[4].starts_with("d,0."));
 //! // Strict: the first bad record is the error, and nothing is written.
 //! std::fs::remove_file(&output).unwrap();
@@ -72,8 +73,10 @@ use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
 
+pub mod playbook;
 pub mod reasons;
 
+use playbook::Playbook;
 use reasons::{Phrasebook, ReasonOptions};
 
 /// Field text per chunk (besides [`ScoreOptions::chunk_rows`]): 32 MiB. With the field length
@@ -113,6 +116,9 @@ pub struct ScoreOptions {
     /// Lowest risk tier whose customers get reasons (default [`RiskTier::Medium`]: the low
     /// tier gets none).
     pub reasons_from: RiskTier,
+    /// Suggested actions by reason family, written in the `action` column when there are
+    /// reasons (default: the crate's [`Playbook`]).
+    pub playbook: Playbook,
 }
 
 impl Default for ScoreOptions {
@@ -126,6 +132,7 @@ impl Default for ScoreOptions {
             delimiter: None,
             row_ids: false,
             reasons_from: RiskTier::Medium,
+            playbook: Playbook::default(),
         }
     }
 }
@@ -433,6 +440,9 @@ pub fn score_reader(
     for k in 1..=options.reasons {
         header.push_str(&format!(",reason_{k}_text"));
     }
+    if options.reasons > 0 {
+        header.push_str(",action");
+    }
     if lenient {
         header.push_str(",score_error");
     }
@@ -633,6 +643,12 @@ fn score_chunk(
                             push_csv_field(&mut line, &reason.text);
                         }
                     }
+                    if options.reasons > 0 {
+                        line.push(',');
+                        if let Some(action) = options.playbook.action_for(&reasons) {
+                            push_csv_field(&mut line, action);
+                        }
+                    }
                     report.rows_without_reasons += u64::from(unavailable);
                     if lenient {
                         line.push(',');
@@ -642,7 +658,7 @@ fn score_chunk(
                 }
                 Some(fault) => {
                     line.push_str(",,unscored");
-                    for _ in 0..2 * options.reasons {
+                    for _ in 0..2 * options.reasons + usize::from(options.reasons > 0) {
                         line.push(',');
                     }
                     line.push(',');

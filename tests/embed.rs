@@ -67,7 +67,7 @@ fn scores_stream_from_a_reader_to_a_writer() {
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(
         rows[0],
-        "customer_id,p_churn,risk_tier,reason_1,reason_2,reason_3,reason_1_text,reason_2_text,reason_3_text"
+        "customer_id,p_churn,risk_tier,reason_1,reason_2,reason_3,reason_1_text,reason_2_text,reason_3_text,action"
     );
     assert!(rows[1].starts_with("a,") && rows[2].starts_with("b,"));
     // Errors name the reader's name and the line.

@@ -217,3 +217,104 @@ fn telco_reasons_name_the_contract_and_its_churn_rate() {
     eprintln!("telco: {contracts} Contract reasons, {tenures} tenure reasons over {} customers", scored.len());
     assert!(contracts > 100 && tenures > 100, "{contracts} {tenures}");
 }
+
+#[test]
+fn every_customer_with_reasons_gets_the_playbooks_action_and_a_file_replaces_it() {
+    use attrition::scoring::playbook::Playbook;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
+    let tables = read_tables(sample, &ReadOptions::default()).unwrap().tables;
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let params = FeatureParams::new(d("2024-04-30"), d("2025-09-30"));
+    let table = build_observations(&tables, &params).unwrap();
+    let model =
+        ModelParams::new(ModelKind::Logistic).fit(&table.dataset).unwrap().with_profile(&table.dataset).unwrap();
+    let current = to_csv(&snapshot(&tables, d("2026-01-01"), &table.catalogue).unwrap());
+    let scored = score_text(&model, &current, "customer_id", ScoreOptions::default());
+    let book = Playbook::default();
+    let phrases = attrition::scoring::reasons::Phrasebook::new(&model);
+    let mut actions = std::collections::BTreeSet::new();
+    for row in &scored {
+        if reasons_of(row).is_empty() {
+            assert_eq!(row["action"], "", "{row:?}");
+            continue;
+        }
+        // The first reason's family decides (the default playbook has every family).
+        let j = model.features.iter().position(|f| f.name == row["reason_1"]).unwrap();
+        assert_eq!(row["action"], book.action(phrases.family(j)).unwrap(), "{row:?}");
+        actions.insert(row["action"].clone());
+    }
+    assert!(actions.len() >= 3, "{actions:?}");
+    // A playbook with one family: only customers with such a reason get an action.
+    let mine = Playbook::from_toml("[detractor]\naction = \"Call about the survey\"\n", "mine.toml").unwrap();
+    let scored =
+        score_text(&model, &current, "customer_id", ScoreOptions { playbook: mine, ..ScoreOptions::default() });
+    let mut called = 0;
+    for row in &scored {
+        let nps = reasons_of(row).iter().any(|(f, _)| f.starts_with("nps_"));
+        assert_eq!(row["action"] == "Call about the survey", nps, "{row:?}");
+        called += usize::from(nps);
+    }
+    assert!(called > 0);
+}
+
+#[test]
+#[cfg_attr(not(shared_datasets), ignore = "needs ../shared/datasets/telco/telco.csv")]
+fn target_writes_one_call_table_with_tier_reasons_and_action() {
+    let telco = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco/telco.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let (model, out) = (dir.path().join("m.json"), dir.path().join("targets.csv"));
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let m = model.to_str().unwrap();
+    run(&[
+        "train",
+        "--data",
+        telco,
+        "--target",
+        "Churn",
+        "--id",
+        "customerID",
+        "--model",
+        "logistic",
+        "--cv-folds",
+        "0",
+        "--out",
+        m,
+        "--quiet",
+    ]);
+    run(&[
+        "target",
+        "--model",
+        m,
+        "--data",
+        telco,
+        "--id",
+        "customerID",
+        "--mrr-column",
+        "MonthlyCharges",
+        "--offer-cost",
+        "30",
+        "--label-days",
+        "90",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = rows(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(rows.len(), 7043);
+    let mut contacted = 0;
+    for r in &rows {
+        if r["target"] == "true" && r["risk_tier"] != "low" {
+            assert!(!r["reason_1"].is_empty() && !r["action"].is_empty(), "{r:?}");
+            contacted += 1;
+        }
+        if r["risk_tier"] == "low" {
+            assert!(r["reason_1"].is_empty() && r["action"].is_empty(), "{r:?}");
+        }
+    }
+    assert!(contacted > 100, "{contacted}");
+    // Ranked by expected profit.
+    let ev: Vec<f64> = rows.iter().map(|r| r["expected_profit"].parse().unwrap()).collect();
+    assert!(ev.windows(2).all(|w| w[0] >= w[1]));
+}

@@ -238,6 +238,8 @@ pub fn run(args: Args) -> Result<()> {
     let reason_options = attrition::scoring::reasons::ReasonOptions::default();
     let reasons: Vec<Vec<attrition::models::row::Reason>> =
         (0..p.len()).map(|i| phrases.reasons(&current, &expl, i, p[i], &reason_options)).collect();
+    let playbook = attrition::scoring::playbook::Playbook::default();
+    let actions: Vec<String> = reasons.iter().map(|r| playbook.action_for(r).unwrap_or("").to_owned()).collect();
     let mrr: Vec<f64> = current
         .column("mrr")
         .and_then(|c| c.as_numeric())
@@ -388,6 +390,7 @@ pub fn run(args: Args) -> Result<()> {
             for k in 0..3 {
                 r.push(reasons.get(k).map_or(String::new(), |x| x.text.clone()));
             }
+            r.push(actions[i].clone());
             r
         })
         .collect();
@@ -403,6 +406,7 @@ pub fn run(args: Args) -> Result<()> {
             "reason 1".into(),
             "reason 2".into(),
             "reason 3".into(),
+            "suggested action".into(),
         ],
         rows,
         reading: "Ranked by the expected profit of a retention offer; reasons are the features pushing each customer's risk up most, with the customer's value and what retained customers typically had in training. Every active customer's score is in scores.csv.".into(),
@@ -675,6 +679,7 @@ fn write_scores(
     ev: &[f64],
     reasons: &[Vec<attrition::models::row::Reason>],
 ) -> Result<()> {
+    let playbook = attrition::scoring::playbook::Playbook::default();
     let path = dir.join("scores.csv");
     let mut w = attrition::io::output::OutputFile::create(&path, attrition::io::output::Overwrite::Refuse)?;
     let io = |e| Error::io("write", &path, e);
@@ -692,6 +697,7 @@ fn write_scores(
         "reason_1_text",
         "reason_2_text",
         "reason_3_text",
+        "action",
     ])
     .map_err(|e| io(e.into()))?;
     for i in 0..p.len() {
@@ -706,6 +712,7 @@ fn write_scores(
         ];
         row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.feature.clone())));
         row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
+        row.push(playbook.action_for(r).unwrap_or("").to_owned());
         csv.write_record(&row).map_err(|e| io(e.into()))?;
     }
     csv.flush().map_err(io)?;

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> Result<()> {
     let ids = data.ids.clone().unwrap_or_else(|| (0..n).map(|i| i.to_string()).collect());
     let phrases = attrition::scoring::reasons::Phrasebook::new(&model);
     let reason_options = attrition::scoring::reasons::ReasonOptions::default();
+    let playbook = attrition::scoring::playbook::Playbook::default();
     let rows = order
         .iter()
         .take(25)
@@ -90,13 +91,14 @@ pub fn run(args: Args) -> Result<()> {
             let r = phrases.reasons(&data, &expl, i, p[i], &reason_options);
             let mut v = vec![ids[i].clone(), format!("{:.1}%", 100.0 * p[i])];
             v.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
+            v.push(playbook.action_for(&r).unwrap_or("").to_owned());
             v
         })
         .collect();
     section = section.chart(Chart::Table(Table {
         id: "riskiest".into(),
         title: "Riskiest customers and why".into(),
-        columns: ["customer", "P(churn)", "reason 1", "reason 2", "reason 3"].map(String::from).to_vec(),
+        columns: ["customer", "P(churn)", "reason 1", "reason 2", "reason 3", "suggested action"].map(String::from).to_vec(),
         rows,
         reading: "Reasons are the features that pushed each customer's risk up most, with the customer's value and what retained customers typically had in training (the low risk tier gets none).".into(),
     }));
