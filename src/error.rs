@@ -295,6 +295,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A playbook file (`--playbook`) that cannot be used as written.
+    #[error("{}{}: {reason}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    BadPlaybook {
+        /// The playbook file.
+        file: PathBuf,
+        /// The line (1-based) when known.
+        line: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// An event catalogue file (`attrition catalogue`) that cannot be used as written.
     #[error("{}event catalogue{}: {reason}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default(), event_type.as_ref().map(|t| format!(", event type `{t}`")).unwrap_or_default())]
     BadCatalogue {

@@ -2,7 +2,8 @@
 //!
 //! [`score_csv`] reads the input in chunks (at most [`ScoreOptions::chunk_rows`] rows and
 //! [`CHUNK_BYTES`] of field text), builds the model's features for each chunk, scores and explains
-//! it, and writes `customer_id, p_churn, risk_tier, reason_1..k` before reading on — so a
+//! it, and writes `customer_id, p_churn, risk_tier, reason_1..k, reason_1_text..reason_k_text`
+//! before reading on — so a
 //! 5-million-row file needs only one chunk in memory, however long its rows. No field longer than
 //! [`crate::io::MAX_FIELD_BYTES`] is ever held in memory.
 //!
@@ -10,6 +11,11 @@
 //! number) is, like any other, an error naming its line in strict mode and a row written
 //! unscored (`out_of_range`) in lenient mode. A model costing more than [`ScoreOptions::max_explain_cost`] per row
 //! to explain gets `reason_1 = not_available`, counted in [`ScoreReport::rows_without_reasons`].
+//!
+//! `reason_k` is the feature's stable name, `reason_k_text` the reason in words
+//! ([`reasons::Phrasebook`]). Only features that pushed the risk up are reasons, and customers
+//! below [`ScoreOptions::reasons_from`] (default: the low tier) get none. The `action` column
+//! is the [`playbook`]'s suggestion for the customer's reasons.
 //!
 //! **One output row per input record.** A record is what a CSV parser frames (RFC 4180): one line,
 //! or several when a quoted field holds line breaks; blank lines are not records. In strict mode
@@ -41,9 +47,9 @@
 //! assert_eq!((report.rows_read, report.rows_scored, report.rows_unscored, report.rows_unreadable), (4, 2, 2, 1));
 //! let text = std::fs::read_to_string(&output).unwrap();
 //! let rows: Vec<&str> = text.lines().collect();
-//! assert_eq!(rows[0], "customer_id,p_churn,risk_tier,reason_1,score_error");
-//! assert_eq!(rows[2], "b,,unscored,,bad_number:x");
-//! assert_eq!(rows[3], "c,,unscored,,malformed");
+//! assert_eq!(rows[0], "customer_id,p_churn,risk_tier,reason_1,reason_1_text,action,score_error");
+//! assert_eq!(rows[2], "b,,unscored,,,,bad_number:x");
+//! assert_eq!(rows[3], "c,,unscored,,,,malformed");
 //! assert!(rows[4].starts_with("d,0."));
 //! // Strict: the first bad record is the error, and nothing is written.
 //! std::fs::remove_file(&output).unwrap();
@@ -67,6 +73,12 @@ use crate::io::output::{OutputPlan, Overwrite, Sink, is_stdio};
 use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
+
+pub mod playbook;
+pub mod reasons;
+
+use playbook::Playbook;
+use reasons::{Phrasebook, ReasonOptions};
 
 /// Field text per chunk (besides [`ScoreOptions::chunk_rows`]): 32 MiB. With the field length
 /// limit, this bounds a chunk's memory whatever the rows look like.
@@ -102,6 +114,12 @@ pub struct ScoreOptions {
     /// The input has no id column: each output row's `customer_id` is the 1-based number of its
     /// record, and [`ScoreOptions::id_column`] is not read (default `false`).
     pub row_ids: bool,
+    /// Lowest risk tier whose customers get reasons (default [`RiskTier::Medium`]: the low
+    /// tier gets none).
+    pub reasons_from: RiskTier,
+    /// Suggested actions by reason family, written in the `action` column when there are
+    /// reasons (default: the crate's [`Playbook`]).
+    pub playbook: Playbook,
 }
 
 impl Default for ScoreOptions {
@@ -114,6 +132,8 @@ impl Default for ScoreOptions {
             max_explain_cost: crate::models::validate::MAX_EXPLAIN_COST_PER_ROW,
             delimiter: None,
             row_ids: false,
+            reasons_from: RiskTier::Medium,
+            playbook: Playbook::default(),
         }
     }
 }
@@ -145,14 +165,61 @@ pub struct ScoreReport {
 }
 
 /// Risk tier of a probability relative to the training churn rate `base`: `high` at ≥ max(2·base,
-/// 0.5), `medium` at ≥ base, else `low`.
+/// 0.5), `medium` at ≥ base, else `low` ([`RiskTier::of`]'s name).
 pub fn risk_tier(p: f64, base: f64) -> &'static str {
-    if p >= (2.0 * base).min(0.5).max(base) {
-        "high"
-    } else if p >= base {
-        "medium"
-    } else {
-        "low"
+    RiskTier::of(p, base).as_str()
+}
+
+/// A risk tier, ordered low < medium < high (see [`risk_tier`]).
+///
+/// ```
+/// use attrition::scoring::RiskTier;
+/// assert_eq!(RiskTier::of(0.3, 0.2), RiskTier::Medium);
+/// assert!(RiskTier::Low < RiskTier::High);
+/// assert_eq!("high".parse::<RiskTier>().unwrap(), RiskTier::High);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskTier {
+    /// Below the training churn rate.
+    Low,
+    /// At or above the training churn rate.
+    Medium,
+    /// At or above max(2 × the training churn rate capped at 0.5, the rate).
+    High,
+}
+
+impl RiskTier {
+    /// The tier of `p` relative to the training churn rate `base`.
+    pub fn of(p: f64, base: f64) -> RiskTier {
+        if p >= (2.0 * base).min(0.5).max(base) {
+            RiskTier::High
+        } else if p >= base {
+            RiskTier::Medium
+        } else {
+            RiskTier::Low
+        }
+    }
+
+    /// `low`, `medium` or `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskTier::Low => "low",
+            RiskTier::Medium => "medium",
+            RiskTier::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for RiskTier {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "low" => Ok(RiskTier::Low),
+            "medium" => Ok(RiskTier::Medium),
+            "high" => Ok(RiskTier::High),
+            _ => Err(Error::param("risk tier", s, "one of low, medium, high")),
+        }
     }
 }
 
@@ -278,6 +345,7 @@ struct Layout<'a> {
     /// `None` when ids are record numbers ([`ScoreOptions::row_ids`]).
     id_col: Option<usize>,
     file: &'a Path,
+    phrases: Phrasebook,
 }
 
 /// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
@@ -362,12 +430,19 @@ pub fn score_reader(
         kinds: model.features.iter().map(|f| f.kind).collect(),
         names,
         file: &file,
+        phrases: Phrasebook::new(model),
     };
     let lenient = options.strictness == Strictness::Lenient;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
     let mut header = String::from("customer_id,p_churn,risk_tier");
     for k in 1..=options.reasons {
         header.push_str(&format!(",reason_{k}"));
+    }
+    for k in 1..=options.reasons {
+        header.push_str(&format!(",reason_{k}_text"));
+    }
+    if options.reasons > 0 {
+        header.push_str(",action");
     }
     if lenient {
         header.push_str(",score_error");
@@ -518,7 +593,7 @@ fn score_chunk(
     if !lenient && let Some(k) = p.iter().position(|v| v.is_nan()) {
         return Err(unscoreable(k).error());
     }
-    drop(data);
+    let reason_options = ReasonOptions { count: options.reasons, from_tier: options.reasons_from };
     let base = model.training_churn_rate;
     let mut k = 0;
     let mut line = String::new();
@@ -551,13 +626,28 @@ fn score_chunk(
                         _ => 2,
                     }] += 1;
                     line.push_str(&format!(",{:.6},{tier}", p[k]));
-                    let reasons = explanations.as_ref().map(|e| e.top_reasons(k, options.reasons)).unwrap_or_default();
+                    let reasons = match (&explanations, &data) {
+                        (Some(e), Some(d)) => layout.phrases.reasons(d, e, k, p[k], &reason_options),
+                        _ => Vec::new(),
+                    };
                     for r in 0..options.reasons {
                         line.push(',');
-                        if let Some((name, _)) = reasons.get(r) {
-                            push_field(&mut line, name);
+                        if let Some(reason) = reasons.get(r) {
+                            push_field(&mut line, &reason.feature);
                         } else if unavailable && r == 0 {
                             line.push_str("not_available");
+                        }
+                    }
+                    for r in 0..options.reasons {
+                        line.push(',');
+                        if let Some(reason) = reasons.get(r) {
+                            push_field(&mut line, &reason.text);
+                        }
+                    }
+                    if options.reasons > 0 {
+                        line.push(',');
+                        if let Some(action) = options.playbook.action_for(&reasons) {
+                            push_field(&mut line, action);
                         }
                     }
                     report.rows_without_reasons += u64::from(unavailable);
@@ -569,7 +659,7 @@ fn score_chunk(
                 }
                 Some(fault) => {
                     line.push_str(",,unscored");
-                    for _ in 0..options.reasons {
+                    for _ in 0..2 * options.reasons + usize::from(options.reasons > 0) {
                         line.push(',');
                     }
                     line.push(',');

@@ -57,6 +57,22 @@ fn a_schema_3_gbdt_file_loads_and_scores() {
 }
 
 #[test]
+fn a_schema_3_file_loads_without_a_profile_and_gives_reasons_without_references() {
+    let text = std::fs::read_to_string(fixture("v3_logistic.json")).unwrap();
+    assert!(text.contains("\"schema_version\":3"));
+    let model = TrainedModel::load(fixture("v3_logistic.json")).unwrap();
+    assert!(model.profile.is_none());
+    let row = model.row().num("usage", 2.0).cat("plan", "basic").build().unwrap();
+    let s = model.score_one(&row).unwrap();
+    let usage = s.reasons.iter().find(|r| r.feature == "usage").expect("usage is a reason");
+    assert_eq!(usage.text, "usage 2");
+    let mut bytes = Vec::new();
+    model.to_writer(&mut bytes).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("\"schema_version\":4"));
+    assert_eq!(TrainedModel::from_reader(bytes.as_slice()).unwrap(), model);
+}
+
+#[test]
 fn a_schema_2_file_loads_with_the_new_parts_absent() {
     let text = std::fs::read_to_string(fixture("v2_logistic.json")).unwrap();
     assert!(text.contains("\"schema_version\":2"));

@@ -28,7 +28,7 @@ fn trained() -> TrainedModel {
     )
     .unwrap()
     .dataset;
-    ModelParams::new(ModelKind::Logistic).fit(&data).unwrap()
+    ModelParams::new(ModelKind::Logistic).fit(&data).unwrap().with_profile(&data).unwrap()
 }
 
 #[test]
@@ -65,7 +65,10 @@ fn scores_stream_from_a_reader_to_a_writer() {
     assert_eq!((report.rows_read, report.rows_scored), (2, 2));
     let text = String::from_utf8(out).unwrap();
     let rows: Vec<&str> = text.lines().collect();
-    assert_eq!(rows[0], "customer_id,p_churn,risk_tier,reason_1,reason_2,reason_3");
+    assert_eq!(
+        rows[0],
+        "customer_id,p_churn,risk_tier,reason_1,reason_2,reason_3,reason_1_text,reason_2_text,reason_3_text,action"
+    );
     assert!(rows[1].starts_with("a,") && rows[2].starts_with("b,"));
     // Errors name the reader's name and the line.
     let err = score_reader(
@@ -161,6 +164,7 @@ fn one_customer_is_built_by_name_and_scored_with_reasons() {
     let s = model.score_one(&row).unwrap();
     assert!(s.p_churn > model.training_churn_rate && s.tier != "low", "{s:?}");
     assert_eq!(s.reasons[0].feature, "usage");
+    assert!(s.reasons[0].text.starts_with("usage is low: 3"), "{:?}", s.reasons[0]);
     // The same row from JSON and from text; a feature not given is missing, not an error.
     let json = model.row_from_json(&serde_json::json!({"usage": 3, "plan": "basic"})).unwrap();
     let text: std::collections::HashMap<String, String> =

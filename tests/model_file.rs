@@ -302,7 +302,7 @@ fn a_probability_that_is_not_a_number_is_an_error() {
     let text = std::fs::read_to_string(&out).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 4, "{text}");
-    assert_eq!(rows[2], "b,,unscored,,,,out_of_range", "{text}");
+    assert_eq!(rows[2], "b,,unscored,,,,,,,,out_of_range", "{text}");
     assert!(rows[1].starts_with("a,0.") && rows[3].starts_with("c,"), "{text}");
 }
 
@@ -395,7 +395,7 @@ fn explaining_deep_trees_is_bounded() {
     let report = score_csv(&costly, &input, &out_csv, &ScoreOptions::default(), |_| {}).unwrap();
     assert_eq!((report.rows_scored, report.rows_without_reasons), (50, 50));
     let out = std::fs::read_to_string(&out_csv).unwrap();
-    assert!(out.lines().skip(1).all(|l| l.ends_with(",not_available,,")), "{out}");
+    assert!(out.lines().skip(1).all(|l| l.ends_with(",not_available,,,,,,")), "{out}");
     // A caller who wants them anyway raises the limit.
     let few = d.take(&[0, 1, 2]);
     assert_eq!(costly.explain_with_limit(&few, u64::MAX).unwrap().contributions.nrows(), 3);

@@ -166,8 +166,10 @@ fn bad_model_files_are_clear_errors() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
     assert!(matches!(TrainedModel::load(&path), Err(Error::Json { .. })));
-    std::fs::write(&path, text.replace("\"schema_version\":3", "\"schema_version\":99")).unwrap();
-    assert!(matches!(TrainedModel::load(&path), Err(Error::SchemaVersion { found: 99, supported }) if supported == attrition::models::trained::SCHEMA_VERSION));
+    std::fs::write(&path, text.replace("\"schema_version\":4", "\"schema_version\":99")).unwrap();
+    assert!(
+        matches!(TrainedModel::load(&path), Err(Error::SchemaVersion { found: 99, supported }) if supported == attrition::models::trained::SCHEMA_VERSION)
+    );
     assert!(matches!(TrainedModel::load(dir.path().join("absent.json")), Err(Error::Io { .. })));
 }
 

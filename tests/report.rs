@@ -88,8 +88,12 @@ fn every_chart_is_present_with_data_and_labels() {
     }
     // The scores behind the target list: one row per active customer, with reasons.
     let scores = std::fs::read_to_string(dir.join("scores.csv")).unwrap();
-    let first = scores.lines().nth(1).unwrap();
-    assert_eq!(first.split(',').count(), 9);
+    let mut reader = csv::Reader::from_reader(scores.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header.len(), 13, "{header:?}");
+    assert_eq!(header[12], "action");
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!(first.len(), 13);
     // Balanced markup: every opened svg/figure is closed.
     for tag in ["svg", "figure", "section", "table"] {
         assert_eq!(html.matches(&format!("<{tag}")).count(), html.matches(&format!("</{tag}>")).count(), "{tag}");

@@ -53,7 +53,10 @@ fn n_rows_in_n_rows_out_in_order() {
         assert_eq!(report.unseen_categories, 2000);
         let text = std::fs::read_to_string(&out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "customer_id,p_churn,risk_tier,reason_1,reason_2,reason_3");
+        assert_eq!(
+            lines[0],
+            "customer_id,p_churn,risk_tier,reason_1,reason_2,reason_3,reason_1_text,reason_2_text,reason_3_text,action"
+        );
         assert_eq!(lines.len(), 10_001);
         for (i, l) in lines[1..].iter().enumerate() {
             assert!(l.starts_with(&format!("id-{i},")), "{}: row {i} is `{l}`", m.kind);

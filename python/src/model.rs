@@ -355,7 +355,8 @@ impl Model {
     }
 
     /// What `attrition score` writes for every row of `frame`: `customer_id` (when the frame has
-    /// ids), `p_churn`, `risk_tier`, `reason_1..reasons` — as a `pyarrow.Table`, full-precision
+    /// ids), `p_churn`, `risk_tier`, `reason_1..reasons` (and `reason_k_text`, in words; none
+    /// below the medium tier) — as a `pyarrow.Table`, full-precision
     /// probabilities.
     #[pyo3(signature = (frame, *, reasons=3))]
     fn score(&self, py: Python<'_>, frame: &Frame, reasons: usize) -> PyResult<Py<PyAny>> {
@@ -468,7 +469,7 @@ pub(crate) fn fit_like_cli(
         return Err(Error::param("cv_folds", cv_folds, "0 (no cross-validation) or a number of folds from 2 to 100"));
     }
     let cv = if cv_folds > 0 { Some(attrition::evaluation::cv_metrics(params, data, cv_folds, seed)?) } else { None };
-    let mut model = match calibrate {
+    let model = match calibrate {
         None => params.fit(data)?,
         Some(method) => {
             let mut c = CalibrationParams::new(params.clone(), method);
@@ -476,6 +477,8 @@ pub(crate) fn fit_like_cli(
             c.fit(data)?.into_trained()
         }
     };
+    // As `attrition train`: the training profile (reason references, drift baseline).
+    let mut model = model.with_profile(data)?;
     if let Some(cv) = cv {
         model.training.get_or_insert(TrainingSummary { as_of: None, cv: None }).cv = Some(cv);
     }
@@ -496,19 +499,25 @@ pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) 
     arrays.push(Arc::new(Float64Array::from(s.p_churn.clone())));
     fields.push(Field::new("risk_tier", DataType::Utf8, false));
     arrays.push(Arc::new(StringArray::from_iter_values(s.p_churn.iter().map(|&p| risk_tier(p, base)))));
-    let top: Vec<Vec<&str>> = match &s.explanations {
-        Some(e) => {
-            (0..data.n_rows()).map(|k| e.top_reasons(k, reasons).into_iter().map(|(n, _)| n).collect()).collect()
-        }
+    // As `attrition score`: reasons in words, none below the medium tier.
+    let phrases = attrition::scoring::reasons::Phrasebook::new(model);
+    let options = attrition::scoring::reasons::ReasonOptions { count: reasons, ..Default::default() };
+    let top: Vec<Vec<attrition::models::row::Reason>> = match &s.explanations {
+        Some(e) => (0..data.n_rows()).map(|k| phrases.reasons(data, e, k, s.p_churn[k], &options)).collect(),
         None => Vec::new(),
     };
     for r in 0..reasons {
         let col = (0..data.n_rows()).map(|k| match top.get(k) {
-            Some(names) => names.get(r).copied(),
+            Some(rs) => rs.get(r).map(|x| x.feature.as_str()),
             None if s.explanations_unavailable && r == 0 => Some("not_available"),
             None => None,
         });
         fields.push(Field::new(format!("reason_{}", r + 1), DataType::Utf8, true));
+        arrays.push(Arc::new(StringArray::from_iter(col)));
+    }
+    for r in 0..reasons {
+        let col = (0..data.n_rows()).map(|k| top.get(k).and_then(|rs| rs.get(r)).map(|x| x.text.as_str()));
+        fields.push(Field::new(format!("reason_{}_text", r + 1), DataType::Utf8, true));
         arrays.push(Arc::new(StringArray::from_iter(col)));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)

@@ -70,7 +70,8 @@ def test_train_score_snapshot_in_python(sample_tables, sample_obs):
     assert m.kind == "logistic" and m.training_rows == sample_obs.num_rows
     now = attrition.snapshot(sample_tables, "2025-12-01")
     s = attrition.score(m, now)
-    assert s.column_names == ["customer_id", "p_churn", "risk_tier", "reason_1", "reason_2", "reason_3"]
+    assert s.column_names == ["customer_id", "p_churn", "risk_tier", "reason_1", "reason_2", "reason_3",
+                              "reason_1_text", "reason_2_text", "reason_3_text"]
     assert s.num_rows == now.num_rows
     p = s.column("p_churn").to_numpy()
     assert ((p > 0) & (p < 1)).all()

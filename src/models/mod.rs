@@ -35,6 +35,7 @@ pub mod hist;
 pub mod linfa;
 pub mod logistic;
 pub mod preprocess;
+pub mod profile;
 pub mod row;
 pub mod trained;
 pub mod tree;

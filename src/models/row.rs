@@ -15,6 +15,7 @@
 //! assert!(scored.p_churn > model.training_churn_rate);
 //! assert_eq!(scored.tier, "high");
 //! assert!(scored.reasons.iter().any(|r| r.feature == "Contract"), "{scored:?}");
+//! assert!(scored.reasons.iter().any(|r| r.text == "Contract is Month-to-month"), "{scored:?}");
 //! // An unknown name is an error that names the close ones.
 //! let err = model.row().num("tenur", 2.0).build().unwrap_err();
 //! assert!(err.to_string().contains("`tenure`"), "{err}");
@@ -29,6 +30,7 @@ use super::trained::TrainedModel;
 use crate::dataset::{Column, ColumnKind, Dataset};
 use crate::error::{Error, Result};
 use crate::io::parse::parse_f64;
+use crate::scoring::reasons::{Phrasebook, ReasonOptions};
 
 /// A row being built for a model ([`TrainedModel::row`]): setters never fail; names and kinds
 /// are checked by [`RowBuilder::build`], and features not set are missing values.
@@ -60,6 +62,11 @@ pub struct Reason {
     pub feature: String,
     /// Its contribution to the churn log-odds (probability for a single tree).
     pub contribution: f64,
+    /// The reason in words, with the customer's value and a reference from training
+    /// ([`crate::scoring::reasons::Phrasebook`]).
+    pub text: String,
+    /// What kind of trouble it points at (the playbook's key).
+    pub family: crate::scoring::reasons::ReasonFamily,
 }
 
 /// [`TrainedModel::score_one`]'s result.
@@ -69,8 +76,9 @@ pub struct RowScore {
     pub p_churn: f64,
     /// Risk tier relative to the training churn rate ([`crate::scoring::risk_tier`]).
     pub tier: &'static str,
-    /// Up to three features that pushed the risk up most, largest first (empty when the model
-    /// is too costly to explain).
+    /// Up to three features that pushed the risk up most, largest first, in words (empty when
+    /// the model is too costly to explain, or for a customer in the low risk tier: see
+    /// [`crate::scoring::reasons::ReasonOptions`]).
     pub reasons: Vec<Reason>,
 }
 
@@ -252,18 +260,19 @@ impl TrainedModel {
         keys.into_iter().fold(self.row(), |b, k| b.text(k, &values[k])).build()
     }
 
-    /// Scores one row: probability, risk tier and up to three reasons.
+    /// Scores one row: probability, risk tier and up to three reasons in words (none in the low
+    /// risk tier; [`TrainedModel::score_one_with`] sets other [`ReasonOptions`]).
     pub fn score_one(&self, row: &Row) -> Result<RowScore> {
-        let s = self.score(&row.data, true)?;
+        self.score_one_with(row, &ReasonOptions::default())
+    }
+
+    /// [`TrainedModel::score_one`] with how many reasons, from which risk tier.
+    pub fn score_one_with(&self, row: &Row, options: &ReasonOptions) -> Result<RowScore> {
+        let s = self.score(&row.data, options.count > 0)?;
         let p_churn = s.p_churn[0];
         let reasons = s
             .explanations
-            .map(|e| {
-                e.top_reasons(0, 3)
-                    .into_iter()
-                    .map(|(feature, contribution)| Reason { feature: feature.to_owned(), contribution })
-                    .collect()
-            })
+            .map(|e| Phrasebook::new(self).reasons(&row.data, &e, 0, p_churn, options))
             .unwrap_or_default();
         Ok(RowScore { p_churn, tier: crate::scoring::risk_tier(p_churn, self.training_churn_rate), reasons })
     }

@@ -21,7 +21,8 @@ use crate::validation::inner_k_fold;
 
 /// Version of the model file format written by [`TrainedModel::save`]: 4 since boosted trees may
 /// hold native categorical splits (`Forest::categorical`) over native categorical columns
-/// (`InputSpec::Categorical::native`), which a version 3 reader would misread; 3 since model
+/// (`InputSpec::Categorical::native`), which a version 3 reader would misread, and model files
+/// may carry the profile of their training data ([`super::profile`]); 3 since model
 /// files carry their feature build, calibrator and training summary ([`super::artifact`]),
 /// and version 3 files load unchanged; version 2
 /// files (checksum, none of these parts) load with the parts absent; version 1 files (no
@@ -225,6 +226,7 @@ impl Learner for ModelParams {
                 .and_then(DateRange::of)
                 .map(|r| TrainingSummary { as_of: Some(r), cv: None }),
             selection: None,
+            profile: None,
         })
     }
 }
@@ -285,6 +287,11 @@ pub struct TrainedModel {
     /// family chosen by the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<AutoSelection>,
+    /// The training data's distributions and typical values by outcome
+    /// ([`TrainedModel::with_profile`]): the references of reasons in words and the baseline
+    /// of drift checks. Absent in files before schema version 4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<super::profile::TrainingProfile>,
 }
 
 /// [`TrainedModel::score`]'s result for a batch of customers.

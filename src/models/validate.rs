@@ -26,6 +26,9 @@
 //!   columns, naming only their codes (levels, then `__other__`), and no threshold split on
 //!   those columns; a single tree has no categorical split; an ensemble's weight is in [0, 1]; `kind` is never
 //!   `auto` (a fitted model names the family chosen).
+//! - **profile** (schema 4): one entry per feature, same names and order, numeric or
+//!   categorical as the feature is; shares in [0, 1]; bin edges finite and increasing with one
+//!   share more than edges; typical values finite.
 //! - **selection** (models chosen by `auto`): a non-empty table of distinct candidates with
 //!   finite log-loss and ROC-AUC in [0, 1], no more rows than the portfolio, and the chosen
 //!   candidate in it and of the model's family.
@@ -74,6 +77,7 @@ use super::logistic::LogisticModel;
 use super::preprocess::{InputSpec, PreprocessMode, Preprocessor, Transform};
 use super::trained::{FeatureSchema, Fitted, ModelKind, SCHEMA_VERSION, TrainedModel};
 use super::tree::DecisionTree;
+use crate::dataset::ColumnKind;
 use crate::error::{Error, Result};
 
 pub use super::hist::MAX_TREE_DEPTH;
@@ -160,6 +164,9 @@ fn check_artifact(m: &TrainedModel) -> Result<()> {
             ));
         }
     }
+    if let Some(p) = &m.profile {
+        check_profile(p, &m.features)?;
+    }
     if let Some(t) = &m.training {
         if let Some(r) = &t.as_of
             && r.first > r.last
@@ -179,6 +186,76 @@ fn check_artifact(m: &TrainedModel) -> Result<()> {
             for (name, ok, v) in checks {
                 if !ok {
                     return Err(invalid(format!("training.cv.{name}"), format!("{} is out of its range", num(v))));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_bins(part: &str, b: &crate::models::profile::Bins) -> Result<()> {
+    if b.shares.len() != b.edges.len() + 1 {
+        return Err(invalid(part, format!("{} shares for {} edges (needs one more)", b.shares.len(), b.edges.len())));
+    }
+    if let Some(i) = b.edges.iter().position(|e| !e.is_finite()) {
+        return Err(invalid(format!("{part}.edges[{i}]"), format!("{} is not finite", num(b.edges[i]))));
+    }
+    if let Some(i) = b.edges.windows(2).position(|w| w[1] <= w[0]) {
+        return Err(invalid(format!("{part}.edges[{}]", i + 1), "does not increase"));
+    }
+    if let Some(i) = b.shares.iter().position(|s| !(0.0..=1.0).contains(s)) {
+        return Err(invalid(format!("{part}.shares[{i}]"), format!("{} is not a share in [0, 1]", num(b.shares[i]))));
+    }
+    Ok(())
+}
+
+fn check_profile(p: &crate::models::profile::TrainingProfile, features: &[FeatureSchema]) -> Result<()> {
+    if p.features.len() != features.len() {
+        return Err(invalid(
+            "profile.features",
+            format!("{} profiles for {} features", p.features.len(), features.len()),
+        ));
+    }
+    check_bins("profile.score", &p.score)?;
+    let unit = |v: f64| (0.0..=1.0).contains(&v);
+    for (i, (fp, f)) in p.features.iter().zip(features).enumerate() {
+        let part = format!("profile.features[{i}]");
+        if fp.name != f.name {
+            return Err(invalid(part, format!("is `{}` but the model's feature {i} is `{}`", fp.name, f.name)));
+        }
+        if !unit(fp.missing_share) {
+            return Err(invalid(format!("{part}.missing_share"), format!("{} is not a share", num(fp.missing_share))));
+        }
+        let numeric = f.kind == ColumnKind::Numeric;
+        if (fp.categorical.is_some() && numeric) || (fp.numeric.is_some() && !numeric) {
+            return Err(invalid(part, format!("its kind differs from the feature `{}`'s", f.name)));
+        }
+        if let Some(n) = &fp.numeric {
+            check_bins(&format!("{part}.numeric.bins"), &n.bins)?;
+            for t in [n.retained, n.churned] {
+                for v in [t.median, t.mean, t.share_positive].into_iter().flatten() {
+                    if !v.is_finite() {
+                        return Err(invalid(
+                            format!("{part}.numeric"),
+                            format!("typical value {} is not finite", num(v)),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(c) = &fp.categorical {
+            if !unit(c.other_share) {
+                return Err(invalid(
+                    format!("{part}.categorical.other_share"),
+                    format!("{} is not a share", num(c.other_share)),
+                ));
+            }
+            for l in &c.levels {
+                if !unit(l.share) || !unit(l.churn_rate) {
+                    return Err(invalid(
+                        format!("{part}.categorical"),
+                        format!("level `{}` has a share or churn rate outside [0, 1]", l.level),
+                    ));
                 }
             }
         }

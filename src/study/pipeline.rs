@@ -16,6 +16,7 @@ use crate::experiment::{TargetingComparison, TargetingParams, compare_targeting,
 use crate::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
 use crate::io::tables::Tables;
 use crate::kpi::{KpiOptions, KpiReport, compute_kpis};
+use crate::models::row::Reason;
 use crate::models::trained::{Explanations, ModelKind, ModelParams, TrainedModel};
 use crate::models::{ChurnModel, Learner};
 use crate::profit::{
@@ -23,6 +24,8 @@ use crate::profit::{
     plan_campaign,
 };
 use crate::report::changes::PreviousScore;
+use crate::scoring::playbook::Playbook;
+use crate::scoring::reasons::{Phrasebook, ReasonOptions};
 use crate::survival::{
     CohortMatrix, LifetimeOptions, Lifetimes, RetentionByGroup, RetentionOptions, cohort_matrix, lifetimes,
     retention_by_group,
@@ -76,6 +79,10 @@ pub struct CurrentScores {
     pub p_churn: Vec<f64>,
     /// Per-customer feature contributions (the reasons).
     pub explanations: Explanations,
+    /// Each customer's reasons in words (features pushing risk up; none below the medium tier).
+    pub reasons: Vec<Vec<Reason>>,
+    /// The playbook's suggested action for each customer's reasons ("" when none applies).
+    pub actions: Vec<String>,
     /// MRR (0 for a customer without any).
     pub mrr: Vec<f64>,
     /// CLV from P(churn).
@@ -346,7 +353,12 @@ impl Study {
             .unwrap_or(0);
         let best_kind = candidates[best].kind;
         let model = step(progress, &format!("training the final {best_kind} model on all observations"), || {
-            ModelParams::new(best_kind).seed(seed).fit(&obs)
+            let build = crate::models::artifact::FeatureBuild::new(
+                table.catalogue.clone(),
+                fparams.lead_days,
+                fparams.horizon_days,
+            )?;
+            ModelParams::new(best_kind).seed(seed).fit(&obs)?.with_feature_build(build).with_profile(&obs)
         })?;
 
         // 3. Score today's customers with reasons.
@@ -356,6 +368,13 @@ impl Study {
             step(progress, &format!("scoring {} active customers with reasons", current.n_rows()), || {
                 Ok((model.predict_proba(&current)?, model.explain(&current)?))
             })?;
+        // Reasons in words (none below the medium risk tier) and a suggested action for each.
+        let phrases = Phrasebook::new(&model);
+        let reason_options = ReasonOptions::default();
+        let reasons: Vec<Vec<Reason>> =
+            (0..p.len()).map(|i| phrases.reasons(&current, &explanations, i, p[i], &reason_options)).collect();
+        let playbook = Playbook::default();
+        let actions: Vec<String> = reasons.iter().map(|r| playbook.action_for(r).unwrap_or("").to_owned()).collect();
         let mrr: Vec<f64> = current
             .column("mrr")
             .and_then(|c| c.as_numeric())
@@ -422,7 +441,16 @@ impl Study {
             candidates,
             best,
             model,
-            current: CurrentScores { data: current, ids: cur_ids, p_churn: p, explanations, mrr, clv },
+            current: CurrentScores {
+                data: current,
+                ids: cur_ids,
+                p_churn: p,
+                explanations,
+                reasons,
+                actions,
+                mrr,
+                clv,
+            },
             campaign,
             plan,
             empc,

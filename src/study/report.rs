@@ -171,7 +171,7 @@ impl StudyResults {
                 "Contacting the {} customers with positive expected profit earns {}; the best campaign ranked by churn risk alone earns {}.",
                 thousands(n_target as f64, 0), money.amount(plan.by_expected_profit.best_profit), money.amount(plan.by_churn_probability.best_profit)
             ));
-        let expl = &self.current.explanations;
+        let cur = &self.current;
         let mut order: Vec<usize> = plan.by_expected_profit.targets().to_vec();
         if let Some(max) = self.config.report.max_call_list {
             order.truncate(max);
@@ -179,7 +179,7 @@ impl StudyResults {
         let rows: Vec<Vec<String>> = order
             .iter()
             .map(|&i| {
-                let reasons = expl.top_reasons(i, 3);
+                let reasons = &cur.reasons[i];
                 let mut r = vec![
                     cur_ids.get(i).cloned().unwrap_or_default(),
                     format!("{:.1}%", 100.0 * p[i]),
@@ -188,8 +188,9 @@ impl StudyResults {
                     money.amount(plan.expected_value[i]),
                 ];
                 for k in 0..3 {
-                    r.push(reasons.get(k).map_or(String::new(), |x| x.0.to_string()));
+                    r.push(reasons.get(k).map_or(String::new(), |x| x.text.clone()));
                 }
+                r.push(cur.actions[i].clone());
                 r
             })
             .collect();
@@ -205,9 +206,10 @@ impl StudyResults {
                 "reason 1".into(),
                 "reason 2".into(),
                 "reason 3".into(),
+                "suggested action".into(),
             ],
             rows,
-            reading: "Ranked by the expected profit of a retention offer; reasons are the features pushing each customer's risk up most. Every active customer's score is in scores.csv.".into(),
+            reading: "Ranked by the expected profit of a retention offer; reasons are the features pushing each customer's risk up most, with the customer's value and what retained customers typically had in training. Every active customer's score is in scores.csv.".into(),
         };
         let mut profit_section = Section::new(
             "Who is worth saving?",
@@ -451,21 +453,25 @@ impl StudyResults {
             "reason_1",
             "reason_2",
             "reason_3",
+            "reason_1_text",
+            "reason_2_text",
+            "reason_3_text",
+            "action",
         ])?;
         for (i, &e) in ev.iter().enumerate() {
-            let r = c.explanations.top_reasons(i, 3);
-            let reason = |k: usize| r.get(k).map_or(String::new(), |x| x.0.to_string());
-            w.record([
+            let r = &c.reasons[i];
+            let mut row = vec![
                 c.ids.get(i).cloned().unwrap_or_default(),
                 format!("{:.6}", c.p_churn[i]),
                 format!("{:.2}", c.mrr[i]),
                 format!("{:.2}", c.clv.clv[i]),
                 format!("{e:.2}"),
                 (e > 0.0).to_string(),
-                reason(0),
-                reason(1),
-                reason(2),
-            ])?;
+            ];
+            row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.feature.clone())));
+            row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
+            row.push(c.actions.get(i).cloned().unwrap_or_default());
+            w.record(&row)?;
         }
         w.into_inner()?.commit()
     }

@@ -81,22 +81,26 @@ pub fn run(args: Args) -> Result<()> {
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
     let ids = data.ids.clone().unwrap_or_else(|| (0..n).map(|i| i.to_string()).collect());
+    let phrases = attrition::scoring::reasons::Phrasebook::new(&model);
+    let reason_options = attrition::scoring::reasons::ReasonOptions::default();
+    let playbook = attrition::scoring::playbook::Playbook::default();
     let rows = order
         .iter()
         .take(25)
         .map(|&i| {
-            let r = expl.top_reasons(i, 3);
+            let r = phrases.reasons(&data, &expl, i, p[i], &reason_options);
             let mut v = vec![ids[i].clone(), format!("{:.1}%", 100.0 * p[i])];
-            v.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.0.to_string())));
+            v.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
+            v.push(playbook.action_for(&r).unwrap_or("").to_owned());
             v
         })
         .collect();
     section = section.chart(Chart::Table(Table {
         id: "riskiest".into(),
         title: "Riskiest customers and why".into(),
-        columns: ["customer", "P(churn)", "reason 1", "reason 2", "reason 3"].map(String::from).to_vec(),
+        columns: ["customer", "P(churn)", "reason 1", "reason 2", "reason 3", "suggested action"].map(String::from).to_vec(),
         rows,
-        reading: "Reasons are the features that pushed each customer's risk up most.".into(),
+        reading: "Reasons are the features that pushed each customer's risk up most, with the customer's value and what retained customers typically had in training (the low risk tier gets none).".into(),
     }));
     report.sections.push(section);
     let out = plan.create_dir("--out", &args.out)?;

@@ -17,8 +17,9 @@ pub struct Args {
     /// CSV with the model's feature columns (extra columns are ignored; `-`: standard input).
     #[arg(long)]
     data: PathBuf,
-    /// Output CSV: customer_id, p_churn, risk_tier, reason_1..k (`-`: standard output). It
-    /// appears only when scoring succeeded.
+    /// Output CSV: customer_id, p_churn, risk_tier, reason_1..k (feature names),
+    /// reason_1_text..reason_k_text (in words), action (`-`: standard output). It appears only when
+    /// scoring succeeded.
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
@@ -32,6 +33,14 @@ pub struct Args {
     /// Reasons per customer (0 = none, faster; at most 100).
     #[arg(long, default_value_t = 3, value_parser = crate::common::range::count(0, attrition::scoring::MAX_REASONS as u64))]
     reasons: usize,
+    /// Lowest risk tier that gets reasons (low, medium, high); the default leaves the low tier
+    /// without reasons.
+    #[arg(long, default_value = "medium", value_parser = clap::builder::PossibleValuesParser::new(["low", "medium", "high"]))]
+    reasons_from: String,
+    /// Playbook file (TOML: an `action` per reason family) for the `action` column; default:
+    /// the built-in playbook.
+    #[arg(long)]
+    playbook: Option<PathBuf>,
     /// Most explanation work per row (TreeSHAP steps, see `attrition model check`) before
     /// reasons are written as not_available; raise it to explain a very large forest anyway
     /// (any whole number 0–2⁶⁴ − 1; 0: never explain, the largest: no limit).
@@ -53,13 +62,19 @@ pub fn run(args: Args) -> Result<()> {
     args.force.plan().input("--data", &args.data).input("--model", &args.model).check_file("--out", &args.out)?;
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
+    let playbook = match &args.playbook {
+        Some(p) => attrition::scoring::playbook::Playbook::read(p)?,
+        None => attrition::scoring::playbook::Playbook::default(),
+    };
     let options = ScoreOptions {
+        playbook,
         row_ids: args.id.eq_ignore_ascii_case("none"),
         id_column: args.id,
         delimiter: args.delimiter,
         reasons: args.reasons,
         strictness: if args.lenient { Strictness::Lenient } else { Strictness::Strict },
         max_explain_cost: args.max_explain_cost,
+        reasons_from: args.reasons_from.parse()?,
         ..ScoreOptions::default()
     };
     let t = Instant::now();

@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use attrition::io::csv_out::CsvOut;
 use attrition::io::flat::{FlatOptions, load_flat};
-use attrition::models::ChurnModel;
+use attrition::models::row::Reason;
 use attrition::models::trained::TrainedModel;
 use attrition::profit::{CampaignParams, ClvParams, clv_from_churn_probability, plan_campaign};
+use attrition::scoring::playbook::Playbook;
+use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
 use attrition::{Error, Result};
 
 /// Arguments of `attrition target`.
@@ -52,9 +54,14 @@ pub struct Args {
     /// Probability γ that a contacted would-be churner accepts and stays, in [0, 1].
     #[arg(long, default_value_t = 0.3, value_parser = crate::common::range::unit())]
     acceptance: f64,
-    /// Output CSV: customer_id, p_churn, clv, expected_profit, target (`-`: standard output).
+    /// Output CSV, ranked by expected profit: customer_id, p_churn, risk_tier, clv,
+    /// expected_profit, target, reason_1..3 (in words), action (`-`: standard output).
     #[arg(long)]
     out: PathBuf,
+    /// Playbook file (TOML: an `action` per reason family) for the `action` column; default:
+    /// the built-in playbook.
+    #[arg(long)]
+    playbook: Option<PathBuf>,
     #[command(flatten)]
     force: crate::common::ForceArgs,
 }
@@ -63,10 +70,17 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let campaign = CampaignParams::new(args.offer_cost, args.contact_cost, args.acceptance);
     campaign.check()?;
-    let outputs = args.force.plan().input("--data", &args.data).input("--model", &args.model);
+    let mut outputs = args.force.plan().input("--data", &args.data).input("--model", &args.model);
+    if let Some(p) = &args.playbook {
+        outputs = outputs.input("--playbook", p);
+    }
     outputs.check_file("--out", &args.out)?;
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
+    let playbook = match &args.playbook {
+        Some(p) => Playbook::read(p)?,
+        None => Playbook::default(),
+    };
     let label_days = match (args.label_days, model.label_window()) {
         (Some(d), _) => d,
         (None, Some(w)) => f64::from(w.horizon_days),
@@ -87,7 +101,14 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("warning: {w}");
     }
     let data = loaded.dataset;
-    let p = model.predict_proba(&data)?;
+    // Probabilities and, when affordable, the reasons in words (none in the low tier).
+    let scored = model.score(&data, true)?;
+    let p = scored.p_churn;
+    let phrases = Phrasebook::new(&model);
+    let reasons: Vec<Vec<Reason>> = match &scored.explanations {
+        Some(e) => (0..p.len()).map(|i| phrases.reasons(&data, e, i, p[i], &ReasonOptions::default())).collect(),
+        None => vec![Vec::new(); p.len()],
+    };
     let column = |name: &str| -> Result<Vec<f64>> {
         data.column(name).and_then(|c| c.as_numeric()).map(|v| v.to_vec()).ok_or_else(|| Error::FeatureMismatch {
             reason: format!("numeric column `{name}` not found in {}", args.data.display()),
@@ -108,16 +129,33 @@ pub fn run(args: Args) -> Result<()> {
     let plan = plan_campaign(&p, &clv, &campaign)?;
     let ids = data.ids.clone().unwrap_or_else(|| (0..data.n_rows()).map(|i| i.to_string()).collect());
     let mut w = CsvOut::new(outputs.create_file("--out", &args.out)?, &args.out);
-    w.record(["customer_id", "p_churn", "clv", "expected_profit", "target"])?;
+    w.record([
+        "customer_id",
+        "p_churn",
+        "risk_tier",
+        "clv",
+        "expected_profit",
+        "target",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+        "action",
+    ])?;
+    let base = model.training_churn_rate;
     for &i in &plan.by_expected_profit.order {
+        let r = &reasons[i];
         let ev = plan.expected_value[i];
-        w.record([
+        let mut row = vec![
             ids[i].clone(),
             format!("{:.6}", p[i]),
+            attrition::scoring::risk_tier(p[i], base).to_owned(),
             format!("{:.2}", clv[i]),
             format!("{ev:.2}"),
             (ev > 0.0).to_string(),
-        ])?;
+        ];
+        row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
+        row.push(playbook.action_for(r).unwrap_or("").to_owned());
+        w.record(&row)?;
     }
     w.into_inner()?.commit()?;
     let s = plan.summary();

@@ -96,7 +96,8 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     pb.finish_and_clear();
-    let mut model = model?;
+    // The training data's distributions: references for reasons in words and the drift baseline.
+    let mut model = model?.with_profile(&data)?;
     if let Some(b) = build {
         model = model.with_feature_build(b);
     }

@@ -1,0 +1,320 @@
+//! Reasons in words on the bundled simulator sample and on Telco: each reason is a sentence with
+//! the customer's value and a reference computed from the training rows, only risk-raising
+//! features count, and the low tier gets none by default.
+
+use std::collections::HashMap;
+
+use attrition::features::{FeatureParams, build_observations, snapshot};
+use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::models::artifact::FeatureBuild;
+use attrition::prelude::*;
+use attrition::scoring::RiskTier;
+use chrono::NaiveDate;
+
+/// Median of the non-missing values, as the profile defines it.
+fn median(v: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = v.filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+}
+
+/// Retained training rows' median of `name`.
+fn retained_median(data: &Dataset, name: &str) -> f64 {
+    let x = data.column(name).unwrap().as_numeric().unwrap();
+    let y = data.churned.as_ref().unwrap();
+    median((0..x.len()).filter(|&i| !y[i]).map(|i| x[i]))
+}
+
+/// Rows of a scores CSV as maps by header.
+fn rows(csv_text: &str) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
+        .collect()
+}
+
+fn score_text(model: &TrainedModel, csv_text: &str, id: &str, options: ScoreOptions) -> Vec<HashMap<String, String>> {
+    let mut out = Vec::new();
+    let options = ScoreOptions { id_column: id.into(), ..options };
+    score_reader(model, csv_text.as_bytes(), "scoring.csv", &mut out, &options, |_| {}).unwrap();
+    rows(&String::from_utf8(out).unwrap())
+}
+
+/// The dataset as CSV with its ids (what `attrition features --snapshot` writes).
+fn to_csv(data: &Dataset) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["customer_id".to_owned()];
+    header.extend(data.columns.iter().map(|c| c.name.clone()));
+    w.write_record(&header).unwrap();
+    let ids = data.ids.as_ref().unwrap();
+    for i in 0..data.n_rows() {
+        let mut rec = vec![ids[i].clone()];
+        for c in &data.columns {
+            rec.push(match (c.as_numeric(), c.as_categorical()) {
+                (Some(v), _) if v[i].is_nan() => String::new(),
+                (Some(v), _) => format!("{}", v[i]),
+                (None, Some(cat)) => cat.value(i).unwrap_or("").to_owned(),
+                _ => unreachable!(),
+            });
+        }
+        w.write_record(&rec).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+fn reasons_of(row: &HashMap<String, String>) -> Vec<(String, String)> {
+    (1..=3)
+        .map(|k| (row[&format!("reason_{k}")].clone(), row[&format!("reason_{k}_text")].clone()))
+        .filter(|(f, _)| !f.is_empty())
+        .collect()
+}
+
+/// The number in a text after `prefix` (up to the next character that is not part of it).
+fn number_after(text: &str, prefix: &str) -> Option<f64> {
+    let rest = &text[text.find(prefix)? + prefix.len()..];
+    let s: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
+    s.trim_end_matches(['.', ',']).replace(',', "").parse().ok()
+}
+
+#[test]
+fn sample_reasons_read_as_sentences_with_values_and_training_references() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
+    let tables = read_tables(sample, &ReadOptions::default()).unwrap().tables;
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let params = FeatureParams::new(d("2024-04-30"), d("2025-09-30"));
+    let table = build_observations(&tables, &params).unwrap();
+    let obs = table.dataset;
+    let build = FeatureBuild::new(table.catalogue.clone(), params.lead_days, params.horizon_days).unwrap();
+    let model = ModelParams::new(ModelKind::Gbdt)
+        .seed(3)
+        .fit(&obs)
+        .unwrap()
+        .with_feature_build(build)
+        .with_profile(&obs)
+        .unwrap();
+    // The profile survives the model file.
+    let mut bytes = Vec::new();
+    model.to_writer(&mut bytes).unwrap();
+    let model = TrainedModel::from_reader(bytes.as_slice()).unwrap();
+    let current = snapshot(&tables, d("2026-01-01"), &table.catalogue).unwrap();
+    let scored = score_text(&model, &to_csv(&current), "customer_id", ScoreOptions::default());
+    assert_eq!(scored.len(), current.n_rows());
+
+    let n_types = table.catalogue.event_types.as_ref().unwrap().len();
+    let mut with_reasons = 0;
+    let mut by_feature: HashMap<String, usize> = HashMap::new();
+    for row in &scored {
+        let reasons = reasons_of(row);
+        if row["risk_tier"] == "low" {
+            assert!(reasons.is_empty(), "a low-tier customer got reasons: {row:?}");
+            continue;
+        }
+        with_reasons += usize::from(!reasons.is_empty());
+        for (feature, text) in reasons {
+            *by_feature.entry(feature.clone()).or_default() += 1;
+            assert!(text.len() > 8 && text != feature, "{feature}: `{text}`");
+            // Every reference is the retained training rows' median, computed here independently.
+            if let Some(at) = text.find("(retained customers: ").filter(|_| feature != "days_to_first_upsell") {
+                let m = retained_median(&obs, &feature);
+                let shown = number_after(&text[at..], "(retained customers: ").unwrap();
+                let expect = match feature.as_str() {
+                    "active_weeks_share_12w" => (m * 12.0).round(),
+                    "event_type_breadth_90d" => (m * n_types as f64).round(),
+                    f if f.contains("events_share") => (100.0 * m).round(),
+                    _ => m,
+                };
+                let tol = 0.06 * expect.abs().max(0.1);
+                assert!((shown - expect).abs() <= tol, "{feature}: `{text}` but the retained median is {expect}");
+            }
+            match feature.as_str() {
+                "limit_hit_events_90d" => assert!(text.starts_with("hit the plan limit "), "{text}"),
+                "nps_latest" | "nps_detractor" | "nps_promoter" => {
+                    assert!(text.starts_with("NPS ") || text.contains("no NPS"), "{text}")
+                }
+                "event_type_breadth_90d" => assert!(text.contains(&format!(" of {n_types} features")), "{text}"),
+                "upsold_within_90d" => {
+                    assert!(text.contains("upsold in the first 90 days") || text.contains("too early"), "{text}")
+                }
+                "champion_left_any_event_90d" => assert!(text.starts_with("main user (champion) left"), "{text}"),
+                "usage_trend_28d" => {
+                    assert!(text.starts_with("usage ") || text.starts_with("no usage trend"), "{text}")
+                }
+                f if f.starts_with("events_per_week_") => {
+                    assert!(
+                        text.contains("events/week") || text.contains("event/week") || text.starts_with("no "),
+                        "{text}"
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    let at_risk = scored.iter().filter(|r| r["risk_tier"] != "low").count();
+    assert!(at_risk > 50 && with_reasons == at_risk, "{with_reasons} of {at_risk} at-risk customers have reasons");
+    assert!(by_feature.len() >= 8, "reasons come from several families: {by_feature:?}");
+
+    // A lower floor gives the low tier reasons too, with the same sentences.
+    let all = score_text(
+        &model,
+        &to_csv(&current),
+        "customer_id",
+        ScoreOptions { reasons_from: RiskTier::Low, ..ScoreOptions::default() },
+    );
+    assert!(all.iter().any(|r| r["risk_tier"] == "low" && !r["reason_1_text"].is_empty()));
+    for (a, b) in scored.iter().zip(&all) {
+        if a["risk_tier"] != "low" {
+            assert_eq!(reasons_of(a), reasons_of(b));
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(not(shared_datasets), ignore = "needs ../shared/datasets/telco/telco.csv")]
+fn telco_reasons_name_the_contract_and_its_churn_rate() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco/telco.csv");
+    let options = FlatOptions::new().target("Churn").positive("Yes").id("customerID");
+    let data = load_flat(path, &options).unwrap().dataset;
+    let model = ModelParams::new(ModelKind::Logistic).fit(&data).unwrap().with_profile(&data).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    let scored = score_text(&model, &text, "customerID", ScoreOptions::default());
+    // Churn rate by contract and the retained median tenure, computed here from the file.
+    let contract = data.column("Contract").unwrap().as_categorical().unwrap();
+    let y = data.churned.as_ref().unwrap();
+    let rate = |level: &str| {
+        let rows: Vec<usize> = (0..y.len()).filter(|&i| contract.value(i) == Some(level)).collect();
+        rows.iter().filter(|&&i| y[i]).count() as f64 / rows.len() as f64
+    };
+    let overall = y.iter().filter(|&&c| c).count() as f64 / y.len() as f64;
+    let tenure = retained_median(&data, "tenure");
+    let (mut contracts, mut tenures) = (0, 0);
+    for row in &scored {
+        for (feature, text) in reasons_of(row) {
+            match feature.as_str() {
+                "Contract" => {
+                    let level = text.strip_prefix("Contract is ").unwrap().split(" (").next().unwrap();
+                    let expect = format!(
+                        "Contract is {level} ({}% of such customers churned in training, {}% overall)",
+                        (100.0 * rate(level)).round(),
+                        (100.0 * overall).round()
+                    );
+                    assert_eq!(text, expect);
+                    contracts += 1;
+                }
+                "tenure" => {
+                    let v = number_after(&text, ": ").unwrap();
+                    let direction = if v < tenure { "low" } else { "high" };
+                    assert!(text.starts_with(&format!("tenure is {direction}: ")), "{text}");
+                    let shown = number_after(&text, "(retained customers: ").unwrap();
+                    assert!((shown - tenure).abs() <= 0.5, "{text}: the retained median is {tenure}");
+                    tenures += 1;
+                }
+                _ => assert!(text.starts_with(&feature) && text.len() > feature.len() + 2, "{feature}: {text}"),
+            }
+        }
+    }
+    eprintln!("telco: {contracts} Contract reasons, {tenures} tenure reasons over {} customers", scored.len());
+    assert!(contracts > 100 && tenures > 100, "{contracts} {tenures}");
+}
+
+#[test]
+fn every_customer_with_reasons_gets_the_playbooks_action_and_a_file_replaces_it() {
+    use attrition::scoring::playbook::Playbook;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
+    let tables = read_tables(sample, &ReadOptions::default()).unwrap().tables;
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let params = FeatureParams::new(d("2024-04-30"), d("2025-09-30"));
+    let table = build_observations(&tables, &params).unwrap();
+    let model =
+        ModelParams::new(ModelKind::Logistic).fit(&table.dataset).unwrap().with_profile(&table.dataset).unwrap();
+    let current = to_csv(&snapshot(&tables, d("2026-01-01"), &table.catalogue).unwrap());
+    let scored = score_text(&model, &current, "customer_id", ScoreOptions::default());
+    let book = Playbook::default();
+    let phrases = attrition::scoring::reasons::Phrasebook::new(&model);
+    let mut actions = std::collections::BTreeSet::new();
+    for row in &scored {
+        if reasons_of(row).is_empty() {
+            assert_eq!(row["action"], "", "{row:?}");
+            continue;
+        }
+        // The first reason's family decides (the default playbook has every family).
+        let j = model.features.iter().position(|f| f.name == row["reason_1"]).unwrap();
+        assert_eq!(row["action"], book.action(phrases.family(j)).unwrap(), "{row:?}");
+        actions.insert(row["action"].clone());
+    }
+    assert!(actions.len() >= 3, "{actions:?}");
+    // A playbook with one family: only customers with such a reason get an action.
+    let mine = Playbook::from_toml("[detractor]\naction = \"Call about the survey\"\n", "mine.toml").unwrap();
+    let scored =
+        score_text(&model, &current, "customer_id", ScoreOptions { playbook: mine, ..ScoreOptions::default() });
+    let mut called = 0;
+    for row in &scored {
+        let nps = reasons_of(row).iter().any(|(f, _)| f.starts_with("nps_"));
+        assert_eq!(row["action"] == "Call about the survey", nps, "{row:?}");
+        called += usize::from(nps);
+    }
+    assert!(called > 0);
+}
+
+#[test]
+#[cfg_attr(not(shared_datasets), ignore = "needs ../shared/datasets/telco/telco.csv")]
+fn target_writes_one_call_table_with_tier_reasons_and_action() {
+    let telco = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco/telco.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let (model, out) = (dir.path().join("m.json"), dir.path().join("targets.csv"));
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let m = model.to_str().unwrap();
+    run(&[
+        "train",
+        "--data",
+        telco,
+        "--target",
+        "Churn",
+        "--id",
+        "customerID",
+        "--model",
+        "logistic",
+        "--cv-folds",
+        "0",
+        "--out",
+        m,
+        "--quiet",
+    ]);
+    run(&[
+        "target",
+        "--model",
+        m,
+        "--data",
+        telco,
+        "--id",
+        "customerID",
+        "--mrr-column",
+        "MonthlyCharges",
+        "--offer-cost",
+        "30",
+        "--label-days",
+        "90",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = rows(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(rows.len(), 7043);
+    let mut contacted = 0;
+    for r in &rows {
+        if r["target"] == "true" && r["risk_tier"] != "low" {
+            assert!(!r["reason_1"].is_empty() && !r["action"].is_empty(), "{r:?}");
+            contacted += 1;
+        }
+        if r["risk_tier"] == "low" {
+            assert!(r["reason_1"].is_empty() && r["action"].is_empty(), "{r:?}");
+        }
+    }
+    assert!(contacted > 100, "{contacted}");
+    // Ranked by expected profit.
+    let ev: Vec<f64> = rows.iter().map(|r| r["expected_profit"].parse().unwrap()).collect();
+    assert!(ev.windows(2).all(|w| w[0] >= w[1]));
+}
