@@ -269,3 +269,47 @@ fn the_schema_reads_churn_from_the_events() {
     let e = read_tables_with(dir.path(), Some(&schema), &ReadOptions::strict()).unwrap_err();
     assert!(e.to_string().starts_with("s.toml: [churn] with ") && e.to_string().contains("events.csv"), "{e}");
 }
+
+/// The CDNOW recipe's shape (`datasets/recipes/cdnow.py` writes it; nothing is downloaded here):
+/// `customers.csv` (customer_id, first_purchase) and `purchases.csv` (customer_id, date, event,
+/// cds, dollars), read through the committed `cdnow.schema.toml` with 90-day inactivity churn.
+#[test]
+fn the_cdnow_schema_runs_the_pipeline_on_a_synthetic_log_of_the_same_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut customers = String::from("customer_id,first_purchase\n");
+    let mut purchases = String::from("customer_id,date,event,cds,dollars\n");
+    for c in 0..300 {
+        let first = plus(date("1997-01-01"), rng.gen_range(0..90));
+        customers.push_str(&format!("C{c:05},{first}\n"));
+        let mut d = first;
+        while d <= date("1998-06-30") {
+            purchases.push_str(&format!(
+                "C{c:05},{},purchase,{},{:.2}\n",
+                d.format("%Y-%m-%d"),
+                rng.gen_range(1..4),
+                15.0
+            ));
+            // Every fifth customer is loyal (a purchase at most 60 days apart): never churned.
+            d = plus(d, if c % 5 != 0 && rng.gen_bool(0.3) { 400 } else { rng.gen_range(5..60) });
+        }
+    }
+    std::fs::write(dir.path().join("customers.csv"), customers).unwrap();
+    std::fs::write(dir.path().join("purchases.csv"), purchases).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/recipes/cdnow.schema.toml");
+    let schema = Schema::read(&path).unwrap();
+    let loaded = read_tables_with(dir.path(), Some(&schema), &ReadOptions::strict()).unwrap();
+    assert_eq!(loaded.tables.churn, ChurnDefinition::Inactivity { inactive_days: 90 });
+    let churn = loaded.report.churn.clone().unwrap();
+    assert!(churn.churned_customers > 0 && churn.churned_customers <= 240, "{churn}");
+    let p = FeatureParams::new(date("1997-04-01"), date("1998-01-01"))
+        .every(attrition::features::Cadence::Months(1))
+        .lead_days(7)
+        .horizon_days(90);
+    let table = build_observations(&loaded.tables, &p).unwrap();
+    let r = &table.report;
+    assert!(r.observations > 100 && r.churned > 0 && r.churned < r.observations, "{r}");
+    assert!(r.excluded[&Exclusion::ChurnedInLead] > 0, "{r}");
+    // The last as-of date's window ends after 1998-06-30 − 90 days: all incomplete.
+    assert_eq!(r.per_date.last().unwrap().observations, 0, "{r}");
+}

@@ -239,9 +239,6 @@ pub mod range {
 /// Prints the tables' data-quality warnings to standard error: exact duplicate rows dropped, and
 /// dated rows left out of the inferred data end as outliers beyond the bulk of the data.
 pub fn warn_tables(loaded: &attrition::io::tables::LoadedTables) {
-    if let Some(c) = &loaded.report.churn {
-        eprintln!("{c}");
-    }
     for f in &loaded.report.files {
         if f.duplicates > 0 {
             eprintln!("warning: {}: dropped {} exact duplicate rows", f.file.display(), f.duplicates);
