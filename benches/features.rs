@@ -110,7 +110,15 @@ fn world() -> Tables {
         CustomerAttribute::new("sales_approach", AttributeKind::Categorical, sales),
         CustomerAttribute::new("specialised_provider", AttributeKind::Boolean, specialised),
     ];
-    Tables { customers, attributes, subscriptions: subs, events: ev.finish(), nps, campaign: None }
+    Tables {
+        customers,
+        attributes,
+        subscriptions: subs,
+        events: ev.finish(),
+        nps,
+        campaign: None,
+        ..Default::default()
+    }
 }
 
 fn world_dir() -> PathBuf {

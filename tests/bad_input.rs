@@ -47,6 +47,7 @@ fn error_name(e: &Error) -> &'static str {
         Error::InvalidModel { .. } => "InvalidModel",
         Error::OutputIsInput { .. } => "OutputIsInput",
         Error::OutputExists { .. } => "OutputExists",
+        Error::BadSchema { .. } => "BadSchema",
         _ => "Other",
     }
 }
@@ -118,13 +119,24 @@ fn skipped_map<'a>(
     m
 }
 
+/// Reads a case's tables, through its `schema.toml` when it has one.
+fn read_case(dir: &Path, options: &ReadOptions) -> Result<attrition::io::tables::LoadedTables, Error> {
+    let schema = dir.join("schema.toml");
+    if schema.exists() {
+        let text = std::fs::read_to_string(&schema).unwrap();
+        let schema = attrition::io::schema::Schema::from_toml(&text, "s.toml")?;
+        attrition::io::tables::read_tables_with(dir, Some(&schema), options)
+    } else {
+        read_tables(dir, options)
+    }
+}
+
 fn run_tables(case: &str, dir: &Path, spec: &Value) {
-    check(case, read_tables(dir, &ReadOptions::strict()).map(|_| ()), &spec["strict"]);
+    check(case, read_case(dir, &ReadOptions::strict()).map(|_| ()), &spec["strict"]);
     if spec["lenient"].is_null() {
         return;
     }
-    let loaded =
-        read_tables(dir, &ReadOptions::lenient()).unwrap_or_else(|e| panic!("{case}: lenient read failed: {e}"));
+    let loaded = read_case(dir, &ReadOptions::lenient()).unwrap_or_else(|e| panic!("{case}: lenient read failed: {e}"));
     check_lenient_skips(case, skipped_map(loaded.report.files.iter().flat_map(|f| f.skipped.iter())), &spec["lenient"]);
     for (table, n) in spec["lenient"]["loaded"].as_object().unwrap() {
         assert_eq!(counts_of(&loaded.tables, table), n.as_u64().unwrap(), "{case}: rows kept in {table}");

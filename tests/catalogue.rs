@@ -77,6 +77,7 @@ fn cut(t: &Tables, day: NaiveDate) -> Tables {
         events: b.finish(),
         nps: t.nps.iter().filter(|r| r.date <= day).copied().collect(),
         campaign: None,
+        churn: t.churn.clone(),
     }
 }
 

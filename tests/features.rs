@@ -149,6 +149,7 @@ fn boundary_tables() -> Tables {
         ],
         campaign: None,
         attributes: Vec::new(),
+        churn: Default::default(),
     };
     with_verticals(t, &["retail", "dental"])
 }

@@ -9,14 +9,15 @@ checks the file's SHA-256 and writes, into OUT:
 
     customers.csv   customer_id, first_purchase
     purchases.csv   customer_id, date, event, cds, dollars   (event = "purchase" on every row)
-    native/         the same as a tables directory in today's four-file contract, with churn by
-                    inactivity precomputed as subscriptions (a stop-gap until the schema file's
-                    `[churn] inactive_days` reads purchases.csv directly: see cdnow.schema.toml)
+    native/         the same as a tables directory in the four-file contract, with churn by
+                    inactivity precomputed as subscriptions (for older builds only: it cannot say
+                    that a churn is known 90 days late; use cdnow.schema.toml)
 
 Nothing downloads at test time: run it when you want the data.
 
     python3 datasets/recipes/cdnow.py /tmp/cdnow
-    attrition catalogue --tables /tmp/cdnow/native --out /tmp/cdnow/catalogue.json --landmark-days 30 --horizon-days 180
+    attrition catalogue --tables /tmp/cdnow --schema datasets/recipes/cdnow.schema.toml --out /tmp/cdnow/catalogue.json
+    (datasets/recipes/README.md has the whole pipeline)
 """
 import csv
 import datetime as dt

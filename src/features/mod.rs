@@ -22,11 +22,17 @@
 //!   ([`FeatureParams::as_of_dates`]).
 //! * **Churn.** A customer churns on day `d` when their number of active subscriptions goes from
 //!   more than 0 on `d − 1` to 0 on `d`. A customer can churn, come back and churn again; each
-//!   time is a churn day.
+//!   time is a churn day. Without a subscriptions table, churn comes from the events
+//!   ([`crate::io::churn`]: a cancellation event, or inactivity); an inactivity churn on day `d` is
+//!   only *known* on day `d + inactive_days`, so a customer stays observed until then and a churn
+//!   day before `as_of + lead` that is not known at `as_of` excludes the observation
+//!   ([`Exclusion::ChurnedInLead`]); subscription features (MRR, products, upsells) are left out.
 //! * **Label.** `churned` is true iff a churn day falls in `[as_of + lead, as_of + lead + horizon)`.
 //! * **Exclusions** (counted in [`FeatureReport::excluded`], never silently dropped):
 //!   [`Exclusion::ChurnedInLead`] when a churn day falls in `[as_of, as_of + lead)` (too late to
-//!   act); otherwise [`Exclusion::LabelWindowIncomplete`] when `as_of + lead + horizon > data_end`.
+//!   act); otherwise [`Exclusion::LabelWindowIncomplete`] when `as_of + lead + horizon > data_end`
+//!   (with inactivity churn: when `as_of + lead + horizon − 1 + inactive_days > data_end`, the day
+//!   the window's last churn day would be known).
 //!   `data_end` is the last day present in the data, which may be only partly recorded (an export
 //!   taken mid-day), so a window is complete when it ends (exclusive) on or before it. By default it
 //!   is the latest event day, NPS date, subscription start or signup date; subscription *end*

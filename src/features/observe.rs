@@ -153,10 +153,20 @@ enum Status {
     Excluded(Exclusion),
 }
 
-fn label(tl: &SubTimeline, a: i32, lead: i32, horizon: i32, data_end: i32) -> Status {
-    if tl.churns_in(a, a + lead) {
+/// Whether the customer is a candidate at `a`: active on `a − 1`, or churned on a day whose churn is
+/// not known yet at `a` (`lag` = [`crate::io::churn::ChurnDefinition::known_after_days`]: a churn on
+/// day `d` is known from `d + lag` on).
+fn is_candidate(tl: &SubTimeline, a: i32, lag: i32) -> bool {
+    tl.active_count(a - 1) > 0 || tl.churns_in(a - lag + 1, a)
+}
+
+/// The label of candidate `a`. A churn not yet known at `a` (before `a`) or in the lead time
+/// excludes it; the window `[s, e)` is complete when the churn of its last day is known by the
+/// data end (`e − 1 + lag ≤ data_end`; with `lag` 1: `e ≤ data_end`).
+fn label(tl: &SubTimeline, a: i32, lead: i32, horizon: i32, data_end: i32, lag: i32) -> Status {
+    if tl.churns_in(a - lag + 1, a + lead) {
         Status::Excluded(Exclusion::ChurnedInLead)
-    } else if i64::from(a) + i64::from(lead) + i64::from(horizon) > i64::from(data_end) {
+    } else if i64::from(a) + i64::from(lead) + i64::from(horizon) - 1 + i64::from(lag) > i64::from(data_end) {
         Status::Excluded(Exclusion::LabelWindowIncomplete)
     } else {
         Status::Kept(tl.churns_in(a + lead, a + lead + horizon))
@@ -224,6 +234,7 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
     let end = day_num(data_end);
     let lead = params.lead_days as i32;
     let horizon = params.horizon_days as i32;
+    let lag = tables.churn.known_after_days();
     let grouped = group(tables)?;
     let products = product_ids(tables);
     let nd = dates.len();
@@ -236,14 +247,14 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
             let mut obs = CustomerObs { days: Vec::new(), churned: Vec::new() };
             let mut counts = vec![[0u64; 5]; 0];
             for (j, &a) in dates.iter().enumerate() {
-                if tl.active_count(a - 1) == 0 {
+                if !is_candidate(&tl, a, lag) {
                     continue;
                 }
                 if counts.is_empty() {
                     counts = vec![[0u64; 5]; nd];
                 }
                 counts[j][0] += 1;
-                match label(&tl, a, lead, horizon, end) {
+                match label(&tl, a, lead, horizon, end, lag) {
                     Status::Kept(y) => {
                         obs.days.push(a);
                         obs.churned.push(y);
@@ -338,13 +349,14 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
 pub fn snapshot(tables: &Tables, as_of: NaiveDate, catalogue: &FeatureCatalogue) -> Result<Dataset> {
     let catalogue = catalogue.resolve(tables)?;
     let a = day_num(as_of);
+    let lag = tables.churn.known_after_days();
     let grouped = group(tables)?;
     let products = product_ids(tables);
     let day_lists: Vec<Vec<i32>> = (0..tables.customers.len())
         .into_par_iter()
         .map(|c| {
             let tl = timeline(tables, &grouped, &products, c);
-            if tl.active_count(a - 1) > 0 { vec![a] } else { Vec::new() }
+            if is_candidate(&tl, a, lag) { vec![a] } else { Vec::new() }
         })
         .collect();
     assemble(tables, &grouped, &products, &catalogue, &day_lists)
@@ -376,7 +388,13 @@ fn assemble(
                 let days = &day_lists[c];
                 let mut out = Vec::with_capacity(days.len() * n_num);
                 if !days.is_empty() {
-                    let tl = timeline(tables, grouped, products, c);
+                    // Derived churn: the active spells are not subscriptions (an inactivity spell's
+                    // end is known only later), so no subscription feature may read them.
+                    let tl = if tables.churn.is_subscriptions() {
+                        timeline(tables, grouped, products, c)
+                    } else {
+                        SubTimeline::new(Vec::new())
+                    };
                     let nps: Vec<(i32, u8)> = grouped
                         .nps(c)
                         .iter()

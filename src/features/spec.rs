@@ -279,6 +279,20 @@ impl FeatureSpec {
         }
     }
 
+    /// Whether the feature reads the subscriptions (MRR, products, upsells): left out when churn is
+    /// derived from events ([`crate::io::churn`]).
+    pub fn reads_subscriptions(&self) -> bool {
+        matches!(
+            self,
+            FeatureSpec::Mrr
+                | FeatureSpec::MrrChange { .. }
+                | FeatureSpec::ActiveProducts
+                | FeatureSpec::Upsold
+                | FeatureSpec::DaysToFirstUpsell
+                | FeatureSpec::UpsoldWithin { .. }
+        )
+    }
+
     /// Checks windows and look-backs are ≥ 1 and at most 36,500 days.
     pub fn check(&self) -> Result<()> {
         let days = match self {
@@ -512,6 +526,10 @@ impl FeatureCatalogue {
         };
         let mut specs = Vec::with_capacity(self.specs.len());
         for s in &self.specs {
+            // Churn derived from events: no subscriptions, so no MRR, product or upsell features.
+            if !tables.churn.is_subscriptions() && s.reads_subscriptions() {
+                continue;
+            }
             match s.event_window() {
                 Some((EventSelector::EachType, _)) => {
                     specs.extend(types.iter().map(|t| s.with_select(EventSelector::Type(t.clone()))));

@@ -5,6 +5,7 @@
 //! input or standard output.
 
 pub mod attributes;
+pub mod churn;
 pub mod csv_out;
 pub(crate) mod csvfile;
 pub mod flat;

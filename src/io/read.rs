@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, RowProblem};
+use crate::io::churn::ChurnReport;
 pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record};
 use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64};
@@ -21,6 +22,9 @@ use crate::io::tables::{
 pub struct LoadReport {
     /// One report per file read, in reading order.
     pub files: Vec<FileReport>,
+    /// With a schema's `[churn]`: the churn derived from the events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<ChurnReport>,
 }
 
 impl LoadReport {
@@ -45,6 +49,9 @@ impl std::fmt::Display for LoadReport {
                 write!(f, "; ignored columns {}", r.ignored_columns.join(", "))?;
             }
             writeln!(f)?;
+        }
+        if let Some(c) = &self.churn {
+            writeln!(f, "{c}")?;
         }
         Ok(())
     }
@@ -186,9 +193,11 @@ pub fn read_tables_with(dir: impl AsRef<Path>, schema: Option<&Schema>, options:
         let p = path(table);
         if may_be_absent && !p.exists() { Ok(None) } else { TableInput::file(&p).map(Some) }
     };
+    // With [churn], churn comes from the events: no subscriptions table is read.
+    let churn = schema.and_then(|sc| sc.churn.as_ref()).is_some();
     read_tables_inner(
         TableInput::file(&path("customers"))?,
-        TableInput::file(&path("subscriptions"))?,
+        if churn { None } else { Some(TableInput::file(&path("subscriptions"))?) },
         TableInput::file(&path("events"))?,
         optional("nps", schema.is_some())?,
         optional("campaign", true)?,
@@ -258,14 +267,14 @@ pub struct TableInputs<'r> {
 /// ```
 pub fn read_tables_from(inputs: TableInputs<'_>, options: &ReadOptions) -> Result<LoadedTables> {
     let TableInputs { customers, subscriptions, events, nps, campaign } = inputs;
-    read_tables_inner(customers, subscriptions, events, Some(nps), campaign, None, options)
+    read_tables_inner(customers, Some(subscriptions), events, Some(nps), campaign, None, options)
 }
 
 /// [`read_tables_from`] and [`read_tables_with`]: the tables from their inputs, read through the
 /// schema when there is one (`nps` absent: no responses).
 fn read_tables_inner(
     customers: TableInput<'_>,
-    subscriptions: TableInput<'_>,
+    subscriptions: Option<TableInput<'_>>,
     events: TableInput<'_>,
     nps: Option<TableInput<'_>>,
     campaign: Option<TableInput<'_>>,
@@ -313,8 +322,8 @@ fn read_tables_inner(
     }
     let signup: Vec<chrono::NaiveDate> = tables.customers.iter().map(|c| c.signup_date).collect();
 
-    // subscriptions.csv
-    {
+    // subscriptions.csv (none with a [churn] section)
+    if let Some(subscriptions) = subscriptions {
         let required = ["customer_id", "start_date", "end_date", "mrr"];
         let Some(tb) = open_table(Some(subscriptions), schema, "subscriptions", &required, &["product"], s)? else {
             return Err(Error::EmptyInput { file: "subscriptions.csv".into(), reason: "no subscriptions table" });
@@ -341,6 +350,7 @@ fn read_tables_inner(
     }
 
     // events.csv
+    let events_file;
     {
         let size_hint = events.size_hint;
         let required = ["customer_id", "timestamp", "event_type"];
@@ -370,6 +380,7 @@ fn read_tables_inner(
         let dropped = tables.events.dedup();
         f.report.duplicates = dropped;
         f.report.rows_loaded -= dropped;
+        events_file = f.path.clone();
         report.files.push(f.report);
     }
 
@@ -406,6 +417,22 @@ fn read_tables_inner(
         }
         tables.campaign = Some(offers);
         report.files.push(f.report);
+    }
+
+    // [churn]: the subscription timeline from the events (after NPS, which the data end uses).
+    if let Some(sc) = schema
+        && let Some(c) = &sc.churn
+    {
+        let definition = c.definition().map_err(|reason| Error::BadSchema {
+            file: sc.path.clone(),
+            line: None,
+            reason: format!("[churn] {reason}"),
+        })?;
+        report.churn = Some(tables.derive_churn(&definition, None).map_err(|e| Error::BadSchema {
+            file: sc.path.clone(),
+            line: None,
+            reason: format!("[churn] with {}: {e}", events_file.display()),
+        })?);
     }
 
     Ok(LoadedTables { tables, report })

@@ -23,6 +23,17 @@
 //! file = "surveys.csv"
 //! ```
 //!
+//! Without a subscriptions table, churn comes from the events (then no `[subscriptions]`
+//! section is allowed and no subscriptions file is read; [`crate::io::churn`] has the exact rules
+//! and says when each churn day is known):
+//!
+//! ```toml
+//! [churn]
+//! churn_event = "cancel_subscription"         # churned on the day of this event, or:
+//! # inactive_days = 30                        # churned the day after the last event once 30
+//!                                             # days pass without one (known 30 days later)
+//! ```
+//!
 //! Every table key is optional: a missing table section means the contract's file name and
 //! columns; `columns` maps a contract column (left) to the file's column (right), and only
 //! contract columns may be mapped. With a schema, `nps.csv` may be absent (no responses). Unknown
@@ -47,6 +58,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::io::churn::{ChurnDefinition, MAX_INACTIVE_DAYS};
 use crate::io::parse::parse_timestamp;
 
 /// The contract's columns of each table (required and optional).
@@ -141,9 +153,9 @@ impl TableSchema {
     }
 }
 
-/// What churn is when there is no subscriptions table (`[churn]`). Parsed and checked; the
-/// readers do not derive churn from events yet, so a schema with `[churn]` is refused by
-/// [`Schema::check`] with a message saying so.
+/// What churn is when there is no subscriptions table (`[churn]`): exactly one of a cancellation
+/// event type and a number of inactive days ([`crate::io::churn`] has the exact rules, and when
+/// each churn day is known). With `[churn]`, no subscriptions table is read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChurnSchema {
@@ -153,11 +165,30 @@ pub struct ChurnSchema {
     pub inactive_days: Option<u32>,
 }
 
+impl ChurnSchema {
+    /// The churn definition, or why the section is not one: exactly one of `churn_event` (a
+    /// non-empty event type) and `inactive_days` (1 ..= [`MAX_INACTIVE_DAYS`]).
+    pub fn definition(&self) -> std::result::Result<ChurnDefinition, String> {
+        match (&self.churn_event, self.inactive_days) {
+            (Some(e), Some(d)) => {
+                Err(format!("churn_event = \"{e}\" and inactive_days = {d} both given: churn is one of them"))
+            }
+            (None, None) => Err("an empty [churn] section: give churn_event = \"…\" or inactive_days = N".into()),
+            (Some(e), None) if e.trim().is_empty() => Err("churn_event = \"\": name an event type".into()),
+            (Some(e), None) => Ok(ChurnDefinition::Event { churn_event: e.clone() }),
+            (None, Some(d)) if !(1..=MAX_INACTIVE_DAYS).contains(&d) => {
+                Err(format!("inactive_days = {d}: between 1 and {MAX_INACTIVE_DAYS} days"))
+            }
+            (None, Some(d)) => Ok(ChurnDefinition::Inactivity { inactive_days: d }),
+        }
+    }
+}
+
 /// A schema file: one optional section per table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
-    /// Churn without subscriptions (not supported by the readers yet).
+    /// Churn without subscriptions ([`crate::io::churn`]).
     pub churn: Option<ChurnSchema>,
     /// `customers.csv`.
     pub customers: Option<TableSchema>,
@@ -198,6 +229,11 @@ impl Schema {
         Ok(schema)
     }
 
+    /// What churn is: `[churn]`'s definition, or the subscriptions table.
+    pub fn churn_definition(&self) -> ChurnDefinition {
+        self.churn.as_ref().and_then(|c| c.definition().ok()).unwrap_or_default()
+    }
+
     /// The section of `table` (`customers`, `subscriptions`, …), or the contract's defaults.
     pub fn table(&self, table: &str) -> TableSchema {
         let t = match table {
@@ -215,19 +251,15 @@ impl Schema {
     pub fn check(&self) -> Result<()> {
         let p = &self.path;
         if let Some(c) = &self.churn {
-            let what = match (&c.churn_event, c.inactive_days) {
-                (Some(e), _) => format!("churn_event = \"{e}\""),
-                (None, Some(d)) => format!("inactive_days = {d}"),
-                (None, None) => "an empty [churn] section".into(),
-            };
-            return Err(bad(
-                p,
-                None,
-                format!(
-                    "[churn] {what}: churn without a subscriptions table is not supported yet; \
-                     derive subscriptions (start = signup, end = churn day) and drop [churn]"
-                ),
-            ));
+            c.definition().map_err(|reason| bad(p, None, format!("[churn] {reason}")))?;
+            if self.subscriptions.is_some() {
+                return Err(bad(
+                    p,
+                    None,
+                    "[churn] and [subscriptions] both given: churn comes either from a subscriptions \
+                     table or from the events ([churn]); drop one",
+                ));
+            }
         }
         for (name, cols) in TABLE_COLUMNS {
             let t = self.table(name);
@@ -288,8 +320,17 @@ mod tests {
         assert!(e.to_string().contains("positive"), "{e}");
         let e = Schema::from_toml("[events]\ndelimiter = \";;\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("one ASCII character"), "{e}");
-        let e = Schema::from_toml("[churn]\ninactive_days = 30\n", "x.toml").unwrap_err();
-        assert!(e.to_string().contains("not supported yet"), "{e}");
+        let e = Schema::from_toml("[churn]\ninactive_days = 0\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("between 1 and 3650"), "{e}");
+        let e = Schema::from_toml("[churn]\ninactive_days = 3\nchurn_event = \"x\"\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("both given"), "{e}");
+        let e = Schema::from_toml("[churn]\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("empty [churn]"), "{e}");
+        let e =
+            Schema::from_toml("[churn]\ninactive_days = 3\n[subscriptions]\nfile = \"s.csv\"\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("both given"), "{e}");
+        let s = Schema::from_toml("[churn]\ninactive_days = 30\n", "x.toml").unwrap();
+        assert_eq!(s.churn_definition(), ChurnDefinition::Inactivity { inactive_days: 30 });
         let e = Schema::from_toml("[events]\nfile = \"../x.csv\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("inside the tables directory"), "{e}");
     }

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 pub use crate::io::attributes::{AttributeKind, CustomerAttribute};
+pub use crate::io::churn::ChurnDefinition;
 
 /// The files of a tables directory, in reading order (`campaign.csv` is optional).
 pub const TABLE_FILES: [&str; 5] = ["customers.csv", "subscriptions.csv", "events.csv", "nps.csv", "campaign.csv"];
@@ -322,6 +323,11 @@ pub struct Tables {
     pub nps: Vec<NpsResponse>,
     /// The randomised retention campaign, when `campaign.csv` exists.
     pub campaign: Option<Vec<CampaignOffer>>,
+    /// What churn is: subscriptions ending (the default), or derived from the events by
+    /// [`Tables::derive_churn`] (a cancellation event, inactivity), which also says when each churn
+    /// day is known ([`crate::io::churn`]).
+    #[serde(default)]
+    pub churn: ChurnDefinition,
 }
 
 impl Tables {

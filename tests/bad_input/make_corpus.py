@@ -16,7 +16,11 @@ cases = []
 def tables(name, what, strict, lenient=None, **files):
     base = {"customers.csv": CUSTOMERS, "subscriptions.csv": SUBS, "events.csv": EVENTS, "nps.csv": NPS}
     for k, v in files.items():
-        base[k.replace("_csv", ".csv")] = v
+        k = k.replace("_csv", ".csv").replace("_toml", ".toml")
+        if v is None:
+            base.pop(k, None)
+        else:
+            base[k] = v
     cases.append((name, {"kind": "tables", "what": what, "strict": strict, "lenient": lenient}, base))
 
 def flat(name, what, strict, lenient=None, text=FLAT, options=None):
@@ -186,6 +190,24 @@ for name, what, base, mutation, expected in [
     ("model_leaf_not_probability", "a single tree's leaf predicting 1.5", "tree", "leaf_1_5", {"error": "InvalidModel", "reason_contains": "not a probability"}),
 ]:
     cases.append((name, {"kind": "model", "what": what, "base": base, "mutation": mutation, "strict": expected, "lenient": None}, {}))
+
+# ---- churn without subscriptions (a schema.toml with [churn]; no subscriptions.csv)
+CANCEL_EVENTS = EVENTS + "B,2024-04-02T08:00:00Z,cancel_subscription,b1\n"
+def churn(name, what, strict, lenient=None, schema='[churn]\nchurn_event = "cancel_subscription"\n', events=CANCEL_EVENTS, **files):
+    files = {"subscriptions_csv": None, **files}
+    tables(name, what, strict, lenient, schema_toml=schema, events_csv=events, **files)
+def bad_schema(reason):
+    return {"error": "BadSchema", "reason_contains": reason}
+churn("churn_event_ok", "churn by a cancellation event: B churns on 2024-04-02, no subscriptions table", ok, skipped({}, {"events": 4, "subscriptions": 3}))
+churn("churn_inactivity_ok", "churn by 30 days of inactivity, no subscriptions table", ok, skipped({}, {"events": 3, "subscriptions": 3}), schema="[churn]\ninactive_days = 30\n", events=EVENTS)
+churn("churn_cancel_unknown_customer", "a cancellation event for a customer not in customers.csv", bad("UnknownCustomer", "events.csv", 6, "customer_id", "Z"), skipped({"UnknownCustomer": 1}, {"events": 4}), events=CANCEL_EVENTS + "Z,2024-04-02T08:00:00Z,cancel_subscription,z1\n")
+churn("churn_event_never_occurs", "churn_event names an event type that never occurs", bad_schema("no event has this type (2 types occur: login, publish_post)"), events=EVENTS)
+churn("churn_both_definitions", "churn_event and inactive_days both given", bad_schema("both given: churn is one of them"), schema='[churn]\nchurn_event = "cancel_subscription"\ninactive_days = 30\n')
+churn("churn_empty_section", "an empty [churn] section", bad_schema("empty [churn] section"), schema="[churn]\n")
+churn("churn_inactive_days_zero", "inactive_days = 0", bad_schema("inactive_days = 0: between 1 and 3650 days"), schema="[churn]\ninactive_days = 0\n")
+churn("churn_inactive_days_huge", "inactive_days far beyond any product", bad_schema("inactive_days = 100000: between 1 and 3650 days"), schema="[churn]\ninactive_days = 100000\n")
+churn("churn_inactive_days_negative", "inactive_days = -3", bad_schema("s.toml:2"), schema="[churn]\ninactive_days = -3\n")
+churn("churn_with_subscriptions", "[churn] and a [subscriptions] section", bad_schema("[churn] and [subscriptions] both given"), schema='[churn]\ninactive_days = 30\n[subscriptions]\nfile = "subscriptions.csv"\n', subscriptions_csv=SUBS)
 
 here = os.path.dirname(os.path.abspath(__file__))
 for name, spec, files in cases:

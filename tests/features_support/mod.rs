@@ -121,7 +121,7 @@ pub fn random_tables(seed: u64) -> Tables {
         CustomerAttribute::new("seats", AttributeKind::Numeric, seats),
         CustomerAttribute::new("contract_signed", AttributeKind::Date, contract),
     ];
-    Tables { customers, attributes, subscriptions: subs, events: b.finish(), nps, campaign: None }
+    Tables { customers, attributes, subscriptions: subs, events: b.finish(), nps, campaign: None, ..Default::default() }
 }
 
 // ----- brute-force reference --------------------------------------------------------------------

@@ -104,6 +104,13 @@ pub fn run(a: Args) -> attrition::Result<()> {
 fn print_schema(schema: &attrition::io::schema::Schema) {
     println!("schema {}:", schema.path.display());
     for (table, cols) in attrition::io::schema::TABLE_COLUMNS {
+        if table == "subscriptions"
+            && let Some(c) = &schema.churn
+            && let Ok(d) = c.definition()
+        {
+            println!("  subscriptions: none read; churn = {d}, derived from the events ([churn])");
+            continue;
+        }
         let t = schema.table(table);
         let file = t.file.clone().unwrap_or_else(|| format!("{table}.csv"));
         let mut parts: Vec<String> =

@@ -47,6 +47,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
     crate::common::warn_tables(&loaded);
+    if let Some(c) = &loaded.report.churn {
+        eprintln!("{c}");
+    }
     let tables = loaded.tables;
     let mut options = KpiOptions::new().period(args.period);
     if let Some(d) = args.from {

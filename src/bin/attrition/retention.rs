@@ -35,6 +35,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
     crate::common::warn_tables(&loaded);
+    if let Some(c) = &loaded.report.churn {
+        eprintln!("{c}");
+    }
     let tables = loaded.tables;
     let end = match args.censor {
         Some(d) => d,

@@ -85,6 +85,9 @@ pub struct Args {
 fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
     let loaded = crate::common::read_tables(dir, args.schema.as_deref(), &ReadOptions::strict())?;
     crate::common::warn_tables(&loaded);
+    if let Some(c) = &loaded.report.churn {
+        eprintln!("{c}");
+    }
     let tables = loaded.tables;
     let catalogue = FeatureCatalogue::standard().resolve(&tables)?;
     let exp = experiment_data(&tables, &catalogue, args.horizon_days)?;
