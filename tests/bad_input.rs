@@ -47,6 +47,7 @@ fn error_name(e: &Error) -> &'static str {
         Error::InvalidModel { .. } => "InvalidModel",
         Error::OutputIsInput { .. } => "OutputIsInput",
         Error::OutputExists { .. } => "OutputExists",
+        Error::ColumnType { .. } => "ColumnType",
         _ => "Other",
     }
 }
@@ -81,8 +82,10 @@ fn check(case: &str, outcome: Result<(), Error>, expected: &Value) {
                     assert_eq!(value, v, "{case}");
                 }
             }
-            if let (Some(f), Error::BadHeader { file, .. } | Error::EmptyInput { file, .. }) =
-                (expected["file"].as_str(), &e)
+            if let (
+                Some(f),
+                Error::BadHeader { file, .. } | Error::EmptyInput { file, .. } | Error::ColumnType { file, .. },
+            ) = (expected["file"].as_str(), &e)
             {
                 assert_eq!(file.file_name().unwrap().to_str().unwrap(), f, "{case}");
             }
