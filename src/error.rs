@@ -22,7 +22,12 @@ pub struct Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.file.display(), self.line)?;
+        // A Parquet file has rows, not lines: its records are numbered from 1.
+        if self.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+            write!(f, "{} row {}", self.file.display(), self.line)?;
+        } else {
+            write!(f, "{}:{}", self.file.display(), self.line)?;
+        }
         if let Some(c) = &self.column {
             write!(f, " column `{c}`")?;
         }
@@ -179,6 +184,20 @@ pub enum Error {
         file: PathBuf,
         /// What is wrong, in words (e.g. "missing column `mrr`").
         reason: String,
+    },
+
+    /// A column of a typed input file (Parquet) has a type the reader cannot use for it (a boolean
+    /// `mrr`, an integer `timestamp` without an epoch unit, a list).
+    #[error("{}: column `{column}` is {found}; expected {expected}", file.display())]
+    ColumnType {
+        /// The file.
+        file: PathBuf,
+        /// The column, as named in the file.
+        column: String,
+        /// Its type in the file.
+        found: String,
+        /// What the reader accepts there.
+        expected: String,
     },
 
     /// An input file has a header but no data rows, or no header at all.

@@ -351,6 +351,8 @@ struct Layout<'a> {
 /// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
 /// rows read so far after each chunk.
 ///
+/// An `output` ending in `.parquet` is written as Parquet (`p_churn` DOUBLE, the other columns
+/// text; cargo feature `parquet`), and Parquet input is recognised by its magic bytes.
 /// `output` appears only when scoring succeeded (an existing file is replaced; see
 /// [`crate::io::output`]) and must not be `input` ([`Error::OutputIsInput`]). `-` is standard
 /// input or output. The files are opened here and read and written by [`score_reader`].
@@ -372,12 +374,39 @@ pub fn score_csv(
         (Box::new(std::fs::File::open(input).map_err(|e| Error::io("read", input, e))?), input)
     };
     let mut out = Sink::create(output, Overwrite::Replace)?;
-    let report = score_reader(model, reader, name, &mut out, options, progress).map_err(|e| match e {
+    let located = |e| match e {
         Error::Io { action, path, source } if path == Path::new(OUTPUT_NAME) => Error::io(action, output, source),
         e => e,
-    })?;
+    };
+    let report = if crate::io::write_flat::is_parquet_path(output) {
+        // Scores are written as CSV to an anonymous temporary file, then converted with typed
+        // columns (p_churn DOUBLE, the rest text): the streaming scorer stays one code path.
+        let spill = tempfile::tempfile().map_err(|e| Error::io("create a temporary file for", output, e))?;
+        let mut spill = std::io::BufWriter::new(spill);
+        let report = score_reader(model, reader, name, &mut spill, options, progress).map_err(located)?;
+        let mut spill = spill.into_inner().map_err(|e| Error::io("write", output, e.into_error()))?;
+        std::io::Seek::rewind(&mut spill).map_err(|e| Error::io("write", output, e))?;
+        scores_to_parquet(std::io::BufReader::new(spill), &mut out).map_err(|e| match e {
+            Error::Io { action, source, .. } => Error::io(action, output, source),
+            e => e,
+        })?;
+        report
+    } else {
+        score_reader(model, reader, name, &mut out, options, progress).map_err(located)?
+    };
     out.commit()?;
     Ok(report)
+}
+
+#[cfg(feature = "parquet")]
+fn scores_to_parquet(csv: impl Read, out: &mut Sink) -> Result<()> {
+    use crate::io::parquet::{OutType, csv_to_parquet};
+    csv_to_parquet(csv, out, |name| if name == "p_churn" { OutType::Float } else { OutType::Text })
+}
+
+#[cfg(not(feature = "parquet"))]
+fn scores_to_parquet(_: impl Read, _: &mut Sink) -> Result<()> {
+    Err(Error::param("output", ".parquet", "this build of attrition has no Parquet support (cargo feature `parquet`)"))
 }
 
 /// [`score_csv`] over any reader and writer: a request body, a socket, a decompressing reader.

@@ -48,6 +48,7 @@ fn error_name(e: &Error) -> &'static str {
         Error::OutputIsInput { .. } => "OutputIsInput",
         Error::OutputExists { .. } => "OutputExists",
         Error::BadSchema { .. } => "BadSchema",
+        Error::ColumnType { .. } => "ColumnType",
         _ => "Other",
     }
 }
@@ -82,8 +83,10 @@ fn check(case: &str, outcome: Result<(), Error>, expected: &Value) {
                     assert_eq!(value, v, "{case}");
                 }
             }
-            if let (Some(f), Error::BadHeader { file, .. } | Error::EmptyInput { file, .. }) =
-                (expected["file"].as_str(), &e)
+            if let (
+                Some(f),
+                Error::BadHeader { file, .. } | Error::EmptyInput { file, .. } | Error::ColumnType { file, .. },
+            ) = (expected["file"].as_str(), &e)
             {
                 assert_eq!(file.file_name().unwrap().to_str().unwrap(), f, "{case}");
             }

@@ -139,6 +139,27 @@ impl Fields {
         self.n = self.ends.len();
     }
 
+    /// Empties the record, to append fields with [`Fields::buf_mut`] and [`Fields::end_field`].
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn start(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+        self.n = 0;
+    }
+
+    /// The buffer the field being appended is written to.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn buf_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Ends the field being appended.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn end_field(&mut self) {
+        self.ends.push(self.buf.len());
+        self.n = self.ends.len();
+    }
+
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.n).filter_map(|i| self.get(i))
     }
@@ -273,6 +294,46 @@ pub(crate) enum Framed<'a> {
 enum Framing<'r> {
     Csv(Box<Framer<'r>>),
     Jsonl(JsonLines<'r>),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<super::parquet::ParquetRows>),
+}
+
+/// What a column of an input file holds, as its format types it: every CSV and JSON Lines column
+/// is text; a Parquet column has its physical/logical type (see [`crate::io::parquet`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceType {
+    /// Text (CSV, JSON Lines, Parquet strings).
+    Text,
+    /// Bytes that should be UTF-8 text.
+    Binary,
+    /// Integers.
+    Integer,
+    /// Floating-point numbers.
+    Float,
+    /// Fixed-point decimals.
+    Decimal,
+    /// Booleans.
+    Boolean,
+    /// Calendar dates.
+    Date,
+    /// Instants.
+    Timestamp,
+}
+
+impl SourceType {
+    /// How the type is named in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SourceType::Text => "text",
+            SourceType::Binary => "binary",
+            SourceType::Integer => "integer",
+            SourceType::Float => "floating-point",
+            SourceType::Decimal => "decimal",
+            SourceType::Boolean => "boolean",
+            SourceType::Date => "date",
+            SourceType::Timestamp => "timestamp",
+        }
+    }
 }
 
 /// The format of a flat or table file, detected from its content.
@@ -284,6 +345,8 @@ pub enum InputFormat {
     Csv,
     /// One JSON object per line ([`crate::io::jsonl`]).
     JsonLines,
+    /// Apache Parquet (`crate::io::parquet`, cargo feature `parquet`).
+    Parquet,
 }
 
 /// An open CSV file whose header has been checked.
@@ -296,6 +359,11 @@ pub(crate) struct CsvFile<'r> {
     pub format: InputFormat,
     /// Header names, trimmed and BOM-stripped.
     pub headers: Vec<String>,
+    /// What each column holds (all text but in Parquet files).
+    pub types: Vec<SourceType>,
+    /// Columns left out because their type is not supported (Parquet lists, structs, …): name
+    /// and type.
+    pub unsupported: Vec<(String, String)>,
     record: Fields,
     pub report: FileReport,
     strictness: Strictness,
@@ -327,6 +395,12 @@ impl<'r> CsvFile<'r> {
         delimiter: Option<u8>,
     ) -> Result<Self> {
         rdr = decompressed(rdr).map_err(|e| Error::io("read", path, e))?;
+        let mut magic = Vec::with_capacity(4);
+        (&mut rdr).take(4).read_to_end(&mut magic).map_err(|e| Error::io("read", path, e))?;
+        if magic == b"PAR1" {
+            return Self::parquet(&magic, rdr, path, required, optional, strictness);
+        }
+        rdr = Box::new(std::io::Cursor::new(magic).chain(rdr));
         // The header line is read first (bounded) to sniff the delimiter, then replayed.
         let head = read_header_line(&mut rdr).map_err(|e| Error::io("read", path, e))?;
         if looks_like_json_lines(&head) {
@@ -414,6 +488,60 @@ impl<'r> CsvFile<'r> {
         Ok(CsvFile::new(path, Framing::Csv(Box::new(framer)), delim, headers, required, optional, strictness))
     }
 
+    /// Opens a Parquet file (its first bytes `head` already read from `rdr`).
+    #[cfg(feature = "parquet")]
+    fn parquet(
+        head: &[u8],
+        rdr: Box<dyn Read + 'r>,
+        path: &Path,
+        required: &[&str],
+        optional: &[&str],
+        strictness: Strictness,
+    ) -> Result<Self> {
+        let o = super::parquet::open(head, rdr, path)?;
+        for (name, ty) in &o.left_out {
+            if required.contains(&name.as_str()) {
+                return Err(Error::ColumnType {
+                    file: path.to_owned(),
+                    column: name.clone(),
+                    found: ty.clone(),
+                    expected: "a flat column (text, number, boolean, date or timestamp)".into(),
+                });
+            }
+        }
+        check_required(path, &o.headers, required, None)?;
+        let mut seen = std::collections::HashSet::new();
+        for h in &o.headers {
+            if !seen.insert(h.as_str()) {
+                return Err(Error::BadHeader { file: path.to_owned(), reason: format!("column `{h}` appears twice") });
+            }
+        }
+        let mut f =
+            CsvFile::new(path, Framing::Parquet(Box::new(o.rows)), b',', o.headers, required, optional, strictness);
+        f.types = o.types;
+        f.report.ignored_columns.extend(o.left_out.iter().map(|(n, t)| format!("{n} ({t}: not supported)")));
+        f.unsupported = o.left_out;
+        Ok(f)
+    }
+
+    /// Without the `parquet` feature, a Parquet file is a clear error.
+    #[cfg(not(feature = "parquet"))]
+    fn parquet(
+        _head: &[u8],
+        _rdr: Box<dyn Read + 'r>,
+        path: &Path,
+        _required: &[&str],
+        _optional: &[&str],
+        _strictness: Strictness,
+    ) -> Result<Self> {
+        Err(Error::BadHeader {
+            file: path.to_owned(),
+            reason:
+                "this is a Parquet file, and this build of attrition has no Parquet support (cargo feature `parquet`)"
+                    .into(),
+        })
+    }
+
     fn new(
         path: &Path,
         framer: Framing<'r>,
@@ -431,14 +559,33 @@ impl<'r> CsvFile<'r> {
         CsvFile {
             path: path.to_owned(),
             delimiter,
-            format: if matches!(framer, Framing::Jsonl(_)) { InputFormat::JsonLines } else { InputFormat::Csv },
+            format: match framer {
+                Framing::Csv(_) => InputFormat::Csv,
+                Framing::Jsonl(_) => InputFormat::JsonLines,
+                #[cfg(feature = "parquet")]
+                Framing::Parquet(_) => InputFormat::Parquet,
+            },
             framer,
+            types: vec![SourceType::Text; headers.len()],
+            unsupported: Vec::new(),
             headers,
             record: Fields::default(),
             report: FileReport { file: path.to_owned(), ignored_columns: ignored, ..Default::default() },
             strictness,
             line: 1,
         }
+    }
+
+    /// Reads column `i` as calendar days: a Parquet timestamp becomes its UTC day `YYYY-MM-DD`
+    /// (other types and formats are unchanged).
+    pub fn read_as_date(&mut self, i: usize) {
+        #[cfg(feature = "parquet")]
+        if let Framing::Parquet(p) = &mut self.framer
+            && let Some(d) = p.as_date.get_mut(i)
+        {
+            *d = true;
+        }
+        let _ = i;
     }
 
     /// Index of header column `name`.
@@ -508,6 +655,14 @@ impl<'r> CsvFile<'r> {
                         Some((line, Line::Bad { value, expected, too_long })) => {
                             (line, Frame::Invalid { value, expected, too_long })
                         }
+                    }
+                }
+                #[cfg(feature = "parquet")]
+                Framing::Parquet(p) => {
+                    if p.read(&mut self.record, &self.path)? {
+                        (p.row, Frame::Record)
+                    } else {
+                        (0, Frame::End)
                     }
                 }
             };

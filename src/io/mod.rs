@@ -11,6 +11,8 @@ pub(crate) mod csvfile;
 pub mod flat;
 pub mod jsonl;
 pub mod output;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod parse;
 mod read;
 pub mod schema;

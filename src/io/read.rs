@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result, RowProblem};
 use crate::io::churn::ChurnReport;
 pub use crate::io::csvfile::FileReport;
-use crate::io::csvfile::{CsvFile, FieldError, Record};
+use crate::io::csvfile::{CsvFile, FieldError, Record, SourceType};
 use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64};
 use crate::io::schema::{Schema, TableSchema, TimestampFormat};
 use crate::io::tables::{
@@ -67,7 +67,8 @@ pub struct LoadedTables {
 }
 
 /// Reads `customers.csv`, `subscriptions.csv`, `events.csv`, `nps.csv` and, if present,
-/// `campaign.csv` from `dir`.
+/// `campaign.csv` from `dir` (each `NAME.parquet` instead when only that exists; any table file
+/// may be CSV, gzip-compressed CSV, JSON Lines or Parquet, recognised by its content).
 ///
 /// In strict mode the first bad row is an [`Error::BadRow`] naming file, line, column and value.
 /// In lenient mode bad rows are skipped and counted by reason in the returned [`LoadReport`]; rows
@@ -109,6 +110,105 @@ impl Table<'_> {
     /// Index of contract column `c` in the file (`usize::MAX` if absent, for optional columns).
     fn col(&self, c: &str) -> usize {
         self.f.col(self.t.column(c)).unwrap_or(usize::MAX)
+    }
+
+    /// What contract column `c` holds in the file (text when absent).
+    fn source_type(&self, c: &str) -> SourceType {
+        self.f.col(self.t.column(c)).map_or(SourceType::Text, |i| self.f.types[i])
+    }
+
+    /// Checks that each contract column in `checks` has one of its accepted types in the file
+    /// (a typed format: Parquet; text always passes, its values are checked row by row).
+    fn check_types(&mut self, checks: &[(&str, ColumnRole)]) -> Result<()> {
+        for &(c, role) in checks {
+            let name = self.t.column(c);
+            if let Some((_, found)) = self.f.unsupported.iter().find(|(n, _)| n == name) {
+                return Err(Error::ColumnType {
+                    file: self.f.path.clone(),
+                    column: name.to_owned(),
+                    found: found.clone(),
+                    expected: "a flat column (text, number, boolean, date or timestamp)".into(),
+                });
+            }
+            let ty = self.source_type(c);
+            let (ok, expected) = role.accepts(ty);
+            if matches!(role, ColumnRole::Date)
+                && let Some(i) = self.f.col(self.t.column(c))
+            {
+                self.f.read_as_date(i);
+            }
+            if !ok {
+                return Err(Error::ColumnType {
+                    file: self.f.path.clone(),
+                    column: self.t.column(c).to_owned(),
+                    found: format!("a {} column", ty.describe()),
+                    expected: expected.into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a contract column holds, for the type check of typed files ([`Table::check_types`]).
+#[derive(Debug, Clone, Copy)]
+enum ColumnRole {
+    /// An identifier or a name: text or integers.
+    Id,
+    /// A calendar date.
+    Date,
+    /// An amount.
+    Number,
+    /// An NPS score.
+    Score,
+    /// A flag.
+    Flag,
+}
+
+impl ColumnRole {
+    fn accepts(self, t: SourceType) -> (bool, &'static str) {
+        use SourceType as S;
+        match self {
+            ColumnRole::Id => (matches!(t, S::Text | S::Binary | S::Integer), "text or integers (an id or a name)"),
+            ColumnRole::Date => {
+                (matches!(t, S::Text | S::Date | S::Timestamp), "a date, a timestamp or text YYYY-MM-DD")
+            }
+            ColumnRole::Number => (
+                matches!(t, S::Text | S::Integer | S::Float | S::Decimal),
+                "a number (integer, floating-point or decimal)",
+            ),
+            ColumnRole::Score => (matches!(t, S::Text | S::Integer), "an integer score 0–10"),
+            ColumnRole::Flag => (matches!(t, S::Text | S::Boolean), "a boolean (or text `true`/`false`)"),
+        }
+    }
+}
+
+/// The timestamp format of the events' `timestamp` column: a date or timestamp column of a typed
+/// file (Parquet) is read as such whatever the schema says; numbers need an epoch unit.
+fn event_timestamp_format(tb: &Table<'_>, schema: Option<&Schema>) -> Result<TimestampFormat> {
+    let given = tb.t.timestamp;
+    let ty = tb.source_type("timestamp");
+    match ty {
+        SourceType::Timestamp | SourceType::Date => Ok(TimestampFormat::Rfc3339),
+        SourceType::Integer | SourceType::Float | SourceType::Decimal => match given {
+            Some(f @ (TimestampFormat::EpochS | TimestampFormat::EpochMs)) => Ok(f),
+            _ => Err(Error::ColumnType {
+                file: tb.f.path.clone(),
+                column: tb.t.column("timestamp").to_owned(),
+                found: format!("a {} column", ty.describe()),
+                expected: format!(
+                    "a timestamp, or numbers with their unit: set timestamp = \"epoch_s\" or \"epoch_ms\" in [events] of {}",
+                    schema.map_or_else(|| "a schema file (--schema)".to_owned(), |s| s.path.display().to_string())
+                ),
+            }),
+        },
+        SourceType::Text => Ok(given.unwrap_or(TimestampFormat::Rfc3339)),
+        other => Err(Error::ColumnType {
+            file: tb.f.path.clone(),
+            column: tb.t.column("timestamp").to_owned(),
+            found: format!("a {} column", other.describe()),
+            expected: "a timestamp, epoch seconds or milliseconds, or text".into(),
+        }),
     }
 }
 
@@ -184,9 +284,14 @@ pub fn read_tables_with(dir: impl AsRef<Path>, schema: Option<&Schema>, options:
             std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
         ));
     }
+    // Without a file name in the schema: `NAME.csv`, or `NAME.parquet` when only that exists.
     let path = |table: &str| {
         let t = schema.map(|sc| sc.table(table)).unwrap_or_default();
-        dir.join(t.file.unwrap_or_else(|| format!("{table}.csv")))
+        t.file.map(|f| dir.join(f)).unwrap_or_else(|| {
+            let csv = dir.join(format!("{table}.csv"));
+            let parquet = dir.join(format!("{table}.parquet"));
+            if !csv.exists() && parquet.exists() { parquet } else { csv }
+        })
     };
     // With a schema, nps may be absent; campaign always may.
     let optional = |table: &str, may_be_absent: bool| -> Result<Option<TableInput<'static>>> {
@@ -288,10 +393,11 @@ fn read_tables_inner(
     // customers.csv
     let mut index: HashMap<String, CustomerIdx> = HashMap::new();
     {
-        let Some(tb) = open_table(Some(customers), schema, "customers", &["customer_id", "signup_date"], &[], s)?
+        let Some(mut tb) = open_table(Some(customers), schema, "customers", &["customer_id", "signup_date"], &[], s)?
         else {
             return Err(Error::EmptyInput { file: "customers.csv".into(), reason: "no customers table" });
         };
+        tb.check_types(&[("customer_id", ColumnRole::Id), ("signup_date", ColumnRole::Date)])?;
         let cols = [tb.col("customer_id"), tb.col("signup_date")];
         let Table { mut f, t } = tb;
         f.report.ignored_columns = t.ignore.iter().filter(|c| f.col(c).is_some()).cloned().collect();
@@ -325,9 +431,16 @@ fn read_tables_inner(
     // subscriptions.csv (none with a [churn] section)
     if let Some(subscriptions) = subscriptions {
         let required = ["customer_id", "start_date", "end_date", "mrr"];
-        let Some(tb) = open_table(Some(subscriptions), schema, "subscriptions", &required, &["product"], s)? else {
+        let Some(mut tb) = open_table(Some(subscriptions), schema, "subscriptions", &required, &["product"], s)? else {
             return Err(Error::EmptyInput { file: "subscriptions.csv".into(), reason: "no subscriptions table" });
         };
+        tb.check_types(&[
+            ("customer_id", ColumnRole::Id),
+            ("product", ColumnRole::Id),
+            ("start_date", ColumnRole::Date),
+            ("end_date", ColumnRole::Date),
+            ("mrr", ColumnRole::Number),
+        ])?;
         let cols = [tb.col("customer_id"), tb.col("product"), tb.col("start_date"), tb.col("end_date"), tb.col("mrr")];
         let scale = tb.t.mrr_scale.unwrap_or(1.0);
         let mut f = tb.f;
@@ -354,11 +467,16 @@ fn read_tables_inner(
     {
         let size_hint = events.size_hint;
         let required = ["customer_id", "timestamp", "event_type"];
-        let Some(tb) = open_table(Some(events), schema, "events", &required, &["user_id"], s)? else {
+        let Some(mut tb) = open_table(Some(events), schema, "events", &required, &["user_id"], s)? else {
             return Err(Error::EmptyInput { file: "events.csv".into(), reason: "no events table" });
         };
         let cols = [tb.col("customer_id"), tb.col("timestamp"), tb.col("event_type"), tb.col("user_id")];
-        let format = tb.t.timestamp.unwrap_or(TimestampFormat::Rfc3339);
+        tb.check_types(&[
+            ("customer_id", ColumnRole::Id),
+            ("event_type", ColumnRole::Id),
+            ("user_id", ColumnRole::Id),
+        ])?;
+        let format = event_timestamp_format(&tb, schema)?;
         let mut f = tb.f;
         let mut b = EventsBuilder::new();
         if let Some(len) = size_hint {
@@ -385,7 +503,8 @@ fn read_tables_inner(
     }
 
     // nps.csv
-    if let Some(tb) = open_table(nps, schema, "nps", &["customer_id", "date", "score"], &[], s)? {
+    if let Some(mut tb) = open_table(nps, schema, "nps", &["customer_id", "date", "score"], &[], s)? {
+        tb.check_types(&[("customer_id", ColumnRole::Id), ("date", ColumnRole::Date), ("score", ColumnRole::Score)])?;
         let cols = [tb.col("customer_id"), tb.col("date"), tb.col("score")];
         let mut f = tb.f;
         while let Some(rec) = f.next_record()? {
@@ -402,7 +521,13 @@ fn read_tables_inner(
 
     // campaign.csv (optional)
     let required = ["customer_id", "date", "treated", "offer_cost"];
-    if let Some(tb) = open_table(campaign, schema, "campaign", &required, &[], s)? {
+    if let Some(mut tb) = open_table(campaign, schema, "campaign", &required, &[], s)? {
+        tb.check_types(&[
+            ("customer_id", ColumnRole::Id),
+            ("date", ColumnRole::Date),
+            ("treated", ColumnRole::Flag),
+            ("offer_cost", ColumnRole::Number),
+        ])?;
         let cols = [tb.col("customer_id"), tb.col("date"), tb.col("treated"), tb.col("offer_cost")];
         let mut f = tb.f;
         let mut offers = Vec::new();

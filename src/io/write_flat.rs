@@ -64,16 +64,35 @@ const ROWS_PER_TASK: usize = 4096;
 /// Tasks formatted before writing (bounds the memory of formatted text).
 const TASKS_PER_WAVE: usize = 32;
 
-/// Writes `ds` to `path` as CSV; see the [module docs](self). The file appears only when complete
-/// (an existing one is replaced; see [`crate::io::output`]); `-` writes to standard output.
+/// Writes `ds` to `path` as CSV, or as Parquet when `path` ends in `.parquet`
+/// ([`crate::io::parquet::write_dataset`], cargo feature `parquet`); see the [module docs](self).
+/// The file appears only when complete (an existing one is replaced; see [`crate::io::output`]);
+/// `-` writes CSV to standard output.
 pub fn write_flat(ds: &Dataset, path: impl AsRef<Path>, options: &WriteFlatOptions) -> Result<()> {
     let path = path.as_ref();
     let mut out = Sink::create(path, Overwrite::Replace)?;
-    write_flat_to(ds, &mut out, options).map_err(|e| match e {
+    let written =
+        if is_parquet_path(path) { write_parquet(ds, &mut out, options) } else { write_flat_to(ds, &mut out, options) };
+    written.map_err(|e| match e {
         Error::Io { source, .. } => Error::io("write", path, source),
         other => other,
     })?;
     out.commit()
+}
+
+/// Whether an output path asks for Parquet: it ends in `.parquet` (any case).
+pub fn is_parquet_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+#[cfg(feature = "parquet")]
+fn write_parquet(ds: &Dataset, out: &mut Sink, options: &WriteFlatOptions) -> Result<()> {
+    crate::io::parquet::write_dataset(ds, out, options)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet(_: &Dataset, _: &mut Sink, _: &WriteFlatOptions) -> Result<()> {
+    Err(Error::param("output", ".parquet", "this build of attrition has no Parquet support (cargo feature `parquet`)"))
 }
 
 /// Writes `ds` as CSV to any writer (see [`write_flat`]).

@@ -77,6 +77,7 @@ pub fn run(a: Args) -> attrition::Result<()> {
         print!("{}", loaded.report);
         match loaded.report.format {
             attrition::io::InputFormat::JsonLines => println!("format: JSON Lines (detected)"),
+            attrition::io::InputFormat::Parquet => println!("format: Parquet (detected)"),
             _ => println!(
                 "delimiter: {}{}",
                 attrition::io::delimiter_name(loaded.report.delimiter),

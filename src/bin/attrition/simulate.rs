@@ -16,6 +16,30 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// days).
 const STUDY_MONTHS: u32 = 24;
 
+/// The file format `simulate --format` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TablesFormat {
+    /// CSV files (the contract).
+    Csv,
+    /// Parquet files with native types.
+    Parquet,
+}
+
+/// `simulate --format parquet`: the tables as Parquet files.
+#[cfg(feature = "parquet")]
+fn write_parquet_tables(tables: &attrition::io::tables::Tables, dir: &std::path::Path) -> Result<()> {
+    attrition::io::parquet::write_tables(tables, dir)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet_tables(_: &attrition::io::tables::Tables, _: &std::path::Path) -> Result<()> {
+    Err(attrition::Error::param(
+        "format",
+        "parquet",
+        "this build of attrition has no Parquet support (cargo feature `parquet`)",
+    ))
+}
+
 /// Arguments of `attrition simulate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,6 +67,10 @@ pub struct Args {
     /// (code ↔ name, JSON) to this file, which must be outside the tables directory.
     #[arg(long, value_name = "KEY_FILE")]
     obfuscate_events: Option<PathBuf>,
+    /// File format of the tables: `csv` (the contract's CSV files) or `parquet` (NAME.parquet with
+    /// native types; read back without a schema file).
+    #[arg(long, value_enum, default_value_t = TablesFormat::Csv)]
+    format: TablesFormat,
     #[command(flatten)]
     force: crate::common::ForceArgs,
     /// No progress output.
@@ -122,7 +150,10 @@ pub fn run(args: Args) -> Result<()> {
         key_text = Some((key_path, text + "\n"));
     }
     pb.set_message(format!("writing {}", args.out.display()));
-    world.tables.write_dir(out.path())?;
+    match args.format {
+        TablesFormat::Csv => world.tables.write_dir(out.path())?,
+        TablesFormat::Parquet => write_parquet_tables(&world.tables, out.path())?,
+    }
     pb.set_message("re-reading the written tables to measure the findings");
     let loaded = read_tables(out.path(), &ReadOptions::strict())?;
     // The study follows the first-month cohort for two years: a shorter world has no findings

@@ -1,0 +1,227 @@
+//! Parquet in and out (issue 15 item 3): the same simulated world written as CSV and as Parquet
+//! (`simulate --format parquet`) gives byte-identical features; the bundled sample converted to
+//! Parquet tables reads to the same tables; features and scores written as Parquet read back to
+//! the CSV outputs' values; events timestamps as TIMESTAMP, epoch integers or strings read the same.
+#![cfg(feature = "parquet")]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use attrition::io::flat::{FlatOptions, load_flat};
+use attrition::io::schema::Schema;
+use attrition::io::tables::{ReadOptions, read_tables, read_tables_with};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
+
+fn bin(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_parquet_world_gives_byte_identical_features_to_the_csv_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    for (format, out) in [("csv", "csv"), ("parquet", "pq")] {
+        bin(&[
+            "simulate",
+            "--customers",
+            "600",
+            "--months",
+            "14",
+            "--seed",
+            "11",
+            "--format",
+            format,
+            "--quiet",
+            "--out",
+            s(&p(out)),
+        ]);
+    }
+    assert!(p("pq/events.parquet").exists() && !p("pq/events.csv").exists());
+    for (tables, out) in [("csv", "f_csv.csv"), ("pq", "f_pq.csv"), ("pq", "f_pq.parquet")] {
+        bin(&[
+            "features",
+            "--tables",
+            s(&p(tables)),
+            "--from",
+            "2024-09-01",
+            "--to",
+            "2025-01-01",
+            "--out",
+            s(&p(out)),
+        ]);
+    }
+    let a = std::fs::read(p("f_csv.csv")).unwrap();
+    assert!(a.len() > 10_000);
+    assert_eq!(a, std::fs::read(p("f_pq.csv")).unwrap(), "features from Parquet tables differ from CSV tables'");
+    // The Parquet features file holds the same values.
+    let o = FlatOptions::new().id("customer_id").target("churned");
+    let from_csv = load_flat(p("f_csv.csv"), &o).unwrap().dataset;
+    let from_pq = load_flat(p("f_pq.parquet"), &o).unwrap().dataset;
+    assert_eq!(from_csv.ids, from_pq.ids);
+    assert_eq!(from_csv.churned, from_pq.churned);
+    assert_eq!(from_csv.feature_names(), from_pq.feature_names());
+    for (x, y) in from_csv.columns.iter().zip(&from_pq.columns) {
+        match (x.as_numeric(), y.as_numeric()) {
+            (Some(u), Some(v)) => {
+                assert!(
+                    u.iter().zip(v).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())),
+                    "{}",
+                    x.name
+                )
+            }
+            _ => assert_eq!(x, y, "{}", x.name),
+        }
+    }
+}
+
+#[test]
+fn the_sample_as_parquet_tables_reads_to_the_same_tables() {
+    let csv = read_tables(SAMPLE, &ReadOptions::strict()).unwrap().tables;
+    let dir = tempfile::tempdir().unwrap();
+    attrition::io::parquet::write_tables(&csv, dir.path()).unwrap();
+    let pq = read_tables(dir.path(), &ReadOptions::strict()).unwrap();
+    assert!(pq.report.files.iter().all(|f| f.file.extension().unwrap() == "parquet"));
+    let pq = pq.tables;
+    assert_eq!(pq.customers, csv.customers);
+    assert_eq!(pq.subscriptions, csv.subscriptions);
+    assert_eq!(pq.events, csv.events);
+    assert_eq!(pq.nps, csv.nps);
+    assert_eq!(pq.campaign, csv.campaign);
+    assert_eq!(pq.attributes, csv.attributes);
+}
+
+/// Events as a foreign export: `ts` in epoch milliseconds (INT64), `account` and `name` strings.
+fn write_events(path: &Path, ts: ArrayRef) {
+    let batch = RecordBatch::try_from_iter([
+        ("account", Arc::new(StringArray::from(vec!["A", "B", "A"])) as ArrayRef),
+        ("ts", ts),
+        ("name", Arc::new(StringArray::from(vec!["login", "login", "export"])) as ArrayRef),
+    ])
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn event_timestamps_read_the_same_as_timestamp_epoch_or_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("customers.csv"), "customer_id,signup_date\nA,2024-01-05\nB,2024-02-01\n").unwrap();
+    std::fs::write(
+        d.join("subscriptions.csv"),
+        "customer_id,product,start_date,end_date,mrr\nA,p,2024-01-05,,49\nB,p,2024-02-01,,79\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("nps.csv"), "customer_id,date,score\n").unwrap();
+    let ms = [1_709_648_530_123i64, 1_709_700_000_000, 1_709_800_000_999];
+    let want: Vec<i64> = ms.iter().map(|m| m.div_euclid(1000)).collect();
+    let schema = |ts: &str| {
+        let unit = if ts.is_empty() { String::new() } else { format!("timestamp = \"{ts}\"\n") };
+        Schema::from_toml(
+            &format!(
+                "[events]\nfile = \"events.parquet\"\n{unit}columns = {{ customer_id = \"account\", timestamp = \"ts\", event_type = \"name\" }}\n"
+            ),
+            "schema.toml",
+        )
+        .unwrap()
+    };
+    let cases: Vec<(ArrayRef, &str)> = vec![
+        (Arc::new(Int64Array::from(ms.to_vec())), "epoch_ms"),
+        (Arc::new(Int64Array::from(want.clone())), "epoch_s"),
+        (Arc::new(Float64Array::from(ms.iter().map(|&m| m as f64 / 1000.0).collect::<Vec<_>>())), "epoch_s"),
+        (Arc::new(arrow_array::TimestampMillisecondArray::from(ms.to_vec()).with_timezone("+02:00")), ""),
+        // A TIMESTAMP column needs no unit: a schema's epoch unit does not apply to it.
+        (Arc::new(arrow_array::TimestampMicrosecondArray::from(ms.map(|m| m * 1000).to_vec())), "epoch_ms"),
+        (
+            Arc::new(StringArray::from(vec![
+                "2024-03-05T14:22:10.123Z",
+                "2024-03-06T04:40:00Z",
+                "2024-03-07T08:26:40+00:00",
+            ])),
+            "",
+        ),
+    ];
+    for (ts, unit) in cases {
+        let ty = ts.data_type().clone();
+        write_events(&d.join("events.parquet"), ts);
+        let t = read_tables_with(d, Some(&schema(unit)), &ReadOptions::strict())
+            .unwrap_or_else(|e| panic!("{ty} / {unit:?}: {e}"))
+            .tables;
+        assert_eq!(t.events.timestamp, want, "{ty} / {unit:?}");
+        assert_eq!(t.events.kinds, ["login", "export"]);
+    }
+    // Integers without a unit are refused, naming the column and the fix.
+    write_events(&d.join("events.parquet"), Arc::new(Int64Array::from(ms.to_vec())));
+    let e = read_tables_with(d, Some(&schema("")), &ReadOptions::strict()).unwrap_err();
+    assert!(e.to_string().contains("events.parquet: column `ts` is a integer column"), "{e}");
+    assert!(e.to_string().contains("schema.toml"), "{e}");
+}
+
+#[test]
+fn scores_written_as_parquet_hold_the_csv_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    bin(&[
+        "features",
+        "--tables",
+        SAMPLE,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-06-01",
+        "--horizon-days",
+        "60",
+        "--out",
+        s(&p("train.parquet")),
+    ]);
+    bin(&[
+        "train",
+        "--data",
+        s(&p("train.parquet")),
+        "--as-of",
+        "as_of",
+        "--model",
+        "logistic",
+        "--out",
+        s(&p("model.json")),
+    ]);
+    bin(&["features", "--tables", SAMPLE, "--snapshot", "2025-07-01", "--out", s(&p("snap.parquet"))]);
+    bin(&["score", "--model", s(&p("model.json")), "--data", s(&p("snap.parquet")), "--out", s(&p("scores.csv"))]);
+    bin(&["score", "--model", s(&p("model.json")), "--data", s(&p("snap.parquet")), "--out", s(&p("scores.parquet"))]);
+    let mut rdr = csv::Reader::from_path(p("scores.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert!(rows.len() > 100);
+    let f = std::fs::File::open(p("scores.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap().build().unwrap();
+    let mut n = 0;
+    for batch in reader {
+        let b = batch.unwrap();
+        let ids = b.column_by_name("customer_id").unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+        let pc = b.column_by_name("p_churn").unwrap().as_any().downcast_ref::<Float64Array>().unwrap().clone();
+        let tier = b.column_by_name("risk_tier").unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+        for i in 0..b.num_rows() {
+            let r = &rows[n];
+            assert_eq!(ids.value(i), &r[0]);
+            assert_eq!(pc.value(i), r[1].parse::<f64>().unwrap());
+            assert_eq!(tier.value(i), &r[2]);
+            n += 1;
+        }
+    }
+    assert_eq!(n, rows.len());
+}
