@@ -49,9 +49,14 @@ fn same_size_by_risk_is_the_profit_of_that_many_riskiest_customers() {
     };
     let contact = number_after("contact") as usize;
     let printed = number_after("the same number by churn risk alone:");
-    let records: Vec<csv::StringRecord> = csv::Reader::from_path(&out).unwrap().records().map(|r| r.unwrap()).collect();
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let (p_col, ev_col) = (col("p_churn"), col("expected_profit"));
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert!(records.iter().any(|r| &r[0] == "acme, \"the\" inc."), "the quoted id must read back");
-    let mut rows: Vec<(f64, f64)> = records.iter().map(|r| (r[1].parse().unwrap(), r[3].parse().unwrap())).collect();
+    let mut rows: Vec<(f64, f64)> =
+        records.iter().map(|r| (r[p_col].parse().unwrap(), r[ev_col].parse().unwrap())).collect();
     assert_eq!(rows.len(), n);
     assert!(contact > 0 && contact < n, "{stdout}");
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_attrition"))
@@ -25,18 +25,21 @@ fn write_data(path: &Path, rows: usize) {
 }
 
 /// Waits for `child` at most `secs` seconds (a reader that waits for a second pass over a pipe
-/// hangs); kills it and fails after that.
-fn wait_or_kill(mut child: Child, secs: u64, what: &str) -> Output {
-    let t = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if t.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            let _ = child.wait();
+/// hangs); kills it and fails after that. Standard output and error are drained while it runs,
+/// so an output larger than a pipe's buffer cannot block the child.
+fn wait_or_kill(child: Child, secs: u64, what: &str) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             panic!("{what} still running after {secs} s (hung on its input?)");
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
-    child.wait_with_output().unwrap()
 }
 
 /// Runs `args` with `data` fed through a pipe to standard input.
@@ -48,7 +51,6 @@ fn through_pipe(args: &[&str], data: &Path, what: &str) -> Output {
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&bytes);
     });
-    // Standard output and error are small here; read them after the exit.
     let out = wait_or_kill(child, 120, what);
     writer.join().unwrap();
     out

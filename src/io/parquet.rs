@@ -323,7 +323,7 @@ const WRITE_ROWS: usize = 64 * 1024;
 /// let back = load_flat(&path, &FlatOptions::new().id("customer_id").target("churned"))?.dataset;
 /// assert_eq!(back.churned, ds.churned);
 /// assert_eq!(back.column("vertical"), ds.column("vertical"));
-/// assert!(back.column("mrr").unwrap().numeric().unwrap()[1].is_nan());
+/// assert!(back.column("mrr").unwrap().as_numeric().unwrap()[1].is_nan());
 /// # Ok(()) }
 /// ```
 pub fn write_dataset<W: Write + Send>(
@@ -499,7 +499,7 @@ fn cents(x: f64) -> f64 {
 /// use attrition::io::parquet::write_tables;
 /// use attrition::io::tables::{read_tables, ReadOptions};
 /// use attrition::simulate::{simulate, SimulationParams};
-/// let world = simulate(&SimulationParams { n_customers: 50, months: 3, ..SimulationParams::default() })?;
+/// let world = simulate(&SimulationParams { campaign_month: None, ..SimulationParams::new(50, 3, 7) })?;
 /// let dir = tempfile::tempdir().unwrap();
 /// write_tables(&world.tables, dir.path())?;
 /// let back = read_tables(dir.path(), &ReadOptions::strict())?.tables;
