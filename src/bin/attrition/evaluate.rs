@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use attrition::evaluation::{cross_val_fit_predict, evaluate};
+use attrition::evaluation::{cross_val_fit_predict_with_progress, evaluate};
 use attrition::models::auto::AutoSelection;
 use attrition::validation::{grouped_k_fold, stratified_k_fold};
 use attrition::{Error, Result};
@@ -52,11 +52,14 @@ pub fn run(args: Args) -> Result<()> {
         (Some(ids), true) => grouped_k_fold(ids, args.folds, args.model.seed)?,
         _ => stratified_k_fold(churned, args.folds, args.model.seed)?,
     };
-    let pb = crate::simulate::spinner(
+    let (pb, hook) = crate::progress::fit_bar(
         args.quiet || args.json,
+        folds.len(),
         &format!("{}-fold cross-validation of {}", args.folds, args.model.model),
     );
-    let (oof, models) = cross_val_fit_predict(&args.model.params(), &data, &folds)?;
+    let mut params = args.model.params();
+    params.progress = hook.clone();
+    let (oof, models) = cross_val_fit_predict_with_progress(&params, &data, &folds, &hook)?;
     pb.finish_and_clear();
     let selections: Vec<&AutoSelection> = models.iter().filter_map(|m| m.selection.as_ref()).collect();
     let e = evaluate(&oof)?;
