@@ -58,7 +58,7 @@ use crate::models::Learner;
 use crate::profit::emp::{EmpcParams, MpcParams, empc_score, mpc_score};
 /// Out-of-fold prediction lives with the splitters in [`crate::validation`] (so `models` can use
 /// it without depending on `evaluation`); re-exported here, where it is evaluated.
-pub use crate::validation::{OutOfFold, cross_val_fit_predict, cross_val_predict};
+pub use crate::validation::{OutOfFold, cross_val_fit_predict, cross_val_fit_predict_with_progress, cross_val_predict};
 
 /// Options of [`evaluate_with`]. Defaults: 10 uniform calibration bins, EMPC and MPC defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

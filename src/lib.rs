@@ -45,6 +45,7 @@ pub mod metrics;
 pub mod models;
 pub mod prelude;
 pub mod profit;
+pub mod progress;
 pub mod report;
 pub mod scoring;
 pub mod simulate;

@@ -309,6 +309,7 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
     let mut y_true = Vec::new();
     let mut oof_w: Option<Vec<f64>> = None;
     for (i, c) in portfolio.iter().take(n_tried).enumerate() {
+        base.progress.report(crate::progress::Progress::Candidate { index: i, of: n_tried, name: c.name.to_string() });
         let params = candidate_params(base, c);
         let oof = cross_val_predict(&params, data, &folds)?;
         let ow: Option<Vec<f64>> = w.map(|w| oof.rows.iter().map(|&r| w[r]).collect());

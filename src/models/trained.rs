@@ -112,6 +112,9 @@ pub struct ModelParams {
     /// on one-hot columns. Logistic regression always uses one-hot columns. Default false.
     #[serde(default)]
     pub native_categorical: bool,
+    /// Where `auto` reports its progress (candidates, refit); never saved. Default: nowhere.
+    #[serde(skip)]
+    pub progress: crate::progress::ProgressHook,
 }
 
 impl ModelParams {
@@ -126,6 +129,7 @@ impl ModelParams {
             ensemble: EnsembleParams::new(),
             auto: AutoParams::new(),
             native_categorical: false,
+            progress: crate::progress::ProgressHook::none(),
         }
     }
 
@@ -151,6 +155,7 @@ impl ModelParams {
     /// records the choice.
     fn fit_auto(&self, data: &Dataset) -> Result<TrainedModel> {
         let (chosen, selection) = super::auto::select(self, data)?;
+        self.progress.report(crate::progress::Progress::Refit { name: selection.chosen.clone() });
         let mut model = chosen.fit(data)?;
         model.selection = Some(selection);
         Ok(model)

@@ -58,6 +58,19 @@ pub fn cross_val_fit_predict<L: Learner>(
     data: &Dataset,
     splits: &[Split],
 ) -> Result<(OutOfFold, Vec<L::Model>)> {
+    cross_val_fit_predict_with_progress(learner, data, splits, &crate::progress::ProgressHook::none())
+}
+
+/// Like [`cross_val_fit_predict`], reporting [`crate::progress::Progress::FoldFinished`] to
+/// `progress` as each split's model has predicted (splits run in parallel: the count, not the
+/// split index, is reported).
+pub fn cross_val_fit_predict_with_progress<L: Learner>(
+    learner: &L,
+    data: &Dataset,
+    splits: &[Split],
+    progress: &crate::progress::ProgressHook,
+) -> Result<(OutOfFold, Vec<L::Model>)> {
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let churned = data.churned_or_err()?;
     let n = data.n_rows();
     if splits.is_empty() {
@@ -106,6 +119,8 @@ pub fn cross_val_fit_predict<L: Learner>(
                     value,
                 });
             }
+            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress.report(crate::progress::Progress::FoldFinished { finished: done, folds: splits.len() });
             Ok((p, model))
         })
         .collect();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use attrition::Result;
-use attrition::evaluation::{cross_val_fit_predict, evaluate};
+use attrition::evaluation::{cross_val_fit_predict_with_progress, evaluate};
 use attrition::io::csv_out::CsvOut;
 use attrition::models::auto::AutoSelection;
 use attrition::validation::{ids_repeat, inner_k_fold};
@@ -45,11 +45,14 @@ pub fn run(args: Args) -> Result<()> {
     // both the training and the test side.
     let repeated = ids_repeat(&data);
     let folds = inner_k_fold(&data, args.folds, args.model.seed)?;
-    let pb = crate::simulate::spinner(
+    let (pb, hook) = crate::progress::fit_bar(
         args.quiet || args.json,
+        folds.len(),
         &format!("{}-fold cross-validation of {}", args.folds, args.model.model),
     );
-    let (oof, models) = cross_val_fit_predict(&args.model.params(), &data, &folds)?;
+    let mut params = args.model.params();
+    params.progress = hook.clone();
+    let (oof, models) = cross_val_fit_predict_with_progress(&params, &data, &folds, &hook)?;
     pb.finish_and_clear();
     let selections: Vec<&AutoSelection> = models.iter().filter_map(|m| m.selection.as_ref()).collect();
     let e = evaluate(&oof)?;

@@ -40,6 +40,7 @@ mod inspect;
 mod km;
 mod kpi;
 mod model;
+mod progress;
 mod report;
 mod retention;
 mod score;

@@ -82,7 +82,10 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         None
     };
-    let pb = crate::simulate::spinner(args.quiet, &format!("training {} on {} rows", args.model.model, data.n_rows()));
+    let (pb, hook) =
+        crate::progress::fit_bar(args.quiet, 0, &format!("training {} on {} rows", args.model.model, data.n_rows()));
+    let mut params = params;
+    params.progress = hook;
     let model = match args.calibrate {
         None => params.fit(&data),
         Some(method) => {

@@ -1,0 +1,94 @@
+//! Progress of long fits, reported to a callback the caller supplies (the CLI draws it with
+//! indicatif; library code never prints).
+//!
+//! A [`ProgressHook`] travels inside [`crate::models::trained::ModelParams`] (it is not saved:
+//! a model file never holds one) and is called from whichever thread does the work, so it
+//! must be `Send + Sync`. Events of parallel folds interleave.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use attrition::progress::{Progress, ProgressHook};
+//! use attrition::models::{Learner, trained::{ModelKind, ModelParams}};
+//! use attrition::models::boosted::synthetic::make_churn_matrix;
+//! use attrition::{Column, Dataset};
+//! let s = make_churn_matrix(400, 3, 1);
+//! let cols = (0..3).map(|j| Column::numeric(format!("x{j}"), s.x.column(j).to_vec())).collect();
+//! let data = Dataset::new(cols).unwrap().with_churned(s.y.clone()).unwrap();
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let sink = seen.clone();
+//! let mut params = ModelParams::new(ModelKind::Auto);
+//! params.progress = ProgressHook::new(move |p| sink.lock().unwrap().push(p.clone()));
+//! params.fit(&data).unwrap();
+//! let seen = seen.lock().unwrap();
+//! assert!(matches!(seen[0], Progress::Candidate { index: 0, .. }));
+//! assert!(seen.iter().any(|p| matches!(p, Progress::Refit { .. })));
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+/// One step of a long fit.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// `auto` starts the inner cross-validation of candidate `index` (0-based) of `of`.
+    Candidate {
+        /// Its position in the plan.
+        index: usize,
+        /// Candidates planned.
+        of: usize,
+        /// Its name.
+        name: String,
+    },
+    /// `auto` refits its choice on all the training rows.
+    Refit {
+        /// The chosen candidate.
+        name: String,
+    },
+    /// An outer fold of a cross-validation finished: `finished` of `folds` are done.
+    FoldFinished {
+        /// Folds finished so far (1-based count).
+        finished: usize,
+        /// Folds in all.
+        folds: usize,
+    },
+}
+
+/// A progress callback, or none (the default). Cloning shares the callback; two hooks always
+/// compare equal and print as `ProgressHook(..)`, so parameters stay comparable.
+#[derive(Clone, Default)]
+pub struct ProgressHook(Option<Callback>);
+
+/// The callback a [`ProgressHook`] holds.
+type Callback = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+impl ProgressHook {
+    /// A hook calling `f`.
+    pub fn new(f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        ProgressHook(Some(Arc::new(f)))
+    }
+
+    /// No callback.
+    pub fn none() -> Self {
+        ProgressHook(None)
+    }
+
+    /// Reports `p` (nothing without a callback).
+    pub fn report(&self, p: Progress) {
+        if let Some(f) = &self.0 {
+            f(&p);
+        }
+    }
+}
+
+impl fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "ProgressHook(..)" } else { "ProgressHook(none)" })
+    }
+}
+
+impl PartialEq for ProgressHook {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
