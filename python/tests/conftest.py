@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import pathlib
 import subprocess
@@ -20,6 +21,17 @@ def cli_path() -> pathlib.Path | None:
         return pathlib.Path(p)
     p = ROOT / "target" / "release" / "attrition"
     return p if p.exists() else None
+
+
+def need(module: str):
+    """Imports an optional test dependency: skipped (with the reason shown by `pytest -rs`) when it
+    is absent, except in CI (CI=true), where a missing dependency fails."""
+    if os.environ.get("CI") == "true":
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            pytest.fail(f"{module} is not installed; CI needs it (python/requirements-test.txt)")
+    return pytest.importorskip(module)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 import attrition
 from attrition import ChurnClassifier
 
-from conftest import churn_matrix
+from conftest import churn_matrix, need
 
 
 def _table():
@@ -30,7 +30,7 @@ def _table():
 
 
 def test_pandas_polars_pyarrow_agree():
-    pl = pytest.importorskip("polars")
+    pl = need("polars")
     t, y = _table()
     frames = {"pyarrow": t, "pandas": t.to_pandas(), "polars": pl.from_arrow(t)}
     results = {}
@@ -48,7 +48,7 @@ def test_pandas_polars_pyarrow_agree():
 
 
 def test_pandas_categorical_and_column_order():
-    pd = pytest.importorskip("pandas")
+    pd = need("pandas")
     t, y = _table()
     df = t.to_pandas()
     df["plan"] = df["plan"].astype("category")
