@@ -246,6 +246,12 @@ struct Frame {
 }
 
 impl Frame {
+    /// The standard plot area for x in [x0, x1] and the y axis `ys` (left margin sized to the y
+    /// axis's tick labels).
+    fn plot(x0: f64, x1: f64, ys: &NiceScale) -> Frame {
+        let left = 22.0 + y_axis_width(ys) + 8.0;
+        Frame { x0, x1, y0: ys.lo, y1: ys.hi, left, right: W - MR, top: MT, bottom: MT + PLOT_H }
+    }
     fn sx(&self, x: f64) -> f64 {
         self.left + (x - self.x0) / (self.x1 - self.x0).max(1e-300) * (self.right - self.left)
     }
@@ -424,8 +430,7 @@ pub fn line_chart(c: &LineChart) -> String {
         _ if categorical => NiceScale { lo: -0.5, hi: c.x_categories.len() as f64 - 0.5, step: 1.0 },
         _ => NiceScale::new(x0, x1, 6),
     };
-    let left = 22.0 + y_axis_width(&ys) + 8.0;
-    let f = Frame { x0: xs.lo, x1: xs.hi, y0: ys.lo, y1: ys.hi, left, right: W - MR, top: MT, bottom: MT + PLOT_H };
+    let f = Frame::plot(xs.lo, xs.hi, &ys);
     let mut body = String::new();
     let _ = write!(body, r##"<g class="axes" fill="#333">"##);
     y_axis(&mut body, &f, &ys, &c.y_label);
@@ -587,17 +592,7 @@ pub fn bar_chart(c: &BarChart) -> String {
     } else {
         let (lo0, hi0) = with_zero(lo, hi);
         let scale = NiceScale::new(lo0, hi0, 5);
-        let left = 22.0 + y_axis_width(&scale) + 8.0;
-        let f = Frame {
-            x0: 0.0,
-            x1: n.max(1) as f64,
-            y0: scale.lo,
-            y1: scale.hi,
-            left,
-            right: W - MR,
-            top: MT,
-            bottom: MT + PLOT_H,
-        };
+        let f = Frame::plot(0.0, n.max(1) as f64, &scale);
         let _ = write!(body, r##"<g class="axes" fill="#333">"##);
         y_axis(&mut body, &f, &scale, &c.y_label);
         x_categories(&mut body, &f, &c.labels[..n]);
@@ -645,17 +640,7 @@ pub fn stacked_bars(c: &StackedBars) -> String {
         lo = lo.min(c.series.iter().map(|s| at(s, i).min(0.0)).sum());
     }
     let scale = NiceScale::new(lo, hi, 6);
-    let left = 22.0 + y_axis_width(&scale) + 8.0;
-    let f = Frame {
-        x0: 0.0,
-        x1: n.max(1) as f64,
-        y0: scale.lo,
-        y1: scale.hi,
-        left,
-        right: W - MR,
-        top: MT,
-        bottom: MT + PLOT_H,
-    };
+    let f = Frame::plot(0.0, n.max(1) as f64, &scale);
     let mut body = String::new();
     let _ = write!(body, r##"<g class="axes" fill="#333">"##);
     y_axis(&mut body, &f, &scale, &c.y_label);
