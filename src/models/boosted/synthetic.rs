@@ -81,21 +81,7 @@ pub fn make_churn_matrix(n: usize, p: usize, seed: u64) -> SyntheticChurn {
         }
     }
     let f: Vec<f64> = (0..n).map(|i| signal(x.row(i).as_slice().unwrap_or(&[]))).collect();
-    // Intercept so that the mean probability is 26% (bisection; the mean is increasing in it).
-    let (mut lo, mut hi) = (-20.0f64, 20.0f64);
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        let mean = f.iter().map(|&v| sigmoid(mid + v)).sum::<f64>() / n.max(1) as f64;
-        if mean < 0.26 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let b0 = 0.5 * (lo + hi);
-    let p_true: Vec<f64> = f.iter().map(|&v| sigmoid(b0 + v)).collect();
-    let y = p_true.iter().map(|&q| rng.r#gen::<f64>() < q).collect();
-    SyntheticChurn { x, y, p_true }
+    labelled(x, &f, &mut rng)
 }
 
 /// The true log-odds (before the intercept) of one row.
@@ -186,10 +172,16 @@ pub fn make_categorical_churn(n: usize, n_categories: usize, seed: u64) -> Synth
         let (a, b) = if missing { (0.5, 0.0) } else { (level[c], slope[c]) };
         f[i] = a + b * z + if plan == 1 { 0.8 } else { 0.0 };
     }
+    labelled(x, &f, &mut rng)
+}
+
+/// Draws the labels for signal `f`: the intercept puts the mean probability at 26% (bisection;
+/// the mean is increasing in it), then each row churns with its true probability.
+fn labelled(x: Array2<f64>, f: &[f64], rng: &mut impl Rng) -> SyntheticChurn {
     let (mut lo, mut hi) = (-20.0f64, 20.0f64);
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
-        let mean = f.iter().map(|&v| sigmoid(mid + v)).sum::<f64>() / n.max(1) as f64;
+        let mean = f.iter().map(|&v| sigmoid(mid + v)).sum::<f64>() / f.len().max(1) as f64;
         if mean < 0.26 {
             lo = mid;
         } else {
