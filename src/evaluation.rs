@@ -149,6 +149,38 @@ pub struct Evaluation {
     pub params: EvaluationParams,
 }
 
+/// The JSON record of a cross-validated evaluation, as `attrition evaluate --json` prints it and
+/// the Python package returns it (one layout for both): the model family, the fold count, whether
+/// folds were grouped by customer, every metric of `e`, and `auto`'s choice in each fold.
+pub fn evaluation_json(
+    model: &str,
+    folds: usize,
+    grouped_by_customer: bool,
+    e: &Evaluation,
+    auto_selections: &[&crate::models::auto::AutoSelection],
+) -> serde_json::Value {
+    serde_json::json!({
+        "model": model,
+        "folds": folds,
+        "grouped_by_customer": grouped_by_customer,
+        "rows": e.rows,
+        "churn_rate": e.churn_rate,
+        "roc_auc": e.roc_auc,
+        "pr_auc": e.pr_auc,
+        "log_loss": e.log_loss,
+        "brier": e.brier,
+        "top_decile_lift": e.top_decile_lift,
+        "ece": e.ece,
+        "empc": e.empc,
+        "empc_fraction_targeted": e.empc_fraction_targeted,
+        "mpc": e.mpc,
+        "mpc_fraction_targeted": e.mpc_fraction_targeted,
+        "fold_roc_auc_mean": e.fold_roc_auc_mean,
+        "fold_roc_auc_std": e.fold_roc_auc_std,
+        "auto_selections": auto_selections,
+    })
+}
+
 /// [`evaluate_with`] with the default [`EvaluationParams`].
 pub fn evaluate(oof: &OutOfFold) -> Result<Evaluation> {
     evaluate_with(oof, &EvaluationParams::default())

@@ -204,26 +204,7 @@ pub fn evaluate_json(
         let (oof, models) = attrition::evaluation::cross_val_fit_predict(&p, &data, &splits)?;
         let e = attrition::evaluation::evaluate(&oof)?;
         let selections: Vec<_> = models.iter().filter_map(|m| m.selection.as_ref()).collect();
-        let v = serde_json::json!({
-            "model": model,
-            "folds": folds,
-            "grouped_by_customer": repeated,
-            "rows": e.rows,
-            "churn_rate": e.churn_rate,
-            "roc_auc": e.roc_auc,
-            "pr_auc": e.pr_auc,
-            "log_loss": e.log_loss,
-            "brier": e.brier,
-            "top_decile_lift": e.top_decile_lift,
-            "ece": e.ece,
-            "empc": e.empc,
-            "empc_fraction_targeted": e.empc_fraction_targeted,
-            "mpc": e.mpc,
-            "mpc_fraction_targeted": e.mpc_fraction_targeted,
-            "fold_roc_auc_mean": e.fold_roc_auc_mean,
-            "fold_roc_auc_std": e.fold_roc_auc_std,
-            "auto_selections": selections,
-        });
+        let v = attrition::evaluation::evaluation_json(&model, folds, repeated, &e, &selections);
         Ok(v.to_string())
     })
 }

@@ -66,26 +66,13 @@ pub fn run(args: Args) -> Result<()> {
         w.into_inner()?.commit()?;
     }
     if args.json {
-        let v = serde_json::json!({
-            "model": args.model.model.to_string(),
-            "folds": args.folds,
-            "grouped_by_customer": repeated,
-            "rows": e.rows,
-            "churn_rate": e.churn_rate,
-            "roc_auc": e.roc_auc,
-            "pr_auc": e.pr_auc,
-            "log_loss": e.log_loss,
-            "brier": e.brier,
-            "top_decile_lift": e.top_decile_lift,
-            "ece": e.ece,
-            "empc": e.empc,
-            "empc_fraction_targeted": e.empc_fraction_targeted,
-            "mpc": e.mpc,
-            "mpc_fraction_targeted": e.mpc_fraction_targeted,
-            "fold_roc_auc_mean": e.fold_roc_auc_mean,
-            "fold_roc_auc_std": e.fold_roc_auc_std,
-            "auto_selections": selections,
-        });
+        let v = attrition::evaluation::evaluation_json(
+            &args.model.model.to_string(),
+            args.folds,
+            repeated,
+            &e,
+            &selections,
+        );
         println!("{v}");
     } else {
         println!(
