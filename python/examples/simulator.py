@@ -38,11 +38,14 @@ print(f"trained {model.kind} on {model.training_rows} rows; wrote {out} (attriti
 
 today = attrition.snapshot(world, "2025-12-01")
 scores = attrition.score(model, today)
+columns = ["customer_id", "p_churn", "risk_tier", "reason_1_text"]
 try:
     import polars as pl
 
-    top = pl.from_arrow(scores).sort("p_churn", descending=True).head(10)
+    top = pl.from_arrow(scores).sort("p_churn", descending=True).head(10).select(columns)
+    pl.Config.set_fmt_str_lengths(120)
+    pl.Config.set_tbl_width_chars(170)
 except ImportError:
-    top = scores.to_pandas().sort_values("p_churn", ascending=False).head(10)
-print("riskiest customers today:")
+    top = scores.to_pandas().sort_values("p_churn", ascending=False).head(10)[columns]
+print("riskiest customers today, with the strongest reason in words:")
 print(top)
