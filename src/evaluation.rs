@@ -246,8 +246,21 @@ pub fn cv_metrics<L: Learner>(
     folds: usize,
     seed: u64,
 ) -> Result<crate::models::artifact::CvMetrics> {
+    cv_metrics_with_progress(learner, data, folds, seed, &crate::progress::ProgressHook::none())
+}
+
+/// Like [`cv_metrics`], reporting each finished fold to `progress`
+/// ([`crate::progress::Progress::FoldFinished`]).
+pub fn cv_metrics_with_progress<L: Learner>(
+    learner: &L,
+    data: &Dataset,
+    folds: usize,
+    seed: u64,
+    progress: &crate::progress::ProgressHook,
+) -> Result<crate::models::artifact::CvMetrics> {
     let splits = crate::validation::inner_k_fold(data, folds, seed)?;
-    let e = evaluate(&cross_val_predict(learner, data, &splits)?)?;
+    let (oof, _) = crate::validation::cross_val_fit_predict_with_progress(learner, data, &splits, progress)?;
+    let e = evaluate(&oof)?;
     Ok(crate::models::artifact::CvMetrics {
         folds,
         seed,

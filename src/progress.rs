@@ -45,6 +45,14 @@ pub enum Progress {
         /// The chosen candidate.
         name: String,
     },
+    /// Training starts the cross-validation whose metrics the model file records
+    /// ([`crate::models::train::TrainParams`]); `FoldFinished` follows per fold.
+    CrossValidation {
+        /// Folds in all.
+        folds: usize,
+    },
+    /// Training fits the model on all its rows ([`crate::models::train::TrainParams`]).
+    Fitting,
     /// An outer fold of a cross-validation finished: `finished` of `folds` are done.
     FoldFinished {
         /// Folds finished so far (1-based count).

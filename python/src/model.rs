@@ -8,9 +8,8 @@ use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use attrition::dataset::{ColumnKind, Dataset};
 use attrition::io::output::Overwrite;
-use attrition::models::Learner;
-use attrition::models::artifact::TrainingSummary;
-use attrition::models::calibration::{CalibrationMethod, CalibrationParams};
+use attrition::models::calibration::CalibrationMethod;
+use attrition::models::train::TrainParams;
 use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
 use attrition::scoring::risk_tier;
 use attrition::{Error, Result};
@@ -456,8 +455,8 @@ impl Model {
     }
 }
 
-/// `attrition train`'s sequence: cross-validated metrics recorded in the model (when
-/// `cv_folds > 0`), the fit (calibrated when asked), the metrics attached.
+/// `attrition train`'s sequence (the library's [`TrainParams`]): cross-validated metrics
+/// recorded in the model (when `cv_folds > 0`), the fit (calibrated when asked), the profile.
 pub(crate) fn fit_like_cli(
     params: &ModelParams,
     data: &Dataset,
@@ -465,24 +464,10 @@ pub(crate) fn fit_like_cli(
     cv_folds: usize,
     calibrate: Option<CalibrationMethod>,
 ) -> Result<TrainedModel> {
-    if cv_folds == 1 || cv_folds > 100 {
-        return Err(Error::param("cv_folds", cv_folds, "0 (no cross-validation) or a number of folds from 2 to 100"));
-    }
-    let cv = if cv_folds > 0 { Some(attrition::evaluation::cv_metrics(params, data, cv_folds, seed)?) } else { None };
-    let model = match calibrate {
-        None => params.fit(data)?,
-        Some(method) => {
-            let mut c = CalibrationParams::new(params.clone(), method);
-            c.seed = seed;
-            c.fit(data)?.into_trained()
-        }
-    };
-    // As `attrition train`: the training profile (reason references, drift baseline).
-    let mut model = model.with_profile(data)?;
-    if let Some(cv) = cv {
-        model.training.get_or_insert(TrainingSummary { as_of: None, cv: None }).cv = Some(cv);
-    }
-    Ok(model)
+    let mut train = TrainParams::new(params.clone(), seed);
+    train.cv_folds = cv_folds;
+    train.calibration = calibrate;
+    train.fit(data)
 }
 
 /// Scores `data` as `attrition score` does (strict: a row the model cannot score is an error).

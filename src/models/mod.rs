@@ -37,6 +37,7 @@ pub mod logistic;
 pub mod preprocess;
 pub mod profile;
 pub mod row;
+pub mod train;
 pub mod trained;
 pub mod tree;
 pub mod validate;

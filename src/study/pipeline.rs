@@ -16,9 +16,9 @@ use crate::experiment::{TargetingComparison, TargetingParams, compare_targeting,
 use crate::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
 use crate::io::tables::Tables;
 use crate::kpi::{KpiOptions, KpiReport, compute_kpis};
+use crate::models::ChurnModel;
 use crate::models::row::Reason;
 use crate::models::trained::{Explanations, ModelKind, ModelParams, TrainedModel};
-use crate::models::{ChurnModel, Learner};
 use crate::profit::{
     CampaignParams, CampaignPlan, ClvEstimate, EmpScore, EmpcParams, clv_from_churn_probability, empc_score,
     plan_campaign,
@@ -358,7 +358,11 @@ impl Study {
                 fparams.lead_days,
                 fparams.horizon_days,
             )?;
-            ModelParams::new(best_kind).seed(seed).fit(&obs)?.with_feature_build(build).with_profile(&obs)
+            // Trained as `attrition train` trains (the study measured the folds above already).
+            let mut train = crate::models::train::TrainParams::new(ModelParams::new(best_kind).seed(seed), seed);
+            train.cv_folds = 0;
+            train.feature_build = Some(build);
+            train.fit(&obs)
         })?;
 
         // 3. Score today's customers with reasons.

@@ -35,6 +35,21 @@ pub(crate) fn fit_bar(quiet: bool, folds: usize, what: &str) -> (ProgressBar, Pr
         }
         Progress::Refit { name } => bar.set_message(format!("· refitting {name}")),
         Progress::FoldFinished { finished, .. } => bar.set_position(*finished as u64),
+        Progress::CrossValidation { folds } => {
+            bar.set_length(*folds as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {prefix}: cross-validation, fold {pos} of {len} done ({elapsed})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        }
+        Progress::Fitting => {
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix}: fitting on all rows {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+        }
         _ => {}
     });
     (pb, hook)

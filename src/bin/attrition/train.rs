@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attrition::models::Learner;
-use attrition::models::artifact::{FeatureBuild, TrainingSummary};
-use attrition::models::calibration::{CalibrationMethod, CalibrationParams};
+use attrition::models::artifact::FeatureBuild;
+use attrition::models::calibration::CalibrationMethod;
+use attrition::models::train::TrainParams;
 use attrition::{Error, Result};
 
 use crate::common::{DataArgs, ModelArgs};
@@ -70,43 +70,20 @@ pub fn run(args: Args) -> Result<()> {
     };
     let data = args.data.load(args.quiet)?;
     let t = Instant::now();
-    let params = args.model.params();
-    let cv = if args.cv_folds > 0 {
-        let pb = crate::simulate::spinner(
-            args.quiet,
-            &format!("{}-fold cross-validation of {} on {} rows", args.cv_folds, args.model.model, data.n_rows()),
-        );
-        let cv = attrition::evaluation::cv_metrics(&params, &data, args.cv_folds, args.model.seed);
-        pb.finish_and_clear();
-        Some(cv?)
-    } else {
-        None
-    };
     let (pb, hook) =
-        crate::progress::fit_bar(args.quiet, 0, &format!("training {} on {} rows", args.model.model, data.n_rows()));
-    let mut params = params;
+        crate::progress::fit_bar(args.quiet, 0, &format!("{} on {} rows", args.model.model, data.n_rows()));
+    let mut params = args.model.params();
     params.progress = hook;
-    let model = match args.calibrate {
-        None => params.fit(&data),
-        Some(method) => {
-            let method = match method {
-                CalibrationArg::Platt => CalibrationMethod::Platt,
-                CalibrationArg::Isotonic => CalibrationMethod::Isotonic,
-            };
-            let mut c = CalibrationParams::new(params, method);
-            c.seed = args.model.seed;
-            c.fit(&data).map(|m| m.into_trained())
-        }
-    };
+    let mut train = TrainParams::new(params, args.model.seed);
+    train.cv_folds = args.cv_folds;
+    train.calibration = args.calibrate.map(|m| match m {
+        CalibrationArg::Platt => CalibrationMethod::Platt,
+        CalibrationArg::Isotonic => CalibrationMethod::Isotonic,
+    });
+    train.feature_build = build;
+    let model = train.fit(&data);
     pb.finish_and_clear();
-    // The training data's distributions: references for reasons in words and the drift baseline.
-    let mut model = model?.with_profile(&data)?;
-    if let Some(b) = build {
-        model = model.with_feature_build(b);
-    }
-    if let Some(cv) = cv {
-        model.training.get_or_insert(TrainingSummary { as_of: None, cv: None }).cv = Some(cv);
-    }
+    let model = model?;
     // Validates the model, writes it through a temporary file and reads it back before the
     // file takes its name: a model that would not load is an error here, not in `score`.
     attrition::models::file::write_with(&model, &args.out, outputs.overwrite_policy())?;
