@@ -16,6 +16,7 @@ pub mod parquet;
 pub mod parse;
 mod read;
 pub mod schema;
+pub mod segment;
 pub mod tables;
 mod write;
 pub mod write_flat;

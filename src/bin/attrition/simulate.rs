@@ -7,7 +7,8 @@ use std::time::Instant;
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
 use attrition::io::output::write_bytes;
-use attrition::io::tables::{ReadOptions, read_tables};
+use attrition::io::schema::Schema;
+use attrition::io::tables::{ReadOptions, read_tables_with};
 use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
 use attrition::study::{StudyFindings, measure_findings};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -23,6 +24,10 @@ pub enum TablesFormat {
     Csv,
     /// Parquet files with native types.
     Parquet,
+    /// A Segment-style export: events as JSON Lines (`userId`, `event`, epoch-ms `timestamp`,
+    /// `properties.account_id`), accounts and billing under other column names, MRR in cents,
+    /// and the `schema.toml` that reads them.
+    Segment,
 }
 
 /// `simulate --format parquet`: the tables as Parquet files.
@@ -67,8 +72,9 @@ pub struct Args {
     /// (code ↔ name, JSON) to this file, which must be outside the tables directory.
     #[arg(long, value_name = "KEY_FILE")]
     obfuscate_events: Option<PathBuf>,
-    /// File format of the tables: `csv` (the contract's CSV files) or `parquet` (NAME.parquet with
-    /// native types; read back without a schema file).
+    /// File format of the tables: `csv` (the contract's CSV files), `parquet` (NAME.parquet with
+    /// native types; read back without a schema file) or `segment` (a Segment-style export with
+    /// its schema file: read back with `--schema OUT/schema.toml`).
     #[arg(long, value_enum, default_value_t = TablesFormat::Csv)]
     format: TablesFormat,
     #[command(flatten)]
@@ -153,9 +159,14 @@ pub fn run(args: Args) -> Result<()> {
     match args.format {
         TablesFormat::Csv => world.tables.write_dir(out.path())?,
         TablesFormat::Parquet => write_parquet_tables(&world.tables, out.path())?,
+        TablesFormat::Segment => attrition::io::segment::write_tables(&world.tables, out.path())?,
     }
     pb.set_message("re-reading the written tables to measure the findings");
-    let loaded = read_tables(out.path(), &ReadOptions::strict())?;
+    let schema = match args.format {
+        TablesFormat::Segment => Some(Schema::read(out.path().join(attrition::io::segment::SCHEMA_FILE))?),
+        TablesFormat::Csv | TablesFormat::Parquet => None,
+    };
+    let loaded = read_tables_with(out.path(), schema.as_ref(), &ReadOptions::strict())?;
     // The study follows the first-month cohort for two years: a shorter world has no findings
     // to measure, and says so instead of failing after the tables are written.
     let findings = match measure_findings(&loaded.tables, &catalogue) {
@@ -201,6 +212,10 @@ pub fn run(args: Args) -> Result<()> {
         }
         if let Some(k) = &args.obfuscate_events {
             println!("event names hidden behind codes; the key is in {}", k.display());
+        }
+        if args.format == TablesFormat::Segment {
+            let schema = args.out.join(attrition::io::segment::SCHEMA_FILE);
+            println!("read these tables with --tables {} --schema {}", args.out.display(), schema.display());
         }
     }
     Ok(())
