@@ -135,6 +135,7 @@ const DUCKDB: &str = r#"
 import sys, time, duckdb
 path, threads = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 if threads != "all":
     con.execute(f"SET threads = {int(threads)}")
 n_threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -157,11 +158,14 @@ fn duckdb(python: &str, file: &Path, threads: &str) -> Option<(u64, f64, f64, u6
         }
     };
     if !out.status.success() {
-        eprintln!("duckdb failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
+        eprintln!(
+            "duckdb failed (is the `duckdb` module installed for {python}?): {}",
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+        );
         return None;
     }
     let s = String::from_utf8_lossy(&out.stdout);
-    let f: Vec<&str> = s.split_whitespace().collect();
+    let f: Vec<&str> = s.lines().last().unwrap_or("").split_whitespace().collect();
     let parsed =
         || Some((f.first()?.parse().ok()?, f.get(1)?.parse().ok()?, f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?));
     let r = parsed();
@@ -218,7 +222,7 @@ fn main() -> attrition::Result<()> {
                     mem / rows.max(1) as f64,
                     "",
                 ),
-                None => println!("duckdb {name}: not run (no `duckdb` module for {py})"),
+                None => println!("duckdb {name}: not run (see the message above)"),
             }
         }
     }

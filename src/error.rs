@@ -18,6 +18,9 @@ pub struct Location {
     pub line: u64,
     /// Column (header name) of the offending field, if the problem is in one field.
     pub column: Option<String>,
+    /// Row group (0-based, as Parquet tools number them) of a Parquet row, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_group: Option<u32>,
 }
 
 impl std::fmt::Display for Location {
@@ -25,6 +28,9 @@ impl std::fmt::Display for Location {
         // A Parquet file has rows, not lines: its records are numbered from 1.
         if self.file.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
             write!(f, "{} row {}", self.file.display(), self.line)?;
+            if let Some(g) = self.row_group {
+                write!(f, " (row group {g})")?;
+            }
         } else {
             write!(f, "{}:{}", self.file.display(), self.line)?;
         }

@@ -242,7 +242,7 @@ impl Fault {
             }
             // Readers only report row errors as unreadable records; keep any other one whole.
             other => Fault {
-                location: Location { file: Default::default(), line: 0, column: None },
+                location: Location { file: Default::default(), line: 0, column: None, row_group: None },
                 problem: RowProblem::Malformed,
                 value: String::new(),
                 expected: other.to_string(),
@@ -612,7 +612,12 @@ fn score_chunk(
     let unscoreable = |k: usize| {
         let (b, i) = ok[k];
         Fault {
-            location: Location { file: layout.file.to_path_buf(), line: blocks[b].lines[i], column: None },
+            location: Location {
+                file: layout.file.to_path_buf(),
+                line: blocks[b].lines[i],
+                column: None,
+                row_group: None,
+            },
             problem: RowProblem::OutOfRange,
             value: "p_churn = NaN".into(),
             expected: "values the model can score (these are too extreme: the log-odds is not a number)".into(),

@@ -225,3 +225,86 @@ fn scores_written_as_parquet_hold_the_csv_scores() {
     }
     assert_eq!(n, rows.len());
 }
+
+/// One events row: customer, timestamp (UTC seconds), event type, user; `None` is a null.
+type EventRow = (Option<&'static str>, Option<i64>, Option<&'static str>, Option<&'static str>);
+
+/// Writes `rows` as `events.parquet` (TIMESTAMP seconds, strings) in row groups of `group` rows,
+/// and as `events.csv` (a null is an empty field) in `csv_dir`.
+fn write_event_rows(pq_dir: &Path, csv_dir: &Path, rows: &[EventRow], group: usize) {
+    let batch = RecordBatch::try_from_iter([
+        ("customer_id", Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())) as ArrayRef),
+        (
+            "timestamp",
+            Arc::new(
+                arrow_array::TimestampSecondArray::from(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+        ),
+        ("event_type", Arc::new(StringArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>()))),
+        ("user_id", Arc::new(StringArray::from(rows.iter().map(|r| r.3).collect::<Vec<_>>()))),
+    ])
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(group)).build();
+    let file = std::fs::File::create(pq_dir.join("events.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let mut csv = String::from("customer_id,timestamp,event_type,user_id\n");
+    for r in rows {
+        let t = r.1.map(attrition::io::parse::format_timestamp).unwrap_or_default();
+        csv += &format!("{},{t},{},{}\n", r.0.unwrap_or(""), r.2.unwrap_or(""), r.3.unwrap_or(""));
+    }
+    std::fs::write(csv_dir.join("events.csv"), csv).unwrap();
+}
+
+#[test]
+fn parquet_events_are_checked_row_by_row_like_csv_and_errors_name_the_row_group() {
+    let (pq, csv) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [pq.path(), csv.path()] {
+        std::fs::write(d.join("customers.csv"), "customer_id,signup_date\nA,2024-01-05\nB,2024-02-01\n").unwrap();
+        std::fs::write(
+            d.join("subscriptions.csv"),
+            "customer_id,product,start_date,end_date,mrr\nA,p,2024-01-05,,49\nB,p,2024-02-01,,79\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("nps.csv"), "customer_id,date,score\n").unwrap();
+    }
+    let mar = 1_709_251_200; // 2024-03-01T00:00:00Z
+    let rows: Vec<EventRow> = vec![
+        (Some("A"), Some(mar), Some("login"), Some("u1")),
+        (Some("B"), Some(mar + 3600), Some("export"), Some("u2")),
+        (Some("Z"), Some(mar), Some("login"), Some("u1")), // unknown customer
+        (Some("A"), None, Some("login"), Some("u1")),      // no timestamp
+        (Some("B"), Some(mar - 40 * 86_400), Some("login"), Some("u2")), // before signup
+        (Some("A"), Some(mar + 86_400), Some(" "), Some("u1")), // blank event type
+        (Some("A"), Some(mar + 86_400), Some("login"), None), // no user
+        (Some(""), Some(mar), Some("login"), Some("u1")),  // blank customer
+        (Some("A"), Some(mar + 2 * 86_400), Some("report"), Some("u3")),
+        (Some("B"), Some(mar + 3600), Some("export"), Some("u2")), // duplicate of row 2
+        (Some("A"), Some(4_102_444_800 * 2), Some("login"), Some("u1")), // after 2200
+    ];
+    write_event_rows(pq.path(), csv.path(), &rows, 4);
+    let from_pq = read_tables(pq.path(), &ReadOptions::lenient()).unwrap();
+    let from_csv = read_tables(csv.path(), &ReadOptions::lenient()).unwrap();
+    assert_eq!(from_pq.tables.events, from_csv.tables.events);
+    assert_eq!(from_pq.tables.events.len(), 3);
+    assert_eq!(from_pq.tables.events.kinds, ["login", "export", "report"]);
+    let events = |r: &attrition::io::tables::LoadReport| {
+        r.files.iter().find(|f| f.file.to_string_lossy().contains("events")).cloned().unwrap()
+    };
+    let (p, c) = (events(&from_pq.report), events(&from_csv.report));
+    assert_eq!((p.rows_read, p.rows_loaded, p.duplicates), (11, 3, 1));
+    assert_eq!(
+        (p.rows_read, p.rows_loaded, p.duplicates, &p.skipped),
+        (c.rows_read, c.rows_loaded, c.duplicates, &c.skipped)
+    );
+    assert_eq!(p.skipped.values().sum::<u64>(), 7);
+
+    // Strict: the first bad row, with its row group (0-based; rows 5–8 are the second group).
+    let e = read_tables(pq.path(), &ReadOptions::strict()).unwrap_err().to_string();
+    assert!(e.contains("events.parquet row 3 (row group 0) column `customer_id`"), "{e}");
+    write_event_rows(pq.path(), csv.path(), &[rows[0], rows[1], rows[0], rows[1], rows[0], rows[5]], 4);
+    let e = read_tables(pq.path(), &ReadOptions::strict()).unwrap_err().to_string();
+    assert!(e.contains("events.parquet row 6 (row group 1) column `event_type`"), "{e}");
+}

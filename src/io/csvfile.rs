@@ -37,7 +37,7 @@ impl FieldError {
     /// The error, located at `line` of `file`.
     pub fn at(self, file: &Path, line: u64) -> Error {
         Error::BadRow {
-            location: Location { file: file.to_owned(), line, column: self.column },
+            location: Location { file: file.to_owned(), line, column: self.column, row_group: None },
             problem: self.problem,
             value: self.value,
             expected: self.expected,
@@ -667,7 +667,7 @@ impl<'r> CsvFile<'r> {
                 }
             };
             self.line = line;
-            let at = |column: Option<String>| Location { file: self.path.clone(), line, column };
+            let at = |column: Option<String>| Location { file: self.path.clone(), line, column, row_group: None };
             let err = match frame {
                 Frame::End => return Ok(None),
                 Frame::TooLong { field, prefix, record } => Error::BadRow {
@@ -732,8 +732,13 @@ impl<'r> CsvFile<'r> {
 
     /// As [`CsvFile::reject`], for a record read earlier, at `line`.
     pub fn reject_at(&mut self, line: u64, e: FieldError) -> Result<()> {
+        self.reject_in_group(line, None, e)
+    }
+
+    /// As [`CsvFile::reject_at`], for a Parquet row in `row_group` (0-based).
+    pub fn reject_in_group(&mut self, line: u64, row_group: Option<u32>, e: FieldError) -> Result<()> {
         let err = Error::BadRow {
-            location: Location { file: self.path.clone(), line, column: e.column },
+            location: Location { file: self.path.clone(), line, column: e.column, row_group },
             problem: e.problem,
             value: e.value,
             expected: e.expected,

@@ -755,7 +755,7 @@ fn stray_target_values(path: &Path, col: &str, map: &TargetMap, seen: &TargetVal
         })
         .collect();
     Some(Error::BadRow {
-        location: Location { file: path.to_owned(), line: first.2[0], column: Some(col.to_owned()) },
+        location: Location { file: path.to_owned(), line: first.2[0], column: Some(col.to_owned()), row_group: None },
         problem: RowProblem::BadCategory,
         value: excerpt(&first.0),
         expected: format!(

@@ -8,6 +8,8 @@ pub mod attributes;
 pub mod churn;
 pub mod csv_out;
 pub(crate) mod csvfile;
+#[cfg(feature = "parquet")]
+mod events_parquet;
 pub mod flat;
 pub mod jsonl;
 pub mod output;

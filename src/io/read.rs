@@ -477,12 +477,28 @@ fn read_tables_inner(
             ("user_id", ColumnRole::Id),
         ])?;
         let format = event_timestamp_format(&tb, schema)?;
-        let mut f = tb.f;
         let mut b = EventsBuilder::new();
-        if let Some(len) = size_hint {
+        // Parquet events are read column by column when their types allow (the same checks,
+        // errors and order as row by row).
+        #[cfg(feature = "parquet")]
+        let columnar = tb.f.format == crate::io::csvfile::InputFormat::Parquet && {
+            let name = |c: &str| tb.t.column(c).to_owned();
+            let user = (cols[3] != usize::MAX).then(|| name("user_id"));
+            let names = crate::io::events_parquet::EventColumns {
+                customer_id: &name("customer_id"),
+                timestamp: &name("timestamp"),
+                event_type: &name("event_type"),
+                user_id: user.as_deref(),
+            };
+            crate::io::events_parquet::read_events(&mut tb.f, &names, format, &index, &signup, max_timestamp(), &mut b)?
+        };
+        #[cfg(not(feature = "parquet"))]
+        let columnar = false;
+        let mut f = tb.f;
+        if let Some(len) = size_hint.filter(|_| !columnar) {
             b.reserve((len / 48) as usize);
         }
-        while let Some(rec) = f.next_record()? {
+        while !columnar && let Some(rec) = f.next_record()? {
             match parse_event(&rec, &cols, &index, &signup, format) {
                 Ok((c, t, kind, user)) => match (b.intern_kind(kind), b.intern_user(user)) {
                     (Ok(k), Ok(u)) => {

@@ -46,7 +46,12 @@ pub fn read_previous_scores(reader: impl Read, path: &Path) -> Result<Vec<Previo
     let mut out = Vec::new();
     for (k, rec) in r.records().enumerate() {
         let line = k as u64 + 2;
-        let at = |column: Option<&str>| Location { file: path.to_path_buf(), line, column: column.map(str::to_string) };
+        let at = |column: Option<&str>| Location {
+            file: path.to_path_buf(),
+            line,
+            column: column.map(str::to_string),
+            row_group: None,
+        };
         let rec = rec.map_err(|e| Error::BadRow {
             location: at(None),
             problem: RowProblem::Malformed,
@@ -54,7 +59,12 @@ pub fn read_previous_scores(reader: impl Read, path: &Path) -> Result<Vec<Previo
             expected: "a CSV record with as many fields as the header".into(),
         })?;
         let line = rec.position().map_or(line, |p| p.line());
-        let at = |column: &str| Location { file: path.to_path_buf(), line, column: Some(column.to_string()) };
+        let at = |column: &str| Location {
+            file: path.to_path_buf(),
+            line,
+            column: Some(column.to_string()),
+            row_group: None,
+        };
         let id = rec.get(id_col).unwrap_or("").trim().to_string();
         if id.is_empty() {
             return Err(Error::BadRow {

@@ -1,0 +1,408 @@
+//! Usage events from a Parquet file, column by column (cargo feature `parquet`).
+//!
+//! The general Parquet reader ([`super::parquet`]) frames each row into text so that every table
+//! reader takes Parquet unchanged; for the events, which are the bulk of a tables directory, that
+//! costs a string per field and a timestamp formatted then parsed again. This reader instead
+//! decodes Arrow record batches of the four contract columns only (a projection), with the text
+//! columns (`customer_id`, `event_type`, `user_id`) read as dictionary arrays, so that each
+//! distinct value is looked up or interned once per dictionary rather than once per row, and
+//! timestamps are taken as integers. It gives exactly what the row path gives: the same checks in
+//! the same order (customer, timestamp, range, signup, event type, user), the same errors (file,
+//! 1-based data row, column — and here also the **row group**, 0-based as Parquet tools count
+//! them), the same lenient counts, and the events in file order with types and users interned in
+//! order of first appearance.
+//!
+//! It takes a regular file whose contract columns are plain or dictionary-encoded strings (ids,
+//! names) and a TIMESTAMP, DATE, integer (with an epoch unit) or string `timestamp`; anything else
+//! (integer ids, a pipe) is left to the row path.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType,
+};
+use arrow_array::{Array, ArrayRef, DictionaryArray, StringArray};
+use arrow_schema::{DataType, Schema, TimeUnit};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+
+use crate::error::{Error, Result, RowProblem};
+use crate::io::csvfile::{CsvFile, FieldError};
+use crate::io::parse::day_start;
+use crate::io::schema::TimestampFormat;
+use crate::io::tables::{CustomerIdx, EventsBuilder};
+
+/// Rows decoded per batch.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// The file's names of the events' contract columns.
+pub(crate) struct EventColumns<'a> {
+    pub customer_id: &'a str,
+    pub timestamp: &'a str,
+    pub event_type: &'a str,
+    pub user_id: Option<&'a str>,
+}
+
+/// How the `timestamp` column becomes UTC seconds.
+#[derive(Clone, Copy)]
+enum Time {
+    /// A TIMESTAMP with this many units per second.
+    Instant(i64),
+    /// Days since the epoch (DATE32).
+    Days,
+    /// Milliseconds since the epoch (DATE64).
+    DateMillis,
+    /// Integers with this many units per second (the schema's `epoch_s` / `epoch_ms`).
+    Epoch(i64),
+    /// Text in the schema's format.
+    Text,
+}
+
+/// Reads the events of the Parquet file `f` (already opened and header-checked by the caller)
+/// into `b`, rejecting bad rows through `f` (an error in strict mode, a counted skip in lenient
+/// mode). Returns `Ok(false)`, having read nothing, when the file is not one this reader takes;
+/// the caller then reads it row by row.
+pub(crate) fn read_events(
+    f: &mut CsvFile<'_>,
+    cols: &EventColumns<'_>,
+    format: TimestampFormat,
+    index: &HashMap<String, CustomerIdx>,
+    signup: &[chrono::NaiveDate],
+    max_timestamp: i64,
+    b: &mut EventsBuilder,
+) -> Result<bool> {
+    let path = f.path.clone();
+    let Some(file) = std::fs::File::open(&path).ok().filter(|h| h.metadata().is_ok_and(|m| m.is_file())) else {
+        return Ok(false);
+    };
+    let bad = |e: parquet::errors::ParquetError| Error::io("read Parquet", &path, std::io::Error::other(e.to_string()));
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|e| Error::io("read", &path, e))?)
+        .map_err(bad)?;
+    let schema = builder.schema().clone();
+    let field = |name: &str| schema.fields().iter().position(|x| x.name().trim() == name);
+    let mut names = vec![cols.customer_id, cols.timestamp, cols.event_type];
+    names.extend(cols.user_id);
+    let mut roots = Vec::new();
+    let mut hinted: Vec<Arc<arrow_schema::Field>> = schema.fields().iter().cloned().collect();
+    for (k, name) in names.iter().enumerate() {
+        let Some(i) = field(name) else { return Ok(false) };
+        roots.push(i);
+        if k == 1 {
+            continue;
+        }
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        match schema.field(i).data_type() {
+            DataType::Utf8 => hinted[i] = Arc::new(schema.field(i).as_ref().clone().with_data_type(dict)),
+            d if *d == dict => {}
+            _ => return Ok(false),
+        }
+    }
+    let ts_field = schema.field(roots[1]);
+    let time = match (ts_field.data_type(), format) {
+        (DataType::Timestamp(unit, _), _) => Time::Instant(match unit {
+            TimeUnit::Second => 1,
+            TimeUnit::Millisecond => 1_000,
+            TimeUnit::Microsecond => 1_000_000,
+            TimeUnit::Nanosecond => 1_000_000_000,
+        }),
+        (DataType::Date32, _) => Time::Days,
+        (DataType::Date64, _) => Time::DateMillis,
+        (DataType::Int32 | DataType::Int64, TimestampFormat::EpochS) => Time::Epoch(1),
+        (DataType::Int32 | DataType::Int64, TimestampFormat::EpochMs) => Time::Epoch(1_000),
+        (DataType::Utf8, _) => Time::Text,
+        _ => return Ok(false),
+    };
+    let hint = Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()));
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, ArrowReaderOptions::new().with_schema(hint))
+            .map_err(bad)?;
+    let group_starts: Vec<u64> = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .scan(0u64, |s, g| {
+            let start = *s;
+            *s += g.num_rows().max(0) as u64;
+            Some(start)
+        })
+        .collect();
+    let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    b.reserve(total);
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+    let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(bad)?;
+
+    // Midnight (UTC seconds) of each customer's signup day: an event before it is refused.
+    let signup_at: Vec<i64> = signup.iter().map(|&d| day_start(d)).collect();
+    let mut customers = DictMap::default();
+    let mut kinds = DictMap::default();
+    let mut users = DictMap::default();
+    let no_user = if cols.user_id.is_none() { Some(b.intern_user("")?) } else { None };
+    let mut row = 0u64; // data rows before the batch
+    for batch in reader {
+        let batch = batch
+            .map_err(|e| Error::io("read Parquet", &path, std::io::Error::other(format!("after row {row}: {e}"))))?;
+        let col = |name: &str| batch.column_by_name(name).cloned();
+        let (Some(c_arr), Some(t_arr), Some(k_arr)) =
+            (col(cols.customer_id), col(cols.timestamp), col(cols.event_type))
+        else {
+            return Err(Error::io("read Parquet", &path, std::io::Error::other("a projected column is missing")));
+        };
+        let u_arr = cols.user_id.and_then(col);
+        let c_dict = c_arr.as_dictionary::<Int32Type>();
+        let k_dict = k_arr.as_dictionary::<Int32Type>();
+        let u_dict = u_arr.as_ref().map(|u| u.as_dictionary::<Int32Type>());
+        customers.follow(c_dict);
+        kinds.follow(k_dict);
+        if let Some(u) = u_dict {
+            users.follow(u);
+        }
+        let times = Times::new(t_arr.as_ref(), time);
+        for i in 0..batch.num_rows() {
+            let line = row + i as u64 + 1;
+            f.report.rows_read += 1;
+            let at = |e: FieldError| (line, group_of(&group_starts, line), e);
+            let r = (|| {
+                // customer_id
+                let c = match customers.text(c_dict, i) {
+                    None => {
+                        return Err(at(FieldError::new(
+                            RowProblem::MissingValue,
+                            cols.customer_id,
+                            "",
+                            "a customer id",
+                        )));
+                    }
+                    Some((k, id)) => match customers.map[k] {
+                        UNSET => {
+                            let v = if id.is_empty() { MISSING } else { index.get(id).copied().unwrap_or(UNKNOWN) };
+                            customers.map[k] = v;
+                            v
+                        }
+                        v => v,
+                    },
+                };
+                if c == MISSING || c == UNKNOWN {
+                    let id = customers.text(c_dict, i).map_or("", |(_, s)| s);
+                    return Err(at(if c == MISSING {
+                        FieldError::new(RowProblem::MissingValue, cols.customer_id, id, "a customer id")
+                    } else {
+                        FieldError::new(
+                            RowProblem::UnknownCustomer,
+                            cols.customer_id,
+                            id,
+                            "a customer_id from customers.csv",
+                        )
+                    }));
+                }
+                // timestamp
+                let t = times
+                    .seconds(i, format)
+                    .map_err(|v| at(FieldError::new(RowProblem::BadDate, cols.timestamp, &v, format.expected())))?;
+                if !(0..max_timestamp).contains(&t) {
+                    return Err(at(FieldError::new(
+                        RowProblem::OutOfRange,
+                        cols.timestamp,
+                        &times.text(i),
+                        match format {
+                            TimestampFormat::EpochS if matches!(time, Time::Epoch(_)) => {
+                                "a time between 1970 and 2200 (in milliseconds? set timestamp = \"epoch_ms\")"
+                            }
+                            TimestampFormat::EpochMs if matches!(time, Time::Epoch(_)) => {
+                                "a time between 1970 and 2200 (in seconds? set timestamp = \"epoch_s\")"
+                            }
+                            _ => "a timestamp between 1970-01-01 and 2200-12-31",
+                        },
+                    )));
+                }
+                if t < signup_at[c as usize] {
+                    return Err(at(FieldError::new(
+                        RowProblem::BeforeSignup,
+                        cols.timestamp,
+                        &times.text(i),
+                        format!("a time on or after the signup date {}", signup[c as usize]),
+                    )));
+                }
+                // event_type
+                let k = match kinds.text(k_dict, i) {
+                    Some((k, name)) if !name.is_empty() => (k, name),
+                    _ => {
+                        return Err(at(FieldError::new(
+                            RowProblem::MissingValue,
+                            cols.event_type,
+                            "",
+                            "an event type",
+                        )));
+                    }
+                };
+                // user_id
+                let u = match (u_dict, no_user) {
+                    (_, Some(u)) => Ok(u),
+                    (Some(d), None) => match users.text(d, i) {
+                        Some((k, name)) if !name.is_empty() => Err((k, name)),
+                        _ => {
+                            let name = cols.user_id.unwrap_or("user_id");
+                            return Err(at(FieldError::new(RowProblem::MissingValue, name, "", "a user id")));
+                        }
+                    },
+                    (None, None) => Ok(0),
+                };
+                Ok((c, t, k, u))
+            })();
+            match r {
+                Ok((c, t, (k, name), u)) => {
+                    let kind = match kinds.map[k] {
+                        UNSET => {
+                            let v = u32::from(b.intern_kind(name)?);
+                            kinds.map[k] = v;
+                            v
+                        }
+                        v => v,
+                    } as u16;
+                    let user = match u {
+                        Ok(u) => u,
+                        Err((k, name)) => match users.map[k] {
+                            UNSET => {
+                                let v = b.intern_user(name)?;
+                                users.map[k] = v;
+                                v
+                            }
+                            v => v,
+                        },
+                    };
+                    b.push_interned(c, t, kind, user);
+                    f.accept();
+                }
+                Err((line, group, e)) => f.reject_in_group(line, Some(group), e)?,
+            }
+        }
+        row += batch.num_rows() as u64;
+    }
+    Ok(true)
+}
+
+/// The row group (0-based) holding 1-based data row `line`.
+fn group_of(starts: &[u64], line: u64) -> u32 {
+    u32::try_from(starts.partition_point(|&s| s < line).saturating_sub(1)).unwrap_or(u32::MAX)
+}
+
+const UNSET: u32 = u32::MAX;
+const MISSING: u32 = u32::MAX - 1;
+const UNKNOWN: u32 = u32::MAX - 2;
+
+/// What each value of the current dictionary maps to (`UNSET` until first used), kept while
+/// batches share the dictionary (the Parquet reader hands out one per column chunk).
+#[derive(Default)]
+struct DictMap {
+    /// The dictionary the map is for, held so that its memory cannot be reused by another one.
+    values: Option<ArrayRef>,
+    map: Vec<u32>,
+}
+
+impl DictMap {
+    fn follow(&mut self, d: &DictionaryArray<Int32Type>) {
+        // The held dictionary stays allocated, so another one cannot have the same buffers.
+        let buffers = |a: &ArrayRef| {
+            let s = a.as_string::<i32>();
+            (s.values().as_ptr(), s.offsets().inner().inner().as_ptr(), s.len())
+        };
+        let same =
+            self.values.as_ref().is_some_and(|v| Arc::ptr_eq(v, d.values()) || buffers(v) == buffers(d.values()));
+        if !same {
+            self.values = Some(d.values().clone());
+            self.map.clear();
+            self.map.resize(d.values().len(), UNSET);
+        }
+    }
+
+    /// Row `i`'s dictionary key and trimmed text, `None` for a null.
+    fn text<'d>(&self, d: &'d DictionaryArray<Int32Type>, i: usize) -> Option<(usize, &'d str)> {
+        let keys = d.keys();
+        if keys.is_null(i) {
+            return None;
+        }
+        let k = keys.value(i) as usize;
+        let v: &StringArray = d.values().as_string::<i32>();
+        (!v.is_null(k)).then(|| (k, v.value(k).trim()))
+    }
+}
+
+/// The `timestamp` column of one batch.
+struct Times<'a> {
+    a: &'a dyn Array,
+    time: Time,
+}
+
+impl<'a> Times<'a> {
+    fn new(a: &'a dyn Array, time: Time) -> Self {
+        Times { a, time }
+    }
+
+    fn raw(&self, i: usize) -> i64 {
+        let a = self.a;
+        match a.data_type() {
+            DataType::Timestamp(TimeUnit::Second, _) => a.as_primitive::<TimestampSecondType>().value(i),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => a.as_primitive::<TimestampMillisecondType>().value(i),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => a.as_primitive::<TimestampMicrosecondType>().value(i),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => a.as_primitive::<TimestampNanosecondType>().value(i),
+            DataType::Date32 => i64::from(a.as_primitive::<Date32Type>().value(i)),
+            DataType::Date64 => a.as_primitive::<Date64Type>().value(i),
+            DataType::Int32 => i64::from(a.as_primitive::<Int32Type>().value(i)),
+            DataType::Int64 => a.as_primitive::<Int64Type>().value(i),
+            _ => 0,
+        }
+    }
+
+    /// UTC seconds of row `i`, or the value's text when it is not a time (as the row path would
+    /// have read it).
+    fn seconds(&self, i: usize, format: TimestampFormat) -> std::result::Result<i64, String> {
+        if self.a.is_null(i) {
+            return Err(String::new());
+        }
+        if let Time::Text = self.time {
+            let s = self.a.as_string::<i32>().value(i).trim();
+            return format.parse(s).ok_or_else(|| s.to_owned());
+        }
+        let v = self.raw(i);
+        let secs = match self.time {
+            Time::Instant(per) => v.div_euclid(per),
+            Time::Days => v.saturating_mul(86_400),
+            Time::DateMillis => v.div_euclid(86_400_000).saturating_mul(86_400),
+            // As the text `epoch_s`/`epoch_ms` parser: at most 10^15 seconds either side.
+            Time::Epoch(per) => {
+                let s = v.div_euclid(per);
+                return if s.unsigned_abs() < 1_000_000_000_000_000 { Ok(s) } else { Err(self.text(i)) };
+            }
+            Time::Text => return Err(String::new()),
+        };
+        // What chrono cannot represent was written as its raw number, which no format reads.
+        match chrono::DateTime::from_timestamp(secs, 0) {
+            Some(_) => Ok(secs),
+            None => Err(v.to_string()),
+        }
+    }
+
+    /// Row `i` as the row path shows it in messages.
+    fn text(&self, i: usize) -> String {
+        if self.a.is_null(i) {
+            return String::new();
+        }
+        match self.time {
+            Time::Text => self.a.as_string::<i32>().value(i).trim().to_owned(),
+            Time::Epoch(_) => self.raw(i).to_string(),
+            Time::Days | Time::DateMillis => {
+                let secs = self.seconds(i, TimestampFormat::Rfc3339).unwrap_or(0);
+                chrono::DateTime::from_timestamp(secs, 0)
+                    .map_or_else(|| self.raw(i).to_string(), |d| d.date_naive().to_string())
+            }
+            Time::Instant(per) => {
+                let v = self.raw(i);
+                let nanos = (v.rem_euclid(per) * (1_000_000_000 / per)) as u32;
+                chrono::DateTime::from_timestamp(v.div_euclid(per), nanos)
+                    .map_or_else(|| v.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            }
+        }
+    }
+}
