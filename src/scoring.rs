@@ -74,6 +74,7 @@ use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
 
+pub mod drift;
 pub mod playbook;
 pub mod reasons;
 
@@ -120,6 +121,9 @@ pub struct ScoreOptions {
     /// Suggested actions by reason family, written in the `action` column when there are
     /// reasons (default: the crate's [`Playbook`]).
     pub playbook: Playbook,
+    /// Check drift against the model's training profile while scoring (default `true`; see
+    /// [`drift`]); the result is [`ScoreReport::drift`].
+    pub drift: bool,
 }
 
 impl Default for ScoreOptions {
@@ -134,6 +138,7 @@ impl Default for ScoreOptions {
             row_ids: false,
             reasons_from: RiskTier::Medium,
             playbook: Playbook::default(),
+            drift: true,
         }
     }
 }
@@ -162,6 +167,10 @@ pub struct ScoreReport {
     /// Scored rows whose reasons are not available (written as `not_available`): the model
     /// costs more than [`ScoreOptions::max_explain_cost`] per row to explain.
     pub rows_without_reasons: u64,
+    /// The population stability index of the scored rows' features and scores against the
+    /// model's training profile ([`drift`]); `None` when [`ScoreOptions::drift`] is off, the
+    /// model file has no profile (trained before schema version 4) or no row was scored.
+    pub drift: Option<drift::DriftReport>,
 }
 
 /// Risk tier of a probability relative to the training churn rate `base`: `high` at ≥ max(2·base,
@@ -478,6 +487,8 @@ pub fn score_reader(
     }
     writeln!(out, "{header}").map_err(|e| Error::io("write", output_name, e))?;
     let mut report = ScoreReport::default();
+    // Counts per training bin only: bounded memory whatever the number of rows.
+    let mut drift = model.profile.as_ref().filter(|_| options.drift).map(drift::DriftCounter::new);
     let mut chunk = RawChunk::default();
     loop {
         // Records are framed serially (line numbers, unreadable records), then their fields are
@@ -500,13 +511,14 @@ pub fn score_reader(
         let first_number = report.rows_read + 1;
         report.rows_read += chunk.rows.len() as u64;
         let parsed = parse_chunk(&chunk, &layout);
-        score_chunk(model, &layout, parsed, first_number, options, &mut out, &mut report)
+        score_chunk(model, &layout, parsed, first_number, options, &mut out, &mut report, drift.as_mut())
             .map_err(|e| if let Error::Io { source, .. } = e { Error::io("write", output_name, source) } else { e })?;
         // A streaming consumer sees each chunk as soon as it is scored.
         out.flush().map_err(|e| Error::io("write", output_name, e))?;
         progress(report.rows_read);
     }
     out.flush().map_err(|e| Error::io("write", output_name, e))?;
+    report.drift = drift.and_then(|d| d.finish());
     Ok(report)
 }
 
@@ -567,7 +579,9 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
         .collect()
 }
 
-/// Scores and writes a chunk whose first record is record number `first_number`.
+/// Scores and writes a chunk whose first record is record number `first_number`, counting its
+/// scored rows in `drift`.
+#[allow(clippy::too_many_arguments)]
 fn score_chunk(
     model: &TrainedModel,
     layout: &Layout<'_>,
@@ -576,6 +590,7 @@ fn score_chunk(
     options: &ScoreOptions,
     out: &mut impl Write,
     report: &mut ScoreReport,
+    drift: Option<&mut drift::DriftCounter>,
 ) -> Result<()> {
     let lenient = options.strictness == Strictness::Lenient;
     // In input order: strict mode stops at the first row that cannot be scored.
@@ -605,6 +620,9 @@ fn score_chunk(
             // NaN for a row the model cannot give a probability (its values are too extreme).
             let s = model.score_keeping_nan(d, options.reasons > 0, options.max_explain_cost)?;
             report.unseen_categories += s.unseen_categories;
+            if let Some(counter) = drift {
+                counter.add(d, &s.p_churn)?;
+            }
             (s.p_churn, s.explanations, s.explanations_unavailable)
         }
         None => (Vec::new(), None, false),

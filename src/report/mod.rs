@@ -18,6 +18,7 @@
 //! ```
 
 pub mod changes;
+pub mod drift;
 pub mod format;
 pub mod models;
 pub mod svg;

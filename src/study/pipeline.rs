@@ -87,6 +87,9 @@ pub struct CurrentScores {
     pub mrr: Vec<f64>,
     /// CLV from P(churn).
     pub clv: ClvEstimate,
+    /// Their features and scores against the training observations' profile (population
+    /// stability index; see [`crate::scoring::drift`]).
+    pub drift: Option<crate::scoring::drift::DriftReport>,
 }
 
 /// Kaplan–Meier retention of the groups of one study factor.
@@ -388,6 +391,10 @@ impl Study {
             .map(|x| if x.is_nan() { 0.0 } else { *x })
             .collect();
         let cur_ids = current.ids.clone().unwrap_or_default();
+        let drift = match &model.profile {
+            Some(profile) if current.n_rows() > 0 => Some(crate::scoring::drift::drift(profile, &current, &p)?),
+            _ => None,
+        };
 
         // 4. Profit-aware targeting.
         let clv_params = cfg.clv.params();
@@ -454,6 +461,7 @@ impl Study {
                 actions,
                 mrr,
                 clv,
+                drift,
             },
             campaign,
             plan,

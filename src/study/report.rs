@@ -131,6 +131,12 @@ impl StudyResults {
             let target: Vec<bool> = plan.expected_value.iter().map(|v| *v > 0.0).collect();
             report.sections.push(compare_scores(prev, &self.current.ids, p, &target)?.section());
         }
+        if let Some(drift) = &self.current.drift {
+            let what = format!("today's {} active customers", thousands(self.current.p_churn.len() as f64, 0));
+            report.sections.push(crate::report::drift::drift_section(drift, &what));
+            let (term, line) = crate::report::drift::PSI_GLOSSARY;
+            report.glossary.push((term.into(), line.into()));
+        }
         report.sections.push(self.retention_section());
         report.sections.push(features_section(&self.discovery, &self.event_catalogue, &self.event_catalogue_from));
         report.sections.push(self.business_section());

@@ -103,6 +103,18 @@ pub fn run(args: Args) -> Result<()> {
         reading: "Reasons are the features that pushed each customer's risk up most, with the customer's value and what retained customers typically had in training (the low risk tier gets none).".into(),
     }));
     report.sections.push(section);
+    match &model.profile {
+        Some(profile) => match attrition::scoring::drift::drift(profile, &data, &p) {
+            Ok(drift) => {
+                let what = format!("the {n} rows of {}", args.data.data.display());
+                report.sections.push(attrition::report::drift::drift_section(&drift, &what));
+                let (term, line) = attrition::report::drift::PSI_GLOSSARY;
+                report.glossary.push((term.into(), line.into()));
+            }
+            Err(e) => eprintln!("warning: no drift section: {e}"),
+        },
+        None => eprintln!("note: drift not available (model file has no training profile; retrain)"),
+    }
     let out = plan.create_dir("--out", &args.out)?;
     report.write(out.path())?;
     out.commit()?;

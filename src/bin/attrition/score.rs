@@ -52,6 +52,11 @@ pub struct Args {
     /// command and nothing is written.
     #[arg(long)]
     lenient: bool,
+    /// Drift table: the population stability index of the score and of every feature against
+    /// the model's training profile, one row per bin (CSV; JSON when the name ends in `.json`).
+    /// Features with PSI ≥ 0.1 are listed on standard error either way.
+    #[arg(long)]
+    drift_out: Option<PathBuf>,
     /// No progress output.
     #[arg(long)]
     quiet: bool,
@@ -59,7 +64,14 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    args.force.plan().input("--data", &args.data).input("--model", &args.model).check_file("--out", &args.out)?;
+    let plan = args.force.plan().input("--data", &args.data).input("--model", &args.model);
+    plan.check_file("--out", &args.out)?;
+    if let Some(d) = &args.drift_out {
+        if d == &args.out {
+            return Err(attrition::Error::param("--drift-out", d.display(), "must differ from --out"));
+        }
+        plan.clone().input("--out", &args.out).check_file("--drift-out", d)?;
+    }
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
     let playbook = match &args.playbook {
@@ -81,6 +93,20 @@ pub fn run(args: Args) -> Result<()> {
     let pb = crate::simulate::spinner(args.quiet, "scoring");
     let report = score_csv(&model, &args.data, &args.out, &options, |n| pb.set_message(format!("scored {n} rows")))?;
     pb.finish_and_clear();
+    match &report.drift {
+        Some(drift) => {
+            for line in drift.warning_lines(10) {
+                eprintln!("warning: {line}");
+            }
+            if let Some(path) = &args.drift_out {
+                drift.write(path, plan.overwrite_policy())?;
+            }
+        }
+        None if model.profile.is_none() => {
+            eprintln!("note: drift not available (model file has no training profile; retrain)");
+        }
+        None => {}
+    }
     if report.rows_without_reasons > 0 {
         eprintln!(
             "warning: reasons not available for {} rows (written as not_available): explaining this model costs \

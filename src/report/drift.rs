@@ -1,0 +1,106 @@
+//! "Does today's data still look like the training data?": the report section of a
+//! [`DriftReport`] (score PSI, the most drifted features as bars and a table).
+
+use super::format::thousands;
+use super::{BarChart, Chart, Section, Table};
+use crate::scoring::drift::{DriftLevel, DriftReport, MAJOR, MODERATE};
+
+/// Features shown in the drift chart and table (most drifted first).
+pub const DRIFT_SHOWN: usize = 15;
+
+/// The glossary line for PSI, shared by every report that shows drift.
+pub const PSI_GLOSSARY: (&str, &str) = (
+    "PSI",
+    "population stability index: how far a feature's spread of values today is from the training data's, summed over \
+     its bins; below 0.1 no real change, 0.1–0.25 moderate, 0.25 or more major (the model may need retraining).",
+);
+
+/// The drift section: `what` says which rows were compared ("today's 2,400 active customers").
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::prelude::*;
+/// use attrition::report::drift::drift_section;
+/// use attrition::scoring::drift::drift;
+/// let x: Vec<f64> = (0..1000).map(|i| (i % 100) as f64).collect();
+/// let y: Vec<bool> = (0..1000).map(|i| i % 100 > 70).collect();
+/// let train = Dataset::new(vec![Column::numeric("x", x.clone())])?.with_churned(y)?;
+/// let model = ModelParams::new(ModelKind::Logistic).fit(&train)?.with_profile(&train)?;
+/// let shifted = Dataset::new(vec![Column::numeric("x", x.iter().map(|v| v + 30.0).collect())])?;
+/// let report = drift(model.profile.as_ref().unwrap(), &shifted, &model.predict_proba(&shifted)?)?;
+/// let section = drift_section(&report, "the shifted rows");
+/// assert!(section.intro.contains("1 of 1 features moved"), "{}", section.intro);
+/// assert_eq!(section.charts.len(), 2);
+/// # Ok(()) }
+/// ```
+pub fn drift_section(drift: &DriftReport, what: &str) -> Section {
+    let drifted = drift.drifted().count();
+    let major = drift.drifted().filter(|f| f.level == DriftLevel::Major).count();
+    let verdict = match (drift.score.level, drifted) {
+        (DriftLevel::None, 0) => "Nothing moved: the model sees data like the data it learned from.".to_owned(),
+        (DriftLevel::Major, _) => {
+            "The scores moved a lot: the model's ranking may still hold, but its probabilities are no longer \
+             calibrated for these customers; check the features below and consider retraining."
+                .to_owned()
+        }
+        _ if major > 0 => format!(
+            "{major} feature{} moved a lot: check the data feed (a changed definition or unit, a broken export) \
+             before trusting these scores, and consider retraining if the change is real.",
+            if major == 1 { "" } else { "s" }
+        ),
+        _ => "Some features moved moderately: worth a look, not yet a reason to retrain.".to_owned(),
+    };
+    let intro = format!(
+        "The population stability index (PSI) compares {what} ({} rows) with the {} training rows, feature by \
+         feature and for the score: below {MODERATE} no real change, {MODERATE}–{MAJOR} moderate, {MAJOR} or more \
+         major (the usual thresholds, Siddiqi 2006). Score PSI {:.2} ({}); {drifted} of {} features moved, {major} \
+         of them a lot. {verdict}",
+        thousands(drift.rows as f64, 0),
+        thousands(drift.training_rows as f64, 0),
+        drift.score.psi,
+        drift.score.level,
+        drift.features.len(),
+    );
+    let shown: Vec<_> = drift.features.iter().take(DRIFT_SHOWN).collect();
+    let bars = BarChart {
+        id: "drift".into(),
+        title: "Drift by feature (PSI)".into(),
+        x_label: "population stability index".into(),
+        y_label: String::new(),
+        labels: shown.iter().map(|f| f.name.clone()).collect(),
+        values: shown.iter().map(|f| f.psi).collect(),
+        horizontal: true,
+        reference: Some(MODERATE),
+        legend: "PSI".into(),
+        legend_negative: String::new(),
+        reading: format!(
+            "The {} most drifted features; the dashed line is PSI {MODERATE}, where a shift starts to matter.",
+            shown.len()
+        ),
+    };
+    let mut rows = vec![row(&drift.score)];
+    rows.extend(shown.iter().map(|f| row(f)));
+    let table = Table {
+        id: "drift_table".into(),
+        title: "Where the data moved".into(),
+        columns: ["feature", "PSI", "level", "bins that moved most (training → today)"].map(String::from).to_vec(),
+        rows,
+        reading: "Each feature's values are cut into the training data's bins (deciles; categories; missing); the \
+                  bins listed contribute most to its PSI. The first row is the model's score."
+            .into(),
+    };
+    Section::new("Does today's data still look like the training data?", intro)
+        .chart(Chart::Bar(bars))
+        .chart(Chart::Table(table))
+}
+
+fn row(f: &crate::scoring::drift::FeatureDrift) -> Vec<String> {
+    let bins: Vec<String> =
+        f.top_bins(3).iter().map(|b| format!("{}: {} → {}", b.bin, pct(b.expected), pct(b.actual))).collect();
+    vec![f.name.clone(), format!("{:.3}", f.psi), f.level.to_string(), bins.join("; ")]
+}
+
+fn pct(share: f64) -> String {
+    let p = 100.0 * share;
+    if p > 0.0 && p < 1.0 { format!("{p:.1}%") } else { format!("{p:.0}%") }
+}
