@@ -24,6 +24,30 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// Days since 1970-01-01 of the proleptic Gregorian day `y-m-d`, `None` for an impossible day
+/// (month 13, February 30). Plain arithmetic (H. Hinnant's `days_from_civil`), for the
+/// timestamp fast path.
+fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let len = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d == 0 || d > len {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 fn digits(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
     for &c in b {
@@ -54,14 +78,16 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     // Fast path: YYYY-MM-DDTHH:MM:SSZ
     if b.len() == 20 && (b[10] == b'T' || b[10] == b' ') && b[19] == b'Z' && b[13] == b':' && b[16] == b':' {
-        let date = parse_date(&s[0..10])?;
+        if b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let days = days_from_civil(digits(&b[0..4])? as i64, digits(&b[5..7])?, digits(&b[8..10])?)?;
         let h = digits(&b[11..13])?;
         let mi = digits(&b[14..16])?;
         let se = digits(&b[17..19])?;
         if h > 23 || mi > 59 || se > 59 {
             return None;
         }
-        let days = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days();
         return Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se));
     }
     if b.len() == 10 {
@@ -168,4 +194,26 @@ pub fn parse_delimiter(s: &str) -> Option<u8> {
         _ => return None,
     };
     (d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r')).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_timestamp_path_agrees_with_chrono_on_every_day_and_refuses_impossible_ones() {
+        let mut d = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while d < NaiveDate::from_ymd_opt(2401, 1, 5).unwrap() {
+            let s = format!("{}T23:59:58Z", d);
+            let want = d.and_hms_opt(23, 59, 58).unwrap().and_utc().timestamp();
+            assert_eq!(parse_timestamp(&s), Some(want), "{s}");
+            d = d.succ_opt().unwrap();
+        }
+        for bad in ["2025-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-13-01T00:00:00Z"] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+        assert!(parse_timestamp("2000-02-29T00:00:00Z").is_some());
+        assert_eq!(parse_timestamp("2024-00-10T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2024-01-00T00:00:00Z"), None);
+    }
 }

@@ -10,7 +10,7 @@ use crate::error::{Error, Result, RowProblem};
 use crate::io::churn::ChurnReport;
 pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record, SourceType};
-use crate::io::parse::{day_of, parse_bool, parse_date, parse_f64};
+use crate::io::parse::{parse_bool, parse_date, parse_f64};
 use crate::io::schema::{Schema, TableSchema, TimestampFormat};
 use crate::io::tables::{
     CampaignOffer, Customer, CustomerAttribute, CustomerIdx, EventsBuilder, NpsResponse, ReadOptions, Subscription,
@@ -498,8 +498,12 @@ fn read_tables_inner(
         if let Some(len) = size_hint.filter(|_| !columnar) {
             b.reserve((len / 48) as usize);
         }
+        // Midnight (UTC seconds) of each signup day, and the last customer looked up: events
+        // usually come grouped by customer, so most rows skip the id lookup.
+        let signup_at: Vec<i64> = signup.iter().map(|&d| crate::io::parse::day_start(d)).collect();
+        let mut last = LastCustomer::default();
         while !columnar && let Some(rec) = f.next_record()? {
-            match parse_event(&rec, &cols, &index, &signup, format) {
+            match parse_event(&rec, &cols, &index, &signup, &signup_at, &mut last, format) {
                 Ok((c, t, kind, user)) => match (b.intern_kind(kind), b.intern_user(user)) {
                     (Ok(k), Ok(u)) => {
                         b.push_interned(c, t, k, u);
@@ -695,14 +699,32 @@ fn parse_subscription(
     Ok(Subscription { customer, product, start_date, end_date, mrr: scale_mrr(mrr, mrr_scale) })
 }
 
+/// The customer of the previous event row, to skip the id lookup for the next row of the same one.
+#[derive(Default)]
+struct LastCustomer {
+    id: String,
+    idx: CustomerIdx,
+}
+
 fn parse_event<'a>(
     rec: &Record<'a>,
     c: &[usize; 4],
     index: &HashMap<String, CustomerIdx>,
     signup: &[chrono::NaiveDate],
+    signup_at: &[i64],
+    last: &mut LastCustomer,
     format: TimestampFormat,
 ) -> FieldResult<(CustomerIdx, i64, &'a str, &'a str)> {
-    let customer = lookup(rec, c[0], index)?;
+    let id = rec.get(c[0]);
+    let customer = if !id.is_empty() && id == last.id {
+        last.idx
+    } else {
+        let customer = lookup(rec, c[0], index)?;
+        last.id.clear();
+        last.id.push_str(id);
+        last.idx = customer;
+        customer
+    };
     let ts = rec.get(c[1]);
     let t =
         format.parse(ts).ok_or_else(|| FieldError::new(RowProblem::BadDate, rec.name(c[1]), ts, format.expected()))?;
@@ -721,7 +743,8 @@ fn parse_event<'a>(
             },
         ));
     }
-    if day_of(t) < signup[customer as usize] {
+    // `t` is in 1970..2200 here, so before midnight of the signup day is before the signup day.
+    if t < signup_at[customer as usize] {
         return Err(FieldError::new(
             RowProblem::BeforeSignup,
             rec.name(c[1]),
