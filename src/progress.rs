@@ -53,6 +53,20 @@ pub enum Progress {
     },
     /// Training fits the model on all its rows ([`crate::models::train::TrainParams`]).
     Fitting,
+    /// A boosted-tree fit grew a tree ([`crate::models::boosted::BoostedParams::progress`]):
+    /// `trees` of at most `max_trees`, `seconds` after it started. Fits that run in parallel
+    /// (cross-validation folds) report in turn. [`Progress::seconds_left`] estimates the rest.
+    Trees {
+        /// Trees grown so far.
+        trees: usize,
+        /// The cap ([`crate::models::boosted::BoostedParams::n_trees`]).
+        max_trees: usize,
+        /// With early stopping: rounds left before it stops unless the validation loss improves
+        /// (the fit ends after at least this many more rounds only if it keeps improving).
+        stops_within: Option<usize>,
+        /// Seconds since the fit started (wall clock; reporting only, never the model).
+        seconds: f64,
+    },
     /// An outer fold of a cross-validation finished: `finished` of `folds` are done.
     FoldFinished {
         /// Folds finished so far (1-based count).
@@ -60,6 +74,31 @@ pub enum Progress {
         /// Folds in all.
         folds: usize,
     },
+}
+
+impl Progress {
+    /// For [`Progress::Trees`]: the estimated seconds left of that fit, as (soonest, latest) at
+    /// its pace so far: the soonest if early stopping ends it after `stops_within` more rounds,
+    /// the latest if it runs to `max_trees`. `None` for other events and before a tree is grown.
+    ///
+    /// ```
+    /// use attrition::progress::Progress;
+    /// let p = Progress::Trees { trees: 100, max_trees: 1000, stops_within: Some(50), seconds: 2.0 };
+    /// assert_eq!(p.seconds_left(), Some((1.0, 18.0)));
+    /// let p = Progress::Trees { trees: 100, max_trees: 1000, stops_within: None, seconds: 2.0 };
+    /// assert_eq!(p.seconds_left(), Some((18.0, 18.0)));
+    /// ```
+    pub fn seconds_left(&self) -> Option<(f64, f64)> {
+        match *self {
+            Progress::Trees { trees, max_trees, stops_within, seconds } if trees > 0 => {
+                let per_tree = seconds / trees as f64;
+                let latest = max_trees.saturating_sub(trees);
+                let soonest = stops_within.map_or(latest, |s| s.min(latest));
+                Some((per_tree * soonest as f64, per_tree * latest as f64))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A progress callback, or none (the default). Cloning shares the callback; two hooks always
@@ -79,6 +118,11 @@ impl ProgressHook {
     /// No callback.
     pub fn none() -> Self {
         ProgressHook(None)
+    }
+
+    /// Whether a callback is set.
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
     }
 
     /// Reports `p` (nothing without a callback).

@@ -190,3 +190,39 @@ fn km_by_a_column_with_too_many_levels_is_refused() {
     let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left", "--by", "plan", "--max-groups", "60"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn model_ensemble_is_deprecated_and_runs_auto_with_the_smallest_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,x,z,Churn\n");
+    for i in 0..300 {
+        let churn = (i * 7919) % 10 < 3 + (i % 5);
+        text.push_str(&format!("c{i},{},{},{}\n", i % 7, (i * 31) % 11, if churn { "Yes" } else { "No" }));
+    }
+    let f = write(dir.path(), "d.csv", &text);
+    let model = dir.path().join("m.json");
+    let m = model.to_str().unwrap();
+    let o = run(&[
+        "train",
+        "--data",
+        &f,
+        "--target",
+        "Churn",
+        "--id",
+        "customer_id",
+        "--model",
+        "ensemble",
+        "--out",
+        m,
+        "--quiet",
+    ]);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(e.contains("`--model ensemble` is deprecated") && e.contains("--model auto"), "{e}");
+    // The model records auto's choice among logistic, the default trees and their blend only.
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let names: Vec<&str> =
+        saved["selection"]["table"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["logistic", "gbdt", "blend"], "{saved}");
+    assert_eq!(saved["selection"]["budget_seconds"], 0.0);
+}

@@ -78,3 +78,37 @@ fn a_model_file_with_an_inconsistent_choice_is_refused() {
     bad.kind = ModelKind::Auto;
     assert!(bad.validate().is_err());
 }
+
+#[test]
+fn a_boosted_fit_reports_every_tree_and_the_report_changes_nothing() {
+    use attrition::progress::{Progress, ProgressHook};
+    use std::sync::{Arc, Mutex};
+    let data = synthetic(1500, 5);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut params = ModelParams::new(ModelKind::Gbdt).seed(3);
+    let quiet = params.fit(&data).unwrap();
+    params.progress = ProgressHook::new(move |p| sink.lock().unwrap().push(p.clone()));
+    let reported = params.fit(&data).unwrap();
+    assert_eq!(serde_json::to_string(&quiet).unwrap(), serde_json::to_string(&reported).unwrap());
+    let seen = seen.lock().unwrap();
+    let trees: Vec<(usize, usize, Option<usize>)> = seen
+        .iter()
+        .filter_map(|p| match *p {
+            Progress::Trees { trees, max_trees, stops_within, .. } => Some((trees, max_trees, stops_within)),
+            _ => None,
+        })
+        .collect();
+    // One report per round, counting up from 1; the last one is where early stopping ended it
+    // (patience 50 rounds after the best round, which the model keeps).
+    assert_eq!(trees.iter().map(|t| t.0).collect::<Vec<_>>(), (1..=trees.len()).collect::<Vec<_>>());
+    assert!(trees.iter().all(|t| t.1 == 1000));
+    let (last, _, stops) = *trees.last().unwrap();
+    let kept = match &reported.fitted {
+        attrition::models::trained::Fitted::Gbdt(b) => b.n_trees(),
+        other => panic!("not boosted trees: {other:?}"),
+    };
+    assert!(last < 1000, "early stopping should end the fit before the cap");
+    assert_eq!((stops, last), (Some(0), kept + 50));
+    assert!(seen.iter().filter_map(Progress::seconds_left).all(|(lo, hi)| 0.0 <= lo && lo <= hi));
+}

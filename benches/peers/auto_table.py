@@ -18,8 +18,10 @@ bar of issue 16: AUC ≥ best peer − 0.001 and log-loss ≤ best peer + 0.002.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared")
 
@@ -80,12 +82,18 @@ def main():
                     cmd += ["--as-of", "as_of"]
                 if pos:
                     cmd += ["--positive", pos]
+                t0, c0 = time.perf_counter(), children_cpu()
                 p = subprocess.run(cmd, capture_output=True, text=True)
                 if p.returncode != 0:
                     print(f"{name} {m}: {p.stderr.strip()}", file=sys.stderr)
                     continue
                 open(f, "w").write(p.stdout)
+                # Wall and CPU seconds of the whole 5-fold run (CPU time is less sensitive to a
+                # busy machine than wall time; both are only indicative there).
+                json.dump({"wall": time.perf_counter() - t0, "cpu": children_cpu() - c0}, open(f + ".time", "w"))
             r = json.load(open(f))
+            if os.path.exists(f + ".time"):
+                res[f"cpu_{m}"] = json.load(open(f + ".time"))["cpu"]
             met = r.get("metrics", r)
             res[f"ours_{m}"] = (met["roc_auc"], met["log_loss"])
             if m == "auto" and r.get("auto_selections"):
@@ -96,14 +104,21 @@ def main():
     print(markdown(rows, [f"ours_{m}" for m in args.models.split(",")]))
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 PEERS = ["sklearn_logistic", "sklearn_hist_gbdt", "lightgbm", "xgboost"]
 
 
 def markdown(rows, ours):
     """The dataset × model table, AUC / log-loss, with auto's bar verdict."""
     cols = ours + PEERS
-    out = ["| dataset | " + " | ".join(c.removeprefix("ours_") for c in cols) + " | auto vs bar |",
-           "|---" * (len(cols) + 2) + "|"]
+    cpu = [c.replace("ours_", "cpu_") for c in ours]
+    out = ["| dataset | " + " | ".join(c.removeprefix("ours_") for c in cols) + " | auto vs bar | CPU s "
+           + ", ".join(c.removeprefix("cpu_") for c in cpu) + " |",
+           "|---" * (len(cols) + 3) + "|"]
     for name, res in rows:
         cells = [f"{res[c][0]:.4f} / {res[c][1]:.4f}" if c in res else "–" for c in cols]
         verdict = "–"
@@ -114,7 +129,8 @@ def markdown(rows, ours):
             auc, ll = res["ours_auto"]
             verdict = (f"AUC {auc - best_auc:+.4f} {'ok' if auc >= best_auc - 0.001 else 'MISS'}, "
                        f"LL {ll - best_ll:+.4f} {'ok' if ll <= best_ll + 0.002 else 'MISS'}")
-        out.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
+        secs = ", ".join(f"{res[c]:.0f}" if c in res else "–" for c in cpu)
+        out.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} | {secs} |")
     return "\n".join(out)
 
 

@@ -112,7 +112,8 @@ pub struct ModelParams {
     /// on one-hot columns. Logistic regression always uses one-hot columns. Default false.
     #[serde(default)]
     pub native_categorical: bool,
-    /// Where `auto` reports its progress (candidates, refit); never saved. Default: nowhere.
+    /// Where fitting reports its progress (`auto`'s candidates and refit, each boosted tree
+    /// grown); never saved. Default: nowhere.
     #[serde(skip)]
     pub progress: crate::progress::ProgressHook,
 }
@@ -144,6 +145,16 @@ impl ModelParams {
         self.tree.seed = seed;
         self.boosted.seed = seed;
         self
+    }
+
+    /// The boosting parameters, reporting each tree to [`ModelParams::progress`] unless they
+    /// have a hook of their own.
+    fn boosted_params(&self) -> BoostedParams {
+        let mut b = self.boosted.clone();
+        if !b.progress.is_some() {
+            b.progress = self.progress.clone();
+        }
+        b
     }
 
     /// The same parameters for another family.
@@ -183,7 +194,7 @@ impl ModelParams {
         let mut tree_params = PreprocessParams::new(PreprocessMode::Tree);
         tree_params.native_categorical = self.native_categorical;
         let tree_preprocessor = tree_params.fit(data)?;
-        let boosted = self.boosted.clone().categorical_features(tree_preprocessor.categorical_outputs());
+        let boosted = self.boosted_params().categorical_features(tree_preprocessor.categorical_outputs());
         let gbdt = boosted.fit_matrix(tree_preprocessor.transform(data)?.x.view(), y, w)?;
         Ok(Ensemble { logistic_weight, logistic, tree_preprocessor, gbdt })
     }
@@ -209,7 +220,7 @@ impl Learner for ModelParams {
             ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
             ModelKind::Gbdt => {
-                let boosted = self.boosted.clone().categorical_features(preprocessor.categorical_outputs());
+                let boosted = self.boosted_params().categorical_features(preprocessor.categorical_outputs());
                 Fitted::Gbdt(boosted.fit_matrix(t.x.view(), y, w)?)
             }
             ModelKind::Ensemble => Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?)),

@@ -14,6 +14,7 @@ use crate::models::hist::forest::Forest;
 use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
 use crate::models::hist::split::SplitParams;
 use crate::models::hist::{MAX_TREE_DEPTH, check_training, check_weights, with_threads};
+use crate::progress::Progress;
 use crate::validation::stratified_holdout;
 
 /// Rows per parallel chunk for gradients and losses (fixed, so sums do not depend on threads).
@@ -146,6 +147,7 @@ impl BoostedParams {
         let mut val_loss = Vec::new();
         let (mut best_loss, mut best_round) = (f64::INFINITY, 0usize);
         let patience = self.early_stopping.map(|e| e.patience);
+        let started = std::time::Instant::now();
 
         for round in 0..self.n_trees {
             // Gradients, in fixed chunks.
@@ -243,9 +245,21 @@ impl BoostedParams {
                     best_loss = loss;
                     best_round = round;
                 }
-                if patience.is_some_and(|pat| round - best_round >= pat) {
-                    break;
-                }
+            }
+            let stops_within = match (&val, patience) {
+                (Some(_), Some(pat)) => Some(pat.saturating_sub(round - best_round)),
+                _ => None,
+            };
+            if self.progress.is_some() {
+                self.progress.report(Progress::Trees {
+                    trees: forest.n_trees(),
+                    max_trees: self.n_trees,
+                    stops_within,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+            if stops_within == Some(0) {
+                break;
             }
         }
         let best_n_trees = match (&val, patience) {

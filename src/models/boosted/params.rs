@@ -161,6 +161,10 @@ pub struct BoostedParams {
     /// Rules for the categorical splits. Default LightGBM's ([`CategoricalSplits::default`]).
     #[serde(default)]
     pub categorical: CategoricalSplits,
+    /// Where the fit reports each tree grown ([`crate::progress::Progress::Trees`]); never
+    /// saved, never changes the model. Default: nowhere.
+    #[serde(skip)]
+    pub progress: crate::progress::ProgressHook,
 }
 
 impl Default for BoostedParams {
@@ -182,6 +186,7 @@ impl Default for BoostedParams {
             early_stopping: Some(EarlyStopping::default()),
             categorical_features: Vec::new(),
             categorical: CategoricalSplits::default(),
+            progress: crate::progress::ProgressHook::none(),
         }
     }
 }
@@ -237,6 +242,8 @@ impl BoostedParams {
         categorical_features: Vec<usize>,
         /// Sets [`BoostedParams::categorical`].
         categorical: CategoricalSplits,
+        /// Sets [`BoostedParams::progress`].
+        progress: crate::progress::ProgressHook,
     }
 
     /// Validates the parameters.
