@@ -250,6 +250,29 @@ fn take_column(data: &mut Dataset, name: &str) -> Result<crate::dataset::Column>
     }
 }
 
+/// One line: customers, arms, churn rate and (from tables) the campaign date and the draws left out.
+impl std::fmt::Display for Experiment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.treated.len();
+        let treated = self.treated.iter().filter(|&&t| t).count();
+        let churn = self.data.churn_rate().unwrap_or(f64::NAN);
+        match self.date {
+            Some(date) => write!(
+                f,
+                "experiment on {date}: {n} customers ({treated} offered, {} control; {} drawn without a feature \
+                 row, left out); churn rate {churn:.3}",
+                n - treated,
+                self.n_without_features
+            ),
+            None => write!(
+                f,
+                "experiment: {n} customers ({treated} offered, {} control); churn rate {churn:.3}",
+                n - treated
+            ),
+        }
+    }
+}
+
 /// Parameters of [`compare_targeting`].
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetingParams {
@@ -492,6 +515,26 @@ impl TargetingComparison {
             &self.by_x_uplift,
         ];
         [0, 1, 2, 3, 4].map(|i| (RULE_NAMES[i], c[i]))
+    }
+}
+
+/// One line a rule: best campaign profit, the customers targeted for it and their share.
+impl std::fmt::Display for TargetingComparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, c) in self.rules() {
+            writeln!(f, "  {name:<42} {:>12.1} ({} = {:.1}%)", c.best_profit, c.best_size, 100.0 * c.best_fraction())?;
+        }
+        Ok(())
+    }
+}
+
+/// One line a rule: mean best campaign profit ± its standard error over the repeats.
+impl std::fmt::Display for CrossFittedComparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, r) in self.rules() {
+            writeln!(f, "  {name:<42} {:>12.0} ± {:.0}", r.mean, r.std_error)?;
+        }
+        Ok(())
     }
 }
 

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<()> {
     let t = Instant::now();
     let params = args.model.params();
     let cv = if args.cv_folds > 0 {
-        let pb = crate::simulate::spinner(
+        let pb = crate::progress::spinner(
             args.quiet,
             &format!("{}-fold cross-validation of {} on {} rows", args.cv_folds, args.model.model, data.n_rows()),
         );

@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use attrition::experiment::{
-    Experiment, FlatExperiment, TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance,
-    experiment_data,
+    FlatExperiment, TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance, experiment_data,
 };
 use attrition::features::FeatureCatalogue;
 use attrition::io::tables::ReadOptions;
@@ -105,7 +104,7 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
     let catalogue = FeatureCatalogue::standard().resolve(&loaded.tables)?;
     let exp = experiment_data(&loaded.tables, &catalogue, args.horizon_days)?;
     let x = cross_fitted_targeting(&exp, &args.model.params(), &args.targeting(1.0), args.folds, args.repeats)?;
-    print_experiment(&exp, args);
+    println!("{exp} (churned: left within {} days of the campaign)", args.horizon_days);
     println!(
         "Acceptance γ for (b), from the experiment: {:.3} (each fold uses its training rows' estimate)",
         estimated_acceptance(exp.data.churned_or_err()?, &exp.treated)
@@ -117,30 +116,9 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         args.folds,
         args.repeats
     );
-    for (name, rule) in x.rules() {
-        println!("  {name:<42} {:>12.0} ± {:.0}", rule.mean, rule.std_error);
-    }
+    print!("{x}");
     println!("Qini coefficient (mean): uplift {:.4}, churn risk {:.4}", x.qini_uplift, x.qini_churn_probability);
     Ok(())
-}
-
-/// One line on the experiment: its size, arms and churn rate.
-fn print_experiment(exp: &Experiment, args: &Args) {
-    let n = exp.treated.len();
-    let treated = exp.treated.iter().filter(|&&t| t).count();
-    let churn = exp.data.churn_rate().unwrap_or(f64::NAN);
-    match exp.date {
-        Some(date) => println!(
-            "Experiment on {date}: {n} customers ({treated} offered, {} control; {} drawn without a feature row, \
-             left out); churn within {} days {churn:.3}",
-            n - treated,
-            exp.n_without_features,
-            args.horizon_days,
-        ),
-        None => {
-            println!("Experiment: {n} customers ({treated} offered, {} control); churn rate {churn:.3}", n - treated)
-        }
-    }
 }
 
 /// How campaign profit is measured, for the output.
@@ -176,7 +154,7 @@ fn run_inner(args: Args) -> Result<()> {
     }
     let exp = spec.load(path)?;
     let c = compare_targeting(&exp, &args.model.params(), &args.targeting(0.0))?;
-    print_experiment(&exp, &args);
+    println!("{exp}");
     println!("{} models fitted on the training half; evaluated on {} held-out rows", args.model.model, c.n_holdout);
     println!("Qini coefficient: uplift {:.4}, churn risk {:.4}", c.qini_uplift, c.qini_churn_probability);
     println!(
@@ -184,14 +162,7 @@ fn run_inner(args: Args) -> Result<()> {
         c.ate_holdout, c.acceptance
     );
     println!("Best held-out campaign profit ({}; targeted customers):", lift_name(args.raw_lift));
-    for (name, curve) in c.rules() {
-        println!(
-            "  {name:<42} {:>12.1} ({} = {:.1}%)",
-            curve.best_profit,
-            curve.best_size,
-            100.0 * curve.best_fraction()
-        );
-    }
+    print!("{c}");
     if args.model.model == ModelKind::Tree {
         println!("(a single tree per arm is a weak uplift learner; try --model gbdt or logistic)");
     }
