@@ -29,15 +29,7 @@ fn main() -> attrition::Result<()> {
     let world = simulate(&SimulationParams::new(n, 24, 11))?;
     let catalogue = FeatureCatalogue::standard().resolve(&world.tables)?;
     let exp = experiment_data(&world.tables, &catalogue, 180)?;
-    let treated = exp.treated.iter().filter(|&&t| t).count();
-    println!(
-        "Experiment on {}: {} customers drawn ({} offered, {} control); churn within 180 days: {:.3}",
-        exp.date,
-        exp.data.n_rows(),
-        treated,
-        exp.data.n_rows() - treated,
-        exp.data.churn_rate().unwrap_or(f64::NAN)
-    );
+    println!("{exp} (churned: left within 180 days)");
     let params = TargetingParams::default();
     println!(
         "Acceptance γ for (b), estimated from the experiment (share of would-be churners the offer keeps): {:.3} \

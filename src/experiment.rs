@@ -15,17 +15,22 @@
 //! - (e) the same profit lift from the X-learner ([`crate::uplift::XLearnerParams`]).
 //!
 //! Customer value `m` is the margin on 24 months of current MRR; `d` is each customer's offer
-//! cost from `campaign.csv` (offer paid only by those who renew). Campaign profit is measured
+//! cost from `campaign.csv` (offer paid only by those who renew). An experiment kept as one flat
+//! file (a row per drawn customer: features, treatment flag, outcome and optionally each
+//! customer's value) is read by [`FlatExperiment`] and compared the same way. Campaign profit is measured
 //! adjusted for pre-offer value by default ([`TargetingParams::adjust_for_value`]): without it,
 //! the chance difference in average customer value between the arms swings every rule's profit
 //! by more than the differences between the rules.
 
+use std::path::Path;
+
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::dataset::{ColumnData, Dataset};
+use crate::error::{Error, Location, Result, RowProblem};
 use crate::features::{FeatureCatalogue, MAX_WINDOW_DAYS, snapshot};
+use crate::io::flat::{FlatOptions, line_of_row, load_flat};
 use crate::io::tables::Tables;
 use crate::models::trained::ModelParams;
 use crate::models::{ChurnModel, Learner};
@@ -44,10 +49,13 @@ pub struct Experiment {
     pub treated: Vec<bool>,
     /// Offer cost per customer.
     pub offer_cost: Vec<f64>,
-    /// MRR the day before the campaign.
+    /// MRR the day before the campaign (empty for a [`FlatExperiment`], whose `value` is given).
     pub mrr: Vec<f64>,
-    /// Campaign date.
-    pub date: NaiveDate,
+    /// Each customer's value if they stay, when the data gives it directly ([`FlatExperiment`]);
+    /// `None`: margin × value-months × MRR ([`TargetingParams::customer_value`]).
+    pub value: Option<Vec<f64>>,
+    /// Campaign date (`None` for a [`FlatExperiment`]: its file does not say).
+    pub date: Option<NaiveDate>,
     /// Drawn customers without a feature row (not active the day before): counted, left out.
     pub n_without_features: usize,
 }
@@ -105,7 +113,164 @@ pub fn experiment_data(tables: &Tables, catalogue: &FeatureCatalogue, horizon_da
     let mrr = data.column("mrr").and_then(|c| c.as_numeric()).map(|v| v.to_vec()).ok_or_else(|| {
         Error::FeatureRequired { feature: "mrr".into(), purpose: "the retention experiment (customer value)" }
     })?;
-    Ok(Experiment { data, treated, offer_cost: cost, mrr, date, n_without_features: missing })
+    Ok(Experiment { data, treated, offer_cost: cost, mrr, value: None, date: Some(date), n_without_features: missing })
+}
+
+/// How to read a retention experiment kept as one flat CSV: a row per drawn customer with its
+/// features, a treatment flag (true/false, 1/0, yes/no, treated/control) and the outcome
+/// (churned: true/false, 1/0, yes/no), optionally each customer's value if they stay (default 1
+/// for everyone). Every customer pays the same `offer_cost`.
+///
+/// ```
+/// use attrition::experiment::FlatExperiment;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("exp.csv");
+/// std::fs::write(&path, "customer_id,x,offered,churned,clv\na,1,yes,no,100\nb,2,no,yes,50\n").unwrap();
+/// let exp = FlatExperiment::new("offered", "churned").value("clv").offer_cost(5.0).load(&path).unwrap();
+/// assert_eq!(exp.treated, [true, false]);
+/// assert_eq!(exp.value, Some(vec![100.0, 50.0]));
+/// assert_eq!(exp.offer_cost, [5.0, 5.0]);
+/// assert_eq!(exp.data.n_features(), 1); // `x` only: id, flag, outcome and value are not features
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatExperiment {
+    /// Treatment column.
+    pub treatment: String,
+    /// Outcome column (churned).
+    pub outcome: String,
+    /// Id column (default `customer_id`).
+    pub id: String,
+    /// Column with each customer's value if they stay; `None`: 1 for everyone.
+    pub value: Option<String>,
+    /// Offer cost δ per customer (default 0).
+    pub offer_cost: f64,
+}
+
+impl FlatExperiment {
+    /// The treatment and outcome columns; id `customer_id`, value 1, offer cost 0.
+    pub fn new(treatment: impl Into<String>, outcome: impl Into<String>) -> Self {
+        FlatExperiment {
+            treatment: treatment.into(),
+            outcome: outcome.into(),
+            id: "customer_id".into(),
+            value: None,
+            offer_cost: 0.0,
+        }
+    }
+
+    /// Id column.
+    pub fn id(mut self, col: impl Into<String>) -> Self {
+        self.id = col.into();
+        self
+    }
+
+    /// Column with each customer's value if they stay.
+    pub fn value(mut self, col: impl Into<String>) -> Self {
+        self.value = Some(col.into());
+        self
+    }
+
+    /// Offer cost δ per customer.
+    pub fn offer_cost(mut self, cost: f64) -> Self {
+        self.offer_cost = cost;
+        self
+    }
+
+    /// Reads the experiment from a CSV file (`-` is standard input). Errors name the file, line
+    /// and column of a treatment value that is not a flag, or a missing or non-numeric value.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Experiment> {
+        let path = path.as_ref();
+        if !(self.offer_cost.is_finite() && self.offer_cost >= 0.0) {
+            return Err(Error::param("offer_cost", self.offer_cost, "must be finite and >= 0"));
+        }
+        let mut opts = FlatOptions::new().target(&self.outcome).id(&self.id).categorical(&self.treatment);
+        if let Some(v) = &self.value {
+            opts = opts.numeric(v);
+        }
+        let mut data = load_flat(path, &opts)?.dataset;
+        let at = |row: usize, column: &str| -> Result<Location> {
+            let line = line_of_row(path, row)?.unwrap_or(row as u64 + 2);
+            Ok(Location { file: path.to_path_buf(), line, column: Some(column.to_string()) })
+        };
+        let tcol = take_column(&mut data, &self.treatment)?;
+        let mut treated = Vec::with_capacity(tcol.len());
+        for i in 0..tcol.len() {
+            let v = match &tcol.data {
+                ColumnData::Categorical(c) => c.value(i).map(|s| s.to_ascii_lowercase()),
+                ColumnData::Numeric(x) => Some(x[i].to_string()),
+            };
+            treated.push(match v.as_deref() {
+                Some("1" | "true" | "yes" | "treated") => true,
+                Some("0" | "false" | "no" | "control") => false,
+                other => {
+                    return Err(Error::BadRow {
+                        location: at(i, &self.treatment)?,
+                        problem: if other.is_none() { RowProblem::MissingValue } else { RowProblem::BadCategory },
+                        value: other.unwrap_or_default().to_string(),
+                        expected: "a treatment flag: true/false, 1/0, yes/no or treated/control".into(),
+                    });
+                }
+            });
+        }
+        let value = match &self.value {
+            Some(v) => {
+                let col = take_column(&mut data, v)?;
+                let x = col.as_numeric().unwrap_or_default().to_vec();
+                if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+                    return Err(Error::BadRow {
+                        location: at(i, v)?,
+                        problem: RowProblem::MissingValue,
+                        value: String::new(),
+                        expected: "each customer's value if they stay, a finite number".into(),
+                    });
+                }
+                x
+            }
+            None => vec![1.0; data.n_rows()],
+        };
+        data.churned_or_err()?;
+        let n = data.n_rows();
+        Ok(Experiment {
+            data,
+            treated,
+            offer_cost: vec![self.offer_cost; n],
+            mrr: Vec::new(),
+            value: Some(value),
+            date: None,
+            n_without_features: 0,
+        })
+    }
+}
+
+/// Removes the column `name` from `data`.
+fn take_column(data: &mut Dataset, name: &str) -> Result<crate::dataset::Column> {
+    match data.columns.iter().position(|c| c.name == name) {
+        Some(pos) => Ok(data.columns.remove(pos)),
+        None => Err(Error::ColumnNotFound { column: name.to_string(), available: data.feature_names().join(", ") }),
+    }
+}
+
+/// One line: customers, arms, churn rate and (from tables) the campaign date and the draws left out.
+impl std::fmt::Display for Experiment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.treated.len();
+        let treated = self.treated.iter().filter(|&&t| t).count();
+        let churn = self.data.churn_rate().unwrap_or(f64::NAN);
+        match self.date {
+            Some(date) => write!(
+                f,
+                "experiment on {date}: {n} customers ({treated} offered, {} control; {} drawn without a feature \
+                 row, left out); churn rate {churn:.3}",
+                n - treated,
+                self.n_without_features
+            ),
+            None => write!(
+                f,
+                "experiment: {n} customers ({treated} offered, {} control); churn rate {churn:.3}",
+                n - treated
+            ),
+        }
+    }
 }
 
 /// Parameters of [`compare_targeting`].
@@ -130,6 +295,9 @@ pub struct TargetingParams {
     pub adjust_for_value: bool,
     /// Seed.
     pub seed: u64,
+    /// When the offer is paid (default: on renewal, as a discount). [`OfferTerms::Unconditional`]
+    /// needs one offer cost for every customer (a [`FlatExperiment`]'s).
+    pub offer_terms: OfferTerms,
 }
 
 impl Default for TargetingParams {
@@ -142,6 +310,7 @@ impl Default for TargetingParams {
             holdout: 0.5,
             adjust_for_value: true,
             seed: 42,
+            offer_terms: OfferTerms::PaidOnRenewal,
         }
     }
 }
@@ -174,13 +343,41 @@ pub struct TargetingComparison {
 }
 
 impl TargetingParams {
-    /// Value of keeping each experiment customer: margin on `value_months` of current MRR.
+    /// Value of keeping each experiment customer: margin on `value_months` of current MRR, or
+    /// the value the experiment gives ([`Experiment::value`]).
     pub fn customer_value(&self, exp: &Experiment) -> Vec<f64> {
-        exp.mrr.iter().map(|m| m * self.margin * self.value_months).collect()
+        match &exp.value {
+            Some(v) => v.clone(),
+            None => exp.mrr.iter().map(|m| m * self.margin * self.value_months).collect(),
+        }
+    }
+
+    /// The offer as the profit lift sees it and each customer's value if offered and staying
+    /// (`m1`): paid on renewal, `δ = 0` and `m1 = value − offer cost`; unconditional, the one
+    /// offer cost as `δ` and `m1 = value`.
+    fn offer(&self, exp: &Experiment, value: &[f64]) -> Result<(ProfitLiftParams, Vec<f64>)> {
+        match self.offer_terms {
+            OfferTerms::PaidOnRenewal => Ok((
+                ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal),
+                value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect(),
+            )),
+            OfferTerms::Unconditional => {
+                let d = exp.offer_cost.first().copied().unwrap_or(0.0);
+                if let Some(o) = exp.offer_cost.iter().find(|&&o| o != d) {
+                    return Err(Error::param(
+                        "offer_terms",
+                        "unconditional",
+                        format!("an offer paid to everyone needs one offer cost for all customers (found {d} and {o})"),
+                    ));
+                }
+                Ok((ProfitLiftParams::new(d, OfferTerms::Unconditional), value.to_vec()))
+            }
+        }
     }
 
     /// How every rule's campaign profit is measured: offer paid on renewal (its cost is in
-    /// `m1 = value − offer cost`), this contact cost, at least 10 customers per arm, adjusted
+    /// `m1 = value − offer cost`; the comparisons swap in the one offer cost as `δ` under
+    /// [`OfferTerms::Unconditional`]), this contact cost, at least 10 customers per arm, adjusted
     /// for pre-offer value unless [`TargetingParams::adjust_for_value`] is off.
     pub fn campaign_profit_params(&self) -> CampaignProfitParams {
         CampaignProfitParams::new(ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal))
@@ -214,9 +411,10 @@ fn score_rules(
     let train = exp.data.take(train_rows);
     let test = exp.data.take(test_rows);
     let train_treated: Vec<bool> = train_rows.iter().map(|&i| exp.treated[i]).collect();
+    let (offer, m1_all) = params.offer(exp, value)?;
     let m0: Vec<f64> = test_rows.iter().map(|&i| value[i]).collect();
+    let m1: Vec<f64> = test_rows.iter().map(|&i| m1_all[i]).collect();
     let cost: Vec<f64> = test_rows.iter().map(|&i| exp.offer_cost[i]).collect();
-    let m1: Vec<f64> = m0.iter().zip(&cost).map(|(m, d)| m - d).collect();
     // (a) churn model on the control arm of the training rows (what churn looks like untreated).
     let control_rows: Vec<usize> = (0..train.n_rows()).filter(|&i| !train_treated[i]).collect();
     let p = learner.fit(&train.take(&control_rows))?.predict_proba(&test)?;
@@ -232,13 +430,12 @@ fn score_rules(
         .map(|i| CampaignParams::new(cost[i], params.contact_cost, gamma).expected_value(p[i], m0[i]))
         .collect();
     // (c) uplift from the two-model learner.
-    let offer = ProfitLiftParams::new(0.0, OfferTerms::PaidOnRenewal);
     let two_model = TLearnerParams::new(learner.clone()).fit(&train, &train_treated)?;
     let pred = two_model.predict(&test)?;
     let pi = profit_lift(&pred.r0, &pred.r1, &m0, &m1, &offer)?;
     // (d) profit-weighted classifier.
     let train_value: Vec<f64> = train_rows.iter().map(|&i| value[i]).collect();
-    let train_m1: Vec<f64> = train_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
+    let train_m1: Vec<f64> = train_rows.iter().map(|&i| m1_all[i]).collect();
     let weighted = ProfitWeighting::new(offer).build(&train, &train_treated, &train_value, &train_m1)?;
     let pays = learner.fit(&weighted.data)?.predict_proba(&test)?;
     // (e) X-learner on the same outcome models.
@@ -321,6 +518,26 @@ impl TargetingComparison {
     }
 }
 
+/// One line a rule: best campaign profit, the customers targeted for it and their share.
+impl std::fmt::Display for TargetingComparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, c) in self.rules() {
+            writeln!(f, "  {name:<42} {:>12.1} ({} = {:.1}%)", c.best_profit, c.best_size, 100.0 * c.best_fraction())?;
+        }
+        Ok(())
+    }
+}
+
+/// One line a rule: mean best campaign profit ± its standard error over the repeats.
+impl std::fmt::Display for CrossFittedComparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, r) in self.rules() {
+            writeln!(f, "  {name:<42} {:>12.0} ± {:.0}", r.mean, r.std_error)?;
+        }
+        Ok(())
+    }
+}
+
 impl CrossFittedComparison {
     /// The five rules' summaries with their [`RULE_NAMES`].
     pub fn rules(&self) -> [(&'static str, &RuleSummary); 5] {
@@ -377,8 +594,8 @@ pub fn cross_fitted_targeting(
     let churned = exp.data.churned_or_err()?.to_vec();
     let strata = arm_outcome(&exp.treated, &churned);
     let value = params.customer_value(exp);
-    let m1: Vec<f64> = value.iter().zip(&exp.offer_cost).map(|(m, d)| m - d).collect();
-    let curve_params = params.campaign_profit_params();
+    let (offer, m1) = params.offer(exp, &value)?;
+    let curve_params = CampaignProfitParams { offer, ..params.campaign_profit_params() };
     let stayed: Vec<bool> = churned.iter().map(|c| !c).collect();
     let mut best = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let (mut qini_u, mut qini_p) = (0.0, 0.0);
@@ -437,15 +654,16 @@ pub fn compare_targeting(
     params: &TargetingParams,
 ) -> Result<TargetingComparison> {
     let churned = exp.data.churned_or_err()?.to_vec();
+    let value = params.customer_value(exp);
+    let (offer, m1_all) = params.offer(exp, &value)?;
     let split = holdout_split(exp, params.holdout, params.seed)?;
     let (train_rows, test_rows) = (split.train, split.test);
     let test_treated: Vec<bool> = test_rows.iter().map(|&i| exp.treated[i]).collect();
     let test_churned: Vec<bool> = test_rows.iter().map(|&i| churned[i]).collect();
-    let value = params.customer_value(exp);
     let m0: Vec<f64> = test_rows.iter().map(|&i| value[i]).collect();
-    let m1: Vec<f64> = test_rows.iter().map(|&i| value[i] - exp.offer_cost[i]).collect();
+    let m1: Vec<f64> = test_rows.iter().map(|&i| m1_all[i]).collect();
     let s = score_rules(exp, learner, params, &value, &train_rows, &test_rows)?;
-    let curve_params = params.campaign_profit_params();
+    let curve_params = CampaignProfitParams { offer, ..params.campaign_profit_params() };
     let curve = |score: &[f64]| campaign_profit_curve(score, &test_churned, &test_treated, &m0, &m1, &curve_params);
     let stayed: Vec<bool> = test_churned.iter().map(|c| !c).collect();
     let rate = |arm: bool| {
@@ -492,7 +710,8 @@ mod tests {
             treated: treated.clone(),
             offer_cost: vec![1.0; n],
             mrr: vec![10.0; n],
-            date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            value: None,
+            date: NaiveDate::from_ymd_opt(2024, 1, 1),
             n_without_features: 0,
         };
         for seed in 0..5 {

@@ -456,3 +456,83 @@ fn experiment_without_an_mrr_feature_is_an_error_not_zero_value() {
     assert!(matches!(&err, attrition::Error::FeatureRequired { feature, .. } if feature == "mrr"), "{err}");
     assert!(err.to_string().contains("`mrr`"), "{err}");
 }
+
+/// A flat experiment file: segment `s` in 0..4, the offer cuts churn from 40% to 15% in segment
+/// 0 only; value 100 + 50·s. Seeded (a fixed LCG), so the file is the same on every run.
+fn flat_experiment_csv(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let mut state: u64 = 7;
+    let mut uniform = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut text = String::from("customer_id,segment,noise,offered,churned,clv\n");
+    for i in 0..n {
+        let s = i % 4;
+        let treated = uniform() < 0.5;
+        let rate = if s == 0 && treated { 0.15 } else { 0.4 };
+        let churned = uniform() < rate;
+        text.push_str(&format!("c{i},{s},{:.3},{treated},{churned},{}\n", uniform(), 100 + 50 * s));
+    }
+    let path = dir.join("experiment.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `uplift --data` prints what the library's `compare_targeting` computes on the same file (the
+/// command has no comparison of its own). Against the command's former copy the numbers differ
+/// because the held-out half is now stratified by arm × outcome (four strata, not the
+/// `treated ^ churned` pair), a point needs 10 (was 20) customers per arm, and rules (d) and (e)
+/// are reported too.
+#[test]
+fn uplift_on_a_flat_file_prints_the_library_comparison() {
+    use attrition::experiment::{FlatExperiment, TargetingParams, compare_targeting};
+    use attrition::models::trained::{ModelKind, ModelParams};
+    use attrition::uplift::OfferTerms;
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let path = flat_experiment_csv(dir.path(), 1200);
+    let f = path.to_str().unwrap();
+    let spec = FlatExperiment::new("offered", "churned").value("clv").offer_cost(5.0);
+    let exp = spec.load(&path).unwrap();
+    let learner = ModelParams::new(ModelKind::Logistic).seed(3);
+    for (flag, terms) in [(None, OfferTerms::PaidOnRenewal), (Some("--unconditional"), OfferTerms::Unconditional)] {
+        let params = TargetingParams { contact_cost: 0.0, seed: 3, offer_terms: terms, ..TargetingParams::default() };
+        let c = compare_targeting(&exp, &learner, &params).unwrap();
+        let mut args = vec!["uplift", "--data", f, "--treatment", "offered", "--outcome", "churned"];
+        args.extend(["--value", "clv", "--offer-cost", "5", "--model", "logistic", "--seed", "3"]);
+        args.extend(flag);
+        let out = Command::new(env!("CARGO_BIN_EXE_attrition")).args(&args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("1200 customers"), "{text}");
+        for (name, curve) in c.rules() {
+            let line = text.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("no {name} in\n{text}"));
+            let shown = format!("{:.1} ({} = ", curve.best_profit, curve.best_size);
+            assert!(line.contains(&shown), "{terms:?}: `{line}` lacks `{shown}`");
+        }
+        assert!(text.contains(&format!("uplift {:.4}", c.qini_uplift)), "{text}");
+    }
+}
+
+#[test]
+fn flat_experiment_errors_name_the_line_and_column() {
+    use attrition::experiment::FlatExperiment;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.csv");
+    std::fs::write(&path, "customer_id,x,offered,churned\na,1,yes,no\nb,2,maybe,yes\n").unwrap();
+    let err = FlatExperiment::new("offered", "churned").load(&path).unwrap_err().to_string();
+    assert!(err.contains("e.csv:3") && err.contains("`offered`") && err.contains("maybe"), "{err}");
+    let err = FlatExperiment::new("treated", "churned").load(&path).unwrap_err().to_string();
+    assert!(err.contains("treated"), "{err}");
+    // An offer paid to everyone needs one cost: per-customer costs (a tables experiment's) are refused.
+    std::fs::write(&path, "customer_id,x,offered,churned\na,1,yes,no\nb,2,no,yes\n").unwrap();
+    let exp = FlatExperiment::new("offered", "churned").load(&path).unwrap();
+    let exp = attrition::experiment::Experiment { offer_cost: vec![1.0, 2.0], ..exp };
+    let params = attrition::experiment::TargetingParams {
+        offer_terms: attrition::uplift::OfferTerms::Unconditional,
+        ..Default::default()
+    };
+    let learner = attrition::models::trained::ModelParams::new(attrition::models::trained::ModelKind::Logistic);
+    let err = attrition::experiment::compare_targeting(&exp, &learner, &params).unwrap_err().to_string();
+    assert!(err.contains("one offer cost"), "{err}");
+}

@@ -104,6 +104,32 @@ impl FeatureReport {
     pub fn excluded_total(&self) -> u64 {
         self.excluded.values().sum()
     }
+
+    /// The per-date counts as a text table: as-of date, active customers, observations kept,
+    /// churn %, churned within the lead time and label windows not fully observed.
+    pub fn per_date_table(&self) -> String {
+        let mut t = format!(
+            "  {:<12} {:>9} {:>9} {:>8} {:>9} {:>11}\n",
+            "as_of", "active", "kept", "churn%", "in_lead", "incomplete"
+        );
+        for d in &self.per_date {
+            let rate = if d.observations > 0 {
+                format!("{:.2}", 100.0 * d.churned as f64 / d.observations as f64)
+            } else {
+                "-".into()
+            };
+            t += &format!(
+                "  {:<12} {:>9} {:>9} {:>8} {:>9} {:>11}\n",
+                d.as_of.to_string(),
+                d.active,
+                d.observations,
+                rate,
+                d.churned_in_lead,
+                d.label_window_incomplete
+            );
+        }
+        t
+    }
 }
 
 impl std::fmt::Display for FeatureReport {

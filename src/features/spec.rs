@@ -362,6 +362,27 @@ impl Default for FeatureCatalogue {
 }
 
 impl FeatureCatalogue {
+    /// Reads a catalogue saved as JSON ([`FeatureCatalogue::to_json`]; `features
+    /// --save-catalogue` writes one). Errors name the file, and the line and column of bad JSON.
+    ///
+    /// ```
+    /// use attrition::features::FeatureCatalogue;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("catalogue.json");
+    /// std::fs::write(&path, FeatureCatalogue::standard().to_json().unwrap()).unwrap();
+    /// assert_eq!(FeatureCatalogue::read(&path).unwrap(), FeatureCatalogue::standard());
+    /// ```
+    pub fn read(path: impl AsRef<std::path::Path>) -> Result<FeatureCatalogue> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        serde_json::from_str(&text).map_err(|source| Error::Json { path: Some(path.to_path_buf()), source })
+    }
+
+    /// The catalogue as pretty-printed JSON, ending in a newline.
+    pub fn to_json(&self) -> Result<String> {
+        Ok(serde_json::to_string_pretty(self).map_err(|source| Error::Json { path: None, source })? + "\n")
+    }
+
     /// The standard catalogue (the issue's list), with the default [`EventCatalogue`]. Column
     /// order is the order of the table in the [module docs](crate::features).
     pub fn standard() -> Self {

@@ -10,7 +10,7 @@ use attrition::io::parse::parse_date;
 use attrition::io::tables::ReadOptions;
 use chrono::NaiveDate;
 
-use crate::simulate::spinner;
+use crate::progress::spinner;
 
 fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
     parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))

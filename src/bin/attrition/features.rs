@@ -1,7 +1,7 @@
 //! `attrition features`: point-in-time observations (labelled) or a scoring snapshot, as CSV.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use attrition::catalogue::{CatalogueFile, CatalogueSource, DiscoveryParams, EventCatalogue, choose_event_catalogue};
 use attrition::features::{
@@ -16,7 +16,6 @@ use attrition::models::artifact::FeatureBuild;
 use attrition::models::trained::TrainedModel;
 use attrition::{Error, Result};
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressStyle};
 
 fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
     parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
@@ -93,27 +92,6 @@ pub struct Args {
     lenient: bool,
 }
 
-fn spinner(msg: &str) -> ProgressBar {
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    pb.set_message(msg.to_owned());
-    pb.enable_steady_tick(Duration::from_millis(120));
-    pb
-}
-
-fn read_catalogue(path: &PathBuf) -> Result<FeatureCatalogue> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-    serde_json::from_str(&text).map_err(|source| Error::Json { path: Some(path.clone()), source })
-}
-
-fn save_catalogue(path: &PathBuf, catalogue: &FeatureCatalogue) -> Result<()> {
-    let text =
-        serde_json::to_string_pretty(catalogue).map_err(|source| Error::Json { path: Some(path.clone()), source })?;
-    write_bytes(path, (text + "\n").as_bytes(), Overwrite::Replace)
-}
-
 /// The event catalogue for `tables` when none was given: the simulator's, or one discovered
 /// from the tables (printed).
 pub(crate) fn event_catalogue_for(tables: &Tables, given: Option<&PathBuf>) -> Result<EventCatalogue> {
@@ -179,7 +157,7 @@ pub fn run(a: Args) -> Result<()> {
     crate::output_path(&a.out);
 
     let saved = match (&a.catalogue, &a.model) {
-        (Some(p), _) => Some(read_catalogue(p)?),
+        (Some(p), _) => Some(FeatureCatalogue::read(p)?),
         (None, Some(m)) => {
             let model = TrainedModel::load(m)?;
             let Some(build) = model.feature_build else {
@@ -202,7 +180,7 @@ pub fn run(a: Args) -> Result<()> {
     };
 
     let t0 = Instant::now();
-    let pb = spinner(&format!("reading {}", a.tables.display()));
+    let pb = crate::progress::spinner(false, &format!("reading {}", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
     let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
     pb.finish_and_clear();
@@ -220,7 +198,7 @@ pub fn run(a: Args) -> Result<()> {
     let t1 = Instant::now();
     let (dataset, resolved) = if let Some(as_of) = a.snapshot {
         let resolved = catalogue.resolve(&tables)?;
-        let pb = spinner("building features");
+        let pb = crate::progress::spinner(false, "building features");
         let ds = snapshot(&tables, as_of, &resolved);
         pb.finish_and_clear();
         let ds = ds?;
@@ -244,31 +222,12 @@ pub fn run(a: Args) -> Result<()> {
         if let Some(d) = a.data_end {
             params = params.data_end(d);
         }
-        let pb = spinner("building features");
+        let pb = crate::progress::spinner(false, "building features");
         let table = build_observations(&tables, &params);
         pb.finish_and_clear();
         let table = table?;
         print!("{}", table.report);
-        println!(
-            "  {:<12} {:>9} {:>9} {:>8} {:>9} {:>11}",
-            "as_of", "active", "kept", "churn%", "in_lead", "incomplete"
-        );
-        for d in &table.report.per_date {
-            let rate = if d.observations > 0 {
-                format!("{:.2}", 100.0 * d.churned as f64 / d.observations as f64)
-            } else {
-                "-".into()
-            };
-            println!(
-                "  {:<12} {:>9} {:>9} {:>8} {:>9} {:>11}",
-                d.as_of.to_string(),
-                d.active,
-                d.observations,
-                rate,
-                d.churned_in_lead,
-                d.label_window_incomplete
-            );
-        }
+        print!("{}", table.report.per_date_table());
         if table.report.observations == 0 {
             return Err(Error::EmptyData {
                 context: "observations: no customer was active on an as-of date with a complete label window",
@@ -281,13 +240,13 @@ pub fn run(a: Args) -> Result<()> {
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 
     let t2 = Instant::now();
-    let pb = spinner(&format!("writing {}", a.out.display()));
+    let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
     let written = write_flat(&dataset, &a.out, &WriteFlatOptions::default());
     pb.finish_and_clear();
     written?;
     println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
     if let Some(p) = &a.save_catalogue {
-        save_catalogue(p, &resolved)?;
+        write_bytes(p, resolved.to_json()?.as_bytes(), Overwrite::Replace)?;
         println!("saved the resolved catalogue to {}", p.display());
     }
     if let Some(p) = &a.save_build {

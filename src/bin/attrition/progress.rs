@@ -85,3 +85,18 @@ fn span(lo: f64, hi: f64) -> String {
     let (a, b) = ((lo / div).round(), (hi / div).round());
     if a == b { format!("~{a} {unit}") } else { format!("{a}–{b} {unit}") }
 }
+
+/// A spinner with `msg` and the elapsed time on stderr; hidden with `quiet`.
+pub(crate) fn spinner(quiet: bool, msg: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb.set_message(msg.to_string());
+    pb
+}

@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
         ..ScoreOptions::default()
     };
     let t = Instant::now();
-    let pb = crate::simulate::spinner(args.quiet, "scoring");
+    let pb = crate::progress::spinner(args.quiet, "scoring");
     let report = score_csv(&model, &args.data, &args.out, &options, |n| pb.set_message(format!("scored {n} rows")))?;
     pb.finish_and_clear();
     match &report.drift {

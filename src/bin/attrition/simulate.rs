@@ -11,7 +11,6 @@ use attrition::io::schema::Schema;
 use attrition::io::tables::{ReadOptions, read_tables_with};
 use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
 use attrition::study::{StudyFindings, measure_findings};
-use indicatif::{ProgressBar, ProgressStyle};
 
 /// Months of history the study's two-year findings need (a first-month signup followed for 700
 /// days).
@@ -84,20 +83,6 @@ pub struct Args {
     quiet: bool,
 }
 
-pub(crate) fn spinner(quiet: bool, msg: &str) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    pb.set_message(msg.to_string());
-    pb
-}
-
 /// Prints the findings beside the study's values.
 pub(crate) fn print_findings(f: &StudyFindings) {
     let r = f.retention_by_products;
@@ -128,7 +113,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     let out = outputs.create_dir("--out", &args.out)?;
     let t = Instant::now();
-    let pb = spinner(args.quiet, &format!("simulating {} customers over {} months", args.customers, args.months));
+    let pb = crate::progress::spinner(
+        args.quiet,
+        &format!("simulating {} customers over {} months", args.customers, args.months),
+    );
     if let Some(key) = &args.obfuscate_events {
         let dir = std::path::absolute(&args.out).map_err(|e| attrition::Error::io("resolve", &args.out, e))?;
         let key_abs = std::path::absolute(key).map_err(|e| attrition::Error::io("resolve", key, e))?;

@@ -10,7 +10,7 @@ use attrition::study::{Study, StudyConfig, StudyProgress};
 use attrition::{Error, Result};
 use indicatif::ProgressBar;
 
-use crate::simulate::spinner;
+use crate::progress::spinner;
 
 /// Arguments of `attrition study`.
 #[derive(Debug, clap::Args)]

@@ -1,21 +1,19 @@
-//! `attrition uplift`: fit and evaluate a two-model uplift learner on retention-experiment data.
+//! `attrition uplift`: compare targeting rules on a retention experiment (a flat CSV or a tables
+//! folder with `campaign.csv`); the comparison is the library's [`attrition::experiment`].
 
 use std::path::PathBuf;
 
-use attrition::experiment::{TargetingParams, cross_fitted_targeting, estimated_acceptance, experiment_data};
+use attrition::experiment::{
+    FlatExperiment, TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance, experiment_data,
+};
 use attrition::features::FeatureCatalogue;
-use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::io::tables::ReadOptions;
 use attrition::models::trained::ModelKind;
-use attrition::profit::CampaignParams;
-use attrition::uplift::{
-    CampaignProfitParams, OfferTerms, ProfitLiftParams, TLearnerParams, campaign_profit_curve, profit_lift,
-    qini_coefficient,
-};
-use attrition::validation::stratified_holdout;
-use attrition::{ColumnData, Error, Result};
+use attrition::uplift::OfferTerms;
+use attrition::{Error, Result};
 
 use crate::common::ModelArgs;
+use crate::common::range;
 
 /// Arguments of `attrition uplift`.
 #[derive(Debug, clap::Args)]
@@ -31,8 +29,8 @@ pub struct Args {
     /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
     /// tables contract (see README, "The schema file").
     #[arg(long, requires = "tables")]
-    schema: Option<std::path::PathBuf>,
-    /// Treatment column (true/false, 1/0, yes/no).
+    schema: Option<PathBuf>,
+    /// Treatment column (true/false, 1/0, yes/no, treated/control).
     #[arg(long, required_unless_present = "tables")]
     treatment: Option<String>,
     /// Outcome column: churned (true/false, 1/0, yes/no).
@@ -46,39 +44,54 @@ pub struct Args {
     value: Option<String>,
     /// Offer cost δ (paid by customers who renew, unless --unconditional). With --tables each
     /// customer's cost comes from `campaign.csv`. In [0, 10¹²].
-    #[arg(long, default_value_t = 0.0, value_parser = crate::common::range::money())]
+    #[arg(long, default_value_t = 0.0, value_parser = range::money())]
     offer_cost: f64,
-    /// The offer is paid to everyone contacted.
+    /// The offer is paid to everyone contacted (needs one offer cost for every customer).
     #[arg(long)]
     unconditional: bool,
     /// Share held out for evaluation, in (0, 1).
-    #[arg(long, default_value_t = 0.5, value_parser = crate::common::range::open(0.0, 1.0))]
+    #[arg(long, default_value_t = 0.5, value_parser = range::open(0.0, 1.0))]
     holdout: f64,
     /// With --tables: days after the campaign within which leaving counts as churn (1–36500).
-    #[arg(long, default_value_t = 180, value_parser = crate::common::range::days())]
+    #[arg(long, default_value_t = 180, value_parser = range::days())]
     horizon_days: i64,
     /// With --tables: gross margin on MRR (a kept customer is worth margin × value-months × MRR),
     /// in [0, 1].
-    #[arg(long, default_value_t = 0.7, value_parser = crate::common::range::unit())]
+    #[arg(long, default_value_t = 0.7, value_parser = range::unit())]
     margin: f64,
     /// With --tables: months of MRR a kept customer is worth, in (0, 1200].
-    #[arg(long, default_value_t = 24.0, value_parser = crate::common::range::above(0.0, 1200.0))]
+    #[arg(long, default_value_t = 24.0, value_parser = range::above(0.0, 1200.0))]
     value_months: f64,
-    /// With --tables: cost of contacting a customer, in [0, 10¹²].
-    #[arg(long, default_value_t = 1.0, value_parser = crate::common::range::money())]
-    contact_cost: f64,
+    /// Cost of contacting a customer, in [0, 10¹²]; default 1 with --tables, 0 with --data.
+    #[arg(long, value_parser = range::money())]
+    contact_cost: Option<f64>,
     /// Measure campaign profit by the paper's raw difference of the arms' per-capita values,
     /// without adjusting for the chance imbalance in pre-offer value between them.
     #[arg(long)]
     raw_lift: bool,
     /// With --tables: cross-fitting folds (2–100).
-    #[arg(long, default_value_t = 2, value_parser = crate::common::range::count(2, crate::common::range::MAX_FOLDS))]
+    #[arg(long, default_value_t = 2, value_parser = range::count(2, range::MAX_FOLDS))]
     folds: usize,
     /// With --tables: repeats over fold seeds (seed, seed + 1, …), 1–100.
-    #[arg(long, default_value_t = 4, value_parser = crate::common::range::count(1, crate::common::range::MAX_FOLDS))]
+    #[arg(long, default_value_t = 4, value_parser = range::count(1, range::MAX_FOLDS))]
     repeats: usize,
     #[command(flatten)]
     model: ModelArgs,
+}
+
+impl Args {
+    fn targeting(&self, default_contact_cost: f64) -> TargetingParams {
+        TargetingParams {
+            margin: self.margin,
+            value_months: self.value_months,
+            contact_cost: self.contact_cost.unwrap_or(default_contact_cost),
+            acceptance: None,
+            holdout: self.holdout,
+            adjust_for_value: !self.raw_lift,
+            seed: self.model.seed,
+            offer_terms: if self.unconditional { OfferTerms::Unconditional } else { OfferTerms::PaidOnRenewal },
+        }
+    }
 }
 
 /// `--tables` mode: the five targeting rules, cross-fitted on the whole experiment.
@@ -88,31 +101,10 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
     if let Some(c) = &loaded.report.churn {
         eprintln!("{c}");
     }
-    let tables = loaded.tables;
-    let catalogue = FeatureCatalogue::standard().resolve(&tables)?;
-    let exp = experiment_data(&tables, &catalogue, args.horizon_days)?;
-    let params = TargetingParams {
-        margin: args.margin,
-        value_months: args.value_months,
-        contact_cost: args.contact_cost,
-        acceptance: None,
-        holdout: args.holdout,
-        adjust_for_value: !args.raw_lift,
-        seed: args.model.seed,
-    };
-    let x = cross_fitted_targeting(&exp, &args.model.params(), &params, args.folds, args.repeats)?;
-    let treated = exp.treated.iter().filter(|&&t| t).count();
-    println!(
-        "Experiment on {}: {} customers ({} offered, {} control; {} drawn without a feature row, left out); \
-         churn within {} days {:.3}",
-        exp.date,
-        x.n,
-        treated,
-        x.n - treated,
-        exp.n_without_features,
-        args.horizon_days,
-        exp.data.churn_rate().unwrap_or(f64::NAN)
-    );
+    let catalogue = FeatureCatalogue::standard().resolve(&loaded.tables)?;
+    let exp = experiment_data(&loaded.tables, &catalogue, args.horizon_days)?;
+    let x = cross_fitted_targeting(&exp, &args.model.params(), &args.targeting(1.0), args.folds, args.repeats)?;
+    println!("{exp} (churned: left within {} days of the campaign)", args.horizon_days);
     println!(
         "Acceptance γ for (b), from the experiment: {:.3} (each fold uses its training rows' estimate)",
         estimated_acceptance(exp.data.churned_or_err()?, &exp.treated)
@@ -124,9 +116,7 @@ fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         args.folds,
         args.repeats
     );
-    for (name, rule) in x.rules() {
-        println!("  {name:<42} {:>12.0} ± {:.0}", rule.mean, rule.std_error);
-    }
+    print!("{x}");
     println!("Qini coefficient (mean): uplift {:.4}, churn risk {:.4}", x.qini_uplift, x.qini_churn_probability);
     Ok(())
 }
@@ -158,86 +148,21 @@ fn run_inner(args: Args) -> Result<()> {
     let (Some(path), Some(treatment), Some(outcome)) = (&args.data, &args.treatment, &args.outcome) else {
         return Err(Error::param("uplift", "missing input", "give --data with --treatment and --outcome, or --tables"));
     };
-    let mut opts = FlatOptions::new().target(outcome).id(&args.id).categorical(treatment);
+    let mut spec = FlatExperiment::new(treatment, outcome).id(&args.id).offer_cost(args.offer_cost);
     if let Some(v) = &args.value {
-        opts = opts.numeric(v);
+        spec = spec.value(v);
     }
-    let mut data = load_flat(path, &opts)?.dataset;
-    let pos = data
-        .columns
-        .iter()
-        .position(|c| &c.name == treatment)
-        .ok_or_else(|| Error::FeatureMismatch { reason: format!("treatment column `{treatment}` not found") })?;
-    let tcol = data.columns.remove(pos);
-    let treated: Vec<bool> = match &tcol.data {
-        ColumnData::Categorical(c) => (0..tcol.len())
-            .map(|i| match c.value(i).map(|s| s.to_ascii_lowercase()) {
-                Some(s) if ["1", "true", "yes", "treated"].contains(&s.as_str()) => Ok(true),
-                Some(s) if ["0", "false", "no", "control"].contains(&s.as_str()) => Ok(false),
-                other => Err(Error::param(
-                    "treatment",
-                    format!("{other:?} at row {}", i + 1),
-                    "treatment values must be true/false, 1/0, yes/no",
-                )),
-            })
-            .collect::<Result<_>>()?,
-        ColumnData::Numeric(_) => unreachable!("loaded as categorical"),
-    };
-    let value: Vec<f64> = match &args.value {
-        Some(v) => {
-            let pos = data
-                .columns
-                .iter()
-                .position(|c| &c.name == v)
-                .ok_or_else(|| Error::FeatureMismatch { reason: format!("value column `{v}` not found") })?;
-            let col = data.columns.remove(pos);
-            col.as_numeric().map(|x| x.to_vec()).unwrap_or_default()
-        }
-        None => vec![1.0; data.n_rows()],
-    };
-    let churned = data.churned_or_err()?.to_vec();
-    let strata: Vec<bool> = (0..churned.len()).map(|i| treated[i] ^ churned[i]).collect();
-    let split = stratified_holdout(&strata, args.holdout, args.model.seed)?;
-    let train = data.take(&split.train);
-    let test = data.take(&split.test);
-    let pick = |v: &[bool], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<bool>>();
-    let (tr_t, te_t, te_y) = (pick(&treated, &split.train), pick(&treated, &split.test), pick(&churned, &split.test));
-    let te_v: Vec<f64> = split.test.iter().map(|&i| value[i]).collect();
-    let learner = TLearnerParams::new(args.model.params());
-    let fitted = learner.fit(&train, &tr_t)?;
-    let pred = fitted.predict(&test)?;
-    let terms = if args.unconditional { OfferTerms::Unconditional } else { OfferTerms::PaidOnRenewal };
-    let offer = ProfitLiftParams::new(args.offer_cost, terms);
-    let pi = profit_lift(&pred.r0, &pred.r1, &te_v, &te_v, &offer)?;
-    let params = CampaignProfitParams::new(offer).adjust_for_value(!args.raw_lift);
-    let by_pi = campaign_profit_curve(&pi, &te_y, &te_t, &te_v, &te_v, &params)?;
-    let by_risk = campaign_profit_curve(&pred.r0, &te_y, &te_t, &te_v, &te_v, &params)?;
-    // Verbraken's expected profit with the acceptance rate the training rows show.
-    let gamma = estimated_acceptance(train.churned_or_err()?, &tr_t);
-    let campaign = CampaignParams::new(args.offer_cost, 0.0, gamma);
-    let expected: Vec<f64> = pred.r0.iter().zip(&te_v).map(|(&p, &m)| campaign.expected_value(p, m)).collect();
-    let by_expected = campaign_profit_curve(&expected, &te_y, &te_t, &te_v, &te_v, &params)?;
-    let stayed: Vec<bool> = te_y.iter().map(|c| !c).collect();
+    let exp = spec.load(path)?;
+    let c = compare_targeting(&exp, &args.model.params(), &args.targeting(0.0))?;
+    println!("{exp}");
+    println!("{} models fitted on the training half; evaluated on {} held-out rows", args.model.model, c.n_holdout);
+    println!("Qini coefficient: uplift {:.4}, churn risk {:.4}", c.qini_uplift, c.qini_churn_probability);
     println!(
-        "T-learner ({}) on {} training rows ({} treated); evaluated on {} held-out rows",
-        args.model.model,
-        train.n_rows(),
-        tr_t.iter().filter(|&&t| t).count(),
-        test.n_rows()
+        "Observed effect of the offer on churn (held out, treated − control): {:+.3}; acceptance γ for (b): {:.3}",
+        c.ate_holdout, c.acceptance
     );
-    println!(
-        "Qini coefficient: uplift {:.4}, churn risk {:.4}",
-        qini_coefficient(&stayed, &pred.churn_reduction(), &te_t)?,
-        qini_coefficient(&stayed, &pred.r0, &te_t)?
-    );
-    println!("best held-out campaign profit ({}; targeted customers):", lift_name(args.raw_lift));
-    for (name, c) in [
-        ("(a) churn risk".to_string(), &by_risk),
-        (format!("(b) expected profit, γ̂ = {gamma:.3}"), &by_expected),
-        ("(c) uplift π".to_string(), &by_pi),
-    ] {
-        println!("  {name:<32} {:>12.1} ({} = {:.1}%)", c.best_profit, c.best_size, 100.0 * c.best_fraction());
-    }
+    println!("Best held-out campaign profit ({}; targeted customers):", lift_name(args.raw_lift));
+    print!("{c}");
     if args.model.model == ModelKind::Tree {
         println!("(a single tree per arm is a weak uplift learner; try --model gbdt or logistic)");
     }
