@@ -190,7 +190,7 @@ impl FlatExperiment {
         let mut data = load_flat(path, &opts)?.dataset;
         let at = |row: usize, column: &str| -> Result<Location> {
             let line = line_of_row(path, row)?.unwrap_or(row as u64 + 2);
-            Ok(Location { file: path.to_path_buf(), line, column: Some(column.to_string()) })
+            Ok(Location { file: path.to_path_buf(), line, column: Some(column.to_string()), row_group: None })
         };
         let tcol = take_column(&mut data, &self.treatment)?;
         let mut treated = Vec::with_capacity(tcol.len());
