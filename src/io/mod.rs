@@ -16,6 +16,7 @@ pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod parse;
+pub mod quality;
 pub(crate) mod read;
 pub mod schema;
 pub mod segment;

@@ -243,6 +243,7 @@ impl Learner for ModelParams {
                 .map(|r| TrainingSummary { as_of: Some(r), cv: None }),
             selection: None,
             profile: None,
+            data_quality: Default::default(),
         })
     }
 }
@@ -308,6 +309,11 @@ pub struct TrainedModel {
     /// of drift checks. Absent in files before schema version 4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<super::profile::TrainingProfile>,
+    /// What the readers noticed about the training data (a column made categorical by
+    /// missing-value markers, duplicates dropped, event types merged, …); empty when nothing,
+    /// and in files that predate it.
+    #[serde(default, skip_serializing_if = "crate::io::quality::DataQuality::is_empty")]
+    pub data_quality: crate::io::quality::DataQuality,
 }
 
 /// [`TrainedModel::score`]'s result for a batch of customers.

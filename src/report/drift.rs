@@ -104,3 +104,43 @@ fn pct(share: f64) -> String {
     let p = 100.0 * share;
     if p > 0.0 && p < 1.0 { format!("{p:.1}%") } else { format!("{p:.0}%") }
 }
+
+/// "Is anything wrong with the data?": the data-quality findings of the training data (kept in
+/// the model file) and of the data given now, as a table; `None` when there are none.
+///
+/// ```
+/// use attrition::io::quality::{DataQuality, QualityWarning};
+/// use attrition::report::drift::quality_section;
+/// assert!(quality_section(&DataQuality::default(), &DataQuality::default()).is_none());
+/// let mut now = DataQuality::default();
+/// now.push(QualityWarning::DuplicatesDropped { file: "events.csv".into(), rows: 3 });
+/// let section = quality_section(&DataQuality::default(), &now).unwrap();
+/// assert!(section.intro.contains("1 finding"));
+/// ```
+pub fn quality_section(
+    training: &crate::io::quality::DataQuality,
+    now: &crate::io::quality::DataQuality,
+) -> Option<Section> {
+    let n = training.warnings.len() + now.warnings.len();
+    if n == 0 {
+        return None;
+    }
+    let rows = training
+        .warnings
+        .iter()
+        .map(|w| vec!["training data".to_owned(), w.to_string()])
+        .chain(now.warnings.iter().map(|w| vec!["data of this report".to_owned(), w.to_string()]))
+        .collect();
+    let intro = format!(
+        "{n} finding{} about the data, each something the readers noticed and handled (nothing was changed in \
+         silence): check that each handling is what you meant.",
+        if n == 1 { "" } else { "s" }
+    );
+    Some(Section::new("Is anything wrong with the data?", intro).chart(Chart::Table(Table {
+        id: "data_quality".into(),
+        title: "Data-quality findings".into(),
+        columns: vec!["data".into(), "finding".into()],
+        rows,
+        reading: "Training-data findings are kept in the model file by attrition train.".into(),
+    })))
+}

@@ -93,6 +93,11 @@ pub fn print_load_warnings(report: &attrition::io::flat::FlatReport) {
 impl DataArgs {
     /// Loads the data, printing what was skipped (nothing is dropped silently).
     pub fn load(&self, quiet: bool) -> Result<Dataset> {
+        self.load_reported(quiet).map(|(dataset, _)| dataset)
+    }
+
+    /// [`DataArgs::load`], with the data-quality findings (kept in a model file by `train`).
+    pub fn load_reported(&self, quiet: bool) -> Result<(Dataset, attrition::io::quality::DataQuality)> {
         let mut o = self.columns.apply(with_id(FlatOptions::new().target(&self.target), &self.id));
         if let Some(p) = &self.positive {
             o = o.positive(p);
@@ -118,7 +123,7 @@ impl DataArgs {
             );
         }
         print_load_warnings(&report);
-        Ok(dataset)
+        Ok((dataset, attrition::io::quality::DataQuality::from_flat(&report)))
     }
 }
 

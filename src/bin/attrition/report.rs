@@ -33,7 +33,7 @@ pub fn run(args: Args) -> Result<()> {
     let plan = args.force.plan().replace_own_dirs(true).input("--model", &args.model).input("--data", &args.data.data);
     plan.check_dir("--out", &args.out)?;
     let model = TrainedModel::load(&args.model)?;
-    let data = args.data.load(false)?;
+    let (data, quality) = args.data.load_reported(false)?;
     let y = data.churned_or_err()?.to_vec();
     let p = model.predict_proba(&data)?;
     let n = y.len();
@@ -114,6 +114,9 @@ pub fn run(args: Args) -> Result<()> {
             Err(e) => eprintln!("warning: no drift section: {e}"),
         },
         None => eprintln!("note: drift not available (model file has no training profile; retrain)"),
+    }
+    if let Some(section) = attrition::report::drift::quality_section(&model.data_quality, &quality) {
+        report.sections.push(section);
     }
     let out = plan.create_dir("--out", &args.out)?;
     report.write(out.path())?;

@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => None,
     };
-    let data = args.data.load(args.quiet)?;
+    let (data, quality) = args.data.load_reported(args.quiet)?;
     let t = Instant::now();
     let (pb, hook) =
         crate::progress::fit_bar(args.quiet, 0, &format!("{} on {} rows", args.model.model, data.n_rows()));
@@ -83,7 +83,8 @@ pub fn run(args: Args) -> Result<()> {
     train.feature_build = build;
     let model = train.fit(&data);
     pb.finish_and_clear();
-    let model = model?;
+    let mut model = model?;
+    model.data_quality = quality;
     // Validates the model, writes it through a temporary file and reads it back before the
     // file takes its name: a model that would not load is an error here, not in `score`.
     attrition::models::file::write_with(&model, &args.out, outputs.overwrite_policy())?;
