@@ -10,6 +10,7 @@ pub mod csv_out;
 pub(crate) mod csvfile;
 #[cfg(feature = "parquet")]
 mod events_parquet;
+pub mod event_types;
 pub mod flat;
 pub mod jsonl;
 pub mod output;
