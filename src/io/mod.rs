@@ -8,6 +8,7 @@ pub mod attributes;
 pub mod churn;
 pub mod csv_out;
 pub(crate) mod csvfile;
+pub mod event_types;
 #[cfg(feature = "parquet")]
 mod events_parquet;
 pub mod flat;

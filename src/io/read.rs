@@ -10,6 +10,7 @@ use crate::error::{Error, Result, RowProblem};
 use crate::io::churn::ChurnReport;
 pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record, SourceType};
+use crate::io::event_types::MergedRareTypes;
 use crate::io::parse::{parse_bool, parse_date, parse_f64};
 use crate::io::schema::{Schema, TableSchema, TimestampFormat};
 use crate::io::tables::{
@@ -25,6 +26,9 @@ pub struct LoadReport {
     /// With a schema's `[churn]`: the churn derived from the events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub churn: Option<ChurnReport>,
+    /// With [`ReadOptions::max_event_types`]: the rare event types merged into `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_event_types: Option<MergedRareTypes>,
 }
 
 impl LoadReport {
@@ -49,6 +53,9 @@ impl std::fmt::Display for LoadReport {
                 write!(f, "; ignored columns {}", r.ignored_columns.join(", "))?;
             }
             writeln!(f)?;
+        }
+        if let Some(m) = &self.merged_event_types {
+            writeln!(f, "{m}")?;
         }
         if let Some(c) = &self.churn {
             writeln!(f, "{c}")?;
@@ -523,6 +530,12 @@ fn read_tables_inner(
         f.report.rows_loaded -= dropped;
         events_file = f.path.clone();
         report.files.push(f.report);
+        if let Some(max) = options.max_event_types {
+            // A cancellation event defines churn: it is never merged away.
+            let keep: Vec<&str> =
+                schema.and_then(|sc| sc.churn.as_ref()).and_then(|c| c.churn_event.as_deref()).into_iter().collect();
+            report.merged_event_types = tables.events.merge_rare_types(max, &keep);
+        }
     }
 
     // nps.csv

@@ -425,17 +425,49 @@ pub enum Strictness {
 pub struct ReadOptions {
     /// Strict or lenient handling of bad rows.
     pub strictness: Strictness,
+    /// Most event types kept (`other` included); the rarest are merged into `other` and counted
+    /// in [`LoadReport::merged_event_types`] ([`Events::merge_rare_types`]; a schema's
+    /// cancellation event is never merged). `None` (the default) keeps every type; on the
+    /// command line `--max-event-types` defaults to [`crate::features::DEFAULT_MAX_EVENT_TYPES`].
+    #[serde(default)]
+    pub max_event_types: Option<usize>,
 }
 
 impl ReadOptions {
     /// Stop at the first bad row.
     pub fn strict() -> Self {
-        ReadOptions { strictness: Strictness::Strict }
+        ReadOptions { strictness: Strictness::Strict, max_event_types: None }
     }
 
     /// Skip bad rows and count them.
     pub fn lenient() -> Self {
-        ReadOptions { strictness: Strictness::Lenient }
+        ReadOptions { strictness: Strictness::Lenient, max_event_types: None }
+    }
+
+    /// Keep at most `max` event types, merging the rarest into `other` (`None`: keep all).
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::io::tables::{read_tables_from, ReadOptions, TableInput, TableInputs};
+    /// let events = "customer_id,timestamp,event_type\nc1,2024-01-04T09:00:00Z,login\n\
+    ///               c1,2024-01-04T09:01:00Z,export_pdf\nc1,2024-01-04T09:02:00Z,login\n\
+    ///               c1,2024-01-04T09:03:00Z,share_link\n";
+    /// let inputs = TableInputs {
+    ///     customers: TableInput::new("customers.csv", "customer_id,signup_date\nc1,2024-01-03\n".as_bytes()),
+    ///     subscriptions: TableInput::new("subscriptions.csv",
+    ///         "customer_id,start_date,end_date,mrr\nc1,2024-01-03,,49.0\n".as_bytes()),
+    ///     events: TableInput::new("events.csv", events.as_bytes()),
+    ///     nps: TableInput::new("nps.csv", "customer_id,date,score\n".as_bytes()),
+    ///     campaign: None,
+    /// };
+    /// let loaded = read_tables_from(inputs, &ReadOptions::strict().with_max_event_types(Some(2)))?;
+    /// assert_eq!(loaded.tables.events.kinds, ["login", "other"]);
+    /// assert_eq!(loaded.report.merged_event_types.unwrap().events, 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_max_event_types(mut self, max: Option<usize>) -> Self {
+        self.max_event_types = max;
+        self
     }
 }
 

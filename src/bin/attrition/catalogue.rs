@@ -7,7 +7,6 @@ use attrition::Result;
 use attrition::catalogue::{CatalogueEntry, CatalogueFile, Discovery, DiscoveryParams, EventRole, discover};
 use attrition::io::output::write_bytes;
 use attrition::io::parse::parse_date;
-use attrition::io::tables::ReadOptions;
 use chrono::NaiveDate;
 
 use crate::progress::spinner;
@@ -26,6 +25,8 @@ pub struct Args {
     /// tables contract (see README, "The schema file").
     #[arg(long)]
     schema: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
     /// Output catalogue (JSON); edit its `role` fields and pass it to `features --event-catalogue`.
     #[arg(long)]
     out: PathBuf,
@@ -157,7 +158,7 @@ pub fn run(a: Args) -> Result<()> {
     // The output may not be an input table, nor replace a file without --force.
     let outputs = a.force.plan().tables_input("--tables", &a.tables);
     outputs.check_file("--out", &a.out)?;
-    let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+    let opts = a.event_types.read_options(a.lenient);
     let pb = spinner(a.quiet, &format!("reading {}", a.tables.display()));
     let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
     pb.finish_and_clear();

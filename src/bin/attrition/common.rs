@@ -202,6 +202,30 @@ impl ForceArgs {
     }
 }
 
+/// `--max-event-types`, shared by the commands that read a tables directory; the cap is applied
+/// once, by the library's reader ([`attrition::io::tables::ReadOptions::with_max_event_types`]).
+#[derive(Debug, clap::Args)]
+pub struct EventTypesArgs {
+    /// Most event types kept when the tables are read (1–65535, `other` included): the types
+    /// emitted by the fewest customers are merged into one type `other`, counted and reported (a
+    /// schema's cancellation event is never merged).
+    #[arg(long, default_value_t = attrition::features::DEFAULT_MAX_EVENT_TYPES as u16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_event_types: u16,
+}
+
+impl EventTypesArgs {
+    /// Read options with this cap, strict or lenient.
+    pub fn read_options(&self, lenient: bool) -> attrition::io::tables::ReadOptions {
+        let o = if lenient {
+            attrition::io::tables::ReadOptions::lenient()
+        } else {
+            attrition::io::tables::ReadOptions::strict()
+        };
+        o.with_max_event_types(Some(usize::from(self.max_event_types)))
+    }
+}
+
 pub mod range;
 
 /// Prints the tables' data-quality warnings to standard error: exact duplicate rows dropped, and
@@ -216,6 +240,14 @@ pub fn warn_tables(loaded: &attrition::io::tables::LoadedTables) {
         && !end.outliers.is_empty()
     {
         eprintln!("warning: {end}");
+    }
+}
+
+/// Prints to standard error the event types the reader merged into `other` (for the commands
+/// that do not print the load report).
+pub fn warn_merged(loaded: &attrition::io::tables::LoadedTables) {
+    if let Some(m) = &loaded.report.merged_event_types {
+        eprintln!("warning: {m}");
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Args {
     /// tables contract (see README, "The schema file").
     #[arg(long)]
     schema: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
     /// Instead of the sample, simulate a world of this many customers (1–10,000,000; 24 months,
     /// seed 7).
     #[arg(long, value_parser = crate::common::range::count(1, crate::common::range::MAX_CUSTOMERS))]
@@ -67,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
     config.data.event_catalogue = args.event_catalogue;
     let input = match args.customers {
         Some(n) => Input::Simulated(n),
-        None => Input::Tables(args.tables.unwrap_or_else(sample_dir), args.schema),
+        None => Input::Tables(args.tables.unwrap_or_else(sample_dir), args.schema, args.event_types),
     };
     execute(config, input, &args.out, &args.force, args.quiet)
 }

@@ -78,7 +78,10 @@ pub struct Args {
     #[arg(long, conflicts_with = "catalogue")]
     event_catalogue: Option<PathBuf>,
     /// Most usage event types with per-type features (1–65535); rarer types are merged into one
-    /// `*_other_types` feature per metric, and counted.
+    /// `*_other_types` feature per metric, and counted. Unlike the other commands' flag of this
+    /// name, the merge is made by the feature catalogue rather than when reading: signal types are
+    /// never merged, and a saved catalogue (`--save-catalogue`, `--model`) names the kept types,
+    /// so later data is scored with the same columns.
     #[arg(long, default_value_t = DEFAULT_MAX_EVENT_TYPES as u16, conflicts_with = "catalogue",
           value_parser = clap::value_parser!(u16).range(1..))]
     max_event_types: u16,

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use attrition::io::flat::{FlatOptions, load_flat};
-use attrition::io::tables::ReadOptions;
 
 /// Arguments of `attrition inspect`.
 #[derive(Debug, clap::Args)]
@@ -15,6 +14,8 @@ pub struct Args {
     /// tables contract (see README, "The schema file").
     #[arg(long, requires = "tables")]
     schema: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
     /// A flat CSV file (`-`: standard input).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -36,7 +37,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> attrition::Result<()> {
     if let Some(dir) = a.tables {
-        let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+        let opts = a.event_types.read_options(a.lenient);
         let loaded = crate::common::read_tables(&dir, a.schema.as_deref(), &opts)?;
         print!("{}", loaded.report);
         crate::common::warn_tables(&loaded);

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use attrition::Result;
-use attrition::io::tables::ReadOptions;
 use attrition::kpi::{KpiOptions, PeriodKind, compute_kpis, write_kpis_csv};
 
 fn date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
@@ -20,6 +19,8 @@ pub struct Args {
     /// tables contract (see README, "The schema file").
     #[arg(long)]
     schema: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
     /// Period: month, quarter or year.
     #[arg(long, default_value = "month", value_parser = |s: &str| PeriodKind::parse(s).map_err(|e| e.to_string()))]
     period: PeriodKind,
@@ -45,7 +46,9 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(p) = &args.out {
         plan.check_file("--out", p)?;
     }
-    let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
+    let loaded =
+        crate::common::read_tables(&args.tables, args.schema.as_deref(), &args.event_types.read_options(false))?;
+    crate::common::warn_merged(&loaded);
     crate::common::warn_tables(&loaded);
     if let Some(c) = &loaded.report.churn {
         eprintln!("{c}");

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
 use attrition::features::infer_data_end;
-use attrition::io::tables::ReadOptions;
 use attrition::study::{customer_factors, retention_groups};
 use attrition::survival::{LifetimeOptions, RetentionOptions, lifetimes, retention_by_group};
 
@@ -19,6 +18,8 @@ pub struct Args {
     /// tables contract (see README, "The schema file").
     #[arg(long)]
     schema: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
     /// Group by: products_held, upsell_90d, weekly_engaged, or any customer attribute (a column of
     /// customers.csv with at most 20 values, e.g. sales_approach, specialised_provider, plan).
     #[arg(long, default_value = "products_held")]
@@ -33,7 +34,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &ReadOptions::strict())?;
+    let loaded =
+        crate::common::read_tables(&args.tables, args.schema.as_deref(), &args.event_types.read_options(false))?;
+    crate::common::warn_merged(&loaded);
     crate::common::warn_tables(&loaded);
     if let Some(c) = &loaded.report.churn {
         eprintln!("{c}");

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attrition::io::tables::{ReadOptions, Tables};
+use attrition::io::tables::Tables;
 use attrition::simulate::{SimulationParams, simulate};
 use attrition::study::{Study, StudyConfig, StudyProgress};
 use attrition::{Error, Result};
@@ -27,6 +27,8 @@ pub struct Args {
     #[arg(long, default_value = "report")]
     out: PathBuf,
     #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
+    #[command(flatten)]
     force: crate::common::ForceArgs,
     /// No progress output, only the final summary line.
     #[arg(long)]
@@ -35,8 +37,8 @@ pub struct Args {
 
 /// Where the study's tables come from.
 pub(crate) enum Input {
-    /// A tables directory, with an optional schema file.
-    Tables(PathBuf, Option<PathBuf>),
+    /// A tables directory, with an optional schema file and the cap on event types.
+    Tables(PathBuf, Option<PathBuf>, crate::common::EventTypesArgs),
     /// A simulated world of this many customers (24 months, seed 7).
     Simulated(usize),
 }
@@ -80,7 +82,7 @@ pub(crate) fn execute(
 ) -> Result<()> {
     let t0 = Instant::now();
     let mut outputs = force.plan().replace_own_dirs(true);
-    if let Input::Tables(dir, _) = &input {
+    if let Input::Tables(dir, _, _) = &input {
         outputs = outputs.tables_input("--tables", dir.clone());
     }
     if let Some(c) = &config.data.event_catalogue {
@@ -100,10 +102,11 @@ pub(crate) fn execute(
             steps.finish(&what);
             (w.tables, format!("a simulated world of {n} customers (seed 7)"))
         }
-        Input::Tables(dir, schema) => {
+        Input::Tables(dir, schema, event_types) => {
             let what = format!("reading {}", dir.display());
             steps.start(&what);
-            let loaded = crate::common::read_tables(&dir, schema.as_deref(), &ReadOptions::strict())?;
+            let loaded = crate::common::read_tables(&dir, schema.as_deref(), &event_types.read_options(false))?;
+            crate::common::warn_merged(&loaded);
             steps.finish(&what);
             (loaded.tables, format!("tables in {}", dir.display()))
         }
@@ -138,5 +141,5 @@ pub fn run(args: Args) -> Result<()> {
             Error::param("--tables", "none", "give --tables or `tables` under [data] in the study file")
         })?;
     let schema = config.data.schema.clone();
-    execute(config, Input::Tables(tables, schema), &args.out, &args.force, args.quiet)
+    execute(config, Input::Tables(tables, schema, args.event_types), &args.out, &args.force, args.quiet)
 }

@@ -7,7 +7,6 @@ use attrition::experiment::{
     FlatExperiment, TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance, experiment_data,
 };
 use attrition::features::FeatureCatalogue;
-use attrition::io::tables::ReadOptions;
 use attrition::models::trained::ModelKind;
 use attrition::uplift::OfferTerms;
 use attrition::{Error, Result};
@@ -30,6 +29,8 @@ pub struct Args {
     /// tables contract (see README, "The schema file").
     #[arg(long, requires = "tables")]
     schema: Option<PathBuf>,
+    #[command(flatten)]
+    event_types: crate::common::EventTypesArgs,
     /// Treatment column (true/false, 1/0, yes/no, treated/control).
     #[arg(long, required_unless_present = "tables")]
     treatment: Option<String>,
@@ -96,7 +97,8 @@ impl Args {
 
 /// `--tables` mode: the five targeting rules, cross-fitted on the whole experiment.
 fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
-    let loaded = crate::common::read_tables(dir, args.schema.as_deref(), &ReadOptions::strict())?;
+    let loaded = crate::common::read_tables(dir, args.schema.as_deref(), &args.event_types.read_options(false))?;
+    crate::common::warn_merged(&loaded);
     crate::common::warn_tables(&loaded);
     if let Some(c) = &loaded.report.churn {
         eprintln!("{c}");
