@@ -410,6 +410,15 @@ pub enum Error {
         /// What happened.
         reason: String,
     },
+
+    /// A directory given as a partitioned dataset is not one (or not one this build reads).
+    #[error("{}: not a usable partitioned directory: {reason}", dir.display())]
+    BadPartitions {
+        /// The directory.
+        dir: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -43,6 +43,8 @@ pub mod io;
 pub mod kpi;
 pub mod metrics;
 pub mod models;
+#[cfg(feature = "parquet")]
+pub mod partition;
 pub mod prelude;
 pub mod profit;
 pub mod progress;

@@ -16,7 +16,7 @@ pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod parse;
-mod read;
+pub(crate) mod read;
 pub mod schema;
 pub mod segment;
 pub mod tables;

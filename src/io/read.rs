@@ -284,15 +284,7 @@ pub fn read_tables_with(dir: impl AsRef<Path>, schema: Option<&Schema>, options:
             std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
         ));
     }
-    // Without a file name in the schema: `NAME.csv`, or `NAME.parquet` when only that exists.
-    let path = |table: &str| {
-        let t = schema.map(|sc| sc.table(table)).unwrap_or_default();
-        t.file.map(|f| dir.join(f)).unwrap_or_else(|| {
-            let csv = dir.join(format!("{table}.csv"));
-            let parquet = dir.join(format!("{table}.parquet"));
-            if !csv.exists() && parquet.exists() { parquet } else { csv }
-        })
-    };
+    let path = |table: &str| table_path(dir, schema, table);
     // With a schema, nps may be absent; campaign always may.
     let optional = |table: &str, may_be_absent: bool| -> Result<Option<TableInput<'static>>> {
         let p = path(table);
@@ -309,6 +301,17 @@ pub fn read_tables_with(dir: impl AsRef<Path>, schema: Option<&Schema>, options:
         schema,
         options,
     )
+}
+
+/// The file of `table` in the tables directory `dir`: the schema's `file`, else `NAME.csv`, or
+/// `NAME.parquet` when only that exists.
+pub(crate) fn table_path(dir: &Path, schema: Option<&Schema>, table: &str) -> PathBuf {
+    let t = schema.map(|sc| sc.table(table)).unwrap_or_default();
+    t.file.map(|f| dir.join(f)).unwrap_or_else(|| {
+        let csv = dir.join(format!("{table}.csv"));
+        let parquet = dir.join(format!("{table}.parquet"));
+        if !csv.exists() && parquet.exists() { parquet } else { csv }
+    })
 }
 
 /// One table's input for [`read_tables_from`]: a reader and the name its errors give.
@@ -772,4 +775,95 @@ fn parse_offer(rec: &Record<'_>, c: &[usize; 4], index: &HashMap<String, Custome
         return Err(FieldError::new(RowProblem::OutOfRange, rec.name(c[3]), m, "a cost ≥ 0"));
     }
     Ok(CampaignOffer { customer, date: d, treated, offer_cost })
+}
+
+/// The contract columns of each table for [`open_source_table`]: required, optional, and the
+/// type check of each (as [`read_tables_inner`] opens them).
+/// A table's name, required and optional contract columns, and type checks.
+type SourceColumns =
+    (&'static str, &'static [&'static str], &'static [&'static str], &'static [(&'static str, ColumnRole)]);
+
+const SOURCE_TABLES: [SourceColumns; 5] = [
+    (
+        "customers",
+        &["customer_id", "signup_date"],
+        &[],
+        &[("customer_id", ColumnRole::Id), ("signup_date", ColumnRole::Date)],
+    ),
+    (
+        "subscriptions",
+        &["customer_id", "start_date", "end_date", "mrr"],
+        &["product"],
+        &[
+            ("customer_id", ColumnRole::Id),
+            ("product", ColumnRole::Id),
+            ("start_date", ColumnRole::Date),
+            ("end_date", ColumnRole::Date),
+            ("mrr", ColumnRole::Number),
+        ],
+    ),
+    (
+        "events",
+        &["customer_id", "timestamp", "event_type"],
+        &["user_id"],
+        &[("customer_id", ColumnRole::Id), ("event_type", ColumnRole::Id), ("user_id", ColumnRole::Id)],
+    ),
+    (
+        "nps",
+        &["customer_id", "date", "score"],
+        &[],
+        &[("customer_id", ColumnRole::Id), ("date", ColumnRole::Date), ("score", ColumnRole::Score)],
+    ),
+    (
+        "campaign",
+        &["customer_id", "date", "treated", "offer_cost"],
+        &[],
+        &[
+            ("customer_id", ColumnRole::Id),
+            ("date", ColumnRole::Date),
+            ("treated", ColumnRole::Flag),
+            ("offer_cost", ColumnRole::Number),
+        ],
+    ),
+];
+
+/// A table opened to copy its records unparsed (`crate::partition`): the file with its header
+/// and contract column types checked as [`read_tables_with`] checks them (date columns framed as
+/// days), its schema section, and for events the timestamp format its text is in.
+pub(crate) struct SourceTable<'r> {
+    pub f: CsvFile<'r>,
+    pub t: TableSchema,
+    pub timestamp: Option<TimestampFormat>,
+}
+
+/// Opens `table` of the tables directory `dir` as [`read_tables_with`] would (`Ok(None)`: an
+/// optional table that is absent: `campaign`, or `nps` with a schema; with a schema's `[churn]`,
+/// `subscriptions` is not read).
+pub(crate) fn open_source_table(
+    dir: &Path,
+    schema: Option<&Schema>,
+    table: &str,
+    s: crate::io::tables::Strictness,
+) -> Result<Option<SourceTable<'static>>> {
+    let Some(&(_, required, optional, checks)) = SOURCE_TABLES.iter().find(|t| t.0 == table) else {
+        return Ok(None);
+    };
+    let churn = schema.and_then(|sc| sc.churn.as_ref()).is_some();
+    let may_be_absent = match table {
+        "campaign" => true,
+        "nps" => schema.is_some(),
+        "subscriptions" if churn => return Ok(None),
+        _ => false,
+    };
+    let path = table_path(dir, schema, table);
+    if may_be_absent && !path.exists() {
+        return Ok(None);
+    }
+    let Some(mut tb) = open_table(Some(TableInput::file(&path)?), schema, table, required, optional, s)? else {
+        return Ok(None);
+    };
+    tb.check_types(checks)?;
+    let timestamp = if table == "events" { Some(event_timestamp_format(&tb, schema)?) } else { None };
+    let Table { f, t } = tb;
+    Ok(Some(SourceTable { f, t, timestamp }))
 }

@@ -40,6 +40,8 @@ mod inspect;
 mod km;
 mod kpi;
 mod model;
+#[cfg(feature = "parquet")]
+mod partition;
 mod progress;
 mod report;
 mod retention;
@@ -94,6 +96,9 @@ enum Command {
     Model(model::Args),
     /// Run the study (as `demo`) on a tables directory with the settings of a study.toml.
     Study(study::Args),
+    /// Split a tables directory by customer into Parquet partitions (for data beyond memory).
+    #[cfg(feature = "parquet")]
+    Partition(partition::Args),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +121,8 @@ fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::ExportSql(a) => export_sql::run(a),
         Command::Model(a) => model::run(a),
+        #[cfg(feature = "parquet")]
+        Command::Partition(a) => partition::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
