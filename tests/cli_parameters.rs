@@ -187,6 +187,7 @@ fn base_args(command: &str, f: &Fixtures) -> Option<Vec<String>> {
         "report" => vec!["--model", m, "--data", d, "--out", "rep"],
         "model check" => vec!["--model", m],
         "export-sql" => vec!["--model", m, "--dialect", "duckdb", "--out", "q.sql"],
+        "partition" => vec!["--tables", t, "--partitions", "2", "--out", "parts"],
         // Rewrites its input: a copy in the run's own directory.
         "model rehash" => vec!["--model", "model.json"],
         _ => return None,
