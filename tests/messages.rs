@@ -150,7 +150,11 @@ fn km_names_its_own_flags_and_file_lines() {
 #[test]
 fn kpi_help_and_its_error_name_the_same_periods() {
     let help = String::from_utf8(run(&["kpi", "--help"]).stdout).unwrap();
-    let line = help.lines().find(|l| l.contains("--period")).unwrap().to_string();
+    // The flag's line and the next: clap puts the description on its own line when any flag's
+    // help is long.
+    let lines: Vec<&str> = help.lines().collect();
+    let at = lines.iter().position(|l| l.contains("--period")).unwrap();
+    let line = lines[at..(at + 2).min(lines.len())].join(" ");
     let o = run(&["kpi", "--tables", "/nonexistent", "--period", "fortnight"]);
     let e = stderr(&o);
     for p in ["month", "quarter", "year"] {
