@@ -81,3 +81,38 @@ fn clean_data_has_no_findings_in_the_model_file() {
     assert!(TrainedModel::load(&model).unwrap().data_quality.is_empty());
     assert!(!std::fs::read_to_string(&model).unwrap().contains("data_quality"));
 }
+
+/// Issue 17 item 7: `train` on point-in-time observations without `--as-of` warns that the
+/// `as_of` column is being used as a feature, and stays quiet once `--as-of as_of` is given.
+#[test]
+fn an_as_of_column_used_as_a_feature_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("customer_id,as_of,usage,churned\n");
+    for i in 0..200 {
+        let month = 1 + i % 3;
+        s.push_str(&format!(
+            "c{},2025-0{month}-01,{},{}\n",
+            i / 3,
+            (i * 7) % 50,
+            if (i * 7) % 50 < 15 { 1 } else { 0 }
+        ));
+    }
+    let (data, model) = (dir.path().join("obs.csv"), dir.path().join("model.json"));
+    std::fs::write(&data, s).unwrap();
+    let train = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["train".as_ref(), "--data".as_ref(), data.as_os_str(), "--model".as_ref(), "logistic".as_ref()];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        args.extend(["--cv-folds".as_ref(), "0".as_ref(), "--force".as_ref(), "--out".as_ref(), model.as_os_str()]);
+        attrition(&args)
+    };
+    let (ok, stderr) = train(&[]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("column `as_of` looks like the observation date") && stderr.contains("--as-of as_of"),
+        "{stderr}"
+    );
+    let (ok, stderr) = train(&["--as-of", "as_of"]);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("looks like the observation date"), "{stderr}");
+}

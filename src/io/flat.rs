@@ -280,6 +280,14 @@ pub enum FlatWarning {
         /// What makes it look like an id.
         why: IdLike,
     },
+    /// A column named `as_of` (what `attrition features` writes for point-in-time observations)
+    /// was used as an ordinary feature because no as-of column was given
+    /// ([`FlatOptions::as_of`], `--as-of as_of`): the model would learn from observation dates,
+    /// and folds would not be grouped by customer through time.
+    AsOfColumnUsedAsFeature {
+        /// The column.
+        column: String,
+    },
 }
 
 impl std::fmt::Display for FlatWarning {
@@ -311,6 +319,11 @@ impl std::fmt::Display for FlatWarning {
                     "column `{column}` looks like an id ({what}) and was left out; pass --keep {column} to use it as a feature"
                 )
             }
+            FlatWarning::AsOfColumnUsedAsFeature { column } => write!(
+                f,
+                "column `{column}` looks like the observation date of point-in-time features but is used as a feature; \
+                 pass --as-of {column} to treat it as the as-of date (or --drop {column})"
+            ),
         }
     }
 }
@@ -695,6 +708,9 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         {
             warnings.push(FlatWarning::IdLikeColumnDropped { column: name.clone(), why: IdLike::MonotoneIntegers });
             continue;
+        }
+        if o.as_of.is_none() && name.eq_ignore_ascii_case("as_of") {
+            warnings.push(FlatWarning::AsOfColumnUsedAsFeature { column: name.clone() });
         }
         features.push((i, name.clone(), kind, inferred));
     }
