@@ -4,9 +4,10 @@
 //! odd paths). Every run must end (a bounded time), without a panic: exit status ≠ 101 and no
 //! "panicked" in standard error.
 //!
-//! `cli_argument_vectors_never_panic` runs a modest number of cases on every `cargo test`;
-//! `cli_argument_vectors_never_panic_many` (ignored) runs more: `cargo test --release --test
-//! cli_fuzz -- --ignored` (`ATTRITION_FUZZ_CASES` and `ATTRITION_FUZZ_SEED` override count and seed).
+//! `cli_argument_vectors_never_panic` runs 80 cases on every `cargo test`; more with
+//! `ATTRITION_FUZZ_CASES=2000 cargo test --release --test cli_fuzz` (`ATTRITION_FUZZ_SEED`
+//! changes the seed). The clock is read only as a hang guard: a run over 30 s is killed and
+//! counted as slow, never failed on time.
 //! Every run happens in a fresh temporary directory holding a copy of the bundled sample tables
 //! (`sample/`) and a small flat file (`flat.csv`), so no output can land in the checkout.
 
@@ -246,14 +247,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 
 #[test]
 fn cli_argument_vectors_never_panic() {
-    let (panics, _) = fuzz(env_or("ATTRITION_FUZZ_SEED", 17), 80);
-    assert!(panics.is_empty(), "{} panics:\n{}", panics.len(), panics.join("\n"));
-}
-
-#[test]
-#[ignore = "slow: many argument vectors (cargo test --release --test cli_fuzz -- --ignored)"]
-fn cli_argument_vectors_never_panic_many() {
-    let cases = env_or("ATTRITION_FUZZ_CASES", 2000) as usize;
-    let (panics, _) = fuzz(env_or("ATTRITION_FUZZ_SEED", 1), cases);
+    let cases = env_or("ATTRITION_FUZZ_CASES", 80) as usize;
+    let (panics, _) = fuzz(env_or("ATTRITION_FUZZ_SEED", 17), cases);
     assert!(panics.is_empty(), "{} panics:\n{}", panics.len(), panics.join("\n"));
 }

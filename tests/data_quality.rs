@@ -21,20 +21,22 @@ fn attrition(args: &[&std::ffi::OsStr]) -> (bool, String) {
     (run.status.success(), String::from_utf8_lossy(&run.stderr).into_owned())
 }
 
+/// `attrition train --model logistic` on `data` into `model`, with `extra` flags.
+fn train_logistic(data: &std::path::Path, model: &std::path::Path, extra: &[&str]) -> (bool, String) {
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["train".as_ref(), "--data".as_ref(), data.as_os_str(), "--model".as_ref(), "logistic".as_ref()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    args.push("--out".as_ref());
+    args.push(model.as_os_str());
+    attrition(&args)
+}
+
 #[test]
 fn markers_made_categorical_are_printed_kept_in_the_model_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let (data, model, report) = (dir.path().join("obs.csv"), dir.path().join("model.json"), dir.path().join("report"));
     std::fs::write(&data, flat_with_markers()).unwrap();
-    let (ok, stderr) = attrition(&[
-        "train".as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--model".as_ref(),
-        "logistic".as_ref(),
-        "--out".as_ref(),
-        model.as_os_str(),
-    ]);
+    let (ok, stderr) = train_logistic(&data, &model, &[]);
     assert!(ok, "{stderr}");
     assert!(stderr.contains("column `usage` was read as categorical"), "{stderr}");
     let m = TrainedModel::load(&model).unwrap();
@@ -68,15 +70,7 @@ fn clean_data_has_no_findings_in_the_model_file() {
     let dir = tempfile::tempdir().unwrap();
     let (data, model) = (dir.path().join("obs.csv"), dir.path().join("model.json"));
     std::fs::write(&data, flat_with_markers().replace("NA", "")).unwrap();
-    let (ok, stderr) = attrition(&[
-        "train".as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--model".as_ref(),
-        "logistic".as_ref(),
-        "--out".as_ref(),
-        model.as_os_str(),
-    ]);
+    let (ok, stderr) = train_logistic(&data, &model, &[]);
     assert!(ok, "{stderr}");
     assert!(TrainedModel::load(&model).unwrap().data_quality.is_empty());
     assert!(!std::fs::read_to_string(&model).unwrap().contains("data_quality"));
@@ -100,11 +94,9 @@ fn an_as_of_column_used_as_a_feature_is_a_warning() {
     let (data, model) = (dir.path().join("obs.csv"), dir.path().join("model.json"));
     std::fs::write(&data, s).unwrap();
     let train = |extra: &[&str]| {
-        let mut args: Vec<&std::ffi::OsStr> =
-            vec!["train".as_ref(), "--data".as_ref(), data.as_os_str(), "--model".as_ref(), "logistic".as_ref()];
-        args.extend(extra.iter().map(std::ffi::OsStr::new));
-        args.extend(["--cv-folds".as_ref(), "0".as_ref(), "--force".as_ref(), "--out".as_ref(), model.as_os_str()]);
-        attrition(&args)
+        let mut flags = vec!["--cv-folds", "0", "--force"];
+        flags.extend_from_slice(extra);
+        train_logistic(&data, &model, &flags)
     };
     let (ok, stderr) = train(&[]);
     assert!(ok, "{stderr}");
