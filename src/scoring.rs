@@ -354,6 +354,8 @@ struct Layout<'a> {
     /// `None` when ids are record numbers ([`ScoreOptions::row_ids`]).
     id_col: Option<usize>,
     file: &'a Path,
+    /// Each Parquet row group's first row (empty for other formats), to name a row's group.
+    group_starts: Vec<u64>,
     phrases: Phrasebook,
 }
 
@@ -468,6 +470,7 @@ pub fn score_reader(
         kinds: model.features.iter().map(|f| f.kind).collect(),
         names,
         file: &file,
+        group_starts: csv.row_group_starts(),
         phrases: Phrasebook::new(model),
     };
     let lenient = options.strictness == Strictness::Lenient;
@@ -572,7 +575,7 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
                         ColumnKind::Categorical => p.categorical[j].push(if v.is_empty() { None } else { Some(v) }),
                     }
                 }
-                p.faults.push(bad.map(|e| Fault::new(e.at(layout.file, line), false)));
+                p.faults.push(bad.map(|e| Fault::new(e.at_in_group(layout.file, line, &layout.group_starts), false)));
             }
             p
         })
@@ -634,7 +637,7 @@ fn score_chunk(
                 file: layout.file.to_path_buf(),
                 line: blocks[b].lines[i],
                 column: None,
-                row_group: None,
+                row_group: crate::io::csvfile::locate_in_group(&layout.group_starts, blocks[b].lines[i]),
             },
             problem: RowProblem::OutOfRange,
             value: "p_churn = NaN".into(),

@@ -79,6 +79,14 @@ fn check(case: &str, outcome: Result<(), Error>, expected: &Value) {
                 );
                 assert_eq!(location.line, expected["line"].as_u64().unwrap(), "{case}: {msg}");
                 assert_eq!(location.column.as_deref(), expected["column"].as_str(), "{case}: {msg}");
+                // Every row of a Parquet file is named with its row group (0-based).
+                if location.file.extension().is_some_and(|x| x == "parquet") {
+                    assert!(location.row_group.is_some(), "{case}: no row group in `{msg}`");
+                    assert!(msg.contains(" (row group "), "{case}: `{msg}`");
+                }
+                if let Some(g) = expected.get("row_group") {
+                    assert_eq!(location.row_group.map(u64::from), g.as_u64(), "{case}: {msg}");
+                }
                 if let Some(v) = expected["value"].as_str() {
                     assert_eq!(value, v, "{case}");
                 }
@@ -158,6 +166,9 @@ fn flat_options(spec: &Value) -> FlatOptions {
     }
     for v in o["categorical"].as_array().into_iter().flatten() {
         f = f.categorical(v.as_str().unwrap());
+    }
+    for v in o["numeric"].as_array().into_iter().flatten() {
+        f = f.numeric(v.as_str().unwrap());
     }
     for v in o["keep"].as_array().into_iter().flatten() {
         f = f.keep(v.as_str().unwrap());

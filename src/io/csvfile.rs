@@ -34,15 +34,34 @@ impl FieldError {
         FieldError { problem, column: Some(column.to_owned()), value: excerpt(value), expected: expected.into() }
     }
 
-    /// The error, located at `line` of `file`.
-    pub fn at(self, file: &Path, line: u64) -> Error {
+    /// The error, located at `line` of `file`, with the line's row group when `group_starts`
+    /// (each Parquet row group's first row, [`CsvFile::row_group_starts`]) is not empty.
+    pub fn at_in_group(self, file: &Path, line: u64, group_starts: &[u64]) -> Error {
         Error::BadRow {
-            location: Location { file: file.to_owned(), line, column: self.column, row_group: None },
+            location: Location {
+                file: file.to_owned(),
+                line,
+                column: self.column,
+                row_group: locate_in_group(group_starts, line),
+            },
             problem: self.problem,
             value: self.value,
             expected: self.expected,
         }
     }
+}
+
+/// The row group (0-based) of 1-based data row `line`, given each row group's first row (none
+/// for a file that is not Parquet: `group_starts` empty).
+#[cfg(feature = "parquet")]
+pub(crate) fn locate_in_group(group_starts: &[u64], line: u64) -> Option<u32> {
+    super::parquet::group_of(group_starts, line)
+}
+
+/// Without Parquet support no file has row groups.
+#[cfg(not(feature = "parquet"))]
+pub(crate) fn locate_in_group(_group_starts: &[u64], _line: u64) -> Option<u32> {
+    None
 }
 
 /// What a reader did with one file: rows read, rows kept, rows skipped by reason.
@@ -667,7 +686,8 @@ impl<'r> CsvFile<'r> {
                 }
             };
             self.line = line;
-            let at = |column: Option<String>| Location { file: self.path.clone(), line, column, row_group: None };
+            let row_group = self.row_group(line);
+            let at = |column: Option<String>| Location { file: self.path.clone(), line, column, row_group };
             let err = match frame {
                 Frame::End => return Ok(None),
                 Frame::TooLong { field, prefix, record } => Error::BadRow {
@@ -730,9 +750,32 @@ impl<'r> CsvFile<'r> {
         self.reject_at(self.line, e)
     }
 
-    /// As [`CsvFile::reject`], for a record read earlier, at `line`.
+    /// As [`CsvFile::reject`], for a record read earlier, at `line` (with its row group in a
+    /// Parquet file).
     pub fn reject_at(&mut self, line: u64, e: FieldError) -> Result<()> {
-        self.reject_in_group(line, None, e)
+        self.reject_in_group(line, self.row_group(line), e)
+    }
+
+    /// The row group (0-based) of data row `line` of a Parquet file; `None` for other formats.
+    pub fn row_group(&self, line: u64) -> Option<u32> {
+        match &self.framer {
+            #[cfg(feature = "parquet")]
+            Framing::Parquet(p) => super::parquet::group_of(&p.group_starts, line),
+            _ => {
+                let _ = line;
+                None
+            }
+        }
+    }
+
+    /// Each row group's first data row (0-based) of a Parquet file (empty for other formats), to
+    /// locate rows after the file is read ([`locate_in_group`]).
+    pub fn row_group_starts(&self) -> Vec<u64> {
+        match &self.framer {
+            #[cfg(feature = "parquet")]
+            Framing::Parquet(p) => p.group_starts.clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// As [`CsvFile::reject_at`], for a Parquet row in `row_group` (0-based).

@@ -119,16 +119,7 @@ pub(crate) fn read_events(
     let builder =
         ParquetRecordBatchReaderBuilder::try_new_with_options(file, ArrowReaderOptions::new().with_schema(hint))
             .map_err(bad)?;
-    let group_starts: Vec<u64> = builder
-        .metadata()
-        .row_groups()
-        .iter()
-        .scan(0u64, |s, g| {
-            let start = *s;
-            *s += g.num_rows().max(0) as u64;
-            Some(start)
-        })
-        .collect();
+    let group_starts = super::parquet::group_starts(builder.metadata());
     let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
     b.reserve(total);
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
@@ -285,7 +276,7 @@ pub(crate) fn read_events(
 
 /// The row group (0-based) holding 1-based data row `line`.
 fn group_of(starts: &[u64], line: u64) -> u32 {
-    u32::try_from(starts.partition_point(|&s| s < line).saturating_sub(1)).unwrap_or(u32::MAX)
+    super::parquet::group_of(starts, line).unwrap_or(0)
 }
 
 const UNSET: u32 = u32::MAX;

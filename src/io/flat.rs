@@ -720,7 +720,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         Some(t) => {
             let map = target_map(&headers[t], &target_values, o.positive.as_deref())?;
             if o.strictness == Strictness::Strict
-                && let Some(err) = stray_target_values(path, &headers[t], &map, &target_values)
+                && let Some(err) = stray_target_values(path, &f.row_group_starts(), &headers[t], &map, &target_values)
             {
                 return Err(err);
             }
@@ -757,7 +757,13 @@ fn find_column(headers: &[String], name: &str, delimiter: u8) -> Result<usize> {
 
 /// In strict mode, target values that are neither class: one error at the first of them, with
 /// how many rows hold such values and where.
-fn stray_target_values(path: &Path, col: &str, map: &TargetMap, seen: &TargetValues) -> Option<Error> {
+fn stray_target_values(
+    path: &Path,
+    group_starts: &[u64],
+    col: &str,
+    map: &TargetMap,
+    seen: &TargetValues,
+) -> Option<Error> {
     let stray: Vec<&(String, u64, Vec<u64>)> = seen.values.iter().filter(|(v, _, _)| map.label(v).is_none()).collect();
     let first = stray.iter().min_by_key(|(_, _, lines)| lines[0])?;
     let n: u64 = stray.iter().map(|(_, c, _)| c).sum::<u64>() + seen.others;
@@ -771,7 +777,12 @@ fn stray_target_values(path: &Path, col: &str, map: &TargetMap, seen: &TargetVal
         })
         .collect();
     Some(Error::BadRow {
-        location: Location { file: path.to_owned(), line: first.2[0], column: Some(col.to_owned()), row_group: None },
+        location: Location {
+            file: path.to_owned(),
+            line: first.2[0],
+            column: Some(col.to_owned()),
+            row_group: crate::io::csvfile::locate_in_group(group_starts, first.2[0]),
+        },
         problem: RowProblem::BadCategory,
         value: excerpt(&first.0),
         expected: format!(

@@ -82,6 +82,8 @@ pub(crate) struct ParquetRows {
     pub as_date: Vec<bool>,
     /// Rows framed so far.
     pub row: u64,
+    /// The first data row (0-based) of each row group, to name a row's group in messages.
+    pub group_starts: Vec<u64>,
 }
 
 /// An opened Parquet file: its rows, the kept columns' names and types, and the columns left out
@@ -99,11 +101,12 @@ pub(crate) fn open(head: &[u8], rest: Box<dyn Read + '_>, path: &Path) -> Result
     let bad = |e: parquet::errors::ParquetError| Error::io("read Parquet", path, std::io::Error::other(e.to_string()));
     fn build<T: parquet::file::reader::ChunkReader + 'static>(
         b: ParquetRecordBatchReaderBuilder<T>,
-    ) -> parquet::errors::Result<(ParquetRecordBatchReader, arrow_schema::SchemaRef)> {
+    ) -> parquet::errors::Result<(ParquetRecordBatchReader, arrow_schema::SchemaRef, Vec<u64>)> {
         let schema = b.schema().clone();
-        Ok((b.with_batch_size(BATCH_ROWS).build()?, schema))
+        let starts = group_starts(b.metadata());
+        Ok((b.with_batch_size(BATCH_ROWS).build()?, schema, starts))
     }
-    let (reader, arrow_schema) =
+    let (reader, arrow_schema, group_starts) =
         match std::fs::File::open(path).ok().filter(|f| f.metadata().is_ok_and(|m| m.is_file())) {
             Some(f) if starts_with_magic(&f) => {
                 drop(rest);
@@ -134,11 +137,33 @@ pub(crate) fn open(head: &[u8], rest: Box<dyn Read + '_>, path: &Path) -> Result
     let keys = vec![None; keep.len()];
     let as_date = vec![false; keep.len()];
     Ok(Opened {
-        rows: ParquetRows { reader, keep, batch: None, keys, at: 0, as_date, row: 0 },
+        rows: ParquetRows { reader, keep, batch: None, keys, at: 0, as_date, row: 0, group_starts },
         headers,
         types,
         left_out,
     })
+}
+
+/// The first data row (0-based) of each row group of a file with `metadata`.
+pub(crate) fn group_starts(metadata: &parquet::file::metadata::ParquetMetaData) -> Vec<u64> {
+    metadata
+        .row_groups()
+        .iter()
+        .scan(0u64, |s, g| {
+            let start = *s;
+            *s += g.num_rows().max(0) as u64;
+            Some(start)
+        })
+        .collect()
+}
+
+/// The row group (0-based) holding 1-based data row `row`, given each group's first row
+/// ([`group_starts`]); `None` for a file without row groups.
+pub(crate) fn group_of(starts: &[u64], row: u64) -> Option<u32> {
+    if starts.is_empty() {
+        return None;
+    }
+    Some(u32::try_from(starts.partition_point(|&s| s < row).saturating_sub(1)).unwrap_or(u32::MAX))
 }
 
 fn starts_with_magic(mut f: &std::fs::File) -> bool {

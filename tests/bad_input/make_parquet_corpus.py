@@ -46,6 +46,7 @@ cases = []
 def tables(name, what, strict, lenient=None, **files):
     base = {"customers.csv": CUSTOMERS, "subscriptions.parquet": subs(), "events.parquet": events(), "nps.csv": NPS}
     base.update({k.replace("_parquet", ".parquet").replace("_csv", ".csv"): v for k, v in files.items()})
+    base = {k: v for k, v in base.items() if v is not None}
     cases.append((name, {"kind": "tables", "what": what, "strict": strict, "lenient": lenient}, base))
 
 def flat(name, what, strict, lenient, table, options=None):
@@ -78,6 +79,39 @@ tables("parquet_truncated", "a Parquet file cut short (no footer)",
        {"error": "Io", "file": "events.parquet"},
        events_parquet=b"PAR1" + b"\0" * 64)
 
+# Row groups of two rows: a bad row 3 is in row group 1 (0-based, as Parquet tools count).
+def grouped(table):
+    return ("grouped", table)
+
+CUSTOMERS5 = pa.table({
+    "customer_id": ["A", "B", "C", "D", "E"],
+    "signup_date": pa.array([d("2024-01-05"), d("2024-02-01"), d("2024-03-10"), d("2024-03-11"), d("2024-03-12")], pa.date32()),
+    "plan": pa.array([b"basic", b"pro", b"basic", b"pro", b"basic"], pa.binary()),
+})
+tables("parquet_customers_row_group", "a customers.parquet signup date after 2200 in row 4: named with its row group",
+       {"error": "BadRow", "problem": "OutOfRange", "file": "customers.parquet", "line": 4, "column": "signup_date", "row_group": 1},
+       {"skipped": {"OutOfRange": 1}, "loaded": {"customers": 4}},
+       customers_csv=None,
+       customers_parquet=grouped(CUSTOMERS5.set_column(1, "signup_date", pa.array([d("2024-01-05"), d("2024-02-01"), d("2024-03-10"), d("2301-01-01"), d("2024-03-12")], pa.date32()))))
+tables("parquet_customers_invalid_utf8", "a binary customer attribute that is not UTF-8 in row 5: an unreadable row in row group 2",
+       {"error": "BadRow", "problem": "Malformed", "file": "customers.parquet", "line": 5, "column": "plan", "row_group": 2},
+       {"skipped": {"Malformed": 1}, "loaded": {"customers": 4}},
+       customers_csv=None,
+       customers_parquet=grouped(CUSTOMERS5.set_column(2, "plan", pa.array([b"basic", b"pro", b"basic", b"pro", b"\xffbasic"], pa.binary()))))
+tables("parquet_subscriptions_row_group", "a negative MRR in row 3 of subscriptions.parquet: named with its row group",
+       {"error": "BadRow", "problem": "OutOfRange", "file": "subscriptions.parquet", "line": 3, "column": "mrr", "row_group": 1},
+       {"skipped": {"OutOfRange": 1}, "loaded": {"subscriptions": 2}},
+       subscriptions_parquet=grouped(subs(pa.array([49.0, 79.0, -99.0], pa.float64()))))
+tables("parquet_nps_row_group", "an NPS score of 11 in row 3 of nps.parquet: named with its row group",
+       {"error": "BadRow", "problem": "OutOfRange", "file": "nps.parquet", "line": 3, "column": "score", "row_group": 1},
+       {"skipped": {"OutOfRange": 1}, "loaded": {"nps": 2}},
+       nps_csv=None,
+       nps_parquet=grouped(pa.table({
+           "customer_id": ["A", "B", "C"],
+           "date": pa.array([d("2024-04-01"), d("2024-05-01"), d("2024-05-02")], pa.date32()),
+           "score": pa.array([9, 3, 11], pa.int32()),
+       })))
+
 FLAT = pa.table({
     "id": ["x1", "x2", "x3", "x4"],
     "tenure": pa.array([3, 40, None, 1], pa.int64()),
@@ -88,8 +122,15 @@ FLAT = pa.table({
 flat("parquet_flat", "a flat Parquet file: integers with a null, a dictionary-encoded category, a NaN", ok,
      {"skipped": {}, "loaded": {"rows": 4}, "numeric": ["tenure", "charges"], "categorical": ["plan"]}, FLAT)
 flat("parquet_flat_stray_target", "a flat Parquet file with a third target value (row 2)",
-     {"error": "BadRow", "problem": "BadCategory", "file": "data.parquet", "line": 2, "column": "churned"},
+     {"error": "BadRow", "problem": "BadCategory", "file": "data.parquet", "line": 2, "column": "churned", "row_group": 0},
      {"skipped": {"BadCategory": 1}, "loaded": {"rows": 3}}, FLAT.set_column(4, "churned", pa.array(["yes", "maybe", "no", "yes"])))
+
+flat("parquet_flat_stray_target_row_group", "a flat Parquet file in row groups of two rows with a third target value in row 4 (row group 1)",
+     {"error": "BadRow", "problem": "BadCategory", "file": "data.parquet", "line": 4, "column": "churned", "row_group": 1},
+     {"skipped": {"BadCategory": 1}, "loaded": {"rows": 3}}, grouped(FLAT.set_column(4, "churned", pa.array(["yes", "no", "no", "maybe"]))))
+flat("parquet_flat_bad_number_row_group", "a flat Parquet file in row groups of two rows with a text value in a forced-numeric text column in row 3 (row group 1)",
+     {"error": "BadRow", "problem": "BadNumber", "file": "data.parquet", "line": 3, "column": "tenure", "row_group": 1},
+     {"skipped": {"BadNumber": 1}, "loaded": {"rows": 3}}, grouped(FLAT.set_column(1, "tenure", pa.array(["3", "40", "x", "1"]))), {"target": "churned", "id": "id", "numeric": ["tenure"]})
 
 here = os.path.dirname(os.path.abspath(__file__))
 for name, spec, files in cases:
@@ -98,7 +139,9 @@ for name, spec, files in cases:
     os.makedirs(out)
     for fname, content in files.items():
         p = os.path.join(out, fname)
-        if isinstance(content, pa.Table):
+        if isinstance(content, tuple):
+            pq.write_table(content[1], p, compression="snappy", row_group_size=2)
+        elif isinstance(content, pa.Table):
             pq.write_table(content, p, compression="snappy")
         elif isinstance(content, bytes):
             open(p, "wb").write(content)
