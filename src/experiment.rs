@@ -242,6 +242,47 @@ impl FlatExperiment {
     }
 }
 
+impl Experiment {
+    /// The experiment as one flat table that [`FlatExperiment`] reads back: the features, a
+    /// `treated` column (`treated` / `control`), a `value` column (each customer's value if they
+    /// stay, [`TargetingParams::customer_value`]) and the outcome `churned`; no as-of column (one
+    /// date, the campaign's). Written with [`crate::io::write_flat::write_flat`], it is the file
+    /// `attrition uplift --data F --treatment treated --outcome churned --value value` compares.
+    ///
+    /// Errors if a feature is already named `treated` or `value`.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::dataset::{Column, Dataset};
+    /// use attrition::experiment::{Experiment, TargetingParams};
+    /// let data = Dataset::new(vec![Column::numeric("tenure_days", vec![30.0, 400.0])])?
+    ///     .with_ids(vec!["c1".into(), "c2".into()])?
+    ///     .with_churned(vec![true, false])?;
+    /// let exp = Experiment {
+    ///     data,
+    ///     treated: vec![true, false],
+    ///     offer_cost: vec![30.0, 30.0],
+    ///     mrr: vec![100.0, 50.0],
+    ///     value: None,
+    ///     date: None,
+    ///     n_without_features: 0,
+    /// };
+    /// let flat = exp.to_dataset(&TargetingParams::default())?;
+    /// assert_eq!(flat.feature_names(), ["tenure_days", "treated", "value"]);
+    /// assert_eq!(flat.column("value").unwrap().as_numeric().unwrap(), [100.0 * 0.7 * 24.0, 50.0 * 0.7 * 24.0]);
+    /// # Ok(()) }
+    /// ```
+    pub fn to_dataset(&self, params: &TargetingParams) -> Result<Dataset> {
+        let mut data = self.data.clone();
+        data.as_of = None;
+        let arms: Vec<Option<&str>> =
+            self.treated.iter().map(|&t| Some(if t { "treated" } else { "control" })).collect();
+        data.push_column(crate::dataset::Column::categorical("treated", &arms))?;
+        data.push_column(crate::dataset::Column::numeric("value", params.customer_value(self)))?;
+        Ok(data)
+    }
+}
+
 /// Removes the column `name` from `data`.
 fn take_column(data: &mut Dataset, name: &str) -> Result<crate::dataset::Column> {
     match data.columns.iter().position(|c| c.name == name) {

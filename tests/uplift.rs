@@ -536,3 +536,27 @@ fn flat_experiment_errors_name_the_line_and_column() {
     let err = attrition::experiment::compare_targeting(&exp, &learner, &params).unwrap_err().to_string();
     assert!(err.contains("one offer cost"), "{err}");
 }
+
+/// An experiment from the tables, written as one flat file, reads back through
+/// `FlatExperiment` with the same arms, outcomes, values and features.
+#[test]
+fn experiment_written_flat_reads_back_the_same() {
+    use attrition::experiment::{FlatExperiment, TargetingParams, experiment_data};
+    use attrition::features::FeatureCatalogue;
+    use attrition::io::write_flat::{WriteFlatOptions, write_flat};
+    use attrition::simulate::{SimulationParams, simulate};
+    let world = simulate(&SimulationParams::new(1500, 18, 5).event_scale(0.3)).unwrap();
+    let catalogue = FeatureCatalogue::standard().resolve(&world.tables).unwrap();
+    let exp = experiment_data(&world.tables, &catalogue, 180).unwrap();
+    let params = TargetingParams::default();
+    let flat = exp.to_dataset(&params).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("experiment.csv");
+    write_flat(&flat, &path, &WriteFlatOptions::default()).unwrap();
+    let back = FlatExperiment::new("treated", "churned").value("value").load(&path).unwrap();
+    assert_eq!(back.treated, exp.treated);
+    assert_eq!(back.data.churned, exp.data.churned);
+    assert_eq!(back.value.as_deref(), Some(params.customer_value(&exp).as_slice()));
+    assert_eq!(back.data.feature_names(), exp.data.feature_names());
+    assert_eq!(back.data.ids, exp.data.ids);
+}

@@ -3,16 +3,15 @@
 
 use std::path::PathBuf;
 
-use attrition::experiment::{
-    FlatExperiment, TargetingParams, compare_targeting, cross_fitted_targeting, estimated_acceptance, experiment_data,
-};
-use attrition::features::FeatureCatalogue;
+use attrition::experiment::{FlatExperiment, TargetingParams, compare_targeting};
 use attrition::models::trained::ModelKind;
 use attrition::uplift::OfferTerms;
 use attrition::{Error, Result};
 
 use crate::common::ModelArgs;
 use crate::common::range;
+
+mod tables;
 
 /// Arguments of `attrition uplift`.
 #[derive(Debug, clap::Args)]
@@ -78,6 +77,12 @@ pub struct Args {
     repeats: usize,
     #[command(flatten)]
     model: ModelArgs,
+    /// With --tables: also write the experiment as one flat CSV (features, `treated`, `value`,
+    /// `churned`), the file `--data F --treatment treated --outcome churned --value value` reads.
+    #[arg(long, requires = "tables")]
+    experiment_out: Option<PathBuf>,
+    #[command(flatten)]
+    force: crate::common::ForceArgs,
 }
 
 impl Args {
@@ -93,34 +98,6 @@ impl Args {
             offer_terms: if self.unconditional { OfferTerms::Unconditional } else { OfferTerms::PaidOnRenewal },
         }
     }
-}
-
-/// `--tables` mode: the five targeting rules, cross-fitted on the whole experiment.
-fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
-    let loaded = crate::common::read_tables(dir, args.schema.as_deref(), &args.event_types.read_options(false))?;
-    crate::common::warn_merged(&loaded);
-    crate::common::warn_tables(&loaded);
-    if let Some(c) = &loaded.report.churn {
-        eprintln!("{c}");
-    }
-    let catalogue = FeatureCatalogue::standard().resolve(&loaded.tables)?;
-    let exp = experiment_data(&loaded.tables, &catalogue, args.horizon_days)?;
-    let x = cross_fitted_targeting(&exp, &args.model.params(), &args.targeting(1.0), args.folds, args.repeats)?;
-    println!("{exp} (churned: left within {} days of the campaign)", args.horizon_days);
-    println!(
-        "Acceptance γ for (b), from the experiment: {:.3} (each fold uses its training rows' estimate)",
-        estimated_acceptance(exp.data.churned_or_err()?, &exp.treated)
-    );
-    println!(
-        "Best campaign profit ({}), {} models, cross-fitted ({} folds × {} seeds), mean ± s.e.:",
-        lift_name(args.raw_lift),
-        args.model.model,
-        args.folds,
-        args.repeats
-    );
-    print!("{x}");
-    println!("Qini coefficient (mean): uplift {:.4}, churn risk {:.4}", x.qini_uplift, x.qini_churn_probability);
-    Ok(())
 }
 
 /// How campaign profit is measured, for the output.
@@ -145,7 +122,7 @@ pub fn run(args: Args) -> Result<()> {
 
 fn run_inner(args: Args) -> Result<()> {
     if let Some(dir) = &args.tables {
-        return compare_on_tables(dir, &args);
+        return tables::compare_on_tables(dir, &args);
     }
     let (Some(path), Some(treatment), Some(outcome)) = (&args.data, &args.treatment, &args.outcome) else {
         return Err(Error::param("uplift", "missing input", "give --data with --treatment and --outcome, or --tables"));
