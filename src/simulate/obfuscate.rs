@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::EventCatalogue;
 use crate::io::tables::Tables;
 
 /// The key of an obfuscation: which code stands for which event type. Keep it out of the
@@ -29,6 +30,30 @@ impl EventKey {
     /// The original event type of a code.
     pub fn original(&self, code: &str) -> Option<&str> {
         self.codes.iter().find(|(_, c)| c.as_str() == code).map(|(o, _)| o.as_str())
+    }
+
+    /// `catalogue` under the codes: every event type it names replaced by its code (a type the
+    /// key does not know is kept as it is), so the roles still apply to obfuscated tables.
+    ///
+    /// ```
+    /// use attrition::catalogue::EventCatalogue;
+    /// use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
+    /// let mut world = simulate(&SimulationParams::new(50, 3, 1)).unwrap();
+    /// let key = obfuscate_events(&mut world.tables, 1);
+    /// let coded = key.encode_catalogue(&EventCatalogue::default());
+    /// assert_eq!(coded.limit_hit.as_deref(), key.code("limit_hit"));
+    /// assert!(coded.core.iter().all(|c| c.starts_with("ev_")));
+    /// assert_eq!(key.original(&coded.core[0]), Some(EventCatalogue::default().core[0].as_str()));
+    /// ```
+    pub fn encode_catalogue(&self, catalogue: &EventCatalogue) -> EventCatalogue {
+        let code = |t: &String| self.code(t).unwrap_or(t).to_owned();
+        EventCatalogue {
+            core: catalogue.core.iter().map(code).collect(),
+            sticky: catalogue.sticky.iter().map(code).collect(),
+            limit_hit: catalogue.limit_hit.as_ref().map(code),
+            champion_left: catalogue.champion_left.as_ref().map(code),
+            signals: catalogue.signals.iter().map(code).collect(),
+        }
     }
 }
 

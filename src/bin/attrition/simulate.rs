@@ -10,7 +10,9 @@ use attrition::io::output::write_bytes;
 use attrition::io::schema::Schema;
 use attrition::io::tables::{ReadOptions, read_tables_with};
 use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
-use attrition::study::{StudyFindings, measure_findings};
+use attrition::study::measure_findings;
+
+mod print;
 
 /// Months of history the study's two-year findings need (a first-month signup followed for 700
 /// days).
@@ -83,25 +85,6 @@ pub struct Args {
     quiet: bool,
 }
 
-/// Prints the findings beside the study's values.
-pub(crate) fn print_findings(f: &StudyFindings) {
-    let r = f.retention_by_products;
-    println!("Study findings measured from the tables (first-month cohort of {} customers):", f.cohort_size);
-    println!("  {:<48} {:>9} {:>9}", "", "measured", "study");
-    for (label, got, want) in [
-        ("retained after 2 years, 1 product", r[0], 0.30),
-        ("retained after 2 years, 2 products", r[1], 0.50),
-        ("retained after 2 years, 3 products", r[2], 0.70),
-        ("retained after 2 years, 4+ products", r[3], 0.80),
-        ("churned within 2 years if not upsold in 90 days", f.churned_not_upsold_90d, 0.62),
-        ("retention ratio, weekly engaged vs not", f.weekly_engaged_ratio, 1.26),
-        ("retention ratio, specialised provider vs not", f.specialised_ratio, 1.15),
-        ("retention ratio, needs-based vs product push", f.needs_based_ratio, 1.30),
-    ] {
-        println!("  {label:<48} {got:>9.3} {want:>9.2}");
-    }
-}
-
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let params = SimulationParams::new(args.customers, args.months, args.seed)
@@ -134,11 +117,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut key_text = None;
     if let Some(key_path) = &args.obfuscate_events {
         let key = obfuscate_events(&mut world.tables, args.seed);
-        let code = |t: &String| key.code(t).unwrap_or(t).to_owned();
-        catalogue.core = catalogue.core.iter().map(code).collect();
-        catalogue.sticky = catalogue.sticky.iter().map(code).collect();
-        catalogue.limit_hit = catalogue.limit_hit.as_ref().map(code);
-        catalogue.champion_left = catalogue.champion_left.as_ref().map(code);
+        catalogue = key.encode_catalogue(&catalogue);
         let text = serde_json::to_string_pretty(&key)
             .map_err(|source| attrition::Error::Json { path: Some(key_path.clone()), source })?;
         key_text = Some((key_path, text + "\n"));
@@ -168,43 +147,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     pb.finish_and_clear();
     if !args.quiet {
-        let size: u64 = std::fs::read_dir(&args.out)
-            .map(|d| d.filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
-            .unwrap_or(0);
-        println!(
-            "Wrote {} customers, {} subscriptions, {} events, {} NPS answers{} to {} ({:.1} MB) in {:.1}s",
-            loaded.tables.customers.len(),
-            loaded.tables.subscriptions.len(),
-            loaded.tables.events.len(),
-            loaded.tables.nps.len(),
-            loaded.tables.campaign.as_ref().map(|c| format!(", {} campaign draws", c.len())).unwrap_or_default(),
-            args.out.display(),
-            size as f64 / 1e6,
-            t.elapsed().as_secs_f64()
-        );
-        match &findings {
-            Ok(f) => print_findings(f),
-            Err(why) => println!(
-                "note: the study's findings were not measured ({why}): they follow the first-month cohort for \
-                 two years, which needs --months {STUDY_MONTHS} or more and customers who sign up in the first month"
-            ),
-        }
-        match params.campaign_date() {
-            Some(d) if params.campaign_month != Some(12) => println!(
-                "note: the retention campaign (campaign.csv) is on {d}, halfway through this {}-month world \
-                 (month 12 needs --months 13 or more)",
-                args.months
-            ),
-            None => println!("note: no retention campaign (campaign.csv) in a one-month world"),
-            Some(_) => {}
-        }
-        if let Some(k) = &args.obfuscate_events {
-            println!("event names hidden behind codes; the key is in {}", k.display());
-        }
-        if args.format == TablesFormat::Segment {
-            let schema = args.out.join(attrition::io::segment::SCHEMA_FILE);
-            println!("read these tables with --tables {} --schema {}", args.out.display(), schema.display());
-        }
+        print::summary(&args, &loaded.tables, &params, &findings, t.elapsed().as_secs_f64());
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use attrition::io::csv_out::CsvOut;
 use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::models::row::Reason;
 use attrition::models::trained::TrainedModel;
@@ -10,6 +9,9 @@ use attrition::profit::{CampaignParams, ClvParams, clv_from_churn_probability, p
 use attrition::scoring::playbook::Playbook;
 use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
 use attrition::{Error, Result};
+
+mod write;
+use write::Targets;
 
 /// Arguments of `attrition target`.
 #[derive(Debug, clap::Args)]
@@ -128,36 +130,14 @@ pub fn run(args: Args) -> Result<()> {
     };
     let plan = plan_campaign(&p, &clv, &campaign)?;
     let ids = data.ids.clone().unwrap_or_else(|| (0..data.n_rows()).map(|i| i.to_string()).collect());
-    let mut w = CsvOut::new(outputs.create_file("--out", &args.out)?, &args.out);
-    w.record([
-        "customer_id",
-        "p_churn",
-        "risk_tier",
-        "clv",
-        "expected_profit",
-        "target",
-        "reason_1",
-        "reason_2",
-        "reason_3",
-        "action",
-    ])?;
-    let base = model.training_churn_rate;
-    for &i in &plan.by_expected_profit.order {
-        let r = &reasons[i];
-        let ev = plan.expected_value[i];
-        let mut row = vec![
-            ids[i].clone(),
-            format!("{:.6}", p[i]),
-            attrition::scoring::risk_tier(p[i], base).to_owned(),
-            format!("{:.2}", clv[i]),
-            format!("{ev:.2}"),
-            (ev > 0.0).to_string(),
-        ];
-        row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
-        row.push(playbook.action_for(r).unwrap_or("").to_owned());
-        w.record(&row)?;
-    }
-    w.into_inner()?.commit()?;
+    let file = outputs.create_file("--out", &args.out)?;
+    write::targets(
+        file,
+        &args.out,
+        &Targets { ids: &ids, p: &p, clv: &clv, reasons: &reasons, plan: &plan },
+        &model,
+        &playbook,
+    )?;
     let s = plan.summary();
     println!(
         "contact {} of {} customers ({:.1}%): expected campaign profit {:.0}; the same number by churn risk alone: {:.0}; best by risk: {:.0} at {}",

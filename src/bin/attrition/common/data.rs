@@ -1,0 +1,126 @@
+//! Flat-file arguments (`--data`, `--target`, `--id`, …) and the load report's warnings.
+
+use std::path::PathBuf;
+
+use attrition::io::flat::{FlatOptions, LoadedFlat, load_flat};
+use attrition::{Dataset, Result};
+
+/// A flat CSV with a target column.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Input CSV (one row per customer, or per customer and as-of date; `-`: standard input).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Target column (churned yes/no, true/false, 1/0).
+    #[arg(long, default_value = "churned")]
+    pub target: String,
+    /// Value of the target meaning "churned" (default: inferred from yes/true/1).
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Id column (kept aside, not a feature); `none`: the file has none, rows are numbered 1, 2, …
+    #[arg(long, default_value = "customer_id")]
+    pub id: String,
+    /// As-of date column of point-in-time observations (kept aside, not a feature).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Columns to ignore (repeatable).
+    #[arg(long)]
+    pub drop: Vec<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Skip and count bad rows instead of stopping at the first.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+/// How a flat file's fields and columns are read, shared by the commands that load one.
+#[derive(Debug, clap::Args)]
+pub struct ColumnArgs {
+    /// Field delimiter: one character (`;`), `\t`/`tab`, `comma`, `semicolon` or `pipe`.
+    /// Default: detected from the header line among `, ; TAB |`.
+    #[arg(long, value_parser = parse_delimiter_arg)]
+    pub delimiter: Option<u8>,
+    /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable).
+    #[arg(long = "na-values", value_name = "VALUE")]
+    pub na_values: Vec<String>,
+    /// Read this column as categorical even if it looks numeric (repeatable).
+    #[arg(long, value_name = "COL")]
+    pub categorical: Vec<String>,
+    /// Keep this column as a feature even if it looks like an id (repeatable).
+    #[arg(long, value_name = "COL")]
+    pub keep: Vec<String>,
+}
+
+impl ColumnArgs {
+    /// Adds these settings to `o`.
+    pub fn apply(&self, mut o: FlatOptions) -> FlatOptions {
+        o.delimiter = self.delimiter.or(o.delimiter);
+        o.na_values.extend(self.na_values.iter().cloned());
+        o.categorical.extend(self.categorical.iter().cloned());
+        o.keep.extend(self.keep.iter().cloned());
+        o
+    }
+}
+
+/// `--delimiter`'s parser.
+pub fn parse_delimiter_arg(s: &str) -> std::result::Result<u8, String> {
+    attrition::io::parse::parse_delimiter(s).ok_or_else(|| {
+        format!("`{s}` is not a delimiter: give one ASCII character (not a quote), \\t, tab, comma, semicolon or pipe")
+    })
+}
+
+/// `--id` as flat-file options: a column, or `none` (rows numbered 1, 2, …).
+pub fn with_id(o: FlatOptions, id: &str) -> FlatOptions {
+    if id.eq_ignore_ascii_case("none") { o.row_ids() } else { o.id(id) }
+}
+
+/// Prints a load report's warnings and skipped rows (nothing is dropped silently).
+pub fn print_load_warnings(report: &attrition::io::flat::FlatReport) {
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    let skipped = report.skipped_total();
+    if skipped > 0 {
+        eprintln!("skipped {skipped} bad rows: {:?}", report.skipped);
+        for e in &report.examples {
+            eprintln!("  {e}");
+        }
+    }
+}
+
+impl DataArgs {
+    /// Loads the data, printing what was skipped (nothing is dropped silently).
+    pub fn load(&self, quiet: bool) -> Result<Dataset> {
+        self.load_reported(quiet).map(|(dataset, _)| dataset)
+    }
+
+    /// [`DataArgs::load`], with the data-quality findings (kept in a model file by `train`).
+    pub fn load_reported(&self, quiet: bool) -> Result<(Dataset, attrition::io::quality::DataQuality)> {
+        let mut o = self.columns.apply(with_id(FlatOptions::new().target(&self.target), &self.id));
+        if let Some(p) = &self.positive {
+            o = o.positive(p);
+        }
+        if let Some(a) = &self.as_of {
+            o = o.as_of(a);
+        }
+        for d in &self.drop {
+            o = o.drop(d);
+        }
+        if self.lenient {
+            o = o.lenient();
+        }
+        let LoadedFlat { dataset, report } = load_flat(&self.data, &o)?;
+        if !quiet {
+            eprintln!(
+                "loaded {} of {} rows from {} ({} features, churn rate {:.4})",
+                report.rows_loaded,
+                report.rows_read,
+                self.data.display(),
+                dataset.n_features(),
+                dataset.churn_rate().unwrap_or(f64::NAN)
+            );
+        }
+        print_load_warnings(&report);
+        Ok((dataset, attrition::io::quality::DataQuality::from_flat(&report)))
+    }
+}
