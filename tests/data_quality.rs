@@ -108,3 +108,73 @@ fn an_as_of_column_used_as_a_feature_is_a_warning() {
     assert!(ok, "{stderr}");
     assert!(!stderr.contains("looks like the observation date"), "{stderr}");
 }
+
+/// Runs `attrition` with string arguments in `dir`: (success, stdout, stderr).
+fn attrition_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_attrition")).current_dir(dir).args(args).output().unwrap();
+    (
+        run.status.success(),
+        String::from_utf8_lossy(&run.stdout).into_owned(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+/// Issue 14: `features`, `kpi`, `retention`, `uplift` and `study` collect the tables' findings
+/// (a duplicated subscription row, an event stamped 2100 left out of the data end) into one
+/// `DataQuality` and print them identically on standard error; the study's report shows them.
+#[test]
+fn every_tables_command_prints_the_same_findings_and_the_study_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) =
+        attrition_in(dir.path(), &["simulate", "--customers", "300", "--months", "24", "--out", "w", "--quiet"]);
+    assert!(ok, "{err}");
+    let w = dir.path().join("w");
+    let subs = std::fs::read_to_string(w.join("subscriptions.csv")).unwrap();
+    let first = subs.lines().nth(1).unwrap().to_owned();
+    std::fs::write(w.join("subscriptions.csv"), format!("{subs}{first}\n")).unwrap();
+    let events = std::fs::read_to_string(w.join("events.csv")).unwrap();
+    let customer = events.lines().nth(1).unwrap().split(',').next().unwrap().to_owned();
+    std::fs::write(w.join("events.csv"), format!("{events}{customer},2100-01-01T00:00:00Z,login,{customer}-u0\n"))
+        .unwrap();
+    std::fs::write(dir.path().join("study.toml"), "[models]\ncandidates = [\"logistic\"]\nfolds = 2\n").unwrap();
+
+    let duplicate = format!(
+        "warning: {}: 1 exact duplicate rows dropped (each counted once)",
+        w.join("subscriptions.csv").strip_prefix(dir.path()).unwrap().display()
+    );
+    let outlier = "(ignoring 1 dated rows more than 30 days after the bulk of the data, up to 2100-01-01: 1 events)";
+    let runs: [&[&str]; 5] = [
+        &["kpi", "--tables", "w", "--out", "kpi.csv"],
+        &["retention", "--tables", "w"],
+        &["uplift", "--tables", "w"],
+        &["features", "--tables", "w", "--from", "2025-01-01", "--to", "2025-06-01", "--out", "f.csv"],
+        &["study", "--config", "study.toml", "--tables", "w", "--out", "rep", "--quiet"],
+    ];
+    for args in runs {
+        let (ok, out, err) = attrition_in(dir.path(), args);
+        assert!(ok, "{args:?}: {err}");
+        assert_eq!(err.matches(&duplicate).count(), 1, "{args:?}: {err}");
+        let outliers: Vec<&str> = err.lines().filter(|l| l.contains(outlier)).collect();
+        assert!(matches!(&outliers[..], [l] if l.starts_with("warning: data end 20")), "{args:?}: {err}");
+        assert!(!out.contains("warning:"), "{args:?}: warnings go to standard error once:\n{out}");
+    }
+    let html = std::fs::read_to_string(dir.path().join("rep/index.html")).unwrap();
+    assert!(html.contains("Is anything wrong with the data?"), "no data-quality section in the study's report");
+    assert!(html.contains("1 exact duplicate rows dropped") && html.contains("up to 2100-01-01"));
+}
+
+/// Issue 14: `km` prints the flat loader's findings (here a duration-like column made
+/// categorical by `NA` markers used as `--by`) like `train` does.
+#[test]
+fn km_prints_the_flat_loaders_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("days,left,seats\n");
+    for i in 0..200 {
+        let seats = if i % 10 == 0 { "NA".to_owned() } else { format!("{}", i % 3) };
+        s.push_str(&format!("{},{},{seats}\n", 10 + i % 37, i % 2));
+    }
+    std::fs::write(dir.path().join("km.csv"), s).unwrap();
+    let (ok, _, err) = attrition_in(dir.path(), &["km", "--data", "km.csv", "--duration", "days", "--event", "left"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("warning: column `seats` was read as categorical"), "{err}");
+}

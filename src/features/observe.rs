@@ -153,9 +153,6 @@ impl std::fmt::Display for FeatureReport {
         for (k, v) in &self.excluded {
             writeln!(f, "  excluded {v}: {k}")?;
         }
-        if let Some(d) = &self.data_end_outliers {
-            writeln!(f, "warning: {d}")?;
-        }
         Ok(())
     }
 }

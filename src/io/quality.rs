@@ -4,12 +4,19 @@
 //! [`DataQuality`] collects them from the flat loader ([`FlatReport`]: a numeric column read as
 //! categorical because of missing-value markers, an id-like column left out), the tables reader
 //! ([`LoadReport`]: exact duplicate subscriptions and events **dropped and counted** — a
-//! duplicated row would double-count MRR or usage, and an exact copy carries no information),
-//! the feature catalogue ([`MergedEventTypes`]: usage event types beyond `--max-event-types`
-//! merged into `other_types`) and grouped analyses ([`QualityWarning::TooManyGroups`]: a `--by`
-//! column with more levels than `--max-groups`). The CLI prints them; `train` keeps the training
-//! data's in the model file ([`crate::models::trained::TrainedModel::data_quality`]) and
-//! `attrition report` shows them.
+//! duplicated row would double-count MRR or usage, and an exact copy carries no information —
+//! and the rarest event types beyond `--max-event-types` merged into `other`), the inferred data
+//! end ([`DataEnd`]: dated rows far beyond the bulk of the data left out of it, counted), the
+//! feature catalogue ([`MergedEventTypes`]: usage event types beyond `--max-event-types` merged
+//! into `other_types`) and grouped analyses ([`QualityWarning::TooManyGroups`]: a `--by` column
+//! with more levels than `--max-groups`).
+//!
+//! Every command collects its findings into one [`DataQuality`] and the CLI prints each as a
+//! `warning: …` line on standard error, the same way everywhere (`train`, `evaluate`, `report`,
+//! `features`, `kpi`, `km`, `retention`, `uplift`, `study`, `demo`); `train` keeps the training
+//! data's in the model file ([`crate::models::trained::TrainedModel::data_quality`]), and
+//! `attrition report` and the study's report (`attrition study`/`demo`) show them in a section
+//! "Is anything wrong with the data?".
 //!
 //! ```
 //! use attrition::io::quality::{DataQuality, QualityWarning};
@@ -24,9 +31,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::MergedEventTypes;
+use crate::features::{DataEnd, MergedEventTypes};
+use crate::io::event_types::MergedRareTypes;
 use crate::io::flat::{FlatReport, FlatWarning};
-use crate::io::tables::LoadReport;
+use crate::io::tables::{LoadReport, LoadedTables};
 
 /// One data-quality finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +62,12 @@ pub enum QualityWarning {
         /// The cap (`--max-groups`).
         max: usize,
     },
+    /// Rare event types beyond the reader's cap (`--max-event-types`), merged into one type
+    /// `other` when the tables were read.
+    RareEventTypesMerged(MergedRareTypes),
+    /// Dated rows far beyond the bulk of the data, left out of the inferred data end (their rows
+    /// stay in the tables).
+    DataEndOutliers(DataEnd),
 }
 
 impl std::fmt::Display for QualityWarning {
@@ -77,6 +91,8 @@ impl std::fmt::Display for QualityWarning {
                 "`{column}` has {groups} groups, more than --max-groups {max}: group it into fewer levels, or raise \
                  --max-groups"
             ),
+            QualityWarning::RareEventTypesMerged(m) => write!(f, "{m}"),
+            QualityWarning::DataEndOutliers(end) => write!(f, "{end}"),
         }
     }
 }
@@ -94,9 +110,12 @@ impl DataQuality {
         self.warnings.is_empty()
     }
 
-    /// Adds a finding.
+    /// Adds a finding, once: a finding equal to one already collected (the same data end seen by
+    /// two steps) is not repeated.
     pub fn push(&mut self, w: QualityWarning) {
-        self.warnings.push(w);
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
     }
 
     /// The flat loader's findings.
@@ -104,20 +123,73 @@ impl DataQuality {
         DataQuality { warnings: report.warnings.iter().cloned().map(QualityWarning::Flat).collect() }
     }
 
-    /// The tables reader's findings (duplicates dropped, per file).
+    /// The tables reader's findings: duplicates dropped (per file) and rare event types merged
+    /// into `other`.
     pub fn from_tables(report: &LoadReport) -> DataQuality {
-        DataQuality {
+        let mut q = DataQuality {
             warnings: report
                 .files
                 .iter()
                 .filter(|r| r.duplicates > 0)
                 .map(|r| QualityWarning::DuplicatesDropped { file: r.file.display().to_string(), rows: r.duplicates })
                 .collect(),
+        };
+        if let Some(m) = &report.merged_event_types {
+            q.push(QualityWarning::RareEventTypesMerged(m.clone()));
         }
+        q
+    }
+
+    /// Everything known about tables just read: the reader's findings
+    /// ([`DataQuality::from_tables`]) and the dated rows left out of the inferred data end
+    /// ([`crate::features::data_end`]) as outliers.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::io::quality::{DataQuality, QualityWarning};
+    /// use attrition::io::tables::{read_tables, ReadOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let w = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
+    /// w("customers.csv", "customer_id,signup_date\nc1,2024-01-03\n".into());
+    /// w("subscriptions.csv", "customer_id,product,start_date,end_date,mrr\n\
+    ///                         c1,listings,2024-01-03,,49.0\nc1,listings,2024-01-03,,49.0\n".into());
+    /// let mut events = String::from("customer_id,timestamp,event_type,user_id\n");
+    /// for day in 1..=28 {
+    ///     for hour in 0..24 {
+    ///         for minute in [0, 30] {
+    ///             events.push_str(&format!("c1,2024-02-{day:02}T{hour:02}:{minute:02}:00Z,login,u1\n"));
+    ///         }
+    ///     }
+    /// }
+    /// events.push_str("c1,2100-01-01T00:00:00Z,login,u1\n"); // a stray clock
+    /// w("events.csv", events);
+    /// w("nps.csv", "customer_id,date,score\n".into());
+    ///
+    /// let q = DataQuality::of_tables(&read_tables(dir.path(), &ReadOptions::strict())?);
+    /// assert!(matches!(&q.warnings[0], QualityWarning::DuplicatesDropped { rows: 1, .. }));
+    /// assert!(matches!(&q.warnings[1], QualityWarning::DataEndOutliers(end) if end.outliers_total() == 1));
+    /// assert!(q.warnings[1].to_string().starts_with("data end 2024-02-28 (ignoring 1 dated rows"));
+    /// # Ok(()) }
+    /// ```
+    pub fn of_tables(loaded: &LoadedTables) -> DataQuality {
+        let mut q = DataQuality::from_tables(&loaded.report);
+        if let Some(end) = crate::features::data_end(&loaded.tables, false)
+            && !end.outliers.is_empty()
+        {
+            q.push(QualityWarning::DataEndOutliers(end));
+        }
+        q
+    }
+
+    /// What the feature catalogue merged (`None`: nothing).
+    pub fn from_merged(merged: Option<&MergedEventTypes>) -> DataQuality {
+        DataQuality { warnings: merged.cloned().map(QualityWarning::EventTypesMerged).into_iter().collect() }
     }
 
     /// Adds every finding of `other`.
     pub fn extend(&mut self, other: DataQuality) {
-        self.warnings.extend(other.warnings);
+        for w in other.warnings {
+            self.push(w);
+        }
     }
 }

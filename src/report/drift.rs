@@ -141,6 +141,10 @@ pub fn quality_section(
         title: "Data-quality findings".into(),
         columns: vec!["data".into(), "finding".into()],
         rows,
-        reading: "Training-data findings are kept in the model file by attrition train.".into(),
+        reading: if training.is_empty() {
+            "Each finding was also printed as a warning by the command that read the data.".into()
+        } else {
+            "Training-data findings are kept in the model file by attrition train.".into()
+        },
     })))
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::evaluation::{Evaluation, evaluate};
 use crate::experiment::{TargetingComparison, TargetingParams, compare_targeting, experiment_data};
 use crate::features::{FeatureCatalogue, FeatureParams, build_observations, infer_data_end, snapshot};
+use crate::io::quality::{DataQuality, QualityWarning};
 use crate::io::tables::Tables;
 use crate::kpi::{KpiOptions, KpiReport, compute_kpis};
 use crate::models::ChurnModel;
@@ -55,6 +56,9 @@ pub struct Study {
     pub event_catalogue: Option<(EventCatalogue, String)>,
     /// A previous run's scores (from `config.report.previous`, read by the caller).
     pub previous: Option<Vec<PreviousScore>>,
+    /// What reading the tables found (from [`DataQuality::of_tables`], by the caller); the run
+    /// adds its own findings and the report shows them all.
+    pub data_quality: DataQuality,
 }
 
 /// One candidate model's out-of-fold result.
@@ -207,6 +211,9 @@ pub struct StudyResults {
     pub cohorts: CohortMatrix,
     /// A previous run's scores, when given.
     pub previous: Option<Vec<PreviousScore>>,
+    /// Data-quality findings: the caller's ([`Study::data_quality`]) and the run's (dated rows
+    /// left out of the inferred data end, usage event types merged by the feature catalogue).
+    pub data_quality: DataQuality,
 }
 
 impl StudyResults {
@@ -231,12 +238,19 @@ fn unit_hash(id: &str, seed: u64) -> f64 {
 impl Study {
     /// A study with these settings (the default event catalogue, no previous run).
     pub fn new(config: StudyConfig) -> Self {
-        Study { config, event_catalogue: None, previous: None }
+        Study { config, event_catalogue: None, previous: None, data_quality: DataQuality::default() }
     }
 
     /// Uses this event catalogue, described as `from` in the report.
     pub fn event_catalogue(mut self, catalogue: EventCatalogue, from: impl Into<String>) -> Self {
         self.event_catalogue = Some((catalogue, from.into()));
+        self
+    }
+
+    /// Data-quality findings of reading the tables (e.g. [`DataQuality::of_tables`]), shown in
+    /// the report with the run's own (dated rows left out of the data end, event types merged).
+    pub fn data_quality(mut self, quality: DataQuality) -> Self {
+        self.data_quality = quality;
         self
     }
 
@@ -314,6 +328,11 @@ impl Study {
         })?;
         let obs = table.dataset;
         let horizon = fparams.horizon_days;
+        let mut data_quality = self.data_quality.clone();
+        if let Some(end) = &table.report.data_end_outliers {
+            data_quality.push(QualityWarning::DataEndOutliers(end.clone()));
+        }
+        data_quality.extend(DataQuality::from_merged(table.catalogue.merged_event_types.as_ref()));
 
         // 2. Cross-validated candidates (customer-grouped folds). Large worlds are cross-validated
         // on a seeded sample of customers (all their observations); the final model is still
@@ -473,6 +492,7 @@ impl Study {
             retention,
             cohorts,
             previous: self.previous.clone(),
+            data_quality,
         })
     }
 }

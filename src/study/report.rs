@@ -137,6 +137,9 @@ impl StudyResults {
             let (term, line) = crate::report::drift::PSI_GLOSSARY;
             report.glossary.push((term.into(), line.into()));
         }
+        if let Some(section) = crate::report::drift::quality_section(&Default::default(), &self.data_quality) {
+            report.sections.push(section);
+        }
         report.sections.push(self.retention_section());
         report.sections.push(features_section(&self.discovery, &self.event_catalogue, &self.event_catalogue_from));
         report.sections.push(self.business_section());

@@ -7,9 +7,9 @@ mod model;
 pub mod range;
 mod tables;
 
-pub use data::{ColumnArgs, DataArgs, parse_delimiter_arg, with_id};
+pub use data::{ColumnArgs, DataArgs, parse_delimiter_arg, print_load_warnings, with_id};
 pub use model::ModelArgs;
-pub use tables::{EventTypesArgs, read_tables, warn_merged, warn_tables};
+pub use tables::{EventTypesArgs, print_quality, read_tables, warn_tables};
 
 /// `--force`, shared by every command that writes a file or directory.
 #[derive(Debug, clap::Args)]

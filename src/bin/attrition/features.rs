@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use attrition::catalogue::{CatalogueFile, CatalogueSource, DiscoveryParams, EventCatalogue, choose_event_catalogue};
 use attrition::features::{
-    Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue, FeatureParams, MergedEventTypes, build_observations, snapshot,
+    Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue, FeatureParams, build_observations, snapshot,
 };
 use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::parse::parse_date;
+use attrition::io::quality::{DataQuality, QualityWarning};
 use attrition::io::tables::ReadOptions;
 use attrition::io::tables::Tables;
 use attrition::io::write_flat::{WriteFlatOptions, write_flat};
@@ -127,19 +128,6 @@ pub(crate) fn event_catalogue_for(tables: &Tables, given: Option<&PathBuf>) -> R
     Ok(chosen.catalogue)
 }
 
-/// Prints what `--max-event-types` merged.
-pub(crate) fn print_merged(merged: Option<&MergedEventTypes>) {
-    if let Some(m) = merged {
-        println!(
-            "warning: {} usage event types beyond --max-event-types {} merged into `*_other_types` features ({} events; most frequent: {})",
-            m.types,
-            m.max_event_types,
-            m.events,
-            m.examples.join(", ")
-        );
-    }
-}
-
 pub fn run(a: Args) -> Result<()> {
     // Outputs are checked before anything is read or written.
     let mut plan = a.force.plan().tables_input("--tables", &a.tables);
@@ -189,6 +177,9 @@ pub fn run(a: Args) -> Result<()> {
     pb.finish_and_clear();
     let loaded = loaded?;
     print!("{}", loaded.report);
+    // The data-quality findings, collected in one place and printed as they are made.
+    let mut quality = DataQuality::from_tables(&loaded.report);
+    crate::common::print_quality(&quality);
     let tables = loaded.tables;
     println!("read in {:.1} s", t0.elapsed().as_secs_f64());
     let catalogue = match saved {
@@ -231,6 +222,11 @@ pub fn run(a: Args) -> Result<()> {
         let table = table?;
         print!("{}", table.report);
         print!("{}", table.report.per_date_table());
+        if let Some(end) = &table.report.data_end_outliers {
+            let w = QualityWarning::DataEndOutliers(end.clone());
+            eprintln!("warning: {w}");
+            quality.push(w);
+        }
         if table.report.observations == 0 {
             return Err(Error::EmptyData {
                 context: "observations: no customer was active on an as-of date with a complete label window",
@@ -238,7 +234,9 @@ pub fn run(a: Args) -> Result<()> {
         }
         (table.dataset, table.catalogue)
     };
-    print_merged(resolved.merged_event_types.as_ref());
+    let merged = DataQuality::from_merged(resolved.merged_event_types.as_ref());
+    crate::common::print_quality(&merged);
+    quality.extend(merged);
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 
@@ -256,6 +254,9 @@ pub fn run(a: Args) -> Result<()> {
         let build = FeatureBuild::new(resolved, a.lead_days, a.horizon_days)?;
         write_bytes(p, &build.to_json()?, Overwrite::Replace)?;
         println!("saved the feature build (catalogue and label window) to {}", p.display());
+    }
+    if !quality.is_empty() {
+        eprintln!("{} data-quality findings (the warnings above)", quality.warnings.len());
     }
     Ok(())
 }

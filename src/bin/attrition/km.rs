@@ -49,7 +49,10 @@ pub fn run(args: Args) -> Result<()> {
         opts = opts.categorical(b);
     }
     let data = match load_flat(&args.data, &opts) {
-        Ok(l) => l.dataset,
+        Ok(l) => {
+            crate::common::print_load_warnings(&l.report);
+            l.dataset
+        }
         // The loader asks which target value means churned (`positive`): km has no such flag.
         Err(Error::InvalidParameter { name: "positive", reason, .. }) => {
             return Err(Error::param(

@@ -48,7 +48,6 @@ pub fn run(args: Args) -> Result<()> {
     }
     let loaded =
         crate::common::read_tables(&args.tables, args.schema.as_deref(), &args.event_types.read_options(false))?;
-    crate::common::warn_merged(&loaded);
     crate::common::warn_tables(&loaded);
     if let Some(c) = &loaded.report.churn {
         eprintln!("{c}");

@@ -92,7 +92,7 @@ pub(crate) fn execute(
         outputs = outputs.input("--previous", p);
     }
     outputs.check_dir("--out", out)?;
-    let study = Study::from_config(config)?;
+    let mut study = Study::from_config(config)?;
     let mut steps = Steps { quiet, bar: None, started: Instant::now() };
     let (tables, source): (Tables, String) = match input {
         Input::Simulated(n) => {
@@ -106,12 +106,22 @@ pub(crate) fn execute(
             let what = format!("reading {}", dir.display());
             steps.start(&what);
             let loaded = crate::common::read_tables(&dir, schema.as_deref(), &event_types.read_options(false))?;
-            crate::common::warn_merged(&loaded);
             steps.finish(&what);
+            study = study.data_quality(crate::common::warn_tables(&loaded));
             (loaded.tables, format!("tables in {}", dir.display()))
         }
     };
     let results = study.run(&tables, &source, &mut steps)?;
+    // The run's own findings (the tables' were printed when they were read).
+    crate::common::print_quality(&attrition::io::quality::DataQuality {
+        warnings: results
+            .data_quality
+            .warnings
+            .iter()
+            .filter(|w| !study.data_quality.warnings.contains(w))
+            .cloned()
+            .collect(),
+    });
     let dir = outputs.create_dir("--out", out)?;
     results.write(dir.path())?;
     dir.commit()?;

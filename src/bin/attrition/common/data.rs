@@ -76,9 +76,7 @@ pub fn with_id(o: FlatOptions, id: &str) -> FlatOptions {
 
 /// Prints a load report's warnings and skipped rows (nothing is dropped silently).
 pub fn print_load_warnings(report: &attrition::io::flat::FlatReport) {
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
-    }
+    super::print_quality(&attrition::io::quality::DataQuality::from_flat(report));
     let skipped = report.skipped_total();
     if skipped > 0 {
         eprintln!("skipped {skipped} bad rows: {:?}", report.skipped);

@@ -26,27 +26,21 @@ impl EventTypesArgs {
     }
 }
 
-/// Prints the tables' data-quality warnings to standard error: exact duplicate rows dropped, and
-/// dated rows left out of the inferred data end as outliers beyond the bulk of the data.
-pub fn warn_tables(loaded: &attrition::io::tables::LoadedTables) {
-    for f in &loaded.report.files {
-        if f.duplicates > 0 {
-            eprintln!("warning: {}: dropped {} exact duplicate rows", f.file.display(), f.duplicates);
-        }
-    }
-    if let Some(end) = attrition::features::data_end(&loaded.tables, false)
-        && !end.outliers.is_empty()
-    {
-        eprintln!("warning: {end}");
+/// Prints data-quality findings to standard error, one `warning: …` line each: every command
+/// prints its [`DataQuality`](attrition::io::quality::DataQuality) this way.
+pub fn print_quality(quality: &attrition::io::quality::DataQuality) {
+    for w in &quality.warnings {
+        eprintln!("warning: {w}");
     }
 }
 
-/// Prints to standard error the event types the reader merged into `other` (for the commands
-/// that do not print the load report).
-pub fn warn_merged(loaded: &attrition::io::tables::LoadedTables) {
-    if let Some(m) = &loaded.report.merged_event_types {
-        eprintln!("warning: {m}");
-    }
+/// The data-quality findings of tables just read (exact duplicate rows dropped, rare event types
+/// merged into `other`, dated rows left out of the inferred data end as outliers), printed to
+/// standard error and returned for a report.
+pub fn warn_tables(loaded: &attrition::io::tables::LoadedTables) -> attrition::io::quality::DataQuality {
+    let quality = attrition::io::quality::DataQuality::of_tables(loaded);
+    print_quality(&quality);
+    quality
 }
 
 /// Reads a tables directory, through the schema file when `--schema` is given.

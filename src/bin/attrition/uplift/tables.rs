@@ -19,7 +19,6 @@ pub fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         crate::output_path(out);
     }
     let loaded = crate::common::read_tables(dir, args.schema.as_deref(), &args.event_types.read_options(false))?;
-    crate::common::warn_merged(&loaded);
     crate::common::warn_tables(&loaded);
     if let Some(c) = &loaded.report.churn {
         eprintln!("{c}");
