@@ -25,6 +25,9 @@ use attrition::models::trained::{ModelKind, ModelParams};
 use attrition::scoring::{ScoreOptions, score_csv};
 use attrition::{Column, Dataset};
 
+mod common;
+use common::{peak_mb, reset_peak};
+
 const PLANS: [&str; 4] = ["basic", "pro", "team", "enterprise"];
 
 /// A long field: (row, column, bytes).
@@ -74,18 +77,6 @@ fn write_input(path: &Path, rows: u64, long: &[LongField]) -> std::io::Result<()
         }
     }
     w.flush()
-}
-
-/// Peak resident set size of this process since the last reset, in MB.
-fn peak_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn main() -> attrition::Result<()> {

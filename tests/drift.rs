@@ -4,6 +4,7 @@
 //! `/work/venv/bin/python tests/reference/drift_psi.py > tests/reference/drift_values.rs`
 //! from the same closed-form data as below.
 
+mod common;
 #[path = "reference/drift_values.rs"]
 #[allow(dead_code)]
 mod reference;
@@ -189,23 +190,7 @@ mod sample {
     use chrono::NaiveDate;
 
     fn to_csv(data: &Dataset, path: &Path) {
-        let mut w = csv::Writer::from_path(path).unwrap();
-        let mut header = vec!["customer_id".to_owned()];
-        header.extend(data.columns.iter().map(|c| c.name.clone()));
-        w.write_record(&header).unwrap();
-        let ids = data.ids.as_ref().unwrap();
-        for i in 0..data.n_rows() {
-            let mut rec = vec![ids[i].clone()];
-            for c in &data.columns {
-                rec.push(match &c.data {
-                    ColumnData::Numeric(v) if v[i].is_nan() => String::new(),
-                    ColumnData::Numeric(v) => format!("{}", v[i]),
-                    ColumnData::Categorical(cat) => cat.value(i).unwrap_or("").to_owned(),
-                });
-            }
-            w.write_record(&rec).unwrap();
-        }
-        w.flush().unwrap();
+        std::fs::write(path, super::common::ids_and_features_csv(data)).unwrap();
     }
 
     fn shifted(data: &Dataset) -> Dataset {

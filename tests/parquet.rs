@@ -5,7 +5,6 @@
 #![cfg(feature = "parquet")]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -13,56 +12,21 @@ use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::io::schema::Schema;
 use attrition::io::tables::{ReadOptions, read_tables, read_tables_with};
 
+mod common;
+use common::world::{assert_same_tables, bin, features, s, simulate_world};
+
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
-
-fn bin(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 #[test]
 fn a_parquet_world_gives_byte_identical_features_to_the_csv_world() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
     for (format, out) in [("csv", "csv"), ("parquet", "pq")] {
-        bin(&[
-            "simulate",
-            "--customers",
-            "600",
-            "--months",
-            "14",
-            "--seed",
-            "11",
-            "--format",
-            format,
-            "--quiet",
-            "--out",
-            s(&p(out)),
-        ]);
+        simulate_world(format, &p(out), &["--quiet"]);
     }
     assert!(p("pq/events.parquet").exists() && !p("pq/events.csv").exists());
     for (tables, out) in [("csv", "f_csv.csv"), ("pq", "f_pq.csv"), ("pq", "f_pq.parquet")] {
-        bin(&[
-            "features",
-            "--tables",
-            s(&p(tables)),
-            "--from",
-            "2024-09-01",
-            "--to",
-            "2025-01-01",
-            "--out",
-            s(&p(out)),
-        ]);
+        features(&p(tables), None, &p(out));
     }
     let a = std::fs::read(p("f_csv.csv")).unwrap();
     assert!(a.len() > 10_000);
@@ -95,13 +59,7 @@ fn the_sample_as_parquet_tables_reads_to_the_same_tables() {
     attrition::io::parquet::write_tables(&csv, dir.path()).unwrap();
     let pq = read_tables(dir.path(), &ReadOptions::strict()).unwrap();
     assert!(pq.report.files.iter().all(|f| f.file.extension().unwrap() == "parquet"));
-    let pq = pq.tables;
-    assert_eq!(pq.customers, csv.customers);
-    assert_eq!(pq.subscriptions, csv.subscriptions);
-    assert_eq!(pq.events, csv.events);
-    assert_eq!(pq.nps, csv.nps);
-    assert_eq!(pq.campaign, csv.campaign);
-    assert_eq!(pq.attributes, csv.attributes);
+    assert_same_tables(&pq.tables, &csv);
 }
 
 /// Events as a foreign export: `ts` in epoch milliseconds (INT64), `account` and `name` strings.

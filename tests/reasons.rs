@@ -11,6 +11,8 @@ use attrition::prelude::*;
 use attrition::scoring::RiskTier;
 use chrono::NaiveDate;
 
+mod common;
+
 /// Median of the non-missing values, as the profile defines it.
 fn median(v: impl Iterator<Item = f64>) -> f64 {
     let mut v: Vec<f64> = v.filter(|x| !x.is_nan()).collect();
@@ -44,24 +46,7 @@ fn score_text(model: &TrainedModel, csv_text: &str, id: &str, options: ScoreOpti
 
 /// The dataset as CSV with its ids (what `attrition features --snapshot` writes).
 fn to_csv(data: &Dataset) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["customer_id".to_owned()];
-    header.extend(data.columns.iter().map(|c| c.name.clone()));
-    w.write_record(&header).unwrap();
-    let ids = data.ids.as_ref().unwrap();
-    for i in 0..data.n_rows() {
-        let mut rec = vec![ids[i].clone()];
-        for c in &data.columns {
-            rec.push(match (c.as_numeric(), c.as_categorical()) {
-                (Some(v), _) if v[i].is_nan() => String::new(),
-                (Some(v), _) => format!("{}", v[i]),
-                (None, Some(cat)) => cat.value(i).unwrap_or("").to_owned(),
-                _ => unreachable!(),
-            });
-        }
-        w.write_record(&rec).unwrap();
-    }
-    String::from_utf8(w.into_inner().unwrap()).unwrap()
+    common::ids_and_features_csv(data)
 }
 
 fn reasons_of(row: &HashMap<String, String>) -> Vec<(String, String)> {

@@ -4,47 +4,20 @@
 //! billing under other column names, MRR in cents — plus the `schema.toml` written beside it,
 //! gives byte-identical features to the same world's native CSV tables.
 
-use std::path::Path;
-use std::process::Command;
-
 use attrition::io::schema::Schema;
 use attrition::io::segment::{SCHEMA_FILE, write_tables};
 use attrition::io::tables::{ReadOptions, read_tables, read_tables_with};
 use attrition::simulate::{SimulationParams, simulate};
 
-fn bin(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::world::{assert_same_tables, features, simulate_world};
 
 #[test]
 fn a_segment_export_with_its_schema_gives_byte_identical_features_to_the_csv_world() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
     for (format, out) in [("csv", "csv"), ("segment", "seg")] {
-        let printed = bin(&[
-            "simulate",
-            "--customers",
-            "600",
-            "--months",
-            "14",
-            "--seed",
-            "11",
-            "--format",
-            format,
-            "--out",
-            s(&p(out)),
-        ]);
+        let printed = simulate_world(format, &p(out), &[]);
         if format == "segment" {
             assert!(printed.contains("--schema"), "{printed}");
         }
@@ -62,14 +35,7 @@ fn a_segment_export_with_its_schema_gives_byte_identical_features_to_the_csv_wor
 
     let schema = p("seg/schema.toml");
     for (tables, schema, out) in [("csv", None, "f_csv.csv"), ("seg", Some(&schema), "f_seg.csv")] {
-        let dir = p(tables);
-        let mut args = vec!["features", "--tables", s(&dir)];
-        if let Some(sc) = schema {
-            args.extend(["--schema", s(sc)]);
-        }
-        let f = p(out);
-        args.extend(["--from", "2024-09-01", "--to", "2025-01-01", "--out", s(&f)]);
-        bin(&args);
+        features(&p(tables), schema.map(|x| x.as_path()), &p(out));
     }
     let a = std::fs::read(p("f_csv.csv")).unwrap();
     assert!(a.len() > 10_000, "{} bytes of features", a.len());
@@ -89,12 +55,7 @@ fn the_segment_export_reads_back_to_the_native_tables() {
     let a = read_tables(native.path(), &ReadOptions::strict()).unwrap();
     let schema = Schema::read(segment.path().join(SCHEMA_FILE)).unwrap();
     let b = read_tables_with(segment.path(), Some(&schema), &ReadOptions::strict()).unwrap();
-    assert_eq!(a.tables.customers, b.tables.customers);
-    assert_eq!(a.tables.attributes, b.tables.attributes);
-    assert_eq!(a.tables.subscriptions, b.tables.subscriptions);
-    assert_eq!(a.tables.events, b.tables.events);
-    assert_eq!(a.tables.nps, b.tables.nps);
-    assert_eq!(a.tables.campaign, b.tables.campaign);
+    assert_same_tables(&a.tables, &b.tables);
     assert_eq!(b.report.skipped_total(), 0);
     // Deterministic: the same tables give the same bytes.
     let again = tempfile::tempdir().unwrap();

@@ -1,6 +1,31 @@
 //! Helpers shared by the integration tests (metrics vectors; small hand-made tables for KPIs and survival).
 #![allow(dead_code)]
 
+pub mod world;
+
+/// A dataset as CSV with its ids first, then its feature columns (what `attrition features
+/// --snapshot` writes: no as-of date, no label); a missing value is an empty field.
+pub fn ids_and_features_csv(data: &attrition::Dataset) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["customer_id".to_owned()];
+    header.extend(data.columns.iter().map(|c| c.name.clone()));
+    w.write_record(&header).unwrap();
+    let ids = data.ids.as_ref().unwrap();
+    for i in 0..data.n_rows() {
+        let mut rec = vec![ids[i].clone()];
+        for c in &data.columns {
+            rec.push(match (c.as_numeric(), c.as_categorical()) {
+                (Some(v), _) if v[i].is_nan() => String::new(),
+                (Some(v), _) => format!("{}", v[i]),
+                (None, Some(cat)) => cat.value(i).unwrap_or("").to_owned(),
+                _ => unreachable!(),
+            });
+        }
+        w.write_record(&rec).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
 /// SplitMix64, bit-identical to `tests/reference/gen.py`'s `SplitMix`.
 pub struct SplitMix(u64);
 

@@ -3,20 +3,19 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attrition::catalogue::{CatalogueFile, CatalogueSource, DiscoveryParams, EventCatalogue, choose_event_catalogue};
-use attrition::features::{
-    Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue, FeatureParams, build_observations, snapshot,
-};
+use attrition::Result;
+use attrition::features::{Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue};
 use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::parse::parse_date;
-use attrition::io::quality::{DataQuality, QualityWarning};
+use attrition::io::quality::DataQuality;
 use attrition::io::tables::ReadOptions;
-use attrition::io::tables::Tables;
 use attrition::io::write_flat::{WriteFlatOptions, write_flat};
 use attrition::models::artifact::FeatureBuild;
-use attrition::models::trained::TrainedModel;
-use attrition::{Error, Result};
 use chrono::NaiveDate;
+
+mod build;
+mod catalogue;
+use catalogue::event_catalogue_for;
 
 fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
     parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
@@ -96,38 +95,6 @@ pub struct Args {
     lenient: bool,
 }
 
-/// The event catalogue for `tables` when none was given: the simulator's, or one discovered
-/// from the tables (printed).
-pub(crate) fn event_catalogue_for(tables: &Tables, given: Option<&PathBuf>) -> Result<EventCatalogue> {
-    if let Some(p) = given {
-        let file = CatalogueFile::read(p)?;
-        let cat = file.event_catalogue()?;
-        let edited = file.edited().len();
-        println!(
-            "event catalogue {}: {} core, {} sticky, {} signal types{}",
-            p.display(),
-            cat.core.len(),
-            cat.sticky.len(),
-            cat.signals.len() + usize::from(cat.limit_hit.is_some()) + usize::from(cat.champion_left.is_some()),
-            if edited > 0 { format!(" ({edited} roles edited by hand)") } else { String::new() }
-        );
-        return Ok(cat);
-    }
-    let chosen = choose_event_catalogue(tables, &DiscoveryParams::new())?;
-    if chosen.source == CatalogueSource::Discovered {
-        let c = &chosen.catalogue;
-        println!(
-            "event names are not the simulator's ({} of its {} types present): roles discovered from the tables — core {:?}, sticky {:?}, signal {:?} (associations, not causes; `attrition catalogue` writes them with reasons to review and edit)",
-            chosen.simulator_types_present,
-            EventCatalogue::default().named().len(),
-            c.core,
-            c.sticky,
-            c.signals
-        );
-    }
-    Ok(chosen.catalogue)
-}
-
 pub fn run(a: Args) -> Result<()> {
     // Outputs are checked before anything is read or written.
     let mut plan = a.force.plan().tables_input("--tables", &a.tables);
@@ -147,28 +114,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     crate::output_path(&a.out);
 
-    let saved = match (&a.catalogue, &a.model) {
-        (Some(p), _) => Some(FeatureCatalogue::read(p)?),
-        (None, Some(m)) => {
-            let model = TrainedModel::load(m)?;
-            let Some(build) = model.feature_build else {
-                return Err(Error::param(
-                    "--model",
-                    m.display(),
-                    "the model file records no feature build (trained without --feature-build, or before schema version 3): give the catalogue it was trained with (--catalogue)",
-                ));
-            };
-            println!(
-                "features of {} ({} columns; label window {}+{} days)",
-                m.display(),
-                build.catalogue.specs.len(),
-                build.label.lead_days,
-                build.label.horizon_days
-            );
-            Some(build.catalogue)
-        }
-        (None, None) => None,
-    };
+    let saved = catalogue::saved(&a)?;
 
     let t0 = Instant::now();
     let pb = crate::progress::spinner(false, &format!("reading {}", a.tables.display()));
@@ -190,50 +136,7 @@ pub fn run(a: Args) -> Result<()> {
     };
 
     let t1 = Instant::now();
-    let (dataset, resolved) = if let Some(as_of) = a.snapshot {
-        let resolved = catalogue.resolve(&tables)?;
-        let pb = crate::progress::spinner(false, "building features");
-        let ds = snapshot(&tables, as_of, &resolved);
-        pb.finish_and_clear();
-        let ds = ds?;
-        println!(
-            "snapshot at {as_of}: {} of {} customers active on {} × {} features",
-            ds.n_rows(),
-            tables.customers.len(),
-            as_of.pred_opt().unwrap_or(as_of),
-            ds.n_features()
-        );
-        (ds, resolved)
-    } else {
-        let (Some(from), Some(to)) = (a.from, a.to) else {
-            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
-        };
-        let mut params = FeatureParams::new(from, to)
-            .every(a.every)
-            .lead_days(a.lead_days)
-            .horizon_days(a.horizon_days)
-            .catalogue(catalogue);
-        if let Some(d) = a.data_end {
-            params = params.data_end(d);
-        }
-        let pb = crate::progress::spinner(false, "building features");
-        let table = build_observations(&tables, &params);
-        pb.finish_and_clear();
-        let table = table?;
-        print!("{}", table.report);
-        print!("{}", table.report.per_date_table());
-        if let Some(end) = &table.report.data_end_outliers {
-            let w = QualityWarning::DataEndOutliers(end.clone());
-            eprintln!("warning: {w}");
-            quality.push(w);
-        }
-        if table.report.observations == 0 {
-            return Err(Error::EmptyData {
-                context: "observations: no customer was active on an as-of date with a complete label window",
-            });
-        }
-        (table.dataset, table.catalogue)
-    };
+    let (dataset, resolved) = build::dataset(&a, &tables, catalogue, &mut quality)?;
     let merged = DataQuality::from_merged(resolved.merged_event_types.as_ref());
     crate::common::print_quality(&merged);
     quality.extend(merged);

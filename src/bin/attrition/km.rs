@@ -3,9 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use attrition::io::flat::{FlatOptions, line_of_row, load_flat};
+use attrition::io::flat::FlatOptions;
 use attrition::survival::{KaplanMeier, SurvivalData, logrank_test};
 use attrition::{ColumnData, Error, Result};
+
+mod load;
+use load::numeric;
 
 /// Arguments of `attrition km`.
 #[derive(Debug, clap::Args)]
@@ -35,76 +38,17 @@ pub struct Args {
     json: bool,
 }
 
-fn numeric(data: &attrition::Dataset, name: &str) -> Result<Vec<f64>> {
-    data.column(name)
-        .and_then(|c| c.as_numeric())
-        .map(|v| v.to_vec())
-        .ok_or_else(|| Error::FeatureMismatch { reason: format!("numeric column `{name}` not found") })
-}
-
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let mut opts = FlatOptions::new().target(&args.event).numeric(&args.duration);
     if let Some(b) = &args.by {
         opts = opts.categorical(b);
     }
-    let data = match load_flat(&args.data, &opts) {
-        Ok(l) => {
-            crate::common::print_load_warnings(&l.report);
-            l.dataset
-        }
-        // The loader asks which target value means churned (`positive`): km has no such flag.
-        Err(Error::InvalidParameter { name: "positive", reason, .. }) => {
-            return Err(Error::param(
-                "--event",
-                &args.event,
-                format!(
-                    "{}: the event column must hold 1/true/yes (churn observed) or 0/false/no (censored)",
-                    reason.split(';').next().unwrap_or(&reason)
-                ),
-            ));
-        }
-        // A value that is no event label, with its line: named for km's own flag (km has no
-        // --positive, nor a lenient mode to skip such rows).
-        Err(Error::BadRow { location, problem, value, .. })
-            if location.column.as_deref() == Some(args.event.as_str()) =>
-        {
-            return Err(Error::BadRow {
-                location,
-                problem,
-                value,
-                expected: format!(
-                    "the --event column `{}` must hold 1/true/yes (churn observed) or 0/false/no (censored)",
-                    args.event
-                ),
-            });
-        }
-        Err(e) => return Err(e),
-    };
+    let data = load::data(&args, &opts)?;
     let durations = numeric(&data, &args.duration)?;
     let events = data.churned_or_err()?.to_vec();
     let entry = args.entry.as_deref().map(|e| numeric(&data, e)).transpose()?;
-    // Times are checked here, where the file's lines are known (1-based, header = line 1).
-    let at = |row: usize| match line_of_row(&args.data, row) {
-        Ok(Some(line)) => format!("line {line} of {}", args.data.display()),
-        _ => format!("data row {} of {}", row + 1, args.data.display()),
-    };
-    if let Some(i) = durations.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
-        return Err(Error::param(
-            "--duration",
-            format!("`{}` = {} on {}", args.duration, durations[i], at(i)),
-            "a duration must be a number ≥ 0 (blank or NA: leave the row out)",
-        ));
-    }
-    if let (Some(e), Some(name)) = (&entry, &args.entry)
-        && let Some(i) = (0..e.len()).find(|&i| !(e[i].is_finite() && e[i] >= 0.0 && e[i] <= durations[i]))
-    {
-        return Err(Error::param(
-            "--entry",
-            format!("`{name}` = {} on {}", e[i], at(i)),
-            format!("an entry time must be ≥ 0 and not after the duration ({})", durations[i]),
-        ));
-    }
+    load::check_times(&args, &durations, entry.as_deref())?;
     let groups: Vec<String> = match &args.by {
         Some(b) => match data.column(b).map(|c| &c.data) {
             Some(ColumnData::Categorical(c)) => {

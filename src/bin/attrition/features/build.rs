@@ -1,0 +1,62 @@
+//! Building `attrition features`' rows: a snapshot of the customers active on a day, or labelled
+//! observations over a range of as-of dates, with what was built printed.
+
+use attrition::features::{FeatureCatalogue, FeatureParams, build_observations, snapshot};
+use attrition::io::quality::{DataQuality, QualityWarning};
+use attrition::io::tables::Tables;
+use attrition::{Dataset, Error, Result};
+
+use super::Args;
+
+/// The rows to write and the resolved catalogue they were built with.
+pub fn dataset(
+    a: &Args,
+    tables: &Tables,
+    catalogue: FeatureCatalogue,
+    quality: &mut DataQuality,
+) -> Result<(Dataset, FeatureCatalogue)> {
+    if let Some(as_of) = a.snapshot {
+        let resolved = catalogue.resolve(tables)?;
+        let pb = crate::progress::spinner(false, "building features");
+        let ds = snapshot(tables, as_of, &resolved);
+        pb.finish_and_clear();
+        let ds = ds?;
+        println!(
+            "snapshot at {as_of}: {} of {} customers active on {} × {} features",
+            ds.n_rows(),
+            tables.customers.len(),
+            as_of.pred_opt().unwrap_or(as_of),
+            ds.n_features()
+        );
+        Ok((ds, resolved))
+    } else {
+        let (Some(from), Some(to)) = (a.from, a.to) else {
+            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
+        };
+        let mut params = FeatureParams::new(from, to)
+            .every(a.every)
+            .lead_days(a.lead_days)
+            .horizon_days(a.horizon_days)
+            .catalogue(catalogue);
+        if let Some(d) = a.data_end {
+            params = params.data_end(d);
+        }
+        let pb = crate::progress::spinner(false, "building features");
+        let table = build_observations(tables, &params);
+        pb.finish_and_clear();
+        let table = table?;
+        print!("{}", table.report);
+        print!("{}", table.report.per_date_table());
+        if let Some(end) = &table.report.data_end_outliers {
+            let w = QualityWarning::DataEndOutliers(end.clone());
+            eprintln!("warning: {w}");
+            quality.push(w);
+        }
+        if table.report.observations == 0 {
+            return Err(Error::EmptyData {
+                context: "observations: no customer was active on an as-of date with a complete label window",
+            });
+        }
+        Ok((table.dataset, table.catalogue))
+    }
+}
