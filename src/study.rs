@@ -21,12 +21,16 @@
 mod config;
 mod pipeline;
 mod report;
+mod retention;
 
 pub use config::{
     CampaignConfig, ClvConfig, DataConfig, DatesConfig, ModelsConfig, ReportConfig, StudyConfig, UpliftConfig,
     WindowConfig,
 };
 pub use pipeline::{CandidateResult, CurrentScores, FactorRetention, Study, StudyProgress, StudyResults};
+#[cfg(feature = "parquet")]
+pub use retention::retention_study_partitioned;
+pub use retention::{RetentionStudy, retention_study};
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -114,7 +114,7 @@ mod params;
 mod spec;
 mod timeline;
 
-pub use data_end::{DataEnd, OUTLIER_GAP_DAYS, data_end};
+pub use data_end::{DataEnd, DataEndCounts, OUTLIER_GAP_DAYS, data_end};
 
 pub use observe::{DateCounts, Exclusion, FeatureReport, FeatureTable, build_observations, infer_data_end, snapshot};
 pub use params::{Cadence, DEFAULT_HORIZON_DAYS, DEFAULT_LEAD_DAYS, FeatureParams, MAX_AS_OF_DATES, MAX_WINDOW_DAYS};

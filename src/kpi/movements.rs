@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::io::tables::Subscription;
+use crate::kpi::exact::ExactSum;
 
 /// Customer counts over one period.
 ///
@@ -33,6 +34,16 @@ impl CustomerCounts {
     /// Customers active at both the opening and the close.
     pub fn retained(&self) -> u64 {
         self.at_start - self.churned
+    }
+
+    /// Adds `other`'s counts (the counts of other customers over the same period).
+    pub fn merge(&mut self, other: &CustomerCounts) {
+        self.at_start += other.at_start;
+        self.new += other.new;
+        self.reactivated += other.reactivated;
+        self.churned += other.churned;
+        self.at_end += other.at_end;
+        self.joined_and_left += other.joined_and_left;
     }
 }
 
@@ -70,6 +81,54 @@ impl MrrMovements {
     }
 }
 
+/// The MRR movements of one period as exact sums ([`ExactSum`]): the same totals whatever the
+/// order customers are added or partitions merged.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct MrrSums {
+    pub start: ExactSum,
+    pub new: ExactSum,
+    pub expansion: ExactSum,
+    pub contraction: ExactSum,
+    pub churned: ExactSum,
+    pub reactivation: ExactSum,
+    pub end: ExactSum,
+}
+
+impl MrrSums {
+    fn parts_mut(&mut self) -> [&mut ExactSum; 7] {
+        [
+            &mut self.start,
+            &mut self.new,
+            &mut self.expansion,
+            &mut self.contraction,
+            &mut self.churned,
+            &mut self.reactivation,
+            &mut self.end,
+        ]
+    }
+
+    /// Adds `other`'s sums.
+    pub fn merge(&mut self, other: &MrrSums) {
+        let mut o = other.clone();
+        for (a, b) in self.parts_mut().into_iter().zip(o.parts_mut()) {
+            a.merge(b);
+        }
+    }
+
+    /// The movements, each sum rounded once.
+    pub fn movements(&self) -> MrrMovements {
+        MrrMovements {
+            start: self.start.value(),
+            new: self.new.value(),
+            expansion: self.expansion.value(),
+            contraction: self.contraction.value(),
+            churned: self.churned.value(),
+            reactivation: self.reactivation.value(),
+            end: self.end.value(),
+        }
+    }
+}
+
 /// A customer's state on one day.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct DayState {
@@ -94,7 +153,7 @@ pub(crate) fn state_on<'a>(subs: impl Iterator<Item = &'a Subscription>, day: Na
 /// customer was active on some day in `(opening_day, closing_day]`.
 pub(crate) fn add_customer(
     counts: &mut CustomerCounts,
-    mrr: &mut MrrMovements,
+    mrr: &mut MrrSums,
     open: DayState,
     close: DayState,
     first_active: NaiveDate,
@@ -103,33 +162,33 @@ pub(crate) fn add_customer(
 ) {
     if open.active {
         counts.at_start += 1;
-        mrr.start += open.mrr;
+        mrr.start.add(open.mrr);
     }
     if close.active {
         counts.at_end += 1;
-        mrr.end += close.mrr;
+        mrr.end.add(close.mrr);
     }
     match (open.active, close.active) {
         (true, true) => {
             let delta = close.mrr - open.mrr;
             if delta > 0.0 {
-                mrr.expansion += delta;
+                mrr.expansion.add(delta);
             } else if delta < 0.0 {
-                mrr.contraction -= delta;
+                mrr.contraction.add(-delta);
             }
         }
         (false, true) => {
             if first_active > opening_day {
                 counts.new += 1;
-                mrr.new += close.mrr;
+                mrr.new.add(close.mrr);
             } else {
                 counts.reactivated += 1;
-                mrr.reactivation += close.mrr;
+                mrr.reactivation.add(close.mrr);
             }
         }
         (true, false) => {
             counts.churned += 1;
-            mrr.churned += open.mrr;
+            mrr.churned.add(open.mrr);
         }
         (false, false) => {
             if active_between {

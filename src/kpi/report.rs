@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::io::tables::Tables;
-use crate::kpi::movements::{CustomerCounts, DayState, MrrMovements, add_customer, state_on};
-use crate::kpi::period::{PeriodKind, periods_between};
-use crate::survival::subscriptions_by_customer;
+use crate::kpi::counts::{KpiBounds, KpiCounts};
+use crate::kpi::movements::{CustomerCounts, MrrMovements};
+use crate::kpi::period::PeriodKind;
 
 /// Options for [`compute_kpis`]. Setters never fail; [`KpiOptions::check`] validates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -176,59 +176,11 @@ fn ratio(num: f64, den: f64) -> Option<f64> {
 /// # Ok(()) }
 /// ```
 pub fn compute_kpis(tables: &Tables, options: &KpiOptions) -> Result<KpiReport> {
-    options.check()?;
-    let live = |s: &&crate::io::tables::Subscription| s.end_date.is_none_or(|e| e > s.start_date);
-    let earliest = tables
-        .subscriptions
-        .iter()
-        .filter(live)
-        .map(|s| s.start_date)
-        .min()
-        .ok_or(Error::EmptyData { context: "KPIs (no subscription is ever active)" })?;
-    let data_end = data_end(tables).max(earliest);
-    let from = options.from.unwrap_or(earliest);
-    let to = options.to.unwrap_or(data_end);
-    let periods = periods_between(options.period, from, to)?;
-    // Boundary days: the opening of each period, then the close of the last one.
-    let mut days: Vec<NaiveDate> = periods.iter().map(|p| p.start.pred_opt().unwrap_or(p.start)).collect();
-    days.push(to.min(periods[periods.len() - 1].last_day()));
-    let by = subscriptions_by_customer(tables);
-    let n = periods.len();
-    let mut counts = vec![CustomerCounts::default(); n];
-    let mut mrr = vec![MrrMovements::default(); n];
-    let mut without = 0;
-    let mut states: Vec<DayState> = Vec::with_capacity(days.len());
-    for subs_ix in &by {
-        let subs: Vec<&crate::io::tables::Subscription> =
-            subs_ix.iter().map(|&i| &tables.subscriptions[i]).filter(live).collect();
-        let Some(first_active) = subs.iter().map(|s| s.start_date).min() else {
-            without += 1;
-            continue;
-        };
-        states.clear();
-        states.extend(days.iter().map(|&d| state_on(subs.iter().copied(), d)));
-        for k in 0..n {
-            let (open_day, close_day) = (days[k], days[k + 1]);
-            // Only asked when inactive at both ends: then every subscription starting by the opening
-            // day has ended by it, so "active some day in (open, close]" is "one starts in it".
-            let between = !states[k].active
-                && !states[k + 1].active
-                && subs.iter().any(|s| s.start_date > open_day && s.start_date <= close_day);
-            add_customer(&mut counts[k], &mut mrr[k], states[k], states[k + 1], first_active, open_day, between);
-        }
-    }
-    let out = periods
-        .iter()
-        .enumerate()
-        .map(|(k, p)| {
-            let closing_day = days[k + 1];
-            period_kpis(p.label(), p.start, closing_day, closing_day < p.last_day(), counts[k], mrr[k], options)
-        })
-        .collect();
-    Ok(KpiReport { options: *options, data_end, periods: out, customers_without_subscriptions: without })
+    let frame = KpiBounds::from_tables(tables).frame(options)?;
+    Ok(KpiCounts::count(tables, &frame).report(&frame))
 }
 
-fn period_kpis(
+pub(crate) fn period_kpis(
     label: String,
     start: NaiveDate,
     closing_day: NaiveDate,
@@ -269,9 +221,4 @@ fn period_kpis(
         arpu,
         ltv,
     }
-}
-
-/// The last day the tables know about (see [`KpiReport::data_end`]).
-fn data_end(tables: &Tables) -> NaiveDate {
-    crate::features::data_end(tables, true).map_or(NaiveDate::MIN, |d| d.day)
 }

@@ -336,6 +336,94 @@ impl Partitions {
         }
         read_tables_with(self.part_dir(i), Some(&self.manifest.schema), options)
     }
+
+    /// Reads every partition and combines what `count` makes of each with `merge` — the
+    /// map-reduce behind the partitioned commands (KPIs, retention). Partitions are processed in
+    /// parallel (rayon's thread pool), each worker reading one partition at a time, so at most as
+    /// many partitions are in memory as there are threads. `merge` must be associative and
+    /// commutative (which partitions are merged first varies from run to run): counts that add
+    /// up, such as [`crate::kpi::KpiCounts`] or [`crate::survival::SurvivalCounts`].
+    ///
+    /// Errors: the error of the lowest-numbered partition that fails (reading or counting), the
+    /// same on every run; partitions after a failed one are not read.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::io::tables::ReadOptions;
+    /// use attrition::partition::{partition_tables, PartitionParams, Partitions};
+    /// use attrition::simulate::{simulate, SimulationParams};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// simulate(&SimulationParams::new(50, 2, 1))?.tables.write_dir(dir.path().join("t"))?;
+    /// partition_tables(dir.path().join("t"), None, &PartitionParams::new(3), dir.path().join("p"))?;
+    /// let parts = Partitions::open(dir.path().join("p"))?;
+    /// let customers = parts.map_merge(&ReadOptions::strict(), |_, t| Ok(t.tables.customers.len()), |a, b| Ok(a + b))?;
+    /// assert_eq!(customers, 50);
+    /// # Ok(()) }
+    /// ```
+    pub fn map_merge<T: Send>(
+        &self,
+        read: &ReadOptions,
+        count: impl Fn(usize, LoadedTables) -> Result<T> + Sync + Send,
+        merge: impl Fn(T, T) -> Result<T> + Sync + Send,
+    ) -> Result<T> {
+        use rayon::prelude::*;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let first_failed = AtomicUsize::new(usize::MAX);
+        let out = (0..self.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                if i > first_failed.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let r = self.read(i, read).and_then(|t| count(i, t)).map_err(|e| (i, Box::new(e)));
+                if r.is_err() {
+                    first_failed.fetch_min(i, Ordering::Relaxed);
+                }
+                Some(r)
+            })
+            .reduce_with(|a, b| match (a, b) {
+                (Ok(a), Ok(b)) => merge(a, b).map_err(|e| (usize::MAX, Box::new(e))),
+                (Err(a), Err(b)) => Err(if b.0 < a.0 { b } else { a }),
+                (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+            });
+        match out {
+            Some(Ok(t)) => Ok(t),
+            Some(Err((_, e))) => Err(*e),
+            None => Err(Error::EmptyData { context: "partitioned directory (no partition)" }),
+        }
+    }
+}
+
+/// What reading the partitions of a partitioned directory reported, summed over partitions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionsReadReport {
+    /// Partitions read.
+    pub partitions: usize,
+    /// Exact duplicate rows dropped per table file (`events.parquet`, …), nonzero only.
+    pub duplicates: std::collections::BTreeMap<String, u64>,
+}
+
+impl PartitionsReadReport {
+    /// The report of one partition's read.
+    pub fn of(loaded: &LoadedTables) -> Self {
+        let mut duplicates = std::collections::BTreeMap::new();
+        for f in &loaded.report.files {
+            if f.duplicates > 0 {
+                let name =
+                    f.file.file_name().map_or_else(|| f.file.display().to_string(), |n| n.to_string_lossy().into());
+                *duplicates.entry(name).or_default() += f.duplicates;
+            }
+        }
+        PartitionsReadReport { partitions: 1, duplicates }
+    }
+
+    /// Adds `other`'s partitions.
+    pub fn merge(&mut self, other: &PartitionsReadReport) {
+        self.partitions += other.partitions;
+        for (k, v) in &other.duplicates {
+            *self.duplicates.entry(k.clone()).or_default() += v;
+        }
+    }
 }
 
 #[cfg(test)]

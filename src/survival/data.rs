@@ -187,17 +187,10 @@ pub(crate) struct EventTable {
 }
 
 impl EventTable {
-    /// Builds the table. Without late entry, every subject enters at time 0 (as in lifelines), so
-    /// the table starts at 0.
-    pub fn build(groups: &[&SurvivalData]) -> EventTable {
-        let mut times: Vec<f64> = Vec::new();
-        for d in groups {
-            times.extend_from_slice(&d.durations);
-            match &d.entry {
-                Some(e) => times.extend_from_slice(e),
-                None => times.push(0.0),
-            }
-        }
+    /// The table of groups given by their counts, on the union of their times. Without late
+    /// entry, every subject enters at time 0 (as in lifelines), so the table starts at 0.
+    pub fn from_counts(groups: &[&SurvivalCounts]) -> EventTable {
+        let mut times: Vec<f64> = groups.iter().flat_map(|c| c.times.iter().copied()).collect();
         times.sort_by(f64::total_cmp);
         times.dedup();
         let n = times.len();
@@ -205,15 +198,12 @@ impl EventTable {
         let mut entered = vec![vec![0.0; n]; groups.len()];
         let mut removed = vec![vec![0.0; n]; groups.len()];
         let mut events = vec![vec![0.0; n]; groups.len()];
-        for (g, d) in groups.iter().enumerate() {
-            for i in 0..d.len() {
-                let w = d.weight_of(i);
-                entered[g][pos(d.entry_of(i))] += w;
-                let k = pos(d.durations[i]);
-                removed[g][k] += w;
-                if d.event_observed[i] {
-                    events[g][k] += w;
-                }
+        for (g, c) in groups.iter().enumerate() {
+            for (i, &t) in c.times.iter().enumerate() {
+                let k = pos(t);
+                entered[g][k] = c.entered[i];
+                removed[g][k] = c.removed[i];
+                events[g][k] = c.events[i];
             }
         }
         let at_risk = (0..groups.len())
@@ -229,5 +219,131 @@ impl EventTable {
             })
             .collect();
         EventTable { times, entered, removed, events, at_risk }
+    }
+}
+
+/// What Kaplan–Meier and the log-rank test need of a group of subjects, in a form that adds up:
+/// per distinct time (the subjects' durations and entry times; 0 without late entry), the weight
+/// entering, leaving (event or censoring) and of events, plus the number of subjects and the
+/// event weight. The counts of disjoint groups of subjects [`merge`](Self::merge) into the counts
+/// of their union, so a curve over a partitioned population is fitted from per-partition counts
+/// ([`crate::survival::KaplanMeier::fit_counts`]) — with the same bytes as from all subjects at
+/// once when the weights are whole numbers (every sum is then exact), as they are without weights.
+///
+/// ```
+/// use attrition::survival::{KaplanMeier, SurvivalCounts, SurvivalData};
+/// let a = SurvivalData::new(vec![3.0, 5.0, 9.0], vec![true, true, false]).unwrap();
+/// let b = SurvivalData::new(vec![5.0, 12.0], vec![false, true]).unwrap();
+/// let all = SurvivalData::new(vec![3.0, 5.0, 9.0, 5.0, 12.0], vec![true, true, false, false, true]).unwrap();
+/// let mut counts = SurvivalCounts::from_data(&a);
+/// counts.merge(&SurvivalCounts::from_data(&b));
+/// assert_eq!(counts, SurvivalCounts::from_data(&all));
+/// let km = KaplanMeier::new();
+/// assert_eq!(km.fit_counts(&counts).unwrap(), km.fit(&all).unwrap());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalCounts {
+    times: Vec<f64>,
+    entered: Vec<f64>,
+    removed: Vec<f64>,
+    events: Vec<f64>,
+    subjects: usize,
+    event_weight: f64,
+}
+
+impl Default for SurvivalCounts {
+    /// No subjects. The event weight is −0.0, Rust's sum of no `f64` (what
+    /// [`SurvivalData::n_events`] gives without events), so that merging into empty counts keeps
+    /// the sign the unmerged data would have.
+    fn default() -> Self {
+        SurvivalCounts {
+            times: Vec::new(),
+            entered: Vec::new(),
+            removed: Vec::new(),
+            events: Vec::new(),
+            subjects: 0,
+            event_weight: -0.0,
+        }
+    }
+}
+
+impl SurvivalCounts {
+    /// No subjects.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The counts of `data`'s subjects.
+    pub fn from_data(d: &SurvivalData) -> Self {
+        let mut times: Vec<f64> = d.durations.clone();
+        match &d.entry {
+            Some(e) => times.extend_from_slice(e),
+            None => times.push(0.0),
+        }
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        let n = times.len();
+        let pos = |t: f64| times.partition_point(|&x| x < t);
+        let (mut entered, mut removed, mut events) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        for i in 0..d.len() {
+            let w = d.weight_of(i);
+            entered[pos(d.entry_of(i))] += w;
+            let k = pos(d.durations[i]);
+            removed[k] += w;
+            if d.event_observed[i] {
+                events[k] += w;
+            }
+        }
+        SurvivalCounts { times, entered, removed, events, subjects: d.len(), event_weight: d.n_events() }
+    }
+
+    /// Adds the subjects counted in `other`.
+    pub fn merge(&mut self, other: &SurvivalCounts) {
+        let (a, b) = (std::mem::take(self), other);
+        let mut out = SurvivalCounts {
+            subjects: a.subjects + b.subjects,
+            event_weight: a.event_weight + b.event_weight,
+            ..Default::default()
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < a.times.len() || j < b.times.len() {
+            let take_a = j == b.times.len() || (i < a.times.len() && a.times[i] <= b.times[j]);
+            let take_b = i == a.times.len() || (j < b.times.len() && b.times[j] <= a.times[i]);
+            let t = if take_a { a.times[i] } else { b.times[j] };
+            let (mut e, mut r, mut d) = (0.0, 0.0, 0.0);
+            if take_a {
+                (e, r, d) = (a.entered[i], a.removed[i], a.events[i]);
+                i += 1;
+            }
+            if take_b {
+                (e, r, d) = (e + b.entered[j], r + b.removed[j], d + b.events[j]);
+                j += 1;
+            }
+            out.times.push(t);
+            out.entered.push(e);
+            out.removed.push(r);
+            out.events.push(d);
+        }
+        *self = out;
+    }
+
+    /// Number of subjects.
+    pub fn len(&self) -> usize {
+        self.subjects
+    }
+
+    /// Whether there are no subjects.
+    pub fn is_empty(&self) -> bool {
+        self.subjects == 0
+    }
+
+    /// Total weight of observed events.
+    pub fn n_events(&self) -> f64 {
+        self.event_weight
+    }
+
+    /// The distinct times, ascending.
+    pub fn times(&self) -> &[f64] {
+        &self.times
     }
 }

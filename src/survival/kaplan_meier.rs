@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
-use crate::survival::data::{EventTable, SurvivalData};
+use crate::survival::data::{EventTable, SurvivalCounts, SurvivalData};
 
 /// Kaplan–Meier parameters.
 ///
@@ -62,10 +62,18 @@ impl KaplanMeier {
     /// Fits the survival curve. Errors on invalid parameters or empty data.
     pub fn fit(&self, data: &SurvivalData) -> Result<SurvivalCurve> {
         self.check()?;
-        if data.is_empty() {
+        self.fit_counts(&SurvivalCounts::from_data(data))
+    }
+
+    /// Fits the survival curve from counts ([`SurvivalCounts`], e.g. merged from the partitions
+    /// of a population): the same curve as [`Self::fit`] on the subjects counted. Errors on
+    /// invalid parameters or no subjects.
+    pub fn fit_counts(&self, counts: &SurvivalCounts) -> Result<SurvivalCurve> {
+        self.check()?;
+        if counts.is_empty() {
             return Err(Error::EmptyData { context: "Kaplan–Meier fit" });
         }
-        let table = EventTable::build(&[data]);
+        let table = EventTable::from_counts(&[counts]);
         let z = Normal::standard().inverse_cdf(1.0 - self.alpha / 2.0);
         let mut points = Vec::with_capacity(table.times.len());
         let (mut survival, mut greenwood) = (1.0f64, 0.0f64);
@@ -93,7 +101,7 @@ impl KaplanMeier {
                 ci_high,
             });
         }
-        Ok(SurvivalCurve { points, alpha: self.alpha, n_subjects: data.len(), n_events: data.n_events() })
+        Ok(SurvivalCurve { points, alpha: self.alpha, n_subjects: counts.len(), n_events: counts.n_events() })
     }
 }
 

@@ -120,6 +120,20 @@ pub struct LifetimeReport {
     pub subscribed_before_signup: usize,
 }
 
+impl LifetimeReport {
+    /// Adds `other`'s customers (the report of another set of customers, e.g. a partition).
+    pub fn merge(&mut self, other: &LifetimeReport) {
+        self.customers += other.customers;
+        self.included += other.included;
+        self.not_yet_signed_up += other.not_yet_signed_up;
+        self.never_subscribed += other.never_subscribed;
+        self.churned_before_observation += other.churned_before_observation;
+        self.churned += other.churned;
+        self.came_back += other.came_back;
+        self.subscribed_before_signup += other.subscribed_before_signup;
+    }
+}
+
 /// Customer lifetimes, in customer order, and how they were derived.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lifetimes {

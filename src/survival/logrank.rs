@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::error::{Error, Result};
-use crate::survival::data::{EventTable, SurvivalData};
+use crate::survival::data::{EventTable, SurvivalCounts, SurvivalData};
 
 /// The result of [`logrank_test`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +48,13 @@ pub struct LogRankResult {
 /// assert_eq!(r.observed, vec![4.0, 4.0]);
 /// ```
 pub fn logrank_test(groups: &[&SurvivalData]) -> Result<LogRankResult> {
+    let counts: Vec<SurvivalCounts> = groups.iter().map(|d| SurvivalCounts::from_data(d)).collect();
+    logrank_test_counts(&counts.iter().collect::<Vec<_>>())
+}
+
+/// [`logrank_test`] from each group's counts ([`SurvivalCounts`], e.g. merged from the
+/// partitions of a population): the same result as on the subjects counted.
+pub fn logrank_test_counts(groups: &[&SurvivalCounts]) -> Result<LogRankResult> {
     let k = groups.len();
     if k < 2 {
         return Err(Error::param("groups", k, "the log-rank test needs at least two groups"));
@@ -55,7 +62,7 @@ pub fn logrank_test(groups: &[&SurvivalData]) -> Result<LogRankResult> {
     if groups.iter().any(|g| g.is_empty()) {
         return Err(Error::EmptyData { context: "log-rank test (a group has no subjects)" });
     }
-    let t = EventTable::build(groups);
+    let t = EventTable::from_counts(groups);
     let mut observed = vec![0.0; k];
     let mut expected = vec![0.0; k];
     let mut v = vec![vec![0.0; k]; k];

@@ -34,10 +34,12 @@ mod logrank;
 mod retention;
 
 pub use cohort::{CohortMatrix, CohortRow, PooledAge, cohort_matrix};
-pub use data::SurvivalData;
+pub use data::{SurvivalCounts, SurvivalData};
 pub use factors::Factor;
 pub use kaplan_meier::{CurvePoint, KaplanMeier, SurvivalCurve};
 pub(crate) use lifetimes::subscriptions_by_customer;
 pub use lifetimes::{Lifetime, LifetimeOptions, LifetimeReport, LifetimeStart, Lifetimes, lifetimes};
-pub use logrank::{LogRankResult, logrank_test};
-pub use retention::{GroupRetention, ObservedRetention, RetentionByGroup, RetentionOptions, retention_by_group};
+pub use logrank::{LogRankResult, logrank_test, logrank_test_counts};
+pub use retention::{
+    GroupRetention, ObservedRetention, RetentionByGroup, RetentionCounts, RetentionOptions, retention_by_group,
+};

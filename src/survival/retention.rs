@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::features::MAX_WINDOW_DAYS;
 use crate::io::tables::{CustomerIdx, Tables};
+use crate::survival::data::SurvivalCounts;
 use crate::survival::kaplan_meier::{KaplanMeier, SurvivalCurve};
 use crate::survival::lifetimes::{LifetimeReport, Lifetimes, subscriptions_by_customer};
-use crate::survival::logrank::{LogRankResult, logrank_test};
+use crate::survival::logrank::{LogRankResult, logrank_test_counts};
 
 /// Options for [`retention_by_group`]. Setters never fail.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -131,6 +132,8 @@ pub struct RetentionByGroup {
 /// Kaplan–Meier retention per group of customers, the retention at the horizon and a log-rank
 /// test. `group_of(customer)` gives a customer's group label, or `None` to leave it out (counted).
 ///
+/// The same as counting ([`RetentionCounts::count`]) and finishing ([`RetentionCounts::finish`]).
+///
 /// Errors: invalid options, or no customer in any group.
 pub fn retention_by_group(
     tables: &Tables,
@@ -139,71 +142,154 @@ pub fn retention_by_group(
     group_of: impl Fn(CustomerIdx) -> Option<String>,
     options: &RetentionOptions,
 ) -> Result<RetentionByGroup> {
-    options.check()?;
-    let mut members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let (mut outside_window, mut ungrouped) = (0, 0);
-    for (r, l) in lifetimes.rows.iter().enumerate() {
-        if let Some((a, b)) = options.starts_between
-            && (l.start < a || l.start > b)
-        {
-            outside_window += 1;
-            continue;
-        }
-        match group_of(l.customer) {
-            Some(g) => members.entry(g).or_default().push(r),
-            None => ungrouped += 1,
-        }
+    RetentionCounts::count(tables, lifetimes, group_of, options)?.finish(factor, options)
+}
+
+/// One group's counts (see [`RetentionCounts`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct GroupCounts {
+    survival: SurvivalCounts,
+    churned: usize,
+    eligible: usize,
+    retained: usize,
+}
+
+impl GroupCounts {
+    fn merge(&mut self, o: &GroupCounts) {
+        self.survival.merge(&o.survival);
+        self.churned += o.churned;
+        self.eligible += o.eligible;
+        self.retained += o.retained;
     }
-    if members.is_empty() {
-        return Err(Error::EmptyData { context: "retention by group (no customer in any group)" });
-    }
-    let by = subscriptions_by_customer(tables);
-    let censor = lifetimes.options.censor_date;
-    let horizon = options.horizon_days as f64;
-    let km = KaplanMeier::new().alpha(options.alpha);
-    let mut groups = Vec::with_capacity(members.len());
-    let mut data = Vec::with_capacity(members.len());
-    for (label, rows) in &members {
-        let d = lifetimes.survival_data_for(rows)?;
-        let curve = km.fit(&d)?;
-        let (mut eligible, mut retained) = (0, 0);
-        for &r in rows {
-            let l = &lifetimes.rows[r];
-            // A horizon past the calendar's end is never observed.
-            let day = l.start.checked_add_signed(Duration::days(options.horizon_days));
-            if let Some(day) = day
-                && day <= censor
+}
+
+/// What [`retention_by_group`] is made of, in a form that adds up over customers: per group
+/// label, the lifetimes' [`SurvivalCounts`], churned customers and the directly observed
+/// retention's eligible and retained customers; the [`LifetimeReport`] and the customers left
+/// out. Counts of disjoint sets of customers (the partitions of a partitioned directory)
+/// [`merge`](Self::merge) into the counts of their union, exactly and in any order, and
+/// [`finish`](Self::finish) gives the same [`RetentionByGroup`] as all customers at once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RetentionCounts {
+    groups: BTreeMap<String, GroupCounts>,
+    lifetimes: LifetimeReport,
+    outside_window: usize,
+    ungrouped: usize,
+}
+
+impl RetentionCounts {
+    /// Counts the customers of `tables` (with their `lifetimes`) by `group_of`, as
+    /// [`retention_by_group`] does. Errors: invalid options.
+    pub fn count(
+        tables: &Tables,
+        lifetimes: &Lifetimes,
+        group_of: impl Fn(CustomerIdx) -> Option<String>,
+        options: &RetentionOptions,
+    ) -> Result<RetentionCounts> {
+        options.check()?;
+        let mut members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let (mut outside_window, mut ungrouped) = (0, 0);
+        for (r, l) in lifetimes.rows.iter().enumerate() {
+            if let Some((a, b)) = options.starts_between
+                && (l.start < a || l.start > b)
             {
-                eligible += 1;
-                let c = l.customer as usize;
-                retained += usize::from(by[c].iter().any(|&i| tables.subscriptions[i].is_active_on(day)));
+                outside_window += 1;
+                continue;
+            }
+            match group_of(l.customer) {
+                Some(g) => members.entry(g).or_default().push(r),
+                None => ungrouped += 1,
             }
         }
-        groups.push(GroupRetention {
-            label: label.clone(),
-            customers: rows.len(),
-            churned: rows.iter().filter(|&&r| lifetimes.rows[r].churned()).count(),
-            median_days: curve.median(),
-            rmst_days: curve.rmst(horizon)?,
-            km_retention: curve.survival_at(horizon),
-            km_ci: curve.ci_at(horizon),
-            observed: ObservedRetention {
-                eligible,
-                retained,
-                share: (eligible > 0).then(|| retained as f64 / eligible as f64),
-            },
-            curve,
-        });
-        data.push(d);
+        let by = subscriptions_by_customer(tables);
+        let censor = lifetimes.options.censor_date;
+        let mut groups = BTreeMap::new();
+        for (label, rows) in members {
+            let d = lifetimes.survival_data_for(&rows)?;
+            let (mut eligible, mut retained) = (0, 0);
+            for &r in &rows {
+                let l = &lifetimes.rows[r];
+                // A horizon past the calendar's end is never observed.
+                let day = l.start.checked_add_signed(Duration::days(options.horizon_days));
+                if let Some(day) = day
+                    && day <= censor
+                {
+                    eligible += 1;
+                    let c = l.customer as usize;
+                    retained += usize::from(by[c].iter().any(|&i| tables.subscriptions[i].is_active_on(day)));
+                }
+            }
+            let churned = rows.iter().filter(|&&r| lifetimes.rows[r].churned()).count();
+            groups.insert(label, GroupCounts { survival: SurvivalCounts::from_data(&d), churned, eligible, retained });
+        }
+        Ok(RetentionCounts { groups, lifetimes: lifetimes.report, outside_window, ungrouped })
     }
-    let logrank = if data.len() >= 2 { Some(logrank_test(&data.iter().collect::<Vec<_>>())?) } else { None };
-    Ok(RetentionByGroup {
-        factor: factor.to_owned(),
-        horizon_days: options.horizon_days,
-        groups,
-        logrank,
-        lifetimes: lifetimes.report,
-        outside_window,
-        ungrouped,
-    })
+
+    /// Adds the customers counted in `other`.
+    pub fn merge(&mut self, other: &RetentionCounts) {
+        for (label, g) in &other.groups {
+            self.groups.entry(label.clone()).or_default().merge(g);
+        }
+        self.lifetimes.merge(&other.lifetimes);
+        self.outside_window += other.outside_window;
+        self.ungrouped += other.ungrouped;
+    }
+
+    /// The group labels, in order.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.groups.keys().map(String::as_str)
+    }
+
+    /// Renames the groups by `label` (groups given the same name are merged).
+    pub fn relabel(self, label: impl Fn(&str) -> String) -> RetentionCounts {
+        let mut groups: BTreeMap<String, GroupCounts> = BTreeMap::new();
+        for (l, g) in self.groups {
+            groups.entry(label(&l)).or_default().merge(&g);
+        }
+        RetentionCounts { groups, ..self }
+    }
+
+    /// The retention by group of the customers counted. Errors: invalid options, or no customer
+    /// in any group.
+    pub fn finish(&self, factor: &str, options: &RetentionOptions) -> Result<RetentionByGroup> {
+        options.check()?;
+        if self.groups.is_empty() {
+            return Err(Error::EmptyData { context: "retention by group (no customer in any group)" });
+        }
+        let horizon = options.horizon_days as f64;
+        let km = KaplanMeier::new().alpha(options.alpha);
+        let mut groups = Vec::with_capacity(self.groups.len());
+        for (label, g) in &self.groups {
+            let curve = km.fit_counts(&g.survival)?;
+            groups.push(GroupRetention {
+                label: label.clone(),
+                customers: g.survival.len(),
+                churned: g.churned,
+                median_days: curve.median(),
+                rmst_days: curve.rmst(horizon)?,
+                km_retention: curve.survival_at(horizon),
+                km_ci: curve.ci_at(horizon),
+                observed: ObservedRetention {
+                    eligible: g.eligible,
+                    retained: g.retained,
+                    share: (g.eligible > 0).then(|| g.retained as f64 / g.eligible as f64),
+                },
+                curve,
+            });
+        }
+        let logrank = if self.groups.len() >= 2 {
+            Some(logrank_test_counts(&self.groups.values().map(|g| &g.survival).collect::<Vec<_>>())?)
+        } else {
+            None
+        };
+        Ok(RetentionByGroup {
+            factor: factor.to_owned(),
+            horizon_days: options.horizon_days,
+            groups,
+            logrank,
+            lifetimes: self.lifetimes,
+            outside_window: self.outside_window,
+            ungrouped: self.ungrouped,
+        })
+    }
 }

@@ -9,7 +9,9 @@ mod tables;
 
 pub use data::{ColumnArgs, DataArgs, parse_delimiter_arg, print_load_warnings, with_id};
 pub use model::ModelArgs;
-pub use tables::{EventTypesArgs, print_quality, read_tables, warn_tables};
+#[cfg(feature = "parquet")]
+pub use tables::warn_partitions;
+pub use tables::{EventTypesArgs, partitioned, print_quality, read_tables, warn_tables};
 
 /// `--force`, shared by every command that writes a file or directory.
 #[derive(Debug, clap::Args)]

@@ -12,7 +12,8 @@ fn date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
 /// Arguments of `attrition kpi`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tables directory.
+    /// Tables directory, or a partitioned directory written by `attrition partition` (its
+    /// partitions are counted in parallel and the counts combined: the same output).
     #[arg(long)]
     tables: PathBuf,
     /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
@@ -46,13 +47,6 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(p) = &args.out {
         plan.check_file("--out", p)?;
     }
-    let loaded =
-        crate::common::read_tables(&args.tables, args.schema.as_deref(), &args.event_types.read_options(false))?;
-    crate::common::warn_tables(&loaded);
-    if let Some(c) = &loaded.report.churn {
-        eprintln!("{c}");
-    }
-    let tables = loaded.tables;
     let mut options = KpiOptions::new().period(args.period);
     if let Some(d) = args.from {
         options = options.from(d);
@@ -60,7 +54,23 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(d) = args.to {
         options = options.to(d);
     }
-    let report = compute_kpis(&tables, &options)?;
+    let read = args.event_types.read_options(false);
+    let report = match crate::common::partitioned(&args.tables, args.schema.as_deref())? {
+        #[cfg(feature = "parquet")]
+        Some(parts) => {
+            let r = attrition::kpi::compute_kpis_partitioned(&parts, &options, &read)?;
+            crate::common::warn_partitions(&r.read, r.data_end.as_ref());
+            r.report
+        }
+        _ => {
+            let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &read)?;
+            crate::common::warn_tables(&loaded);
+            if let Some(c) = &loaded.report.churn {
+                eprintln!("{c}");
+            }
+            compute_kpis(&loaded.tables, &options)?
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string(&report).map_err(|e| attrition::Error::Json { path: None, source: e })?);
         return Ok(());

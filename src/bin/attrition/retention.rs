@@ -3,15 +3,14 @@
 use std::path::PathBuf;
 
 use attrition::Result;
-use attrition::catalogue::EventCatalogue;
-use attrition::features::infer_data_end;
-use attrition::study::{customer_factors, retention_groups};
-use attrition::survival::{LifetimeOptions, RetentionOptions, lifetimes, retention_by_group};
+use attrition::study::retention_study;
+use attrition::survival::RetentionOptions;
 
 /// Arguments of `attrition retention`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Tables directory.
+    /// Tables directory, or a partitioned directory written by `attrition partition` (its
+    /// partitions are counted in parallel and the counts combined: the same output).
     #[arg(long)]
     tables: PathBuf,
     /// Schema file (TOML): your files' names, column names, units and formats mapped onto the
@@ -30,32 +29,37 @@ pub struct Args {
     /// Horizon in days (1–36500).
     #[arg(long, default_value_t = 730, value_parser = crate::common::range::days())]
     horizon_days: i64,
+    /// Print JSON (the censor date, every group's curve, the log-rank test) instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let loaded =
-        crate::common::read_tables(&args.tables, args.schema.as_deref(), &args.event_types.read_options(false))?;
-    crate::common::warn_tables(&loaded);
-    if let Some(c) = &loaded.report.churn {
-        eprintln!("{c}");
-    }
-    let tables = loaded.tables;
-    let end = match args.censor {
-        Some(d) => d,
-        None => infer_data_end(&tables).ok_or(attrition::Error::EmptyData { context: "retention: no dates" })?,
+    let read = args.event_types.read_options(false);
+    let options = RetentionOptions::default().horizon_days(args.horizon_days);
+    let study = match crate::common::partitioned(&args.tables, args.schema.as_deref())? {
+        #[cfg(feature = "parquet")]
+        Some(parts) => {
+            let (study, report) =
+                attrition::study::retention_study_partitioned(&parts, &args.by, args.censor, &options, &read)?;
+            crate::common::warn_partitions(&report, study.data_end.as_ref());
+            study
+        }
+        _ => {
+            let loaded = crate::common::read_tables(&args.tables, args.schema.as_deref(), &read)?;
+            crate::common::warn_tables(&loaded);
+            if let Some(c) = &loaded.report.churn {
+                eprintln!("{c}");
+            }
+            retention_study(&loaded.tables, &args.by, args.censor, &options)?
+        }
     };
-    let factors = customer_factors(&tables, &EventCatalogue::default(), Some(end))?;
-    let groups = retention_groups(&tables, &factors, &args.by)?;
-    let by = if args.by == "products" { "products_held" } else { args.by.as_str() };
-    let life = lifetimes(&tables, &LifetimeOptions::new(end))?;
-    let r = retention_by_group(
-        &tables,
-        &life,
-        by,
-        |c| groups.get(c as usize).cloned().flatten(),
-        &RetentionOptions::default().horizon_days(args.horizon_days),
-    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&study).map_err(|e| attrition::Error::Json { path: None, source: e })?);
+        return Ok(());
+    }
+    let (r, end, by) = (&study.retention, study.censor, study.retention.factor.as_str());
     println!("Kaplan–Meier retention by {by} at {} days (95% CI), data up to {end}:", args.horizon_days);
     for g in &r.groups {
         println!(

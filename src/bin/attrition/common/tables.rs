@@ -52,3 +52,54 @@ pub fn read_tables(
     let schema = schema.map(attrition::io::schema::Schema::read).transpose()?;
     attrition::io::tables::read_tables_with(dir, schema.as_ref(), options)
 }
+
+/// The partitioned directory at `--tables`, opened, when it is one (`attrition partition`'s
+/// output); `None` for a tables directory. A partitioned directory carries its schema in its
+/// manifest, so `--schema` with one is refused.
+#[cfg(feature = "parquet")]
+pub fn partitioned(
+    dir: &std::path::Path,
+    schema: Option<&std::path::Path>,
+) -> Result<Option<attrition::partition::Partitions>> {
+    if !attrition::partition::is_partitioned(dir) {
+        return Ok(None);
+    }
+    if let Some(s) = schema {
+        return Err(attrition::Error::param(
+            "--schema",
+            s.display(),
+            format!(
+                "{} is a partitioned directory, read with the schema in its {}: leave --schema out",
+                dir.display(),
+                attrition::partition::MANIFEST_FILE
+            ),
+        ));
+    }
+    attrition::partition::Partitions::open(dir).map(Some)
+}
+
+/// Without the `parquet` feature there are no partitioned directories.
+#[cfg(not(feature = "parquet"))]
+pub fn partitioned(
+    _dir: &std::path::Path,
+    _schema: Option<&std::path::Path>,
+) -> Result<Option<std::convert::Infallible>> {
+    Ok(None)
+}
+
+/// Prints to standard error what reading a partitioned directory found (as [`warn_tables`] does
+/// for a tables directory).
+#[cfg(feature = "parquet")]
+pub fn warn_partitions(
+    read: &attrition::partition::PartitionsReadReport,
+    data_end: Option<&attrition::features::DataEnd>,
+) {
+    for (file, n) in &read.duplicates {
+        eprintln!("warning: {file} (all {} partitions): dropped {n} exact duplicate rows", read.partitions);
+    }
+    if let Some(end) = data_end
+        && !end.outliers.is_empty()
+    {
+        eprintln!("warning: {end}");
+    }
+}
