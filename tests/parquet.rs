@@ -266,3 +266,56 @@ fn parquet_events_are_checked_row_by_row_like_csv_and_errors_name_the_row_group(
     let e = read_tables(pq.path(), &ReadOptions::strict()).unwrap_err().to_string();
     assert!(e.contains("events.parquet row 6 (row group 1) column `event_type`"), "{e}");
 }
+
+/// Row groups decoded in parallel give the serial reader's tables, counts and first error: the
+/// same events in the same order, types and users interned in the same order.
+#[test]
+fn parquet_events_read_in_parallel_equal_the_serial_read() {
+    let (pq, csv) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [pq.path(), csv.path()] {
+        std::fs::write(d.join("customers.csv"), "customer_id,signup_date\nA,2024-01-05\nB,2024-02-01\nC,2024-02-03\n")
+            .unwrap();
+        std::fs::write(
+            d.join("subscriptions.csv"),
+            "customer_id,product,start_date,end_date,mrr\nA,p,2024-01-05,,49\nB,p,2024-02-01,,79\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("nps.csv"), "customer_id,date,score\n").unwrap();
+    }
+    const IDS: [Option<&str>; 5] = [Some("A"), Some("B"), Some("C"), Some("Z"), None];
+    const KINDS: [Option<&str>; 6] = [Some("login"), Some("export"), Some("report"), Some("k4"), Some("k5"), None];
+    const USERS: [Option<&str>; 4] = [Some("u1"), Some("u2"), Some("u3"), None];
+    let mar = 1_709_251_200; // 2024-03-01T00:00:00Z
+    let mut state = 7u64;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % n
+    };
+    // Mostly good rows; a few of each problem (unknown or missing customer, type or user).
+    let rows: Vec<EventRow> = (0..5_000)
+        .map(|i| {
+            let bad = next(50) == 0;
+            let id = if bad { IDS[next(5)] } else { IDS[next(3)] };
+            let kind = if bad { KINDS[next(6)] } else { KINDS[next(5)] };
+            let user = if bad { USERS[next(4)] } else { USERS[next(3)] };
+            (id, Some(mar + i as i64 * 60), kind, user)
+        })
+        .collect();
+    write_event_rows(pq.path(), csv.path(), &rows, 97);
+    let read = |threads: usize, options: ReadOptions| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| read_tables(pq.path(), &options))
+    };
+    let serial = read(1, ReadOptions::lenient()).unwrap();
+    let parallel = read(4, ReadOptions::lenient()).unwrap();
+    assert!(serial.tables.events.len() > 4_000);
+    assert_eq!(serial.tables.events, parallel.tables.events);
+    assert_eq!(serial.tables.events.kinds, parallel.tables.events.kinds);
+    assert_eq!(serial.report.files, parallel.report.files);
+    // And both equal the CSV read of the same rows.
+    let from_csv = read_tables(csv.path(), &ReadOptions::lenient()).unwrap();
+    assert_eq!(from_csv.tables.events, parallel.tables.events);
+    let (e1, e4) = (read(1, ReadOptions::strict()).unwrap_err(), read(4, ReadOptions::strict()).unwrap_err());
+    assert_eq!(e1.to_string(), e4.to_string());
+    assert!(e4.to_string().contains("(row group "), "{e4}");
+}

@@ -24,10 +24,13 @@ use arrow_array::types::{
     Date32Type, Date64Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType,
 };
-use arrow_array::{Array, ArrayRef, DictionaryArray, StringArray};
+use arrow_array::{Array, ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Schema, TimeUnit};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
+use rayon::prelude::*;
 
 use crate::error::{Error, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError};
@@ -116,14 +119,12 @@ pub(crate) fn read_events(
         _ => return Ok(false),
     };
     let hint = Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()));
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new_with_options(file, ArrowReaderOptions::new().with_schema(hint))
-            .map_err(bad)?;
-    let group_starts = super::parquet::group_starts(builder.metadata());
-    let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new().with_schema(hint)).map_err(bad)?;
+    let group_starts = super::parquet::group_starts(meta.metadata());
+    let total = meta.metadata().file_metadata().num_rows().max(0) as usize;
     b.reserve(total);
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-    let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(bad)?;
+    let mask = ProjectionMask::roots(meta.parquet_schema(), roots.iter().copied());
+    let reader = Batches::new(&path, file, meta, mask).map_err(bad)?;
 
     // Midnight (UTC seconds) of each customer's signup day: an event before it is refused.
     let signup_at: Vec<i64> = signup.iter().map(|&d| day_start(d)).collect();
@@ -272,6 +273,93 @@ pub(crate) fn read_events(
         row += batch.num_rows() as u64;
     }
     Ok(true)
+}
+
+/// The record batches of the projected columns, in file order: row groups decoded in parallel
+/// (a window of a few groups per thread at a time, so memory stays bounded), then handed out
+/// one by one in order, so what is read from them is the same as from a serial reader.
+enum Batches {
+    /// One thread (or one row group): the plain reader.
+    Serial(ParquetRecordBatchReader),
+    Parallel(Box<ParallelGroups>),
+}
+
+struct ParallelGroups {
+    path: std::path::PathBuf,
+    meta: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    next_group: usize,
+    groups: usize,
+    window: usize,
+    ready: std::collections::VecDeque<parquet::errors::Result<RecordBatch>>,
+}
+
+impl Batches {
+    fn new(
+        path: &std::path::Path,
+        file: std::fs::File,
+        meta: ArrowReaderMetadata,
+        mask: ProjectionMask,
+    ) -> parquet::errors::Result<Batches> {
+        let groups = meta.metadata().num_row_groups();
+        let threads = rayon::current_num_threads();
+        if groups < 2 || threads < 2 {
+            let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
+            return Ok(Batches::Serial(builder.with_projection(mask).with_batch_size(BATCH_ROWS).build()?));
+        }
+        Ok(Batches::Parallel(Box::new(ParallelGroups {
+            path: path.to_owned(),
+            meta,
+            mask,
+            next_group: 0,
+            groups,
+            window: 2 * threads,
+            ready: Default::default(),
+        })))
+    }
+}
+
+impl ParallelGroups {
+    /// The batches of row group `g`, through a file handle of its own (handles cloned from one
+    /// file share its offset, so concurrent reads through them would mix).
+    fn decode(&self, g: usize) -> parquet::errors::Result<Vec<RecordBatch>> {
+        let file = std::fs::File::open(&self.path)?;
+        ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
+            .with_projection(self.mask.clone())
+            .with_row_groups(vec![g])
+            .with_batch_size(BATCH_ROWS)
+            .build()?
+            .map(|b| b.map_err(parquet::errors::ParquetError::from))
+            .collect()
+    }
+}
+
+impl Iterator for Batches {
+    type Item = parquet::errors::Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let p = match self {
+            Batches::Serial(r) => return r.next().map(|b| b.map_err(parquet::errors::ParquetError::from)),
+            Batches::Parallel(p) => p,
+        };
+        if p.ready.is_empty() && p.next_group < p.groups {
+            let end = (p.next_group + p.window).min(p.groups);
+            let decoded: Vec<_> = (p.next_group..end).into_par_iter().map(|g| p.decode(g)).collect();
+            p.next_group = end;
+            for d in decoded {
+                match d {
+                    Ok(batches) => p.ready.extend(batches.into_iter().map(Ok)),
+                    Err(e) => {
+                        // The rows before the failing group are handed out first; then the error.
+                        p.ready.push_back(Err(e));
+                        p.next_group = p.groups;
+                        break;
+                    }
+                }
+            }
+        }
+        p.ready.pop_front()
+    }
 }
 
 /// The row group (0-based) holding 1-based data row `line`.

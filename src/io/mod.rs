@@ -11,6 +11,7 @@ pub(crate) mod csvfile;
 pub mod event_types;
 #[cfg(feature = "parquet")]
 mod events_parquet;
+mod events_text;
 pub mod flat;
 pub mod jsonl;
 pub mod output;

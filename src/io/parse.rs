@@ -76,19 +76,8 @@ fn digits(b: &[u8]) -> Option<u32> {
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
-    // Fast path: YYYY-MM-DDTHH:MM:SSZ
-    if b.len() == 20 && (b[10] == b'T' || b[10] == b' ') && b[19] == b'Z' && b[13] == b':' && b[16] == b':' {
-        if b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        let days = days_from_civil(digits(&b[0..4])? as i64, digits(&b[5..7])?, digits(&b[8..10])?)?;
-        let h = digits(&b[11..13])?;
-        let mi = digits(&b[14..16])?;
-        let se = digits(&b[17..19])?;
-        if h > 23 || mi > 59 || se > 59 {
-            return None;
-        }
-        return Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se));
+    if let Some(t) = parse_utc_z(b) {
+        return t;
     }
     if b.len() == 10 {
         let date = parse_date(s)?;
@@ -107,6 +96,28 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         return Some(dt.timestamp());
     }
     None
+}
+
+/// The fast path of [`parse_timestamp`], on bytes: `Some(t)` for a value shaped
+/// `YYYY-MM-DDTHH:MM:SSZ` (or with a blank for the `T`) — `t` its UTC seconds, `None` if it names
+/// no real time — and `None` for any other shape.
+pub(crate) fn parse_utc_z(b: &[u8]) -> Option<Option<i64>> {
+    if !(b.len() == 20 && (b[10] == b'T' || b[10] == b' ') && b[19] == b'Z' && b[13] == b':' && b[16] == b':') {
+        return None;
+    }
+    Some((|| {
+        if b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let days = days_from_civil(digits(&b[0..4])? as i64, digits(&b[5..7])?, digits(&b[8..10])?)?;
+        let h = digits(&b[11..13])?;
+        let mi = digits(&b[14..16])?;
+        let se = digits(&b[17..19])?;
+        if h > 23 || mi > 59 || se > 59 {
+            return None;
+        }
+        Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se))
+    })())
 }
 
 /// Formats UTC seconds as `YYYY-MM-DDTHH:MM:SSZ`.

@@ -508,24 +508,23 @@ fn read_tables_inner(
         if let Some(len) = size_hint.filter(|_| !columnar) {
             b.reserve((len / 48) as usize);
         }
-        // Midnight (UTC seconds) of each signup day, and the last customer looked up: events
-        // usually come grouped by customer, so most rows skip the id lookup.
-        let signup_at: Vec<i64> = signup.iter().map(|&d| crate::io::parse::day_start(d)).collect();
-        let mut last = LastCustomer::default();
+        // Row by row (CSV, JSON Lines), from the records' bytes.
+        let mut rows = crate::io::events_text::EventRows::new(cols, &index, &signup, format, max_timestamp());
         while !columnar && let Some(rec) = f.next_record()? {
-            match parse_event(&rec, &cols, &index, &signup, &signup_at, &mut last, format) {
-                Ok((c, t, kind, user)) => match (b.intern_kind(kind), b.intern_user(user)) {
-                    (Ok(k), Ok(u)) => {
-                        b.push_interned(c, t, k, u);
-                        f.accept();
-                    }
-                    (Err(e), _) | (_, Err(e)) => return Err(e),
-                },
+            match rows.push(&rec, &mut b)? {
+                Ok(()) => f.accept(),
                 Err(e) => f.reject(e)?,
             }
         }
         tables.events = b.finish();
         let dropped = tables.events.dedup();
+        // The vectors were reserved from the file size (or the Parquet row count): give back
+        // what rejected and duplicate rows and the estimate left unused (18 bytes per event held).
+        let ev = &mut tables.events;
+        ev.customer.shrink_to_fit();
+        ev.timestamp.shrink_to_fit();
+        ev.kind.shrink_to_fit();
+        ev.user.shrink_to_fit();
         f.report.duplicates = dropped;
         f.report.rows_loaded -= dropped;
         events_file = f.path.clone();
@@ -713,64 +712,6 @@ fn parse_subscription(
         return Err(FieldError::new(RowProblem::OutOfRange, rec.name(c[4]), m, "MRR ≥ 0"));
     }
     Ok(Subscription { customer, product, start_date, end_date, mrr: scale_mrr(mrr, mrr_scale) })
-}
-
-/// The customer of the previous event row, to skip the id lookup for the next row of the same one.
-#[derive(Default)]
-struct LastCustomer {
-    id: String,
-    idx: CustomerIdx,
-}
-
-fn parse_event<'a>(
-    rec: &Record<'a>,
-    c: &[usize; 4],
-    index: &HashMap<String, CustomerIdx>,
-    signup: &[chrono::NaiveDate],
-    signup_at: &[i64],
-    last: &mut LastCustomer,
-    format: TimestampFormat,
-) -> FieldResult<(CustomerIdx, i64, &'a str, &'a str)> {
-    let id = rec.get(c[0]);
-    let customer = if !id.is_empty() && id == last.id {
-        last.idx
-    } else {
-        let customer = lookup(rec, c[0], index)?;
-        last.id.clear();
-        last.id.push_str(id);
-        last.idx = customer;
-        customer
-    };
-    let ts = rec.get(c[1]);
-    let t =
-        format.parse(ts).ok_or_else(|| FieldError::new(RowProblem::BadDate, rec.name(c[1]), ts, format.expected()))?;
-    // The dates' range: a timestamp in 9999 is a sentinel or a clock error, not an event.
-    if !(0..max_timestamp()).contains(&t) {
-        return Err(FieldError::new(
-            RowProblem::OutOfRange,
-            rec.name(c[1]),
-            ts,
-            match format {
-                TimestampFormat::EpochS => {
-                    "a time between 1970 and 2200 (in milliseconds? set timestamp = \"epoch_ms\")"
-                }
-                TimestampFormat::EpochMs => "a time between 1970 and 2200 (in seconds? set timestamp = \"epoch_s\")",
-                _ => "a timestamp between 1970-01-01 and 2200-12-31",
-            },
-        ));
-    }
-    // `t` is in 1970..2200 here, so before midnight of the signup day is before the signup day.
-    if t < signup_at[customer as usize] {
-        return Err(FieldError::new(
-            RowProblem::BeforeSignup,
-            rec.name(c[1]),
-            ts,
-            format!("a time on or after the signup date {}", signup[customer as usize]),
-        ));
-    }
-    let kind = non_empty(rec, c[2], "an event type")?;
-    let user = if c[3] == usize::MAX { "" } else { non_empty(rec, c[3], "a user id")? };
-    Ok((customer, t, kind, user))
 }
 
 fn parse_nps(

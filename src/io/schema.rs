@@ -107,6 +107,28 @@ impl TimestampFormat {
         }
     }
 
+    /// As [`TimestampFormat::parse`], on the bytes of a trimmed UTF-8 field: the common shapes
+    /// (`…Z` timestamps, whole epoch numbers) without decoding the text, the others through
+    /// [`TimestampFormat::parse`]. Gives exactly what `parse` gives.
+    pub(crate) fn parse_bytes(self, b: &[u8]) -> Option<i64> {
+        match self {
+            TimestampFormat::Rfc3339 | TimestampFormat::Datetime => {
+                if let Some(t) = crate::io::parse::parse_utc_z(b) {
+                    return t;
+                }
+            }
+            // Up to 15 digits: exact in the f64 `parse` uses, and floor(v / 1000) is v div 1000.
+            TimestampFormat::EpochS | TimestampFormat::EpochMs
+                if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) =>
+            {
+                let v = b.iter().fold(0i64, |v, &d| v * 10 + i64::from(d - b'0'));
+                return Some(if self == TimestampFormat::EpochMs { v.div_euclid(1000) } else { v });
+            }
+            _ => {}
+        }
+        self.parse(std::str::from_utf8(b).ok()?)
+    }
+
     /// What a value should look like, for messages.
     pub fn expected(self) -> &'static str {
         match self {
