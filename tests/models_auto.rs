@@ -2,7 +2,7 @@
 //! same for the same seed (same bytes), planned from the budget before fitting, and checked when
 //! a model file is read.
 
-use attrition::models::auto::{AutoParams, candidates, plan};
+use attrition::models::auto::{AutoParams, SelectionRule, candidates, plan};
 use attrition::models::boosted::synthetic::make_churn_matrix;
 use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
 use attrition::models::{ChurnModel, Learner};
@@ -16,7 +16,7 @@ fn synthetic(n: usize, seed: u64) -> Dataset {
 
 fn auto(seed: u64) -> ModelParams {
     let mut p = ModelParams::new(ModelKind::Auto).seed(seed);
-    p.auto = AutoParams::new().folds(3).budget_seconds(1e9);
+    p.auto = AutoParams::new().folds(3).budget_seconds(1e9).rule(SelectionRule::MinLogLoss);
     p
 }
 
@@ -111,4 +111,42 @@ fn a_boosted_fit_reports_every_tree_and_the_report_changes_nothing() {
     assert!(last < 1000, "early stopping should end the fit before the cap");
     assert_eq!((stops, last), (Some(0), kept + 50));
     assert!(seen.iter().filter_map(Progress::seconds_left).all(|(lo, hi)| 0.0 <= lo && lo <= hi));
+}
+
+/// The one-standard-error rule (ESL §7.10): the chosen row is within one standard error of the
+/// smallest inner log-loss, no simpler eligible row is, and the rule is recorded with the table.
+#[test]
+fn the_one_standard_error_rule_picks_the_simplest_candidate_near_the_best() {
+    use attrition::models::auto::BLEND;
+    for seed in [3, 5] {
+        let data = synthetic(1500, seed);
+        let mut params = auto(42);
+        params.auto = params.auto.rule(SelectionRule::OneStandardError);
+        let model = params.fit(&data).unwrap();
+        let sel = model.selection.as_ref().unwrap();
+        assert_eq!(sel.rule, SelectionRule::OneStandardError);
+        // Every row carries its standard error and complexity; the blend ranks above all.
+        assert!(sel.table.iter().all(|c| c.log_loss_se > 0.0 && c.log_loss_se.is_finite()), "{:?}", sel.table);
+        let blend = sel.table.iter().find(|c| c.name == BLEND).unwrap();
+        assert!(sel.table.iter().all(|c| c.name == BLEND || c.complexity < blend.complexity));
+        // The blend is eligible only when it mixes both members (its settings name the weight).
+        let blend_eligible =
+            !blend.settings.starts_with("logistic weight 0:") && !blend.settings.starts_with("logistic weight 1:");
+        let eligible: Vec<_> = sel.table.iter().filter(|c| c.name != BLEND || blend_eligible).collect();
+        let best = eligible.iter().min_by(|a, b| a.log_loss.total_cmp(&b.log_loss)).unwrap();
+        let bound = best.log_loss + best.log_loss_se;
+        let chosen = sel.chosen_score().unwrap();
+        assert!(chosen.log_loss <= bound, "{chosen:?} beyond {bound}");
+        assert!(
+            eligible.iter().all(|c| c.log_loss > bound || c.complexity >= chosen.complexity),
+            "a simpler candidate is within one standard error: {:?}",
+            sel.table
+        );
+        model.validate().unwrap();
+        // The minimum rule on the same data records itself and takes the smallest log-loss.
+        let min = auto(42).fit(&data).unwrap();
+        let min_sel = min.selection.as_ref().unwrap();
+        assert_eq!(min_sel.rule, SelectionRule::MinLogLoss);
+        assert_eq!(min_sel.table, sel.table, "the rule changes the pick, not the scores");
+    }
 }

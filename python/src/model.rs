@@ -230,17 +230,23 @@ pub(crate) fn model_params(
     overrides: Option<&str>,
 ) -> Result<ModelParams> {
     let kind: ModelKind = kind.parse()?;
+    // `ensemble` is deprecated (the caller warns): `auto` with a budget of 0, as the CLI's
+    // `--model ensemble` — logistic regression, the default boosted trees, or their blend.
+    let (kind, budget_seconds) = match kind {
+        ModelKind::Ensemble => (ModelKind::Auto, None),
+        kind => (kind, Some(budget_seconds)),
+    };
     let penalty: attrition::models::logistic::Penalty =
         penalty.parse().map_err(|_| Error::param("penalty", penalty, "l1 or l2"))?;
     if c.is_nan() || c <= 0.0 {
         return Err(Error::param("C", c, "a number in (0, inf]"));
     }
-    if !(budget_seconds > 0.0 && budget_seconds <= 86_400.0) {
-        return Err(Error::param("budget_seconds", budget_seconds, "a number of seconds in (0, 86400]"));
+    if let Some(b) = budget_seconds.filter(|b| !(*b > 0.0 && *b <= 86_400.0)) {
+        return Err(Error::param("budget_seconds", b, "a number of seconds in (0, 86400]"));
     }
     let mut p = ModelParams::new(kind).seed(seed);
     p.logistic = p.logistic.c(c).penalty(penalty);
-    p.auto = p.auto.budget_seconds(budget_seconds);
+    p.auto = p.auto.budget_seconds(budget_seconds.unwrap_or(0.0));
     if let Some(o) = overrides {
         let o: serde_json::Value = serde_json::from_str(o).map_err(|source| Error::Json { path: None, source })?;
         let mut v = serde_json::to_value(&p).map_err(|source| Error::Json { path: None, source })?;
@@ -250,6 +256,9 @@ pub(crate) fn model_params(
     }
     Ok(p)
 }
+
+/// The warning of `model="ensemble"`, the CLI's words.
+const ENSEMBLE_DEPRECATED: &std::ffi::CStr = c"model=\"ensemble\" is deprecated and runs model=\"auto\" with a budget of 0 seconds (logistic regression, boosted trees, or their blend, chosen by inner cross-validation); use model=\"auto\"";
 
 /// A fitted churn model: what `attrition train` writes and `attrition score` reads.
 #[pyclass(module = "attrition._attrition", frozen)]
@@ -285,6 +294,9 @@ impl Model {
         calibrate: Option<&str>,
     ) -> PyResult<Model> {
         let data = Arc::clone(&frame.data);
+        if model == "ensemble" {
+            PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(), ENSEMBLE_DEPRECATED, 1)?;
+        }
         let p =
             model_params(model, seed, c, penalty, budget_seconds, params).map_err(|e| crate::errors::to_py(py, &e))?;
         let calibrate = calibrate

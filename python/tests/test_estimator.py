@@ -111,3 +111,22 @@ def test_errors_are_value_errors_with_the_library_text():
     clf = ChurnClassifier(model="logistic").fit(x, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict_proba(x[:, :3])
+
+
+def test_ensemble_is_deprecated_and_runs_auto_with_budget_zero():
+    # As the CLI's `--model ensemble`: a warning, then `auto` with a budget of 0 — only
+    # logistic regression and the default boosted trees are tried, and the blend is scored.
+    import json
+
+    x, y = churn_matrix()
+    with pytest.warns(DeprecationWarning, match="ensemble"):
+        clf = ChurnClassifier(model="ensemble", random_state=3).fit(x[:400], y[:400])
+    body = json.loads(clf.model_.to_json())
+    selection = body["selection"]
+    assert selection["budget_seconds"] == 0
+    assert [row["name"] for row in selection["table"]] == ["logistic", "gbdt", "blend"]
+    assert clf.model_.kind in ("logistic", "gbdt", "ensemble")
+    # The same model, byte for byte, as the CLI's `--model ensemble` would fit: auto at budget 0
+    # through the parameters' override (the public budget must be > 0).
+    same = ChurnClassifier(model="auto", random_state=3, params={"auto": {"budget_seconds": 0.0}})
+    assert same.fit(x[:400], y[:400]).model_.to_bytes() == clf.model_.to_bytes()

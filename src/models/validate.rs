@@ -374,13 +374,19 @@ fn check_selection(sel: &AutoSelection, kind: ModelKind) -> Result<()> {
         if !names.insert(c.name.as_str()) {
             return Err(invalid(part, format!("candidate `{}` appears twice", c.name)));
         }
-        if !(c.log_loss.is_finite() && c.log_loss >= 0.0 && (0.0..=1.0).contains(&c.roc_auc)) {
+        if !(c.log_loss.is_finite()
+            && c.log_loss >= 0.0
+            && c.log_loss_se.is_finite()
+            && c.log_loss_se >= 0.0
+            && (0.0..=1.0).contains(&c.roc_auc))
+        {
             return Err(invalid(
                 part,
                 format!(
-                    "candidate `{}`: log-loss {} / ROC-AUC {} are not scores",
+                    "candidate `{}`: log-loss {} ± {} / ROC-AUC {} are not scores",
                     c.name,
                     num(c.log_loss),
+                    num(c.log_loss_se),
                     num(c.roc_auc)
                 ),
             ));

@@ -51,6 +51,9 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
     model : {"auto", "logistic", "gbdt", "tree", "ensemble"}, default "auto"
         The family; ``auto`` chooses logistic regression or one of a few boosted-tree
         configurations by inner cross-validated log-loss (as ``attrition train --model auto``).
+        ``ensemble`` is deprecated: it warns (``DeprecationWarning``) and runs ``auto`` with a
+        budget of 0 seconds (logistic regression, the default boosted trees or their blend), as
+        ``attrition train --model ensemble`` does.
     random_state : int, numpy RandomState or None, default None
         Seed of every random choice; ``None`` uses the library's default seed 42. The same seed
         gives the same model, byte for byte.

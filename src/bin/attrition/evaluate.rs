@@ -106,8 +106,9 @@ pub fn print_selections(selections: &[&AutoSelection]) {
     let Some(first) = selections.first() else { return };
     let chosen: Vec<&str> = selections.iter().map(|s| s.chosen.as_str()).collect();
     println!(
-        "auto chose, by {}-fold inner CV log-loss on each training part: {} ({} of {} candidates tried)",
+        "auto chose, by {}-fold inner CV log-loss ({}) on each training part: {} ({} of {} candidates tried)",
         first.folds,
+        first.rule,
         chosen.join(", "),
         first.table.len(),
         first.portfolio
@@ -116,7 +117,10 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         println!("  fold {}:", k + 1);
         for c in &s.table {
             let mark = if c.name == s.chosen { "*" } else { " " };
-            println!("   {mark} {:<14} log-loss {:.4}  ROC-AUC {:.4}  ({})", c.name, c.log_loss, c.roc_auc, c.settings);
+            println!(
+                "   {mark} {:<14} log-loss {:.4} ± {:.4}  ROC-AUC {:.4}  ({})",
+                c.name, c.log_loss, c.log_loss_se, c.roc_auc, c.settings
+            );
         }
     }
 }
