@@ -276,16 +276,21 @@ fn charts_have_no_overlap_or_clipping() {
     let html = std::fs::read_to_string(demo_report().join("index.html")).unwrap();
     let mut defects = Vec::new();
     let mut checked = 0;
-    for id in CHARTS.iter().chain(&["products_retention", "features_keep_customers"]) {
+    for id in CHARTS.iter().chain(&["products_retention", "features_keep_customers", "drift"]) {
         let f = figure(&html, id);
         let Some(start) = f.find("<svg") else { continue };
         let svg = &f[start..start + f[start..].find("</svg>").unwrap()];
         let found = layout_defects(id, svg);
+        let count = |needles: &[&str]| found.iter().filter(|d| needles.iter().any(|n| d.contains(n))).count();
         println!(
-            "{id}: {} texts, {} plotted marks, {} legend box(es): {}",
+            "{id}: {} texts, {} plotted marks, {} legend box(es); legend over data {}, text past the edge {}, \
+             overlapping texts {}: {}",
             texts(svg).len(),
             plotted(svg).len(),
             svg.matches("legend-box").count(),
+            count(&[" covers a "]),
+            count(&["runs past", "outside the", "sticks out", "longer than the chart"]),
+            count(&[" overlaps "]),
             if found.is_empty() { "ok".to_string() } else { format!("{} defect(s)", found.len()) }
         );
         defects.extend(found);
@@ -390,4 +395,58 @@ fn a_previous_scores_file_adds_the_changes_section() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("bad.csv:2") && err.contains("p_churn"), "{err}");
+}
+
+/// Issue 18 "done when": every customer worth contacting has a suggested action in `scores.csv`
+/// and in the call list — also those contacted for their value whose risk is below the reasons'
+/// floor (no reason: the playbook's `[no_reason]` action) — and every reason is a sentence
+/// with a value.
+#[test]
+fn every_contacted_customer_has_an_action_and_every_reason_a_value() {
+    let scores = std::fs::read_to_string(demo_report().join("scores.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(scores.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (target, action) = (col("target"), col("action"));
+    let (mut contacted, mut without_reason) = (0, 0);
+    for r in rows.records() {
+        let r = r.unwrap();
+        for k in 1..=3 {
+            let text = &r[col(&format!("reason_{k}_text"))];
+            assert!(text.is_empty() || text.chars().any(|c| c.is_ascii_digit()), "reason without a value: {text}");
+        }
+        if &r[target] == "true" {
+            contacted += 1;
+            assert!(!r[action].is_empty(), "contacted customer {} has no action", &r[0]);
+            without_reason += usize::from(r[col("reason_1_text")].is_empty());
+        }
+    }
+    assert!(contacted > 0);
+    println!("{contacted} contacted customers, {without_reason} of them without a reason above the risk floor");
+    let html = std::fs::read_to_string(demo_report().join("index.html")).unwrap();
+    let list = figure(&html, "target_list");
+    let rows: Vec<&str> = list.split("<tr>").skip(1).filter(|r| r.starts_with("<td>")).collect();
+    assert!(rows.len() >= contacted, "{} call-list rows for {contacted} contacted customers", rows.len());
+    for row in rows {
+        let last = row.rsplit("<td>").next().unwrap();
+        assert!(!last.starts_with("</td>"), "a call-list row without an action: {row}");
+    }
+}
+
+/// The drift chart's bars carry their PSI with decimals (0.087 is "0.09", not "0" on an axis
+/// stepping by 1), and its dashed reference line at PSI 0.1 is drawn.
+#[test]
+fn drift_bars_show_their_values_and_the_reference_line() {
+    let html = std::fs::read_to_string(demo_report().join("index.html")).unwrap();
+    let f = figure(&html, "drift");
+    assert!(f.contains(r#"class="reference""#), "no reference line in the drift chart");
+    let values: Vec<String> = elements(f, "text")
+        .into_iter()
+        .filter(|(a, _)| a.get("class").map(String::as_str) == Some("value"))
+        .map(|(_, body)| unescape(body))
+        .collect();
+    assert!(!values.is_empty());
+    for v in &values {
+        assert!(v.contains('.') && v.parse::<f64>().is_ok(), "bar value `{v}`: {values:?}");
+    }
 }

@@ -142,6 +142,18 @@ impl NiceScale {
     }
 }
 
+/// A bar's value as printed next to it: a decimal finer than the axis ticks, and at least two
+/// decimals below 10 (so a PSI of 0.087 reads "0.09", not "0" on an axis stepping by 1).
+fn bar_value(scale: &NiceScale, v: f64) -> String {
+    if scale.step >= 1e3 {
+        return scale.label(v);
+    }
+    let finer = trim(v, scale.step / 10.0);
+    let decimals = finer.split('.').nth(1).map_or(0, str::len);
+    let s = if v.abs() < 10.0 && decimals < 2 { format!("{v:.2}") } else { finer };
+    if s.trim_start_matches(['-', '0', '.']).is_empty() { s.trim_start_matches('-').to_owned() } else { s }
+}
+
 fn trim(v: f64, step: f64) -> String {
     let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize + usize::from(nice(step) != step) };
     format!("{v:.decimals$}")
@@ -569,7 +581,7 @@ pub fn bar_chart(c: &BarChart) -> String {
                 "tick bar-label",
                 &ellipsis(label, left - 10.0, TICK_FONT),
             );
-            let value = scale.label(*v);
+            let value = bar_value(&scale, *v);
             if *v >= 0.0 {
                 text(&mut body, b + 4.0, y + bh / 2.0 + 4.0, CAT_FONT, "start", "value", &value);
             } else {
@@ -583,6 +595,14 @@ pub fn bar_chart(c: &BarChart) -> String {
             f.bottom,
             x = f.sx(0.0)
         );
+        if let Some(r) = c.reference {
+            let x = f.sx(r);
+            let _ = write!(
+                body,
+                r##"<line class="reference" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="#000" stroke-dasharray="4 3"/>"##,
+                f.top, f.bottom
+            );
+        }
         if values.iter().any(|v| *v >= 0.0) || c.legend_negative.is_empty() {
             entries.push((c.legend.clone(), PALETTE[3], false));
         }

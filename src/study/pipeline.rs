@@ -400,7 +400,8 @@ impl Study {
         let reasons: Vec<Vec<Reason>> =
             (0..p.len()).map(|i| phrases.reasons(&current, &explanations, i, p[i], &reason_options)).collect();
         let playbook = Playbook::default();
-        let actions: Vec<String> = reasons.iter().map(|r| playbook.action_for(r).unwrap_or("").to_owned()).collect();
+        let mut actions: Vec<String> =
+            reasons.iter().map(|r| playbook.action_for(r).unwrap_or("").to_owned()).collect();
         let mrr: Vec<f64> = current
             .column("mrr")
             .and_then(|c| c.as_numeric())
@@ -426,6 +427,10 @@ impl Study {
             c.acceptance,
         );
         let plan = plan_campaign(&p, &clv.clv, &campaign)?;
+        // Every customer worth contacting has an action, with or without a reason.
+        for &i in plan.by_expected_profit.targets() {
+            actions[i] = playbook.action_for_contacted(&reasons[i]).unwrap_or("").to_owned();
+        }
         let empc_params = EmpcParams::default()
             .clv(clv_params.geometric_value(mean_mrr, 0.97))
             .incentive_cost(campaign.offer_cost)

@@ -47,7 +47,8 @@ pub fn targets(file: Sink, path: &Path, t: &Targets<'_>, model: &TrainedModel, p
             (ev > 0.0).to_string(),
         ];
         row.extend((0..3).map(|k| r.get(k).map_or(String::new(), |x| x.text.clone())));
-        row.push(playbook.action_for(r).unwrap_or("").to_owned());
+        let action = if ev > 0.0 { playbook.action_for_contacted(r) } else { playbook.action_for(r) };
+        row.push(action.unwrap_or("").to_owned());
         w.record(&row)?;
     }
     w.into_inner()?.commit()
