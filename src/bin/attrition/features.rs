@@ -170,6 +170,11 @@ pub fn run(a: Args) -> Result<()> {
         (None, None) => None,
     };
 
+    #[cfg(feature = "parquet")]
+    if attrition::partition::is_partitioned(&a.tables) {
+        return run_partitioned(&a, saved);
+    }
+
     let t0 = Instant::now();
     let pb = crate::progress::spinner(false, &format!("reading {}", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
@@ -240,9 +245,14 @@ pub fn run(a: Args) -> Result<()> {
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 
+    write_outputs(&a, &dataset, &resolved)
+}
+
+/// Writes the features, and the catalogue / feature build when asked.
+fn write_outputs(a: &Args, dataset: &attrition::dataset::Dataset, resolved: &FeatureCatalogue) -> Result<()> {
     let t2 = Instant::now();
     let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
-    let written = write_flat(&dataset, &a.out, &WriteFlatOptions::default());
+    let written = write_flat(dataset, &a.out, &WriteFlatOptions::default());
     pb.finish_and_clear();
     written?;
     println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
@@ -251,7 +261,7 @@ pub fn run(a: Args) -> Result<()> {
         println!("saved the resolved catalogue to {}", p.display());
     }
     if let Some(p) = &a.save_build {
-        let build = FeatureBuild::new(resolved, a.lead_days, a.horizon_days)?;
+        let build = FeatureBuild::new(resolved.clone(), a.lead_days, a.horizon_days)?;
         write_bytes(p, &build.to_json()?, Overwrite::Replace)?;
         println!("saved the feature build (catalogue and label window) to {}", p.display());
     }
@@ -259,4 +269,101 @@ pub fn run(a: Args) -> Result<()> {
         eprintln!("{} data-quality findings (the warnings above)", quality.warnings.len());
     }
     Ok(())
+}
+
+/// `features` over a partitioned directory (`attrition partition`): the same output as over the
+/// source tables, built a partition at a time.
+#[cfg(feature = "parquet")]
+fn run_partitioned(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
+    use attrition::features::PartitionedTables;
+    use attrition::partition::Partitions;
+    if a.schema.is_some() {
+        return Err(Error::param(
+            "--schema",
+            a.tables.display(),
+            "a partitioned directory is read with the schema in its manifest: leave out --schema",
+        ));
+    }
+    let t0 = Instant::now();
+    let pb = crate::progress::spinner(false, &format!("reading {} (first pass)", a.tables.display()));
+    let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+    let parts = Partitions::open(&a.tables).and_then(|p| PartitionedTables::open(p, &opts));
+    pb.finish_and_clear();
+    let parts = parts?;
+    print!("{}", parts.load_report());
+    let counts = parts.counts();
+    println!(
+        "{} partitions: {} customers, {} events; first pass in {:.1} s",
+        parts.partitions().len(),
+        counts.customers,
+        counts.events,
+        t0.elapsed().as_secs_f64()
+    );
+    let catalogue = match saved {
+        Some(c) => c,
+        None => {
+            let events = match &a.event_catalogue {
+                Some(p) => CatalogueFile::read(p)?.event_catalogue()?,
+                None => {
+                    let (applies, present) = attrition::catalogue::simulator_catalogue_applies_to(parts.event_types());
+                    if !applies {
+                        return Err(Error::param(
+                            "--event-catalogue",
+                            "<none>",
+                            format!(
+                                "the event names are not the simulator's ({present} of its {} types present) and roles \
+                                 are not discovered from a partitioned directory: give --event-catalogue (write one \
+                                 with `attrition catalogue` on the source tables or a sample)",
+                                EventCatalogue::default().named().len()
+                            ),
+                        ));
+                    }
+                    EventCatalogue::default()
+                }
+            };
+            FeatureCatalogue::standard().with_events(events).with_max_event_types(Some(usize::from(a.max_event_types)))
+        }
+    };
+    let t1 = Instant::now();
+    let pb = crate::progress::spinner(false, "building features, a partition per worker");
+    let (dataset, resolved) = if let Some(as_of) = a.snapshot {
+        let built = parts.snapshot(as_of, &catalogue);
+        pb.finish_and_clear();
+        let (ds, resolved) = built?;
+        println!(
+            "snapshot at {as_of}: {} of {} customers active on {} × {} features",
+            ds.n_rows(),
+            counts.customers,
+            as_of.pred_opt().unwrap_or(as_of),
+            ds.n_features()
+        );
+        (ds, resolved)
+    } else {
+        let (Some(from), Some(to)) = (a.from, a.to) else {
+            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
+        };
+        let mut params = FeatureParams::new(from, to)
+            .every(a.every)
+            .lead_days(a.lead_days)
+            .horizon_days(a.horizon_days)
+            .catalogue(catalogue);
+        if let Some(d) = a.data_end {
+            params = params.data_end(d);
+        }
+        let table = parts.build_observations(&params);
+        pb.finish_and_clear();
+        let table = table?;
+        print!("{}", table.report);
+        print!("{}", table.report.per_date_table());
+        if table.report.observations == 0 {
+            return Err(Error::EmptyData {
+                context: "observations: no customer was active on an as-of date with a complete label window",
+            });
+        }
+        (table.dataset, table.catalogue)
+    };
+    print_merged(resolved.merged_event_types.as_ref());
+    let build_secs = t1.elapsed().as_secs_f64();
+    println!("built in {build_secs:.2} s ({:.1} M events/s)", counts.events as f64 / build_secs.max(1e-9) / 1e6);
+    write_outputs(a, &dataset, &resolved)
 }
