@@ -245,11 +245,16 @@ pub fn run(a: Args) -> Result<()> {
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 
-    write_outputs(&a, &dataset, &resolved)
+    write_outputs(&a, &dataset, &resolved, &quality)
 }
 
 /// Writes the features, and the catalogue / feature build when asked.
-fn write_outputs(a: &Args, dataset: &attrition::dataset::Dataset, resolved: &FeatureCatalogue) -> Result<()> {
+fn write_outputs(
+    a: &Args,
+    dataset: &attrition::dataset::Dataset,
+    resolved: &FeatureCatalogue,
+    quality: &DataQuality,
+) -> Result<()> {
     let t2 = Instant::now();
     let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
     let written = write_flat(dataset, &a.out, &WriteFlatOptions::default());
@@ -291,6 +296,7 @@ fn run_partitioned(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
     pb.finish_and_clear();
     let parts = parts?;
     print!("{}", parts.load_report());
+    let mut quality = DataQuality::from_tables(parts.load_report());
     let counts = parts.counts();
     println!(
         "{} partitions: {} customers, {} events; first pass in {:.1} s",
@@ -355,6 +361,11 @@ fn run_partitioned(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
         let table = table?;
         print!("{}", table.report);
         print!("{}", table.report.per_date_table());
+        if let Some(end) = &table.report.data_end_outliers {
+            let w = QualityWarning::DataEndOutliers(end.clone());
+            eprintln!("warning: {w}");
+            quality.push(w);
+        }
         if table.report.observations == 0 {
             return Err(Error::EmptyData {
                 context: "observations: no customer was active on an as-of date with a complete label window",
@@ -362,8 +373,10 @@ fn run_partitioned(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
         }
         (table.dataset, table.catalogue)
     };
-    print_merged(resolved.merged_event_types.as_ref());
+    let merged = DataQuality::from_merged(resolved.merged_event_types.as_ref());
+    crate::common::print_quality(&merged);
+    quality.extend(merged);
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", counts.events as f64 / build_secs.max(1e-9) / 1e6);
-    write_outputs(a, &dataset, &resolved)
+    write_outputs(a, &dataset, &resolved, &quality)
 }
