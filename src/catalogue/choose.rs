@@ -43,9 +43,21 @@ pub struct ChosenCatalogue {
 /// assert_eq!(simulator_catalogue_applies(&b.finish()), (false, 1));
 /// ```
 pub fn simulator_catalogue_applies(events: &Events) -> (bool, usize) {
+    simulator_catalogue_applies_to(events.kinds.iter().map(String::as_str))
+}
+
+/// [`simulator_catalogue_applies`] to the event types named `types` (e.g. those of every
+/// partition of a partitioned dataset).
+///
+/// ```
+/// use attrition::catalogue::simulator_catalogue_applies_to;
+/// assert_eq!(simulator_catalogue_applies_to(["login", "checkout"]), (false, 1));
+/// ```
+pub fn simulator_catalogue_applies_to<'a>(types: impl IntoIterator<Item = &'a str>) -> (bool, usize) {
+    let types: std::collections::HashSet<&str> = types.into_iter().collect();
     let named = EventCatalogue::default();
     let named = named.named();
-    let present = named.iter().filter(|(t, _)| events.kind_index(t).is_some()).count();
+    let present = named.iter().filter(|(t, _)| types.contains(t)).count();
     (2 * present >= named.len(), present)
 }
 

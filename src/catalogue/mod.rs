@@ -23,7 +23,10 @@ mod discover;
 mod file;
 mod section;
 
-pub use choose::{CatalogueSource, ChosenCatalogue, choose_event_catalogue, simulator_catalogue_applies};
+pub use choose::{
+    CatalogueSource, ChosenCatalogue, choose_event_catalogue, simulator_catalogue_applies,
+    simulator_catalogue_applies_to,
+};
 pub use discover::{
     AdoptionRetention, Discovery, DiscoveryParams, DiscoverySummary, EventTypeStats, RiskRatio, discover,
 };

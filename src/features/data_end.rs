@@ -7,6 +7,8 @@
 //! (their rows stay in the tables). Dates and timestamps outside 1970–2200 never get this far:
 //! the readers refuse them.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -54,9 +56,6 @@ impl std::fmt::Display for DataEnd {
 /// The data end of `tables` from event days, NPS dates, subscription starts and signups (and,
 /// with `subscription_ends`, the day before each subscription end); `None` without dated rows.
 ///
-/// The same as [`DataEndCounts::from_tables`] followed by [`DataEndCounts::finish`]; over a
-/// partitioned directory, merge each partition's counts ([`DataEndCounts::merge`]) and finish once.
-///
 /// ```
 /// use attrition::features::data_end;
 /// use attrition::io::tables::{Customer, EventsBuilder, Tables};
@@ -76,119 +75,100 @@ pub fn data_end(tables: &Tables, subscription_ends: bool) -> Option<DataEnd> {
     DataEndCounts::from_tables(tables, subscription_ends).finish()
 }
 
-// Days are within 1970–2200 (the readers' range), so a histogram over day numbers is small;
-// days outside it (tables built in code) are clamped into the first / last bin for the percentile
-// and kept exactly for the outlier counts.
-const LO: i32 = 0; // 1970-01-01
-const HI: i32 = 84_000; // after 2199-12-31
-const SOURCES: [&str; 4] = ["events", "nps", "subscriptions", "customers"];
-
-/// The dated rows of some tables as day histograms per source: what [`data_end`] needs, in a
-/// form that adds up. Counting each partition of a partitioned directory and merging the counts
-/// ([`Self::merge`], exact and order-free) gives the same [`DataEnd`] as counting the whole tables.
+/// The dated rows [`data_end`] looks at, counted per source and day: what one pass over a part of
+/// the customers contributes to the data end of all of them. Counts of disjoint sets of customers
+/// add up ([`DataEndCounts::merge`]), so the data end of a partitioned dataset is the data end of
+/// the whole, exactly.
 ///
 /// ```
-/// use attrition::features::{data_end, DataEndCounts};
+/// use attrition::features::{DataEndCounts, data_end};
 /// use attrition::io::tables::{Customer, Tables};
 /// let day = |s: &str| attrition::io::parse::parse_date(s).unwrap();
 /// let a = Tables { customers: vec![Customer::new("a", day("2024-01-01"))], ..Default::default() };
-/// let b = Tables { customers: vec![Customer::new("b", day("2024-03-05"))], ..Default::default() };
-/// let mut counts = DataEndCounts::from_tables(&a, true);
-/// counts.merge(&DataEndCounts::from_tables(&b, true))?;
-/// assert_eq!(counts.finish().unwrap().day, day("2024-03-05"));
-/// assert_eq!(DataEndCounts::new(true).finish(), None);
-/// # Ok::<(), attrition::Error>(())
+/// let b = Tables { customers: vec![Customer::new("b", day("2024-02-01"))], ..Default::default() };
+/// let mut counts = DataEndCounts::from_tables(&a, false);
+/// counts.merge(&DataEndCounts::from_tables(&b, false));
+/// assert_eq!(counts.finish().unwrap().day, day("2024-02-01"));
+/// let both = Tables { customers: [a.customers, b.customers].concat(), ..Default::default() };
+/// assert_eq!(counts.finish(), data_end(&both, false));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataEndCounts {
-    subscription_ends: bool,
-    /// Per source (events, nps, subscriptions, customers): rows per day in `LO..=HI`.
-    hist: [Vec<u64>; 4],
-    /// Per source: rows on days outside `LO..=HI`, by day.
-    outside: [std::collections::BTreeMap<i32, u64>; 4],
+    /// Events per day (of the timestamp, UTC).
+    pub events: BTreeMap<i32, u64>,
+    /// NPS responses per date.
+    pub nps: BTreeMap<i32, u64>,
+    /// Subscription starts (and, when asked, the day before each end) per day.
+    pub subscriptions: BTreeMap<i32, u64>,
+    /// Signups per day.
+    pub customers: BTreeMap<i32, u64>,
 }
 
 impl DataEndCounts {
-    /// No rows yet; `subscription_ends` as in [`data_end`].
-    pub fn new(subscription_ends: bool) -> Self {
-        let bins = (HI - LO + 1) as usize;
-        DataEndCounts {
-            subscription_ends,
-            hist: std::array::from_fn(|_| vec![0; bins]),
-            outside: std::array::from_fn(|_| Default::default()),
-        }
-    }
-
-    fn add(&mut self, source: usize, d: i32) {
-        if (LO..=HI).contains(&d) {
-            self.hist[source][(d - LO) as usize] += 1;
-        } else {
-            *self.outside[source].entry(d).or_default() += 1;
-        }
-    }
-
-    /// The counts of `tables`' dated rows.
+    /// The counts of `tables` (with `subscription_ends`: also the day before each subscription
+    /// end, as [`data_end`]). Days are day numbers since 1970-01-01.
     pub fn from_tables(tables: &Tables, subscription_ends: bool) -> Self {
-        let mut c = DataEndCounts::new(subscription_ends);
-        c.add_tables(tables);
+        let mut c = DataEndCounts::default();
+        for &t in &tables.events.timestamp {
+            *c.events.entry(ts_day(t)).or_default() += 1;
+        }
+        for r in &tables.nps {
+            *c.nps.entry(day_num(r.date)).or_default() += 1;
+        }
+        for s in &tables.subscriptions {
+            *c.subscriptions.entry(day_num(s.start_date)).or_default() += 1;
+            if subscription_ends && let Some(e) = s.end_date {
+                *c.subscriptions.entry(day_num(e) - 1).or_default() += 1;
+            }
+        }
+        for cu in &tables.customers {
+            *c.customers.entry(day_num(cu.signup_date)).or_default() += 1;
+        }
         c
     }
 
-    /// Adds `tables`' dated rows.
-    pub fn add_tables(&mut self, tables: &Tables) {
-        for &t in &tables.events.timestamp {
-            self.add(0, ts_day(t));
-        }
-        for r in &tables.nps {
-            self.add(1, day_num(r.date));
-        }
-        for s in &tables.subscriptions {
-            self.add(2, day_num(s.start_date));
-            if self.subscription_ends
-                && let Some(e) = s.end_date
-            {
-                self.add(2, day_num(e) - 1);
+    /// Adds the counts of other customers.
+    pub fn merge(&mut self, other: &DataEndCounts) {
+        for (mine, theirs) in [
+            (&mut self.events, &other.events),
+            (&mut self.nps, &other.nps),
+            (&mut self.subscriptions, &other.subscriptions),
+            (&mut self.customers, &other.customers),
+        ] {
+            for (&d, &n) in theirs {
+                *mine.entry(d).or_default() += n;
             }
-        }
-        for c in &tables.customers {
-            self.add(3, day_num(c.signup_date));
         }
     }
 
-    /// Adds `other`'s counts. Errors when the two were counted with different
-    /// `subscription_ends`.
-    pub fn merge(&mut self, other: &DataEndCounts) -> crate::error::Result<()> {
-        if self.subscription_ends != other.subscription_ends {
-            return Err(crate::error::Error::param(
-                "subscription_ends",
-                other.subscription_ends,
-                format!("the counts being merged into were made with {}", self.subscription_ends),
-            ));
-        }
-        for s in 0..SOURCES.len() {
-            for (a, b) in self.hist[s].iter_mut().zip(&other.hist[s]) {
-                *a += b;
-            }
-            for (&d, &n) in &other.outside[s] {
-                *self.outside[s].entry(d).or_default() += n;
-            }
-        }
-        Ok(())
+    /// The counts without the subscriptions' (the data end a churn derived from events is
+    /// censored at: [`crate::io::tables::Tables::derive_churn`] computes it before any spell exists).
+    pub fn without_subscriptions(&self) -> DataEndCounts {
+        DataEndCounts { subscriptions: BTreeMap::new(), ..self.clone() }
     }
 
-    /// The data end of the rows counted; `None` without dated rows.
+    /// The data end of the counted rows, as [`data_end`]; `None` without dated rows.
     pub fn finish(&self) -> Option<DataEnd> {
-        let bin = |d: i32| (d.clamp(LO, HI) - LO) as usize;
-        let mut hist = vec![0u64; (HI - LO + 1) as usize];
-        for s in 0..SOURCES.len() {
-            for (a, b) in hist.iter_mut().zip(&self.hist[s]) {
-                *a += b;
-            }
-            for (&d, &n) in &self.outside[s] {
-                hist[bin(d)] += n;
+        // Days are within 1970–2200 (the readers' range); days outside it (tables built in code)
+        // are clamped into the first / last day for the percentile, as a histogram over the
+        // range would.
+        const LO: i32 = 0; // 1970-01-01
+        const HI: i32 = 84_000; // after 2199-12-31
+        let sources = [
+            ("events", &self.events),
+            ("nps", &self.nps),
+            ("subscriptions", &self.subscriptions),
+            ("customers", &self.customers),
+        ];
+        let mut hist: BTreeMap<i32, u64> = BTreeMap::new();
+        for (_, days) in &sources {
+            for (&d, &k) in days.iter() {
+                if k > 0 {
+                    *hist.entry(d.clamp(LO, HI)).or_default() += k;
+                }
             }
         }
-        let n: u64 = hist.iter().sum();
+        let n: u64 = hist.values().sum();
         if n == 0 {
             return None;
         }
@@ -196,21 +176,19 @@ impl DataEndCounts {
         let rank = n - n / 1000;
         let mut cum = 0u64;
         let mut p999 = HI;
-        for (i, &c) in hist.iter().enumerate() {
-            cum += c;
+        for (&d, &k) in &hist {
+            cum += k;
             if cum >= rank {
-                p999 = i as i32 + LO;
+                p999 = d;
                 break;
             }
         }
         let cut = p999 + OUTLIER_GAP_DAYS;
-        let latest = (LO..=HI).rev().find(|&d| hist[bin(d)] > 0).unwrap_or(p999);
-        let day = (LO..=cut.min(HI)).rev().find(|&d| hist[bin(d)] > 0).unwrap_or(p999);
+        let latest = hist.keys().next_back().copied().unwrap_or(p999);
+        let day = hist.range(..=cut.min(HI)).next_back().map_or(p999, |(&d, _)| d);
         let mut outliers = Vec::new();
-        for (s, name) in SOURCES.iter().enumerate() {
-            let inside: u64 = if cut < HI { self.hist[s][bin(cut + 1)..].iter().sum() } else { 0 };
-            let outside: u64 = self.outside[s].range(cut + 1..).map(|(_, &n)| n).sum();
-            let k = inside + outside;
+        for (name, days) in &sources {
+            let k: u64 = days.range(cut + 1..).map(|(_, &k)| k).sum();
             if k > 0 {
                 outliers.push(((*name).to_owned(), k));
             }

@@ -107,17 +107,26 @@
 //! customer's as-of dates. Customers are processed in parallel (rayon) in fixed blocks, and the
 //! rows are assembled in customer order, so the output does not depend on the thread count.
 
+mod context;
 mod data_end;
 mod engine;
 mod observe;
 mod params;
+#[cfg(feature = "parquet")]
+mod partitioned;
 mod spec;
 mod timeline;
 
+pub use context::{GlobalContext, PopulationCounts};
 pub use data_end::{DataEnd, DataEndCounts, OUTLIER_GAP_DAYS, data_end};
 
-pub use observe::{DateCounts, Exclusion, FeatureReport, FeatureTable, build_observations, infer_data_end, snapshot};
+pub use observe::{
+    DateCounts, Exclusion, FeatureReport, FeatureTable, build_observations, build_observations_in, infer_data_end,
+    snapshot, snapshot_resolved,
+};
 pub use params::{Cadence, DEFAULT_HORIZON_DAYS, DEFAULT_LEAD_DAYS, FeatureParams, MAX_AS_OF_DATES, MAX_WINDOW_DAYS};
+#[cfg(feature = "parquet")]
+pub use partitioned::PartitionedTables;
 pub use spec::{
     DEFAULT_MAX_EVENT_TYPES, EventSelector, FeatureCatalogue, FeatureSpec, MergedEventTypes, RESERVED_COLUMNS,
     is_usage, role_name,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Column, ColumnData, Dataset};
 use crate::error::{Error, Result};
+use crate::features::context::GlobalContext;
 use crate::features::data_end::{DataEnd, data_end};
 use crate::features::engine::{CustomerInput, Plan, customer_rows, signup_day};
 use crate::features::params::FeatureParams;
@@ -243,17 +244,20 @@ struct CustomerObs {
 /// ```
 pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<FeatureTable> {
     params.check()?;
-    let catalogue = params.catalogue.resolve(tables)?;
+    let context = GlobalContext::from_tables(tables, &params.catalogue)?;
+    build_observations_in(tables, params, &context)
+}
+
+/// [`build_observations`] of the customers in `tables` with the decisions taken over a larger
+/// population ([`GlobalContext`]: the resolved catalogue — `params.catalogue` is not resolved
+/// again — and the inferred data end, used unless `params.data_end` is set). With the context of
+/// a whole population, the rows of a part's customers equal the whole's rows of them; the
+/// report counts only the part's customers.
+pub fn build_observations_in(tables: &Tables, params: &FeatureParams, context: &GlobalContext) -> Result<FeatureTable> {
+    params.check()?;
+    let catalogue = context.catalogue.clone();
     let dates: Vec<i32> = params.as_of_dates()?.into_iter().map(day_num).collect();
-    let (data_end, inferred, outliers) = match params.data_end {
-        Some(d) => (d, false, None),
-        None => {
-            let end = data_end(tables, false)
-                .ok_or(Error::EmptyData { context: "tables: no dated rows to infer data_end" })?;
-            let outliers = (!end.outliers.is_empty()).then(|| end.clone());
-            (end.day, true, outliers)
-        }
-    };
+    let (data_end, inferred, outliers) = context.label_end(params.data_end)?;
     let end = day_num(data_end);
     let lead = params.lead_days as i32;
     let horizon = params.horizon_days as i32;
@@ -371,6 +375,15 @@ pub fn build_observations(tables: &Tables, params: &FeatureParams) -> Result<Fea
 /// ```
 pub fn snapshot(tables: &Tables, as_of: NaiveDate, catalogue: &FeatureCatalogue) -> Result<Dataset> {
     let catalogue = catalogue.resolve(tables)?;
+    snapshot_resolved(tables, as_of, &catalogue)
+}
+
+/// [`snapshot`] with a catalogue already resolved over the whole population (e.g.
+/// [`GlobalContext::catalogue`]): it is used as is.
+pub fn snapshot_resolved(tables: &Tables, as_of: NaiveDate, catalogue: &FeatureCatalogue) -> Result<Dataset> {
+    if !catalogue.is_resolved() {
+        return Err(Error::param("catalogue", "unresolved", "snapshot_resolved needs a resolved catalogue"));
+    }
     let a = day_num(as_of);
     let lag = tables.churn.known_after_days();
     let grouped = group(tables)?;
@@ -382,7 +395,7 @@ pub fn snapshot(tables: &Tables, as_of: NaiveDate, catalogue: &FeatureCatalogue)
             if is_candidate(&tl, a, lag) { vec![a] } else { Vec::new() }
         })
         .collect();
-    assemble(tables, &grouped, &products, &catalogue, &day_lists)
+    assemble(tables, &grouped, &products, catalogue, &day_lists)
 }
 
 /// Customers per parallel block: bounds the row-major buffers held at once.

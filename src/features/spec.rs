@@ -506,25 +506,37 @@ impl FeatureCatalogue {
     /// assert!(resolved.feature_names().contains(&"events_per_week_28d_other_types".to_string()));
     /// ```
     pub fn resolve(&self, tables: &Tables) -> Result<FeatureCatalogue> {
-        self.check()?;
         let events = &tables.events;
+        let mut count = vec![0u64; events.kinds.len()];
+        for &k in &events.kind {
+            if let Some(c) = count.get_mut(k as usize) {
+                *c += 1;
+            }
+        }
+        let type_counts: Vec<(&str, u64)> = events.kinds.iter().map(String::as_str).zip(count).collect();
+        let attributes: Vec<(&str, AttributeKind)> =
+            tables.attributes.iter().map(|a| (a.name.as_str(), a.kind)).collect();
+        self.resolve_with(&type_counts, &attributes, tables.churn.is_subscriptions())
+    }
+
+    /// [`FeatureCatalogue::resolve`] from what it reads of the tables: the number of events of
+    /// each event type (any order; every type once), the customer attributes with their kinds
+    /// (in column order) and whether churn is the subscriptions table. What a first pass over a
+    /// partitioned dataset counts ([`crate::features::GlobalContext`]) resolves exactly as the
+    /// whole tables would.
+    pub fn resolve_with(
+        &self,
+        type_counts: &[(&str, u64)],
+        attributes: &[(&str, AttributeKind)],
+        churn_is_subscriptions: bool,
+    ) -> Result<FeatureCatalogue> {
+        self.check()?;
         let mut merged = self.merged_event_types.clone();
         let types: Vec<String> = match &self.event_types {
             Some(t) => t.clone(),
             None => {
-                let mut count = vec![0u64; events.kinds.len()];
-                for &k in &events.kind {
-                    if let Some(c) = count.get_mut(k as usize) {
-                        *c += 1;
-                    }
-                }
-                let mut usage: Vec<(u64, &String)> = events
-                    .kinds
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, k)| is_usage(self.events.role(k)))
-                    .map(|(i, k)| (count[i], k))
-                    .collect();
+                let mut usage: Vec<(u64, &str)> =
+                    type_counts.iter().filter(|(k, _)| is_usage(self.events.role(k))).map(|&(k, n)| (n, k)).collect();
                 usage.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
                 merged = None;
                 if let Some(max) = self.max_event_types
@@ -535,11 +547,11 @@ impl FeatureCatalogue {
                         max_event_types: max,
                         types: rest.len(),
                         events: rest.iter().map(|x| x.0).sum(),
-                        examples: rest.iter().take(10).map(|x| x.1.clone()).collect(),
+                        examples: rest.iter().take(10).map(|x| x.1.to_owned()).collect(),
                     });
                     usage.truncate(max);
                 }
-                let mut t: Vec<String> = usage.into_iter().map(|x| x.1.clone()).collect();
+                let mut t: Vec<String> = usage.into_iter().map(|x| x.1.to_owned()).collect();
                 t.sort();
                 t.dedup();
                 t
@@ -548,7 +560,7 @@ impl FeatureCatalogue {
         let mut specs = Vec::with_capacity(self.specs.len());
         for s in &self.specs {
             // Churn derived from events: no subscriptions, so no MRR, product or upsell features.
-            if !tables.churn.is_subscriptions() && s.reads_subscriptions() {
+            if !churn_is_subscriptions && s.reads_subscriptions() {
                 continue;
             }
             match s.event_window() {
@@ -570,9 +582,9 @@ impl FeatureCatalogue {
             let mut taken: std::collections::HashSet<String> = specs.iter().map(FeatureSpec::name).collect();
             taken.extend(RESERVED_COLUMNS.iter().map(|s| s.to_string()));
             let mut attrs = Vec::new();
-            for a in tables.attributes.iter().filter(|a| a.kind.is_feature()) {
-                let column = if taken.contains(&a.name) { Some(format!("customer_{}", a.name)) } else { None };
-                let spec = FeatureSpec::Attribute { attribute: a.name.clone(), kind: a.kind, column };
+            for &(name, kind) in attributes.iter().filter(|a| a.1.is_feature()) {
+                let column = if taken.contains(name) { Some(format!("customer_{name}")) } else { None };
+                let spec = FeatureSpec::Attribute { attribute: name.to_owned(), kind, column };
                 taken.insert(spec.name());
                 attrs.push(spec);
             }

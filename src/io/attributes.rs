@@ -171,27 +171,88 @@ impl CustomerAttribute {
 }
 
 fn infer_kind(values: &[Option<String>]) -> AttributeKind {
-    let present: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
-    if present.is_empty() {
-        return AttributeKind::Categorical;
+    KindEvidence::from_values(values).kind()
+}
+
+/// What an attribute's kind is inferred from, over some customers: whether every present value
+/// is a number, a boolean, a date, how many values are present and which distinct values occur.
+/// The evidence of disjoint sets of customers merges ([`KindEvidence::merge`]) into the evidence
+/// of all of them, so a partitioned dataset's attributes get the kind the whole would.
+///
+/// ```
+/// use attrition::io::attributes::{AttributeKind, KindEvidence};
+/// let mut a = KindEvidence::from_values(&[Some("1".to_string()), Some("0".to_string())]);
+/// assert_eq!(a.kind(), AttributeKind::Numeric);
+/// a.merge(&KindEvidence::from_values(&[Some("yes".to_string()), None]));
+/// assert_eq!(a.kind(), AttributeKind::Boolean); // 1/0 mixed with yes/no
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindEvidence {
+    /// Values present.
+    pub present: u64,
+    /// Every present value is a finite number.
+    pub numeric: bool,
+    /// Every present value is a boolean.
+    pub boolean: bool,
+    /// Every present value is a date `YYYY-MM-DD`.
+    pub date: bool,
+    /// The distinct present values (kept for the [`AttributeKind::Text`] test; empty once
+    /// `numeric`, `boolean` or `date` holds would be enough, but they may stop holding after a
+    /// merge).
+    pub distinct: std::collections::BTreeSet<String>,
+}
+
+impl Default for KindEvidence {
+    fn default() -> Self {
+        KindEvidence { present: 0, numeric: true, boolean: true, date: true, distinct: Default::default() }
     }
-    let all = |f: &dyn Fn(&str) -> bool| present.iter().all(|v| f(v));
-    let numeric = all(&|v| parse_f64(v).is_some());
-    let boolean = all(&|v| parse_bool(v).is_some());
-    if boolean && !numeric {
-        return AttributeKind::Boolean;
+}
+
+impl KindEvidence {
+    /// The evidence of one attribute's values (missing ones already `None`).
+    pub fn from_values(values: &[Option<String>]) -> Self {
+        let mut e = KindEvidence::default();
+        for v in values.iter().flatten() {
+            e.present += 1;
+            e.numeric = e.numeric && parse_f64(v).is_some();
+            e.boolean = e.boolean && parse_bool(v).is_some();
+            e.date = e.date && parse_date(v).is_some();
+            if !e.distinct.contains(v.as_str()) {
+                e.distinct.insert(v.clone());
+            }
+        }
+        e
     }
-    if numeric {
-        return AttributeKind::Numeric;
+
+    /// Adds the evidence of other customers' values.
+    pub fn merge(&mut self, other: &KindEvidence) {
+        self.present += other.present;
+        self.numeric &= other.numeric;
+        self.boolean &= other.boolean;
+        self.date &= other.date;
+        self.distinct.extend(other.distinct.iter().cloned());
     }
-    if all(&|v| parse_date(v).is_some()) {
-        return AttributeKind::Date;
+
+    /// The kind (see the [module docs](self)).
+    pub fn kind(&self) -> AttributeKind {
+        if self.present == 0 {
+            return AttributeKind::Categorical;
+        }
+        if self.boolean && !self.numeric {
+            return AttributeKind::Boolean;
+        }
+        if self.numeric {
+            return AttributeKind::Numeric;
+        }
+        if self.date {
+            return AttributeKind::Date;
+        }
+        let distinct = self.distinct.len() as u64;
+        if distinct > MAX_ATTRIBUTE_LEVELS as u64 && 2 * distinct > self.present {
+            return AttributeKind::Text;
+        }
+        AttributeKind::Categorical
     }
-    let distinct = present.iter().collect::<HashSet<_>>().len();
-    if distinct > MAX_ATTRIBUTE_LEVELS && 2 * distinct > present.len() {
-        return AttributeKind::Text;
-    }
-    AttributeKind::Categorical
 }
 
 #[cfg(test)]

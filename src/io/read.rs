@@ -431,7 +431,7 @@ fn read_tables_inner(
         }
         tables.attributes =
             attr_cols.iter().zip(values).map(|(&j, v)| CustomerAttribute::infer(f.headers[j].clone(), v)).collect();
-        if f.report.rows_read == 0 {
+        if f.report.rows_read == 0 && !options.part_of_population {
             return Err(Error::EmptyInput { file: f.path.clone(), reason: "no data rows" });
         }
         report.files.push(f.report);
@@ -463,7 +463,7 @@ fn read_tables_inner(
                 Err(e) => f.reject(e)?,
             }
         }
-        if f.report.rows_read == 0 {
+        if f.report.rows_read == 0 && !options.part_of_population {
             return Err(Error::EmptyInput { file: f.path.clone(), reason: "no data rows" });
         }
         let dropped = dedup_subscriptions(&mut tables.subscriptions);
@@ -588,11 +588,19 @@ fn read_tables_inner(
             line: None,
             reason: format!("[churn] {reason}"),
         })?;
-        report.churn = Some(tables.derive_churn(&definition, None).map_err(|e| Error::BadSchema {
-            file: sc.path.clone(),
-            line: None,
-            reason: format!("[churn] with {}: {e}", events_file.display()),
-        })?);
+        // A part of a population may hold no cancellation event: the type exists, with no events.
+        if options.part_of_population
+            && let Some(event) = &c.churn_event
+            && tables.events.kind_index(event).is_none()
+        {
+            tables.events.kinds.push(event.clone());
+        }
+        report.churn =
+            Some(tables.derive_churn(&definition, options.churn_data_end).map_err(|e| Error::BadSchema {
+                file: sc.path.clone(),
+                line: None,
+                reason: format!("[churn] with {}: {e}", events_file.display()),
+            })?);
     }
 
     Ok(LoadedTables { tables, report })

@@ -438,17 +438,38 @@ pub struct ReadOptions {
     /// command line `--max-event-types` defaults to [`crate::features::DEFAULT_MAX_EVENT_TYPES`].
     #[serde(default)]
     pub max_event_types: Option<usize>,
+    /// With a schema's `[churn]`: the last day of the data, where churn derived from inactivity
+    /// is censored (`None`, the default: inferred from the tables read, as
+    /// [`Tables::derive_churn`]). A part of a larger population needs the population's.
+    #[serde(default)]
+    pub churn_data_end: Option<chrono::NaiveDate>,
+    /// The tables are one part of a larger population (a partition of a partitioned dataset):
+    /// a customers or subscriptions table without data rows is empty instead of an error, and a
+    /// `[churn]` cancellation event type none of the part's events has gives no churn instead
+    /// of an error. Default `false`.
+    #[serde(default)]
+    pub part_of_population: bool,
 }
 
 impl ReadOptions {
     /// Stop at the first bad row.
     pub fn strict() -> Self {
-        ReadOptions { strictness: Strictness::Strict, max_event_types: None }
+        ReadOptions {
+            strictness: Strictness::Strict,
+            max_event_types: None,
+            churn_data_end: None,
+            part_of_population: false,
+        }
     }
 
     /// Skip bad rows and count them.
     pub fn lenient() -> Self {
-        ReadOptions { strictness: Strictness::Lenient, max_event_types: None }
+        ReadOptions {
+            strictness: Strictness::Lenient,
+            max_event_types: None,
+            churn_data_end: None,
+            part_of_population: false,
+        }
     }
 
     /// Keep at most `max` event types, merging the rarest into `other` (`None`: keep all).

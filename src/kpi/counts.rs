@@ -27,7 +27,7 @@ pub struct KpiBounds {
 
 impl Default for KpiBounds {
     fn default() -> Self {
-        KpiBounds { earliest: None, data_end: DataEndCounts::new(true) }
+        KpiBounds { earliest: None, data_end: DataEndCounts::default() }
     }
 }
 
@@ -49,7 +49,8 @@ impl KpiBounds {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.data_end.merge(&other.data_end)
+        self.data_end.merge(&other.data_end);
+        Ok(())
     }
 
     /// The report's periods for `options`. Errors: invalid options, or no subscription that is

@@ -56,7 +56,7 @@ pub fn compute_kpis_partitioned(
         },
         |(mut b, mut e, mut r), (b2, e2, r2)| {
             b.merge(&b2)?;
-            e.merge(&e2)?;
+            e.merge(&e2);
             r.merge(&r2);
             Ok((b, e, r))
         },

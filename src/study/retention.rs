@@ -106,7 +106,8 @@ impl FactorCounts {
             (a @ None, Some(b)) => *a = Some(*b),
             _ => {}
         }
-        self.data_end.merge(&o.data_end)
+        self.data_end.merge(&o.data_end);
+        Ok(())
     }
 
     fn finish(self, by: &str, censor: NaiveDate, options: &RetentionOptions) -> Result<RetentionStudy> {
@@ -217,7 +218,7 @@ pub fn retention_study_partitioned(
                 read,
                 |_, loaded| Ok(DataEndCounts::from_tables(&loaded.tables, false)),
                 |mut a, b| {
-                    a.merge(&b)?;
+                    a.merge(&b);
                     Ok(a)
                 },
             )?

@@ -15,6 +15,8 @@ use chrono::NaiveDate;
 
 mod build;
 mod catalogue;
+#[cfg(feature = "parquet")]
+mod partitioned;
 use catalogue::event_catalogue_for;
 
 fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
@@ -116,6 +118,11 @@ pub fn run(a: Args) -> Result<()> {
 
     let saved = catalogue::saved(&a)?;
 
+    #[cfg(feature = "parquet")]
+    if attrition::partition::is_partitioned(&a.tables) {
+        return partitioned::run(&a, saved);
+    }
+
     let t0 = Instant::now();
     let pb = crate::progress::spinner(false, &format!("reading {}", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
@@ -143,9 +150,19 @@ pub fn run(a: Args) -> Result<()> {
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 
+    write_outputs(&a, &dataset, &resolved, &quality)
+}
+
+/// Writes the features, and the catalogue / feature build when asked.
+fn write_outputs(
+    a: &Args,
+    dataset: &attrition::dataset::Dataset,
+    resolved: &FeatureCatalogue,
+    quality: &DataQuality,
+) -> Result<()> {
     let t2 = Instant::now();
     let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
-    let written = write_flat(&dataset, &a.out, &WriteFlatOptions::default());
+    let written = write_flat(dataset, &a.out, &WriteFlatOptions::default());
     pb.finish_and_clear();
     written?;
     println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
@@ -154,7 +171,7 @@ pub fn run(a: Args) -> Result<()> {
         println!("saved the resolved catalogue to {}", p.display());
     }
     if let Some(p) = &a.save_build {
-        let build = FeatureBuild::new(resolved, a.lead_days, a.horizon_days)?;
+        let build = FeatureBuild::new(resolved.clone(), a.lead_days, a.horizon_days)?;
         write_bytes(p, &build.to_json()?, Overwrite::Replace)?;
         println!("saved the feature build (catalogue and label window) to {}", p.display());
     }

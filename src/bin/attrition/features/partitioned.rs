@@ -1,0 +1,114 @@
+//! `attrition features` over a partitioned directory (`attrition partition`).
+
+use std::time::Instant;
+
+use attrition::catalogue::{CatalogueFile, EventCatalogue};
+use attrition::features::{FeatureCatalogue, FeatureParams, PartitionedTables};
+use attrition::io::quality::{DataQuality, QualityWarning};
+use attrition::io::tables::ReadOptions;
+use attrition::partition::Partitions;
+use attrition::{Error, Result};
+
+use super::{Args, write_outputs};
+
+/// `features` over a partitioned directory (`attrition partition`): the same output as over the
+/// source tables, built a partition at a time.
+pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
+    if a.schema.is_some() {
+        return Err(Error::param(
+            "--schema",
+            a.tables.display(),
+            "a partitioned directory is read with the schema in its manifest: leave out --schema",
+        ));
+    }
+    let t0 = Instant::now();
+    let pb = crate::progress::spinner(false, &format!("reading {} (first pass)", a.tables.display()));
+    let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+    let parts = Partitions::open(&a.tables).and_then(|p| PartitionedTables::open(p, &opts));
+    pb.finish_and_clear();
+    let parts = parts?;
+    print!("{}", parts.load_report());
+    let mut quality = DataQuality::from_tables(parts.load_report());
+    let counts = parts.counts();
+    println!(
+        "{} partitions: {} customers, {} events; first pass in {:.1} s",
+        parts.partitions().len(),
+        counts.customers,
+        counts.events,
+        t0.elapsed().as_secs_f64()
+    );
+    let catalogue = match saved {
+        Some(c) => c,
+        None => {
+            let events = match &a.event_catalogue {
+                Some(p) => CatalogueFile::read(p)?.event_catalogue()?,
+                None => {
+                    let (applies, present) = attrition::catalogue::simulator_catalogue_applies_to(parts.event_types());
+                    if !applies {
+                        return Err(Error::param(
+                            "--event-catalogue",
+                            "<none>",
+                            format!(
+                                "the event names are not the simulator's ({present} of its {} types present) and roles \
+                                 are not discovered from a partitioned directory: give --event-catalogue (write one \
+                                 with `attrition catalogue` on the source tables or a sample)",
+                                EventCatalogue::default().named().len()
+                            ),
+                        ));
+                    }
+                    EventCatalogue::default()
+                }
+            };
+            FeatureCatalogue::standard().with_events(events).with_max_event_types(Some(usize::from(a.max_event_types)))
+        }
+    };
+    let t1 = Instant::now();
+    let pb = crate::progress::spinner(false, "building features, a partition per worker");
+    let (dataset, resolved) = if let Some(as_of) = a.snapshot {
+        let built = parts.snapshot(as_of, &catalogue);
+        pb.finish_and_clear();
+        let (ds, resolved) = built?;
+        println!(
+            "snapshot at {as_of}: {} of {} customers active on {} × {} features",
+            ds.n_rows(),
+            counts.customers,
+            as_of.pred_opt().unwrap_or(as_of),
+            ds.n_features()
+        );
+        (ds, resolved)
+    } else {
+        let (Some(from), Some(to)) = (a.from, a.to) else {
+            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
+        };
+        let mut params = FeatureParams::new(from, to)
+            .every(a.every)
+            .lead_days(a.lead_days)
+            .horizon_days(a.horizon_days)
+            .catalogue(catalogue);
+        if let Some(d) = a.data_end {
+            params = params.data_end(d);
+        }
+        let table = parts.build_observations(&params);
+        pb.finish_and_clear();
+        let table = table?;
+        print!("{}", table.report);
+        print!("{}", table.report.per_date_table());
+        if let Some(end) = &table.report.data_end_outliers {
+            let w = QualityWarning::DataEndOutliers(end.clone());
+            eprintln!("warning: {w}");
+            quality.push(w);
+        }
+        if table.report.observations == 0 {
+            return Err(Error::EmptyData {
+                context: "observations: no customer was active on an as-of date with a complete label window",
+            });
+        }
+        (table.dataset, table.catalogue)
+    };
+    let merged = DataQuality::from_merged(resolved.merged_event_types.as_ref());
+    crate::common::print_quality(&merged);
+    quality.extend(merged);
+    let build_secs = t1.elapsed().as_secs_f64();
+    println!("built in {build_secs:.2} s ({:.1} M events/s)", counts.events as f64 / build_secs.max(1e-9) / 1e6);
+    write_outputs(a, &dataset, &resolved, &quality)
+}
