@@ -16,6 +16,7 @@ use attrition::export::sql::{Dialect, SqlParams};
 use attrition::features::{FeatureParams, build_observations, snapshot};
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::models::boosted::BoostedParams;
+use attrition::models::calibration::{CalibrationMethod, Calibrator};
 use attrition::models::trained::{Fitted, ModelKind, ModelParams, TrainedModel};
 use attrition::models::tree::TreeParams;
 use attrition::models::{ChurnModel, Learner};
@@ -306,6 +307,30 @@ fn every_model_kind_scores_in_duckdb_as_in_the_library() {
         for d in Dialect::ALL {
             let sql = SqlParams::new(d).table("analytics.features").export(model).unwrap().sql;
             parse_with_sqlglot(&sql, d, dir.path());
+        }
+    }
+}
+
+/// A calibrated model (`train --calibrate`) scores calibrated probabilities: the query applies
+/// the calibrator as `score` does (the query once ignored it and returned the raw probability).
+#[test]
+#[cfg_attr(not(sql_engines), ignore = "needs a Python with tests/requirements.txt (target/test-venv, see .ci/run)")]
+fn calibrated_models_score_calibrated_probabilities_in_duckdb() {
+    let (train, snap) = sample();
+    let y = train.churned_or_err().unwrap().to_vec();
+    for (kind, method) in
+        [(ModelKind::Gbdt, CalibrationMethod::Platt), (ModelKind::Logistic, CalibrationMethod::Isotonic)]
+    {
+        let model = fit(ModelParams::new(kind).seed(1), &train);
+        let raw = model.predict_proba(&train).unwrap();
+        let calibrator = Calibrator::fit(method, &raw, &y, None).unwrap();
+        let calibrated = model.with_calibrator(calibrator);
+        let name = format!("{kind}, {method:?} calibration");
+        let sql = check_model(&name, &calibrated, &snap, 50);
+        assert!(sql.contains("attrition_calibrated"), "{name}: the query has a calibration step");
+        let dir = tempfile::tempdir().unwrap();
+        for d in Dialect::ALL {
+            parse_with_sqlglot(&SqlParams::new(d).export(&calibrated).unwrap().sql, d, dir.path());
         }
     }
 }

@@ -19,7 +19,9 @@
 //!    direction), each block adding its trees to the running raw score in tree order.
 //! 4. `attrition_log_odds`, `attrition_p`: the logistic linear predictor, summed in the order
 //!    the library sums it, the ensemble's mix, and the library's sigmoid of each family.
-//! 5. The final `SELECT`: the kept columns, `p_churn` (`NULL` for a row the library would not
+//! 5. `attrition_calibrated`, for a model that carries a calibrator (`train --calibrate`): the
+//!    Platt curve or the isotonic interpolation of the probability, as `score` applies it.
+//! 6. The final `SELECT`: the kept columns, `p_churn` (`NULL` for a row the library would not
 //!    score) and `risk_tier` by [`crate::scoring::risk_tier`]'s rule (`unscored` for `NULL`).
 //!
 //! **Exactness.** Numbers are written in the shortest form that reads back as the same `f64`,
@@ -81,6 +83,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::models::boosted::Link;
+use crate::models::calibration::Calibrator;
 use crate::models::hist::forest::Forest;
 use crate::models::logistic::LogisticModel;
 use crate::models::preprocess::{InputSpec, PreprocessMode, Preprocessor, Transform};
@@ -494,7 +497,18 @@ impl Writer<'_> {
             self.select(&keep, &[Item { expr: p, alias: "p_churn".into() }], &format!("{PREFIX}log_odds")),
         ));
 
-        // 5. The result.
+        // 5. The calibrator, when the model carries one (`score` applies it too).
+        let mut result = format!("{PREFIX}p");
+        if let Some(c) = &m.calibrator {
+            let p = self.calibrated(c, &self.id("p_churn"));
+            ctes.push((
+                format!("{PREFIX}calibrated"),
+                self.select(&keep, &[Item { expr: p, alias: "p_churn".into() }], &result),
+            ));
+            result = format!("{PREFIX}calibrated");
+        }
+
+        // 6. The result.
         let base = m.training_churn_rate;
         let high = (2.0 * base).min(0.5).max(base);
         let pc = self.id("p_churn");
@@ -514,7 +528,7 @@ impl Writer<'_> {
             let _ = writeln!(sql, "  {k},");
         }
         let _ = writeln!(sql, "  {pc},\n  {tier} AS {}", self.id("risk_tier"));
-        let _ = writeln!(sql, "FROM {}", self.id(&format!("{PREFIX}p")));
+        let _ = writeln!(sql, "FROM {}", self.id(&result));
         Ok(SqlExport { sql, dialect: d, n_trees, tree_blocks, max_tree_depth, matrix_columns })
     }
 
@@ -547,6 +561,46 @@ impl Writer<'_> {
             let _ = writeln!(h, "--   {PREFIX}f{i} = {} ({:?})", clean(&f.name), f.kind);
         }
         h
+    }
+
+    /// [`Calibrator::apply`] of the probability column `p` (`NULL` stays `NULL`), in the
+    /// library's arithmetic: Platt's `σ(a · logit(p) + b)` with `p` clamped to
+    /// `[1e-12, 1 − 1e-12]`; isotonic interpolation between the knots `x[k−1] ≤ p < x[k]`,
+    /// clipped at both ends.
+    fn calibrated(&self, c: &Calibrator, p: &str) -> String {
+        let d = self.d;
+        match c {
+            Calibrator::Platt { a, b } => {
+                let lo = d.num(1e-12);
+                let hi = d.num(1.0 - 1e-12);
+                let q = format!("(CASE WHEN {p} < {lo} THEN {lo} WHEN {p} > {hi} THEN {hi} ELSE {p} END)");
+                let z = format!("({} * LN({q} / (1e0 - {q})) + {})", d.num(*a), d.num(*b));
+                format!("CASE WHEN {p} IS NULL THEN NULL ELSE {} END", d.plain_sigmoid(&z))
+            }
+            Calibrator::Isotonic { x, .. } if x.is_empty() => p.to_string(),
+            Calibrator::Isotonic { x, y } => {
+                let n = x.len();
+                let mut e = format!(
+                    "CASE WHEN {p} IS NULL THEN NULL WHEN {p} <= {} THEN {} WHEN {p} >= {} THEN {}",
+                    d.num(x[0]),
+                    d.num(y[0]),
+                    d.num(x[n - 1]),
+                    d.num(y[n - 1])
+                );
+                for k in 1..n {
+                    let _ = write!(
+                        e,
+                        "\n      WHEN {p} < {x1} THEN {y0} + ({p} - {x0}) / ({x1} - {x0}) * ({y1} - {y0})",
+                        x0 = d.num(x[k - 1]),
+                        x1 = d.num(x[k]),
+                        y0 = d.num(y[k - 1]),
+                        y1 = d.num(y[k]),
+                    );
+                }
+                e.push_str(" END");
+                e
+            }
+        }
     }
 
     /// `SELECT carry, items FROM from` as a CTE body.

@@ -13,6 +13,7 @@ mod common;
 mod demo;
 mod evaluate;
 mod export_sql;
+mod export_xgboost;
 mod features;
 mod inspect;
 mod km;
@@ -72,6 +73,8 @@ enum Command {
     Report(report::Args),
     /// A saved model as one SQL query computing p_churn and the risk tier in a warehouse.
     ExportSql(export_sql::Args),
+    /// Write a boosted-trees model as an XGBoost JSON model file (XGBoost, shap, Treelite, BigQuery ML).
+    ExportXgboost(export_xgboost::Args),
     /// Check a model file, or rehash it after a deliberate edit (`model check`, `model rehash`).
     Model(model::Args),
     /// Run the study (as `demo`) on a tables directory with the settings of a study.toml.
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Km(a) => km::run(a),
         Command::Report(a) => report::run(a),
         Command::ExportSql(a) => export_sql::run(a),
+        Command::ExportXgboost(a) => export_xgboost::run(a),
         Command::Model(a) => model::run(a),
         #[cfg(feature = "parquet")]
         Command::Partition(a) => partition::run(a),

@@ -118,6 +118,30 @@ impl Booster {
         Ok(out)
     }
 
+    /// The leaf each row reaches in each tree, row-major (`n_rows × n_trees`), numbered from 0
+    /// within its tree (the root) in the order the tree's nodes are stored — XGBoost's
+    /// `pred_leaf` numbering for a model exported by [`crate::export::xgboost`].
+    ///
+    /// Errors as [`Booster::predict_raw`] does.
+    pub fn leaf_indices(&self, x: ArrayView2<f64>) -> Result<Vec<u32>> {
+        let f = &self.forest;
+        let rows = f.checked_rows(x)?;
+        let w = f.n_features;
+        let mut out = Vec::with_capacity(x.nrows() * f.n_trees());
+        for i in 0..x.nrows() {
+            let row = &rows[i * w..(i + 1) * w];
+            for t in 0..f.n_trees() {
+                let root = f.roots[t] as usize;
+                let mut k = root;
+                while !f.is_leaf(k) {
+                    k = if f.row_goes_left(k, row) { f.left[k] as usize } else { f.right[k] as usize };
+                }
+                out.push((k - root) as u32);
+            }
+        }
+        Ok(out)
+    }
+
     /// Exact TreeSHAP contributions on the raw (log-odds) scale: for every row,
     /// `base_value + Σ values == predict_raw` (to rounding).
     pub fn shap_values(&self, x: ArrayView2<f64>) -> Result<ShapValues> {
