@@ -19,16 +19,10 @@ fn live(s: &&Subscription) -> bool {
 /// of a subscription that is ever active and the dated rows behind the data end
 /// ([`DataEndCounts`], with subscription ends). Count each partition ([`Self::from_tables`]),
 /// [`merge`](Self::merge) and make the [`KpiFrame`] once.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct KpiBounds {
     earliest: Option<NaiveDate>,
     data_end: DataEndCounts,
-}
-
-impl Default for KpiBounds {
-    fn default() -> Self {
-        KpiBounds { earliest: None, data_end: DataEndCounts::default() }
-    }
 }
 
 impl KpiBounds {
