@@ -187,6 +187,8 @@ fn base_args(command: &str, f: &Fixtures) -> Option<Vec<String>> {
         "report" => vec!["--model", m, "--data", d, "--out", "rep"],
         "model check" => vec!["--model", m],
         "export-sql" => vec!["--model", m, "--dialect", "duckdb", "--out", "q.sql"],
+        // The fixture model is logistic: refused with a message (no numeric flags to drive).
+        "export-xgboost" => vec!["--model", m, "--out", "x.json"],
         "partition" => vec!["--tables", t, "--partitions", "2", "--out", "parts"],
         // Rewrites its input: a copy in the run's own directory.
         "model rehash" => vec!["--model", "model.json"],
