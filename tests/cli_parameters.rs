@@ -125,6 +125,8 @@ struct Fixtures {
     tables: PathBuf,
     flat: PathBuf,
     model: PathBuf,
+    /// A boosted-trees model (what `export-xgboost` takes).
+    gbdt: PathBuf,
     km: PathBuf,
     study: PathBuf,
 }
@@ -153,6 +155,8 @@ fn fixtures() -> Fixtures {
     .unwrap();
     let model = dir.path().join("model.json");
     ModelParams::new(ModelKind::Logistic).seed(1).fit(&ds).unwrap().save(&model).unwrap();
+    let gbdt = dir.path().join("gbdt.json");
+    ModelParams::new(ModelKind::Gbdt).seed(1).fit(&ds).unwrap().save(&gbdt).unwrap();
     let km = dir.path().join("km.csv");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&km).unwrap());
     writeln!(w, "days,left,group,entry").unwrap();
@@ -162,7 +166,7 @@ fn fixtures() -> Fixtures {
     w.flush().unwrap();
     let study = dir.path().join("study.toml");
     std::fs::write(&study, "[models]\ncandidates = [\"logistic\"]\nfolds = 2\n").unwrap();
-    Fixtures { _dir: dir, tables, flat, model, km, study }
+    Fixtures { _dir: dir, tables, flat, model, gbdt, km, study }
 }
 
 /// Valid arguments of each subcommand (outputs relative to the run's own directory). A new
@@ -187,8 +191,7 @@ fn base_args(command: &str, f: &Fixtures) -> Option<Vec<String>> {
         "report" => vec!["--model", m, "--data", d, "--out", "rep"],
         "model check" => vec!["--model", m],
         "export-sql" => vec!["--model", m, "--dialect", "duckdb", "--out", "q.sql"],
-        // The fixture model is logistic: refused with a message (no numeric flags to drive).
-        "export-xgboost" => vec!["--model", m, "--out", "x.json"],
+        "export-xgboost" => vec!["--model", s(&f.gbdt), "--out", "x.json"],
         "partition" => vec!["--tables", t, "--partitions", "2", "--out", "parts"],
         // Rewrites its input: a copy in the run's own directory.
         "model rehash" => vec!["--model", "model.json"],
