@@ -1,7 +1,7 @@
 //! Building `attrition features`' rows: a snapshot of the customers active on a day, or labelled
 //! observations over a range of as-of dates, with what was built printed.
 
-use attrition::features::{FeatureCatalogue, FeatureParams, build_observations, snapshot};
+use attrition::features::{FeatureCatalogue, FeatureParams, FeatureTable, build_observations, snapshot};
 use attrition::io::quality::{DataQuality, QualityWarning};
 use attrition::io::tables::Tables;
 use attrition::{Dataset, Error, Result};
@@ -30,33 +30,44 @@ pub fn dataset(
         );
         Ok((ds, resolved))
     } else {
-        let (Some(from), Some(to)) = (a.from, a.to) else {
-            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
-        };
-        let mut params = FeatureParams::new(from, to)
-            .every(a.every)
-            .lead_days(a.lead_days)
-            .horizon_days(a.horizon_days)
-            .catalogue(catalogue);
-        if let Some(d) = a.data_end {
-            params = params.data_end(d);
-        }
+        let params = observation_params(a, catalogue)?;
         let pb = crate::progress::spinner(false, "building features");
         let table = build_observations(tables, &params);
         pb.finish_and_clear();
-        let table = table?;
-        print!("{}", table.report);
-        print!("{}", table.report.per_date_table());
-        if let Some(end) = &table.report.data_end_outliers {
-            let w = QualityWarning::DataEndOutliers(end.clone());
-            eprintln!("warning: {w}");
-            quality.push(w);
-        }
-        if table.report.observations == 0 {
-            return Err(Error::EmptyData {
-                context: "observations: no customer was active on an as-of date with a complete label window",
-            });
-        }
-        Ok((table.dataset, table.catalogue))
+        observations_built(table?, quality)
     }
+}
+
+/// `FeatureParams` of labelled observations from `--from`/`--to` and the window flags.
+pub fn observation_params(a: &Args, catalogue: FeatureCatalogue) -> Result<FeatureParams> {
+    let (Some(from), Some(to)) = (a.from, a.to) else {
+        return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
+    };
+    let mut params = FeatureParams::new(from, to)
+        .every(a.every)
+        .lead_days(a.lead_days)
+        .horizon_days(a.horizon_days)
+        .catalogue(catalogue);
+    if let Some(d) = a.data_end {
+        params = params.data_end(d);
+    }
+    Ok(params)
+}
+
+/// Prints what the observations hold, keeps a data-end warning in `quality`, and refuses an
+/// empty table.
+pub fn observations_built(table: FeatureTable, quality: &mut DataQuality) -> Result<(Dataset, FeatureCatalogue)> {
+    print!("{}", table.report);
+    print!("{}", table.report.per_date_table());
+    if let Some(end) = &table.report.data_end_outliers {
+        let w = QualityWarning::DataEndOutliers(end.clone());
+        eprintln!("warning: {w}");
+        quality.push(w);
+    }
+    if table.report.observations == 0 {
+        return Err(Error::EmptyData {
+            context: "observations: no customer was active on an as-of date with a complete label window",
+        });
+    }
+    Ok((table.dataset, table.catalogue))
 }

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use attrition::catalogue::{CatalogueFile, EventCatalogue};
-use attrition::features::{FeatureCatalogue, FeatureParams, PartitionedTables};
-use attrition::io::quality::{DataQuality, QualityWarning};
+use attrition::features::{FeatureCatalogue, PartitionedTables};
+use attrition::io::quality::DataQuality;
 use attrition::io::tables::ReadOptions;
 use attrition::partition::Partitions;
 use attrition::{Error, Result};
@@ -77,33 +77,10 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
         );
         (ds, resolved)
     } else {
-        let (Some(from), Some(to)) = (a.from, a.to) else {
-            return Err(Error::param("from/to", "<none>", "give --from and --to, or --snapshot"));
-        };
-        let mut params = FeatureParams::new(from, to)
-            .every(a.every)
-            .lead_days(a.lead_days)
-            .horizon_days(a.horizon_days)
-            .catalogue(catalogue);
-        if let Some(d) = a.data_end {
-            params = params.data_end(d);
-        }
+        let params = super::build::observation_params(a, catalogue)?;
         let table = parts.build_observations(&params);
         pb.finish_and_clear();
-        let table = table?;
-        print!("{}", table.report);
-        print!("{}", table.report.per_date_table());
-        if let Some(end) = &table.report.data_end_outliers {
-            let w = QualityWarning::DataEndOutliers(end.clone());
-            eprintln!("warning: {w}");
-            quality.push(w);
-        }
-        if table.report.observations == 0 {
-            return Err(Error::EmptyData {
-                context: "observations: no customer was active on an as-of date with a complete label window",
-            });
-        }
-        (table.dataset, table.catalogue)
+        super::build::observations_built(table?, &mut quality)?
     };
     let merged = DataQuality::from_merged(resolved.merged_event_types.as_ref());
     crate::common::print_quality(&merged);
