@@ -7,14 +7,14 @@
 //! `cfg(sql_engines)` when that Python exists, or `ATTRITION_TEST_PYTHON` names one).
 
 use std::collections::HashMap;
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use attrition::dataset::ColumnKind;
 use attrition::export::sql::{Dialect, SqlParams};
-use attrition::features::{FeatureParams, build_observations, snapshot};
-use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::models::boosted::BoostedParams;
 use attrition::models::calibration::{CalibrationMethod, Calibrator};
 use attrition::models::trained::{Fitted, ModelKind, ModelParams, TrainedModel};
@@ -22,36 +22,10 @@ use attrition::models::tree::TreeParams;
 use attrition::models::{ChurnModel, Learner};
 use attrition::scoring::risk_tier;
 use attrition::{Column, Dataset};
-use chrono::NaiveDate;
-
-/// The Python `build.rs` found (it sets `ATTRITION_SQL_PYTHON` with `cfg(sql_engines)`).
-#[cfg(sql_engines)]
-fn python() -> &'static str {
-    env!("ATTRITION_SQL_PYTHON")
-}
-
-/// Without `cfg(sql_engines)` the tests that call this are ignored; run anyway
-/// (`--include-ignored`), they try `python3`.
-#[cfg(not(sql_engines))]
-fn python() -> &'static str {
-    "python3"
-}
+use common::engines::{python, sample};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/export_sql/run.py")
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-/// Training observations and the scoring snapshot of the bundled sample.
-fn sample() -> (Dataset, Dataset) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
-    let tables = read_tables(&dir, &ReadOptions::strict()).unwrap().tables;
-    let table = build_observations(&tables, &FeatureParams::new(day("2025-01-01"), day("2025-06-01"))).unwrap();
-    let snap = snapshot(&tables, day("2025-12-01"), &table.catalogue).unwrap();
-    (table.dataset, snap)
 }
 
 /// The value of every column of row `r` of `ds`, edited by `num` / `cat`.

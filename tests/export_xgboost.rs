@@ -8,45 +8,19 @@
 //! `tests/requirements.txt`, installed by `.ci/run` into `target/test-venv`; `build.rs` sets
 //! `cfg(sql_engines)` when that Python exists, or `ATTRITION_TEST_PYTHON` names one).
 
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use attrition::export::xgboost::XgboostParams;
-use attrition::features::{FeatureParams, build_observations, snapshot};
-use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::models::calibration::{CalibrationMethod, Calibrator};
 use attrition::models::trained::{Fitted, ModelKind, ModelParams, TrainedModel};
 use attrition::models::{ChurnModel, Learner};
 use attrition::{Dataset, Error};
-use chrono::NaiveDate;
+use common::engines::{python, sample};
 use ndarray::Array2;
-
-/// The Python `build.rs` found (it sets `ATTRITION_SQL_PYTHON` with `cfg(sql_engines)`).
-#[cfg(sql_engines)]
-fn python() -> &'static str {
-    env!("ATTRITION_SQL_PYTHON")
-}
-
-/// Without `cfg(sql_engines)` the tests that call this are ignored; run anyway
-/// (`--include-ignored`), they try `python3`.
-#[cfg(not(sql_engines))]
-fn python() -> &'static str {
-    "python3"
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-/// Training observations and the scoring snapshot of the bundled sample.
-fn sample() -> (Dataset, Dataset) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
-    let tables = read_tables(&dir, &ReadOptions::strict()).unwrap().tables;
-    let table = build_observations(&tables, &FeatureParams::new(day("2025-01-01"), day("2025-06-01"))).unwrap();
-    let snap = snapshot(&tables, day("2025-12-01"), &table.catalogue).unwrap();
-    (table.dataset, snap)
-}
 
 /// What XGBoost computed (`run.py`'s output).
 #[derive(serde::Deserialize)]

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (metrics vectors; small hand-made tables for KPIs and survival).
 #![allow(dead_code)]
 
+pub mod engines;
 pub mod world;
 
 /// A dataset as CSV with its ids first, then its feature columns (what `attrition features
