@@ -184,6 +184,54 @@ fn partitions_without_customers_work() {
     assert!(got == want, "features over partitions with empty ones differ");
 }
 
+/// Temporary run directories (`.attrition-runs-*`) left in `dir`.
+fn runs_left(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".attrition-runs-"))
+        .collect()
+}
+
+#[test]
+fn many_partitions_of_few_customers_stream_the_same_bytes_and_leave_no_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    ok(&["simulate", "--customers", "30", "--months", "14", "--seed", "5", "--out", s(&world), "--quiet"]);
+    let parts = dir.path().join("parts");
+    partition(&world, None, 48, &parts);
+    let manifest = Partitions::open(&parts).unwrap().manifest().clone();
+    assert!(manifest.table("customers").unwrap().rows.contains(&0), "48 partitions of 30 customers: some empty");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let args = ["--from", "2024-02-01", "--to", "2024-12-01", "--every", "1w"];
+    let (want, _) = features(&world, None, &args, &out.join("whole.csv"));
+    let (got, _) = features(&parts, None, &args, &out.join("parts.csv"));
+    assert!(got == want, "features over 48 partitions differ");
+    let cat = out.join("whole.catalogue.json");
+    let snap = ["--snapshot", "2024-12-01", "--catalogue", s(&cat)];
+    let (want, _) = features(&world, None, &snap, &out.join("whole_snap.csv"));
+    let (got, _) = features(&parts, None, &snap, &out.join("parts_snap.csv"));
+    assert!(String::from_utf8_lossy(&want).lines().count() > 5);
+    assert!(got == want, "the snapshot over 48 partitions differs");
+    assert_eq!(runs_left(&out), Vec::<String>::new());
+    // An error after the partitions were built (no observation in the range): no output, no runs.
+    let o = attrition(&[
+        "features",
+        "--tables",
+        s(&parts),
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-02-01",
+        "--out",
+        s(&out.join("none.csv")),
+    ]);
+    assert!(!o.status.success());
+    assert!(!out.join("none.csv").exists());
+    assert_eq!(runs_left(&out), Vec::<String>::new());
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();

@@ -113,7 +113,7 @@ mod engine;
 mod observe;
 mod params;
 #[cfg(feature = "parquet")]
-mod partitioned;
+pub(crate) mod partitioned;
 mod spec;
 mod timeline;
 
@@ -126,7 +126,7 @@ pub use observe::{
 };
 pub use params::{Cadence, DEFAULT_HORIZON_DAYS, DEFAULT_LEAD_DAYS, FeatureParams, MAX_AS_OF_DATES, MAX_WINDOW_DAYS};
 #[cfg(feature = "parquet")]
-pub use partitioned::PartitionedTables;
+pub use partitioned::{PartitionedTables, WrittenFeatures};
 pub use spec::{
     DEFAULT_MAX_EVENT_TYPES, EventSelector, FeatureCatalogue, FeatureSpec, MergedEventTypes, RESERVED_COLUMNS,
     is_usage, role_name,

@@ -16,9 +16,17 @@
 //! levels in order of first appearance in that order, as unpartitioned. So a table written from
 //! the result is the same bytes as the unpartitioned run's.
 //!
-//! **Memory.** Each worker holds one partition's tables and its rows; the rows of all
-//! partitions are kept until they are put in order (the result is the whole feature table), then
-//! moved column by column. Events, the bulk of the input, are never all in memory.
+//! **Memory.** Each worker holds one partition's tables and its rows. The streaming methods
+//! ([`PartitionedTables::write_observations`], [`PartitionedTables::write_snapshot`], and
+//! [`crate::scoring::score_partitioned`]) write each partition's rows to a temporary run file as
+//! soon as they are built and then merge the runs in the unpartitioned order into the output:
+//! peak memory is about the workers × one partition plus a read buffer per partition, whatever
+//! the population. The runs live in [`PartitionedTables::run_dir`] (default: the system's
+//! temporary directory; give a directory on disk, not a RAM-backed `/tmp`, for large
+//! populations) and are removed on success and on error. [`PartitionedTables::build_observations`]
+//! and [`PartitionedTables::snapshot`] return the whole table instead: the rows of all partitions
+//! are kept until they are put in order, then moved column by column. Events, the bulk of the
+//! input, are never all in memory.
 //!
 //! **Checks.** A customer in a partition its id does not hash to (a customer copied into two
 //! partitions, a partition from another run) is [`Error::BadPartitions`], naming the customer,
@@ -46,10 +54,22 @@
 //! let table = parts.build_observations(&params)?;
 //! assert_eq!(table.dataset.ids, whole.dataset.ids);
 //! assert_eq!(table.report, whole.report);
+//!
+//! // Streamed: a partition's rows at a time, merged into the same bytes.
+//! use attrition::io::write_flat::{write_flat_to, WriteFlatOptions};
+//! let mut want = Vec::new();
+//! write_flat_to(&whole.dataset, &mut want, &WriteFlatOptions::default())?;
+//! let mut got = Vec::new();
+//! let written = parts.write_observations(&params, &mut got, &WriteFlatOptions::default())?;
+//! assert_eq!(got, want);
+//! assert_eq!(written.rows, whole.dataset.n_rows() as u64);
+//! assert_eq!(written.report.as_ref(), Some(&whole.report));
 //! # Ok(()) }
 //! ```
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -64,6 +84,8 @@ use crate::features::spec::FeatureCatalogue;
 use crate::io::read::LoadReport;
 use crate::io::schema::Schema;
 use crate::io::tables::{ReadOptions, Tables};
+use crate::io::write_flat::{WriteFlatOptions, write_flat_to};
+use crate::partition::runs::{RunWriter, Runs};
 use crate::partition::{PartitionManifest, Partitions, SOURCE_LINE_COLUMN, partition_of};
 
 /// A partitioned dataset opened for features: the partitions and the population counts of a
@@ -74,11 +96,26 @@ pub struct PartitionedTables {
     read: ReadOptions,
     counts: PopulationCounts,
     report: LoadReport,
+    run_dir: Option<PathBuf>,
+}
+
+/// What [`PartitionedTables::write_observations`] and [`PartitionedTables::write_snapshot`]
+/// wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenFeatures {
+    /// Rows written (the header not counted).
+    pub rows: u64,
+    /// Feature columns of each row.
+    pub features: usize,
+    /// The observations' report, summed over the partitions (`None` for a snapshot).
+    pub report: Option<FeatureReport>,
+    /// The catalogue resolved over all partitions, the columns' source.
+    pub catalogue: FeatureCatalogue,
 }
 
 /// One partition read for features: its tables and each customer's source line.
-struct Part {
-    tables: Tables,
+pub(crate) struct Part {
+    pub(crate) tables: Tables,
     lines: Vec<u64>,
 }
 
@@ -88,8 +125,13 @@ impl PartitionedTables {
     /// counts the population.
     pub fn open(parts: Partitions, read: &ReadOptions) -> Result<PartitionedTables> {
         let read = ReadOptions { max_event_types: None, ..read.clone() };
-        let mut me =
-            PartitionedTables { parts, read, counts: PopulationCounts::default(), report: LoadReport::default() };
+        let mut me = PartitionedTables {
+            parts,
+            read,
+            counts: PopulationCounts::default(),
+            report: LoadReport::default(),
+            run_dir: None,
+        };
         let counted = for_each_part(me.parts.len(), |i| {
             let (part, report) = me.read_part(i, None)?;
             Ok((PopulationCounts::from_tables(&part.tables), report))
@@ -117,6 +159,14 @@ impl PartitionedTables {
         me.report = merge_reports(&me.parts, reports);
         me.counts = counts;
         Ok(me)
+    }
+
+    /// Where the streaming methods keep their temporary run files (a fresh directory inside
+    /// `dir`, removed when done); default: [`std::env::temp_dir`]. The runs hold the whole
+    /// output, so choose a disk with room for it (the output's directory is a good choice).
+    pub fn run_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.run_dir = Some(dir.into());
+        self
     }
 
     /// The partitions.
@@ -167,6 +217,90 @@ impl PartitionedTables {
         let report = report.ok_or(Error::EmptyData { context: "partitioned dataset: no partitions" })?;
         let dataset = merge_datasets(datasets)?;
         Ok(FeatureTable { dataset, report, catalogue: context.catalogue })
+    }
+
+    /// [`PartitionedTables::build_observations`] written as CSV to `out` ([`write_flat_to`]'s
+    /// format, the same bytes), streaming: each partition's rows go to a run file as soon as
+    /// they are built, and the runs are merged into `out` (see the [module docs](self)). Nothing
+    /// is written to `out` before every partition is built, so an error leaves `out` untouched.
+    pub fn write_observations(
+        &self,
+        params: &FeatureParams,
+        out: &mut impl Write,
+        options: &WriteFlatOptions,
+    ) -> Result<WrittenFeatures> {
+        params.check()?;
+        let context = self.context(&params.catalogue)?;
+        let (built, rows) = self.stream(&context, out, |part, run| {
+            let table = build_observations_in(&part.tables, params, &context)?;
+            let lines = row_lines(part, &table.dataset)?;
+            write_run(&table.dataset, &lines, run, |ds, run| write_flat_to(ds, run, options))?;
+            Ok((table.report, table.dataset.n_features()))
+        })?;
+        let mut report: Option<FeatureReport> = None;
+        let mut features = 0;
+        for (r, f) in built {
+            features = f;
+            match &mut report {
+                None => report = Some(r),
+                Some(acc) => add_report(acc, &r),
+            }
+        }
+        let report = report.ok_or(Error::EmptyData { context: "partitioned dataset: no partitions" })?;
+        Ok(WrittenFeatures { rows, features, report: Some(report), catalogue: context.catalogue })
+    }
+
+    /// [`PartitionedTables::snapshot`] written as CSV to `out`, streaming (as
+    /// [`PartitionedTables::write_observations`]).
+    pub fn write_snapshot(
+        &self,
+        as_of: NaiveDate,
+        catalogue: &FeatureCatalogue,
+        out: &mut impl Write,
+        options: &WriteFlatOptions,
+    ) -> Result<WrittenFeatures> {
+        let context = self.context(catalogue)?;
+        let (built, rows) = self.stream(&context, out, |part, run| {
+            let (ds, lines) = self.snapshot_of(part, as_of, &context)?;
+            write_run(&ds, &lines, run, |ds, run| write_flat_to(ds, run, options))?;
+            Ok(ds.n_features())
+        })?;
+        let features = built.into_iter().next().unwrap_or(0);
+        Ok(WrittenFeatures { rows, features, report: None, catalogue: context.catalogue })
+    }
+
+    /// Runs `work` on every partition (read with `context`; at most one per worker at a time)
+    /// with the partition's run writer, then merges the runs into `out`. Returns the results in
+    /// partition order and the rows written.
+    pub(crate) fn stream<T: Send>(
+        &self,
+        context: &GlobalContext,
+        out: &mut impl Write,
+        work: impl Fn(&Part, &mut RunWriter) -> Result<T> + Sync,
+    ) -> Result<(Vec<T>, u64)> {
+        let parent = self.run_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let runs = Runs::new(self.parts.len(), &parent)?;
+        let results = for_each_part(self.parts.len(), |i| {
+            let (part, _) = self.read_part(i, Some(context))?;
+            let mut run = runs.writer(i)?;
+            let r = work(&part, &mut run)?;
+            run.finish()?;
+            Ok(r)
+        })?;
+        let rows = runs.merge(out, Path::new("<output>"))?;
+        Ok((results, rows))
+    }
+
+    /// A partition's snapshot rows (with `context`'s catalogue) and their source lines.
+    pub(crate) fn snapshot_of(
+        &self,
+        part: &Part,
+        as_of: NaiveDate,
+        context: &GlobalContext,
+    ) -> Result<(Dataset, Vec<u64>)> {
+        let ds = snapshot_resolved(&part.tables, as_of, &context.catalogue)?;
+        let lines = row_lines(part, &ds)?;
+        Ok((ds, lines))
     }
 
     /// [`crate::features::snapshot`] over all partitions: the customers active on `as_of − 1`,
@@ -242,6 +376,40 @@ impl PartitionedTables {
         }
         Ok((Part { tables, lines }, report))
     }
+}
+
+/// Writes `ds` with `write` into `run`, rows in the order of their customers' source `lines`
+/// (kept within a customer), and each row's line as its key.
+pub(crate) fn write_run<R>(
+    ds: &Dataset,
+    lines: &[u64],
+    run: &mut RunWriter,
+    write: impl FnOnce(&Dataset, &mut RunWriter) -> Result<R>,
+) -> Result<R> {
+    if lines.len() != ds.n_rows() {
+        return Err(Error::LengthMismatch {
+            context: "partition rows and lines",
+            left: ds.n_rows(),
+            right: lines.len(),
+        });
+    }
+    let sorted;
+    let (ds, keys): (&Dataset, Vec<u64>) = if lines.is_sorted() {
+        (ds, lines.to_vec())
+    } else {
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by_key(|&r| lines[r]);
+        sorted = ds.take(&order);
+        (&sorted, order.iter().map(|&r| lines[r]).collect())
+    };
+    for k in keys {
+        run.key(k)?;
+    }
+    let path = run.path().to_path_buf();
+    write(ds, run).map_err(|e| match e {
+        Error::Io { action, source, .. } => Error::io(action, path, source),
+        e => e,
+    })
 }
 
 /// The source line of each row's customer.

@@ -497,6 +497,19 @@ impl Sink {
         matches!(self, Sink::Stdout(_))
     }
 
+    /// A directory for scratch files the size of this output (e.g. sorted runs): the output
+    /// file's own directory (the disk that will hold the output), or the system's temporary
+    /// directory for standard output.
+    pub fn scratch_dir(&self) -> PathBuf {
+        match self {
+            Sink::Stdout(_) => std::env::temp_dir(),
+            Sink::File(f) => match f.path().parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+        }
+    }
+
     /// Flushes standard output, or commits the file.
     pub fn commit(self) -> Result<()> {
         match self {

@@ -57,6 +57,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod runs;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -166,6 +166,11 @@ fn write_outputs(
     pb.finish_and_clear();
     written?;
     println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
+    write_side_outputs(a, resolved, quality)
+}
+
+/// Writes the catalogue / feature build when asked, and counts the data-quality findings.
+fn write_side_outputs(a: &Args, resolved: &FeatureCatalogue, quality: &DataQuality) -> Result<()> {
     if let Some(p) = &a.save_catalogue {
         write_bytes(p, resolved.to_json()?.as_bytes(), Overwrite::Replace)?;
         println!("saved the resolved catalogue to {}", p.display());

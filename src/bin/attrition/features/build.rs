@@ -1,7 +1,7 @@
 //! Building `attrition features`' rows: a snapshot of the customers active on a day, or labelled
 //! observations over a range of as-of dates, with what was built printed.
 
-use attrition::features::{FeatureCatalogue, FeatureParams, FeatureTable, build_observations, snapshot};
+use attrition::features::{FeatureCatalogue, FeatureParams, FeatureReport, FeatureTable, build_observations, snapshot};
 use attrition::io::quality::{DataQuality, QualityWarning};
 use attrition::io::tables::Tables;
 use attrition::{Dataset, Error, Result};
@@ -57,17 +57,24 @@ pub fn observation_params(a: &Args, catalogue: FeatureCatalogue) -> Result<Featu
 /// Prints what the observations hold, keeps a data-end warning in `quality`, and refuses an
 /// empty table.
 pub fn observations_built(table: FeatureTable, quality: &mut DataQuality) -> Result<(Dataset, FeatureCatalogue)> {
-    print!("{}", table.report);
-    print!("{}", table.report.per_date_table());
-    if let Some(end) = &table.report.data_end_outliers {
+    observations_report(&table.report, quality)?;
+    Ok((table.dataset, table.catalogue))
+}
+
+/// Prints an observations report, keeps a data-end warning in `quality`, and refuses an empty
+/// table.
+pub fn observations_report(report: &FeatureReport, quality: &mut DataQuality) -> Result<()> {
+    print!("{report}");
+    print!("{}", report.per_date_table());
+    if let Some(end) = &report.data_end_outliers {
         let w = QualityWarning::DataEndOutliers(end.clone());
         eprintln!("warning: {w}");
         quality.push(w);
     }
-    if table.report.observations == 0 {
+    if report.observations == 0 {
         return Err(Error::EmptyData {
             context: "observations: no customer was active on an as-of date with a complete label window",
         });
     }
-    Ok((table.dataset, table.catalogue))
+    Ok(())
 }

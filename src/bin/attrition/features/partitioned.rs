@@ -4,12 +4,14 @@ use std::time::Instant;
 
 use attrition::catalogue::{CatalogueFile, EventCatalogue};
 use attrition::features::{FeatureCatalogue, PartitionedTables};
+use attrition::io::output::{Overwrite, Sink};
 use attrition::io::quality::DataQuality;
 use attrition::io::tables::ReadOptions;
+use attrition::io::write_flat::{WriteFlatOptions, is_parquet_path};
 use attrition::partition::Partitions;
 use attrition::{Error, Result};
 
-use super::{Args, write_outputs};
+use super::{Args, write_outputs, write_side_outputs};
 
 /// `features` over a partitioned directory (`attrition partition`): the same output as over the
 /// source tables, built a partition at a time.
@@ -63,6 +65,9 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
         }
     };
     let t1 = Instant::now();
+    if !is_parquet_path(&a.out) {
+        return streamed(a, parts, &catalogue, quality, t1);
+    }
     let pb = crate::progress::spinner(false, "building features, a partition per worker");
     let (dataset, resolved) = if let Some(as_of) = a.snapshot {
         let built = parts.snapshot(as_of, &catalogue);
@@ -88,4 +93,49 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", counts.events as f64 / build_secs.max(1e-9) / 1e6);
     write_outputs(a, &dataset, &resolved, &quality)
+}
+
+/// Builds and writes CSV features streaming: each partition's rows go to a run file next to the
+/// output, merged into it in the unpartitioned order (bounded memory).
+fn streamed(
+    a: &Args,
+    parts: PartitionedTables,
+    catalogue: &FeatureCatalogue,
+    mut quality: DataQuality,
+    t1: Instant,
+) -> Result<()> {
+    let mut sink = Sink::create(&a.out, Overwrite::Replace)?;
+    let parts = parts.run_dir(sink.scratch_dir());
+    let customers = parts.counts().customers;
+    let options = WriteFlatOptions::default();
+    let pb = crate::progress::spinner(false, "building features, a partition per worker, and merging them");
+    let written = match a.snapshot {
+        Some(as_of) => parts.write_snapshot(as_of, catalogue, &mut sink, &options),
+        None => super::build::observation_params(a, catalogue.clone())
+            .and_then(|params| parts.write_observations(&params, &mut sink, &options)),
+    };
+    pb.finish_and_clear();
+    let written = written?;
+    match (a.snapshot, &written.report) {
+        (Some(as_of), _) => println!(
+            "snapshot at {as_of}: {} of {customers} customers active on {} × {} features",
+            written.rows,
+            as_of.pred_opt().unwrap_or(as_of),
+            written.features
+        ),
+        (None, Some(report)) => super::build::observations_report(report, &mut quality)?,
+        (None, None) => {}
+    }
+    let merged = DataQuality::from_merged(written.catalogue.merged_event_types.as_ref());
+    crate::common::print_quality(&merged);
+    quality.extend(merged);
+    sink.commit()?;
+    let secs = t1.elapsed().as_secs_f64();
+    println!(
+        "built and wrote {} rows to {} in {secs:.2} s ({:.1} M events/s)",
+        written.rows,
+        a.out.display(),
+        parts.counts().events as f64 / secs.max(1e-9) / 1e6
+    );
+    write_side_outputs(a, &written.catalogue, &quality)
 }
