@@ -2,7 +2,8 @@
 //! observations, `--snapshot` with a saved catalogue, `--save-catalogue`) over 1, 3 and 7
 //! partitions writes the same bytes as over the unpartitioned tables — on the bundled sample, on
 //! a simulated Segment-style export with obfuscated event names read through its schema file, and
-//! with churn derived from inactivity (`[churn]`, censored at the population's data end). A
+//! with churn derived from inactivity (`[churn]`, censored at the population's data end); event
+//! roles discovered over partitions equal the unpartitioned ones (`catalogue` and `features`). A
 //! partition with no customer works; a customer in a partition its id does not hash to is a
 //! clear error.
 #![cfg(feature = "parquet")]
@@ -135,28 +136,83 @@ fn a_segment_export_with_obfuscated_event_names_gives_the_same_bytes() {
         "--quiet",
     ]);
     let schema = world.join("schema.toml");
-    // The roles are not the simulator's: an event catalogue is needed (discovery reads whole
-    // tables), written once from the source tables and given to both runs.
+    // The roles are not the simulator's: with an event catalogue written once from the source
+    // tables and given to both runs, and without one (discovered a partition at a time).
     let events = dir.path().join("events_catalogue.json");
     ok(&["catalogue", "--tables", s(&world), "--schema", s(&schema), "--out", s(&events)]);
     let extra: Vec<&str> = RANGE.iter().copied().chain(["--event-catalogue", s(&events)]).collect();
     let rows = same_over_partitions(dir.path(), &world, Some(&schema), &extra, "2025-12-01");
     assert!(rows > 1000, "{rows}");
-    // Without the event catalogue, a partitioned directory says what to do.
+    let discovered = dir.path().join("discovered");
+    std::fs::create_dir(&discovered).unwrap();
+    let rows = same_over_partitions(&discovered, &world, Some(&schema), &RANGE, "2025-12-01");
+    assert!(rows > 1000, "{rows}");
+}
+
+/// The bundled sample with its event names replaced by codes, written as a tables directory.
+fn obfuscated_sample(dir: &Path) -> PathBuf {
+    let mut tables = read_tables(SAMPLE, &ReadOptions::strict()).unwrap().tables;
+    attrition::simulate::obfuscate_events(&mut tables, 19);
+    let out = dir.join("coded");
+    tables.write_dir(&out).unwrap();
+    out
+}
+
+/// Issue 19/20 follow-up: event roles are discovered over partitions. On the sample with coded
+/// event names, `catalogue` over 1, 3 and 7 partitions writes the same bytes as over the tables,
+/// and `features` (which then discovers the roles itself) the same features and catalogue.
+#[test]
+fn roles_discovered_over_partitions_equal_the_unpartitioned_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let coded = obfuscated_sample(dir.path());
+    let catalogue = |tables: &Path, out: &Path| {
+        ok(&["catalogue", "--tables", s(tables), "--out", s(out), "--quiet"]);
+        std::fs::read(out).unwrap()
+    };
+    let want = catalogue(&coded, &dir.path().join("whole_roles.json"));
+    let file: attrition::catalogue::CatalogueFile = serde_json::from_slice(&want).unwrap();
+    let events = file.event_catalogue().unwrap();
+    assert!(!events.core.is_empty() && !events.signals.is_empty(), "roles found: {events:?}");
+    let rows = same_over_partitions(dir.path(), &coded, None, &RANGE, "2025-12-01");
+    assert!(rows > 10_000, "{rows}");
+    for n in [1, 3, 7] {
+        let got = catalogue(&dir.path().join(format!("parts{n}")), &dir.path().join(format!("roles{n}.json")));
+        assert!(got == want, "the catalogue discovered over {n} partitions differs");
+    }
+    // More event types than --max-event-types: the read-time merge is not made over partitions.
     let o = attrition(&[
-        "features",
+        "catalogue",
         "--tables",
         s(&dir.path().join("parts3")),
-        "--from",
-        "2024-06-01",
-        "--to",
-        "2025-06-01",
+        "--max-event-types",
+        "3",
         "--out",
-        s(&dir.path().join("x.csv")),
+        s(&dir.path().join("capped.json")),
     ]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("--event-catalogue") && err.contains("attrition catalogue"), "{err}");
+    assert!(err.contains("--max-event-types") && err.contains("source tables"), "{err}");
+}
+
+/// The library's discovery over partitions is the unpartitioned one, also with `until` set.
+#[test]
+fn the_library_discovers_the_same_roles_over_partitions() {
+    use attrition::catalogue::{DiscoveryParams, discover};
+    let dir = tempfile::tempdir().unwrap();
+    let coded = obfuscated_sample(dir.path());
+    let tables = read_tables(&coded, &ReadOptions::strict()).unwrap().tables;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    for params in [DiscoveryParams::new(), DiscoveryParams::new().until(d("2025-03-31")).horizon_days(120)] {
+        let whole = discover(&tables, &params).unwrap();
+        for n in [2, 5] {
+            let parts = dir.path().join(format!("parts{n}"));
+            if !parts.exists() {
+                partition(&coded, None, n, &parts);
+            }
+            let opened = PartitionedTables::open(Partitions::open(&parts).unwrap(), &ReadOptions::strict()).unwrap();
+            assert_eq!(opened.discover(&params).unwrap(), whole, "{n} partitions, until {:?}", params.until);
+        }
+    }
 }
 
 #[test]

@@ -53,6 +53,8 @@
 //! assert_eq!(champion.role, EventRole::Signal);
 //! ```
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -340,7 +342,7 @@ impl Discovery {
 }
 
 /// Per event type accumulators.
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 struct TypeAcc {
     events: u64,
     customers: u64,
@@ -350,19 +352,56 @@ struct TypeAcc {
     adopted_landmark: u64,
     pre_events: u64,
     other_events: u64,
-    /// Landmark records (days after the landmark, churned) of adopters.
-    adopters: Vec<(u32, bool)>,
+    /// Landmark records of adopters counted by (days after the landmark, churned): index
+    /// `2 t + churned` ([`counts`]); empty without adopters.
+    adopters: Vec<u64>,
     strata: Option<Box<TypeStrata>>,
+}
+
+impl TypeAcc {
+    /// Adds the accumulators of other customers.
+    fn merge(&mut self, o: &TypeAcc) {
+        self.events += o.events;
+        self.customers += o.customers;
+        self.weeks += o.weeks;
+        self.retained_weeks += o.retained_weeks;
+        self.adopted_early += o.adopted_early;
+        self.adopted_landmark += o.adopted_landmark;
+        self.pre_events += o.pre_events;
+        self.other_events += o.other_events;
+        add_counts(&mut self.adopters, &o.adopters);
+        if let Some(os) = &o.strata {
+            match &mut self.strata {
+                None => self.strata = Some(os.clone()),
+                Some(s) => {
+                    for k in 0..N_STRATA {
+                        s.n[k] += os.n[k];
+                        s.y[k] += os.y[k];
+                        s.n_total[k] += os.n_total[k];
+                        s.y_total[k] += os.y_total[k];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds counts `b` to `a` element by element (an empty side has no records).
+fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
 }
 
 /// Exposed customer-weeks by activity stratum: by the activity of other types (`n`, `y`) and
 /// by total activity (`n_total`, `y_total`, to take them out of the unexposed counts).
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct TypeStrata {
-    n: [u32; N_STRATA],
-    y: [u32; N_STRATA],
-    n_total: [u32; N_STRATA],
-    y_total: [u32; N_STRATA],
+    n: [u64; N_STRATA],
+    y: [u64; N_STRATA],
+    n_total: [u64; N_STRATA],
+    y_total: [u64; N_STRATA],
 }
 
 /// Half-octave bin of an activity count: 0, 1, 2, 3, then two bins per power of two.
@@ -390,251 +429,425 @@ pub fn discover(tables: &Tables, params: &DiscoveryParams) -> Result<Discovery> 
         None => crate::features::infer_data_end(tables)
             .ok_or(Error::EmptyData { context: "event catalogue discovery: the tables hold no dates" })?,
     };
-    let life = lifetimes(tables, &LifetimeOptions::new(until))?;
-    if life.rows.is_empty() {
-        return Err(Error::EmptyData { context: "event catalogue discovery: no customer has a subscription" });
-    }
-    let ev = &tables.events;
-    let n_kinds = ev.kinds.len();
-    let cutoff = (day_num(until) + 1) * DAY;
+    DiscoveryCounts::from_tables(tables, params, until)?.finish(params)
+}
 
-    // Events grouped by customer (a counting sort of the event indices dated up to `until`).
-    let n_cust = tables.customers.len();
-    let mut offsets = vec![0usize; n_cust + 1];
-    let mut n_events = 0u64;
-    for i in 0..ev.len() {
-        if ev.timestamp[i] < cutoff
-            && let Some(o) = offsets.get_mut(ev.customer[i] as usize + 1)
-        {
-            *o += 1;
-            n_events += 1;
-        }
-    }
-    for c in 0..n_cust {
-        offsets[c + 1] += offsets[c];
-    }
-    let mut order = vec![0u32; offsets[n_cust]];
-    let mut next = offsets.clone();
-    for i in 0..ev.len() {
-        let c = ev.customer[i] as usize;
-        if ev.timestamp[i] < cutoff && c < n_cust {
-            order[next[c]] = i as u32;
-            next[c] += 1;
-        }
-    }
+/// The sums [`discover`] collects over some customers' tables up to a day `until`: lifetimes,
+/// customer-weeks and landmark records counted, and per event type (by name) its events,
+/// adopters and exposed customer-weeks by activity stratum — integers only. The counts of
+/// disjoint sets of customers [`merge`](DiscoveryCounts::merge) into the counts of all of them
+/// (in any order), and [`finish`](DiscoveryCounts::finish) computes the statistics and roles from
+/// the sums, so discovery over the parts of a partitioned dataset
+/// (`PartitionedTables::discover`, feature `parquet`) finds the same catalogue, to the last bit,
+/// as [`discover`] over the whole.
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::catalogue::{discover, DiscoveryCounts, DiscoveryParams};
+/// use attrition::io::tables::Tables;
+/// use attrition::simulate::{simulate, SimulationParams};
+/// let world = simulate(&SimulationParams::new(400, 12, 3))?;
+/// let params = DiscoveryParams::new();
+/// let until = attrition::features::infer_data_end(&world.tables).unwrap();
+/// // The counts of no customers merged with those of all give the whole's discovery.
+/// let mut counts = DiscoveryCounts::from_tables(&Tables::default(), &params, until)?;
+/// counts.merge(&DiscoveryCounts::from_tables(&world.tables, &params, until)?)?;
+/// assert_eq!(counts.finish(&params)?, discover(&world.tables, &params)?);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoveryCounts {
+    until: NaiveDate,
+    horizon_days: u32,
+    customers: usize,
+    earliest_signup: Option<NaiveDate>,
+    lifetimes: usize,
+    churned: usize,
+    active_early: usize,
+    active_at_landmark: usize,
+    customer_weeks: u64,
+    signal_weeks: u64,
+    events: u64,
+    /// Landmark records of all customers active on the landmark day ([`counts`]).
+    landmark_all: Vec<u64>,
+    retained_weeks_total: u64,
+    pre_days: i64,
+    other_days: i64,
+    strata_n: [u64; N_STRATA],
+    strata_y: [u64; N_STRATA],
+    /// Every event type of the tables (also one without events up to `until`), by name.
+    types: BTreeMap<String, TypeAcc>,
+}
 
-    let landmark = i64::from(params.landmark_days);
-    let early = i64::from(params.early_days);
-    let horizon = i64::from(params.horizon_days);
-    let exposure = params.signal_exposure_weeks as usize;
-    let outcome = i64::from(params.signal_outcome_weeks);
-    let first_week = (params.landmark_days as usize).div_ceil(7);
-
-    let mut acc = vec![TypeAcc::default(); n_kinds];
-    let mut summary = DiscoverySummary {
-        customers: n_cust,
-        lifetimes: life.rows.len(),
-        churned: 0,
-        active_early: 0,
-        active_at_landmark: 0,
-        customer_weeks: 0,
-        signal_weeks: 0,
-        events: n_events,
-        event_types: n_kinds,
-    };
-    let mut landmark_all: Vec<(u32, bool)> = Vec::new();
-    let (mut retained_weeks_total, mut pre_days, mut other_days) = (0u64, 0i64, 0i64);
-    let mut strata_n = [0u64; N_STRATA];
-    let mut strata_y = [0u64; N_STRATA];
-
-    // Per-customer scratch.
-    let mut pairs: Vec<(u16, i64)> = Vec::new();
-    let mut week_total: Vec<u32> = Vec::new();
-    let mut activity_prefix: Vec<u32> = Vec::new();
-    let mut kind_prefix: Vec<u32> = Vec::new();
-    let mut rows: Vec<(usize, bool, u32)> = Vec::new();
-
-    for l in &life.rows {
-        let c = l.customer as usize;
-        let start = day_num(l.start);
-        let d = l.duration_days;
-        let churned = l.churned();
-        summary.churned += usize::from(churned);
-        let is_early = if churned { d > early } else { d >= early };
-        let at_landmark = if churned { d > landmark } else { d >= landmark };
-        summary.active_early += usize::from(is_early);
-        let n_weeks = (d / 7).max(0) as usize;
-        summary.customer_weeks += n_weeks as u64;
-        if !churned {
-            retained_weeks_total += n_weeks as u64;
-        }
-        if churned {
-            pre_days += d.min(7 * PRE_CHURN_WEEKS);
-            other_days += (d - 7 * PRE_CHURN_WEEKS).max(0);
+impl DiscoveryCounts {
+    /// The counts of `tables`' customers, with data up to and including `until` (the whole
+    /// population's last day: [`DiscoveryParams::until`], or else the data end of all customers).
+    /// Tables without customers, or whose customers all signed up after `until`, count only
+    /// what they hold; [`finish`](DiscoveryCounts::finish) decides whether the sum is enough.
+    pub fn from_tables(tables: &Tables, params: &DiscoveryParams, until: NaiveDate) -> Result<DiscoveryCounts> {
+        params.check()?;
+        let earliest_signup = tables.customers.iter().map(|c| c.signup_date).min();
+        let life_rows = if earliest_signup.is_some_and(|e| e <= until) {
+            lifetimes(tables, &LifetimeOptions::new(until))?.rows
         } else {
-            other_days += d;
-        }
-        let landmark_record = at_landmark.then(|| {
-            let t = d - landmark;
-            ((t.min(horizon)) as u32, churned && t <= horizon)
-        });
-        if let Some(r) = landmark_record {
-            summary.active_at_landmark += 1;
-            landmark_all.push(r);
-        }
-
-        pairs.clear();
-        for &i in &order[offsets[c]..offsets[c + 1]] {
-            let i = i as usize;
-            pairs.push((ev.kind[i], ev.timestamp[i].div_euclid(DAY) - start));
-        }
-        pairs.sort_unstable();
-
-        // Weekly activity (all types) and the signal measure's rows: (week, churned within the
-        // outcome window, activity in the last ACTIVITY_WEEKS weeks).
-        week_total.clear();
-        week_total.resize(n_weeks, 0);
-        for &(_, age) in &pairs {
-            if age >= 0 && age < 7 * n_weeks as i64 {
-                week_total[(age / 7) as usize] += 1;
-            }
-        }
-        prefix(&week_total, &mut activity_prefix);
-        rows.clear();
-        for w in first_week..n_weeks {
-            let end = 7 * (w as i64 + 1 + outcome);
-            let y = churned && d < end;
-            if !y && d < end && !churned {
-                continue; // censored before the outcome window ends
-            }
-            let a = window(&activity_prefix, w, ACTIVITY_WEEKS);
-            rows.push((w, y, a));
-            strata_n[stratum(a)] += 1;
-            strata_y[stratum(a)] += u64::from(y);
-        }
-        summary.signal_weeks += rows.len() as u64;
-
-        // Per event type.
-        let mut k0 = 0;
-        while k0 < pairs.len() {
-            let kind = pairs[k0].0;
-            let mut k1 = k0;
-            while k1 < pairs.len() && pairs[k1].0 == kind {
-                k1 += 1;
-            }
-            let ages = &pairs[k0..k1];
-            let a = &mut acc[kind as usize];
-            a.events += ages.len() as u64;
-            a.customers += 1;
-            let first = ages.iter().map(|p| p.1).find(|&age| age >= 0);
-            if is_early && first.is_some_and(|f| f < early) {
-                a.adopted_early += 1;
-            }
-            if let Some(r) = landmark_record
-                && first.is_some_and(|f| f < landmark)
-            {
-                a.adopted_landmark += 1;
-                a.adopters.push(r);
-            }
-            let mut distinct = 0u64;
-            let mut last_week = usize::MAX;
-            for &(_, age) in ages {
-                if age >= 0 && age < d {
-                    if churned && age >= d - 7 * PRE_CHURN_WEEKS {
-                        a.pre_events += 1;
-                    } else {
-                        a.other_events += 1;
-                    }
-                }
-                if age >= 0 && age < 7 * n_weeks as i64 {
-                    let w = (age / 7) as usize;
-                    if w != last_week {
-                        distinct += 1;
-                        last_week = w;
-                    }
-                }
-            }
-            a.weeks += distinct;
-            if !churned {
-                a.retained_weeks += distinct;
-            }
-            if distinct > 0 && !rows.is_empty() {
-                week_total.iter_mut().for_each(|x| *x = 0);
-                for &(_, age) in ages {
-                    if age >= 0 && age < 7 * n_weeks as i64 {
-                        week_total[(age / 7) as usize] += 1;
-                    }
-                }
-                prefix(&week_total, &mut kind_prefix);
-                let s = a.strata.get_or_insert_with(|| {
-                    Box::new(TypeStrata {
-                        n: [0; N_STRATA],
-                        y: [0; N_STRATA],
-                        n_total: [0; N_STRATA],
-                        y_total: [0; N_STRATA],
-                    })
-                });
-                for &(w, y, total) in &rows {
-                    if window(&kind_prefix, w, exposure) == 0 {
-                        continue;
-                    }
-                    let own = window(&kind_prefix, w, ACTIVITY_WEEKS);
-                    let (so, st) = (stratum(total - own), stratum(total));
-                    s.n[so] += 1;
-                    s.y[so] += u32::from(y);
-                    s.n_total[st] += 1;
-                    s.y_total[st] += u32::from(y);
-                }
-            }
-            k0 = k1;
-        }
-    }
-
-    // Statistics per type.
-    let z = Normal::standard().inverse_cdf(1.0 - params.alpha / 2.0);
-    let share = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
-    let all_counts = counts(&landmark_all, horizon as usize);
-    let mut stats: Vec<EventTypeStats> = Vec::with_capacity(n_kinds);
-    for a in &acc {
-        let retention = adoption_retention(a, &all_counts, horizon as usize, params, z)?;
-        let pre_rate = (pre_days > 0).then(|| a.pre_events as f64 / pre_days as f64);
-        let other_rate = (other_days > 0).then(|| a.other_events as f64 / other_days as f64);
-        let pre_churn_rate_ratio = match (pre_rate, other_rate) {
-            (Some(p), Some(o)) if o > 0.0 => Some(p / o),
-            _ => None,
+            Vec::new()
         };
-        stats.push(EventTypeStats {
-            events: a.events,
-            customers: a.customers,
-            ever_share: share(a.customers, life.rows.len() as u64),
-            weekly_share: share(a.weeks, summary.customer_weeks),
-            retained_weekly_share: share(a.retained_weeks, retained_weeks_total),
-            adopted_early: share(a.adopted_early, summary.active_early as u64),
-            adopted_by_landmark: share(a.adopted_landmark, summary.active_at_landmark as u64),
-            retention,
-            pre_churn_rate_ratio,
-            churn_risk: a.strata.as_deref().and_then(|s| risk_ratio(s, &strata_n, &strata_y, params, z)),
-        });
+        let ev = &tables.events;
+        let n_kinds = ev.kinds.len();
+        let cutoff = (day_num(until) + 1) * DAY;
+
+        // Events grouped by customer (a counting sort of the event indices dated up to `until`).
+        let n_cust = tables.customers.len();
+        let mut offsets = vec![0usize; n_cust + 1];
+        let mut n_events = 0u64;
+        for i in 0..ev.len() {
+            if ev.timestamp[i] < cutoff
+                && let Some(o) = offsets.get_mut(ev.customer[i] as usize + 1)
+            {
+                *o += 1;
+                n_events += 1;
+            }
+        }
+        for c in 0..n_cust {
+            offsets[c + 1] += offsets[c];
+        }
+        let mut order = vec![0u32; offsets[n_cust]];
+        let mut next = offsets.clone();
+        for i in 0..ev.len() {
+            let c = ev.customer[i] as usize;
+            if ev.timestamp[i] < cutoff && c < n_cust {
+                order[next[c]] = i as u32;
+                next[c] += 1;
+            }
+        }
+
+        let landmark = i64::from(params.landmark_days);
+        let early = i64::from(params.early_days);
+        let horizon = i64::from(params.horizon_days);
+        let exposure = params.signal_exposure_weeks as usize;
+        let outcome = i64::from(params.signal_outcome_weeks);
+        let first_week = (params.landmark_days as usize).div_ceil(7);
+
+        let mut acc = vec![TypeAcc::default(); n_kinds];
+        let mut summary = DiscoverySummary {
+            customers: n_cust,
+            lifetimes: life_rows.len(),
+            churned: 0,
+            active_early: 0,
+            active_at_landmark: 0,
+            customer_weeks: 0,
+            signal_weeks: 0,
+            events: n_events,
+            event_types: n_kinds,
+        };
+        let mut landmark_all = vec![0u64; 2 * (horizon as usize + 1)];
+        let (mut retained_weeks_total, mut pre_days, mut other_days) = (0u64, 0i64, 0i64);
+        let mut strata_n = [0u64; N_STRATA];
+        let mut strata_y = [0u64; N_STRATA];
+
+        // Per-customer scratch.
+        let mut pairs: Vec<(u16, i64)> = Vec::new();
+        let mut week_total: Vec<u32> = Vec::new();
+        let mut activity_prefix: Vec<u32> = Vec::new();
+        let mut kind_prefix: Vec<u32> = Vec::new();
+        let mut rows: Vec<(usize, bool, u32)> = Vec::new();
+
+        for l in &life_rows {
+            let c = l.customer as usize;
+            let start = day_num(l.start);
+            let d = l.duration_days;
+            let churned = l.churned();
+            summary.churned += usize::from(churned);
+            let is_early = if churned { d > early } else { d >= early };
+            let at_landmark = if churned { d > landmark } else { d >= landmark };
+            summary.active_early += usize::from(is_early);
+            let n_weeks = (d / 7).max(0) as usize;
+            summary.customer_weeks += n_weeks as u64;
+            if !churned {
+                retained_weeks_total += n_weeks as u64;
+            }
+            if churned {
+                pre_days += d.min(7 * PRE_CHURN_WEEKS);
+                other_days += (d - 7 * PRE_CHURN_WEEKS).max(0);
+            } else {
+                other_days += d;
+            }
+            let landmark_record = at_landmark.then(|| {
+                let t = d - landmark;
+                ((t.min(horizon)) as u32, churned && t <= horizon)
+            });
+            if let Some(r) = landmark_record {
+                summary.active_at_landmark += 1;
+                landmark_all[2 * r.0 as usize + usize::from(r.1)] += 1;
+            }
+
+            pairs.clear();
+            for &i in &order[offsets[c]..offsets[c + 1]] {
+                let i = i as usize;
+                pairs.push((ev.kind[i], ev.timestamp[i].div_euclid(DAY) - start));
+            }
+            pairs.sort_unstable();
+
+            // Weekly activity (all types) and the signal measure's rows: (week, churned within the
+            // outcome window, activity in the last ACTIVITY_WEEKS weeks).
+            week_total.clear();
+            week_total.resize(n_weeks, 0);
+            for &(_, age) in &pairs {
+                if age >= 0 && age < 7 * n_weeks as i64 {
+                    week_total[(age / 7) as usize] += 1;
+                }
+            }
+            prefix(&week_total, &mut activity_prefix);
+            rows.clear();
+            for w in first_week..n_weeks {
+                let end = 7 * (w as i64 + 1 + outcome);
+                let y = churned && d < end;
+                if !y && d < end && !churned {
+                    continue; // censored before the outcome window ends
+                }
+                let a = window(&activity_prefix, w, ACTIVITY_WEEKS);
+                rows.push((w, y, a));
+                strata_n[stratum(a)] += 1;
+                strata_y[stratum(a)] += u64::from(y);
+            }
+            summary.signal_weeks += rows.len() as u64;
+
+            // Per event type.
+            let mut k0 = 0;
+            while k0 < pairs.len() {
+                let kind = pairs[k0].0;
+                let mut k1 = k0;
+                while k1 < pairs.len() && pairs[k1].0 == kind {
+                    k1 += 1;
+                }
+                let ages = &pairs[k0..k1];
+                let a = &mut acc[kind as usize];
+                a.events += ages.len() as u64;
+                a.customers += 1;
+                let first = ages.iter().map(|p| p.1).find(|&age| age >= 0);
+                if is_early && first.is_some_and(|f| f < early) {
+                    a.adopted_early += 1;
+                }
+                if let Some(r) = landmark_record
+                    && first.is_some_and(|f| f < landmark)
+                {
+                    a.adopted_landmark += 1;
+                    if a.adopters.is_empty() {
+                        a.adopters = vec![0; 2 * (horizon as usize + 1)];
+                    }
+                    a.adopters[2 * r.0 as usize + usize::from(r.1)] += 1;
+                }
+                let mut distinct = 0u64;
+                let mut last_week = usize::MAX;
+                for &(_, age) in ages {
+                    if age >= 0 && age < d {
+                        if churned && age >= d - 7 * PRE_CHURN_WEEKS {
+                            a.pre_events += 1;
+                        } else {
+                            a.other_events += 1;
+                        }
+                    }
+                    if age >= 0 && age < 7 * n_weeks as i64 {
+                        let w = (age / 7) as usize;
+                        if w != last_week {
+                            distinct += 1;
+                            last_week = w;
+                        }
+                    }
+                }
+                a.weeks += distinct;
+                if !churned {
+                    a.retained_weeks += distinct;
+                }
+                if distinct > 0 && !rows.is_empty() {
+                    week_total.iter_mut().for_each(|x| *x = 0);
+                    for &(_, age) in ages {
+                        if age >= 0 && age < 7 * n_weeks as i64 {
+                            week_total[(age / 7) as usize] += 1;
+                        }
+                    }
+                    prefix(&week_total, &mut kind_prefix);
+                    let s = a.strata.get_or_insert_with(|| {
+                        Box::new(TypeStrata {
+                            n: [0; N_STRATA],
+                            y: [0; N_STRATA],
+                            n_total: [0; N_STRATA],
+                            y_total: [0; N_STRATA],
+                        })
+                    });
+                    for &(w, y, total) in &rows {
+                        if window(&kind_prefix, w, exposure) == 0 {
+                            continue;
+                        }
+                        let own = window(&kind_prefix, w, ACTIVITY_WEEKS);
+                        let (so, st) = (stratum(total - own), stratum(total));
+                        s.n[so] += 1;
+                        s.y[so] += u64::from(y);
+                        s.n_total[st] += 1;
+                        s.y_total[st] += u64::from(y);
+                    }
+                }
+                k0 = k1;
+            }
+        }
+
+        let mut types = BTreeMap::new();
+        for (k, a) in acc.into_iter().enumerate() {
+            types.entry(ev.kinds[k].clone()).or_insert_with(TypeAcc::default).merge(&a);
+        }
+        Ok(DiscoveryCounts {
+            until,
+            horizon_days: params.horizon_days,
+            customers: n_cust,
+            earliest_signup,
+            lifetimes: summary.lifetimes,
+            churned: summary.churned,
+            active_early: summary.active_early,
+            active_at_landmark: summary.active_at_landmark,
+            customer_weeks: summary.customer_weeks,
+            signal_weeks: summary.signal_weeks,
+            events: summary.events,
+            landmark_all,
+            retained_weeks_total,
+            pre_days,
+            other_days,
+            strata_n,
+            strata_y,
+            types,
+        })
     }
 
-    // Roles.
-    let signal =
-        |s: &EventTypeStats| s.churn_risk.is_some_and(|r| r.ratio >= params.signal_min_risk_ratio && r.ci.0 > 1.0);
-    let weekly = |s: &EventTypeStats| s.retained_weekly_share.or(s.weekly_share).unwrap_or(0.0);
-    let top_weekly = stats.iter().filter(|s| !signal(s)).map(weekly).fold(0.0f64, f64::max);
-    let mut entries: Vec<CatalogueEntry> = Vec::with_capacity(n_kinds);
-    for (k, s) in stats.into_iter().enumerate() {
-        let (role, reason) = propose(&s, params, top_weekly, signal(&s), weekly(&s), &summary);
-        entries.push(CatalogueEntry {
-            event_type: ev.kinds[k].clone(),
-            role,
-            proposed_role: Some(role),
-            reason,
-            stats: Some(s),
-        });
+    /// Adds the counts of other customers (disjoint from these), collected with the same
+    /// `until` and horizon; an error otherwise.
+    pub fn merge(&mut self, o: &DiscoveryCounts) -> Result<()> {
+        if (o.until, o.horizon_days) != (self.until, self.horizon_days) {
+            return Err(Error::param(
+                "until",
+                o.until,
+                format!(
+                    "discovery counts up to {} with a {}-day horizon cannot be added to counts up to {} with a {}-day horizon",
+                    o.until, o.horizon_days, self.until, self.horizon_days
+                ),
+            ));
+        }
+        self.customers += o.customers;
+        self.earliest_signup = match (self.earliest_signup, o.earliest_signup) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.lifetimes += o.lifetimes;
+        self.churned += o.churned;
+        self.active_early += o.active_early;
+        self.active_at_landmark += o.active_at_landmark;
+        self.customer_weeks += o.customer_weeks;
+        self.signal_weeks += o.signal_weeks;
+        self.events += o.events;
+        add_counts(&mut self.landmark_all, &o.landmark_all);
+        self.retained_weeks_total += o.retained_weeks_total;
+        self.pre_days += o.pre_days;
+        self.other_days += o.other_days;
+        for k in 0..N_STRATA {
+            self.strata_n[k] += o.strata_n[k];
+            self.strata_y[k] += o.strata_y[k];
+        }
+        for (name, a) in &o.types {
+            self.types.entry(name.clone()).or_default().merge(a);
+        }
+        Ok(())
     }
-    entries.sort_by(|a, b| a.event_type.cmp(&b.event_type));
-    Ok(Discovery { until, params: params.clone(), summary, entries })
+
+    /// The day the counts run to.
+    pub fn until(&self) -> NaiveDate {
+        self.until
+    }
+
+    /// The discovery of the counted customers: statistics per event type and proposed roles.
+    /// `params` must be those the counts were collected with.
+    ///
+    /// Errors: no customers, `until` before every signup, no customer with a subscription.
+    pub fn finish(self, params: &DiscoveryParams) -> Result<Discovery> {
+        params.check()?;
+        if params.horizon_days != self.horizon_days {
+            return Err(Error::param(
+                "horizon_days",
+                params.horizon_days,
+                format!("the counts were collected with a {}-day horizon", self.horizon_days),
+            ));
+        }
+        if self.customers == 0 {
+            return Err(Error::EmptyData { context: "lifetimes (no customers)" });
+        }
+        if let Some(e) = self.earliest_signup
+            && self.until < e
+        {
+            return Err(Error::param(
+                "censor_date",
+                self.until,
+                format!("is before every customer's signup (the earliest signup is {e})"),
+            ));
+        }
+        if self.lifetimes == 0 {
+            return Err(Error::EmptyData { context: "event catalogue discovery: no customer has a subscription" });
+        }
+        let until = self.until;
+        let summary = DiscoverySummary {
+            customers: self.customers,
+            lifetimes: self.lifetimes,
+            churned: self.churned,
+            active_early: self.active_early,
+            active_at_landmark: self.active_at_landmark,
+            customer_weeks: self.customer_weeks,
+            signal_weeks: self.signal_weeks,
+            events: self.events,
+            event_types: self.types.len(),
+        };
+        let (pre_days, other_days) = (self.pre_days, self.other_days);
+        let horizon = params.horizon_days as usize;
+
+        // Statistics per type (by name).
+        let z = Normal::standard().inverse_cdf(1.0 - params.alpha / 2.0);
+        let share = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+        let mut stats: Vec<(String, EventTypeStats)> = Vec::with_capacity(self.types.len());
+        for (name, a) in &self.types {
+            let retention = adoption_retention(a, &self.landmark_all, horizon, params, z)?;
+            let pre_rate = (pre_days > 0).then(|| a.pre_events as f64 / pre_days as f64);
+            let other_rate = (other_days > 0).then(|| a.other_events as f64 / other_days as f64);
+            let pre_churn_rate_ratio = match (pre_rate, other_rate) {
+                (Some(p), Some(o)) if o > 0.0 => Some(p / o),
+                _ => None,
+            };
+            stats.push((
+                name.clone(),
+                EventTypeStats {
+                    events: a.events,
+                    customers: a.customers,
+                    ever_share: share(a.customers, summary.lifetimes as u64),
+                    weekly_share: share(a.weeks, summary.customer_weeks),
+                    retained_weekly_share: share(a.retained_weeks, self.retained_weeks_total),
+                    adopted_early: share(a.adopted_early, summary.active_early as u64),
+                    adopted_by_landmark: share(a.adopted_landmark, summary.active_at_landmark as u64),
+                    retention,
+                    pre_churn_rate_ratio,
+                    churn_risk: a
+                        .strata
+                        .as_deref()
+                        .and_then(|s| risk_ratio(s, &self.strata_n, &self.strata_y, params, z)),
+                },
+            ));
+        }
+
+        // Roles.
+        let signal =
+            |s: &EventTypeStats| s.churn_risk.is_some_and(|r| r.ratio >= params.signal_min_risk_ratio && r.ci.0 > 1.0);
+        let weekly = |s: &EventTypeStats| s.retained_weekly_share.or(s.weekly_share).unwrap_or(0.0);
+        let top_weekly = stats.iter().map(|(_, s)| s).filter(|s| !signal(s)).map(weekly).fold(0.0f64, f64::max);
+        let mut entries: Vec<CatalogueEntry> = Vec::with_capacity(stats.len());
+        for (event_type, s) in stats {
+            let (role, reason) = propose(&s, params, top_weekly, signal(&s), weekly(&s), &summary);
+            entries.push(CatalogueEntry { event_type, role, proposed_role: Some(role), reason, stats: Some(s) });
+        }
+        Ok(Discovery { until, params: params.clone(), summary, entries })
+    }
 }
 
 /// `out[i]` = sum of `v[..i]`.
@@ -654,6 +867,7 @@ fn window(prefix: &[u32], w: usize, len: usize) -> u32 {
 }
 
 /// Counts of landmark records by (days after the landmark, churned): index `2 t + churned`.
+#[cfg(test)]
 fn counts(records: &[(u32, bool)], horizon: usize) -> Vec<u64> {
     let mut c = vec![0u64; 2 * (horizon + 1)];
     for &(t, e) in records {
@@ -683,12 +897,13 @@ fn adoption_retention(
     z: f64,
 ) -> Result<Option<AdoptionRetention>> {
     let total: u64 = all.iter().sum();
-    let adopters = a.adopters.len() as u64;
+    let adopters: u64 = a.adopters.iter().sum();
     let non = total - adopters;
     if (adopters as usize) < params.min_group || (non as usize) < params.min_group {
         return Ok(None);
     }
-    let ad = counts(&a.adopters, horizon);
+    let mut ad = a.adopters.clone();
+    ad.resize(all.len(), 0);
     let rest: Vec<u64> = all.iter().zip(&ad).map(|(x, y)| x - y).collect();
     let (d_ad, d_rest) = (survival_data(&ad)?, survival_data(&rest)?);
     let km = KaplanMeier::new().alpha(params.alpha);
@@ -725,11 +940,11 @@ fn risk_ratio(
     let (mut r, mut q, mut p) = (0.0, 0.0, 0.0);
     let (mut exposed, mut churns) = (0u64, 0u64);
     for k in 0..N_STRATA {
-        exposed += u64::from(s.n[k]);
-        churns += u64::from(s.y[k]);
-        let (n1, a) = (f64::from(s.n[k]), f64::from(s.y[k]));
-        let n0 = (all_n[k] - u64::from(s.n_total[k])) as f64;
-        let b = (all_y[k] - u64::from(s.y_total[k])) as f64;
+        exposed += s.n[k];
+        churns += s.y[k];
+        let (n1, a) = (s.n[k] as f64, s.y[k] as f64);
+        let n0 = (all_n[k] - s.n_total[k]) as f64;
+        let b = (all_y[k] - s.y_total[k]) as f64;
         let n = n0 + n1;
         if n1 == 0.0 || n0 == 0.0 {
             continue;

@@ -28,7 +28,8 @@ pub use choose::{
     simulator_catalogue_applies_to,
 };
 pub use discover::{
-    AdoptionRetention, Discovery, DiscoveryParams, DiscoverySummary, EventTypeStats, RiskRatio, discover,
+    AdoptionRetention, Discovery, DiscoveryCounts, DiscoveryParams, DiscoverySummary, EventTypeStats, RiskRatio,
+    discover,
 };
 pub use file::{ASSOCIATION_NOTE, CATALOGUE_FORMAT, CATALOGUE_VERSION, CatalogueEntry, CatalogueFile, Provenance};
 pub use section::report_section;

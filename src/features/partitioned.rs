@@ -30,9 +30,11 @@
 //!
 //! **Checks.** A customer in a partition its id does not hash to (a customer copied into two
 //! partitions, a partition from another run) is [`Error::BadPartitions`], naming the customer,
-//! the partition and the source line. A partitioned dataset whose event types are not the
-//! simulator's needs an event catalogue (discovery reads whole tables): see the CLI's
-//! `--event-catalogue`.
+//! the partition and the source line.
+//!
+//! **Event roles.** When the event types are not the simulator's,
+//! [`PartitionedTables::discover`] discovers their roles a partition at a time
+//! ([`crate::catalogue::DiscoveryCounts`]): the same catalogue as on the unpartitioned tables.
 //!
 //! ```
 //! # fn main() -> attrition::Result<()> {
@@ -87,6 +89,8 @@ use crate::io::tables::{ReadOptions, Tables};
 use crate::io::write_flat::{WriteFlatOptions, write_flat_to};
 use crate::partition::runs::{RunWriter, Runs};
 use crate::partition::{PartitionManifest, Partitions, SOURCE_LINE_COLUMN, partition_of};
+
+mod discover;
 
 /// A partitioned dataset opened for features: the partitions and the population counts of a
 /// first pass over them (see the [module docs](self)).

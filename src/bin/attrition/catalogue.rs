@@ -66,14 +66,6 @@ pub fn run(a: Args) -> Result<()> {
     // The output may not be an input table, nor replace a file without --force.
     let outputs = a.force.plan().tables_input("--tables", &a.tables);
     outputs.check_file("--out", &a.out)?;
-    let opts = a.event_types.read_options(a.lenient);
-    let pb = spinner(a.quiet, &format!("reading {}", a.tables.display()));
-    let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
-    pb.finish_and_clear();
-    let loaded = loaded?;
-    if !a.quiet {
-        print!("{}", loaded.report);
-    }
     let mut params = DiscoveryParams::new()
         .landmark_days(a.landmark_days)
         .horizon_days(a.horizon_days)
@@ -81,10 +73,24 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(d) = a.until {
         params = params.until(d);
     }
-    let pb = spinner(a.quiet, "measuring event types");
-    let found = discover(&loaded.tables, &params);
-    pb.finish_and_clear();
-    let found = found?;
+    let opts = a.event_types.read_options(a.lenient);
+    let found = match crate::common::partitioned(&a.tables, a.schema.as_deref())? {
+        #[cfg(feature = "parquet")]
+        Some(parts) => discover_partitioned(&a, parts, &params)?,
+        _ => {
+            let pb = spinner(a.quiet, &format!("reading {}", a.tables.display()));
+            let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
+            pb.finish_and_clear();
+            let loaded = loaded?;
+            if !a.quiet {
+                print!("{}", loaded.report);
+            }
+            let pb = spinner(a.quiet, "measuring event types");
+            let found = discover(&loaded.tables, &params);
+            pb.finish_and_clear();
+            found?
+        }
+    };
     let file = CatalogueFile::from(&found);
     write_bytes(&a.out, file.to_json()?.as_bytes(), outputs.overwrite_policy())?;
     if !a.quiet {
@@ -102,4 +108,44 @@ pub fn run(a: Args) -> Result<()> {
         a.out.display()
     );
     Ok(())
+}
+
+/// Discovery over a partitioned directory (`attrition partition`), a partition per worker: the
+/// catalogue of the unpartitioned tables. Rare event types are merged into `other` when tables
+/// are read, which a partition alone cannot decide: more types than `--max-event-types` is an error.
+#[cfg(feature = "parquet")]
+fn discover_partitioned(
+    a: &Args,
+    parts: attrition::partition::Partitions,
+    params: &DiscoveryParams,
+) -> Result<attrition::catalogue::Discovery> {
+    let opts = if a.lenient {
+        attrition::io::tables::ReadOptions::lenient()
+    } else {
+        attrition::io::tables::ReadOptions::strict()
+    };
+    let pb = spinner(a.quiet, &format!("reading {} (first pass)", a.tables.display()));
+    let parts = attrition::features::PartitionedTables::open(parts, &opts);
+    pb.finish_and_clear();
+    let parts = parts?;
+    if !a.quiet {
+        print!("{}", parts.load_report());
+    }
+    let types = parts.event_types().count();
+    let cap = usize::from(a.event_types.max_event_types);
+    if types > cap {
+        return Err(attrition::Error::param(
+            "--max-event-types",
+            cap,
+            format!(
+                "{} has {types} event types; rare types are merged into `other` when tables are read, not over \
+                 partitions: give --max-event-types {types} (or more), or run on the source tables",
+                a.tables.display()
+            ),
+        ));
+    }
+    let pb = spinner(a.quiet, "measuring event types, a partition per worker");
+    let found = parts.discover(params);
+    pb.finish_and_clear();
+    found
 }

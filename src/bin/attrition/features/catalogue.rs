@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use attrition::catalogue::{CatalogueFile, CatalogueSource, DiscoveryParams, EventCatalogue, choose_event_catalogue};
+use attrition::catalogue::{
+    CatalogueFile, CatalogueSource, ChosenCatalogue, DiscoveryParams, EventCatalogue, choose_event_catalogue,
+};
 use attrition::features::FeatureCatalogue;
 use attrition::io::tables::Tables;
 use attrition::models::trained::TrainedModel;
@@ -56,10 +58,16 @@ pub fn event_catalogue_for(tables: &Tables, given: Option<&PathBuf>) -> Result<E
         return Ok(cat);
     }
     let chosen = choose_event_catalogue(tables, &DiscoveryParams::new())?;
+    print_chosen(&chosen, "the tables");
+    Ok(chosen.catalogue)
+}
+
+/// Prints where a chosen event catalogue came from when it was discovered (from `what`).
+pub fn print_chosen(chosen: &ChosenCatalogue, what: &str) {
     if chosen.source == CatalogueSource::Discovered {
         let c = &chosen.catalogue;
         println!(
-            "event names are not the simulator's ({} of its {} types present): roles discovered from the tables — core {:?}, sticky {:?}, signal {:?} (associations, not causes; `attrition catalogue` writes them with reasons to review and edit)",
+            "event names are not the simulator's ({} of its {} types present): roles discovered from {what} — core {:?}, sticky {:?}, signal {:?} (associations, not causes; `attrition catalogue` writes them with reasons to review and edit)",
             chosen.simulator_types_present,
             EventCatalogue::default().named().len(),
             c.core,
@@ -67,5 +75,4 @@ pub fn event_catalogue_for(tables: &Tables, given: Option<&PathBuf>) -> Result<E
             c.signals
         );
     }
-    Ok(chosen.catalogue)
 }

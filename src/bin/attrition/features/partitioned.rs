@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use attrition::catalogue::{CatalogueFile, EventCatalogue};
+use attrition::catalogue::{CatalogueFile, DiscoveryParams};
 use attrition::features::{FeatureCatalogue, PartitionedTables};
 use attrition::io::output::{Overwrite, Sink};
 use attrition::io::quality::DataQuality;
@@ -45,20 +45,13 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
             let events = match &a.event_catalogue {
                 Some(p) => CatalogueFile::read(p)?.event_catalogue()?,
                 None => {
-                    let (applies, present) = attrition::catalogue::simulator_catalogue_applies_to(parts.event_types());
-                    if !applies {
-                        return Err(Error::param(
-                            "--event-catalogue",
-                            "<none>",
-                            format!(
-                                "the event names are not the simulator's ({present} of its {} types present) and roles \
-                                 are not discovered from a partitioned directory: give --event-catalogue (write one \
-                                 with `attrition catalogue` on the source tables or a sample)",
-                                EventCatalogue::default().named().len()
-                            ),
-                        ));
-                    }
-                    EventCatalogue::default()
+                    // Roles discovered a partition at a time when the names are not the simulator's.
+                    let pb = crate::progress::spinner(false, "choosing the event catalogue, a partition per worker");
+                    let chosen = parts.choose_event_catalogue(&DiscoveryParams::new());
+                    pb.finish_and_clear();
+                    let chosen = chosen?;
+                    super::catalogue::print_chosen(&chosen, "all partitions");
+                    chosen.catalogue
                 }
             };
             FeatureCatalogue::standard().with_events(events).with_max_event_types(Some(usize::from(a.max_event_types)))
