@@ -6,6 +6,7 @@
 //! and error messages are the CLI's.
 
 mod analysis;
+mod context;
 mod convert;
 mod errors;
 mod model;
@@ -28,6 +29,8 @@ fn _attrition(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tables::evaluate_json, m)?)?;
     m.add_function(wrap_pyfunction!(tables::resolve_catalogue, m)?)?;
     m.add_function(wrap_pyfunction!(tables::catalogue_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(context::population_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(context::global_context, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::kpi_json, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::kaplan_meier_json, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::expected_profit_json, m)?)?;

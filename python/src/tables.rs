@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use attrition::catalogue::{DiscoveryParams, choose_event_catalogue};
-use attrition::features::{Cadence, FeatureCatalogue, FeatureParams, build_observations, snapshot as snapshot_at};
+use attrition::features::{
+    Cadence, FeatureCatalogue, FeatureParams, build_observations, build_observations_in, snapshot as snapshot_at,
+    snapshot_resolved,
+};
 use attrition::io::parse::parse_date;
 use attrition::io::tables::ReadOptions;
 use attrition::{Error, Result};
@@ -94,8 +97,10 @@ fn read_catalogue(path: &PathBuf) -> Result<FeatureCatalogue> {
 }
 
 /// Labelled point-in-time observations, as `attrition features --from --to` builds them.
+/// `context` (JSON, from `global_context`): the population's decisions for a part of the data —
+/// its resolved catalogue, attribute kinds and data end are used instead of this part's.
 #[pyfunction]
-#[pyo3(signature = (tables, from_, to, *, every="1m", lead_days=attrition::features::DEFAULT_LEAD_DAYS, horizon_days=attrition::features::DEFAULT_HORIZON_DAYS, data_end=None, catalogue=None, max_event_types=attrition::features::DEFAULT_MAX_EVENT_TYPES))]
+#[pyo3(signature = (tables, from_, to, *, every="1m", lead_days=attrition::features::DEFAULT_LEAD_DAYS, horizon_days=attrition::features::DEFAULT_HORIZON_DAYS, data_end=None, catalogue=None, max_event_types=attrition::features::DEFAULT_MAX_EVENT_TYPES, context=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn features(
     py: Python<'_>,
@@ -108,14 +113,20 @@ pub fn features(
     data_end: Option<String>,
     catalogue: Option<PathBuf>,
     max_event_types: usize,
+    context: Option<String>,
 ) -> PyResult<Frame> {
     let t = Arc::clone(&tables.tables);
     let every = every.to_owned();
     let ds = run(py, move || {
         let every: Cadence = every.parse().map_err(|_| Error::param("every", &every, "a cadence like 7d, 2w, 1m"))?;
-        let catalogue = match &catalogue {
-            Some(p) => read_catalogue(p)?,
-            None => default_catalogue(&t, max_event_types)?,
+        let context = context.as_deref().map(crate::context::parse).transpose()?;
+        let catalogue = match (&catalogue, &context) {
+            (Some(_), Some(_)) => {
+                return Err(Error::param("catalogue", "<path>", "give catalogue or context, not both"));
+            }
+            (Some(p), None) => read_catalogue(p)?,
+            (None, Some(c)) => c.catalogue.clone(),
+            (None, None) => default_catalogue(&t, max_event_types)?,
         };
         let mut params = FeatureParams::new(date("from_", &from_)?, date("to", &to)?)
             .every(every)
@@ -125,7 +136,10 @@ pub fn features(
         if let Some(d) = &data_end {
             params = params.data_end(date("data_end", d)?);
         }
-        let table = build_observations(&t, &params)?;
+        let table = match &context {
+            Some(c) => build_observations_in(&crate::context::with_population_kinds(&t, c), &params, c)?,
+            None => build_observations(&t, &params)?,
+        };
         if table.report.observations == 0 {
             return Err(Error::EmptyData {
                 context: "observations: no customer was active on an as-of date with a complete label window",
@@ -138,9 +152,10 @@ pub fn features(
 
 /// Unlabelled features of the customers active on the day before `date`, for scoring, as
 /// `attrition features --snapshot` builds them (`model`: exactly that model's features, from the
-/// feature build its file records).
+/// feature build its file records). `context` (JSON, from `global_context`): the population's
+/// resolved catalogue and attribute kinds, for a part of the data.
 #[pyfunction]
-#[pyo3(signature = (tables, date, *, model=None, catalogue=None, max_event_types=attrition::features::DEFAULT_MAX_EVENT_TYPES))]
+#[pyo3(signature = (tables, date, *, model=None, catalogue=None, max_event_types=attrition::features::DEFAULT_MAX_EVENT_TYPES, context=None))]
 pub fn snapshot(
     py: Python<'_>,
     tables: &Tables,
@@ -148,11 +163,18 @@ pub fn snapshot(
     model: Option<&Model>,
     catalogue: Option<PathBuf>,
     max_event_types: usize,
+    context: Option<String>,
 ) -> PyResult<Frame> {
     let t = Arc::clone(&tables.tables);
     let model = model.map(|m| Arc::clone(&m.model));
     let ds = run(py, move || {
         let as_of = self::date("date", &date)?;
+        if let Some(c) = context.as_deref().map(crate::context::parse).transpose()? {
+            if catalogue.is_some() || model.is_some() {
+                return Err(Error::param("context", "<json>", "give context, or catalogue / model, not both"));
+            }
+            return snapshot_resolved(&crate::context::with_population_kinds(&t, &c), as_of, &c.catalogue);
+        }
         let catalogue = match (&catalogue, &model) {
             (Some(p), _) => read_catalogue(p)?,
             (None, Some(m)) => match &m.feature_build {

@@ -145,3 +145,61 @@ def test_a_partition_failure_raises_the_cli_message(spark, world, tmp_path, cli)
         aspark.snapshot(_read(spark, bad), catalogue, date=SNAPSHOT, partitions=2).collect()
     assert what in str(info.value)
     assert "column `timestamp`" in str(info.value)
+
+
+def _with_mixed_attributes(world, dir):
+    """``world`` with two customer attributes whose kind only all rows decide: ``trial`` is ``0``
+    / ``1`` except one customer's ``yes`` (a boolean over all customers, so features read
+    ``true`` / ``false``; numbers in every partition without that customer), and ``region``, with
+    a level one customer has."""
+    import csv
+
+    shutil.copytree(world, dir)
+    with open(dir / "customers.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[0] += ["trial", "region"]
+    for i, row in enumerate(rows[1:]):
+        row.append("yes" if i == 7 else str(i % 2))
+        row.append("antarctica" if i == 11 else ["north", "south"][i % 2])
+    with open(dir / "customers.csv", "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return dir
+
+
+def test_spark_partitions_use_the_populations_context(spark, world, tmp_path, cli):
+    """Issue 20: every partition builds its columns with the population's attribute kinds and
+    data end (``global_context``, one pass, broadcast), so Spark's features are the CLI's over all
+    rows — also where a partition's own values would suggest another kind."""
+    import json
+
+    from attrition import spark as aspark
+
+    mixed = _with_mixed_attributes(world, tmp_path / "mixed")
+    obs_cli, snap_cli = tmp_path / "obs.csv", tmp_path / "snapshot.csv"
+    # No data end, no catalogue: the CLI infers both over all rows.
+    cli("features", "--tables", str(mixed), "--from", FROM, "--to", TO, "--out", str(obs_cli))
+    cli("features", "--tables", str(mixed), "--snapshot", SNAPSHOT, "--out", str(snap_cli))
+
+    tables = _read(spark, mixed)
+    context = aspark.global_context(tables, partitions=3)
+    kinds = dict(json.loads(context)["attribute_kinds"])
+    assert kinds["trial"] == "boolean" and kinds["region"] == "categorical", kinds
+    assert json.loads(context)["catalogue"] == json.loads(aspark.resolve_catalogue(attrition.read_tables(mixed)))
+
+    obs = _arrow(aspark.features(tables, context, from_=FROM, to=TO, partitions=3))
+    obs = obs.sort_by([("customer_id", "ascending"), ("as_of", "ascending")])
+    mine = tmp_path / "obs_spark.csv"
+    attrition.Frame.from_arrow(obs, id="customer_id", as_of="as_of", target="churned").write_csv(str(mine))
+    assert mine.read_bytes() == obs_cli.read_bytes()
+
+    snap = _arrow(aspark.snapshot(tables, context, date=SNAPSHOT, partitions=3)).sort_by("customer_id")
+    mine = tmp_path / "snap_spark.csv"
+    attrition.Frame.from_arrow(snap, id="customer_id", as_of="as_of").write_csv(str(mine))
+    assert mine.read_bytes() == snap_cli.read_bytes()
+    assert set(snap.column("trial").to_pylist()) == {"true", "false"}
+
+    # With only the resolved catalogue, each partition reads `trial` with its own kind: the
+    # partitions without the `yes` customer see numbers and keep `0` / `1`.
+    catalogue = aspark.resolve_catalogue(attrition.read_tables(mixed))
+    own = _arrow(aspark.snapshot(tables, catalogue, date=SNAPSHOT, partitions=3))
+    assert {"0", "1"} <= set(own.column("trial").to_pylist())

@@ -126,6 +126,7 @@ def features(
     data_end: Optional[str] = None,
     catalogue: Optional[_Path] = None,
     max_event_types: int = 200,
+    context: Optional[str] = None,
 ) -> Frame: ...
 def snapshot(
     tables: Tables,
@@ -134,6 +135,7 @@ def snapshot(
     model: Optional[Model] = None,
     catalogue: Optional[_Path] = None,
     max_event_types: int = 200,
+    context: Optional[str] = None,
 ) -> Frame: ...
 def evaluate_json(
     frame: Frame,
@@ -171,3 +173,10 @@ def uplift_json(
 ) -> str: ...
 def resolve_catalogue(tables: Tables, *, max_event_types: int = 200) -> str: ...
 def catalogue_columns(catalogue: str) -> List[Tuple[str, str]]: ...
+def population_counts(tables: Tables) -> str:
+    """The population counts of ``tables`` (JSON): events per type, the evidence of each customer
+    attribute's kind, the dated rows of the data end. Counts of disjoint parts add up."""
+def global_context(counts: List[str], *, catalogue: Optional[str] = None, max_event_types: int = 200) -> str:
+    """The global context (JSON) of the parts whose ``population_counts`` are ``counts``: the
+    feature catalogue resolved over all of them, every attribute's kind, the data end. Pass it
+    as ``context=`` to ``features``/``snapshot`` on each part."""

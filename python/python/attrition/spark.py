@@ -6,12 +6,18 @@ released. The recipe:
 
 1. Read the raw tables as Spark DataFrames of strings (``spark.read.csv(path, header=True)``:
    no type inference, so values reach attrition exactly as the CLI reads them).
-2. :func:`resolve_catalogue` once on the driver (on the full tables, or a sample that has every
-   event type) — it fixes the feature columns, so every partition builds the same ones.
-3. :func:`features` (labelled, with an explicit ``data_end``) or :func:`snapshot` (current
-   customers): the tables are tagged, unioned and repartitioned by ``customer_id``, so each
-   customer's rows meet in one partition, where they are written as a tables directory and
-   read by :func:`attrition.read_tables` (same reader, same errors as the CLI).
+2. :func:`global_context` once: a pass over the partitions collects each one's population
+   counts (events per type, the evidence of each customer attribute's kind, the dated rows of
+   the data end), the driver adds them up and resolves the feature catalogue, the attribute
+   kinds and the data end of the whole population — what the CLI decides over all customers.
+   (Event names that are not the simulator's need a catalogue: :func:`resolve_catalogue` on the
+   full tables or a sample with every event type, or ``attrition features --save-catalogue``.)
+3. :func:`features` (labelled) or :func:`snapshot` (current customers), with the context
+   broadcast: the tables are tagged, unioned and repartitioned by ``customer_id``, so each
+   customer's rows meet in one partition, where they are written as a tables directory, read
+   by :func:`attrition.read_tables` (same reader, same errors as the CLI) and given the
+   population's decisions — a partition whose values of a ``yes``/``no``/``1``/``0`` column
+   happen to all be numbers still reads it as a boolean, as the CLI does over all rows.
 4. :func:`score`: the model file's bytes are broadcast once; each partition scores its rows.
 
 A partition's failure raises in Spark with the library's message (a bad row names its column
@@ -20,6 +26,7 @@ and value; its file and line are those of the partition's temporary file).
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from typing import Any, Dict, Iterator, Optional
@@ -38,6 +45,36 @@ _OPTIONAL = ("nps", "campaign")
 def resolve_catalogue(tables: "attrition.Tables", *, max_event_types: int = 200) -> str:
     """The resolved feature catalogue (JSON) of ``tables``, as ``features --save-catalogue``."""
     return _attrition.resolve_catalogue(tables, max_event_types=max_event_types)
+
+
+def global_context(
+    tables: Dict[str, Any],
+    catalogue: Optional[str] = None,
+    *,
+    max_event_types: int = 200,
+    partitions: Optional[int] = None,
+) -> str:
+    """The population's decisions (JSON) over Spark DataFrames ``tables``: the feature catalogue
+    resolved over all customers, every customer attribute's kind, the data end. One pass: each
+    partition's population counts are added up on the driver. ``catalogue``: a feature catalogue
+    (JSON; default the standard one, which needs the simulator's event names). Give the result
+    to :func:`features` and :func:`snapshot`."""
+    columns = {name: list(df.columns) for name, df in tables.items()}
+    union = _union(tables, partitions)
+
+    def per_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        with tempfile.TemporaryDirectory(prefix="attrition-part-") as dir:
+            if _write_tables(batches, columns, dir) == 0:
+                return
+            counts = _attrition.population_counts(attrition.read_tables(dir))
+            yield pa.RecordBatch.from_pydict({"counts": [counts]})
+
+    counts = [row["counts"] for row in union.mapInArrow(per_partition, "counts string").collect()]
+    return _attrition.global_context(counts, catalogue=catalogue, max_event_types=max_event_types)
+
+
+def _is_context(text: str) -> bool:
+    return "attribute_kinds" in json.loads(text)
 
 
 def _spark_type(kind: str) -> str:
@@ -95,20 +132,28 @@ def _write_tables(batches: Iterator[pa.RecordBatch], columns: Dict[str, list], d
     return customers
 
 
-def _build(tables: Dict[str, Any], catalogue: str, labelled: bool, partitions: Optional[int], build) -> Any:
+def _build(tables: Dict[str, Any], context: str, labelled: bool, partitions: Optional[int], build) -> Any:
+    """Runs ``build(world, catalogue_path, context)`` on each partition's tables; ``context`` is a
+    global context (JSON, broadcast once) or a resolved catalogue (JSON, then ``None``)."""
     columns = {name: list(df.columns) for name, df in tables.items()}
     union = _union(tables, partitions)
+    is_context = _is_context(context)
+    catalogue = json.dumps(json.loads(context)["catalogue"]) if is_context else context
     schema = _feature_schema(catalogue, labelled)
+    shared = union.sparkSession.sparkContext.broadcast(context) if is_context else None
 
     def per_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         with tempfile.TemporaryDirectory(prefix="attrition-part-") as dir:
             if _write_tables(batches, columns, dir) == 0:
                 return
-            cat = os.path.join(dir, "catalogue.json")
-            with open(cat, "w") as f:
-                f.write(catalogue)
             world = attrition.read_tables(dir)
-            frame = build(world, cat)
+            if shared is not None:
+                frame = build(world, None, shared.value)
+            else:
+                cat = os.path.join(dir, "catalogue.json")
+                with open(cat, "w") as f:
+                    f.write(catalogue)
+                frame = build(world, cat, None)
             if frame.n_rows == 0:
                 return
             yield from frame.to_arrow().to_batches()
@@ -118,11 +163,11 @@ def _build(tables: Dict[str, Any], catalogue: str, labelled: bool, partitions: O
 
 def features(
     tables: Dict[str, Any],
-    catalogue: str,
+    context: str,
     *,
     from_: str,
     to: str,
-    data_end: str,
+    data_end: Optional[str] = None,
     every: str = "1m",
     lead_days: int = 7,
     horizon_days: int = 90,
@@ -130,10 +175,14 @@ def features(
 ) -> Any:
     """Labelled point-in-time observations of Spark DataFrames ``tables`` (``customers``,
     ``subscriptions``, ``events``, optional ``nps``, ``campaign``), as ``attrition features
-    --from --to --data-end --catalogue`` builds them. ``data_end`` is required: inferred per
-    partition it would differ between partitions."""
+    --from --to`` builds them over all the data. ``context``: the :func:`global_context` of
+    ``tables`` (the population's catalogue, attribute kinds and data end — ``data_end``
+    defaults to it), or a resolved catalogue (JSON; then ``data_end`` is required, and
+    attribute kinds are each partition's own)."""
+    if data_end is None and not _is_context(context):
+        raise ValueError("data_end is required with a catalogue: pass global_context(tables) instead")
 
-    def build(world, cat):
+    def build(world, cat, ctx):
         return _attrition.features(
             world,
             from_,
@@ -143,25 +192,31 @@ def features(
             horizon_days=horizon_days,
             data_end=data_end,
             catalogue=cat,
+            context=ctx,
         )
 
-    return _build(tables, catalogue, True, partitions, _empty_ok(build))
+    return _build(tables, context, True, partitions, _empty_ok(build))
 
 
-def snapshot(tables: Dict[str, Any], catalogue: str, *, date: str, partitions: Optional[int] = None) -> Any:
+def snapshot(tables: Dict[str, Any], context: str, *, date: str, partitions: Optional[int] = None) -> Any:
     """Features of the customers active on the day before ``date``, as ``attrition features
-    --snapshot DATE --catalogue`` builds them."""
+    --snapshot DATE`` builds them. ``context``: the :func:`global_context` of ``tables``, or a
+    resolved catalogue (JSON; attribute kinds are then each partition's own)."""
     return _build(
-        tables, catalogue, False, partitions, lambda world, cat: _attrition.snapshot(world, date, catalogue=cat)
+        tables,
+        context,
+        False,
+        partitions,
+        lambda world, cat, ctx: _attrition.snapshot(world, date, catalogue=cat, context=ctx),
     )
 
 
 def _empty_ok(build):
     """`build` where a partition without any observation gives no rows instead of an error."""
 
-    def run(world, cat):
+    def run(world, cat, ctx):
         try:
-            return build(world, cat)
+            return build(world, cat, ctx)
         except attrition.AttritionError as e:
             if e.kind == "EmptyData" and "observations" in str(e):
                 return _attrition.Frame.from_arrow(pa.table({"x": pa.array([], pa.float64())}))
