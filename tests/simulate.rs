@@ -215,3 +215,32 @@ fn short_worlds_simulate_and_the_command_says_what_it_skipped() {
         assert_eq!(t.campaign.is_some(), months != "1", "--months {months}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// Issue 18: no table runs past the world's end. NPS answers used to arrive up to 4 days after
+    /// the survey week, so the sample's answers ran past its last event and the inferred data end
+    /// ("today") moved 4 days into an eventless future — `days_since_last_event` drifted for
+    /// everyone. Every dated row is before the (exclusive) end; a subscription may end on it.
+    #[test]
+    fn no_table_is_dated_after_the_world_end(seed in proptest::prelude::any::<u64>(), months in 1u32..=30) {
+        let world = simulate(&SimulationParams::new(400, months, seed)).unwrap();
+        let (t, end) = (&world.tables, world.params.end());
+        let latest = |dates: &mut dyn Iterator<Item = NaiveDate>| dates.max();
+        let checks = [
+            ("customers.signup_date", latest(&mut t.customers.iter().map(|c| c.signup_date))),
+            ("subscriptions.start_date", latest(&mut t.subscriptions.iter().map(|s| s.start_date))),
+            ("nps.date", latest(&mut t.nps.iter().map(|r| r.date))),
+            ("events.timestamp", latest(&mut t.events.timestamp.iter().map(|&ts| day_of(ts)))),
+            ("campaign.date", latest(&mut t.campaign.iter().flatten().map(|c| c.date))),
+        ];
+        for (what, max) in checks {
+            proptest::prop_assert!(max.is_none_or(|d| d < end), "{what}: {max:?} on or after the end {end} ({months} months, seed {seed})");
+        }
+        let last_end = latest(&mut t.subscriptions.iter().filter_map(|s| s.end_date));
+        proptest::prop_assert!(last_end.is_none_or(|d| d <= end), "subscriptions.end_date {last_end:?} after {end}");
+        let data_end = attrition::features::data_end(t, true).unwrap();
+        proptest::prop_assert!(data_end.latest < end, "{data_end} (latest {}) not before {end}", data_end.latest);
+    }
+}

@@ -243,10 +243,19 @@ pub(super) fn simulate_customer(params: &SimulationParams, i: usize) -> Simulate
             }
         }
 
-        // NPS survey every quarter; about 45% answer.
+        // NPS survey every quarter; about 45% answer, within 0–4 days of the survey week's start.
+        // An answer that would arrive on or after the world's end has not arrived yet: it is not
+        // written (rather than clamped to the last day, which would pile answers onto one day
+        // and date them earlier than the customer gave them), so no table runs past the end and
+        // the inferred data end is the world's. The answer is still drawn (the random stream and
+        // every other value stay as they were) and still moves the customer's state: a
+        // detractor's dissatisfaction does not depend on whether the survey tool has the answer.
         if w > 0 && w % 13 == 0 && rng.gen_bool(0.45) {
             let score = (7.2 + 1.6 * satisfaction + normal(&mut rng, 1.1)).round().clamp(0.0, 10.0) as u8;
-            nps.push(NpsResponse { customer: 0, date: day + Duration::days(rng.gen_range(0..5)), score });
+            let date = day + Duration::days(rng.gen_range(0..5));
+            if date < end {
+                nps.push(NpsResponse { customer: 0, date, score });
+            }
             if score <= 6 {
                 detractor_week = Some(w);
             }
