@@ -75,9 +75,13 @@ use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
 
 pub mod drift;
+#[cfg(feature = "parquet")]
+mod partitioned;
 pub mod playbook;
 pub mod reasons;
 
+#[cfg(feature = "parquet")]
+pub use partitioned::score_partitioned;
 use playbook::Playbook;
 use reasons::{Phrasebook, ReasonOptions};
 
@@ -171,6 +175,29 @@ pub struct ScoreReport {
     /// model's training profile ([`drift`]); `None` when [`ScoreOptions::drift`] is off, the
     /// model file has no profile (trained before schema version 4) or no row was scored.
     pub drift: Option<drift::DriftReport>,
+}
+
+impl ScoreReport {
+    /// Adds the counts of `other` (a report of other rows) to these; `drift` is left as is.
+    pub(crate) fn add(&mut self, other: ScoreReport) {
+        self.rows_read += other.rows_read;
+        self.rows_scored += other.rows_scored;
+        self.rows_unscored += other.rows_unscored;
+        self.rows_unreadable += other.rows_unreadable;
+        for (k, v) in other.unscored_by_reason {
+            *self.unscored_by_reason.entry(k).or_insert(0) += v;
+        }
+        for e in other.examples {
+            if self.examples.len() < MAX_EXAMPLES {
+                self.examples.push(e);
+            }
+        }
+        self.unseen_categories += other.unseen_categories;
+        for (a, b) in self.tiers.iter_mut().zip(other.tiers) {
+            *a += b;
+        }
+        self.rows_without_reasons += other.rows_without_reasons;
+    }
 }
 
 /// Risk tier of a probability relative to the training churn rate `base`: `high` at ≥ max(2·base,
@@ -446,7 +473,24 @@ pub fn score_reader(
     input_name: impl AsRef<Path>,
     output: impl Write,
     options: &ScoreOptions,
+    progress: impl FnMut(u64),
+) -> Result<ScoreReport> {
+    // Counts per training bin only: bounded memory whatever the number of rows.
+    let mut drift = model.profile.as_ref().filter(|_| options.drift).map(drift::DriftCounter::new);
+    let mut report = score_reader_counting(model, input, input_name, output, options, progress, drift.as_mut())?;
+    report.drift = drift.and_then(|d| d.finish());
+    Ok(report)
+}
+
+/// [`score_reader`] counting the scored rows in `drift` (the report's `drift` is left `None`).
+pub(crate) fn score_reader_counting(
+    model: &TrainedModel,
+    input: impl Read,
+    input_name: impl AsRef<Path>,
+    output: impl Write,
+    options: &ScoreOptions,
     mut progress: impl FnMut(u64),
+    mut drift: Option<&mut drift::DriftCounter>,
 ) -> Result<ScoreReport> {
     if options.chunk_rows == 0 {
         return Err(Error::param("chunk_rows", 0, "must be at least 1"));
@@ -490,8 +534,6 @@ pub fn score_reader(
     }
     writeln!(out, "{header}").map_err(|e| Error::io("write", output_name, e))?;
     let mut report = ScoreReport::default();
-    // Counts per training bin only: bounded memory whatever the number of rows.
-    let mut drift = model.profile.as_ref().filter(|_| options.drift).map(drift::DriftCounter::new);
     let mut chunk = RawChunk::default();
     loop {
         // Records are framed serially (line numbers, unreadable records), then their fields are
@@ -514,14 +556,13 @@ pub fn score_reader(
         let first_number = report.rows_read + 1;
         report.rows_read += chunk.rows.len() as u64;
         let parsed = parse_chunk(&chunk, &layout);
-        score_chunk(model, &layout, parsed, first_number, options, &mut out, &mut report, drift.as_mut())
+        score_chunk(model, &layout, parsed, first_number, options, &mut out, &mut report, drift.as_deref_mut())
             .map_err(|e| if let Error::Io { source, .. } = e { Error::io("write", output_name, source) } else { e })?;
         // A streaming consumer sees each chunk as soon as it is scored.
         out.flush().map_err(|e| Error::io("write", output_name, e))?;
         progress(report.rows_read);
     }
     out.flush().map_err(|e| Error::io("write", output_name, e))?;
-    report.drift = drift.and_then(|d| d.finish());
     Ok(report)
 }
 

@@ -235,7 +235,7 @@ impl PartitionedTables {
     ) -> Result<WrittenFeatures> {
         params.check()?;
         let context = self.context(&params.catalogue)?;
-        let (built, rows) = self.stream(&context, out, |part, run| {
+        let (built, rows) = self.stream(&context, out, |_, part, run| {
             let table = build_observations_in(&part.tables, params, &context)?;
             let lines = row_lines(part, &table.dataset)?;
             write_run(&table.dataset, &lines, run, |ds, run| write_flat_to(ds, run, options))?;
@@ -264,7 +264,7 @@ impl PartitionedTables {
         options: &WriteFlatOptions,
     ) -> Result<WrittenFeatures> {
         let context = self.context(catalogue)?;
-        let (built, rows) = self.stream(&context, out, |part, run| {
+        let (built, rows) = self.stream(&context, out, |_, part, run| {
             let (ds, lines) = self.snapshot_of(part, as_of, &context)?;
             write_run(&ds, &lines, run, |ds, run| write_flat_to(ds, run, options))?;
             Ok(ds.n_features())
@@ -273,21 +273,21 @@ impl PartitionedTables {
         Ok(WrittenFeatures { rows, features, report: None, catalogue: context.catalogue })
     }
 
-    /// Runs `work` on every partition (read with `context`; at most one per worker at a time)
-    /// with the partition's run writer, then merges the runs into `out`. Returns the results in
+    /// Runs `work` on every partition (its index and tables, read with `context`; at most one
+    /// per worker at a time) with the partition's run writer, then merges the runs into `out`. Returns the results in
     /// partition order and the rows written.
     pub(crate) fn stream<T: Send>(
         &self,
         context: &GlobalContext,
         out: &mut impl Write,
-        work: impl Fn(&Part, &mut RunWriter) -> Result<T> + Sync,
+        work: impl Fn(usize, &Part, &mut RunWriter) -> Result<T> + Sync,
     ) -> Result<(Vec<T>, u64)> {
         let parent = self.run_dir.clone().unwrap_or_else(std::env::temp_dir);
         let runs = Runs::new(self.parts.len(), &parent)?;
         let results = for_each_part(self.parts.len(), |i| {
             let (part, _) = self.read_part(i, Some(context))?;
             let mut run = runs.writer(i)?;
-            let r = work(&part, &mut run)?;
+            let r = work(i, &part, &mut run)?;
             run.finish()?;
             Ok(r)
         })?;

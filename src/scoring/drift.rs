@@ -410,8 +410,19 @@ fn short(x: f64) -> String {
 ///     let chunk = Dataset::new(vec![Column::numeric("x", half.to_vec())])?;
 ///     counter.add(&chunk, &model.predict_proba(&chunk)?)?;
 /// }
+/// // Or counted apart (two workers) and merged.
+/// let mut workers: Vec<DriftCounter> = Vec::new();
+/// for half in [&x[..300], &x[300..]] {
+///     let chunk = Dataset::new(vec![Column::numeric("x", half.to_vec())])?;
+///     let mut c = DriftCounter::new(profile);
+///     c.add(&chunk, &model.predict_proba(&chunk)?)?;
+///     workers.push(c);
+/// }
+/// let mut merged = workers[0].clone();
+/// merged.merge(&workers[1])?;
 /// let whole = Dataset::new(vec![Column::numeric("x", x)])?;
 /// assert_eq!(counter.finish(), Some(drift(profile, &whole, &model.predict_proba(&whole)?)?));
+/// assert_eq!(merged.finish(), counter.finish());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -504,6 +515,26 @@ impl DriftCounter {
             self.score.counts[bins.bin(p)] += 1;
         }
         self.rows += data.n_rows() as u64;
+        Ok(())
+    }
+
+    /// Adds the counts of `other`, a counter of the same training profile (e.g. another
+    /// worker's rows): the counts are those of counting both sets of rows in one counter.
+    pub fn merge(&mut self, other: &DriftCounter) -> Result<()> {
+        let same = |a: &FeatureCounts, b: &FeatureCounts| a.name == b.name && a.counts.len() == b.counts.len();
+        if self.features.len() != other.features.len()
+            || !self.features.iter().zip(&other.features).all(|(a, b)| same(a, b))
+            || !same(&self.score, &other.score)
+        {
+            return Err(Error::FeatureMismatch { reason: "drift counters of different training profiles".into() });
+        }
+        for (a, b) in self.features.iter_mut().chain([&mut self.score]).zip(other.features.iter().chain([&other.score]))
+        {
+            for (x, y) in a.counts.iter_mut().zip(&b.counts) {
+                *x += y;
+            }
+        }
+        self.rows += other.rows;
         Ok(())
     }
 

@@ -19,7 +19,7 @@ mod catalogue;
 mod partitioned;
 use catalogue::event_catalogue_for;
 
-fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
+pub(crate) fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
     parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
 }
 

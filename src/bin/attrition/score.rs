@@ -15,8 +15,16 @@ pub struct Args {
     #[arg(long)]
     model: PathBuf,
     /// CSV with the model's feature columns (extra columns are ignored; `-`: standard input).
-    #[arg(long)]
-    data: PathBuf,
+    #[arg(long, required_unless_present = "tables", conflicts_with = "tables")]
+    data: Option<PathBuf>,
+    /// Instead of --data: a partitioned directory (`attrition partition`) whose snapshot at
+    /// --snapshot is built with the model's features (its feature build) and scored, a partition
+    /// per worker, streaming; the same output as `features --snapshot --model` then `score --data`.
+    #[arg(long, requires = "snapshot")]
+    tables: Option<PathBuf>,
+    /// With --tables: score the customers active on the day before this date (YYYY-MM-DD).
+    #[arg(long, requires = "tables", value_parser = crate::features::date_arg)]
+    snapshot: Option<chrono::NaiveDate>,
     /// Output CSV: customer_id, p_churn, risk_tier, reason_1..k (feature names),
     /// reason_1_text..reason_k_text (in words), action (`-`: standard output). It appears only when
     /// scoring succeeded.
@@ -46,7 +54,7 @@ pub struct Args {
     /// (any whole number 0–2⁶⁴ − 1; 0: never explain, the largest: no limit).
     #[arg(long, default_value_t = attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW)]
     max_explain_cost: u64,
-    /// Write every record: one that cannot be scored (a bad value, a wrong field count, invalid
+    /// Write every record (with --tables also: skip and count bad input rows of the tables): one that cannot be scored (a bad value, a wrong field count, invalid
     /// UTF-8, a field over 64 KiB) gets an empty score, tier `unscored` and its reason in an extra
     /// last column `score_error`; they are counted. Without it the first such record stops the
     /// command and nothing is written.
@@ -64,7 +72,14 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let plan = args.force.plan().input("--data", &args.data).input("--model", &args.model);
+    let plan = match (&args.data, &args.tables) {
+        (Some(d), _) => args.force.plan().input("--data", d),
+        (None, Some(t)) => args.force.plan().tables_input("--tables", t),
+        (None, None) => {
+            return Err(attrition::Error::param("--data", "<none>", "give --data, or --tables and --snapshot"));
+        }
+    };
+    let plan = plan.input("--model", &args.model);
     plan.check_file("--out", &args.out)?;
     if let Some(d) = &args.drift_out {
         if d == &args.out {
@@ -81,7 +96,7 @@ pub fn run(args: Args) -> Result<()> {
     let options = ScoreOptions {
         playbook,
         row_ids: args.id.eq_ignore_ascii_case("none"),
-        id_column: args.id,
+        id_column: args.id.clone(),
         delimiter: args.delimiter,
         reasons: args.reasons,
         strictness: if args.lenient { Strictness::Lenient } else { Strictness::Strict },
@@ -90,9 +105,16 @@ pub fn run(args: Args) -> Result<()> {
         ..ScoreOptions::default()
     };
     let t = Instant::now();
-    let pb = crate::progress::spinner(args.quiet, "scoring");
-    let report = score_csv(&model, &args.data, &args.out, &options, |n| pb.set_message(format!("scored {n} rows")))?;
-    pb.finish_and_clear();
+    let report = match (&args.data, &args.tables, args.snapshot) {
+        (Some(data), _, _) => {
+            let pb = crate::progress::spinner(args.quiet, "scoring");
+            let report = score_csv(&model, data, &args.out, &options, |n| pb.set_message(format!("scored {n} rows")))?;
+            pb.finish_and_clear();
+            report
+        }
+        (None, Some(tables), Some(as_of)) => partitioned(&args, &plan, tables, as_of, &model, &options)?,
+        _ => return Err(attrition::Error::param("--snapshot", "<none>", "--tables needs --snapshot DATE")),
+    };
     match &report.drift {
         Some(drift) => {
             for line in drift.warning_lines(10) {
@@ -147,4 +169,85 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `score --tables PARTS --snapshot D`: the partitioned directory's snapshot, built with the
+/// model's features and scored a partition per worker, merged into --out.
+#[cfg(feature = "parquet")]
+fn partitioned(
+    args: &Args,
+    plan: &attrition::io::output::OutputPlan,
+    tables: &std::path::Path,
+    as_of: chrono::NaiveDate,
+    model: &TrainedModel,
+    options: &ScoreOptions,
+) -> Result<attrition::scoring::ScoreReport> {
+    use attrition::Error;
+    use attrition::features::PartitionedTables;
+    use attrition::io::tables::ReadOptions;
+    use attrition::partition::Partitions;
+    if !attrition::partition::is_partitioned(tables) {
+        return Err(Error::param(
+            "--tables",
+            tables.display(),
+            "not a partitioned directory (`attrition partition`); for a tables directory run `attrition features \
+             --snapshot DATE --model M` and score its output with --data",
+        ));
+    }
+    if attrition::io::write_flat::is_parquet_path(&args.out) {
+        return Err(Error::param("--out", args.out.display(), "with --tables, scores are written as CSV"));
+    }
+    if args.id != "customer_id" || args.delimiter.is_some() {
+        return Err(Error::param(
+            "--id/--delimiter",
+            &args.id,
+            "with --tables the snapshot's id column is customer_id",
+        ));
+    }
+    let pb = crate::progress::spinner(args.quiet, &format!("reading {} (first pass)", tables.display()));
+    let read = if args.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
+    let parts = Partitions::open(tables).and_then(|p| PartitionedTables::open(p, &read));
+    pb.finish_and_clear();
+    let parts = parts?;
+    if !args.quiet {
+        print!("{}", parts.load_report());
+        println!(
+            "{} partitions: {} customers, {} events",
+            parts.partitions().len(),
+            parts.counts().customers,
+            parts.counts().events
+        );
+    }
+    let mut sink = plan.create_file("--out", &args.out)?;
+    let parts = parts.run_dir(sink.scratch_dir());
+    let pb = crate::progress::spinner(args.quiet, "building the snapshot and scoring, a partition per worker");
+    let report = attrition::scoring::score_partitioned(model, &parts, as_of, &mut sink, options);
+    pb.finish_and_clear();
+    let report = report?;
+    sink.commit()?;
+    if !args.quiet {
+        println!(
+            "snapshot at {as_of}: {} of {} customers active on {}",
+            report.rows_read,
+            parts.counts().customers,
+            as_of.pred_opt().unwrap_or(as_of)
+        );
+    }
+    Ok(report)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn partitioned(
+    _: &Args,
+    _: &attrition::io::output::OutputPlan,
+    _: &std::path::Path,
+    _: chrono::NaiveDate,
+    _: &TrainedModel,
+    _: &ScoreOptions,
+) -> Result<attrition::scoring::ScoreReport> {
+    Err(attrition::Error::param(
+        "--tables",
+        "",
+        "this build of attrition has no Parquet support (cargo feature `parquet`)",
+    ))
 }
