@@ -178,3 +178,51 @@ fn km_prints_the_flat_loaders_findings() {
     assert!(ok, "{err}");
     assert!(err.contains("warning: column `seats` was read as categorical"), "{err}");
 }
+
+/// Issue 14: `retention --by` an attribute with more values than `--max-groups` (default 20)
+/// keeps the largest and merges the rest into one `(other)` group, with a counted warning —
+/// the same in the library, on a tables directory and on a partitioned one.
+#[test]
+fn retention_by_an_attribute_with_many_values_merges_the_smallest_into_other() {
+    use attrition::io::tables::{AttributeKind, CustomerAttribute};
+    use attrition::study::retention_study;
+    use attrition::survival::RetentionOptions;
+    let mut tables =
+        attrition::simulate::simulate(&attrition::simulate::SimulationParams::new(600, 12, 3)).unwrap().tables;
+    // 30 regions: r0..r9 hold 40 customers each, r10..r29 10 each.
+    let region: Vec<Option<String>> =
+        (0..600).map(|i| Some(if i < 400 { format!("r{}", i % 10) } else { format!("r{}", 10 + i % 20) })).collect();
+    tables.attributes.push(CustomerAttribute::new("region", AttributeKind::Categorical, region));
+    let r = retention_study(&tables, "region", None, &RetentionOptions::new()).unwrap();
+    let labels: Vec<&str> = r.retention.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(labels.len(), 21, "{labels:?}");
+    let other = r.retention.groups.iter().find(|g| g.label == "(other)").unwrap();
+    assert_eq!(other.customers, 100, "10 of the 20 small regions merged");
+    match &r.data_quality.warnings[..] {
+        [QualityWarning::TooManyGroups { column, groups, max, merged_rows, other }] => {
+            assert_eq!(
+                (column.as_str(), *groups, *max, *merged_rows, other.as_str()),
+                ("region", 30, 20, 100, "(other)")
+            );
+        }
+        w => panic!("{w:?}"),
+    }
+    let unmerged = retention_study(&tables, "region", None, &RetentionOptions::new().max_groups(30)).unwrap();
+    assert_eq!(unmerged.retention.groups.len(), 30);
+    assert!(unmerged.data_quality.is_empty());
+    // The command prints the warning (and its JSON keeps it).
+    let dir = tempfile::tempdir().unwrap();
+    tables.write_dir(dir.path().join("t")).unwrap();
+    let t = dir.path().join("t");
+    let (ok, out, err) = attrition_in(
+        dir.path(),
+        &["retention", "--tables", t.to_str().unwrap(), "--by", "region", "--max-groups", "5", "--json"],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("warning: `region` has 30 groups, more than --max-groups 5: the 5 largest kept, the other 25"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["data_quality"]["warnings"][0]["too_many_groups"]["max"], 5, "{json}");
+}

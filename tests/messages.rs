@@ -177,22 +177,48 @@ fn uplift_says_which_flag_gives_an_arm_more_rows() {
     assert!(!e.contains("min_arm_rows") && e.contains("--holdout"), "{e}");
 }
 
-/// Issue 14 item 11: `km --by` a column with more levels than `--max-groups` (default 50) is a
-/// clear error naming the count, not minutes of curves and a log-rank test across them.
+/// Issue 14 item 11: `km --by` a column with more levels than `--max-groups` (default 50) keeps
+/// the largest levels and merges the rest into one `(other)` group, with a counted data-quality
+/// warning on stderr and in `--json` — not minutes of curves and a log-rank test across them.
 #[test]
-fn km_by_a_column_with_too_many_levels_is_refused() {
+fn km_by_a_column_with_too_many_levels_merges_the_smallest_into_other() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("days,left,plan\n");
-    for i in 0..240 {
-        text.push_str(&format!("{},{},p{}\n", 5 + (i * 13) % 200, i % 3 == 0, i % 60));
+    // 60 levels: p0..p9 have 12 rows each, p10..p59 have 3 each (and one level is spelled `(other)`).
+    for i in 0..270 {
+        let level = if i < 120 { format!("p{}", i % 10) } else { format!("p{}", 10 + (i - 120) % 50) };
+        let level = if level == "p59" { "(other)".to_owned() } else { level };
+        text.push_str(&format!("{},{},{level}\n", 5 + (i * 13) % 200, i % 3 == 0));
     }
     let f = write(dir.path(), "k.csv", &text);
-    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left", "--by", "plan"]);
+    let base = ["km", "--data", &f, "--duration", "days", "--event", "left", "--by", "plan"];
+    let o = run(&[&base[..], &["--max-groups", "10"]].concat());
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(e.contains("60 levels") && e.contains("--max-groups"), "{e}");
-    let o = run(&["km", "--data", &f, "--duration", "days", "--event", "left", "--by", "plan", "--max-groups", "60"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains("warning: `plan` has 60 groups, more than --max-groups 10: the 10 largest kept, the other 50 (150 rows) merged into the group `(other 2)`"),
+        "{e}"
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    let groups: std::collections::BTreeSet<&str> = out.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let mut want: Vec<String> = (0..10).map(|k| format!("p{k}")).collect();
+    want.push("(other 2)".into());
+    assert_eq!(groups, want.iter().map(String::as_str).collect(), "{out}");
+    assert!(e.contains("log-rank: chi² = ") && e.contains("on 10 df"), "{e}");
+    // --json keeps the warning with the curves.
+    let o = run(&[&base[..], &["--max-groups", "10", "--json"]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = &json["data_quality"]["warnings"][0]["too_many_groups"];
+    assert_eq!(
+        (w["groups"].as_u64(), w["max"].as_u64(), w["merged_rows"].as_u64()),
+        (Some(60), Some(10), Some(150)),
+        "{json}"
+    );
+    assert_eq!(json["(other 2)"]["points"].as_array().map(|p| !p.is_empty()), Some(true), "{json}");
+    // Under the cap nothing is merged and nothing is said.
+    let o = run(&[&base[..], &["--max-groups", "60"]].concat());
+    assert!(o.status.success() && !stderr(&o).contains("--max-groups"), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("(other 2)"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The demo's report: every chart present with data, title, axis labels, legend and a reading;
 //! geometric checks on the SVG it draws (no legend over data, no clipped or overlapping text);
-//! and screenshots in a real browser at 1400 and 600 px.
+//! and screenshots in a real browser at 1400 and 600 px, with the layout measured there (no
+//! sideways scrolling, the call list's actions on screen).
 //!
 //! The browser test needs the Debian package `chromium` (`apt-get install -y chromium`, which
 //! `.ci/run` attempts): without it `build.rs` leaves `cfg(chromium)` unset, `cargo test` lists the
@@ -356,7 +357,54 @@ fn report_renders_in_a_real_browser() {
         assert_eq!(w, width, "screenshot width");
         assert!(bytes.len() > 50_000, "screenshot at {width} px suspiciously small: {} bytes", bytes.len());
         println!("screenshot at {width} px: {} ({} bytes)", png.display(), bytes.len());
+        let probe = layout_probe(browser, dir, width);
+        println!("layout at {width} px: {probe}");
+        assert_eq!(probe["page_scroll_width"], probe["viewport"], "the page scrolls sideways at {width} px: {probe}");
+        assert_eq!(probe["sideways"], serde_json::json!([]), "figures scroll sideways at {width} px: {probe}");
+        assert!(probe["actions"].as_u64().unwrap() >= 25, "call-list actions not found at {width} px: {probe}");
+        assert_eq!(probe["hidden_actions"], serde_json::json!([]), "actions off screen at {width} px: {probe}");
     }
+}
+
+/// Layout measured by Chromium itself at `width` px: a copy of the report with a probe script
+/// (the report has none) that writes, once loaded, the page's and every figure's scroll width and
+/// where the call list's "suggested action" cells are, into the DOM that `--dump-dom` prints.
+fn layout_probe(browser: &str, dir: &Path, width: u32) -> serde_json::Value {
+    const PROBE: &str = r#"<script>addEventListener('load', () => {
+  const vw = document.documentElement.clientWidth;
+  const sideways = [...document.querySelectorAll('figure')]
+    .filter(f => f.scrollWidth > f.clientWidth + 1).map(f => f.id + ': ' + f.scrollWidth + ' > ' + f.clientWidth);
+  const list = document.querySelector('#target_list');
+  const box = list.getBoundingClientRect();
+  const cells = [...list.querySelectorAll(':scope > table td[data-label="suggested action"]')];
+  const hidden = cells.map(c => c.getBoundingClientRect())
+    .filter(r => r.width < 20 || r.height < 5 || r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.right > vw + 0.5)
+    .map(r => r.left.toFixed(0) + '..' + r.right.toFixed(0));
+  const out = document.createElement('pre');
+  out.id = 'layout-probe';
+  out.textContent = JSON.stringify({viewport: vw, page_scroll_width: document.documentElement.scrollWidth,
+    sideways, actions: cells.length, hidden_actions: hidden});
+  document.body.appendChild(out);
+});</script>"#;
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let page = dir.join(format!("layout-probe-{width}.html"));
+    std::fs::write(&page, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={width},9000"))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium --dump-dom failed at {width} px: {}", String::from_utf8_lossy(&out.stderr));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let json = dom
+        .split(r#"<pre id="layout-probe">"#)
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no layout probe in the DOM at {width} px"));
+    serde_json::from_str(&unescape(json)).unwrap()
 }
 
 /// `demo --previous` compares today's scores with a previous run's `scores.csv`.
@@ -381,7 +429,10 @@ fn a_previous_scores_file_adds_the_changes_section() {
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("Changes since the last run"));
     let summary = figure(&html, "changes_summary");
-    assert!(summary.contains("newly worth contacting</td><td></td><td>1: "), "{summary}");
+    assert!(
+        summary.contains(r#"newly worth contacting</td><td data-label="then"></td><td data-label="now">1: "#),
+        "{summary}"
+    );
     assert!(html.contains(" EUR"), "currency setting used");
     let bad = tmp.path().join("bad.csv");
     std::fs::write(&bad, "customer_id,p_churn\nC1,high\n").unwrap();
@@ -425,11 +476,12 @@ fn every_contacted_customer_has_an_action_and_every_reason_a_value() {
     println!("{contacted} contacted customers, {without_reason} of them without a reason above the risk floor");
     let html = std::fs::read_to_string(demo_report().join("index.html")).unwrap();
     let list = figure(&html, "target_list");
-    let rows: Vec<&str> = list.split("<tr>").skip(1).filter(|r| r.starts_with("<td>")).collect();
+    let rows: Vec<&str> = list.split("<tr>").skip(1).filter(|r| r.starts_with("<td")).collect();
     assert!(rows.len() >= contacted, "{} call-list rows for {contacted} contacted customers", rows.len());
     for row in rows {
-        let last = row.rsplit("<td>").next().unwrap();
-        assert!(!last.starts_with("</td>"), "a call-list row without an action: {row}");
+        let last = row.rsplit("<td").next().unwrap();
+        assert!(last.starts_with(r#" data-label="suggested action">"#), "{row}");
+        assert!(!last.split_once('>').unwrap().1.starts_with("</td>"), "a call-list row without an action: {row}");
     }
 }
 

@@ -9,7 +9,7 @@
 //! end ([`DataEnd`]: dated rows far beyond the bulk of the data left out of it, counted), the
 //! feature catalogue ([`MergedEventTypes`]: usage event types beyond `--max-event-types` merged
 //! into `other_types`) and grouped analyses ([`QualityWarning::TooManyGroups`]: a `--by` column
-//! with more levels than `--max-groups`).
+//! with more levels than `--max-groups`, the smallest merged into one `(other)` group, counted).
 //!
 //! Every command collects its findings into one [`DataQuality`] and the CLI prints each as a
 //! `warning: …` line on standard error, the same way everywhere (`train`, `evaluate`, `report`,
@@ -23,7 +23,13 @@
 //! let mut q = DataQuality::default();
 //! assert!(q.is_empty());
 //! q.push(QualityWarning::DuplicatesDropped { file: "events.csv".into(), rows: 50 });
-//! q.push(QualityWarning::TooManyGroups { column: "plan".into(), groups: 1000, max: 50 });
+//! q.push(QualityWarning::TooManyGroups {
+//!     column: "plan".into(),
+//!     groups: 1000,
+//!     max: 50,
+//!     merged_rows: 2_000,
+//!     other: "(other)".into(),
+//! });
 //! let lines: Vec<String> = q.warnings.iter().map(|w| w.to_string()).collect();
 //! assert_eq!(lines[0], "events.csv: 50 exact duplicate rows dropped (each counted once)");
 //! assert!(lines[1].starts_with("`plan` has 1000 groups, more than --max-groups 50"));
@@ -53,7 +59,8 @@ pub enum QualityWarning {
     },
     /// Usage event types beyond the cap, merged into `other_types` features.
     EventTypesMerged(MergedEventTypes),
-    /// A grouping column with more levels than allowed.
+    /// A grouping column with more levels than allowed: the largest `max` kept, the rest merged
+    /// into one group ([`crate::survival::cap_groups`]).
     TooManyGroups {
         /// The column.
         column: String,
@@ -61,6 +68,12 @@ pub enum QualityWarning {
         groups: usize,
         /// The cap (`--max-groups`).
         max: usize,
+        /// Rows whose level was merged.
+        #[serde(default)]
+        merged_rows: u64,
+        /// The group they were merged into.
+        #[serde(default)]
+        other: String,
     },
     /// Rare event types beyond the reader's cap (`--max-event-types`), merged into one type
     /// `other` when the tables were read.
@@ -86,10 +99,11 @@ impl std::fmt::Display for QualityWarning {
                 m.events,
                 m.examples.join(", ")
             ),
-            QualityWarning::TooManyGroups { column, groups, max } => write!(
+            QualityWarning::TooManyGroups { column, groups, max, merged_rows, other } => write!(
                 f,
-                "`{column}` has {groups} groups, more than --max-groups {max}: group it into fewer levels, or raise \
-                 --max-groups"
+                "`{column}` has {groups} groups, more than --max-groups {max}: the {max} largest kept, the other {} \
+                 ({merged_rows} rows) merged into the group `{other}`; raise --max-groups to see them all",
+                groups.saturating_sub(*max)
             ),
             QualityWarning::RareEventTypesMerged(m) => write!(f, "{m}"),
             QualityWarning::DataEndOutliers(end) => write!(f, "{end}"),

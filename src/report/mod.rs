@@ -507,8 +507,20 @@ impl Chart {
             Chart::Heat(c) => svg::heatmap(c),
             Chart::Table(c) => {
                 let head: String = c.columns.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
+                // Each cell names its column (`data-label`): on a narrow screen the rows become
+                // stacked cards, one labelled line per cell, instead of scrolling sideways.
+                let labels: Vec<String> = c.columns.iter().map(|h| esc(h)).collect();
                 let row = |r: &Vec<String>| -> String {
-                    format!("<tr>{}</tr>", r.iter().map(|v| format!("<td>{}</td>", esc(v))).collect::<String>())
+                    let cells: String = r
+                        .iter()
+                        .enumerate()
+                        .map(|(j, v)| match labels.get(j).filter(|l| !l.is_empty()) {
+                            Some(label) => format!(r#"<td data-label="{label}">{}</td>"#, esc(v)),
+                            // An unnamed column (a row label) heads its card.
+                            None => format!("<td>{}</td>", esc(v)),
+                        })
+                        .collect();
+                    format!("<tr>{cells}</tr>")
                 };
                 let shown = if c.rows.len() > TABLE_ROWS_SHOWN + 5 { TABLE_ROWS_SHOWN } else { c.rows.len() };
                 let mut t = format!(
@@ -649,6 +661,8 @@ pub struct Report {
 }
 
 /// Two charts per row from 1200 px, one below; legends sit inside each SVG below its plot.
+/// Below 760 px tables turn into stacked cards (one labelled line per cell), so a wide table
+/// such as the 9-column call list never scrolls sideways and its action stays on screen.
 const CSS: &str = "*{box-sizing:border-box}body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d1d1f;max-width:1480px;margin:0 auto;padding:20px 24px;background:#fafafa}\
 h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 6px;border-bottom:2px solid #0072B2;padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}\
 .subtitle{color:#555;margin:0 0 18px}.footer{margin-top:28px}.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px}\
@@ -659,7 +673,12 @@ h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 6px;border-bott
 figure.chart{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:0;min-width:0}figure.wide{grid-column:1/-1;overflow-x:auto}\
 figure svg{display:block;width:100%;height:auto}figcaption.reading{font-size:13px;color:#222;margin-top:6px;font-style:italic}.data-link{font-size:11px;margin:4px 0 0}\
 code{font-size:12px;background:#f0f0f0;padding:0 3px;border-radius:3px}details summary{cursor:pointer;font-size:13px;margin:6px 0}\
-table{border-collapse:collapse;font-size:12px;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:4px 6px;text-align:left}th{background:#f0f4f8}";
+table{border-collapse:collapse;font-size:12px;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:4px 6px;text-align:left}th{background:#f0f4f8}\
+@media (max-width:760px){body{padding:12px}figure table,figure tbody,figure tr,figure td{display:block}\
+figure thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+figure tr{border:1px solid #ddd;border-radius:6px;margin:0 0 8px;padding:4px 6px}\
+figure td{display:grid;grid-template-columns:minmax(80px,35%) minmax(0,1fr);gap:8px;border:0;padding:2px 0;overflow-wrap:anywhere}\
+figure td::before{content:attr(data-label);font-weight:600;color:#555}figure td:not([data-label]){display:block;font-weight:600}figure td[data-label]:empty{display:none}}";
 
 impl Report {
     /// An empty report.

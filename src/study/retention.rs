@@ -4,14 +4,15 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{MAX_RETENTION_GROUPS, customer_factors, retention_groups};
+use super::{customer_factors, retention_groups};
 use crate::catalogue::EventCatalogue;
 use crate::error::{Error, Result};
 use crate::features::{DataEnd, DataEndCounts};
 use crate::io::attributes::AttributeKind;
 use crate::io::parse::{parse_bool, parse_f64};
+use crate::io::quality::DataQuality;
 use crate::io::tables::Tables;
-use crate::survival::{LifetimeOptions, RetentionByGroup, RetentionCounts, RetentionOptions, lifetimes};
+use crate::survival::{GroupCap, LifetimeOptions, RetentionByGroup, RetentionCounts, RetentionOptions, lifetimes};
 
 /// Kaplan–Meier retention by one factor (see [`retention_study`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +25,10 @@ pub struct RetentionStudy {
     /// as outliers; `None` without dated rows.
     #[serde(skip)]
     pub data_end: Option<DataEnd>,
+    /// What was done about the data: an attribute with more values than
+    /// [`RetentionOptions::max_groups`] keeps the largest, the rest merged into one group.
+    #[serde(default, skip_serializing_if = "DataQuality::is_empty")]
+    pub data_quality: DataQuality,
 }
 
 /// How the values of the attribute grouped by are labelled (booleans as `true` / `false`), known
@@ -37,15 +42,10 @@ struct AttributeLabels {
     all_numeric: bool,
     /// Every set of customers with values has the attribute as boolean (a schema's kind).
     all_boolean_kind: bool,
-    /// The kind of the first set counted (for messages).
-    kind: AttributeKind,
 }
 
 impl AttributeLabels {
     fn merge(&mut self, o: &AttributeLabels) {
-        if !self.any {
-            self.kind = o.kind;
-        }
         self.any |= o.any;
         self.all_bool &= o.all_bool;
         self.all_numeric &= o.all_numeric;
@@ -84,14 +84,9 @@ impl FactorCounts {
                     all_bool: present().all(|v| parse_bool(v).is_some()),
                     all_numeric: present().all(|v| parse_f64(v).is_some()),
                     all_boolean_kind: attr.kind == AttributeKind::Boolean || present().next().is_none(),
-                    kind: attr.kind,
                 };
-                // Raw spellings of booleans are few; other values are their own labels, so a
-                // set with too many of them is refused before its counts are made.
-                let distinct = present().collect::<std::collections::HashSet<_>>().len();
-                if !labels.all_bool && distinct > MAX_RETENTION_GROUPS {
-                    return Err(too_many(by, attr.kind, distinct));
-                }
+                // Values are counted as their own groups; beyond `max_groups` the smallest are
+                // merged once the counts of all customers are known (`finish`).
                 (raw, Some(labels))
             }
         };
@@ -111,30 +106,33 @@ impl FactorCounts {
     }
 
     fn finish(self, by: &str, censor: NaiveDate, options: &RetentionOptions) -> Result<RetentionStudy> {
+        let mut data_quality = DataQuality::default();
         let counts = match self.labels {
             Some(l) if l.boolean() => self.counts.relabel(|v| {
                 let b = parse_bool(v).unwrap_or_default();
                 (if b { "true" } else { "false" }).to_owned()
             }),
-            Some(l) => {
-                let distinct = self.counts.labels().count();
-                if distinct > MAX_RETENTION_GROUPS {
-                    return Err(too_many(by, l.kind, distinct));
+            Some(_) => {
+                // An attribute with many values keeps its largest groups, the rest merged into
+                // one `(other)` group, counted (issue 14: a warning, not a refusal).
+                let cap = GroupCap::of_sizes(self.counts.group_sizes(), options.max_groups)?;
+                match cap.warning(by) {
+                    Some(w) => {
+                        data_quality.push(w);
+                        self.counts.relabel(|v| cap.group(v).to_owned())
+                    }
+                    None => self.counts,
                 }
-                self.counts
             }
             None => self.counts,
         };
-        Ok(RetentionStudy { censor, retention: counts.finish(by, options)?, data_end: self.data_end.finish() })
+        Ok(RetentionStudy {
+            censor,
+            retention: counts.finish(by, options)?,
+            data_end: self.data_end.finish(),
+            data_quality,
+        })
     }
-}
-
-fn too_many(by: &str, kind: AttributeKind, distinct: usize) -> Error {
-    Error::param(
-        "by",
-        by,
-        format!("the {kind} attribute has {distinct} distinct values; at most {MAX_RETENTION_GROUPS} groups"),
-    )
 }
 
 fn canonical(by: &str) -> &str {
@@ -142,8 +140,9 @@ fn canonical(by: &str) -> &str {
 }
 
 /// Kaplan–Meier retention by `by` — a study factor (`products_held`, `upsell_90d`,
-/// `weekly_engaged`, see [`retention_groups`]) or a customer attribute with at most
-/// [`MAX_RETENTION_GROUPS`] values — at the censor date `censor` (default: the data end of the
+/// `weekly_engaged`, see [`retention_groups`]) or a customer attribute (its largest
+/// [`RetentionOptions::max_groups`] values, the rest merged into one `(other)` group with a
+/// warning in [`RetentionStudy::data_quality`]) — at the censor date `censor` (default: the data end of the
 /// tables, [`crate::features::infer_data_end`]): what `attrition retention` prints.
 ///
 /// ```
@@ -179,9 +178,6 @@ pub fn retention_study(
 /// boolean labelling is decided over all partitions). Partitions are read in parallel, one per
 /// worker at a time ([`crate::partition::Partitions::map_merge`]). The result equals the
 /// unpartitioned one to the byte.
-///
-/// One difference in errors: an attribute with more than [`MAX_RETENTION_GROUPS`] values may be
-/// refused with the count of the first partition found to hold too many.
 ///
 /// ```
 /// # fn main() -> attrition::Result<()> {

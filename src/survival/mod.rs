@@ -12,6 +12,8 @@
 //!   censor date (with optional left truncation); [`retention_by_group`] gives Kaplan–Meier curves,
 //!   the retention at a horizon and a log-rank test per customer group (e.g. by [`Factor`]);
 //!   [`cohort_matrix`] is the signup-cohort × months-since-signup retention matrix.
+//! - [`cap_groups`] keeps a grouping column's largest levels and merges the rest into one
+//!   counted `(other)` group (`km --by` with more levels than `--max-groups`).
 //!
 //! All values match lifelines 0.30 to 1e-9 (reference vectors in `tests/survival_lifelines.rs`).
 //!
@@ -28,6 +30,7 @@
 mod cohort;
 mod data;
 mod factors;
+mod groups;
 mod kaplan_meier;
 mod lifetimes;
 mod logrank;
@@ -36,6 +39,7 @@ mod retention;
 pub use cohort::{CohortMatrix, CohortRow, PooledAge, cohort_matrix};
 pub use data::{SurvivalCounts, SurvivalData};
 pub use factors::Factor;
+pub use groups::{CappedGroups, GroupCap, OTHER_GROUP, cap_groups};
 pub use kaplan_meier::{CurvePoint, KaplanMeier, SurvivalCurve};
 pub(crate) use lifetimes::subscriptions_by_customer;
 pub use lifetimes::{Lifetime, LifetimeOptions, LifetimeReport, LifetimeStart, Lifetimes, lifetimes};

@@ -24,11 +24,20 @@ pub struct RetentionOptions {
     /// Only customers whose lifetime starts in `[from, to]` (inclusive), e.g. the first month's
     /// signups as in the study (default: everyone).
     pub starts_between: Option<(NaiveDate, NaiveDate)>,
+    /// Most groups a customer attribute keeps (default [`crate::study::MAX_RETENTION_GROUPS`],
+    /// 1–10,000): the largest, the rest merged into one counted `(other)` group
+    /// ([`crate::survival::GroupCap`]; used by [`crate::study::retention_study`]).
+    #[serde(default = "default_max_groups")]
+    pub max_groups: usize,
+}
+
+fn default_max_groups() -> usize {
+    crate::study::MAX_RETENTION_GROUPS
 }
 
 impl Default for RetentionOptions {
     fn default() -> Self {
-        RetentionOptions { horizon_days: 730, alpha: 0.05, starts_between: None }
+        RetentionOptions { horizon_days: 730, alpha: 0.05, starts_between: None, max_groups: default_max_groups() }
     }
 }
 
@@ -56,8 +65,17 @@ impl RetentionOptions {
         self
     }
 
+    /// Sets the most groups a customer attribute keeps.
+    pub fn max_groups(mut self, max: usize) -> Self {
+        self.max_groups = max;
+        self
+    }
+
     /// Checks the options.
     pub fn check(&self) -> Result<()> {
+        if !(1..=10_000).contains(&self.max_groups) {
+            return Err(Error::param("max_groups", self.max_groups, "must be between 1 and 10000"));
+        }
         if !(1..=i64::from(MAX_WINDOW_DAYS)).contains(&self.horizon_days) {
             return Err(Error::param(
                 "horizon_days",
@@ -238,6 +256,11 @@ impl RetentionCounts {
     /// The group labels, in order.
     pub fn labels(&self) -> impl Iterator<Item = &str> {
         self.groups.keys().map(String::as_str)
+    }
+
+    /// Each group's label and number of customers.
+    pub fn group_sizes(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.groups.iter().map(|(l, g)| (l.as_str(), g.survival.len() as u64))
     }
 
     /// Renames the groups by `label` (groups given the same name are merged).

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use attrition::io::flat::FlatOptions;
-use attrition::survival::{KaplanMeier, SurvivalData, logrank_test};
+use attrition::io::quality::DataQuality;
+use attrition::survival::{KaplanMeier, SurvivalData, cap_groups, logrank_test};
 use attrition::{ColumnData, Error, Result};
 
 mod load;
@@ -25,9 +26,10 @@ pub struct Args {
     /// Group column: one curve per value, and a log-rank test.
     #[arg(long)]
     by: Option<String>,
-    /// Most groups `--by` may make (1–10000): a column with more levels (an id, a free-text
-    /// field) is refused, naming its count, rather than drawing that many curves and running a
-    /// log-rank test across them.
+    /// Most groups `--by` keeps (1–10000): of a column with more levels (an id, a free-text
+    /// field) the largest are kept and the rest merged into one group `(other)` (renamed if a
+    /// level is spelled so), with a counted warning, rather than drawing that many curves and
+    /// running a log-rank test across them.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_groups: u32,
     /// Entry-time column (late entry / left truncation).
@@ -44,7 +46,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(b) = &args.by {
         opts = opts.categorical(b);
     }
-    let data = load::data(&args, &opts)?;
+    let (data, mut quality) = load::data(&args, &opts)?;
     let durations = numeric(&data, &args.duration)?;
     let events = data.churned_or_err()?.to_vec();
     let entry = args.entry.as_deref().map(|e| numeric(&data, e)).transpose()?;
@@ -52,7 +54,14 @@ pub fn run(args: Args) -> Result<()> {
     let groups: Vec<String> = match &args.by {
         Some(b) => match data.column(b).map(|c| &c.data) {
             Some(ColumnData::Categorical(c)) => {
-                (0..data.n_rows()).map(|i| c.value(i).unwrap_or("(missing)").to_string()).collect()
+                let levels: Vec<String> =
+                    (0..data.n_rows()).map(|i| c.value(i).unwrap_or("(missing)").to_string()).collect();
+                let capped = cap_groups(&levels, args.max_groups as usize)?;
+                if let Some(w) = capped.cap.warning(b) {
+                    crate::common::print_quality(&DataQuality { warnings: vec![w.clone()] });
+                    quality.push(w);
+                }
+                capped.labels
             }
             _ => return Err(Error::FeatureMismatch { reason: format!("group column `{b}` not found") }),
         },
@@ -65,16 +74,6 @@ pub fn run(args: Args) -> Result<()> {
     let mut all = SurvivalData::new(durations, events)?;
     if let Some(e) = entry {
         all = all.with_entry(e)?;
-    }
-    if by.len() > args.max_groups as usize {
-        return Err(Error::param(
-            "--by",
-            format!("`{}` with {} levels", args.by.as_deref().unwrap_or_default(), by.len()),
-            format!(
-                "more groups than --max-groups ({}): group the column into fewer levels, or raise --max-groups",
-                args.max_groups
-            ),
-        ));
     }
     let mut subsets = Vec::new();
     let mut out = serde_json::Map::new();
@@ -106,6 +105,13 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     if args.json {
+        // The findings printed as warnings, kept with the curves (only when there are any).
+        if !quality.is_empty() {
+            out.insert(
+                "data_quality".into(),
+                serde_json::to_value(&quality).map_err(|e| Error::Json { path: None, source: e })?,
+            );
+        }
         println!("{}", serde_json::Value::Object(out));
     }
     Ok(())

@@ -20,9 +20,13 @@ pub struct Args {
     #[command(flatten)]
     event_types: crate::common::EventTypesArgs,
     /// Group by: products_held, upsell_90d, weekly_engaged, or any customer attribute (a column of
-    /// customers.csv with at most 20 values, e.g. sales_approach, specialised_provider, plan).
+    /// customers.csv, e.g. sales_approach, specialised_provider, plan).
     #[arg(long, default_value = "products_held")]
     by: String,
+    /// Most groups an attribute keeps (1–10000): of one with more values the largest are kept
+    /// and the rest merged into one group `(other)`, with a counted warning.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_groups: u32,
     /// Censor date: the last day the data covers (default: inferred from the tables).
     #[arg(long, value_parser = |s: &str| attrition::io::parse::parse_date(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD")))]
     censor: Option<chrono::NaiveDate>,
@@ -37,7 +41,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let read = args.event_types.read_options(false);
-    let options = RetentionOptions::default().horizon_days(args.horizon_days);
+    let options = RetentionOptions::default().horizon_days(args.horizon_days).max_groups(args.max_groups as usize);
     let study = match crate::common::partitioned(&args.tables, args.schema.as_deref())? {
         #[cfg(feature = "parquet")]
         Some(parts) => {
@@ -55,6 +59,7 @@ pub fn run(args: Args) -> Result<()> {
             retention_study(&loaded.tables, &args.by, args.censor, &options)?
         }
     };
+    crate::common::print_quality(&study.data_quality);
     if args.json {
         println!("{}", serde_json::to_string(&study).map_err(|e| attrition::Error::Json { path: None, source: e })?);
         return Ok(());

@@ -2,16 +2,18 @@
 //! and the file's lines.
 
 use attrition::io::flat::{FlatOptions, line_of_row, load_flat};
+use attrition::io::quality::DataQuality;
 use attrition::{Dataset, Error, Result};
 
 use super::Args;
 
-/// Loads `--data`; an event column that is no event label is an error naming `--event`.
-pub fn data(args: &Args, opts: &FlatOptions) -> Result<Dataset> {
+/// Loads `--data` (printing the loader's findings, and returning them for `--json`); an event
+/// column that is no event label is an error naming `--event`.
+pub fn data(args: &Args, opts: &FlatOptions) -> Result<(Dataset, DataQuality)> {
     match load_flat(&args.data, opts) {
         Ok(l) => {
             crate::common::print_load_warnings(&l.report);
-            Ok(l.dataset)
+            Ok((l.dataset, DataQuality::from_flat(&l.report)))
         }
         // The loader asks which target value means churned (`positive`): km has no such flag.
         Err(Error::InvalidParameter { name: "positive", reason, .. }) => Err(Error::param(
