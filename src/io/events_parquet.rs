@@ -152,24 +152,25 @@ pub(crate) fn read_events(
             users.follow(u);
         }
         let times = Times::new(t_arr.as_ref(), time);
+        // Each dictionary entry is trimmed and resolved once (customer index, interned type or
+        // user, or why it cannot be one); a row is then its keys and its time.
+        let c_keys = Keys::new(c_dict);
+        let k_keys = Keys::new(k_dict);
+        let u_keys = u_dict.map(Keys::new);
         for i in 0..batch.num_rows() {
             let line = row + i as u64 + 1;
             f.report.rows_read += 1;
             let at = |e: FieldError| (line, group_of(&group_starts, line), e);
             let r = (|| {
                 // customer_id
-                let c = match customers.text(c_dict, i) {
-                    None => {
-                        return Err(at(FieldError::new(
-                            RowProblem::MissingValue,
-                            cols.customer_id,
-                            "",
-                            "a customer id",
-                        )));
-                    }
-                    Some((k, id)) => match customers.map[k] {
+                let c = match c_keys.get(i) {
+                    None => MISSING,
+                    Some(k) => match customers.map[k] {
                         UNSET => {
-                            let v = if id.is_empty() { MISSING } else { index.get(id).copied().unwrap_or(UNKNOWN) };
+                            let v = match customers.entry(c_dict, k) {
+                                None | Some("") => MISSING,
+                                Some(id) => index.get(id).copied().unwrap_or(UNKNOWN),
+                            };
                             customers.map[k] = v;
                             v
                         }
@@ -177,7 +178,7 @@ pub(crate) fn read_events(
                     },
                 };
                 if c == MISSING || c == UNKNOWN {
-                    let id = customers.text(c_dict, i).map_or("", |(_, s)| s);
+                    let id = c_keys.get(i).and_then(|k| customers.entry(c_dict, k)).unwrap_or("");
                     return Err(at(if c == MISSING {
                         FieldError::new(RowProblem::MissingValue, cols.customer_id, id, "a customer id")
                     } else {
@@ -217,9 +218,9 @@ pub(crate) fn read_events(
                         format!("a time on or after the signup date {}", signup[c as usize]),
                     )));
                 }
-                // event_type
-                let k = match kinds.text(k_dict, i) {
-                    Some((k, name)) if !name.is_empty() => (k, name),
+                // event_type: its key, once known not to be missing (interned when the row is kept).
+                let k = match k_keys.get(i) {
+                    Some(k) if kinds.present(k_dict, k) => k,
                     _ => {
                         return Err(at(FieldError::new(
                             RowProblem::MissingValue,
@@ -230,10 +231,10 @@ pub(crate) fn read_events(
                     }
                 };
                 // user_id
-                let u = match (u_dict, no_user) {
+                let u = match (u_dict.zip(u_keys.as_ref()), no_user) {
                     (_, Some(u)) => Ok(u),
-                    (Some(d), None) => match users.text(d, i) {
-                        Some((k, name)) if !name.is_empty() => Err((k, name)),
+                    (Some((d, keys)), None) => match keys.get(i) {
+                        Some(k) if users.present(d, k) => Err(k),
                         _ => {
                             let name = cols.user_id.unwrap_or("user_id");
                             return Err(at(FieldError::new(RowProblem::MissingValue, name, "", "a user id")));
@@ -244,25 +245,26 @@ pub(crate) fn read_events(
                 Ok((c, t, k, u))
             })();
             match r {
-                Ok((c, t, (k, name), u)) => {
+                Ok((c, t, k, u)) => {
                     let kind = match kinds.map[k] {
                         UNSET => {
-                            let v = u32::from(b.intern_kind(name)?);
+                            let v = u32::from(b.intern_kind(kinds.entry(k_dict, k).unwrap_or(""))?);
                             kinds.map[k] = v;
                             v
                         }
                         v => v,
                     } as u16;
-                    let user = match u {
-                        Ok(u) => u,
-                        Err((k, name)) => match users.map[k] {
+                    let user = match (u, u_dict) {
+                        (Ok(u), _) => u,
+                        (Err(k), Some(d)) => match users.map[k] {
                             UNSET => {
-                                let v = b.intern_user(name)?;
+                                let v = b.intern_user(users.entry(d, k).unwrap_or(""))?;
                                 users.map[k] = v;
                                 v
                             }
                             v => v,
                         },
+                        (Err(_), None) => 0,
                     };
                     b.push_interned(c, t, kind, user);
                     f.accept();
@@ -396,48 +398,110 @@ impl DictMap {
         }
     }
 
-    /// Row `i`'s dictionary key and trimmed text, `None` for a null.
-    fn text<'d>(&self, d: &'d DictionaryArray<Int32Type>, i: usize) -> Option<(usize, &'d str)> {
-        let keys = d.keys();
-        if keys.is_null(i) {
-            return None;
-        }
-        let k = keys.value(i) as usize;
+    /// Entry `k`'s trimmed text, `None` for a null.
+    fn entry<'d>(&self, d: &'d DictionaryArray<Int32Type>, k: usize) -> Option<&'d str> {
         let v: &StringArray = d.values().as_string::<i32>();
-        (!v.is_null(k)).then(|| (k, v.value(k).trim()))
+        (!v.is_null(k)).then(|| v.value(k).trim())
+    }
+
+    /// Whether entry `k` is a value (not null, not blank): known once resolved, else read (and
+    /// `MISSING` remembered for an entry that is not).
+    fn present(&mut self, d: &DictionaryArray<Int32Type>, k: usize) -> bool {
+        match self.map[k] {
+            MISSING => false,
+            UNSET => {
+                let ok = self.entry(d, k).is_some_and(|s| !s.is_empty());
+                if !ok {
+                    self.map[k] = MISSING;
+                }
+                ok
+            }
+            _ => true,
+        }
     }
 }
 
-/// The `timestamp` column of one batch.
+/// The keys of a dictionary column of one batch: each row's key, `None` for a null.
+struct Keys<'a> {
+    keys: &'a [i32],
+    array: &'a arrow_array::PrimitiveArray<Int32Type>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(d: &'a DictionaryArray<Int32Type>) -> Self {
+        Keys { keys: d.keys().values(), array: d.keys() }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<usize> {
+        if self.array.is_null(i) {
+            return None;
+        }
+        Some(self.keys[i] as usize)
+    }
+}
+
+/// The `timestamp` column of one batch: its values taken out of the array once per batch.
 struct Times<'a> {
     a: &'a dyn Array,
     time: Time,
+    values: Values<'a>,
+    /// Whether any value is null (else no row is checked for it).
+    nulls: bool,
 }
+
+/// The raw values of a `timestamp` column (`None` for text).
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    I64(&'a [i64]),
+    I32(&'a [i32]),
+    None,
+}
+
+/// Seconds that `chrono` represents as an instant, whatever the unit: 0 to the end of year 9999
+/// (chrono reaches year 262,143), so a value in this range needs no check through chrono.
+const PLAIN_SECONDS: std::ops::Range<i64> = 0..253_402_300_800;
 
 impl<'a> Times<'a> {
     fn new(a: &'a dyn Array, time: Time) -> Self {
-        Times { a, time }
+        let values = match a.data_type() {
+            DataType::Timestamp(TimeUnit::Second, _) => Values::I64(a.as_primitive::<TimestampSecondType>().values()),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                Values::I64(a.as_primitive::<TimestampMillisecondType>().values())
+            }
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                Values::I64(a.as_primitive::<TimestampMicrosecondType>().values())
+            }
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                Values::I64(a.as_primitive::<TimestampNanosecondType>().values())
+            }
+            DataType::Date32 => Values::I32(a.as_primitive::<Date32Type>().values()),
+            DataType::Date64 => Values::I64(a.as_primitive::<Date64Type>().values()),
+            DataType::Int32 => Values::I32(a.as_primitive::<Int32Type>().values()),
+            DataType::Int64 => Values::I64(a.as_primitive::<Int64Type>().values()),
+            _ => Values::None,
+        };
+        Times { a, time, values, nulls: a.null_count() > 0 }
     }
 
+    fn is_null(&self, i: usize) -> bool {
+        self.nulls && self.a.is_null(i)
+    }
+
+    #[inline]
     fn raw(&self, i: usize) -> i64 {
-        let a = self.a;
-        match a.data_type() {
-            DataType::Timestamp(TimeUnit::Second, _) => a.as_primitive::<TimestampSecondType>().value(i),
-            DataType::Timestamp(TimeUnit::Millisecond, _) => a.as_primitive::<TimestampMillisecondType>().value(i),
-            DataType::Timestamp(TimeUnit::Microsecond, _) => a.as_primitive::<TimestampMicrosecondType>().value(i),
-            DataType::Timestamp(TimeUnit::Nanosecond, _) => a.as_primitive::<TimestampNanosecondType>().value(i),
-            DataType::Date32 => i64::from(a.as_primitive::<Date32Type>().value(i)),
-            DataType::Date64 => a.as_primitive::<Date64Type>().value(i),
-            DataType::Int32 => i64::from(a.as_primitive::<Int32Type>().value(i)),
-            DataType::Int64 => a.as_primitive::<Int64Type>().value(i),
-            _ => 0,
+        match self.values {
+            Values::I64(v) => v[i],
+            Values::I32(v) => i64::from(v[i]),
+            Values::None => 0,
         }
     }
 
     /// UTC seconds of row `i`, or the value's text when it is not a time (as the row path would
     /// have read it).
+    #[inline]
     fn seconds(&self, i: usize, format: TimestampFormat) -> std::result::Result<i64, String> {
-        if self.a.is_null(i) {
+        if self.is_null(i) {
             return Err(String::new());
         }
         if let Time::Text = self.time {
@@ -456,6 +520,9 @@ impl<'a> Times<'a> {
             }
             Time::Text => return Err(String::new()),
         };
+        if PLAIN_SECONDS.contains(&secs) {
+            return Ok(secs);
+        }
         // What chrono cannot represent was written as its raw number, which no format reads.
         match chrono::DateTime::from_timestamp(secs, 0) {
             Some(_) => Ok(secs),
@@ -465,7 +532,7 @@ impl<'a> Times<'a> {
 
     /// Row `i` as the row path shows it in messages.
     fn text(&self, i: usize) -> String {
-        if self.a.is_null(i) {
+        if self.is_null(i) {
             return String::new();
         }
         match self.time {

@@ -3,7 +3,7 @@
 //! The events are the bulk of a tables directory, so their rows skip what the general record
 //! path costs per field: the customer id, event type and user id are looked up by their bytes
 //! (no UTF-8 decoding, no string built per row; each distinct type and user is decoded and
-//! interned once), the last customer is remembered (exports come grouped by customer), and
+//! interned once), the last customer and user are remembered (exports come grouped by customer), and
 //! timestamps in the common shapes (`…Z`, whole epoch numbers) are read from bytes. The checks,
 //! their order, the errors (file, line, column, value) and the lenient counts are exactly those
 //! of the general path: customer (missing, unknown), timestamp (unreadable, outside 1970–2200,
@@ -26,6 +26,8 @@ pub(crate) struct EventRows<'i> {
     last: Option<(Vec<u8>, CustomerIdx)>,
     kinds: HashMap<Box<[u8]>, u16, FastHash>,
     users: HashMap<Box<[u8]>, u32, FastHash>,
+    /// The previous kept row's user id and index (a customer's rows mostly repeat one user).
+    last_user: Option<(Vec<u8>, u32)>,
     signup: &'i [chrono::NaiveDate],
     /// Midnight (UTC seconds) of each signup day: an event before it is refused.
     signup_at: Vec<i64>,
@@ -53,6 +55,7 @@ impl<'i> EventRows<'i> {
             last: None,
             kinds: HashMap::default(),
             users: HashMap::default(),
+            last_user: None,
             signup,
             signup_at: signup.iter().map(|&d| crate::io::parse::day_start(d)).collect(),
             format,
@@ -75,11 +78,21 @@ impl<'i> EventRows<'i> {
                 k
             }
         };
-        let u = match self.users.get(user) {
-            Some(&u) => u,
-            None => {
-                let u = b.intern_user(text(user))?;
-                self.users.insert(user.into(), u);
+        let u = match &mut self.last_user {
+            Some((last, u)) if last.as_slice() == user => *u,
+            _ => {
+                let u = match self.users.get(user) {
+                    Some(&u) => u,
+                    None => {
+                        let u = b.intern_user(text(user))?;
+                        self.users.insert(user.into(), u);
+                        u
+                    }
+                };
+                let last = self.last_user.get_or_insert_with(|| (Vec::new(), u));
+                last.0.clear();
+                last.0.extend_from_slice(user);
+                last.1 = u;
                 u
             }
         };

@@ -189,6 +189,71 @@ impl Events {
         if n < 2 {
             return 0;
         }
+        if let Some(positions) = self.duplicates_in_order() {
+            self.remove_sorted(&positions);
+            return positions.len() as u64;
+        }
+        self.dedup_by_sorting()
+    }
+
+    /// The positions (increasing) of the duplicates, found in one pass without sorting when the
+    /// events come grouped by customer (each customer's events together) and in time order within
+    /// each customer, as exports usually have them: a duplicate then shares its customer and
+    /// timestamp with the events just before it. `None` (the caller sorts) otherwise, or when
+    /// more than [`SIMULTANEOUS_EVENTS`] events of a customer share a timestamp.
+    fn duplicates_in_order(&self) -> Option<Vec<usize>> {
+        let n_customers = self.customer.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let mut seen = vec![false; n_customers];
+        let mut positions = Vec::new();
+        // First event of the current run of one customer's events at one timestamp.
+        let mut run = 0;
+        for (i, &c) in self.customer.iter().enumerate() {
+            if i == 0 || c != self.customer[i - 1] {
+                if std::mem::replace(&mut seen[c as usize], true) {
+                    return None;
+                }
+                run = i;
+            } else if self.timestamp[i] != self.timestamp[i - 1] {
+                if self.timestamp[i] < self.timestamp[i - 1] {
+                    return None;
+                }
+                run = i;
+            } else {
+                if i - run >= SIMULTANEOUS_EVENTS {
+                    return None;
+                }
+                let key = (self.kind[i], self.user[i]);
+                if (run..i).any(|j| (self.kind[j], self.user[j]) == key) {
+                    positions.push(i);
+                }
+            }
+        }
+        Some(positions)
+    }
+
+    /// Removes the events at `positions` (increasing), keeping the order of the others.
+    fn remove_sorted(&mut self, positions: &[usize]) {
+        if positions.is_empty() {
+            return;
+        }
+        fn retain<T>(v: &mut Vec<T>, positions: &[usize]) {
+            let (mut i, mut next) = (0, 0);
+            v.retain(|_| {
+                let drop = positions.get(next) == Some(&i);
+                next += usize::from(drop);
+                i += 1;
+                !drop
+            });
+        }
+        retain(&mut self.customer, positions);
+        retain(&mut self.timestamp, positions);
+        retain(&mut self.kind, positions);
+        retain(&mut self.user, positions);
+    }
+
+    /// [`Events::dedup`] for events in any order: each customer's events sorted by key.
+    fn dedup_by_sorting(&mut self) -> u64 {
+        let n = self.len();
         // Counting sort by customer, then each customer's events by (timestamp, kind, user).
         let n_customers = self.customer.iter().copied().max().map_or(0, |m| m as usize + 1);
         let mut start = vec![0usize; n_customers + 1];
@@ -239,6 +304,10 @@ impl Events {
         self.kinds.iter().position(|k| k == name).map(|i| i as u16)
     }
 }
+
+/// Most events of one customer at one timestamp that [`Events::dedup`] compares pairwise; a
+/// longer run makes it sort instead.
+const SIMULTANEOUS_EVENTS: usize = 32;
 
 /// An [`Events`] builder that interns event types and users.
 #[derive(Debug, Default)]
