@@ -134,6 +134,9 @@ class Bench:
         self.log = work / "results.jsonl"
         self.skip = skip
         self.done: dict[str, dict] = {}
+        self.reload()
+
+    def reload(self) -> None:
         if self.log.exists():
             for line in self.log.read_text().splitlines():
                 r = json.loads(line)
@@ -144,6 +147,7 @@ class Bench:
 
         With `timeout` (seconds), a command still running then is stopped and recorded as timed
         out, with the peak RSS (VmHWM) and CPU seconds its process had reached, read from /proc."""
+        self.reload()  # another run of this script may have measured it meanwhile
         if step in self.done:
             return self.done[step]
         if any(step.startswith(s) for s in self.skip):
@@ -326,9 +330,11 @@ def main() -> None:
 
     # last: the 1M × 61 evaluate (issue 16), the longest step.
     if eval_csv.exists():
+        n_eval = b.done.get("features-parts", {}).get("samples", {}).get(str(eval_csv), "?")
+        b.run("evaluate-logistic", [CLI, "evaluate", "--data", eval_csv, "--as-of", "as_of", "--model", "logistic", "--quiet"],
+              f"logistic, 5 folds, {n_eval} rows", timeout=a.evaluate_timeout)
         b.run("evaluate", [CLI, "evaluate", "--data", eval_csv, "--as-of", "as_of", "--quiet"],
-              f"default model, 5 folds, {b.done.get('features-parts', {}).get('samples', {}).get(str(eval_csv), '?')} rows",
-              timeout=a.evaluate_timeout)
+              f"default model (auto), 5 folds, {n_eval} rows", timeout=a.evaluate_timeout)
 
     report(b, a)
 
@@ -344,6 +350,9 @@ def report(b: Bench, a) -> None:
     print(f"{'step':<18} {'input':<34} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'load':>5}")
     for r in d.values():
         print(f"{r['step']:<18} {r['note'][:34]:<34} {r['wall_s']:>8.1f} {r['cpu_s']:>8.1f} {r['peak_rss_mb']:>12} {r['load_before']:>5}")
+    for r in d.values():
+        if "STOPPED" in r["note"] or r["note"].startswith(("default", "logistic")):
+            print(f"{r['step']}: {r['note']}")
     for x, y in [("features-parts", "features-tables"), ("snapshot-parts", "snapshot-tables")]:
         if x in d and y in d and "sha256" in d[x] and "sha256" in d[y]:
             same = "same bytes" if d[x]["sha256"] == d[y]["sha256"] else "DIFFERENT OUTPUT"
