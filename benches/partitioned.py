@@ -64,6 +64,7 @@ con.execute("SET threads = 2")
 con.execute("SET memory_limit = '4GB'")
 con.execute("SET preserve_insertion_order = false")
 con.execute("SET TimeZone = 'UTC'")
+con.execute(f"SET temp_directory = '{out}.spill'")  # not the working directory (a git worktree)
 ev = f"read_parquet('{parts}/part-*/events.parquet')"
 cu = f"read_parquet('{parts}/part-*/customers.parquet')"
 types = [r[0] for r in con.execute(f"SELECT DISTINCT event_type FROM {ev} ORDER BY 1").fetchall()
