@@ -100,6 +100,8 @@ fn sample_reasons_read_as_sentences_with_values_and_training_references() {
         for (feature, text) in reasons {
             *by_feature.entry(feature.clone()).or_default() += 1;
             assert!(text.len() > 8 && text != feature, "{feature}: `{text}`");
+            // A sentence, not a fragment: it does not stop on a preposition.
+            assert!(![" in", " to", " of", " for"].iter().any(|p| text.ends_with(p)), "{feature}: `{text}`");
             // Every reference is the retained training rows' median, computed here independently.
             if let Some(at) = text.find("(retained customers: ").filter(|_| feature != "days_to_first_upsell") {
                 let m = retained_median(&obs, &feature);
@@ -125,6 +127,9 @@ fn sample_reasons_read_as_sentences_with_values_and_training_references() {
                 "champion_left_any_event_90d" => assert!(text.starts_with("main user (champion) left"), "{text}"),
                 "usage_trend_28d" => {
                     assert!(text.starts_with("usage ") || text.starts_with("no usage trend"), "{text}")
+                }
+                f if f.contains("events_share") => {
+                    assert!(text.contains(" of usage over the last ") || text.starts_with("no usage at all "), "{text}")
                 }
                 f if f.starts_with("events_per_week_") => {
                     assert!(

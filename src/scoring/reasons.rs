@@ -480,7 +480,7 @@ impl Phrasebook {
                 _ => format!("no {} in the last {window_days} days{}", self.what(e, select), of_retained("had some")),
             },
             EventShare { select, window_days } if missing => {
-                format!("no usage in the last {window_days} days to share {} in", self.what(e, select))
+                format!("no usage at all in the last {window_days} days, so no {}", self.what(e, select))
             }
             EventShare { select, window_days } => format!(
                 "{} is {} of usage over the last {window_days} days{}",
