@@ -523,4 +523,10 @@ fn the_demo_reports_no_false_drift_on_the_bundled_sample() {
     assert!(major.is_empty(), "false drift alarms on the bundled sample: {major:?}");
     let recency = features.iter().find(|(f, _)| f == "days_since_last_event").unwrap();
     assert!(recency.1 < 0.25, "the data end is off: {recency:?}");
+    // The tenure shift is explained as customers ageing, not blamed on the data feed.
+    let html = std::fs::read_to_string(demo_report().join("index.html")).unwrap();
+    assert!(!html.contains("check the data feed"), "the drift section blames the feed");
+    if features.iter().any(|(f, psi)| f == "tenure_days" && *psi >= 0.25) {
+        assert!(html.contains("have been customers longer"), "the tenure shift is not explained");
+    }
 }

@@ -3,7 +3,9 @@
 
 use super::format::thousands;
 use super::{BarChart, Chart, Section, Table};
+use crate::features::FeatureSpec;
 use crate::scoring::drift::{DriftLevel, DriftReport, MAJOR, MODERATE};
+use crate::scoring::reasons::spec_from_name;
 
 /// Features shown in the drift chart and table (most drifted first).
 pub const DRIFT_SHOWN: usize = 15;
@@ -24,18 +26,41 @@ pub const PSI_GLOSSARY: (&str, &str) = (
 /// use attrition::scoring::drift::drift;
 /// let x: Vec<f64> = (0..1000).map(|i| (i % 100) as f64).collect();
 /// let y: Vec<bool> = (0..1000).map(|i| i % 100 > 70).collect();
-/// let train = Dataset::new(vec![Column::numeric("x", x.clone())])?.with_churned(y)?;
+/// let train = Dataset::new(vec![Column::numeric("x", x.clone())])?.with_churned(y.clone())?;
 /// let model = ModelParams::new(ModelKind::Logistic).fit(&train)?.with_profile(&train)?;
 /// let shifted = Dataset::new(vec![Column::numeric("x", x.iter().map(|v| v + 30.0).collect())])?;
 /// let report = drift(model.profile.as_ref().unwrap(), &shifted, &model.predict_proba(&shifted)?)?;
 /// let section = drift_section(&report, "the shifted rows");
 /// assert!(section.intro.contains("1 of 1 features moved"), "{}", section.intro);
 /// assert_eq!(section.charts.len(), 2);
+/// // Tenure grows with the calendar: its shift is called expected, not a broken feed.
+/// let t: Vec<f64> = (0..1000).map(|i| (i % 100) as f64).collect();
+/// let train = Dataset::new(vec![Column::numeric("tenure_days", t.clone())])?.with_churned(y)?;
+/// let model = ModelParams::new(ModelKind::Logistic).fit(&train)?.with_profile(&train)?;
+/// let older = Dataset::new(vec![Column::numeric("tenure_days", t.iter().map(|v| v + 300.0).collect())])?;
+/// let report = drift(model.profile.as_ref().unwrap(), &older, &train_scores(&model, &train)?)?;
+/// let section = drift_section(&report, "today's customers");
+/// assert!(section.intro.contains("have been customers longer"), "{}", section.intro);
+/// assert!(!section.intro.contains("check the data feed"), "{}", section.intro);
+/// # fn train_scores(m: &TrainedModel, d: &Dataset) -> attrition::Result<Vec<f64>> { m.predict_proba(d) }
 /// # Ok(()) }
 /// ```
 pub fn drift_section(drift: &DriftReport, what: &str) -> Section {
     let drifted = drift.drifted().count();
     let major = drift.drifted().filter(|f| f.level == DriftLevel::Major).count();
+    // Tenure grows with the calendar: today's customers are older than those of earlier training
+    // snapshots whenever the base is young, so its shift is expected, not a broken feed.
+    let ageing: Vec<&str> = drift
+        .drifted()
+        .filter(|f| f.level == DriftLevel::Major && spec_from_name(&f.name) == Some(FeatureSpec::TenureDays))
+        .map(|f| f.name.as_str())
+        .collect();
+    let ageing_note = format!(
+        "{} moved a lot because today's customers have been customers longer than those in the training \
+         snapshots (expected as a young customer base ages, not a data-feed problem; retraining on recent as-of \
+         dates keeps the model current).",
+        ageing.join(", ")
+    );
     let verdict = match (drift.score.level, drifted) {
         (DriftLevel::None, 0) => "Nothing moved: the model sees data like the data it learned from.".to_owned(),
         (DriftLevel::Major, _) => {
@@ -43,11 +68,19 @@ pub fn drift_section(drift: &DriftReport, what: &str) -> Section {
              calibrated for these customers; check the features below and consider retraining."
                 .to_owned()
         }
-        _ if major > 0 => format!(
-            "{major} feature{} moved a lot: check the data feed (a changed definition or unit, a broken export) \
-             before trusting these scores, and consider retraining if the change is real.",
-            if major == 1 { "" } else { "s" }
-        ),
+        _ if major > 0 && major == ageing.len() => ageing_note,
+        _ if major > 0 => {
+            let other = major - ageing.len();
+            let mut v = format!(
+                "{other} feature{} moved a lot: check the data feed (a changed definition or unit, a broken export) \
+                 before trusting these scores, and consider retraining if the change is real.",
+                if other == 1 { "" } else { "s" }
+            );
+            if !ageing.is_empty() {
+                v = format!("{v} {ageing_note}");
+            }
+            v
+        }
         _ => "Some features moved moderately: worth a look, not yet a reason to retrain.".to_owned(),
     };
     let intro = format!(
