@@ -5,12 +5,9 @@ use std::time::Instant;
 
 use attrition::Result;
 use attrition::features::{Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue};
-use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::parse::parse_date;
 use attrition::io::quality::DataQuality;
 use attrition::io::tables::ReadOptions;
-use attrition::io::write_flat::{WriteFlatOptions, write_flat};
-use attrition::models::artifact::FeatureBuild;
 use chrono::NaiveDate;
 
 mod build;
@@ -150,38 +147,5 @@ pub fn run(a: Args) -> Result<()> {
     let build_secs = t1.elapsed().as_secs_f64();
     println!("built in {build_secs:.2} s ({:.1} M events/s)", tables.events.len() as f64 / build_secs.max(1e-9) / 1e6);
 
-    write_outputs(&a, &dataset, &resolved, &quality)
-}
-
-/// Writes the features, and the catalogue / feature build when asked.
-fn write_outputs(
-    a: &Args,
-    dataset: &attrition::dataset::Dataset,
-    resolved: &FeatureCatalogue,
-    quality: &DataQuality,
-) -> Result<()> {
-    let t2 = Instant::now();
-    let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
-    let written = write_flat(dataset, &a.out, &WriteFlatOptions::default());
-    pb.finish_and_clear();
-    written?;
-    println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
-    write_side_outputs(a, resolved, quality)
-}
-
-/// Writes the catalogue / feature build when asked, and counts the data-quality findings.
-fn write_side_outputs(a: &Args, resolved: &FeatureCatalogue, quality: &DataQuality) -> Result<()> {
-    if let Some(p) = &a.save_catalogue {
-        write_bytes(p, resolved.to_json()?.as_bytes(), Overwrite::Replace)?;
-        println!("saved the resolved catalogue to {}", p.display());
-    }
-    if let Some(p) = &a.save_build {
-        let build = FeatureBuild::new(resolved.clone(), a.lead_days, a.horizon_days)?;
-        write_bytes(p, &build.to_json()?, Overwrite::Replace)?;
-        println!("saved the feature build (catalogue and label window) to {}", p.display());
-    }
-    if !quality.is_empty() {
-        eprintln!("{} data-quality findings (the warnings above)", quality.warnings.len());
-    }
-    Ok(())
+    build::write_outputs(&a, &dataset, &resolved, &quality)
 }

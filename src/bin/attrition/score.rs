@@ -8,6 +8,11 @@ use attrition::io::tables::Strictness;
 use attrition::models::trained::TrainedModel;
 use attrition::scoring::{ScoreOptions, score_csv};
 
+mod partitioned;
+mod summary;
+
+use partitioned::partitioned;
+
 /// Arguments of `attrition score`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -139,115 +144,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     if !args.quiet {
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "scored {} of {} rows in {:.2}s ({:.0} rows/s) -> {}",
-            report.rows_scored,
-            report.rows_read,
-            secs,
-            report.rows_read as f64 / secs.max(1e-9),
-            args.out.display()
-        );
-        println!("risk tiers: {} high, {} medium, {} low", report.tiers[0], report.tiers[1], report.tiers[2]);
-        if report.rows_unscored > 0 {
-            let reasons: Vec<String> = report.unscored_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
-            println!(
-                "{} rows written unscored, reason in column score_error ({}; {} of them unreadable records)",
-                report.rows_unscored,
-                reasons.join(", "),
-                report.rows_unreadable
-            );
-            for e in &report.examples {
-                println!("  {e}");
-            }
-        }
-        if report.unseen_categories > 0 {
-            println!(
-                "{} categorical values were not seen in training (scored as the baseline)",
-                report.unseen_categories
-            );
-        }
+        summary::print(&report, t.elapsed().as_secs_f64(), &args.out);
     }
     Ok(())
-}
-
-/// `score --tables PARTS --snapshot D`: the partitioned directory's snapshot, built with the
-/// model's features and scored a partition per worker, merged into --out.
-#[cfg(feature = "parquet")]
-fn partitioned(
-    args: &Args,
-    plan: &attrition::io::output::OutputPlan,
-    tables: &std::path::Path,
-    as_of: chrono::NaiveDate,
-    model: &TrainedModel,
-    options: &ScoreOptions,
-) -> Result<attrition::scoring::ScoreReport> {
-    use attrition::Error;
-    use attrition::features::PartitionedTables;
-    use attrition::io::tables::ReadOptions;
-    use attrition::partition::Partitions;
-    if !attrition::partition::is_partitioned(tables) {
-        return Err(Error::param(
-            "--tables",
-            tables.display(),
-            "not a partitioned directory (`attrition partition`); for a tables directory run `attrition features \
-             --snapshot DATE --model M` and score its output with --data",
-        ));
-    }
-    if attrition::io::write_flat::is_parquet_path(&args.out) {
-        return Err(Error::param("--out", args.out.display(), "with --tables, scores are written as CSV"));
-    }
-    if args.id != "customer_id" || args.delimiter.is_some() {
-        return Err(Error::param(
-            "--id/--delimiter",
-            &args.id,
-            "with --tables the snapshot's id column is customer_id",
-        ));
-    }
-    let pb = crate::progress::spinner(args.quiet, &format!("reading {} (first pass)", tables.display()));
-    let read = if args.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
-    let parts = Partitions::open(tables).and_then(|p| PartitionedTables::open(p, &read));
-    pb.finish_and_clear();
-    let parts = parts?;
-    if !args.quiet {
-        print!("{}", parts.load_report());
-        println!(
-            "{} partitions: {} customers, {} events",
-            parts.partitions().len(),
-            parts.counts().customers,
-            parts.counts().events
-        );
-    }
-    let mut sink = plan.create_file("--out", &args.out)?;
-    let parts = parts.run_dir(sink.scratch_dir());
-    let pb = crate::progress::spinner(args.quiet, "building the snapshot and scoring, a partition per worker");
-    let report = attrition::scoring::score_partitioned(model, &parts, as_of, &mut sink, options);
-    pb.finish_and_clear();
-    let report = report?;
-    sink.commit()?;
-    if !args.quiet {
-        println!(
-            "snapshot at {as_of}: {} of {} customers active on {}",
-            report.rows_read,
-            parts.counts().customers,
-            as_of.pred_opt().unwrap_or(as_of)
-        );
-    }
-    Ok(report)
-}
-
-#[cfg(not(feature = "parquet"))]
-fn partitioned(
-    _: &Args,
-    _: &attrition::io::output::OutputPlan,
-    _: &std::path::Path,
-    _: chrono::NaiveDate,
-    _: &TrainedModel,
-    _: &ScoreOptions,
-) -> Result<attrition::scoring::ScoreReport> {
-    Err(attrition::Error::param(
-        "--tables",
-        "",
-        "this build of attrition has no Parquet support (cargo feature `parquet`)",
-    ))
 }

@@ -2,8 +2,13 @@
 //! observations over a range of as-of dates, with what was built printed.
 
 use attrition::features::{FeatureCatalogue, FeatureParams, FeatureReport, FeatureTable, build_observations, snapshot};
+use std::time::Instant;
+
+use attrition::io::output::{Overwrite, write_bytes};
 use attrition::io::quality::{DataQuality, QualityWarning};
 use attrition::io::tables::Tables;
+use attrition::io::write_flat::{WriteFlatOptions, write_flat};
+use attrition::models::artifact::FeatureBuild;
 use attrition::{Dataset, Error, Result};
 
 use super::Args;
@@ -75,6 +80,39 @@ pub fn observations_report(report: &FeatureReport, quality: &mut DataQuality) ->
         return Err(Error::EmptyData {
             context: "observations: no customer was active on an as-of date with a complete label window",
         });
+    }
+    Ok(())
+}
+
+/// Writes the features, and the catalogue / feature build when asked.
+pub fn write_outputs(
+    a: &Args,
+    dataset: &attrition::dataset::Dataset,
+    resolved: &FeatureCatalogue,
+    quality: &DataQuality,
+) -> Result<()> {
+    let t2 = Instant::now();
+    let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
+    let written = write_flat(dataset, &a.out, &WriteFlatOptions::default());
+    pb.finish_and_clear();
+    written?;
+    println!("wrote {} rows to {} in {:.1} s", dataset.n_rows(), a.out.display(), t2.elapsed().as_secs_f64());
+    write_side_outputs(a, resolved, quality)
+}
+
+/// Writes the catalogue / feature build when asked, and counts the data-quality findings.
+pub fn write_side_outputs(a: &Args, resolved: &FeatureCatalogue, quality: &DataQuality) -> Result<()> {
+    if let Some(p) = &a.save_catalogue {
+        write_bytes(p, resolved.to_json()?.as_bytes(), Overwrite::Replace)?;
+        println!("saved the resolved catalogue to {}", p.display());
+    }
+    if let Some(p) = &a.save_build {
+        let build = FeatureBuild::new(resolved.clone(), a.lead_days, a.horizon_days)?;
+        write_bytes(p, &build.to_json()?, Overwrite::Replace)?;
+        println!("saved the feature build (catalogue and label window) to {}", p.display());
+    }
+    if !quality.is_empty() {
+        eprintln!("{} data-quality findings (the warnings above)", quality.warnings.len());
     }
     Ok(())
 }

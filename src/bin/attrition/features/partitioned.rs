@@ -11,7 +11,8 @@ use attrition::io::write_flat::{WriteFlatOptions, is_parquet_path};
 use attrition::partition::Partitions;
 use attrition::{Error, Result};
 
-use super::{Args, write_outputs, write_side_outputs};
+use super::Args;
+use super::build::{write_outputs, write_side_outputs};
 
 /// `features` over a partitioned directory (`attrition partition`): the same output as over the
 /// source tables, built a partition at a time.
