@@ -8,6 +8,8 @@
 //! clear error.
 #![cfg(feature = "parquet")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -15,25 +17,12 @@ use attrition::features::{FeatureParams, PartitionedTables, build_observations};
 use attrition::io::tables::{ReadOptions, read_tables};
 use attrition::partition::Partitions;
 
+use common::world::{bin as ok, s};
+
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
 
 fn attrition(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = attrition(args);
-    assert!(
-        o.status.success(),
-        "attrition {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn partition(tables: &Path, schema: Option<&Path>, n: u32, out: &Path) {

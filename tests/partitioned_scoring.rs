@@ -5,29 +5,18 @@
 //! partitions of the bundled sample, with a logistic and a GBDT model.
 #![cfg(feature = "parquet")]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::world::{bin as ok, s};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
 const AS_OF: &str = "2025-12-01";
 
 fn attrition(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = attrition(args);
-    assert!(
-        o.status.success(),
-        "attrition {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A model of `kind` trained on the sample with its feature build.

@@ -82,7 +82,15 @@ pub fn simulator_catalogue_applies_to<'a>(types: impl IntoIterator<Item = &'a st
 /// assert_eq!(chosen.simulator_types_present, 0);
 /// ```
 pub fn choose_event_catalogue(tables: &Tables, params: &DiscoveryParams) -> Result<ChosenCatalogue> {
-    let (applies, present) = simulator_catalogue_applies(&tables.events);
+    choose(simulator_catalogue_applies(&tables.events), || discover(tables, params))
+}
+
+/// The choice itself, shared by the tables and the partitioned paths: the simulator's catalogue
+/// when `(applies, present)` says so, otherwise the catalogue of `discover`'s result.
+pub(crate) fn choose(
+    (applies, present): (bool, usize),
+    discover: impl FnOnce() -> Result<Discovery>,
+) -> Result<ChosenCatalogue> {
     if applies {
         return Ok(ChosenCatalogue {
             catalogue: EventCatalogue::default(),
@@ -91,7 +99,7 @@ pub fn choose_event_catalogue(tables: &Tables, params: &DiscoveryParams) -> Resu
             discovery: None,
         });
     }
-    let discovery = discover(tables, params)?;
+    let discovery = discover()?;
     let catalogue = crate::catalogue::CatalogueFile::from(&discovery).event_catalogue()?;
     Ok(ChosenCatalogue {
         catalogue,

@@ -19,6 +19,7 @@
 //! ```
 
 mod choose;
+pub(crate) use choose::choose as choose_with;
 mod discover;
 mod file;
 mod section;

@@ -60,6 +60,10 @@ impl Runs {
     /// The writer of run `i` (created empty).
     pub(crate) fn writer(&self, i: usize) -> Result<RunWriter> {
         let (csv_path, keys_path) = (self.csv_path(i), self.keys_path(i));
+        // Scratch files, not outputs: `self.dir` is a fresh `tempfile::TempDir` (in the output's
+        // directory or the system's), so these names can never be an input or the final output;
+        // the directory and its runs are removed when `Runs` drops, on success and on error. The
+        // output itself is written by `merge` into the caller's `Sink` (temp + rename).
         let create = |p: &Path| {
             File::create(p).map(|f| BufWriter::with_capacity(RUN_BUFFER, f)).map_err(|e| Error::io("create", p, e))
         };

@@ -2,10 +2,7 @@
 //! collected a partition at a time and added up ([`DiscoveryCounts`]), so the catalogue is the
 //! one discovered over the unpartitioned tables, to the last bit.
 
-use crate::catalogue::{
-    CatalogueFile, CatalogueSource, ChosenCatalogue, Discovery, DiscoveryCounts, DiscoveryParams, EventCatalogue,
-    simulator_catalogue_applies_to,
-};
+use crate::catalogue::{ChosenCatalogue, Discovery, DiscoveryCounts, DiscoveryParams, simulator_catalogue_applies_to};
 use crate::error::{Error, Result};
 use crate::features::spec::FeatureCatalogue;
 
@@ -64,22 +61,6 @@ impl PartitionedTables {
     /// catalogue when at least half of its event types occur in some partition, otherwise the
     /// one [`discovered`](PartitionedTables::discover) over all partitions with `params`.
     pub fn choose_event_catalogue(&self, params: &DiscoveryParams) -> Result<ChosenCatalogue> {
-        let (applies, present) = simulator_catalogue_applies_to(self.event_types());
-        if applies {
-            return Ok(ChosenCatalogue {
-                catalogue: EventCatalogue::default(),
-                source: CatalogueSource::Simulator,
-                simulator_types_present: present,
-                discovery: None,
-            });
-        }
-        let discovery = self.discover(params)?;
-        let catalogue = CatalogueFile::from(&discovery).event_catalogue()?;
-        Ok(ChosenCatalogue {
-            catalogue,
-            source: CatalogueSource::Discovered,
-            simulator_types_present: present,
-            discovery: Some(discovery),
-        })
+        crate::catalogue::choose_with(simulator_catalogue_applies_to(self.event_types()), || self.discover(params))
     }
 }
