@@ -189,17 +189,17 @@ type Item<'h> = (usize, &'h mut [BinStat], Option<&'h mut [BinStat]>);
 fn fill_from<G: GradPair>(out: &mut [BinStat], col: &[u8], source: &Source<'_, G>, sibling: Option<&[BinStat]>) {
     match source {
         Source::All(gh) => {
-            let (cc, gc) = (col[..gh.len()].chunks_exact(2), gh.chunks_exact(2));
-            let tail = cc.remainder().first().zip(gc.remainder().first()).map(|(&b, g)| (b, g.get()));
-            fill(out, cc.zip(gc).map(|(b, g)| ((b[0], g[0].get()), (b[1], g[1].get()))), tail);
+            let (cc, gc) = (col[..gh.len()].chunks_exact(LANES), gh.chunks_exact(LANES));
+            let tail = cc.remainder().iter().zip(gc.remainder()).map(|(&b, g)| (b, g.get()));
+            fill(out, cc.zip(gc).map(|(b, g)| std::array::from_fn(|i| (b[i], g[i].get()))), tail);
         }
         Source::Rows { rows, gh } => {
-            let (rc, gc) = (rows[..gh.len()].chunks_exact(2), gh.chunks_exact(2));
+            let (rc, gc) = (rows[..gh.len()].chunks_exact(LANES), gh.chunks_exact(LANES));
             // `move`: the closure holds the column's pointer and length in registers (borrowing
             // `col` made the compiler reload both after every histogram store).
             let code = move |r: u32| col.get(r as usize).copied().unwrap_or(u8::MAX);
-            let tail = rc.remainder().first().zip(gc.remainder().first()).map(|(&r, g)| (code(r), g.get()));
-            fill(out, rc.zip(gc).map(move |(r, g)| ((code(r[0]), g[0].get()), (code(r[1]), g[1].get()))), tail);
+            let tail = rc.remainder().iter().zip(gc.remainder()).map(move |(&r, g)| (code(r), g.get()));
+            fill(out, rc.zip(gc).map(move |(r, g)| std::array::from_fn(|i| (code(r[i]), g[i].get()))), tail);
         }
         Source::ParentMinusSibling => {
             if let Some(small) = sibling {
@@ -232,17 +232,22 @@ fn split_features<'h>(
     out
 }
 
-// The fill loops below alternate rows between two copies of the feature's bins and add the
-// copies at the end: consecutive rows often land in the same bin (binary and low-cardinality
-// features), and a single copy then serialises every update behind the previous store. Rows
-// are taken two at a time (the first into `out`, the second into the copy), so the loop has no
-// per-row choice of copy; the copy is a per-thread buffer of which only the feature's bins are
-// cleared (a fresh 256-bin array per call cost 15% of the fill time on Telco, measured with
-// `perf`: most nodes are small and most features have few bins).
+// The fill loops below spread rows over four copies of the feature's bins (row k into copy
+// k mod 4) and add the copies at the end: consecutive rows often land in the same bin (binary
+// and low-cardinality features), and a single copy then serialises every update behind the
+// previous store to that bin (a load-add-store chain through memory). Rows are taken four at
+// a time, so the loop has no per-row choice of copy; the three extra copies are a per-thread
+// buffer of which only the feature's bins are cleared (a fresh 256-bin array per call cost 15%
+// of the fill time on Telco, measured with `perf`: most nodes are small and most features have
+// few bins). Sums are added in a fixed order, whatever the thread count.
+
+/// Copies of a feature's bins the fill loops spread rows over.
+const LANES: usize = 4;
 
 thread_local! {
-    /// The second copy of a feature's bins for [`fill`] (codes are `u8`: 256 bins hold any code).
-    static ODD: std::cell::RefCell<Vec<BinStat>> = std::cell::RefCell::new(vec![BinStat::default(); 256]);
+    /// Copies 1.. of a feature's bins for [`fill`] (codes are `u8`: 256 bins hold any code).
+    static EXTRA: std::cell::RefCell<Vec<BinStat>> =
+        std::cell::RefCell::new(vec![BinStat::default(); 256 * (LANES - 1)]);
 }
 
 /// Adds one row's gradient pair to bin `b` (codes beyond the feature's bins are ignored).
@@ -255,29 +260,36 @@ fn add_to(bins: &mut [BinStat], b: u8, gh: [f64; 2]) {
     }
 }
 
-/// Overwrites `out` with the sums of `pairs` of rows (bin code and gradient pair of two
-/// consecutive rows) and of the last row `tail` when the count is odd: the first row of each
-/// pair (and the tail) goes straight into `out`, the second into the second copy, added at the
-/// end.
+/// Overwrites `out` with the sums of `quads` (bin code and gradient pair of four consecutive
+/// rows) and of the last `n mod 4` rows `tail`: row k goes into copy k mod 4 (copy 0 is `out`),
+/// and the copies are added at the end as `(c0 + c1) + (c2 + c3)`.
 #[inline(always)]
-fn fill<I>(out: &mut [BinStat], pairs: I, tail: Option<(u8, [f64; 2])>)
+fn fill<I, T>(out: &mut [BinStat], quads: I, tail: T)
 where
-    I: Iterator<Item = ((u8, [f64; 2]), (u8, [f64; 2]))>,
+    I: Iterator<Item = [(u8, [f64; 2]); LANES]>,
+    T: Iterator<Item = (u8, [f64; 2])>,
 {
     out.fill(BinStat::default());
-    ODD.with(|odd| {
-        let mut odd = odd.borrow_mut();
-        let odd = &mut odd[..out.len()];
-        odd.fill(BinStat::default());
-        for ((b0, gh0), (b1, gh1)) in pairs {
-            add_to(out, b0, gh0);
-            add_to(odd, b1, gh1);
+    let len = out.len();
+    EXTRA.with(|extra| {
+        let mut extra = extra.borrow_mut();
+        let (c1, rest) = extra.split_at_mut(256);
+        let (c2, c3) = rest.split_at_mut(256);
+        let (c1, c2, c3) = (&mut c1[..len], &mut c2[..len], &mut c3[..len]);
+        for c in [&mut *c1, &mut *c2, &mut *c3] {
+            c.fill(BinStat::default());
         }
-        if let Some((b, gh)) = tail {
-            add_to(out, b, gh);
+        for [(b0, g0), (b1, g1), (b2, g2), (b3, g3)] in quads {
+            add_to(out, b0, g0);
+            add_to(c1, b1, g1);
+            add_to(c2, b2, g2);
+            add_to(c3, b3, g3);
         }
-        for (o, e) in out.iter_mut().zip(odd.iter()) {
-            *o = o.add(*e);
+        for (k, (b, g)) in tail.enumerate() {
+            add_to([&mut *out, &mut *c1, &mut *c2][k], b, g);
+        }
+        for (((o, a), b), c) in out.iter_mut().zip(c1.iter()).zip(c2.iter()).zip(c3.iter()) {
+            *o = o.add(*a).add(b.add(*c));
         }
     });
 }
