@@ -293,3 +293,50 @@ where
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain per-bin sums of `rows` (codes beyond `n_bins` ignored).
+    fn plain(col: &[u8], gh: &[[f32; 2]], rows: &[u32], n_bins: usize) -> Vec<BinStat> {
+        let mut want = vec![BinStat::default(); n_bins];
+        for &r in rows {
+            if let Some(s) = want.get_mut(col[r as usize] as usize) {
+                s.g += f64::from(gh[r as usize][0]);
+                s.h += f64::from(gh[r as usize][1]);
+                s.n += 1;
+            }
+        }
+        want
+    }
+
+    fn assert_close(got: &[BinStat], want: &[BinStat], what: &str) {
+        for (a, b) in got.iter().zip(want) {
+            assert_eq!(a.n, b.n, "{what}");
+            assert!((a.g - b.g).abs() < 1e-12 && (a.h - b.h).abs() < 1e-12, "{what}: {a:?} vs {b:?}");
+        }
+    }
+
+    /// The fill loops (four copies, rows taken four at a time, a tail of 0–3 rows) give the
+    /// plain per-bin sums, for every row count around a multiple of four, from all rows and from
+    /// a subset, with codes beyond the feature's bins ignored and stale content overwritten.
+    #[test]
+    fn fill_equals_plain_sums_for_every_tail_length() {
+        let n_bins = 5;
+        for n in 0..=13usize {
+            let col: Vec<u8> = (0..n).map(|i| ((i * 7 + i / 3) % 6) as u8).collect(); // code 5: out of range
+            let gh: Vec<[f32; 2]> = (0..n).map(|i| [i as f32 * 0.5 - 2.0, 1.0 + i as f32 * 0.25]).collect();
+            let all: Vec<u32> = (0..n as u32).collect();
+            let mut got = vec![BinStat { g: 9.0, h: 9.0, n: 9 }; n_bins];
+            fill_from(&mut got, &col, &Source::All(&gh), None);
+            assert_close(&got, &plain(&col, &gh, &all, n_bins), &format!("all rows, n = {n}"));
+
+            let rows: Vec<u32> = (0..n as u32).step_by(2).collect();
+            let ordered: Vec<[f32; 2]> = rows.iter().map(|&r| gh[r as usize]).collect();
+            let mut got = vec![BinStat { g: 9.0, h: 9.0, n: 9 }; n_bins];
+            fill_from(&mut got, &col, &Source::Rows { rows: &rows, gh: &ordered }, None);
+            assert_close(&got, &plain(&col, &gh, &rows, n_bins), &format!("every other row, n = {n}"));
+        }
+    }
+}
