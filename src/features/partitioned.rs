@@ -295,6 +295,25 @@ impl PartitionedTables {
         Ok((results, rows))
     }
 
+    /// Runs `work` on every partition's labelled observations (built with `context`) and their
+    /// rows' source lines, at most one partition per worker at a time; results in partition
+    /// order. Nothing is written: the caller keeps what it needs of each partition.
+    pub(crate) fn map_observations<T: Send>(
+        &self,
+        params: &FeatureParams,
+        context: &GlobalContext,
+        work: impl Fn(usize, FeatureTable, Vec<u64>) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        params.check()?;
+        for_each_part(self.parts.len(), |i| {
+            let (part, _) = self.read_part(i, Some(context))?;
+            let table = build_observations_in(&part.tables, params, context)?;
+            let lines = row_lines(&part, &table.dataset)?;
+            drop(part);
+            work(i, table, lines)
+        })
+    }
+
     /// A partition's snapshot rows (with `context`'s catalogue) and their source lines.
     pub(crate) fn snapshot_of(
         &self,
@@ -487,7 +506,7 @@ fn for_each_part<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Re
 
 /// Adds a partition's feature report to the sum (counts add; data end and features are the
 /// population's in every partition).
-fn add_report(acc: &mut FeatureReport, r: &FeatureReport) {
+pub(crate) fn add_report(acc: &mut FeatureReport, r: &FeatureReport) {
     acc.customers += r.customers;
     acc.events += r.events;
     acc.candidates += r.candidates;
