@@ -62,7 +62,7 @@ pub fn run(a: &PopulationArgs, model_file: &std::path::Path, json: bool, quiet: 
     }
     let e = &r.evaluation;
     println!(
-        "{} model {} on {} observations of {} ({} as-of dates {} … {}, {} partition{}): held out",
+        "{} model {} on {} observations of {} ({} as-of dates {} … {}, {} partition{})",
         model.kind,
         model_file.display(),
         e.rows,
