@@ -60,6 +60,8 @@ use crate::profit::emp::{EmpcParams, MpcParams, empc_score, mpc_score};
 /// it without depending on `evaluation`); re-exported here, where it is evaluated.
 pub use crate::validation::{OutOfFold, cross_val_fit_predict, cross_val_fit_predict_with_progress, cross_val_predict};
 
+pub mod population;
+
 /// Options of [`evaluate_with`]. Defaults: 10 uniform calibration bins, EMPC and MPC defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationParams {
@@ -189,15 +191,25 @@ pub fn evaluate(oof: &OutOfFold) -> Result<Evaluation> {
 /// Summarises out-of-fold predictions (see the module docs). Errors when the predictions are
 /// empty, hold a single class, or the parameters are invalid.
 pub fn evaluate_with(oof: &OutOfFold, params: &EvaluationParams) -> Result<Evaluation> {
-    let (y, p) = (&oof.y_true[..], &oof.p_churn[..]);
+    summarise(&oof.y_true, &oof.p_churn, |j| oof.fold[j], oof.n_folds, params)
+}
+
+/// The [`Evaluation`] of predictions `p` of outcomes `y`, row `j` belonging to group
+/// `fold(j) < n_folds` (a split, or an as-of date of [`population`]).
+pub(crate) fn summarise(
+    y: &[bool],
+    p: &[f64],
+    fold: impl Fn(usize) -> usize,
+    n_folds: usize,
+    params: &EvaluationParams,
+) -> Result<Evaluation> {
     let roc_auc = roc_auc_score(y, p, None)?;
     let churned = y.iter().filter(|&&b| b).count();
     let empc = empc_score(y, p, &params.empc)?;
     let mpc = mpc_score(y, p, &params.mpc)?;
-    let mut fold_roc_auc = Vec::with_capacity(oof.n_folds);
-    for k in 0..oof.n_folds {
-        let idx: Vec<usize> = (0..y.len()).filter(|&j| oof.fold[j] == k).collect();
-        let (fy, fp): (Vec<bool>, Vec<f64>) = idx.iter().map(|&j| (y[j], p[j])).unzip();
+    let mut fold_roc_auc = Vec::with_capacity(n_folds);
+    for k in 0..n_folds {
+        let (fy, fp): (Vec<bool>, Vec<f64>) = (0..y.len()).filter(|&j| fold(j) == k).map(|j| (y[j], p[j])).unzip();
         let auc = match roc_auc_score(&fy, &fp, None) {
             Ok(a) => Some(a),
             Err(Error::SingleClass { .. } | Error::EmptyData { .. }) => None,

@@ -89,6 +89,7 @@ use crate::io::tables::{ReadOptions, Tables};
 use crate::io::write_flat::{WriteFlatOptions, write_flat_to};
 use crate::partition::runs::{RunWriter, Runs};
 use crate::partition::{PartitionManifest, Partitions, SOURCE_LINE_COLUMN, partition_of};
+use crate::validation::CustomerSample;
 
 mod discover;
 
@@ -101,6 +102,7 @@ pub struct PartitionedTables {
     counts: PopulationCounts,
     report: LoadReport,
     run_dir: Option<PathBuf>,
+    sample: Option<CustomerSample>,
 }
 
 /// What [`PartitionedTables::write_observations`] and [`PartitionedTables::write_snapshot`]
@@ -135,6 +137,7 @@ impl PartitionedTables {
             counts: PopulationCounts::default(),
             report: LoadReport::default(),
             run_dir: None,
+            sample: None,
         };
         let counted = for_each_part(me.parts.len(), |i| {
             let (part, report) = me.read_part(i, None)?;
@@ -173,6 +176,23 @@ impl PartitionedTables {
         self
     }
 
+    /// Keeps only the observations of the customers in `sample` (all their as-of dates) in
+    /// [`PartitionedTables::build_observations`] and [`PartitionedTables::write_observations`]:
+    /// the rows of the unpartitioned table taken with [`CustomerSample::rows`]. The population's
+    /// decisions and the report are still those of every customer. Snapshots are not sampled.
+    pub fn sample_customers(mut self, sample: CustomerSample) -> Self {
+        self.sample = Some(sample);
+        self
+    }
+
+    /// The observations of a partition kept by the sample (all without one), and their lines.
+    fn sampled(&self, table: FeatureTable, lines: Vec<u64>) -> (FeatureTable, Vec<u64>) {
+        let Some(sample) = &self.sample else { return (table, lines) };
+        let rows = sample.rows(table.dataset.ids.as_deref().unwrap_or(&[]));
+        let lines = rows.iter().map(|&r| lines[r]).collect();
+        (FeatureTable { dataset: table.dataset.take(&rows), ..table }, lines)
+    }
+
     /// The partitions.
     pub fn partitions(&self) -> &Partitions {
         &self.parts
@@ -207,7 +227,7 @@ impl PartitionedTables {
             let (part, _) = self.read_part(i, Some(&context))?;
             let table = build_observations_in(&part.tables, params, &context)?;
             let lines = row_lines(&part, &table.dataset)?;
-            Ok((table, lines))
+            Ok(self.sampled(table, lines))
         })?;
         let mut report: Option<FeatureReport> = None;
         let mut datasets = Vec::with_capacity(built.len());
@@ -238,6 +258,7 @@ impl PartitionedTables {
         let (built, rows) = self.stream(&context, out, |_, part, run| {
             let table = build_observations_in(&part.tables, params, &context)?;
             let lines = row_lines(part, &table.dataset)?;
+            let (table, lines) = self.sampled(table, lines);
             write_run(&table.dataset, &lines, run, |ds, run| write_flat_to(ds, run, options))?;
             Ok((table.report, table.dataset.n_features()))
         })?;
@@ -293,6 +314,25 @@ impl PartitionedTables {
         })?;
         let rows = runs.merge(out, Path::new("<output>"))?;
         Ok((results, rows))
+    }
+
+    /// Runs `work` on every partition's labelled observations (built with `context`) and their
+    /// rows' source lines, at most one partition per worker at a time; results in partition
+    /// order. Nothing is written: the caller keeps what it needs of each partition.
+    pub(crate) fn map_observations<T: Send>(
+        &self,
+        params: &FeatureParams,
+        context: &GlobalContext,
+        work: impl Fn(usize, FeatureTable, Vec<u64>) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        params.check()?;
+        for_each_part(self.parts.len(), |i| {
+            let (part, _) = self.read_part(i, Some(context))?;
+            let table = build_observations_in(&part.tables, params, context)?;
+            let lines = row_lines(&part, &table.dataset)?;
+            drop(part);
+            work(i, table, lines)
+        })
     }
 
     /// A partition's snapshot rows (with `context`'s catalogue) and their source lines.
@@ -487,7 +527,7 @@ fn for_each_part<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Re
 
 /// Adds a partition's feature report to the sum (counts add; data end and features are the
 /// population's in every partition).
-fn add_report(acc: &mut FeatureReport, r: &FeatureReport) {
+pub(crate) fn add_report(acc: &mut FeatureReport, r: &FeatureReport) {
     acc.customers += r.customers;
     acc.events += r.events;
     acc.candidates += r.candidates;

@@ -223,18 +223,6 @@ impl StudyResults {
     }
 }
 
-/// A seeded hash of a customer id, uniform in [0, 1).
-fn unit_hash(id: &str, seed: u64) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for b in id.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    (h >> 11) as f64 / (1u64 << 53) as f64
-}
-
 impl Study {
     /// A study with these settings (the default event catalogue, no previous run).
     pub fn new(config: StudyConfig) -> Self {
@@ -342,7 +330,7 @@ impl Study {
         let all_ids = obs.ids.clone().unwrap_or_default();
         let cv_obs = if obs.n_rows() > cfg.models.max_cv_rows {
             let keep = cfg.models.max_cv_rows as f64 / obs.n_rows() as f64;
-            let rows: Vec<usize> = (0..obs.n_rows()).filter(|&i| unit_hash(&all_ids[i], seed) < keep).collect();
+            let rows = crate::validation::CustomerSample::new(keep, seed).rows(&all_ids);
             obs.take(&rows)
         } else {
             obs.clone()

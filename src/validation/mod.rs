@@ -35,7 +35,9 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
 mod oof;
+mod sample;
 pub use oof::{OutOfFold, cross_val_fit_predict, cross_val_fit_predict_with_progress, cross_val_predict};
+pub use sample::CustomerSample;
 
 /// Row indices of one train/test split. Both lists are sorted ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

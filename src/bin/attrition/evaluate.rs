@@ -1,4 +1,5 @@
-//! `attrition evaluate`: out-of-fold metrics of a model family on a flat CSV.
+//! `attrition evaluate`: out-of-fold metrics of a model family on a flat CSV, or a saved model's
+//! metrics on the observations of tables (`--model-file`, [`population`]).
 
 use std::path::PathBuf;
 
@@ -10,11 +11,15 @@ use attrition::validation::{ids_repeat, inner_k_fold};
 
 use crate::common::{DataArgs, ModelArgs};
 
+mod population;
+
 /// Arguments of `attrition evaluate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    data: DataArgs,
+    data: Option<DataArgs>,
+    #[command(flatten)]
+    population: population::PopulationArgs,
     #[command(flatten)]
     model: ModelArgs,
     /// Number of folds (2–100).
@@ -35,12 +40,19 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let plan = args.force.plan().input("--data", &args.data.data);
+    let data = match (&args.data, &args.population.model_file) {
+        (_, Some(m)) => return population::run(&args.population, m, args.json, args.quiet),
+        (Some(d), None) => d,
+        (None, None) => {
+            return Err(attrition::Error::param("--data", "<none>", "give --data, or --model-file with --tables"));
+        }
+    };
+    let plan = args.force.plan().input("--data", &data.data);
     if let Some(p) = &args.oof_out {
         plan.check_file("--oof-out", p)?;
         crate::output_path(p);
     }
-    let data = args.data.load(args.quiet || args.json)?;
+    let data = data.load(args.quiet || args.json)?;
     // Observations repeat customers: then folds are grouped by customer, so no customer is in
     // both the training and the test side.
     let repeated = ids_repeat(&data);
@@ -83,22 +95,27 @@ pub fn run(args: Args) -> Result<()> {
             if repeated { ", grouped by customer" } else { ", stratified" },
             args.model.seed
         );
-        for (k, v) in [
-            ("ROC-AUC", e.roc_auc),
-            ("PR-AUC", e.pr_auc),
-            ("log-loss", e.log_loss),
-            ("Brier", e.brier),
-            ("top-decile lift", e.top_decile_lift),
-            ("ECE", e.ece),
-            ("EMPC", e.empc),
-            ("EMPC fraction targeted", e.empc_fraction_targeted),
-            ("MPC", e.mpc),
-        ] {
-            println!("  {k:<24} {v:.4}");
-        }
+        print_metrics(&e);
         print_selections(&selections);
     }
     Ok(())
+}
+
+/// The metrics of `e`, one per line.
+fn print_metrics(e: &attrition::evaluation::Evaluation) {
+    for (k, v) in [
+        ("ROC-AUC", e.roc_auc),
+        ("PR-AUC", e.pr_auc),
+        ("log-loss", e.log_loss),
+        ("Brier", e.brier),
+        ("top-decile lift", e.top_decile_lift),
+        ("ECE", e.ece),
+        ("EMPC", e.empc),
+        ("EMPC fraction targeted", e.empc_fraction_targeted),
+        ("MPC", e.mpc),
+    ] {
+        println!("  {k:<24} {v:.4}");
+    }
 }
 
 /// `auto`'s choice in each outer fold, and the first fold's inner cross-validation table.

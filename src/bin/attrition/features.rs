@@ -84,6 +84,13 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_MAX_EVENT_TYPES as u16, conflicts_with = "catalogue",
           value_parser = clap::value_parser!(u16).range(1..))]
     max_event_types: u16,
+    /// Keep the observations of a seeded sample of this share of customers, in (0, 1]: all
+    /// as-of dates of each customer kept (training data for a population too large to train on).
+    #[arg(long, conflicts_with = "snapshot", value_parser = crate::common::range::above(0.0, 1.0))]
+    sample_customers: Option<f64>,
+    /// Seed of --sample-customers (the same seed keeps the same customers).
+    #[arg(long, default_value_t = 42, requires = "sample_customers")]
+    sample_seed: u64,
     /// Output CSV (`-`: standard output; messages then go to standard error).
     #[arg(long)]
     out: PathBuf,

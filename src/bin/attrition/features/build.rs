@@ -2,6 +2,7 @@
 //! observations over a range of as-of dates, with what was built printed.
 
 use attrition::features::{FeatureCatalogue, FeatureParams, FeatureReport, FeatureTable, build_observations, snapshot};
+use attrition::validation::CustomerSample;
 use std::time::Instant;
 
 use attrition::io::output::{Overwrite, write_bytes};
@@ -39,8 +40,27 @@ pub fn dataset(
         let pb = crate::progress::spinner(false, "building features");
         let table = build_observations(tables, &params);
         pb.finish_and_clear();
-        observations_built(table?, quality)
+        let (ds, resolved) = observations_built(table?, quality)?;
+        Ok((sampled(a, ds), resolved))
     }
+}
+
+/// The rows of `ds` kept by `--sample-customers` (all without it), the count printed.
+pub fn sampled(a: &Args, ds: Dataset) -> Dataset {
+    let Some(sample) = sample(a) else { return ds };
+    let kept = ds.take(&sample.rows(ds.ids.as_deref().unwrap_or(&[])));
+    println!("kept {} of {} observations: {}", kept.n_rows(), ds.n_rows(), describe(&sample));
+    kept
+}
+
+/// `--sample-customers` and `--sample-seed`.
+pub fn sample(a: &Args) -> Option<CustomerSample> {
+    a.sample_customers.map(|r| CustomerSample::new(r, a.sample_seed))
+}
+
+/// The sample in words.
+pub fn describe(s: &CustomerSample) -> String {
+    format!("the customers of a seeded sample (rate {}, seed {})", s.rate, s.seed)
 }
 
 /// `FeatureParams` of labelled observations from `--from`/`--to` and the window flags.

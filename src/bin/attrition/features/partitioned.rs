@@ -29,7 +29,11 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
     let parts = Partitions::open(&a.tables).and_then(|p| PartitionedTables::open(p, &opts));
     pb.finish_and_clear();
-    let parts = parts?;
+    let mut parts = parts?;
+    if let Some(sample) = super::build::sample(a) {
+        println!("observations kept: {}", super::build::describe(&sample));
+        parts = parts.sample_customers(sample);
+    }
     print!("{}", parts.load_report());
     let mut quality = DataQuality::from_tables(parts.load_report());
     let counts = parts.counts();
