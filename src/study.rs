@@ -38,7 +38,9 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::EventCatalogue;
 use crate::error::{Error, Result};
 use crate::io::parse::{day_of, parse_bool};
+use crate::io::quality::DataQuality;
 use crate::io::tables::{SalesApproach, Tables};
+use crate::survival::GroupCap;
 
 /// Customer-level factors of the study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,28 +227,57 @@ pub fn measure_findings(tables: &Tables, catalogue: &EventCatalogue) -> Result<S
     })
 }
 
-/// Most groups [`retention_groups`] accepts for a customer attribute.
+/// Default most groups [`retention_groups`] keeps for a customer attribute (the default of
+/// [`crate::survival::RetentionOptions::max_groups`] and of `--max-groups`).
 pub const MAX_RETENTION_GROUPS: usize = 20;
+
+/// Each customer's group for a retention curve (see [`retention_groups`]), and what was done
+/// about the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionGroups {
+    /// Each customer's group, in customer order (`None` = in no group).
+    pub groups: Vec<Option<String>>,
+    /// A [`QualityWarning::TooManyGroups`](crate::io::quality::QualityWarning::TooManyGroups)
+    /// when an attribute had more than `max_groups` values; empty otherwise.
+    pub data_quality: DataQuality,
+}
 
 /// Each customer's group for `retention --by BY` (in customer order; `None` = in no group):
 /// the study factors `products_held` (`1`, `2`, `3`, `4+`; `products` is accepted), `upsell_90d`,
 /// `weekly_engaged` from `factors`, or any customer attribute by its column name (its values;
-/// booleans as `true` / `false`) with at most [`MAX_RETENTION_GROUPS`] distinct values.
+/// booleans as `true` / `false`). An attribute with more than `max_groups` (≥ 1; default
+/// [`MAX_RETENTION_GROUPS`]) distinct values keeps its `max_groups` largest and merges the rest
+/// into one `(other)` group ([`crate::survival::GroupCap`]), with a counted warning in
+/// [`RetentionGroups::data_quality`], as `retention --by` does.
 ///
 /// ```
 /// use attrition::io::tables::{AttributeKind, Customer, Tables};
-/// use attrition::study::retention_groups;
+/// use attrition::study::{MAX_RETENTION_GROUPS, retention_groups};
 /// let day = |s: &str| attrition::io::parse::parse_date(s).unwrap();
 /// let mut t = Tables::default();
-/// t.customers = vec![Customer::new("a", day("2024-01-01")), Customer::new("b", day("2024-01-01"))];
+/// t.customers = ["a", "b", "c"].map(|id| Customer::new(id, day("2024-01-01"))).to_vec();
 /// t.set_attribute(0, "plan", AttributeKind::Categorical, "pro");
-/// assert_eq!(retention_groups(&t, &[], "plan").unwrap(), vec![Some("pro".to_string()), None]);
-/// assert!(retention_groups(&t, &[], "region").unwrap_err().to_string().contains("plan"));
+/// t.set_attribute(1, "plan", AttributeKind::Categorical, "pro");
+/// t.set_attribute(2, "plan", AttributeKind::Categorical, "basic");
+/// let r = retention_groups(&t, &[], "plan", MAX_RETENTION_GROUPS).unwrap();
+/// assert_eq!(r.groups, [Some("pro".to_string()), Some("pro".to_string()), Some("basic".to_string())]);
+/// assert!(r.data_quality.is_empty());
+/// // At most one group: the smaller level is merged, with a warning.
+/// let r = retention_groups(&t, &[], "plan", 1).unwrap();
+/// assert_eq!(r.groups[2].as_deref(), Some("(other)"));
+/// assert!(r.data_quality.warnings[0].to_string().starts_with("`plan` has 2 groups, more than --max-groups 1"));
+/// assert!(retention_groups(&t, &[], "region", 20).unwrap_err().to_string().contains("plan"));
 /// ```
-pub fn retention_groups(tables: &Tables, factors: &[CustomerFactors], by: &str) -> Result<Vec<Option<String>>> {
+pub fn retention_groups(
+    tables: &Tables,
+    factors: &[CustomerFactors],
+    by: &str,
+    max_groups: usize,
+) -> Result<RetentionGroups> {
     let n = tables.customers.len();
-    let from_factors = |f: &dyn Fn(&CustomerFactors) -> String| -> Vec<Option<String>> {
-        (0..n).map(|c| factors.get(c).map(f)).collect()
+    let from_factors = |f: &dyn Fn(&CustomerFactors) -> String| RetentionGroups {
+        groups: (0..n).map(|c| factors.get(c).map(f)).collect(),
+        data_quality: DataQuality::default(),
     };
     match by {
         "products_held" | "products" => Ok(from_factors(&|f| {
@@ -260,19 +291,20 @@ pub fn retention_groups(tables: &Tables, factors: &[CustomerFactors], by: &str) 
                 names.extend(tables.attributes.iter().map(|a| a.name.as_str()));
                 return Err(Error::param("by", by, format!("one of {}", names.join(", "))));
             };
-            let labels: Vec<Option<String>> = (0..n as u32).map(|c| attr.category(c).map(str::to_owned)).collect();
-            let distinct = labels.iter().flatten().collect::<std::collections::HashSet<_>>().len();
-            if distinct > MAX_RETENTION_GROUPS {
-                return Err(Error::param(
-                    "by",
-                    by,
-                    format!(
-                        "the {} attribute has {distinct} distinct values; at most {MAX_RETENTION_GROUPS} groups",
-                        attr.kind
-                    ),
-                ));
+            let labels: Vec<Option<&str>> = (0..n as u32).map(|c| attr.category(c)).collect();
+            let mut sizes: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+            for l in labels.iter().flatten() {
+                *sizes.entry(l).or_default() += 1;
             }
-            Ok(labels)
+            // Many values keep the largest groups, the rest merged into one (issue 14: a
+            // warning, not a refusal), as `retention --by` does.
+            let cap = GroupCap::of_sizes(sizes, max_groups)?;
+            let mut data_quality = DataQuality::default();
+            if let Some(w) = cap.warning(by) {
+                data_quality.push(w);
+            }
+            let groups = labels.iter().map(|l| l.map(|l| cap.group(l).to_owned())).collect();
+            Ok(RetentionGroups { groups, data_quality })
         }
     }
 }

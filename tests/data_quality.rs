@@ -226,3 +226,46 @@ fn retention_by_an_attribute_with_many_values_merges_the_smallest_into_other() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["data_quality"]["warnings"][0]["too_many_groups"]["max"], 5, "{json}");
 }
+
+/// The study's `retention_groups` (each customer's group by a factor or an attribute) merges an
+/// attribute's smallest values into `(other)` beyond `max_groups` with the same counted warning
+/// as `retention --by`, instead of refusing more than 20 values; its groups are
+/// `retention_study`'s.
+#[test]
+fn study_retention_groups_merge_an_attribute_with_many_values_into_other() {
+    use attrition::io::tables::{AttributeKind, CustomerAttribute};
+    use attrition::study::{MAX_RETENTION_GROUPS, retention_groups, retention_study};
+    use attrition::survival::RetentionOptions;
+    let mut tables =
+        attrition::simulate::simulate(&attrition::simulate::SimulationParams::new(600, 12, 3)).unwrap().tables;
+    // 30 regions: r0..r9 hold 40 customers each, r10..r29 10 each; customer 7 has none.
+    let region: Vec<Option<String>> = (0..600)
+        .map(|i| (i != 7).then(|| if i < 400 { format!("r{}", i % 10) } else { format!("r{}", 10 + i % 20) }))
+        .collect();
+    tables.attributes.push(CustomerAttribute::new("region", AttributeKind::Categorical, region));
+    let r = retention_groups(&tables, &[], "region", MAX_RETENTION_GROUPS).unwrap();
+    assert_eq!(r.groups.len(), 600);
+    assert_eq!(r.groups[7], None, "a customer without a value is in no group");
+    let distinct: std::collections::BTreeSet<&str> = r.groups.iter().flatten().map(String::as_str).collect();
+    assert_eq!(distinct.len(), 21, "{distinct:?}");
+    assert_eq!(r.groups.iter().filter(|g| g.as_deref() == Some("(other)")).count(), 100);
+    assert_eq!(r.groups[0].as_deref(), Some("r0"), "a large region is kept");
+    match &r.data_quality.warnings[..] {
+        [QualityWarning::TooManyGroups { column, groups, max, merged_rows, other }] => {
+            assert_eq!(
+                (column.as_str(), *groups, *max, *merged_rows, other.as_str()),
+                ("region", 30, 20, 100, "(other)")
+            );
+        }
+        w => panic!("{w:?}"),
+    }
+    // The same groups as `retention --by region` draws.
+    let study = retention_study(&tables, "region", None, &RetentionOptions::new()).unwrap();
+    let drawn: std::collections::BTreeSet<&str> = study.retention.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(distinct, drawn);
+    assert_eq!(study.data_quality, r.data_quality);
+    // Under the cap nothing changes and nothing is reported.
+    let all = retention_groups(&tables, &[], "region", 30).unwrap();
+    assert!(all.data_quality.is_empty());
+    assert_eq!(all.groups.iter().flatten().collect::<std::collections::BTreeSet<_>>().len(), 30);
+}

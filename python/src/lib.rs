@@ -31,6 +31,10 @@ fn _attrition(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tables::catalogue_columns, m)?)?;
     m.add_function(wrap_pyfunction!(context::population_counts, m)?)?;
     m.add_function(wrap_pyfunction!(context::global_context, m)?)?;
+    m.add_function(wrap_pyfunction!(context::discovery_until, m)?)?;
+    m.add_function(wrap_pyfunction!(context::discovery_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(context::discovered_catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(context::context_catalogue, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::kpi_json, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::kaplan_meier_json, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::expected_profit_json, m)?)?;

@@ -203,3 +203,45 @@ def test_spark_partitions_use_the_populations_context(spark, world, tmp_path, cl
     catalogue = aspark.resolve_catalogue(attrition.read_tables(mixed))
     own = _arrow(aspark.snapshot(tables, catalogue, date=SNAPSHOT, partitions=3))
     assert {"0", "1"} <= set(own.column("trial").to_pylist())
+
+
+def _coded_sample(dir):
+    """The bundled sample with its event types renamed ``e00``, ``e01``, … (in name order), so
+    the simulator's catalogue does not apply and event roles must be discovered."""
+    from conftest import SAMPLE
+
+    shutil.copytree(SAMPLE, dir)
+    lines = (dir / "events.csv").read_text().splitlines(keepends=True)
+    rows = [line.split(",", 3) for line in lines[1:]]
+    codes = {name: f"e{i:02d}" for i, name in enumerate(sorted({r[2] for r in rows}))}
+    with open(dir / "events.csv", "w") as f:
+        f.write(lines[0])
+        for r in rows:
+            r[2] = codes[r[2]]
+            f.write(",".join(r))
+    return dir
+
+
+def test_spark_discovers_the_same_event_roles_as_the_cli(spark, tmp_path, cli):
+    """Issue 20: with event names that are not the simulator's, each partition's discovery counts
+    are added up on the driver and the roles chosen once: the same catalogue file as
+    ``attrition catalogue`` and the same resolved catalogue as ``features --save-catalogue``,
+    with no catalogue given (before, ``global_context`` refused without ``catalogue=``)."""
+    import json
+
+    from attrition import spark as aspark
+
+    coded = _coded_sample(tmp_path / "coded")
+    roles_cli, resolved_cli = tmp_path / "roles.json", tmp_path / "resolved.json"
+    cli("catalogue", "--tables", str(coded), "--out", str(roles_cli), "--quiet")
+    cli("features", "--tables", str(coded), "--snapshot", "2025-12-01", "--save-catalogue", str(resolved_cli),
+        "--out", str(tmp_path / "snap.csv"))
+    roles = json.loads(roles_cli.read_text())
+    assert not any(e["event_type"] in ("login", "support_ticket") for e in roles["events"])
+    assert {e["role"] for e in roles["events"]} > {"other"}, "discovery found roles"
+
+    tables = _read(spark, coded)
+    assert aspark.event_catalogue(tables, partitions=3) == roles_cli.read_text()
+    assert aspark.resolve_catalogue(tables, partitions=3) == resolved_cli.read_text()
+    # The same over another partitioning (partition counts add up in any grouping).
+    assert aspark.event_catalogue(tables, partitions=2) == roles_cli.read_text()

@@ -82,12 +82,26 @@ pub fn simulator_catalogue_applies_to<'a>(types: impl IntoIterator<Item = &'a st
 /// assert_eq!(chosen.simulator_types_present, 0);
 /// ```
 pub fn choose_event_catalogue(tables: &Tables, params: &DiscoveryParams) -> Result<ChosenCatalogue> {
-    choose(simulator_catalogue_applies(&tables.events), || discover(tables, params))
+    choose_with(simulator_catalogue_applies(&tables.events), || discover(tables, params))
 }
 
-/// The choice itself, shared by the tables and the partitioned paths: the simulator's catalogue
-/// when `(applies, present)` says so, otherwise the catalogue of `discover`'s result.
-pub(crate) fn choose(
+/// The choice itself, shared by the tables, the partitioned and the Spark paths: the simulator's
+/// catalogue when `(applies, present)` ([`simulator_catalogue_applies_to`] the event types of
+/// all customers) says so, otherwise the catalogue of `discover`'s result, which is called only
+/// then — e.g. [`DiscoveryCounts`](crate::catalogue::DiscoveryCounts) of every part of the
+/// data, added up and finished once.
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::catalogue::{choose_with, discover, CatalogueSource, DiscoveryParams};
+/// let mut world = attrition::simulate::simulate(&attrition::simulate::SimulationParams::new(400, 12, 5))?;
+/// attrition::simulate::obfuscate_events(&mut world.tables, 5);
+/// let applies = attrition::catalogue::simulator_catalogue_applies(&world.tables.events);
+/// let chosen = choose_with(applies, || discover(&world.tables, &DiscoveryParams::new()))?;
+/// assert_eq!(chosen.source, CatalogueSource::Discovered);
+/// # Ok(()) }
+/// ```
+pub fn choose_with(
     (applies, present): (bool, usize),
     discover: impl FnOnce() -> Result<Discovery>,
 ) -> Result<ChosenCatalogue> {

@@ -342,7 +342,7 @@ impl Discovery {
 }
 
 /// Per event type accumulators.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct TypeAcc {
     events: u64,
     customers: u64,
@@ -396,12 +396,35 @@ fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
 
 /// Exposed customer-weeks by activity stratum: by the activity of other types (`n`, `y`) and
 /// by total activity (`n_total`, `y_total`, to take them out of the unexposed counts).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct TypeStrata {
+    #[serde(with = "strata_serde")]
     n: [u64; N_STRATA],
+    #[serde(with = "strata_serde")]
     y: [u64; N_STRATA],
+    #[serde(with = "strata_serde")]
     n_total: [u64; N_STRATA],
+    #[serde(with = "strata_serde")]
     y_total: [u64; N_STRATA],
+}
+
+/// Counts by activity stratum as a sequence (serde derives arrays of at most 32 only); another
+/// length is a deserialization error.
+mod strata_serde {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::N_STRATA;
+
+    pub fn serialize<S: Serializer>(counts: &[u64; N_STRATA], s: S) -> std::result::Result<S::Ok, S::Error> {
+        counts.as_slice().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<[u64; N_STRATA], D::Error> {
+        let v = Vec::<u64>::deserialize(d)?;
+        let n = v.len();
+        v.try_into().map_err(|_| D::Error::invalid_length(n, &"64 counts, one per activity stratum"))
+    }
 }
 
 /// Half-octave bin of an activity count: 0, 1, 2, 3, then two bins per power of two.
@@ -455,7 +478,21 @@ pub fn discover(tables: &Tables, params: &DiscoveryParams) -> Result<Discovery> 
 /// assert_eq!(counts.finish(&params)?, discover(&world.tables, &params)?);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The counts serialize (serde, e.g. JSON), so the parts can be counted in other processes —
+/// Spark executors — and added up where the catalogue is chosen:
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// # use attrition::catalogue::{DiscoveryCounts, DiscoveryParams};
+/// # let world = attrition::simulate::simulate(&attrition::simulate::SimulationParams::new(200, 12, 3))?;
+/// # let until = attrition::features::infer_data_end(&world.tables).unwrap();
+/// let counts = DiscoveryCounts::from_tables(&world.tables, &DiscoveryParams::new(), until)?;
+/// let text = serde_json::to_string(&counts).unwrap();
+/// assert_eq!(serde_json::from_str::<DiscoveryCounts>(&text).unwrap(), counts);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoveryCounts {
     until: NaiveDate,
     horizon_days: u32,
@@ -473,7 +510,9 @@ pub struct DiscoveryCounts {
     retained_weeks_total: u64,
     pre_days: i64,
     other_days: i64,
+    #[serde(with = "strata_serde")]
     strata_n: [u64; N_STRATA],
+    #[serde(with = "strata_serde")]
     strata_y: [u64; N_STRATA],
     /// Every event type of the tables (also one without events up to `until`), by name.
     types: BTreeMap<String, TypeAcc>,

@@ -19,13 +19,12 @@
 //! ```
 
 mod choose;
-pub(crate) use choose::choose as choose_with;
 mod discover;
 mod file;
 mod section;
 
 pub use choose::{
-    CatalogueSource, ChosenCatalogue, choose_event_catalogue, simulator_catalogue_applies,
+    CatalogueSource, ChosenCatalogue, choose_event_catalogue, choose_with, simulator_catalogue_applies,
     simulator_catalogue_applies_to,
 };
 pub use discover::{

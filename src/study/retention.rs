@@ -73,7 +73,7 @@ impl FactorCounts {
         let life = lifetimes(tables, &LifetimeOptions::new(censor))?;
         let (groups, labels) = match (by, tables.attribute(by)) {
             ("products_held" | "upsell_90d" | "weekly_engaged", _) | (_, None) => {
-                (retention_groups(tables, &factors, by)?, None)
+                (retention_groups(tables, &factors, by, options.max_groups)?.groups, None)
             }
             (_, Some(attr)) => {
                 let raw: Vec<Option<String>> =

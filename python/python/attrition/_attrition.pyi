@@ -176,7 +176,30 @@ def catalogue_columns(catalogue: str) -> List[Tuple[str, str]]: ...
 def population_counts(tables: Tables) -> str:
     """The population counts of ``tables`` (JSON): events per type, the evidence of each customer
     attribute's kind, the dated rows of the data end. Counts of disjoint parts add up."""
-def global_context(counts: List[str], *, catalogue: Optional[str] = None, max_event_types: int = 200) -> str:
+def global_context(
+    counts: List[str],
+    *,
+    catalogue: Optional[str] = None,
+    max_event_types: int = 200,
+    discovery: Optional[List[str]] = None,
+) -> str:
     """The global context (JSON) of the parts whose ``population_counts`` are ``counts``: the
     feature catalogue resolved over all of them, every attribute's kind, the data end. Pass it
-    as ``context=`` to ``features``/``snapshot`` on each part."""
+    as ``context=`` to ``features``/``snapshot`` on each part. Without ``catalogue``, the event
+    roles are the simulator's when the parts speak its event names, otherwise discovered from
+    ``discovery`` (every part's ``discovery_counts`` up to ``discovery_until(counts)``)."""
+def discovery_until(counts: List[str], *, simulator_ok: bool = True) -> Optional[str]:
+    """The day (``YYYY-MM-DD``) event-role discovery counts up to for the parts whose
+    ``population_counts`` are ``counts``: their data end. ``None`` when ``simulator_ok`` and
+    the simulator's catalogue applies to their event names (no discovery needed)."""
+def discovery_counts(
+    tables: Tables, until: str, *, landmark_days: int = 90, horizon_days: int = 180, signal_min_risk_ratio: float = 1.25
+) -> str:
+    """The event-role discovery counts (JSON) of ``tables`` up to ``until``; parts add up."""
+def discovered_catalogue(
+    counts: List[str], *, landmark_days: int = 90, horizon_days: int = 180, signal_min_risk_ratio: float = 1.25
+) -> str:
+    """The event catalogue (JSON, as ``attrition catalogue --out`` writes it) discovered from
+    every part's ``discovery_counts``, added up and finished once."""
+def context_catalogue(context: str) -> str:
+    """The resolved feature catalogue of a global context, as ``features --save-catalogue``."""

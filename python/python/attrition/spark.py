@@ -10,8 +10,10 @@ released. The recipe:
    counts (events per type, the evidence of each customer attribute's kind, the dated rows of
    the data end), the driver adds them up and resolves the feature catalogue, the attribute
    kinds and the data end of the whole population — what the CLI decides over all customers.
-   (Event names that are not the simulator's need a catalogue: :func:`resolve_catalogue` on the
-   full tables or a sample with every event type, or ``attrition features --save-catalogue``.)
+   Event names that are not the simulator's get their roles discovered as ``attrition
+   features`` does: a second pass counts each partition up to the population's data end, and
+   the driver adds the counts up and chooses the catalogue once (:func:`event_catalogue`
+   gives the roles as ``attrition catalogue`` writes them).
 3. :func:`features` (labelled) or :func:`snapshot` (current customers), with the context
    broadcast: the tables are tagged, unioned and repartitioned by ``customer_id``, so each
    customer's rows meet in one partition, where they are written as a tables directory, read
@@ -42,9 +44,59 @@ TABLE_COLUMN = "_attrition_table"
 _OPTIONAL = ("nps", "campaign")
 
 
-def resolve_catalogue(tables: "attrition.Tables", *, max_event_types: int = 200) -> str:
-    """The resolved feature catalogue (JSON) of ``tables``, as ``features --save-catalogue``."""
-    return _attrition.resolve_catalogue(tables, max_event_types=max_event_types)
+def resolve_catalogue(tables: Any, *, max_event_types: int = 200, partitions: Optional[int] = None) -> str:
+    """The resolved feature catalogue (JSON) of ``tables``, as ``features --save-catalogue``
+    writes it. ``tables``: an :class:`attrition.Tables` (resolved in this process), or Spark
+    DataFrames as for :func:`features` — then resolved on the driver from every partition's
+    counts (:func:`global_context`: the simulator's event roles when the data speaks its event
+    names, otherwise roles discovered from every partition's discovery counts, added up)."""
+    if isinstance(tables, attrition.Tables):
+        return _attrition.resolve_catalogue(tables, max_event_types=max_event_types)
+    context = global_context(tables, max_event_types=max_event_types, partitions=partitions)
+    return _attrition.context_catalogue(context)
+
+
+def event_catalogue(
+    tables: Dict[str, Any],
+    *,
+    until: Optional[str] = None,
+    landmark_days: int = 90,
+    horizon_days: int = 180,
+    signal_min_risk_ratio: float = 1.25,
+    partitions: Optional[int] = None,
+) -> str:
+    """The event roles (JSON) discovered over Spark DataFrames ``tables``, as ``attrition
+    catalogue --out`` writes them for the same tables and options (editable; give it to
+    ``attrition features --event-catalogue``). Each partition counts its customers (``until``
+    defaults to the population's data end, from a first pass); the driver adds the counts up
+    and computes the statistics and roles once."""
+    if until is None:
+        until = _attrition.discovery_until(_population_counts(tables, partitions), simulator_ok=False)
+    params = dict(landmark_days=landmark_days, horizon_days=horizon_days, signal_min_risk_ratio=signal_min_risk_ratio)
+    counts = _discovery_counts(tables, until, params, partitions)
+    return _attrition.discovered_catalogue(counts, **params)
+
+
+def _per_partition_counts(tables: Dict[str, Any], partitions: Optional[int], count) -> list:
+    """``count(tables)`` (a JSON text) of every partition with customers, collected on the driver."""
+    columns = {name: list(df.columns) for name, df in tables.items()}
+    union = _union(tables, partitions)
+
+    def per_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        with tempfile.TemporaryDirectory(prefix="attrition-part-") as dir:
+            if _write_tables(batches, columns, dir) == 0:
+                return
+            yield pa.RecordBatch.from_pydict({"counts": [count(attrition.read_tables(dir))]})
+
+    return [row["counts"] for row in union.mapInArrow(per_partition, "counts string").collect()]
+
+
+def _population_counts(tables: Dict[str, Any], partitions: Optional[int]) -> list:
+    return _per_partition_counts(tables, partitions, _attrition.population_counts)
+
+
+def _discovery_counts(tables: Dict[str, Any], until: str, params: Dict[str, Any], partitions: Optional[int]) -> list:
+    return _per_partition_counts(tables, partitions, lambda t: _attrition.discovery_counts(t, until, **params))
 
 
 def global_context(
@@ -55,22 +107,20 @@ def global_context(
     partitions: Optional[int] = None,
 ) -> str:
     """The population's decisions (JSON) over Spark DataFrames ``tables``: the feature catalogue
-    resolved over all customers, every customer attribute's kind, the data end. One pass: each
+    resolved over all customers, every customer attribute's kind, the data end. Each
     partition's population counts are added up on the driver. ``catalogue``: a feature catalogue
-    (JSON; default the standard one, which needs the simulator's event names). Give the result
-    to :func:`features` and :func:`snapshot`."""
-    columns = {name: list(df.columns) for name, df in tables.items()}
-    union = _union(tables, partitions)
-
-    def per_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        with tempfile.TemporaryDirectory(prefix="attrition-part-") as dir:
-            if _write_tables(batches, columns, dir) == 0:
-                return
-            counts = _attrition.population_counts(attrition.read_tables(dir))
-            yield pa.RecordBatch.from_pydict({"counts": [counts]})
-
-    counts = [row["counts"] for row in union.mapInArrow(per_partition, "counts string").collect()]
-    return _attrition.global_context(counts, catalogue=catalogue, max_event_types=max_event_types)
+    (JSON); by default the standard one with the event roles ``attrition features`` would
+    choose: the simulator's when the data speaks its event names, otherwise roles discovered
+    in a second pass (each partition's discovery counts up to the population's data end, added
+    up on the driver and finished once). Give the result to :func:`features` and
+    :func:`snapshot`."""
+    counts = _population_counts(tables, partitions)
+    discovery = None
+    if catalogue is None:
+        until = _attrition.discovery_until(counts)
+        if until is not None:
+            discovery = _discovery_counts(tables, until, {}, partitions)
+    return _attrition.global_context(counts, catalogue=catalogue, max_event_types=max_event_types, discovery=discovery)
 
 
 def _is_context(text: str) -> bool:
