@@ -229,6 +229,8 @@ struct Framer<'r> {
     /// `csv_core` has read the first record (and stripped a UTF-8 byte-order mark before it, which
     /// it does on its first read only): plain lines may take the fast path from then on.
     core_started: bool,
+    /// Bytes taken from `src` so far (the position of the next record, blank lines aside).
+    consumed: u64,
 }
 
 impl<'r> Framer<'r> {
@@ -242,7 +244,14 @@ impl<'r> Framer<'r> {
             ended_with_cr: false,
             plain: true,
             core_started: false,
+            consumed: 0,
         }
+    }
+
+    /// Takes `n` bytes of `src`.
+    fn consume(&mut self, n: usize) {
+        self.src.consume(n);
+        self.consumed += n as u64;
     }
 
     /// Frames the next record when it is a plain line (see [`Framer`]); `Ok(false)`, having
@@ -277,7 +286,7 @@ impl<'r> Framer<'r> {
             start = end + 1;
         }
         rec.n = n;
-        self.src.consume(nl + 1);
+        self.consume(nl + 1);
         self.core.set_line(self.core.line() + 1);
         Ok(true)
     }
@@ -287,7 +296,7 @@ impl<'r> Framer<'r> {
     fn finish_crlf(&mut self) -> std::io::Result<()> {
         if self.src.fill_buf()?.first() == Some(&b'\n') {
             let (_, nin, _, _) = self.core.read_record(b"\n", &mut self.scratch, &mut self.scratch_ends);
-            self.src.consume(nin);
+            self.consume(nin);
         }
         Ok(())
     }
@@ -331,7 +340,7 @@ impl<'r> Framer<'r> {
                 self.core.read_record(input, &mut rec.buf[outlen..], &mut rec.ends[endlen..])
             };
             self.ended_with_cr = nin > 0 && input[nin - 1] == b'\r';
-            self.src.consume(nin);
+            self.consume(nin);
             if overflow.is_none() {
                 outlen += nout;
                 endlen += nend;
@@ -892,6 +901,54 @@ impl<'r> CsvFile<'r> {
     pub fn accept(&mut self) {
         self.report.rows_loaded += 1;
     }
+
+    /// The bytes ahead in a CSV file's read buffer up to the end of its last whole line, and
+    /// their position in the input ([`CsvFile::position`]), for a reader that frames plain lines
+    /// itself ([`crate::io::events_csv`]); `None` for other formats or when no whole line is
+    /// buffered. The reader takes what it read with [`CsvFile::take_plain_rows`].
+    pub(crate) fn plain_lines(&mut self) -> Result<Option<(u64, &[u8])>> {
+        let Framing::Csv(f) = &mut self.framer else { return Ok(None) };
+        if !f.plain || !f.core_started {
+            return Ok(None);
+        }
+        let at = f.consumed;
+        let buf = f.src.fill_buf().map_err(|e| Error::io("read", &self.path, e))?;
+        Ok(memchr::memrchr(b'\n', buf).map(|nl| (at, &buf[..=nl])))
+    }
+
+    /// Takes the first `bytes` of [`CsvFile::plain_lines`]: `rows` plain lines, each one record
+    /// read and kept.
+    pub(crate) fn take_plain_rows(&mut self, bytes: usize, rows: u64) {
+        if let Framing::Csv(f) = &mut self.framer
+            && rows > 0
+        {
+            f.consume(bytes);
+            f.core.set_line(f.core.line() + rows);
+            self.line = f.core.line() - 1;
+            self.report.rows_read += rows;
+            self.report.rows_loaded += rows;
+        }
+    }
+
+    /// Bytes of a CSV input taken so far: where the next record (or blank line) starts (0 for
+    /// other formats).
+    pub(crate) fn position(&self) -> u64 {
+        match &self.framer {
+            Framing::Csv(f) => f.consumed,
+            _ => 0,
+        }
+    }
+
+    /// Gives a CSV file a read buffer of `capacity` bytes (what is buffered is kept), so that
+    /// [`CsvFile::plain_lines`] hands out larger blocks.
+    pub(crate) fn set_buffer(&mut self, capacity: usize) {
+        if let Framing::Csv(f) = &mut self.framer {
+            let old = std::mem::replace(&mut f.src, BufReader::new(Box::new(std::io::empty())));
+            let buffered = old.buffer().to_vec();
+            let inner = old.into_inner();
+            f.src = BufReader::with_capacity(capacity, Box::new(std::io::Cursor::new(buffered).chain(inner)));
+        }
+    }
 }
 
 /// Checks that every `required` column is in `headers` (a CSV header read with `delimiter`).
@@ -1073,7 +1130,7 @@ pub(crate) fn raw_field(record: &Fields, i: usize) -> &str {
 
 /// `field` (valid UTF-8) without leading and trailing whitespace, as `str::trim` has it: without
 /// decoding when both ends are ASCII and not blank (most fields).
-fn trim_bytes(field: &[u8]) -> &[u8] {
+pub(crate) fn trim_bytes(field: &[u8]) -> &[u8] {
     let plain = |b: &u8| b.is_ascii() && !b.is_ascii_whitespace() && *b != 0x0B;
     match (field.first(), field.last()) {
         (Some(f), Some(l)) if plain(f) && plain(l) => field,

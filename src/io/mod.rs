@@ -9,6 +9,7 @@ pub mod churn;
 pub mod csv_out;
 pub(crate) mod csvfile;
 pub mod event_types;
+mod events_csv;
 #[cfg(feature = "parquet")]
 mod events_parquet;
 mod events_text;

@@ -11,6 +11,7 @@ use crate::io::churn::ChurnReport;
 pub use crate::io::csvfile::FileReport;
 use crate::io::csvfile::{CsvFile, FieldError, Record, SourceType};
 use crate::io::event_types::MergedRareTypes;
+use crate::io::events_text::{Checker, EventRows};
 use crate::io::parse::{parse_bool, parse_date, parse_f64};
 use crate::io::schema::{Schema, TableSchema, TimestampFormat};
 use crate::io::tables::{
@@ -508,13 +509,12 @@ fn read_tables_inner(
         if let Some(len) = size_hint.filter(|_| !columnar) {
             b.reserve((len / 48) as usize);
         }
-        // Row by row (CSV, JSON Lines), from the records' bytes.
-        let mut rows = crate::io::events_text::EventRows::new(cols, &index, &signup, format, max_timestamp());
-        while !columnar && let Some(rec) = f.next_record()? {
-            match rows.push(&rec, &mut b)? {
-                Ok(()) => f.accept(),
-                Err(e) => f.reject(e)?,
-            }
+        // CSV in one fused pass over the bytes (JSON Lines, and any line that is not plain, row
+        // by row), from the records' bytes.
+        if !columnar {
+            let names = cols.map(|c| f.headers.get(c).cloned().unwrap_or_default());
+            let check = Checker::new(cols, names, &index, &signup, format, max_timestamp());
+            crate::io::events_csv::read_events(&mut f, &mut EventRows::new(check), &mut b, size_hint)?;
         }
         tables.events = b.finish();
         let dropped = tables.events.dedup();

@@ -394,6 +394,20 @@ impl EventsBuilder {
         self.events.user.push(user);
     }
 
+    /// Appends events with already-interned types and users (the four columns of equal length).
+    pub(crate) fn extend_interned(
+        &mut self,
+        customer: &[CustomerIdx],
+        timestamp: &[i64],
+        kind: impl Iterator<Item = u16>,
+        user: impl Iterator<Item = u32>,
+    ) {
+        self.events.customer.extend_from_slice(customer);
+        self.events.timestamp.extend_from_slice(timestamp);
+        self.events.kind.extend(kind);
+        self.events.user.extend(user);
+    }
+
     /// Appends an event, interning its type and user.
     pub fn push(&mut self, customer: CustomerIdx, timestamp: i64, kind: &str, user: &str) -> Result<()> {
         let k = self.intern_kind(kind)?;
