@@ -157,6 +157,22 @@ fn utc_z_shape(b: &[u8]) -> bool {
     b[0].is_ascii_digit() && (b[10] == b'T' || b[10] == b' ') && b[13] == b':' && b[16] == b':' && b[19] == b'Z'
 }
 
+/// A cheap fingerprint of a short name: its first and last eight bytes and its length.
+#[inline]
+fn fingerprint(b: &[u8]) -> u64 {
+    let n = b.len();
+    match (b.get(..8), n.checked_sub(8).and_then(|s| b.get(s..))) {
+        (Some(first), Some(last)) => word(first) ^ word(last).rotate_left(29) ^ n as u64,
+        _ => b.iter().fold(n as u64, |h, &c| (h << 8) | u64::from(c)),
+    }
+}
+
+/// The first eight bytes of `b` as a little-endian word (0 if shorter).
+#[inline]
+fn word(b: &[u8]) -> u64 {
+    b.get(..8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map_or(0, u64::from_le_bytes)
+}
+
 /// Eight copies of a byte.
 const fn splat(b: u8) -> u64 {
     0x0101_0101_0101_0101 * b as u64
@@ -213,6 +229,9 @@ impl Lines {
         let mut kinds: HashMap<&[u8], u16, FastHash> = HashMap::default();
         let mut users: HashMap<&[u8], u32, FastHash> = HashMap::default();
         let mut last_user: Option<(&[u8], u32)> = None;
+        // Before the types map, a direct-mapped cache of types by a fingerprint of their bytes
+        // (a few word operations instead of hashing every row's type).
+        let mut kind_slots: [Option<u16>; 256] = [None; 256];
         let ascii = block.is_ascii();
         // The first quote or carriage return at or after `pos`.
         let special = |from: usize| memchr::memchr2(b'"', b'\r', &block[from..]).map_or(block.len(), |i| from + i);
@@ -274,13 +293,21 @@ impl Lines {
             let (id, ts, kind) = (get(0), get(1), get(2));
             let user = if self.has_user { get(3) } else { &b""[..] };
             let Ok((customer, t)) = check.check(&mut cache, id, ts, kind, user) else { break };
-            let k = match kinds.get(kind) {
-                Some(&k) => k,
-                None => {
-                    // Past u16 types the general path reports the table's limit.
-                    let Ok(k) = u16::try_from(out.kinds.len()) else { break };
-                    kinds.insert(kind, k);
-                    out.kinds.push(kind.into());
+            let slot = (fingerprint(kind).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+            let k = match kind_slots[slot] {
+                Some(k) if out.kinds.get(usize::from(k)).is_some_and(|name| same(name, kind)) => k,
+                _ => {
+                    let k = match kinds.get(kind) {
+                        Some(&k) => k,
+                        None => {
+                            // Past u16 types the general path reports the table's limit.
+                            let Ok(k) = u16::try_from(out.kinds.len()) else { break };
+                            kinds.insert(kind, k);
+                            out.kinds.push(kind.into());
+                            k
+                        }
+                    };
+                    kind_slots[slot] = Some(k);
                     k
                 }
             };
