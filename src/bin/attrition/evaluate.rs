@@ -13,11 +13,17 @@ use crate::common::{DataArgs, ModelArgs};
 
 mod population;
 
+/// `--data` when not given (the arg needs a value; `evaluate` refuses this one).
+const NO_DATA: &str = "<no --data>";
+
 /// Arguments of `attrition evaluate`.
 #[derive(Debug, clap::Args)]
+// `--data` is not required with `--model-file` (an `Option<DataArgs>` would always be `None`:
+// clap gives a struct with a nested flatten an empty group).
+#[command(mut_arg("data", |a| a.required(false).default_value(NO_DATA).hide_default_value(true)))]
 pub struct Args {
     #[command(flatten)]
-    data: Option<DataArgs>,
+    data: DataArgs,
     #[command(flatten)]
     population: population::PopulationArgs,
     #[command(flatten)]
@@ -40,12 +46,12 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let data = match (&args.data, &args.population.model_file) {
-        (_, Some(m)) => return population::run(&args.population, m, args.json, args.quiet),
-        (Some(d), None) => d,
-        (None, None) => {
+    let data = match &args.population.model_file {
+        Some(m) => return population::run(&args.population, m, args.json, args.quiet),
+        None if args.data.data.as_os_str() == NO_DATA => {
             return Err(attrition::Error::param("--data", "<none>", "give --data, or --model-file with --tables"));
         }
+        None => &args.data,
     };
     let plan = args.force.plan().input("--data", &data.data);
     if let Some(p) = &args.oof_out {

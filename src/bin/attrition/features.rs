@@ -88,7 +88,7 @@ pub struct Args {
     /// as-of dates of each customer kept (training data for a population too large to train on).
     #[arg(long, conflicts_with = "snapshot", value_parser = crate::common::range::above(0.0, 1.0))]
     sample_customers: Option<f64>,
-    /// Seed of --sample-customers (the same seed keeps the same customers).
+    /// Seed of --sample-customers (any whole number 0–2⁶⁴ − 1; the same seed keeps the same customers).
     #[arg(long, default_value_t = 42, requires = "sample_customers")]
     sample_seed: u64,
     /// Output CSV (`-`: standard output; messages then go to standard error).
