@@ -45,6 +45,13 @@
 //! cost of their inner folds fits the budget. Logistic regression and the default boosted trees
 //! are always tried. The plan depends only on the data's shape and the parameters.
 //!
+//! On a training part so large that even those two would overrun the budget (at 61 columns,
+//! beyond about 50,000 rows at the default 10 s; 800,000 training rows of 1M point-in-time
+//! observations would cost about 16× the budget), the search runs on a seeded sample of whole
+//! customers of about the rows the budget affords, never fewer than [`MIN_SEARCH_ROWS`]
+//! ([`search_rows`], recorded in [`AutoSelection::search_rows`]; AutoGluon and FLAML likewise
+//! subsample large data for their search), and the winner is refitted on every training row.
+//!
 //! ```
 //! use attrition::models::auto::AutoParams;
 //! use attrition::models::{ChurnModel, Learner, trained::{ModelKind, ModelParams}};
@@ -63,6 +70,10 @@
 //! assert_eq!(model.predict_proba(&data).unwrap().len(), 600);
 //! ```
 
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::boosted::BoostedParams;
@@ -264,6 +275,11 @@ pub struct AutoSelection {
     /// was recorded: [`SelectionRule::MinLogLoss`]).
     #[serde(default = "SelectionRule::recorded_default")]
     pub rule: SelectionRule,
+    /// Rows the search ran on when the training part was too large for the budget and was
+    /// sampled ([`search_rows`]); absent when every training row was searched on (and in files
+    /// written before it was recorded). The winner is refitted on every training row either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_rows: Option<usize>,
 }
 
 impl AutoSelection {
@@ -326,6 +342,14 @@ pub fn candidates(base: &ModelParams) -> Vec<Candidate> {
     ]
 }
 
+/// Estimated single-thread seconds of the inner cross-validation of all of `portfolio` on
+/// `rows` training rows of `cols` columns (the estimate [`plan`] spends the budget with).
+fn planned_cost(portfolio: &[Candidate], rows: usize, cols: usize, params: &AutoParams) -> f64 {
+    let per_fit = SECONDS_PER_CELL_ROUND * rows as f64 * cols.max(1) as f64 * PLANNED_ROUNDS;
+    let inner_rows_share = (params.folds.saturating_sub(1)) as f64 / params.folds.max(1) as f64;
+    portfolio.iter().map(|c| c.relative_cost * per_fit * inner_rows_share * params.folds as f64).sum()
+}
+
 /// How many candidates of `portfolio` the budget allows on `rows` training rows of `cols`
 /// model-matrix columns with `folds` inner folds: always at least the first two.
 pub fn plan(portfolio: &[Candidate], rows: usize, cols: usize, params: &AutoParams) -> usize {
@@ -363,9 +387,107 @@ fn settings(c: &Candidate, base: &ModelParams) -> String {
     }
 }
 
+/// Fewest rows the search runs on when the training part is sampled to fit the budget (see
+/// [`search_rows`]): at 61 input columns the two candidates always tried cost about the
+/// default 10-second budget here, and fewer rows would make the inner log-losses of the
+/// boosted candidates too noisy to rank.
+pub const MIN_SEARCH_ROWS: usize = 50_000;
+
+/// The rows (of `data`, a subset of `rows` in their order) `auto` searches on. When the two
+/// candidates that are always tried (logistic regression and the default boosted trees) would
+/// cost more than [`AutoParams::budget_seconds`] on all of `rows` (the planning estimate of
+/// [`plan`], made from the shape only), the search runs on a seeded sample of about the rows
+/// they can afford, never fewer than [`MIN_SEARCH_ROWS`]: whole customers when ids repeat
+/// (point-in-time observations; customers in a random order drawn from the seed, taken until
+/// the rows are reached), otherwise rows drawn at random. Otherwise all of `rows`. The sample
+/// depends only on the data, the rows, the budget and the seed, so the choice stays
+/// deterministic; the winner is refitted on all of `rows`.
+///
+/// ```
+/// use attrition::models::auto::{AutoParams, search_rows};
+/// use attrition::models::trained::{ModelKind, ModelParams};
+/// use attrition::{Column, Dataset};
+/// let n = 200_000;
+/// let x: Vec<f64> = (0..n).map(|i| (i % 97) as f64).collect();
+/// let y: Vec<bool> = (0..n).map(|i| i % 7 == 0).collect();
+/// let data = Dataset::new(vec![Column::numeric("x", x)]).unwrap().with_churned(y).unwrap();
+/// let rows: Vec<usize> = (0..n).collect();
+/// let mut p = ModelParams::new(ModelKind::Auto);
+/// assert_eq!(search_rows(&p, &data, &rows).len(), n); // one column: affordable
+/// p.auto = AutoParams::new().budget_seconds(0.1);
+/// let s = search_rows(&p, &data, &rows);
+/// assert_eq!(s.len(), 50_000); // sampled down to the floor
+/// assert_eq!(s, search_rows(&p, &data, &rows)); // the same sample every time
+/// ```
+pub fn search_rows(base: &ModelParams, data: &Dataset, rows: &[usize]) -> Vec<usize> {
+    let n = rows.len();
+    let folds = effective_folds(&base.auto, n);
+    let plan_params = AutoParams { folds, ..base.auto };
+    let mut portfolio = candidates(base);
+    portfolio.truncate(2);
+    let cost = |m: usize| planned_cost(&portfolio, m, data.columns.len(), &plan_params);
+    let full = cost(n);
+    if full <= base.auto.budget_seconds || n <= MIN_SEARCH_ROWS {
+        return rows.to_vec();
+    }
+    let want = ((n as f64 * base.auto.budget_seconds / full) as usize).max(MIN_SEARCH_ROWS);
+    if want >= n {
+        return rows.to_vec();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(base.boosted.seed ^ 0x5EA2C4);
+    let repeated = data.ids.as_ref().filter(|_| crate::validation::ids_repeat(data));
+    let Some(ids) = repeated else {
+        let mut keep: Vec<usize> = sample(&mut rng, n, want).into_vec();
+        keep.sort_unstable();
+        return keep.into_iter().map(|k| rows[k]).collect();
+    };
+    // Customers in order of first appearance, with their row counts.
+    let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut group: Vec<usize> = Vec::with_capacity(n);
+    for &r in rows {
+        let next = counts.len();
+        let g = *group_of.entry(ids[r].as_str()).or_insert(next);
+        if g == next {
+            counts.push(0);
+        }
+        counts[g] += 1;
+        group.push(g);
+    }
+    drop(group_of);
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    order.shuffle(&mut rng);
+    let mut chosen = vec![false; counts.len()];
+    let mut taken = 0;
+    for g in order {
+        if taken >= want {
+            break;
+        }
+        chosen[g] = true;
+        taken += counts[g];
+    }
+    rows.iter().zip(&group).filter(|(_, g)| chosen[**g]).map(|(&r, _)| r).collect()
+}
+
+/// Chooses among the candidates by inner cross-validation on the rows `rows` of `data` (the
+/// training part; nothing else is looked at), on all of them or, when they are too many for
+/// the budget, on the sample of [`search_rows`] (recorded in
+/// [`AutoSelection::search_rows`]). Returns the parameters of the winner and the selection
+/// record, like [`select`] on `data.take(rows)`, which it equals when nothing is sampled.
+pub fn select_rows(base: &ModelParams, data: &Dataset, rows: &[usize]) -> Result<(ModelParams, AutoSelection)> {
+    base.auto.check()?;
+    let searched = search_rows(base, data, rows);
+    let (params, mut selection) = select(base, &data.take(&searched))?;
+    if searched.len() < rows.len() {
+        selection.search_rows = Some(searched.len());
+    }
+    Ok((params, selection))
+}
+
 /// Chooses among the candidates by inner cross-validation on `data`; returns the parameters of
 /// the winner (kind logistic or gbdt) and the selection record. `data` is the training part
-/// only: nothing else is looked at.
+/// only: nothing else is looked at. Every row is searched on, whatever the budget (see
+/// [`select_rows`] for the sampled search).
 pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSelection)> {
     base.auto.check()?;
     let mut portfolio = candidates(base);
@@ -458,6 +580,7 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
         portfolio: portfolio.len() + 1,
         table,
         rule: base.auto.rule,
+        search_rows: None,
     };
     Ok((params, selection))
 }

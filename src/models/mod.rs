@@ -23,6 +23,14 @@ pub trait Learner: Sync {
 
     /// Fits on `data` (which must carry `churned`; uses `weights` when set).
     fn fit(&self, data: &Dataset) -> Result<Self::Model>;
+
+    /// Fits on the rows `rows` of `data` (in that order): the same model as
+    /// `self.fit(&data.take(rows))`, which is what the default does. Families that can read the
+    /// rows in place override it so that cross-validation needs no copy of each fold's data
+    /// ([`crate::models::trained::ModelParams`] does).
+    fn fit_rows(&self, data: &Dataset, rows: &[usize]) -> Result<Self::Model> {
+        self.fit(&data.take(rows))
+    }
 }
 
 pub mod artifact;

@@ -100,12 +100,37 @@ impl PreprocessParams {
     /// assert_eq!(t.x.dim(), (3, 5));
     /// ```
     pub fn fit(&self, data: &Dataset) -> Result<Preprocessor> {
+        self.fit_impl(data, None)
+    }
+
+    /// Fits on the rows `rows` of `data`: the same preprocessor as
+    /// `self.fit(&data.take(rows))`, copying one column at a time instead of the whole table
+    /// (errors name the row's position in `rows`, as they would in the copy).
+    ///
+    /// ```
+    /// use attrition::models::preprocess::{PreprocessMode, PreprocessParams};
+    /// use attrition::{Column, Dataset};
+    /// let data = Dataset::new(vec![Column::numeric("logins", vec![1.0, f64::NAN, 3.0, 8.0])]).unwrap();
+    /// let p = PreprocessParams::new(PreprocessMode::Linear);
+    /// assert_eq!(p.fit_rows(&data, &[0, 2]).unwrap(), p.fit(&data.take(&[0, 2])).unwrap());
+    /// ```
+    pub fn fit_rows(&self, data: &Dataset, rows: &[usize]) -> Result<Preprocessor> {
+        self.fit_impl(data, Some(rows))
+    }
+
+    fn fit_impl(&self, data: &Dataset, rows: Option<&[usize]>) -> Result<Preprocessor> {
         self.check()?;
-        if data.n_rows() == 0 {
+        let n = rows.map_or(data.n_rows(), <[usize]>::len);
+        if n == 0 {
             return Err(Error::EmptyData { context: "preprocessing" });
         }
+        let taken_weights: Option<Vec<f64>> =
+            rows.and_then(|r| data.weights.as_ref().map(|w| r.iter().map(|&i| w[i]).collect()));
+        let weights = if rows.is_some() { taken_weights.as_deref() } else { data.weights.as_deref() };
         let mut inputs = Vec::with_capacity(data.columns.len());
         for col in &data.columns {
+            let taken = rows.map(|r| col.take(r));
+            let col = taken.as_ref().unwrap_or(col);
             let spec = match &col.data {
                 ColumnData::Numeric(v) => {
                     if let Some(row) = v.iter().position(|x| x.is_infinite()) {
@@ -115,7 +140,7 @@ impl PreprocessParams {
                             value: v[row],
                         });
                     }
-                    fit_numeric(&col.name, v, data.weights.as_deref(), self)
+                    fit_numeric(&col.name, v, weights, self)
                 }
                 ColumnData::Categorical(c) => {
                     let mut counts = vec![0u64; c.levels.len()];
@@ -398,9 +423,100 @@ impl Preprocessor {
         self.inputs.iter().map(InputSpec::name).collect()
     }
 
+    /// The tree-mode model matrix of the rows `rows` of `data`, read in place: the values of
+    /// `self.transform_rows(data, rows)` without building the matrix (the boosted trees bin
+    /// straight from it). Errors like [`Preprocessor::transform`] on missing or mistyped
+    /// features and infinite values; a linear-mode preprocessor is refused (its columns are
+    /// computed, not read).
+    pub(crate) fn tree_columns<'a>(&self, data: &'a Dataset, rows: &'a [usize]) -> Result<TreeColumns<'a>> {
+        if self.mode != PreprocessMode::Tree {
+            return Err(Error::param("preprocessing mode", "linear", "columns are read in place in tree mode only"));
+        }
+        let mut columns = Vec::with_capacity(self.output_sources().len());
+        for spec in &self.inputs {
+            let Some(col) = data.column(spec.name()) else {
+                return Err(Error::FeatureMismatch {
+                    reason: format!("feature `{}` is missing from the data", spec.name()),
+                });
+            };
+            match (spec, &col.data) {
+                (InputSpec::Numeric { .. }, ColumnData::Numeric(v)) => {
+                    if let Some(row) = rows.iter().position(|&i| v[i].is_infinite()) {
+                        return Err(Error::NonFinite {
+                            context: format!("feature `{}`", spec.name()),
+                            row,
+                            value: v[rows[row]],
+                        });
+                    }
+                    columns.push(TreeColumn::Numeric(v));
+                }
+                (InputSpec::Categorical { levels, other, missing, native, .. }, ColumnData::Categorical(c)) => {
+                    let map: Vec<Option<usize>> = c
+                        .levels
+                        .iter()
+                        .map(|l| levels.iter().position(|m| m == l).or(if *other { Some(levels.len()) } else { None }))
+                        .collect();
+                    if *native {
+                        let values = map.iter().map(|k| k.map_or(f64::NAN, |k| k as f64)).collect();
+                        columns.push(TreeColumn::Coded {
+                            codes: &c.codes,
+                            values,
+                            missing: f64::NAN,
+                            beyond: f64::NAN,
+                        });
+                        continue;
+                    }
+                    for k in 0..levels.len() + usize::from(*other) {
+                        let values = map.iter().map(|&m| if m == Some(k) { 1.0 } else { 0.0 }).collect();
+                        columns.push(TreeColumn::Coded { codes: &c.codes, values, missing: 0.0, beyond: 0.0 });
+                    }
+                    if *missing {
+                        let values = vec![0.0; map.len()];
+                        columns.push(TreeColumn::Coded { codes: &c.codes, values, missing: 1.0, beyond: 0.0 });
+                    }
+                }
+                _ => {
+                    return Err(Error::FeatureMismatch {
+                        reason: format!(
+                            "feature `{}` is {:?} in the data but {:?} in the model",
+                            spec.name(),
+                            col.kind(),
+                            spec.kind()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(TreeColumns { columns, rows })
+    }
+
     /// Builds the model matrix for `data`, looking columns up by name.
     pub fn transform(&self, data: &Dataset) -> Result<Transformed> {
-        let n = data.n_rows();
+        self.transform_impl(data, None)
+    }
+
+    /// The model matrix of the rows `rows` of `data` (in that order): the same as
+    /// `self.transform(&data.take(rows))`, without copying the table first (errors name the
+    /// row's position in `rows`, as they would in the copy).
+    ///
+    /// ```
+    /// use attrition::models::preprocess::{PreprocessMode, PreprocessParams};
+    /// use attrition::{Column, Dataset};
+    /// let data = Dataset::new(vec![
+    ///     Column::numeric("logins", vec![1.0, f64::NAN, 3.0]),
+    ///     Column::categorical("plan", &[Some("pro"), Some("basic"), None]),
+    /// ]).unwrap();
+    /// let pre = PreprocessParams::new(PreprocessMode::Linear).fit(&data).unwrap();
+    /// let rows = [2, 0];
+    /// assert_eq!(pre.transform_rows(&data, &rows).unwrap().x, pre.transform(&data.take(&rows)).unwrap().x);
+    /// ```
+    pub fn transform_rows(&self, data: &Dataset, rows: &[usize]) -> Result<Transformed> {
+        self.transform_impl(data, Some(rows))
+    }
+
+    fn transform_impl(&self, data: &Dataset, rows: Option<&[usize]>) -> Result<Transformed> {
+        let n = rows.map_or(data.n_rows(), <[usize]>::len);
+        let at = |r: usize| rows.map_or(r, |rows| rows[r]);
         let width = self.output_sources().len();
         let mut x = Array2::<f64>::zeros((n, width));
         let mut unseen = 0u64;
@@ -423,14 +539,15 @@ impl Preprocessor {
             }
             match (spec, &col.data) {
                 (InputSpec::Numeric { transform, median, mean, sd, indicator, .. }, ColumnData::Numeric(v)) => {
-                    if let Some(row) = v.iter().position(|x| x.is_infinite()) {
+                    if let Some(row) = (0..n).position(|r| v[at(r)].is_infinite()) {
                         return Err(Error::NonFinite {
                             context: format!("feature `{}`", spec.name()),
                             row,
-                            value: v[row],
+                            value: v[at(row)],
                         });
                     }
-                    for (i, &raw) in v.iter().enumerate() {
+                    for i in 0..n {
+                        let raw = v[at(i)];
                         if self.mode == PreprocessMode::Tree {
                             x[[i, col0]] = raw;
                             continue;
@@ -466,7 +583,8 @@ impl Preprocessor {
                         .iter()
                         .map(|l| levels.iter().position(|m| m == l).or(if *other { Some(levels.len()) } else { None }))
                         .collect();
-                    for (i, &code) in c.codes.iter().enumerate() {
+                    for i in 0..n {
+                        let code = c.codes[at(i)];
                         x[[i, col0]] = if code == MISSING_CODE {
                             f64::NAN
                         } else if let Some(k) = map.get(code as usize).copied().flatten() {
@@ -486,7 +604,8 @@ impl Preprocessor {
                         .map(|l| levels.iter().position(|m| m == l).or(if *other { Some(levels.len()) } else { None }))
                         .collect();
                     let missing_at = levels.len() + usize::from(*other);
-                    for (i, &code) in c.codes.iter().enumerate() {
+                    for i in 0..n {
+                        let code = c.codes[at(i)];
                         if code == MISSING_CODE {
                             if *missing {
                                 x[[i, col0 + missing_at]] = 1.0;
@@ -504,5 +623,45 @@ impl Preprocessor {
             }
         }
         Ok(Transformed { x, unseen })
+    }
+}
+
+/// One output column of a tree-mode preprocessor, read in place from a [`Dataset`] column.
+#[derive(Debug, Clone)]
+enum TreeColumn<'a> {
+    /// A numeric feature, passed through.
+    Numeric(&'a [f64]),
+    /// A column computed from category codes: `values[code]`, `missing` for [`MISSING_CODE`]
+    /// and `beyond` for a code past the levels.
+    Coded { codes: &'a [u32], values: Vec<f64>, missing: f64, beyond: f64 },
+}
+
+/// The tree-mode model matrix of some rows of a [`Dataset`], read in place
+/// ([`Preprocessor::tree_columns`]): row `i` is the dataset's row `rows[i]`.
+#[derive(Debug, Clone)]
+pub(crate) struct TreeColumns<'a> {
+    columns: Vec<TreeColumn<'a>>,
+    rows: &'a [usize],
+}
+
+impl crate::models::hist::bins::FeatureSource for TreeColumns<'_> {
+    #[inline]
+    fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+    #[inline]
+    fn n_cols(&self) -> usize {
+        self.columns.len()
+    }
+    #[inline]
+    fn value(&self, i: usize, j: usize) -> f64 {
+        let r = self.rows[i];
+        match &self.columns[j] {
+            TreeColumn::Numeric(v) => v[r],
+            TreeColumn::Coded { codes, values, missing, beyond } => {
+                let c = codes[r];
+                if c == MISSING_CODE { *missing } else { values.get(c as usize).copied().unwrap_or(*beyond) }
+            }
+        }
     }
 }

@@ -165,9 +165,14 @@ impl ModelParams {
     /// `auto`: chooses by inner cross-validation on `data`, refits the winner on all of it and
     /// records the choice.
     fn fit_auto(&self, data: &Dataset) -> Result<TrainedModel> {
-        let (chosen, selection) = super::auto::select(self, data)?;
+        self.fit_auto_rows(data, &(0..data.n_rows()).collect::<Vec<_>>())
+    }
+
+    /// `auto` on the rows `rows` of `data` (read in place; see [`super::auto::select_rows`]).
+    fn fit_auto_rows(&self, data: &Dataset, rows: &[usize]) -> Result<TrainedModel> {
+        let (chosen, selection) = super::auto::select_rows(self, data, rows)?;
         self.progress.report(crate::progress::Progress::Refit { name: selection.chosen.clone() });
-        let mut model = chosen.fit(data)?;
+        let mut model = chosen.fit_rows(data, rows)?;
         model.selection = Some(selection);
         Ok(model)
     }
@@ -204,47 +209,120 @@ impl Learner for ModelParams {
     type Model = TrainedModel;
 
     fn fit(&self, data: &Dataset) -> Result<TrainedModel> {
-        let y = data.churned_or_err()?;
+        match self.kind {
+            ModelKind::Auto => self.fit_auto(data),
+            ModelKind::Ensemble if self.ensemble.logistic_weight.is_none() => self.fit_all(data),
+            _ => self.fit_rows(data, &(0..data.n_rows()).collect::<Vec<_>>()),
+        }
+    }
+
+    /// Reads the rows in place (no copy of `data`): boosted trees bin straight from the
+    /// columns, logistic regression and the single tree build the model matrix of the rows
+    /// only; `auto` searches on the rows (see [`super::auto::select_rows`]) and refits the same
+    /// way; the ensemble reads the rows in place when its weight is fixed (as `auto`'s blend
+    /// is) and otherwise fits on a copy (its inner cross-validation needs a table).
+    fn fit_rows(&self, data: &Dataset, rows: &[usize]) -> Result<TrainedModel> {
+        let y_all = data.churned_or_err()?;
         let mode = match self.kind {
-            ModelKind::Logistic | ModelKind::Ensemble => PreprocessMode::Linear,
+            ModelKind::Logistic => PreprocessMode::Linear,
             ModelKind::Tree | ModelKind::Gbdt => PreprocessMode::Tree,
-            ModelKind::Auto => return self.fit_auto(data),
+            ModelKind::Auto => return self.fit_auto_rows(data, rows),
+            ModelKind::Ensemble if self.ensemble.logistic_weight.is_none() => return self.fit_all(&data.take(rows)),
+            ModelKind::Ensemble => PreprocessMode::Linear,
         };
+        if let Some(&i) = rows.iter().find(|&&i| i >= data.n_rows()) {
+            return Err(Error::param("rows", i, format!("the data has {} rows", data.n_rows())));
+        }
         let mut pre_params = PreprocessParams::new(mode);
         pre_params.skew_threshold = self.skew_threshold;
         pre_params.native_categorical = self.native_categorical && self.kind == ModelKind::Gbdt;
+        let preprocessor = pre_params.fit_rows(data, rows)?;
+        let y: Vec<bool> = rows.iter().map(|&i| y_all[i]).collect();
+        let weights: Option<Vec<f64>> = data.weights.as_ref().map(|w| rows.iter().map(|&i| w[i]).collect());
+        let w = weights.as_deref();
+        let fitted = match self.kind {
+            ModelKind::Logistic => {
+                Fitted::Logistic(self.logistic.fit_matrix(preprocessor.transform_rows(data, rows)?.x.view(), &y, w)?)
+            }
+            ModelKind::Tree => {
+                Fitted::Tree(self.tree.fit_matrix(preprocessor.transform_rows(data, rows)?.x.view(), &y, w)?)
+            }
+            ModelKind::Ensemble => {
+                // `fit_ensemble`'s members with the fixed weight, the linear matrix dropped
+                // before the trees are fitted.
+                self.ensemble.check()?;
+                let logistic_weight = self.ensemble.logistic_weight.unwrap_or(0.5);
+                let logistic = self.logistic.fit_matrix(preprocessor.transform_rows(data, rows)?.x.view(), &y, w)?;
+                let mut tree_params = PreprocessParams::new(PreprocessMode::Tree);
+                tree_params.native_categorical = self.native_categorical;
+                let tree_preprocessor = tree_params.fit_rows(data, rows)?;
+                let boosted = self.boosted_params().categorical_features(tree_preprocessor.categorical_outputs());
+                let gbdt = boosted.fit_source(&tree_preprocessor.tree_columns(data, rows)?, &y, w)?;
+                Fitted::Ensemble(Box::new(Ensemble { logistic_weight, logistic, tree_preprocessor, gbdt }))
+            }
+            _ => {
+                let boosted = self.boosted_params().categorical_features(preprocessor.categorical_outputs());
+                Fitted::Gbdt(boosted.fit_source(&preprocessor.tree_columns(data, rows)?, &y, w)?)
+            }
+        };
+        let as_of: Option<Vec<chrono::NaiveDate>> = data.as_of.as_ref().map(|d| rows.iter().map(|&i| d[i]).collect());
+        let training_churn_rate = if y.is_empty() {
+            f64::NAN
+        } else {
+            match w {
+                Some(w) => {
+                    let tot: f64 = w.iter().sum();
+                    if tot > 0.0 {
+                        y.iter().zip(w).filter(|(y, _)| **y).map(|(_, w)| w).sum::<f64>() / tot
+                    } else {
+                        f64::NAN
+                    }
+                }
+                None => y.iter().filter(|&&b| b).count() as f64 / y.len() as f64,
+            }
+        };
+        Ok(self.trained(data, preprocessor, fitted, rows.len(), training_churn_rate, as_of.as_deref()))
+    }
+}
+
+impl ModelParams {
+    /// Fits on all of `data` with a dense model matrix (the ensemble's path).
+    fn fit_all(&self, data: &Dataset) -> Result<TrainedModel> {
+        let y = data.churned_or_err()?;
+        let mut pre_params = PreprocessParams::new(PreprocessMode::Linear);
+        pre_params.skew_threshold = self.skew_threshold;
         let preprocessor = pre_params.fit(data)?;
         let t = preprocessor.transform(data)?;
-        let w = data.weights.as_deref();
-        let fitted = match self.kind {
-            ModelKind::Logistic => Fitted::Logistic(self.logistic.fit_matrix(t.x.view(), y, w)?),
-            ModelKind::Tree => Fitted::Tree(self.tree.fit_matrix(t.x.view(), y, w)?),
-            ModelKind::Gbdt => {
-                let boosted = self.boosted_params().categorical_features(preprocessor.categorical_outputs());
-                Fitted::Gbdt(boosted.fit_matrix(t.x.view(), y, w)?)
-            }
-            ModelKind::Ensemble => Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?)),
-            ModelKind::Auto => return self.fit_auto(data),
-        };
-        Ok(TrainedModel {
+        let fitted = Fitted::Ensemble(Box::new(self.fit_ensemble(data, t.x.view(), y)?));
+        let rate = data.churn_rate().unwrap_or(f64::NAN);
+        Ok(self.trained(data, preprocessor, fitted, data.n_rows(), rate, data.as_of.as_deref()))
+    }
+
+    /// The model file's parts around a fit.
+    fn trained(
+        &self,
+        data: &Dataset,
+        preprocessor: Preprocessor,
+        fitted: Fitted,
+        training_rows: usize,
+        training_churn_rate: f64,
+        as_of: Option<&[chrono::NaiveDate]>,
+    ) -> TrainedModel {
+        TrainedModel {
             schema_version: SCHEMA_VERSION,
             kind: self.kind,
             features: data.columns.iter().map(|c| FeatureSchema { name: c.name.clone(), kind: c.kind() }).collect(),
             preprocessor,
             fitted,
-            training_rows: data.n_rows(),
-            training_churn_rate: data.churn_rate().unwrap_or(f64::NAN),
+            training_rows,
+            training_churn_rate,
             feature_build: None,
             calibrator: None,
-            training: data
-                .as_of
-                .as_deref()
-                .and_then(DateRange::of)
-                .map(|r| TrainingSummary { as_of: Some(r), cv: None }),
+            training: as_of.and_then(DateRange::of).map(|r| TrainingSummary { as_of: Some(r), cv: None }),
             selection: None,
             profile: None,
             data_quality: Default::default(),
-        })
+        }
     }
 }
 

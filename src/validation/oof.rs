@@ -103,7 +103,7 @@ pub fn cross_val_fit_predict_with_progress<L: Learner>(
     let predictions: Vec<Result<(Vec<f64>, L::Model)>> = splits
         .par_iter()
         .map(|s| {
-            let model = learner.fit(&data.take(&s.train))?;
+            let model = learner.fit_rows(data, &s.train)?;
             let p = model.predict_proba(&data.take(&s.test))?;
             if p.len() != s.test.len() {
                 return Err(Error::LengthMismatch {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::objective::{Objective, Part, Targets};
 use super::{BoostedParams, Booster, LogLoss, Validation};
 use crate::error::{Error, Result};
-use crate::models::hist::bins::{BinMapper, check_categorical, check_finite_or_nan};
+use crate::models::hist::bins::{BinMapper, FeatureSource, check_categorical, check_finite_or_nan};
 use crate::models::hist::forest::Forest;
 use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
 use crate::models::hist::split::SplitParams;
@@ -75,24 +75,74 @@ impl BoostedParams {
         if let Some(v) = &validation {
             check_categorical(v.x, &self.categorical_features, "validation input")?;
         }
-        with_threads(self.n_threads, || self.fit_inner(x, y, w, validation, objective))?
+        with_threads(self.n_threads, || self.fit_inner(&x, y, w, validation, objective))?
     }
 
-    fn fit_inner(
+    /// Fits with log-loss on a [`FeatureSource`] whose values are known to be finite or `NaN`
+    /// and whose [`BoostedParams::categorical_features`] columns hold category codes (a fitted
+    /// tree-mode preprocessor's columns: [`crate::models::preprocess::Preprocessor::tree_columns`]).
+    /// The same booster as [`BoostedParams::fit_matrix`] on the same values, without a dense copy.
+    pub(crate) fn fit_source<S: FeatureSource>(&self, x: &S, y: &[bool], weights: Option<&[f64]>) -> Result<Booster> {
+        self.check()?;
+        let what = "boosted trees training data";
+        if x.n_rows() == 0 || y.is_empty() {
+            return Err(Error::EmptyData { context: what });
+        }
+        if x.n_cols() == 0 {
+            return Err(Error::EmptyData { context: "the feature matrix has no columns" });
+        }
+        if y.len() != x.n_rows() {
+            return Err(Error::LengthMismatch { context: "labels vs rows of x", left: y.len(), right: x.n_rows() });
+        }
+        if x.n_rows() >= u32::MAX as usize {
+            return Err(Error::param("rows", x.n_rows(), "at most 4,294,967,294 rows are supported"));
+        }
+        let w = match weights {
+            Some(w) => {
+                if w.len() != y.len() {
+                    return Err(Error::LengthMismatch { context: "weights vs labels", left: w.len(), right: y.len() });
+                }
+                check_weights(w, "sample weights")?;
+                w.to_vec()
+            }
+            None => vec![1.0; y.len()],
+        };
+        let (mut pos, mut neg) = (0.0, 0.0);
+        for (&yi, &wi) in y.iter().zip(&w) {
+            if yi {
+                pos += wi;
+            } else {
+                neg += wi;
+            }
+        }
+        if pos <= 0.0 || neg <= 0.0 {
+            return Err(Error::SingleClass { context: what });
+        }
+        if let Some(&j) = self.categorical_features.iter().find(|&&j| j >= x.n_cols()) {
+            return Err(Error::param(
+                "categorical_features",
+                j,
+                format!("the matrix has {} columns (indices start at 0)", x.n_cols()),
+            ));
+        }
+        with_threads(self.n_threads, || self.fit_inner(x, y, w, None, &LogLoss))?
+    }
+
+    fn fit_inner<S: FeatureSource + ?Sized>(
         &self,
-        x: ArrayView2<f64>,
+        x: &S,
         y: &[bool],
         w: Vec<f64>,
         validation: Option<Validation<'_>>,
         objective: &dyn Objective,
     ) -> Result<Booster> {
-        let p = x.ncols();
+        let p = x.n_cols();
         let (train_rows, val) = match (validation, &self.early_stopping) {
             (Some(v), _) => {
                 let vw = v.weights.map_or_else(|| vec![1.0; v.y.len()], <[f64]>::to_vec);
                 (
-                    (0..x.nrows()).collect::<Vec<usize>>(),
-                    Some(gather_val(v.x, v.y, &vw, (0..v.y.len()).collect(), Part::Validation)),
+                    (0..x.n_rows()).collect::<Vec<usize>>(),
+                    Some(gather_val(&v.x, v.y, &vw, (0..v.y.len()).collect(), Part::Validation)),
                 )
             }
             (None, Some(es)) => {
@@ -100,7 +150,7 @@ impl BoostedParams {
                 let val = gather_val(x, y, &w, split.test, Part::Train);
                 (split.train, Some(val))
             }
-            (None, None) => ((0..x.nrows()).collect(), None),
+            (None, None) => ((0..x.n_rows()).collect(), None),
         };
         if let Some(v) = &val
             && v.total_weight <= 0.0
@@ -119,8 +169,8 @@ impl BoostedParams {
         for &j in &self.categorical_features {
             is_categorical[j] = true;
         }
-        let mapper = BinMapper::fit(x, &train_rows, self.max_bins, self.seed, &is_categorical);
-        let binned = mapper.transform(x, &train_rows);
+        let mapper = BinMapper::fit_source(x, &train_rows, self.max_bins, self.seed, &is_categorical);
+        let binned = mapper.transform_source(x, &train_rows);
         let mut grower = Grower::new(&binned, &mapper);
         let grow = GrowParams {
             max_leaves: self.max_leaves,
@@ -310,10 +360,10 @@ fn check_validation(v: &Validation<'_>, p: usize) -> Result<()> {
     check_finite_or_nan(v.x, "validation input")
 }
 
-fn gather_val(x: ArrayView2<f64>, y: &[bool], w: &[f64], rows: Vec<usize>, part: Part) -> ValRows {
-    let mut xs = Vec::with_capacity(rows.len() * x.ncols());
+fn gather_val<S: FeatureSource + ?Sized>(x: &S, y: &[bool], w: &[f64], rows: Vec<usize>, part: Part) -> ValRows {
+    let mut xs = Vec::with_capacity(rows.len() * x.n_cols());
     for &i in &rows {
-        xs.extend(x.row(i).iter().copied());
+        xs.extend((0..x.n_cols()).map(|j| x.value(i, j)));
     }
     let (yv, wv): (Vec<bool>, Vec<f64>) = match part {
         Part::Train => (rows.iter().map(|&i| y[i]).collect(), rows.iter().map(|&i| w[i]).collect()),

@@ -109,6 +109,34 @@ fn midpoint(a: f64, b: f64) -> f64 {
     if m >= a && m < b { m } else { a }
 }
 
+/// Read access to a feature matrix by row and column: a dense `ArrayView2` or, for the boosted
+/// trees' fits, a `Dataset`'s own columns seen through a fitted tree-mode preprocessor and a
+/// list of rows (`crate::models::preprocess::TreeColumns`), so a fit needs no `f64` copy of
+/// its rows. Values are finite or `NaN` (missing).
+pub(crate) trait FeatureSource: Sync {
+    /// Number of rows.
+    fn n_rows(&self) -> usize;
+    /// Number of feature columns.
+    fn n_cols(&self) -> usize;
+    /// The value at row `i`, column `j`.
+    fn value(&self, i: usize, j: usize) -> f64;
+}
+
+impl FeatureSource for ArrayView2<'_, f64> {
+    #[inline]
+    fn n_rows(&self) -> usize {
+        self.nrows()
+    }
+    #[inline]
+    fn n_cols(&self) -> usize {
+        self.ncols()
+    }
+    #[inline]
+    fn value(&self, i: usize, j: usize) -> f64 {
+        self[[i, j]]
+    }
+}
+
 /// Bin bounds of every feature, learned from training data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct BinMapper {
@@ -122,6 +150,17 @@ impl BinMapper {
     /// whose `categorical` entry is true (checked codes, see [`check_categorical`]) get one bin
     /// per code up to the largest training code.
     pub fn fit(x: ArrayView2<f64>, rows: &[usize], max_bins: usize, seed: u64, categorical: &[bool]) -> BinMapper {
+        Self::fit_source(&x, rows, max_bins, seed, categorical)
+    }
+
+    /// [`BinMapper::fit`] on any [`FeatureSource`] (the same bounds for the same values).
+    pub fn fit_source<S: FeatureSource + ?Sized>(
+        x: &S,
+        rows: &[usize],
+        max_bins: usize,
+        seed: u64,
+        categorical: &[bool],
+    ) -> BinMapper {
         let sample_rows: Vec<usize> = if rows.len() > BIN_SAMPLE {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xB175);
             let mut s: Vec<usize> = sample(&mut rng, rows.len(), BIN_SAMPLE).into_iter().map(|k| rows[k]).collect();
@@ -130,16 +169,15 @@ impl BinMapper {
         } else {
             rows.to_vec()
         };
-        let features = (0..x.ncols())
+        let features = (0..x.n_cols())
             .into_par_iter()
             .map(|j| {
-                let col = x.column(j);
                 if categorical.get(j).copied().unwrap_or(false) {
-                    let top = rows.iter().map(|&i| col[i]).filter(|v| !v.is_nan()).fold(-1.0f64, f64::max);
+                    let top = rows.iter().map(|&i| x.value(i, j)).filter(|v| !v.is_nan()).fold(-1.0f64, f64::max);
                     let n = if top < 0.0 { 0 } else { (top as usize + 1).min(MAX_BINS) };
                     return FeatureBins { upper: Vec::new(), categories: Some(n) };
                 }
-                let mut vals: Vec<f64> = sample_rows.iter().map(|&i| col[i]).filter(|v| !v.is_nan()).collect();
+                let mut vals: Vec<f64> = sample_rows.iter().map(|&i| x.value(i, j)).filter(|v| !v.is_nan()).collect();
                 vals.sort_unstable_by(f64::total_cmp);
                 FeatureBins::from_sorted(&vals, max_bins)
             })
@@ -154,12 +192,16 @@ impl BinMapper {
 
     /// Bins the rows `rows` of `x` into a column-major code matrix.
     pub fn transform(&self, x: ArrayView2<f64>, rows: &[usize]) -> BinnedMatrix {
-        let columns = (0..x.ncols())
+        self.transform_source(&x, rows)
+    }
+
+    /// [`BinMapper::transform`] on any [`FeatureSource`].
+    pub fn transform_source<S: FeatureSource + ?Sized>(&self, x: &S, rows: &[usize]) -> BinnedMatrix {
+        let columns = (0..x.n_cols())
             .into_par_iter()
             .map(|j| {
-                let col = x.column(j);
                 let fb = &self.features[j];
-                rows.iter().map(|&i| fb.bin(col[i])).collect()
+                rows.iter().map(|&i| fb.bin(x.value(i, j))).collect()
             })
             .collect();
         BinnedMatrix { n_rows: rows.len(), columns }
