@@ -137,7 +137,14 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         first.portfolio
     );
     for (k, s) in selections.iter().enumerate() {
-        println!("  fold {}:", k + 1);
+        match s.search_rows {
+            Some(n) => println!(
+                "  fold {}: searched on a seeded sample of whole customers, {n} rows (the budget could not cover \
+                 the training part); the winner was refitted on every training row",
+                k + 1
+            ),
+            None => println!("  fold {}:", k + 1),
+        }
         for c in &s.table {
             let mark = if c.name == s.chosen { "*" } else { " " };
             println!(
