@@ -13,7 +13,9 @@ use crate::models::hist::bins::{BinMapper, FeatureSource, check_categorical, che
 use crate::models::hist::forest::Forest;
 use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
 use crate::models::hist::split::SplitParams;
-use crate::models::hist::{MAX_TREE_DEPTH, check_training, check_weights, with_threads};
+use crate::models::hist::{
+    MAX_TREE_DEPTH, check_both_classes, check_labels_and_weights, check_training, check_weights, with_threads,
+};
 use crate::progress::Progress;
 use crate::validation::stratified_holdout;
 
@@ -85,39 +87,8 @@ impl BoostedParams {
     pub(crate) fn fit_source<S: FeatureSource>(&self, x: &S, y: &[bool], weights: Option<&[f64]>) -> Result<Booster> {
         self.check()?;
         let what = "boosted trees training data";
-        if x.n_rows() == 0 || y.is_empty() {
-            return Err(Error::EmptyData { context: what });
-        }
-        if x.n_cols() == 0 {
-            return Err(Error::EmptyData { context: "the feature matrix has no columns" });
-        }
-        if y.len() != x.n_rows() {
-            return Err(Error::LengthMismatch { context: "labels vs rows of x", left: y.len(), right: x.n_rows() });
-        }
-        if x.n_rows() >= u32::MAX as usize {
-            return Err(Error::param("rows", x.n_rows(), "at most 4,294,967,294 rows are supported"));
-        }
-        let w = match weights {
-            Some(w) => {
-                if w.len() != y.len() {
-                    return Err(Error::LengthMismatch { context: "weights vs labels", left: w.len(), right: y.len() });
-                }
-                check_weights(w, "sample weights")?;
-                w.to_vec()
-            }
-            None => vec![1.0; y.len()],
-        };
-        let (mut pos, mut neg) = (0.0, 0.0);
-        for (&yi, &wi) in y.iter().zip(&w) {
-            if yi {
-                pos += wi;
-            } else {
-                neg += wi;
-            }
-        }
-        if pos <= 0.0 || neg <= 0.0 {
-            return Err(Error::SingleClass { context: what });
-        }
+        let w = check_labels_and_weights(x.n_rows(), x.n_cols(), y, weights, what)?;
+        check_both_classes(y, &w, what)?;
         if let Some(&j) = self.categorical_features.iter().find(|&&j| j >= x.n_cols()) {
             return Err(Error::param(
                 "categorical_features",

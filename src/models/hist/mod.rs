@@ -46,31 +46,49 @@ pub(crate) fn check_training(
     weights: Option<&[f64]>,
     what: &'static str,
 ) -> Result<Vec<f64>> {
-    if x.nrows() == 0 || y.is_empty() {
+    let w = check_labels_and_weights(x.nrows(), x.ncols(), y, weights, what)?;
+    bins::check_finite_or_nan(x, "training input")?;
+    check_both_classes(y, &w, what)?;
+    Ok(w)
+}
+
+/// The shape checks of [`check_training`] for `n_rows` × `n_cols` inputs held in any form, and
+/// the weights (all 1 when `None`).
+pub(crate) fn check_labels_and_weights(
+    n_rows: usize,
+    n_cols: usize,
+    y: &[bool],
+    weights: Option<&[f64]>,
+    what: &'static str,
+) -> Result<Vec<f64>> {
+    if n_rows == 0 || y.is_empty() {
         return Err(Error::EmptyData { context: what });
     }
-    if x.ncols() == 0 {
+    if n_cols == 0 {
         return Err(Error::EmptyData { context: "the feature matrix has no columns" });
     }
-    if y.len() != x.nrows() {
-        return Err(Error::LengthMismatch { context: "labels vs rows of x", left: y.len(), right: x.nrows() });
+    if y.len() != n_rows {
+        return Err(Error::LengthMismatch { context: "labels vs rows of x", left: y.len(), right: n_rows });
     }
-    if x.nrows() >= u32::MAX as usize {
-        return Err(Error::param("rows", x.nrows(), "at most 4,294,967,294 rows are supported"));
+    if n_rows >= u32::MAX as usize {
+        return Err(Error::param("rows", n_rows, "at most 4,294,967,294 rows are supported"));
     }
-    let w = match weights {
+    match weights {
         Some(w) => {
             if w.len() != y.len() {
                 return Err(Error::LengthMismatch { context: "weights vs labels", left: w.len(), right: y.len() });
             }
             check_weights(w, "sample weights")?;
-            w.to_vec()
+            Ok(w.to_vec())
         }
-        None => vec![1.0; y.len()],
-    };
-    bins::check_finite_or_nan(x, "training input")?;
+        None => Ok(vec![1.0; y.len()]),
+    }
+}
+
+/// Both classes carry weight.
+pub(crate) fn check_both_classes(y: &[bool], w: &[f64], what: &'static str) -> Result<()> {
     let (mut pos, mut neg) = (0.0, 0.0);
-    for (&yi, &wi) in y.iter().zip(&w) {
+    for (&yi, &wi) in y.iter().zip(w) {
         if yi {
             pos += wi;
         } else {
@@ -80,7 +98,7 @@ pub(crate) fn check_training(
     if pos <= 0.0 || neg <= 0.0 {
         return Err(Error::SingleClass { context: what });
     }
-    Ok(w)
+    Ok(())
 }
 
 /// Rejects non-finite or negative weights.
