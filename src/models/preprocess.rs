@@ -476,14 +476,7 @@ impl Preprocessor {
                     }
                 }
                 _ => {
-                    return Err(Error::FeatureMismatch {
-                        reason: format!(
-                            "feature `{}` is {:?} in the data but {:?} in the model",
-                            spec.name(),
-                            col.kind(),
-                            spec.kind()
-                        ),
-                    });
+                    return Err(kind_mismatch(spec, col));
                 }
             }
         }
@@ -528,14 +521,7 @@ impl Preprocessor {
                 });
             };
             if col.kind() != spec.kind() {
-                return Err(Error::FeatureMismatch {
-                    reason: format!(
-                        "feature `{}` is {:?} in the data but {:?} in the model",
-                        spec.name(),
-                        col.kind(),
-                        spec.kind()
-                    ),
-                });
+                return Err(kind_mismatch(spec, col));
             }
             match (spec, &col.data) {
                 (InputSpec::Numeric { transform, median, mean, sd, indicator, .. }, ColumnData::Numeric(v)) => {
@@ -663,5 +649,12 @@ impl crate::models::hist::bins::FeatureSource for TreeColumns<'_> {
                 if c == MISSING_CODE { *missing } else { values.get(c as usize).copied().unwrap_or(*beyond) }
             }
         }
+    }
+}
+
+/// The error for a feature whose kind in the data is not its kind in the model.
+fn kind_mismatch(spec: &InputSpec, col: &crate::dataset::Column) -> Error {
+    Error::FeatureMismatch {
+        reason: format!("feature `{}` is {:?} in the data but {:?} in the model", spec.name(), col.kind(), spec.kind()),
     }
 }
