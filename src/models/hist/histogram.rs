@@ -9,6 +9,7 @@
 use rayon::prelude::*;
 
 use super::bins::{BinMapper, BinnedMatrix};
+use super::bundle::Bundles;
 use super::split::{SplitCandidate, SplitParams, best_split, pick_best};
 
 /// Sums over the rows that fall in one bin.
@@ -129,9 +130,11 @@ impl<G> NodeTask<'_, G> {
 /// one thread while they are in its cache (LightGBM likewise finds splits per feature in
 /// parallel). Sums run in row order within a feature and the per-feature best splits are
 /// reduced in feature order, so the result does not depend on the number of threads.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build_and_split<G: GradPair>(
     layout: &HistLayout,
     binned: &BinnedMatrix,
+    bundles: &Bundles,
     mapper: &BinMapper,
     features: &[usize],
     first: NodeTask<'_, G>,
@@ -147,37 +150,107 @@ pub(crate) fn build_and_split<G: GradPair>(
         None => (None, None, None),
     };
     let first_items = split_features(first.hist, layout, features);
-    let mut items: Vec<Item<'_>> = match second_hist {
+    let items = match second_hist {
         Some(h) => first_items
             .into_iter()
             .zip(split_features(h, layout, features))
             .map(|((j, a), (_, b))| (j, a, Some(b)))
-            .collect(),
+            .collect::<Vec<Item<'_>>>(),
         None => first_items.into_iter().map(|(j, a)| (j, a, None)).collect(),
     };
+    let mut units = units_of(items, bundles);
     let (first_source, first_split) = (first.source, first.split_for);
-    let one = |(j, a, b): &mut Item<'_>| {
-        let col = &binned.columns[*j];
-        let nvb = mapper.features[*j].n_value_bins();
-        let cat = mapper.features[*j].categories.is_some();
-        fill_from(a, col, &first_source, None);
-        let ca = first_split.and_then(|s| best_split(*j, a, nvb, cat, s, params));
-        let cb = match (b, &second_source) {
-            (Some(b), Some(src)) => {
-                fill_from(b, col, src, Some(&**a));
-                second_split.and_then(|s| best_split(*j, b, nvb, cat, s, params))
-            }
-            _ => None,
-        };
-        (ca, cb)
+    let split_of = |j: usize, a: &[BinStat], b: Option<&[BinStat]>| {
+        let nvb = mapper.features[j].n_value_bins();
+        let cat = mapper.features[j].categories.is_some();
+        let ca = first_split.and_then(|s| best_split(j, a, nvb, cat, s, params));
+        let cb = b.and_then(|b| second_split.and_then(|s| best_split(j, b, nvb, cat, s, params)));
+        (j, ca, cb)
     };
-    let per_feature: Vec<(Option<SplitCandidate>, Option<SplitCandidate>)> =
-        if work >= PARALLEL_MIN_WORK && rayon::current_num_threads() > 1 {
-            items.par_iter_mut().with_max_len(1).map(one).collect()
-        } else {
-            items.iter_mut().map(one).collect()
+    let one = |(bundle, members): &mut Unit<'_>| -> Vec<FeatureSplits> {
+        let Some(g) = *bundle else {
+            return members
+                .iter_mut()
+                .map(|(_, (j, a, b))| {
+                    let col = &binned.columns[*j];
+                    fill_from(a, col, &first_source, None);
+                    if let (Some(b), Some(src)) = (b.as_deref_mut(), &second_source) {
+                        fill_from(b, col, src, Some(&**a));
+                    }
+                    split_of(*j, a, b.as_deref())
+                })
+                .collect();
         };
-    (pick_best(per_feature.iter().map(|c| c.0)), pick_best(per_feature.iter().map(|c| c.1)))
+        // One pass over the bundle's column fills every member's bins.
+        let bundle = &bundles.groups[g];
+        let mut codes = [BinStat::default(); 256];
+        let codes = &mut codes[..bundle.n_codes];
+        fill_from(codes, &bundle.column, &first_source, None);
+        for (k, (_, a, _)) in members.iter_mut() {
+            bundle.members[*k].unbundle(codes, a);
+        }
+        match &second_source {
+            Some(Source::ParentMinusSibling) => {
+                for (_, (_, a, b)) in members.iter_mut() {
+                    if let Some(b) = b.as_deref_mut() {
+                        fill_from::<G>(b, &[], &Source::ParentMinusSibling, Some(&**a));
+                    }
+                }
+            }
+            Some(src) => {
+                fill_from(codes, &bundle.column, src, None);
+                for (k, (_, _, b)) in members.iter_mut() {
+                    if let Some(b) = b.as_deref_mut() {
+                        bundle.members[*k].unbundle(codes, b);
+                    }
+                }
+            }
+            None => {}
+        }
+        members.iter().map(|(_, (j, a, b))| split_of(*j, a, b.as_deref())).collect()
+    };
+    let mut per_feature: Vec<FeatureSplits> = if work >= PARALLEL_MIN_WORK && rayon::current_num_threads() > 1 {
+        units.par_iter_mut().with_max_len(1).flat_map_iter(one).collect()
+    } else {
+        units.iter_mut().flat_map(one).collect()
+    };
+    // Reduced in feature order whatever the bundles, so ties go to the same feature.
+    per_feature.sort_unstable_by_key(|c| c.0);
+    (pick_best(per_feature.iter().map(|c| c.1)), pick_best(per_feature.iter().map(|c| c.2)))
+}
+
+/// A feature's best split in the first and in the second node of a pass.
+type FeatureSplits = (usize, Option<SplitCandidate>, Option<SplitCandidate>);
+
+/// A unit of work of a pass: one feature filled from its own column (`None`), or the listed
+/// members of a bundle (`Some(bundle)`, each with its index among the bundle's members) filled
+/// from the bundle's column in one pass.
+type Unit<'h> = (Option<usize>, Vec<(usize, Item<'h>)>);
+
+/// Groups the features of a pass into units: a bundle with at least two listed members is one
+/// unit (in the place of its first member), every other feature its own.
+fn units_of<'h>(items: Vec<Item<'h>>, bundles: &Bundles) -> Vec<Unit<'h>> {
+    let mut listed = vec![0usize; bundles.groups.len()];
+    for (j, _, _) in &items {
+        if let Some(Some((g, _))) = bundles.of_feature.get(*j) {
+            listed[*g] += 1;
+        }
+    }
+    let mut unit_of_bundle: Vec<Option<usize>> = vec![None; bundles.groups.len()];
+    let mut units: Vec<Unit<'h>> = Vec::with_capacity(items.len());
+    for item in items {
+        match bundles.of_feature.get(item.0).copied().flatten() {
+            Some((g, k)) if listed[g] >= 2 => match unit_of_bundle[g] {
+                Some(u) => units[u].1.push((k, item)),
+                None => {
+                    unit_of_bundle[g] = Some(units.len());
+                    units.push((Some(g), vec![(k, item)]));
+                }
+            },
+            _ => units.push((None, vec![(0, item)])),
+        }
+    }
+    units
 }
 
 /// A feature of a pass: its index, the first node's bins and the second node's bins.

@@ -16,6 +16,7 @@
 //! Inputs are dense row-major-or-not `f64` matrices where `NaN` means missing and ±∞ is an error.
 
 pub(crate) mod bins;
+pub(crate) mod bundle;
 pub(crate) mod explain;
 pub(crate) mod forest;
 pub(crate) mod grow;
