@@ -508,3 +508,43 @@ fn parquet_events_fast_loop_equals_the_row_by_row_read_on_a_messy_file() {
     assert_eq!(got.tables.events, want.tables.events);
     assert_eq!(got.tables.events.users, want.tables.events.users);
 }
+
+/// The events the simulator writes as Parquet (times DELTA_BINARY_PACKED, uncompressed; ids,
+/// types and users dictionary-encoded, zstd) read in DuckDB and pyarrow to the rows we wrote.
+#[test]
+#[cfg_attr(not(sql_engines), ignore = "needs a Python with tests/requirements.txt (target/test-venv, see .ci/run)")]
+fn simulated_parquet_events_read_the_same_in_duckdb_and_pyarrow() {
+    use attrition::simulate::{SimulationParams, simulate};
+    let world = simulate(&SimulationParams { campaign_month: None, ..SimulationParams::new(300, 6, 7) }).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    attrition::io::parquet::write_tables(&world.tables, dir.path()).unwrap();
+    let ev = &world.tables.events;
+    let script = r#"
+import sys, duckdb, pyarrow.parquet as pq
+path = sys.argv[1]
+q = "SELECT count(*), sum(timestamp::BIGINT), count(DISTINCT user_id) FROM read_parquet(?)"
+n, s, u = duckdb.connect().execute(q, [path]).fetchone()
+f = pq.ParquetFile(path)
+t = f.read()
+enc = sorted(set(e for g in range(f.metadata.num_row_groups) for e in f.metadata.row_group(g).column(1).encodings))
+print(n, s, u, t.num_rows, sum(t.column('timestamp').to_pylist()), t.column('event_type')[0], '+'.join(enc))
+"#;
+    let out = std::process::Command::new(common::engines::python())
+        .arg("-c")
+        .arg(script)
+        .arg(dir.path().join("events.parquet"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let sum: i64 = ev.timestamp.iter().sum();
+    let users = ev.user.iter().collect::<std::collections::HashSet<_>>().len();
+    assert!(ev.len() > 1_000);
+    assert_eq!(
+        f[..5],
+        [ev.len().to_string(), sum.to_string(), users.to_string(), ev.len().to_string(), sum.to_string()]
+    );
+    assert_eq!(f[5], ev.kinds[ev.kind[0] as usize]);
+    assert!(f[6].contains("DELTA_BINARY_PACKED"), "{text}");
+}
