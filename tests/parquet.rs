@@ -319,3 +319,232 @@ fn parquet_events_read_in_parallel_equal_the_serial_read() {
     assert_eq!(e1.to_string(), e4.to_string());
     assert!(e4.to_string().contains("(row group "), "{e4}");
 }
+
+/// One events row with owned strings (customer, timestamp, type, user; `None` a null).
+type OwnedEventRow = (Option<String>, Option<i64>, Option<String>, Option<String>);
+
+/// The columnar events reader's fast loop (runs of rows whose ids, types and users are already
+/// resolved and whose times are valid) keeps exactly what reading row by row keeps: on a messy
+/// file (nulls in some row groups, unknown and blank ids, blank types and users, times before
+/// signup, negative or past 2200, duplicates, types and users first seen mid-run), with times in
+/// seconds and in milliseconds, on 1 and 4 threads, the events (order, interned types and users),
+/// counts and skip reasons equal the CSV read of the same rows; the first strict error is the
+/// same row and column; an INT64 `customer_id` (a type the columnar reader does not take) is read
+/// row by row to the same events.
+#[test]
+fn parquet_events_fast_loop_equals_the_row_by_row_read_on_a_messy_file() {
+    let (pq, csv) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let customers: String = (0..40).map(|c| format!("C{c},2024-0{}-01\n", 1 + c % 3)).collect();
+    for d in [pq.path(), csv.path()] {
+        std::fs::write(d.join("customers.csv"), format!("customer_id,signup_date\n{customers}")).unwrap();
+        std::fs::write(
+            d.join("subscriptions.csv"),
+            "customer_id,product,start_date,end_date,mrr\nC0,p,2024-01-01,,49\nC1,p,2024-02-01,,79\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("nps.csv"), "customer_id,date,score\n").unwrap();
+    }
+    let jan = 1_704_067_200i64; // 2024-01-01T00:00:00Z
+    let mut state = 11u64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let n = 30_000;
+    let mut rows: Vec<OwnedEventRow> = Vec::with_capacity(n);
+    for i in 0..n {
+        // Grouped by customer in time order, as exports usually are; users and types appear over time.
+        let c = (i * 40 / n) as u64;
+        let t = jan + 100 * 86_400 + i as i64 * 97;
+        let mut row = (
+            Some(format!("C{c}")),
+            Some(t),
+            Some(format!("k{}", next(3 + i as u64 / 3_000))),
+            Some(format!("C{c}-u{}", next(1 + i as u64 / 5_000))),
+        );
+        // Row groups 3 and 7 (of 1,000 rows) hold nulls; bad values anywhere.
+        let group = i / 1_000;
+        match next(400) {
+            0 if group == 3 || group == 7 => row.0 = None,
+            1 if group == 3 || group == 7 => row.1 = None,
+            2 if group == 3 => row.2 = None,
+            3 if group == 7 => row.3 = None,
+            4 => row.0 = Some("Z9".into()),
+            5 => row.0 = Some(" ".into()),
+            6 => row.1 = Some(jan - 86_400),              // before every signup
+            7 => row.1 = Some(-5),                        // before 1970
+            8 => row.1 = Some(4_102_444_800 * 2),         // after 2200
+            9 => row.2 = Some("".into()),                 // blank type
+            10 => row.3 = Some("  ".into()),              // blank user
+            11 if i > 0 => row = rows[i - 1].clone(),     // a duplicate
+            12 => row.2 = Some(format!("late{}", i % 7)), // a type first seen mid-run
+            _ => {}
+        }
+        rows.push(row);
+    }
+    let mut text = String::from("customer_id,timestamp,event_type,user_id\n");
+    for r in &rows {
+        let t = r.1.map(attrition::io::parse::format_timestamp).unwrap_or_default();
+        let f = |v: &Option<String>| v.clone().unwrap_or_default();
+        text += &format!("{},{t},{},{}\n", f(&r.0), f(&r.2), f(&r.3));
+    }
+    std::fs::write(csv.path().join("events.csv"), text).unwrap();
+    let from_csv = read_tables(csv.path(), &ReadOptions::lenient()).unwrap();
+    let csv_events = from_csv.report.files.iter().find(|f| f.file.to_string_lossy().contains("events")).unwrap();
+    assert!(from_csv.tables.events.len() > 25_000 && csv_events.skipped.values().sum::<u64>() > 500);
+    assert!(csv_events.duplicates > 50, "{csv_events:?}");
+    let csv_strict = read_tables(csv.path(), &ReadOptions::strict()).unwrap_err().to_string();
+    // The data row (Parquet: `row N`; CSV: `events.csv:LINE`, the header being line 1) and column.
+    let strict_at = |e: &str| {
+        let row = match e.split_once(".csv:") {
+            Some((_, rest)) => rest.split_whitespace().next().and_then(|l| l.parse::<u64>().ok()).map(|l| l - 1),
+            None => e.split_once(" row ").and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok()),
+        };
+        (row, e.split('`').nth(1).map(str::to_owned))
+    };
+
+    let strings = |col: usize| -> ArrayRef {
+        Arc::new(StringArray::from(
+            rows.iter()
+                .map(|r| {
+                    if col == 0 {
+                        r.0.clone()
+                    } else if col == 2 {
+                        r.2.clone()
+                    } else {
+                        r.3.clone()
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ))
+    };
+    for millis in [false, true] {
+        let ts: ArrayRef = if millis {
+            // Milliseconds past each second, which the reader drops (as the CSV's whole seconds).
+            let ms =
+                rows.iter().enumerate().map(|(i, r)| r.1.map(|t| t * 1_000 + (i % 1_000) as i64 * i64::from(t >= 0)));
+            Arc::new(arrow_array::TimestampMillisecondArray::from(ms.collect::<Vec<_>>()).with_timezone("UTC"))
+        } else {
+            Arc::new(
+                arrow_array::TimestampSecondArray::from(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            )
+        };
+        let batch = RecordBatch::try_from_iter([
+            ("customer_id", strings(0)),
+            ("timestamp", ts),
+            ("event_type", strings(2)),
+            ("user_id", strings(3)),
+        ])
+        .unwrap();
+        let props =
+            parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1_000)).build();
+        let file = std::fs::File::create(pq.path().join("events.parquet")).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        for threads in [1, 4] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| read_tables(pq.path(), &ReadOptions::lenient())).unwrap();
+            let what = format!("millis {millis}, {threads} threads");
+            assert_eq!(got.tables.events, from_csv.tables.events, "{what}");
+            assert_eq!(got.tables.events.kinds, from_csv.tables.events.kinds, "{what}");
+            assert_eq!(got.tables.events.users, from_csv.tables.events.users, "{what}");
+            let p = got.report.files.iter().find(|f| f.file.to_string_lossy().contains("events")).unwrap();
+            assert_eq!(
+                (p.rows_read, p.rows_loaded, p.duplicates, &p.skipped),
+                (csv_events.rows_read, csv_events.rows_loaded, csv_events.duplicates, &csv_events.skipped),
+                "{what}"
+            );
+            let e = pool.install(|| read_tables(pq.path(), &ReadOptions::strict())).unwrap_err().to_string();
+            assert!(e.contains("events.parquet row ") && e.contains("(row group "), "{e}");
+            assert_eq!(strict_at(&e), strict_at(&csv_strict), "{what}: {e} / {csv_strict}");
+        }
+    }
+
+    // customer_id as INT64 (the ids' digits): read row by row, to the same events as the CSV.
+    let digits: Vec<String> = (0..40).map(|c| format!("{}", 1000 + c)).collect();
+    let customers: String = digits.iter().enumerate().map(|(c, id)| format!("{id},2024-0{}-01\n", 1 + c % 3)).collect();
+    let subs = format!("customer_id,product,start_date,end_date,mrr\n{},p,2024-01-01,,49\n", digits[0]);
+    let good: Vec<usize> = (0..n).filter(|&i| rows[i].0.as_deref().is_some_and(|c| c.starts_with('C'))).collect();
+    let mut text = String::from("customer_id,timestamp,event_type,user_id\n");
+    for &i in &good {
+        let r = &rows[i];
+        let c: usize = r.0.as_deref().unwrap()[1..].parse().unwrap();
+        let t = r.1.map(attrition::io::parse::format_timestamp).unwrap_or_default();
+        text += &format!("{},{t},{},{}\n", digits[c], r.2.clone().unwrap_or_default(), r.3.clone().unwrap_or_default());
+    }
+    for d in [pq.path(), csv.path()] {
+        std::fs::write(d.join("customers.csv"), format!("customer_id,signup_date\n{customers}")).unwrap();
+        std::fs::write(d.join("subscriptions.csv"), &subs).unwrap();
+    }
+    std::fs::write(csv.path().join("events.csv"), text).unwrap();
+    let ids = good.iter().map(|&i| 1000 + rows[i].0.as_deref().unwrap()[1..].parse::<i64>().unwrap());
+    let pick = |col: usize| -> ArrayRef {
+        Arc::new(StringArray::from(
+            good.iter().map(|&i| if col == 2 { rows[i].2.clone() } else { rows[i].3.clone() }).collect::<Vec<_>>(),
+        ))
+    };
+    let batch = RecordBatch::try_from_iter([
+        ("customer_id", Arc::new(Int64Array::from_iter_values(ids)) as ArrayRef),
+        (
+            "timestamp",
+            Arc::new(
+                arrow_array::TimestampSecondArray::from(good.iter().map(|&i| rows[i].1).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+        ),
+        ("event_type", pick(2)),
+        ("user_id", pick(3)),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(pq.path().join("events.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let got = read_tables(pq.path(), &ReadOptions::lenient()).unwrap();
+    let want = read_tables(csv.path(), &ReadOptions::lenient()).unwrap();
+    assert!(want.tables.events.len() > 25_000);
+    assert_eq!(got.tables.events, want.tables.events);
+    assert_eq!(got.tables.events.users, want.tables.events.users);
+}
+
+/// The events the simulator writes as Parquet (times DELTA_BINARY_PACKED, uncompressed; ids,
+/// types and users dictionary-encoded, zstd) read in DuckDB and pyarrow to the rows we wrote.
+#[test]
+#[cfg_attr(not(sql_engines), ignore = "needs a Python with tests/requirements.txt (target/test-venv, see .ci/run)")]
+fn simulated_parquet_events_read_the_same_in_duckdb_and_pyarrow() {
+    use attrition::simulate::{SimulationParams, simulate};
+    let world = simulate(&SimulationParams { campaign_month: None, ..SimulationParams::new(300, 6, 7) }).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    attrition::io::parquet::write_tables(&world.tables, dir.path()).unwrap();
+    let ev = &world.tables.events;
+    let script = r#"
+import sys, duckdb, pyarrow.parquet as pq
+path = sys.argv[1]
+q = "SELECT count(*), sum(timestamp::BIGINT), count(DISTINCT user_id) FROM read_parquet(?)"
+n, s, u = duckdb.connect().execute(q, [path]).fetchone()
+f = pq.ParquetFile(path)
+t = f.read()
+enc = sorted(set(e for g in range(f.metadata.num_row_groups) for e in f.metadata.row_group(g).column(1).encodings))
+print(n, s, u, t.num_rows, sum(t.column('timestamp').to_pylist()), t.column('event_type')[0], '+'.join(enc))
+"#;
+    let out = std::process::Command::new(common::engines::python())
+        .arg("-c")
+        .arg(script)
+        .arg(dir.path().join("events.parquet"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let sum: i64 = ev.timestamp.iter().sum();
+    let users = ev.user.iter().collect::<std::collections::HashSet<_>>().len();
+    assert!(ev.len() > 1_000);
+    assert_eq!(
+        f[..5],
+        [ev.len().to_string(), sum.to_string(), users.to_string(), ev.len().to_string(), sum.to_string()]
+    );
+    assert_eq!(f[5], ev.kinds[ev.kind[0] as usize]);
+    assert!(f[6].contains("DELTA_BINARY_PACKED"), "{text}");
+}

@@ -313,10 +313,13 @@ fn write_date(days: i64, out: &mut Vec<u8>) {
 }
 
 fn writer_props() -> WriterProperties {
+    props_builder().build()
+}
+
+fn props_builder() -> parquet::file::properties::WriterPropertiesBuilder {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
         .set_created_by(format!("attrition {}", env!("CARGO_PKG_VERSION")))
-        .build()
 }
 
 fn write_err(e: parquet::errors::ParquetError) -> Error {
@@ -480,8 +483,12 @@ pub(crate) fn csv_to_parquet<W: Write + Send>(csv: impl Read, out: W, types: imp
 
 /// A Parquet output file written through [`ArrowWriter`] into an atomic [`OutputFile`].
 fn table_writer(path: &Path, schema: &Arc<Schema>) -> Result<ArrowWriter<OutputFile>> {
+    table_writer_with(path, schema, writer_props())
+}
+
+fn table_writer_with(path: &Path, schema: &Arc<Schema>, props: WriterProperties) -> Result<ArrowWriter<OutputFile>> {
     let out = OutputFile::create(path, Overwrite::Replace)?;
-    ArrowWriter::try_new(out, schema.clone(), Some(writer_props())).map_err(|e| located(write_err(e), path))
+    ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(|e| located(write_err(e), path))
 }
 
 /// Closes `w` and renames its file into place.
@@ -514,7 +521,8 @@ fn cents(x: f64) -> f64 {
 /// `nps.parquet` and, when the tables hold a campaign, `campaign.parquet` into `dir` (created if
 /// needed), each file atomically, with the contract's column names and native types: ids, names
 /// and customer attributes UTF-8 (attributes as the CSV text, so both formats infer the same
-/// kinds), dates DATE, event times TIMESTAMP (seconds, UTC), amounts DOUBLE rounded to cents as
+/// kinds), dates DATE, event times TIMESTAMP (seconds, UTC; DELTA_BINARY_PACKED, uncompressed, as
+/// each customer's events come in time order), amounts DOUBLE rounded to cents as
 /// the CSV writes them, NPS scores INT32, `treated` BOOLEAN. [`crate::io::tables::read_tables`]
 /// reads such a directory without a schema file (`NAME.parquet` when `NAME.csv` is absent) and
 /// gives the same tables as from the CSV files. Deterministic: same tables, same bytes.
@@ -594,7 +602,16 @@ pub fn write_tables(tables: &Tables, dir: &Path) -> Result<()> {
         text("user_id", false),
     ]));
     let ev = &tables.events;
-    let mut w = table_writer(&path, &schema)?;
+    // Event times, nearly all distinct, overflow a dictionary page; as each customer's events
+    // come in time order, their differences (DELTA_BINARY_PACKED) are small and decode fast;
+    // zstd does not shrink them further, so they are left uncompressed.
+    let ts_col = parquet::schema::types::ColumnPath::from("timestamp");
+    let props = props_builder()
+        .set_column_dictionary_enabled(ts_col.clone(), false)
+        .set_column_encoding(ts_col.clone(), parquet::basic::Encoding::DELTA_BINARY_PACKED)
+        .set_column_compression(ts_col, Compression::UNCOMPRESSED)
+        .build();
+    let mut w = table_writer_with(&path, &schema, props)?;
     for r in chunks(ev.len()) {
         let ts = arrow_array::TimestampSecondArray::from_iter_values(ev.timestamp[r.clone()].iter().copied())
             .with_timezone(utc.clone());

@@ -202,53 +202,60 @@ impl Events {
     /// timestamp with the events just before it. `None` (the caller sorts) otherwise, or when
     /// more than [`SIMULTANEOUS_EVENTS`] events of a customer share a timestamp.
     fn duplicates_in_order(&self) -> Option<Vec<usize>> {
-        let n_customers = self.customer.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let n = self.len();
+        let (customer, timestamp) = (&self.customer[..n], &self.timestamp[..n]);
+        let n_customers = customer.iter().copied().max().map_or(0, |m| m as usize + 1);
         let mut seen = vec![false; n_customers];
         let mut positions = Vec::new();
         // First event of the current run of one customer's events at one timestamp.
         let mut run = 0;
-        for (i, &c) in self.customer.iter().enumerate() {
-            if i == 0 || c != self.customer[i - 1] {
+        for i in 0..n {
+            let c = customer[i];
+            if i == 0 || c != customer[i - 1] {
                 if std::mem::replace(&mut seen[c as usize], true) {
                     return None;
                 }
                 run = i;
-            } else if self.timestamp[i] != self.timestamp[i - 1] {
-                if self.timestamp[i] < self.timestamp[i - 1] {
+                continue;
+            }
+            let (t, before) = (timestamp[i], timestamp[i - 1]);
+            if t != before {
+                if t < before {
                     return None;
                 }
                 run = i;
-            } else {
-                if i - run >= SIMULTANEOUS_EVENTS {
-                    return None;
-                }
-                let key = (self.kind[i], self.user[i]);
-                if (run..i).any(|j| (self.kind[j], self.user[j]) == key) {
-                    positions.push(i);
-                }
+                continue;
+            }
+            if i - run >= SIMULTANEOUS_EVENTS {
+                return None;
+            }
+            let key = (self.kind[i], self.user[i]);
+            if (run..i).any(|j| (self.kind[j], self.user[j]) == key) {
+                positions.push(i);
             }
         }
         Some(positions)
     }
 
-    /// Removes the events at `positions` (increasing), keeping the order of the others.
+    /// Removes the events at `positions` (increasing), keeping the order of the others: the
+    /// events between two removed ones move down as one block.
     fn remove_sorted(&mut self, positions: &[usize]) {
-        if positions.is_empty() {
-            return;
+        fn remove<T: Copy>(v: &mut Vec<T>, positions: &[usize]) {
+            let Some(&first) = positions.first() else { return };
+            let mut to = first;
+            for (j, &p) in positions.iter().enumerate() {
+                let end = positions.get(j + 1).copied().unwrap_or(v.len()).min(v.len());
+                if p < end {
+                    v.copy_within(p + 1..end, to);
+                    to += end - p - 1;
+                }
+            }
+            v.truncate(to);
         }
-        fn retain<T>(v: &mut Vec<T>, positions: &[usize]) {
-            let (mut i, mut next) = (0, 0);
-            v.retain(|_| {
-                let drop = positions.get(next) == Some(&i);
-                next += usize::from(drop);
-                i += 1;
-                !drop
-            });
-        }
-        retain(&mut self.customer, positions);
-        retain(&mut self.timestamp, positions);
-        retain(&mut self.kind, positions);
-        retain(&mut self.user, positions);
+        remove(&mut self.customer, positions);
+        remove(&mut self.timestamp, positions);
+        remove(&mut self.kind, positions);
+        remove(&mut self.user, positions);
     }
 
     /// [`Events::dedup`] for events in any order: each customer's events sorted by key.
@@ -387,6 +394,7 @@ impl EventsBuilder {
     }
 
     /// Appends an event with already-interned type and user.
+    #[inline]
     pub fn push_interned(&mut self, customer: CustomerIdx, timestamp: i64, kind: u16, user: u32) {
         self.events.customer.push(customer);
         self.events.timestamp.push(timestamp);
@@ -414,6 +422,13 @@ impl EventsBuilder {
         let u = self.intern_user(user)?;
         self.push_interned(customer, timestamp, k, u);
         Ok(())
+    }
+
+    /// The four columns, to append already-interned events to (kept of equal length).
+    #[inline]
+    pub(crate) fn columns_mut(&mut self) -> (&mut Vec<CustomerIdx>, &mut Vec<i64>, &mut Vec<u16>, &mut Vec<u32>) {
+        let e = &mut self.events;
+        (&mut e.customer, &mut e.timestamp, &mut e.kind, &mut e.user)
     }
 
     /// Reserves room for `n` more events.
