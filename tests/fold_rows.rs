@@ -181,6 +181,18 @@ fn auto_over_budget_searches_a_seeded_customer_sample_and_refits_on_every_row() 
     let sel = a.selection.as_ref().unwrap();
     assert_eq!(sel.search_rows, Some(sample.len()));
     assert_eq!(sel.table.len(), 3, "logistic, gbdt and the blend: {:?}", sel.table);
+    // The sampled search is confirmed on a sample 4× larger (here every row): one tenth of the
+    // customers held out, the search's best of each family and their blend scored there, and the
+    // choice is the smallest hold-out log-loss.
+    let conf = sel.confirmation.as_ref().expect("a sampled search is confirmed");
+    assert_eq!(conf.train_rows + conf.holdout_rows, n);
+    assert!(conf.holdout_rows > n / 20 && conf.holdout_rows < n / 5, "{}", conf.holdout_rows);
+    let names: Vec<&str> = conf.table.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["logistic", "gbdt", "blend"]);
+    assert!(sel.table.iter().any(|c| c.name == conf.searched_choice));
+    let best = conf.table.iter().min_by(|x, y| x.log_loss.total_cmp(&y.log_loss)).unwrap();
+    assert_eq!(sel.chosen_score().unwrap().log_loss, best.log_loss, "{conf:?}");
+    assert!(conf.table.iter().all(|c| c.log_loss_se > 0.0 && c.log_loss_se < 0.01), "{conf:?}");
     assert_eq!(a.training_rows, n);
     a.validate().unwrap();
     assert_eq!(to_json(&a).unwrap(), to_json(&p.fit(&data).unwrap()).unwrap());

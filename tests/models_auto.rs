@@ -150,3 +150,44 @@ fn the_one_standard_error_rule_picks_the_simplest_candidate_near_the_best() {
         assert_eq!(min_sel.table, sel.table, "the rule changes the pick, not the scores");
     }
 }
+
+/// The confirmation of a sampled search (`auto::finalists`): the search's best logistic and
+/// boosted rows, then larger boosted candidates in priority order while their estimated cost on
+/// the confirmation's rows stays within one default boosted refit on the whole training part.
+#[test]
+fn the_confirmation_takes_the_best_of_each_family_and_larger_trees_the_budget_affords() {
+    use attrition::models::auto::{CandidateScore, finalists};
+    let portfolio = candidates(&ModelParams::new(ModelKind::Auto));
+    let row = |name: &str, log_loss| CandidateScore {
+        name: name.into(),
+        family: portfolio.iter().find(|c| c.name == name).map_or(ModelKind::Ensemble, |c| c.family),
+        settings: String::new(),
+        log_loss,
+        log_loss_se: 0.0,
+        complexity: 0,
+        roc_auc: 0.7,
+    };
+    let names = |f: Vec<usize>| f.into_iter().map(|i| portfolio[i].name).collect::<Vec<_>>();
+    // The 1M case: the blend won the search on 50k rows; 180k confirmation rows of 800k.
+    let searched = vec![row("logistic", 0.3234), row("gbdt", 0.3248), row("blend", 0.3217)];
+    assert_eq!(names(finalists(&portfolio, &searched, 180_000, 800_000)), ["logistic", "gbdt", "gbdt-31x6"]);
+    // A bigger part affords every larger configuration (63 leaves, then 16), in priority order.
+    assert_eq!(
+        names(finalists(&portfolio, &searched, 180_000, 10_000_000)),
+        ["logistic", "gbdt", "gbdt-31x6", "gbdt-63-slow", "gbdt-16-cols"]
+    );
+    // Skipped when too dear, a cheaper one still fits: 16 leaves but not 31.
+    assert_eq!(names(finalists(&portfolio, &searched, 100_000, 310_000)), ["logistic", "gbdt", "gbdt-16-cols"]);
+    // Only larger trees than the search's best boosted row, and its best of each family wherever
+    // they sit in the table.
+    let searched = vec![
+        row("logistic", 0.40),
+        row("gbdt", 0.36),
+        row("logistic-c/10", 0.39),
+        row("gbdt-31x6", 0.35),
+        row("gbdt-4-l2", 0.37),
+    ];
+    assert_eq!(names(finalists(&portfolio, &searched, 10, 1_000)), ["logistic-c/10", "gbdt-31x6", "gbdt-63-slow"]);
+    // Logistic regression alone in the table: nothing else is confirmed.
+    assert_eq!(names(finalists(&portfolio, &[row("logistic", 0.3)], 10, 1_000)), ["logistic"]);
+}

@@ -30,8 +30,9 @@
 //!   categorical as the feature is; shares in [0, 1]; bin edges finite and increasing with one
 //!   share more than edges; typical values finite.
 //! - **selection** (models chosen by `auto`): a non-empty table of distinct candidates with
-//!   finite log-loss and ROC-AUC in [0, 1], no more rows than the portfolio, and the chosen
-//!   candidate in it and of the model's family.
+//!   finite log-loss and ROC-AUC in [0, 1], no more rows than the portfolio (the same for the
+//!   confirmation's table, when a sampled search was confirmed), and the chosen candidate in it
+//!   (in the confirmation's, when there is one) and of the model's family.
 //!
 //! Every size a valid model implies is bounded by its file's size: the input width is the
 //! number of features and levels written in the file, trees have as many nodes as their arrays,
@@ -366,11 +367,29 @@ impl TrainedModel {
 /// present and of the model's family.
 fn check_selection(sel: &AutoSelection, kind: ModelKind) -> Result<()> {
     let part = "selection";
-    if sel.table.is_empty() || sel.table.len() > sel.portfolio {
-        return Err(invalid(part, format!("{} rows tried of a portfolio of {}", sel.table.len(), sel.portfolio)));
+    check_selection_table(&sel.table, sel.portfolio)?;
+    if let Some(c) = &sel.confirmation {
+        check_selection_table(&c.table, sel.portfolio)?;
+    }
+    match sel.chosen_score() {
+        None => Err(invalid(part, format!("the chosen candidate `{}` is not in the table", sel.chosen))),
+        Some(c) if c.family != kind => Err(invalid(
+            part,
+            format!("the chosen candidate `{}` is a {} model but the model is {kind}", c.name, c.family),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// One table of the `auto` record (the search's or its confirmation's): non-empty, no more
+/// rows than the portfolio, distinct names, finite scores.
+fn check_selection_table(table: &[crate::models::auto::CandidateScore], portfolio: usize) -> Result<()> {
+    let part = "selection";
+    if table.is_empty() || table.len() > portfolio {
+        return Err(invalid(part, format!("{} rows tried of a portfolio of {}", table.len(), portfolio)));
     }
     let mut names = HashSet::new();
-    for c in &sel.table {
+    for c in table {
         if !names.insert(c.name.as_str()) {
             return Err(invalid(part, format!("candidate `{}` appears twice", c.name)));
         }
@@ -392,14 +411,7 @@ fn check_selection(sel: &AutoSelection, kind: ModelKind) -> Result<()> {
             ));
         }
     }
-    match sel.chosen_score() {
-        None => Err(invalid(part, format!("the chosen candidate `{}` is not in the table", sel.chosen))),
-        Some(c) if c.family != kind => Err(invalid(
-            part,
-            format!("the chosen candidate `{}` is a {} model but the model is {kind}", c.name, c.family),
-        )),
-        Some(_) => Ok(()),
-    }
+    Ok(())
 }
 
 fn family(fitted: &Fitted) -> &'static str {

@@ -145,12 +145,12 @@ pub fn print_selections(selections: &[&AutoSelection]) {
             ),
             None => println!("  fold {}:", k + 1),
         }
+        let searched = s.confirmation.as_ref().map_or(s.chosen.as_str(), |c| c.searched_choice.as_str());
         for c in &s.table {
-            let mark = if c.name == s.chosen { "*" } else { " " };
-            println!(
-                "   {mark} {:<14} log-loss {:.4} ± {:.4}  ROC-AUC {:.4}  ({})",
-                c.name, c.log_loss, c.log_loss_se, c.roc_auc, c.settings
-            );
+            println!("   {} {c}", if c.name == searched { "*" } else { " " });
+        }
+        if let Some(c) = &s.confirmation {
+            println!("{c}\n    → {}", s.chosen);
         }
     }
 }
