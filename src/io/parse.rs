@@ -158,6 +158,38 @@ pub fn parse_f64(s: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// Parses a finite `f64` written with a decimal comma (`29,85`, as spreadsheets in much of Europe
+/// export `;`-separated files), or without a decimal part; a decimal point (`29.85`, or `1.234,5`
+/// with thousands points) is refused rather than guessed.
+///
+/// ```
+/// use attrition::io::parse::parse_f64_decimal_comma;
+/// assert_eq!(parse_f64_decimal_comma(" 29,85 "), Some(29.85));
+/// assert_eq!(parse_f64_decimal_comma("-3"), Some(-3.0));
+/// assert_eq!(parse_f64_decimal_comma("29.85"), None);
+/// assert_eq!(parse_f64_decimal_comma("1,2,3"), None);
+/// ```
+pub fn parse_f64_decimal_comma(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.contains('.') || t.matches(',').count() > 1 {
+        return None;
+    }
+    parse_f64(&t.replacen(',', ".", 1))
+}
+
+/// Whether `s` is a number with a decimal comma and no decimal point (`29,85`): the evidence
+/// [`crate::io::flat::load_flat`] reads a file's numbers with decimal commas on.
+pub fn is_decimal_comma_number(s: &str) -> bool {
+    let t = s.trim();
+    t.contains(',')
+        && t.split_once(',').is_some_and(|(a, b)| {
+            !b.is_empty()
+                && b.bytes().all(|c| c.is_ascii_digit())
+                && a.trim_start_matches(['-', '+']).bytes().all(|c| c.is_ascii_digit())
+                && !a.trim_start_matches(['-', '+']).is_empty()
+        })
+}
+
 /// Parses `true/false`, `yes/no`, `1/0`, `t/f`, `y/n` (case-insensitive).
 ///
 /// ```
