@@ -44,7 +44,10 @@ use crate::dataset::{CategoricalColumn, Column, ColumnData, ColumnKind, Dataset,
 use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, STDIN_NAME};
 use crate::io::output::is_stdio;
-use crate::io::parse::{excerpt, is_decimal_comma_number, parse_bool, parse_date, parse_f64, parse_f64_decimal_comma};
+use crate::io::parse::{
+    excerpt, is_decimal_comma_number, is_decimal_point_number, parse_bool, parse_date, parse_f64,
+    parse_f64_decimal_comma,
+};
 use crate::io::tables::Strictness;
 
 /// Share of non-blank values that must parse as numbers for a column to be *considered* numeric;
@@ -85,9 +88,10 @@ pub struct FlatOptions {
     /// Id-like columns to keep as features anyway (see [`FlatWarning::IdLikeColumnDropped`]).
     #[serde(default)]
     pub keep: Vec<String>,
-    /// Numbers are written with a decimal comma (`29,85`). `None` (the default) detects it: a
-    /// CSV file not separated by commas whose numbers include some with a decimal comma and
-    /// none with a decimal point ([`FlatReport::decimal_comma`] says what was used).
+    /// Numbers are written with a decimal comma (`29,85`, thousands points allowed: `1.234,5`).
+    /// `None` (the default) detects it: a CSV file not separated by commas whose numbers include
+    /// some with a decimal comma and none with a decimal point that cannot be a thousands point
+    /// (`29.85`; `1.234` can be) ([`FlatReport::decimal_comma`] says what was used).
     #[serde(default)]
     pub decimal_comma: Option<bool>,
 }
@@ -697,7 +701,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
                 let x = parse_f64(v);
                 if x.is_some() {
                     numeric[i] += 1;
-                    point_numbers += usize::from(v.contains('.'));
+                    point_numbers += usize::from(is_decimal_point_number(v));
                 } else if comma_possible && is_decimal_comma_number(v) {
                     comma_numbers[i] += 1;
                 } else if is_missing_marker(v) {
