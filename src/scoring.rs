@@ -128,6 +128,41 @@ pub struct ScoreOptions {
     /// Check drift against the model's training profile while scoring (default `true`; see
     /// [`drift`]); the result is [`ScoreReport::drift`].
     pub drift: bool,
+    /// Values read as missing, like a blank cell (exact match after trimming blanks; default
+    /// none). [`ScoreOptions::for_model`] takes the training file's.
+    pub na_values: Vec<String>,
+    /// Numbers are written with a decimal comma (`29,85`; default `false`; a decimal point is
+    /// then a bad number). [`ScoreOptions::for_model`] takes the training file's.
+    pub decimal_comma: bool,
+}
+
+impl ScoreOptions {
+    /// The defaults, reading the input as `model`'s training file was read
+    /// ([`TrainedModel::input`]): its id column (or numbered rows) and missing-value markers.
+    ///
+    /// ```
+    /// use attrition::models::trained::TrainingInput;
+    /// use attrition::scoring::ScoreOptions;
+    /// # use attrition::models::{Learner, trained::{ModelKind, ModelParams}};
+    /// # use attrition::{Column, Dataset};
+    /// # let x: Vec<f64> = (0..40).map(|i| (i % 10) as f64).collect();
+    /// # let y: Vec<bool> = (0..40).map(|i| i % 10 < 3).collect();
+    /// let mut model = ModelParams::new(ModelKind::Logistic).fit(&Dataset::new(vec![Column::numeric("x", x)])?.with_churned(y)?)?;
+    /// model.input = TrainingInput { row_ids: true, na_values: vec!["NA".into()], ..TrainingInput::default() };
+    /// let options = ScoreOptions::for_model(&model);
+    /// assert!(options.row_ids && options.na_values == ["NA"]);
+    /// # Ok::<(), attrition::Error>(())
+    /// ```
+    pub fn for_model(model: &TrainedModel) -> ScoreOptions {
+        let d = ScoreOptions::default();
+        ScoreOptions {
+            id_column: model.input.id_column.clone().unwrap_or(d.id_column.clone()),
+            row_ids: model.input.row_ids,
+            na_values: model.input.na_values.clone(),
+            decimal_comma: model.input.decimal_comma,
+            ..d
+        }
+    }
 }
 
 impl Default for ScoreOptions {
@@ -143,6 +178,8 @@ impl Default for ScoreOptions {
             reasons_from: RiskTier::Medium,
             playbook: Playbook::default(),
             drift: true,
+            na_values: Vec::new(),
+            decimal_comma: false,
         }
     }
 }
@@ -384,6 +421,21 @@ struct Layout<'a> {
     /// Each Parquet row group's first row (empty for other formats), to name a row's group.
     group_starts: Vec<u64>,
     phrases: Phrasebook,
+    /// [`ScoreOptions::na_values`].
+    na_values: &'a [String],
+    /// [`ScoreOptions::decimal_comma`].
+    decimal_comma: bool,
+}
+
+impl Layout<'_> {
+    /// Whether a field is a missing value: blank, or one of the options' markers.
+    fn is_missing(&self, v: &str) -> bool {
+        v.is_empty() || self.na_values.iter().any(|n| n.trim() == v)
+    }
+
+    fn parse_number(&self, v: &str) -> Option<f64> {
+        if self.decimal_comma { crate::io::parse::parse_f64_decimal_comma(v) } else { parse_f64(v) }
+    }
 }
 
 /// Scores `input` with `model` into `output` (see the module docs), calling `progress` with the
@@ -516,6 +568,8 @@ pub(crate) fn score_reader_counting(
         file: &file,
         group_starts: csv.row_group_starts(),
         phrases: Phrasebook::new(model),
+        na_values: &options.na_values,
+        decimal_comma: options.decimal_comma,
     };
     let lenient = options.strictness == Strictness::Lenient;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
@@ -601,8 +655,11 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
                     let v = chunk.field(start, first_end, col);
                     match layout.kinds[j] {
                         ColumnKind::Numeric => {
-                            let x =
-                                if v.is_empty() { Some(f64::NAN) } else { parse_f64(v).filter(|x| !x.is_infinite()) };
+                            let x = if layout.is_missing(v) {
+                                Some(f64::NAN)
+                            } else {
+                                layout.parse_number(v).filter(|x| !x.is_infinite())
+                            };
                             if x.is_none() && bad.is_none() {
                                 bad = Some(FieldError::new(
                                     RowProblem::BadNumber,
@@ -613,7 +670,9 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
                             }
                             p.numeric[j].push(x.unwrap_or(f64::NAN));
                         }
-                        ColumnKind::Categorical => p.categorical[j].push(if v.is_empty() { None } else { Some(v) }),
+                        ColumnKind::Categorical => {
+                            p.categorical[j].push(if layout.is_missing(v) { None } else { Some(v) })
+                        }
                     }
                 }
                 p.faults.push(bad.map(|e| Fault::new(e.at_in_group(layout.file, line, &layout.group_starts), false)));

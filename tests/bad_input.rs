@@ -204,6 +204,7 @@ fn run_flat(case: &str, dir: &Path, spec: &Value) {
             .map(|w| match w {
                 FlatWarning::MissingMarkersMadeCategorical { column, .. }
                 | FlatWarning::IdLikeColumnDropped { column, .. } => column.clone(),
+                FlatWarning::MissingMarkersAsCategories { columns, .. } => columns.join(","),
                 other => format!("{other}"),
             })
             .collect();

@@ -185,3 +185,103 @@ fn gzip_inputs_are_read_and_a_truncated_one_is_an_error() {
     let err = load_flat(&cut, &o).unwrap_err().to_string();
     assert!(err.contains("cut.csv.gz"), "{err}");
 }
+
+/// A file exported the way many companies' tools do — semicolons, decimal commas, `NA` for
+/// missing, no id column — trains and scores with one command line each: `score` reads it as the
+/// model's training file was read (recorded in the model file), and gives the probabilities of
+/// the same data written with commas, decimal points, blanks and an id column.
+#[test]
+fn a_european_export_trains_and_scores_like_the_plain_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, euro) = (dir.path().join("plain.csv"), dir.path().join("euro.csv"));
+    let mut p = String::from("id,plan,charges,tenure,churned\n");
+    let mut e = String::from("plan;charges;tenure;churned\n");
+    for i in 0..120u32 {
+        let plan = ["basic", "pro", "team"][(i % 3) as usize];
+        let charges = format!("{}.{:02}", 10 + (i * 7) % 90, (i * 13) % 100);
+        let tenure = if i % 11 == 0 { String::new() } else { ((i * 5) % 37).to_string() };
+        let churned = if (i * 7) % 10 < 3 || (i % 3 == 0 && i % 2 == 0) { "yes" } else { "no" };
+        p.push_str(&format!("c{i},{plan},{charges},{tenure},{churned}\n"));
+        let tenure = if tenure.is_empty() { "NA".into() } else { tenure };
+        e.push_str(&format!("{plan};{};{tenure};{churned}\n", charges.replace('.', ",")));
+    }
+    std::fs::write(&plain, p).unwrap();
+    std::fs::write(&euro, e).unwrap();
+    let bin = env!("CARGO_BIN_EXE_attrition");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let path = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    let stderr = run(&[
+        "train",
+        "--data",
+        &path("euro.csv"),
+        "--id",
+        "none",
+        "--na-values",
+        "NA",
+        "--model",
+        "logistic",
+        "--out",
+        &path("euro.json"),
+        "--quiet",
+    ]);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    run(&[
+        "train",
+        "--data",
+        &path("plain.csv"),
+        "--id",
+        "id",
+        "--model",
+        "logistic",
+        "--out",
+        &path("plain.json"),
+        "--quiet",
+    ]);
+    let model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path("euro.json")).unwrap()).unwrap();
+    assert_eq!(model["input"], serde_json::json!({"row_ids": true, "na_values": ["NA"], "decimal_comma": true}));
+    // No --id, --na-values or delimiter: the model file says how its data was read.
+    run(&[
+        "score",
+        "--model",
+        &path("euro.json"),
+        "--data",
+        &path("euro.csv"),
+        "--out",
+        &path("euro_scores.csv"),
+        "--quiet",
+    ]);
+    run(&[
+        "score",
+        "--model",
+        &path("plain.json"),
+        "--data",
+        &path("plain.csv"),
+        "--out",
+        &path("plain_scores.csv"),
+        "--quiet",
+    ]);
+    let p_churn = |f: &str| -> Vec<(String, String)> {
+        let mut r = csv::Reader::from_path(path(f)).unwrap();
+        r.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), r[1].to_string())).collect()
+    };
+    let (euro_scores, plain_scores) = (p_churn("euro_scores.csv"), p_churn("plain_scores.csv"));
+    assert_eq!(euro_scores.len(), 120);
+    assert_eq!(euro_scores[0].0, "1", "rows numbered");
+    let probs = |v: &[(String, String)]| v.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(probs(&euro_scores), probs(&plain_scores));
+    // A decimal point in a decimal-comma file is a bad number naming line and column, not a guess.
+    std::fs::write(path("euro_point.csv"), "plan;charges;tenure\nbasic;12,5;3\npro;12.5;4\n").unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["score", "--model", &path("euro.json"), "--data", &path("euro_point.csv"), "--out", &path("x.csv")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("euro_point.csv:3 column `charges`") && err.contains("12.5"),
+        "{err}"
+    );
+}

@@ -512,6 +512,9 @@ impl<'r> CsvFile<'r> {
         rdr = Box::new(std::io::Cursor::new(magic).chain(rdr));
         // The header line is read first (bounded) to sniff the delimiter, then replayed.
         let head = read_header_line(&mut rdr).map_err(|e| Error::io("read", path, e))?;
+        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+            return Err(Error::BadHeader { file: path.to_owned(), reason: UTF16.into() });
+        }
         if looks_like_json_lines(&head) {
             if let Some(d) = delimiter {
                 return Err(Error::BadHeader {
@@ -555,7 +558,12 @@ impl<'r> CsvFile<'r> {
             let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
             let name = std::str::from_utf8(raw).map_err(|_| Error::BadHeader {
                 file: path.to_owned(),
-                reason: format!("column {} of the header is not valid UTF-8", i + 1),
+                reason: format!(
+                    "column {} of the header (`{}`) is not valid UTF-8{}",
+                    i + 1,
+                    excerpt(&String::from_utf8_lossy(raw)),
+                    if raw.contains(&0) { format!("; {UTF16}") } else { format!("; {NOT_UTF8}") }
+                ),
             })?;
             headers.push(name.trim().to_owned());
         }
@@ -822,7 +830,7 @@ impl<'r> CsvFile<'r> {
                             location: at(Some(self.headers[i].clone())),
                             problem: RowProblem::Malformed,
                             value: excerpt(&String::from_utf8_lossy(self.record.get(i).unwrap_or_default())),
-                            expected: "UTF-8 text".into(),
+                            expected: format!("UTF-8 text ({NOT_UTF8})"),
                         }
                     } else {
                         self.report.rows_read += 1;
@@ -1138,6 +1146,14 @@ pub(crate) fn trim_bytes(field: &[u8]) -> &[u8] {
         _ => std::str::from_utf8(field).map_or(field, |s| s.trim().as_bytes()),
     }
 }
+
+/// What to do with a file that is not UTF-8 (said in its error).
+const NOT_UTF8: &str = "is it in another encoding, such as Windows-1252 or Latin-1 (as Excel \
+    writes `CSV` in many locales)? Save it as `CSV UTF-8`, or convert it: iconv -f WINDOWS-1252 -t UTF-8 IN > OUT";
+
+/// What to do with a UTF-16 file (said in its error).
+const UTF16: &str = "the file is UTF-16 (as Excel's `Unicode Text` is), and attrition reads UTF-8: save it \
+    as `CSV UTF-8`, or convert it: iconv -f UTF-16 -t UTF-8 IN > OUT";
 
 /// The first field of `record` that is not valid UTF-8. One check of the whole record (every field
 /// starting on a character boundary, so no character straddles two fields); the field-by-field

@@ -44,7 +44,10 @@ use crate::dataset::{CategoricalColumn, Column, ColumnData, ColumnKind, Dataset,
 use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, STDIN_NAME};
 use crate::io::output::is_stdio;
-use crate::io::parse::{excerpt, parse_bool, parse_date, parse_f64};
+use crate::io::parse::{
+    excerpt, is_decimal_comma_number, is_decimal_point_number, parse_bool, parse_date, parse_f64,
+    parse_f64_decimal_comma,
+};
 use crate::io::tables::Strictness;
 
 /// Share of non-blank values that must parse as numbers for a column to be *considered* numeric;
@@ -85,6 +88,12 @@ pub struct FlatOptions {
     /// Id-like columns to keep as features anyway (see [`FlatWarning::IdLikeColumnDropped`]).
     #[serde(default)]
     pub keep: Vec<String>,
+    /// Numbers are written with a decimal comma (`29,85`, thousands points allowed: `1.234,5`).
+    /// `None` (the default) detects it: a CSV file not separated by commas whose numbers include
+    /// some with a decimal comma and none with a decimal point that cannot be a thousands point
+    /// (`29.85`; `1.234` can be) ([`FlatReport::decimal_comma`] says what was used).
+    #[serde(default)]
+    pub decimal_comma: Option<bool>,
 }
 
 impl FlatOptions {
@@ -206,6 +215,10 @@ pub struct FlatReport {
     /// Data-quality findings (the CLI prints them).
     #[serde(default)]
     pub warnings: Vec<FlatWarning>,
+    /// Numbers were read with a decimal comma (`29,85` = 29.85; given or detected, see
+    /// [`FlatOptions::decimal_comma`]).
+    #[serde(default)]
+    pub decimal_comma: bool,
 }
 
 fn comma() -> u8 {
@@ -272,6 +285,17 @@ pub enum FlatWarning {
         /// Non-blank values in all.
         n_values: u64,
     },
+    /// Categorical columns hold values that commonly mean "missing" ([`MISSING_MARKERS`]: `?`,
+    /// `NA`, `unknown`, …) and were read as categories of their own; one warning for all such
+    /// columns. Read them as missing with [`FlatOptions::na_values`] (`--na-values`) if they are.
+    MissingMarkersAsCategories {
+        /// The columns, in file order.
+        columns: Vec<String>,
+        /// The markers found (up to five), as written.
+        markers: Vec<String>,
+        /// Values that are markers, over all these columns.
+        n_markers: u64,
+    },
     /// A column looks like an id, not a feature, and was left out; keep it with
     /// [`FlatOptions::keep`] (`--keep COL`). Only columns whose kind was inferred are checked.
     IdLikeColumnDropped {
@@ -302,6 +326,21 @@ impl std::fmt::Display for FlatWarning {
                     100.0 * *n_markers as f64 / (*n_values).max(1) as f64,
                     list.join(", "),
                     markers.iter().map(|m| format!("--na-values {m}")).collect::<Vec<_>>().join(" ")
+                )
+            }
+            FlatWarning::MissingMarkersAsCategories { columns, markers, n_markers } => {
+                let list: Vec<String> = markers.iter().map(|m| format!("`{m}`")).collect();
+                let shown: Vec<&str> = columns.iter().take(5).map(String::as_str).collect();
+                write!(
+                    f,
+                    "{} (common missing-value markers) read as a category in {} column{} ({}{}; {n_markers} values); \
+                     if they mean missing pass {}",
+                    list.join(", "),
+                    columns.len(),
+                    if columns.len() == 1 { "" } else { "s" },
+                    shown.join(", "),
+                    if columns.len() > 5 { ", …" } else { "" },
+                    markers.iter().map(|m| format!("--na-values {}", na_hint(m))).collect::<Vec<_>>().join(" ")
                 )
             }
             FlatWarning::IdLikeColumnDropped { column, why } => {
@@ -520,6 +559,7 @@ struct Plan {
     warnings: Vec<FlatWarning>,
     delimiter: u8,
     format: crate::io::InputFormat,
+    decimal_comma: bool,
 }
 
 #[derive(Clone)]
@@ -642,6 +682,11 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     // Pass 1: count numeric-looking values and missing-value markers, collect target values.
     let mut non_blank = vec![0usize; headers.len()];
     let mut numeric = vec![0usize; headers.len()];
+    // Decimal commas: values like `29,85` (numbers only with a decimal comma) and values with a
+    // decimal point, over all columns; only a file not separated by commas can hold the former.
+    let comma_possible = f.format == crate::io::InputFormat::Csv && f.delimiter != b',';
+    let mut comma_numbers = vec![0usize; headers.len()];
+    let mut point_numbers = 0usize;
     let mut markers = vec![0usize; headers.len()];
     let mut marker_words: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
     let mut monotone = vec![Monotone::Empty; headers.len()];
@@ -656,6 +701,9 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
                 let x = parse_f64(v);
                 if x.is_some() {
                     numeric[i] += 1;
+                    point_numbers += usize::from(is_decimal_point_number(v));
+                } else if comma_possible && is_decimal_comma_number(v) {
+                    comma_numbers[i] += 1;
                 } else if is_missing_marker(v) {
                     markers[i] += 1;
                     if marker_words[i].len() < 5 && !marker_words[i].iter().any(|m| m == v) {
@@ -678,8 +726,16 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         return Err(Error::EmptyInput { file: path.to_owned(), reason: "no data rows" });
     }
 
+    let decimal_comma =
+        o.decimal_comma.unwrap_or(comma_possible && point_numbers == 0 && comma_numbers.iter().any(|&n| n > 0));
+    if decimal_comma {
+        for i in 0..headers.len() {
+            numeric[i] += comma_numbers[i];
+        }
+    }
     let mut features = Vec::new();
     let mut warnings = Vec::new();
+    let (mut marker_columns, mut category_markers, mut marker_values) = (Vec::new(), Vec::new(), 0u64);
     for &i in &candidates {
         let name = &headers[i];
         let (kind, inferred) = if o.numeric.contains(name) {
@@ -700,6 +756,15 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
             }
             (ColumnKind::Categorical, true)
         };
+        if kind == ColumnKind::Categorical && !marker_words[i].is_empty() {
+            marker_columns.push(name.clone());
+            marker_values += markers[i] as u64;
+            for w in std::mem::take(&mut marker_words[i]) {
+                if category_markers.len() < 5 && !category_markers.contains(&w) {
+                    category_markers.push(w);
+                }
+            }
+        }
         if inferred
             && kind == ColumnKind::Numeric
             && rows >= ID_LIKE_MIN_ROWS
@@ -713,6 +778,13 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
             warnings.push(FlatWarning::AsOfColumnUsedAsFeature { column: name.clone() });
         }
         features.push((i, name.clone(), kind, inferred));
+    }
+    if !marker_columns.is_empty() {
+        warnings.push(FlatWarning::MissingMarkersAsCategories {
+            columns: marker_columns,
+            markers: category_markers,
+            n_markers: marker_values,
+        });
     }
 
     let target = match target {
@@ -737,6 +809,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         warnings,
         delimiter: f.delimiter,
         format: f.format,
+        decimal_comma,
     })
 }
 
@@ -859,6 +932,15 @@ enum Builder {
     Cat { index: HashMap<String, u32>, levels: Vec<String>, codes: Vec<u32> },
 }
 
+/// `v` as a shell word for `--na-values` in a message (quoted when the shell would change it).
+fn na_hint(v: &str) -> String {
+    if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) {
+        v.to_owned()
+    } else {
+        format!("'{}'", excerpt(v).replace('\'', "'\\''"))
+    }
+}
+
 /// Whether `v` is a missing value: blank, or one of the options' `na_values`.
 fn is_missing(v: &str, o: &FlatOptions) -> bool {
     v.is_empty() || o.na_values.iter().any(|n| n.trim() == v)
@@ -888,6 +970,7 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
     let mut dates = Vec::new();
     let mut weights = Vec::new();
     let mut num_buf = vec![f64::NAN; plan.features.len()];
+    let parse_number = if plan.decimal_comma { parse_f64_decimal_comma } else { parse_f64 };
 
     while let Some(rec) = f.next_record()? {
         // Validate the whole row before committing any value, so a skipped row leaves no trace.
@@ -897,14 +980,15 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
                 let v = rec.get(*i);
                 num_buf[j] = if is_missing(v, o) {
                     f64::NAN
-                } else if let Some(x) = parse_f64(v) {
+                } else if let Some(x) = parse_number(v) {
                     x
                 } else {
                     let expected = if *inferred {
                         format!(
                             "a number (column `{name}` is otherwise numeric; to keep its text, force it categorical \
-                             with --categorical {name}; if it means missing, declare it with --na-values; to leave \
-                             the column out, --drop it)"
+                             with --categorical {name}; if it means missing, declare it with --na-values {}; to leave \
+                             the column out, --drop it)",
+                            na_hint(v)
                         )
                     } else {
                         "a number".to_owned()
@@ -1064,6 +1148,7 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
         delimiter: plan.delimiter,
         format: plan.format,
         warnings,
+        decimal_comma: plan.decimal_comma,
     };
     Ok(LoadedFlat { dataset: ds, report })
 }

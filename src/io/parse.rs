@@ -158,6 +158,73 @@ pub fn parse_f64(s: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// Parses a finite `f64` written with a decimal comma (`29,85`, as spreadsheets in much of Europe
+/// export `;`-separated files), optionally with thousands points in groups of three
+/// (`1.234,5`, `12.500`), or a plain integer. Any other decimal point (`29.85`) is refused rather
+/// than guessed.
+///
+/// ```
+/// use attrition::io::parse::parse_f64_decimal_comma;
+/// assert_eq!(parse_f64_decimal_comma(" 29,85 "), Some(29.85));
+/// assert_eq!(parse_f64_decimal_comma("-1.234,5"), Some(-1234.5));
+/// assert_eq!(parse_f64_decimal_comma("12.500"), Some(12500.0));
+/// assert_eq!(parse_f64_decimal_comma("-3"), Some(-3.0));
+/// assert_eq!(parse_f64_decimal_comma("29.85"), None);
+/// assert_eq!(parse_f64_decimal_comma("1,2,3"), None);
+/// ```
+pub fn parse_f64_decimal_comma(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (int, frac) = match t.split_once(',') {
+        Some((i, f)) if !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()) => (i, Some(f)),
+        Some(_) => return None,
+        None => (t, None),
+    };
+    let int = if int.contains('.') {
+        if !is_grouped_thousands(int) {
+            return None;
+        }
+        int.replace('.', "")
+    } else {
+        int.to_owned()
+    };
+    match frac {
+        Some(f) => parse_f64(&format!("{int}.{f}")),
+        None => parse_f64(&int),
+    }
+}
+
+/// Whether `s` is an integer with thousands points in groups of three (`1.234`, `-12.500.000`).
+fn is_grouped_thousands(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut groups = digits.split('.');
+    let first = groups.next().unwrap_or("");
+    let mut rest = groups.peekable();
+    rest.peek().is_some()
+        && (1..=3).contains(&first.len())
+        && first.bytes().all(|c| c.is_ascii_digit())
+        && rest.all(|g| g.len() == 3 && g.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether `s` is a number only a decimal comma makes sense of (`29,85`, `1.234,5`,
+/// `1.234.567`; not `12` or `1.234`): the evidence [`crate::io::flat::load_flat`] reads a file's
+/// numbers with decimal commas on.
+///
+/// ```
+/// use attrition::io::parse::is_decimal_comma_number;
+/// assert!(is_decimal_comma_number("29,85") && is_decimal_comma_number("1.234.567"));
+/// assert!(!is_decimal_comma_number("12") && !is_decimal_comma_number("1.234") && !is_decimal_comma_number("a,b"));
+/// ```
+pub fn is_decimal_comma_number(s: &str) -> bool {
+    parse_f64(s).is_none() && parse_f64_decimal_comma(s).is_some()
+}
+
+/// Whether `s` is a number with a decimal point that cannot be thousands points (`29.85`, `0.5`;
+/// not `1.234`): evidence against decimal commas.
+pub fn is_decimal_point_number(s: &str) -> bool {
+    let t = s.trim();
+    t.contains('.') && !is_grouped_thousands(t) && parse_f64(t).is_some()
+}
+
 /// Parses `true/false`, `yes/no`, `1/0`, `t/f`, `y/n` (case-insensitive).
 ///
 /// ```

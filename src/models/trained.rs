@@ -322,7 +322,54 @@ impl ModelParams {
             selection: None,
             profile: None,
             data_quality: Default::default(),
+            input: TrainingInput::default(),
         }
+    }
+}
+
+/// How the training file was read, where that differs from the defaults (`customer_id` as the id
+/// column, only blank cells missing): [`crate::scoring::ScoreOptions::for_model`] reads the data
+/// to score the same way, so a model trained with `--id none --na-values NA` scores the same
+/// kind of file without repeating them (and never reads `NA` as an unseen category).
+///
+/// ```
+/// use attrition::io::flat::FlatOptions;
+/// use attrition::models::trained::TrainingInput;
+/// let input = TrainingInput::of(&FlatOptions::new().id("row_id").na_value("?"));
+/// assert_eq!((input.id_column.as_deref(), input.na_values.as_slice()), (Some("row_id"), &["?".to_string()][..]));
+/// assert!(TrainingInput::of(&FlatOptions::new().id("customer_id")).is_default());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingInput {
+    /// The id column, when it is not `customer_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_column: Option<String>,
+    /// The file had no id column (`--id none`): rows are numbered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_ids: bool,
+    /// Values read as missing besides blank cells (`--na-values`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub na_values: Vec<String>,
+    /// Numbers were written with a decimal comma (`29,85`; [`crate::io::flat::FlatReport::decimal_comma`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decimal_comma: bool,
+}
+
+impl TrainingInput {
+    /// What of `options` scoring needs to read a file the same way (the decimal comma, when it
+    /// was detected, is [`crate::io::flat::FlatReport::decimal_comma`]: set it from there).
+    pub fn of(options: &crate::io::flat::FlatOptions) -> TrainingInput {
+        TrainingInput {
+            id_column: if options.row_ids { None } else { options.id.clone().filter(|c| c != "customer_id") },
+            row_ids: options.row_ids,
+            na_values: options.na_values.clone(),
+            decimal_comma: options.decimal_comma.unwrap_or(false),
+        }
+    }
+
+    /// Whether these are the defaults (nothing is written to the model file then).
+    pub fn is_default(&self) -> bool {
+        *self == TrainingInput::default()
     }
 }
 
@@ -392,6 +439,10 @@ pub struct TrainedModel {
     /// and in files that predate it.
     #[serde(default, skip_serializing_if = "crate::io::quality::DataQuality::is_empty")]
     pub data_quality: crate::io::quality::DataQuality,
+    /// How the training file was read (id column, missing-value markers) where not the defaults;
+    /// absent in files that predate it and for defaults.
+    #[serde(default, skip_serializing_if = "TrainingInput::is_default")]
+    pub input: TrainingInput,
 }
 
 /// [`TrainedModel::score`]'s result for a batch of customers.

@@ -110,6 +110,18 @@ fn num(v: f64) -> String {
 
 /// The optional parts of [`super::artifact`] and the calibrator.
 fn check_artifact(m: &TrainedModel) -> Result<()> {
+    let input = &m.input;
+    if input.row_ids && input.id_column.is_some() {
+        return Err(invalid("input", "both an id column and numbered rows (`row_ids`): the file had one or the other"));
+    }
+    if input.id_column.as_deref().is_some_and(|c| c.trim().is_empty())
+        || input.na_values.iter().any(|v| v.trim().is_empty())
+    {
+        return Err(invalid(
+            "input",
+            "an empty id column name or missing-value marker (blank cells are always missing)",
+        ));
+    }
     match &m.calibrator {
         None => {}
         Some(Calibrator::Platt { a, b }) => {

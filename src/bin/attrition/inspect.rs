@@ -28,6 +28,9 @@ pub struct Args {
     /// Id column of the flat CSV; `none`: rows are numbered 1, 2, …
     #[arg(long)]
     id: Option<String>,
+    /// Columns of the flat CSV to ignore (repeatable).
+    #[arg(long, requires = "data")]
+    drop: Vec<String>,
     #[command(flatten)]
     columns: crate::common::ColumnArgs,
     /// Skip and count bad rows instead of stopping at the first.
@@ -71,6 +74,9 @@ pub fn run(a: Args) -> attrition::Result<()> {
         if let Some(id) = &a.id {
             o = crate::common::with_id(o, id);
         }
+        for d in &a.drop {
+            o = o.drop(d);
+        }
         if a.lenient {
             o = o.lenient();
         }
@@ -84,6 +90,9 @@ pub fn run(a: Args) -> attrition::Result<()> {
                 attrition::io::delimiter_name(loaded.report.delimiter),
                 if o.delimiter.is_some() { "" } else { " (detected)" }
             ),
+        }
+        if loaded.report.decimal_comma {
+            println!("decimal comma: numbers like `29,85` read as 29.85 (detected)");
         }
         for c in &loaded.report.columns {
             println!(

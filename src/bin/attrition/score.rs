@@ -38,11 +38,16 @@ pub struct Args {
     #[command(flatten)]
     force: crate::common::ForceArgs,
     /// Id column of the input; `none`: the input has none, rows are numbered 1, 2, … in the output.
-    #[arg(long, default_value = "customer_id")]
-    id: String,
+    /// Default: the one the model was trained with (`train --id`), else `customer_id`.
+    #[arg(long)]
+    id: Option<String>,
     /// Field delimiter of the input (as for `train`); default: detected from the header line.
     #[arg(long, value_parser = crate::common::parse_delimiter_arg)]
     delimiter: Option<u8>,
+    /// A value meaning "missing", like a blank cell (repeatable), besides those the model was
+    /// trained with (`train --na-values`, recorded in the model file).
+    #[arg(long = "na-values", value_name = "VALUE")]
+    na_values: Vec<String>,
     /// Reasons per customer (0 = none, faster; at most 100).
     #[arg(long, default_value_t = 3, value_parser = crate::common::range::count(0, attrition::scoring::MAX_REASONS as u64))]
     reasons: usize,
@@ -98,16 +103,20 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => attrition::scoring::playbook::Playbook::read(p)?,
         None => attrition::scoring::playbook::Playbook::default(),
     };
+    let mut options = ScoreOptions::for_model(&model);
+    if let Some(id) = &args.id {
+        options.row_ids = id.eq_ignore_ascii_case("none");
+        options.id_column = id.clone();
+    }
+    options.na_values.extend(args.na_values.iter().cloned());
     let options = ScoreOptions {
         playbook,
-        row_ids: args.id.eq_ignore_ascii_case("none"),
-        id_column: args.id.clone(),
         delimiter: args.delimiter,
         reasons: args.reasons,
         strictness: if args.lenient { Strictness::Lenient } else { Strictness::Strict },
         max_explain_cost: args.max_explain_cost,
         reasons_from: args.reasons_from.parse()?,
-        ..ScoreOptions::default()
+        ..options
     };
     let t = Instant::now();
     let report = match (&args.data, &args.tables, args.snapshot) {

@@ -68,7 +68,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => None,
     };
-    let (data, quality) = args.data.load_reported(args.quiet)?;
+    let attrition::io::flat::LoadedFlat { dataset: data, report } = args.data.load_flat(args.quiet)?;
+    let quality = attrition::io::quality::DataQuality::from_flat(&report);
     let t = Instant::now();
     let (pb, hook) =
         crate::progress::fit_bar(args.quiet, 0, &format!("{} on {} rows", args.model.model, data.n_rows()));
@@ -85,6 +86,9 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
     let mut model = model?;
     model.data_quality = quality;
+    // How the file was read (id column, missing-value markers), so `score` reads its input alike.
+    model.input = attrition::models::trained::TrainingInput::of(&args.data.options());
+    model.input.decimal_comma = report.decimal_comma;
     // Validates the model, writes it through a temporary file and reads it back before the
     // file takes its name: a model that would not load is an error here, not in `score`.
     attrition::models::file::write_with(&model, &args.out, outputs.overwrite_policy())?;

@@ -92,8 +92,8 @@ impl DataArgs {
         self.load_reported(quiet).map(|(dataset, _)| dataset)
     }
 
-    /// [`DataArgs::load`], with the data-quality findings (kept in a model file by `train`).
-    pub fn load_reported(&self, quiet: bool) -> Result<(Dataset, attrition::io::quality::DataQuality)> {
+    /// The options these arguments read the file with.
+    pub fn options(&self) -> FlatOptions {
         let mut o = self.columns.apply(with_id(FlatOptions::new().target(&self.target), &self.id));
         if let Some(p) = &self.positive {
             o = o.positive(p);
@@ -107,7 +107,17 @@ impl DataArgs {
         if self.lenient {
             o = o.lenient();
         }
-        let LoadedFlat { dataset, report } = load_flat(&self.data, &o)?;
+        o
+    }
+
+    /// [`DataArgs::load`], with the data-quality findings (kept in a model file by `train`).
+    pub fn load_reported(&self, quiet: bool) -> Result<(Dataset, attrition::io::quality::DataQuality)> {
+        self.load_flat(quiet).map(|l| (l.dataset, attrition::io::quality::DataQuality::from_flat(&l.report)))
+    }
+
+    /// [`DataArgs::load`], with the load report.
+    pub fn load_flat(&self, quiet: bool) -> Result<LoadedFlat> {
+        let LoadedFlat { dataset, report } = load_flat(&self.data, &self.options())?;
         if !quiet {
             eprintln!(
                 "loaded {} of {} rows from {} ({} features, churn rate {:.4})",
@@ -118,7 +128,10 @@ impl DataArgs {
                 dataset.churn_rate().unwrap_or(f64::NAN)
             );
         }
+        if report.decimal_comma && !quiet {
+            eprintln!("numbers read with decimal commas (`29,85` = 29.85)");
+        }
         print_load_warnings(&report);
-        Ok((dataset, attrition::io::quality::DataQuality::from_flat(&report)))
+        Ok(LoadedFlat { dataset, report })
     }
 }

@@ -32,10 +32,10 @@ pub fn partitioned(
     if attrition::io::write_flat::is_parquet_path(&args.out) {
         return Err(Error::param("--out", args.out.display(), "with --tables, scores are written as CSV"));
     }
-    if args.id != "customer_id" || args.delimiter.is_some() {
+    if args.id.as_deref().is_some_and(|id| id != "customer_id") || args.delimiter.is_some() {
         return Err(Error::param(
             "--id/--delimiter",
-            &args.id,
+            args.id.as_deref().unwrap_or("customer_id"),
             "with --tables the snapshot's id column is customer_id",
         ));
     }
