@@ -30,7 +30,9 @@ fn the_choice_is_the_smallest_inner_log_loss_and_is_recorded() {
     let numeric_only = candidates(&ModelParams::new(ModelKind::Auto)).into_iter().filter(|c| !c.native_categorical);
     assert_eq!(sel.table.len(), numeric_only.count() + 1);
     assert_eq!(sel.table.last().unwrap().name, attrition::models::auto::BLEND);
-    let best = sel.table.iter().min_by(|a, b| a.log_loss.total_cmp(&b.log_loss)).unwrap();
+    // Candidates stopped by racing are scored on part of the folds and never chosen.
+    let full = sel.table.iter().filter(|c| c.stopped_after_folds.is_none());
+    let best = full.min_by(|a, b| a.log_loss.total_cmp(&b.log_loss)).unwrap();
     assert_eq!(sel.chosen, best.name);
     assert_eq!(model.kind, best.family);
     // The strongly non-linear synthetic signal: a boosted configuration beats the logistic one.
@@ -147,7 +149,16 @@ fn the_one_standard_error_rule_picks_the_simplest_candidate_near_the_best() {
         let min = auto(42).fit(&data).unwrap();
         let min_sel = min.selection.as_ref().unwrap();
         assert_eq!(min_sel.rule, SelectionRule::MinLogLoss);
-        assert_eq!(min_sel.table, sel.table, "the rule changes the pick, not the scores");
+        // The one-standard-error rule runs every candidate on every fold; the minimum rule
+        // races (stops clearly worse candidates early): same scores for the candidates that ran.
+        assert!(sel.table.iter().all(|c| c.stopped_after_folds.is_none()));
+        for c in min_sel.table.iter().filter(|c| c.stopped_after_folds.is_none()) {
+            assert_eq!(
+                Some(c),
+                sel.table.iter().find(|d| d.name == c.name),
+                "the rule changes the pick, not the scores"
+            );
+        }
     }
 }
 
@@ -166,6 +177,7 @@ fn the_confirmation_takes_the_best_of_each_family_and_larger_trees_the_budget_af
         log_loss_se: 0.0,
         complexity: 0,
         roc_auc: 0.7,
+        stopped_after_folds: None,
     };
     let names = |f: Vec<usize>| f.into_iter().map(|i| portfolio[i].name).collect::<Vec<_>>();
     // The 1M case: the blend won the search on 50k rows; 180k confirmation rows of 800k.
@@ -188,6 +200,49 @@ fn the_confirmation_takes_the_best_of_each_family_and_larger_trees_the_budget_af
         row("gbdt-4-l2", 0.37),
     ];
     assert_eq!(names(finalists(&portfolio, &searched, 10, 1_000)), ["logistic-c/10", "gbdt-31x6", "gbdt-63-slow"]);
+    // A row stopped by racing (scored on part of the folds) is never a family's best, however
+    // low its partial log-loss.
+    let mut stopped = row("gbdt-31x6", 0.30);
+    stopped.stopped_after_folds = Some(1);
+    let searched = vec![row("logistic", 0.40), row("gbdt", 0.36), stopped];
+    assert_eq!(names(finalists(&portfolio, &searched, 10, 1_000))[..2], ["logistic", "gbdt"]);
     // Logistic regression alone in the table: nothing else is confirmed.
     assert_eq!(names(finalists(&portfolio, &[row("logistic", 0.3)], 10, 1_000)), ["logistic"]);
+}
+
+/// Racing (the minimum rule) stops candidates that are clearly worse than their family's best
+/// after half the inner folds, and does not change the choice: every stopped candidate's
+/// full-fold log-loss (from the one-standard-error rule, which runs every fold) is above the
+/// chosen one's, and the choice is the smallest full log-loss among eligible rows.
+#[test]
+fn racing_stops_clearly_worse_candidates_without_changing_the_choice() {
+    let mut stopped_any = false;
+    for seed in [3, 5, 8] {
+        let data = synthetic(1500, seed);
+        let raced = auto(42).fit(&data).unwrap();
+        let rsel = raced.selection.as_ref().unwrap();
+        let mut params = auto(42);
+        params.auto = params.auto.rule(SelectionRule::OneStandardError);
+        let full = params.fit(&data).unwrap();
+        let fsel = full.selection.as_ref().unwrap();
+        let chosen = fsel.table.iter().find(|c| c.name == rsel.chosen).unwrap();
+        for c in rsel.table.iter().filter(|c| c.stopped_after_folds.is_some()) {
+            stopped_any = true;
+            assert_eq!(c.stopped_after_folds, Some(rsel.folds / 2), "half the inner folds, rounded down");
+            assert_ne!(c.name, rsel.chosen);
+            let whole = fsel.table.iter().find(|d| d.name == c.name).unwrap();
+            assert!(
+                whole.log_loss > chosen.log_loss,
+                "{} stopped but scores {} vs {}",
+                c.name,
+                whole.log_loss,
+                chosen.log_loss
+            );
+        }
+        raced.validate().unwrap();
+        // Same bytes for the same seed with racing.
+        let again = auto(42).fit(&data).unwrap();
+        assert_eq!(serde_json::to_string(&raced).unwrap(), serde_json::to_string(&again).unwrap());
+    }
+    assert!(stopped_any, "racing stopped no candidate on three synthetic sets");
 }

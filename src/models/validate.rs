@@ -385,6 +385,10 @@ fn check_selection(sel: &AutoSelection, kind: ModelKind) -> Result<()> {
     }
     match sel.chosen_score() {
         None => Err(invalid(part, format!("the chosen candidate `{}` is not in the table", sel.chosen))),
+        Some(c) if c.stopped_after_folds.is_some() => Err(invalid(
+            part,
+            format!("the chosen candidate `{}` was stopped by racing (scored on part of the folds)", c.name),
+        )),
         Some(c) if c.family != kind => Err(invalid(
             part,
             format!("the chosen candidate `{}` is a {} model but the model is {kind}", c.name, c.family),

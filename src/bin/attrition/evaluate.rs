@@ -147,7 +147,10 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         }
         let searched = s.confirmation.as_ref().map_or(s.chosen.as_str(), |c| c.searched_choice.as_str());
         for c in &s.table {
-            println!("   {} {c}", if c.name == searched { "*" } else { " " });
+            let stopped = c.stopped_after_folds.map_or(String::new(), |k| {
+                format!(" — stopped after {k} of {} folds, clearly worse than its family's best", s.folds)
+            });
+            println!("   {} {c}{stopped}", if c.name == searched { "*" } else { " " });
         }
         if let Some(c) = &s.confirmation {
             println!("{c}\n    → {}", s.chosen);
