@@ -10,7 +10,7 @@ use attrition::dataset::{ColumnKind, Dataset};
 use attrition::io::output::Overwrite;
 use attrition::models::calibration::CalibrationMethod;
 use attrition::models::train::TrainParams;
-use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
+use attrition::models::trained::{ModelKind, ModelParams, TrainedModel, TrainingInput};
 use attrition::scoring::risk_tier;
 use attrition::{Error, Result};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
@@ -44,6 +44,16 @@ pub(crate) fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Py<PyAn
 #[pyclass(module = "attrition._attrition", frozen)]
 pub struct Frame {
     pub(crate) data: Arc<Dataset>,
+    /// How a CSV file was read (`Frame.read_csv`): recorded in a model fitted on this frame, as
+    /// `attrition train` records it, so scoring reads a file the same way. Default for tables.
+    pub(crate) input: TrainingInput,
+}
+
+impl Frame {
+    /// A frame of `data` not read from a CSV file.
+    pub(crate) fn of(data: Dataset) -> Frame {
+        Frame { data: Arc::new(data), input: TrainingInput::default() }
+    }
 }
 
 #[pymethods]
@@ -64,7 +74,7 @@ impl Frame {
         drop: Vec<String>,
     ) -> PyResult<Frame> {
         let spec = FrameSpec { id, as_of, target, positive, weight, categorical, drop, model_features: None };
-        Ok(Frame { data: Arc::new(read_arrow(py, data, &spec)?) })
+        Ok(Frame::of(read_arrow(py, data, &spec)?))
     }
 
     /// A C-contiguous float64 matrix (NaN = missing) with its column names.
@@ -85,7 +95,7 @@ impl Frame {
             py.detach(|| dataset_from_matrix(slice, &names))
         }
         .map_err(|e| conv_err(py, e))?;
-        Ok(Frame { data: Arc::new(ds) })
+        Ok(Frame::of(ds))
     }
 
     /// A flat CSV read exactly as the CLI reads `--data` (delimiter sniffing, id-like columns,
@@ -127,15 +137,17 @@ impl Frame {
         if lenient {
             o = o.lenient();
         }
+        let mut input = TrainingInput::of(&o);
         let loaded = run(py, move || load_flat(&path, &o))?;
-        Ok(Frame { data: Arc::new(loaded.dataset) })
+        input.decimal_comma = loaded.report.decimal_comma;
+        Ok(Frame { data: Arc::new(loaded.dataset), input })
     }
 
     /// This frame with labels `y` (True = churned).
     fn with_labels(&self, py: Python<'_>, y: PyReadonlyArray1<'_, bool>) -> PyResult<Frame> {
         let y = y.as_slice().map_err(|_| binding_error(py, "DataError", "labels are not contiguous"))?.to_vec();
         let data = (*self.data).clone();
-        Ok(Frame { data: Arc::new(run(py, move || data.with_churned(y))?) })
+        Ok(Frame { data: Arc::new(run(py, move || data.with_churned(y))?), input: self.input.clone() })
     }
 
     /// This frame with sample weights.
@@ -149,7 +161,7 @@ impl Frame {
             ));
         }
         let data = (*self.data).clone();
-        Ok(Frame { data: Arc::new(run(py, move || data.with_weights(w))?) })
+        Ok(Frame { data: Arc::new(run(py, move || data.with_weights(w))?), input: self.input.clone() })
     }
 
     /// Number of rows.
@@ -307,7 +319,9 @@ impl Model {
             })
             .transpose()
             .map_err(|e| crate::errors::to_py(py, &e))?;
-        let trained = run(py, move || fit_like_cli(&p, &data, seed, cv_folds, calibrate))?;
+        let mut trained = run(py, move || fit_like_cli(&p, &data, seed, cv_folds, calibrate))?;
+        // As `attrition train`: how the CSV file was read, so scoring reads its input alike.
+        trained.input = frame.input.clone();
         Ok(Model { model: Arc::new(trained) })
     }
 
@@ -362,7 +376,7 @@ impl Model {
     #[pyo3(signature = (data, *, id=None))]
     fn frame(&self, py: Python<'_>, data: AnyRecordBatch, id: Option<String>) -> PyResult<Frame> {
         let spec = spec_for(&self.model, id);
-        Ok(Frame { data: Arc::new(read_arrow(py, data, &spec)?) })
+        Ok(Frame::of(read_arrow(py, data, &spec)?))
     }
 
     /// What `attrition score` writes for every row of `frame`: `customer_id` (when the frame has
@@ -383,18 +397,21 @@ impl Model {
     }
 
     /// `attrition score --data INPUT --out OUT`: streams a CSV file through the model and
-    /// writes the CLI's output byte for byte; returns the score report as JSON text.
-    #[pyo3(signature = (input, out, *, id="customer_id".to_owned(), reasons=3, lenient=false, force=false))]
+    /// writes the CLI's output byte for byte; returns the score report as JSON text. The file is
+    /// read as the model's training file was (its id column or none, missing-value markers,
+    /// decimal comma) unless `id` says otherwise; `na_values` adds markers.
+    #[pyo3(signature = (input, out, *, id=None, reasons=3, lenient=false, force=false, na_values=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn score_csv(
         &self,
         py: Python<'_>,
         input: PathBuf,
         out: PathBuf,
-        id: String,
+        id: Option<String>,
         reasons: usize,
         lenient: bool,
         force: bool,
+        na_values: Vec<String>,
     ) -> PyResult<String> {
         use attrition::io::output::OutputPlan;
         use attrition::io::tables::Strictness;
@@ -402,12 +419,16 @@ impl Model {
         let m = Arc::clone(&self.model);
         run(py, move || {
             OutputPlan::new().force(force).input("input", &input).check_file("out", &out)?;
+            let mut options = ScoreOptions::for_model(&m);
+            if let Some(id) = id {
+                options.row_ids = id.eq_ignore_ascii_case("none");
+                options.id_column = id;
+            }
+            options.na_values.extend(na_values);
             let options = ScoreOptions {
-                row_ids: id.eq_ignore_ascii_case("none"),
-                id_column: id,
                 reasons,
                 strictness: if lenient { Strictness::Lenient } else { Strictness::Strict },
-                ..ScoreOptions::default()
+                ..options
             };
             let report = attrition::scoring::score_csv(&m, &input, &out, &options, |_| {})?;
             serde_json::to_string(&report).map_err(|source| Error::Json { path: None, source })

@@ -147,7 +147,7 @@ pub fn features(
         }
         Ok(table.dataset)
     })?;
-    Ok(Frame { data: Arc::new(ds) })
+    Ok(Frame::of(ds))
 }
 
 /// Unlabelled features of the customers active on the day before `date`, for scoring, as
@@ -192,7 +192,7 @@ pub fn snapshot(
         let resolved = catalogue.resolve(&t)?;
         snapshot_at(&t, as_of, &resolved)
     })?;
-    Ok(Frame { data: Arc::new(ds) })
+    Ok(Frame::of(ds))
 }
 
 /// Out-of-fold metrics of a model family, as `attrition evaluate --json` reports them (folds

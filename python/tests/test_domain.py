@@ -66,6 +66,37 @@ def test_train_writes_the_cli_model_file(tmp_path, cli, sample_tables):
         ]
 
 
+def test_a_model_reads_scoring_files_as_its_training_file_was_read(tmp_path, cli):
+    """No id column, `?` for missing, `;` with decimal commas: the model records how its file was
+    read (as `attrition train` does), so `score_csv` needs no options, like `attrition score`."""
+    rng = np.random.default_rng(5)
+    lines = ["usage;plan;seats;churned"]
+    for i in range(400):
+        usage = "?" if i % 17 == 0 else f"{rng.gamma(2.0, 3.0):.2f}".replace(".", ",")
+        plan = "?" if i % 23 == 0 else ["basic", "pro", "team"][i % 3]
+        churn = "yes" if rng.random() < 0.3 + (0.2 if plan == "basic" else 0.0) else "no"
+        lines.append(f"{usage};{plan};{int(rng.integers(1, 50))};{churn}")
+    data = tmp_path / "export.csv"
+    data.write_text("\n".join(lines) + "\n")
+    cli_model = tmp_path / "cli.json"
+    cli("train", "--data", str(data), "--target", "churned", "--id", "none", "--na-values", "?",
+        "--model", "logistic", "--out", str(cli_model), "--quiet")
+    m = attrition.train(data, id="none", na_values=["?"], model="logistic")
+    assert m.to_bytes() == cli_model.read_bytes()
+    recorded = json.loads(m.to_bytes())["input"]
+    assert recorded == {"row_ids": True, "na_values": ["?"], "decimal_comma": True}
+    scored_cli = tmp_path / "scores_cli.csv"
+    cli("score", "--model", str(cli_model), "--data", str(data), "--out", str(scored_cli), "--quiet")
+    scored_py = tmp_path / "scores_py.csv"
+    report = json.loads(m.score_csv(str(data), str(scored_py)))
+    assert report["rows_scored"] == 400
+    assert scored_py.read_bytes() == scored_cli.read_bytes()
+    # Told otherwise, it reads otherwise: without the markers, `?` is an unseen plan and the
+    # usage column does not parse.
+    with pytest.raises(attrition.DataError):
+        m.score_csv(str(data), str(tmp_path / "other.csv"), id="customer_id")
+
+
 def test_train_score_snapshot_in_python(sample_tables, sample_obs):
     m = attrition.train(sample_obs, model="logistic", cv_folds=0)
     assert m.kind == "logistic" and m.training_rows == sample_obs.num_rows

@@ -113,6 +113,7 @@ def _frame(
     categorical: Iterable[str] = (),
     drop: Iterable[str] = (),
     weight: Optional[str] = None,
+    na_values: Iterable[str] = (),
 ) -> Frame:
     if isinstance(data, Frame):
         return data
@@ -127,6 +128,7 @@ def _frame(
             as_of=as_of,
             categorical=list(categorical),
             drop=list(drop),
+            na_values=list(na_values),
         )
     if is_table(data):
         table = as_arrow(data)
@@ -200,6 +202,7 @@ def train(
     weight: Optional[str] = None,
     categorical: Iterable[str] = (),
     drop: Iterable[str] = (),
+    na_values: Iterable[str] = (),
     model: str = "auto",
     seed: int = 42,
     C: float = 1.0,
@@ -213,8 +216,11 @@ def train(
 ) -> Model:
     """Fits a model as ``attrition train`` does (cross-validated metrics recorded in the model,
     optional calibration). From the same CSV file and options, ``model.to_bytes()`` equals the
-    file the CLI writes. ``out``: also write the model file there (an existing file only with
-    ``force=True``)."""
+    file the CLI writes. ``na_values``: cell values read as missing besides blank cells (a CSV
+    file only, as ``--na-values``). The model records how a CSV file was read (id column or
+    ``id="none"``, ``na_values``, a decimal comma), as the CLI does, so ``model.score_csv`` reads
+    a file of the same shape alike. ``out``: also write the model file there (an existing file
+    only with ``force=True``)."""
     frame = _frame(
         data,
         target=target,
@@ -224,6 +230,7 @@ def train(
         categorical=categorical,
         drop=drop,
         weight=weight,
+        na_values=na_values,
     )
     m = Model.fit(
         frame,

@@ -88,10 +88,11 @@ class Model:
         input: _Path,
         out: _Path,
         *,
-        id: str = "customer_id",
+        id: Optional[str] = None,
         reasons: int = 3,
         lenient: bool = False,
         force: bool = False,
+        na_values: List[str] = ...,
     ) -> str: ...
     @property
     def kind(self) -> str: ...
