@@ -99,7 +99,7 @@ impl SplitParams {
 /// The best split of one feature's bins `bins` (value bins then the missing bin, `nvb` value
 /// bins) for a node with sums `parent`, or `None` if no threshold satisfies the constraints with a
 /// gain above `min_split_gain`. Ties keep the first candidate in (bin, missing-right-before-left)
-/// order; across features, [`pick_best`] keeps the first feature, so choosing per feature (in
+/// order; across features, [`better`] keeps the smaller feature, so choosing per feature (in
 /// parallel) and then across features equals one scan in (feature, bin, side) order.
 pub(crate) fn best_split_feature(
     j: usize,
@@ -304,16 +304,21 @@ pub(crate) fn best_split(
     }
 }
 
-/// The best of per-feature candidates listed in feature order: the largest gain, the first one
-/// on ties.
-pub(crate) fn pick_best(cands: impl IntoIterator<Item = Option<SplitCandidate>>) -> Option<SplitCandidate> {
-    let mut best: Option<SplitCandidate> = None;
-    for c in cands.into_iter().flatten() {
-        if best.is_none_or(|b| c.gain > b.gain) {
-            best = Some(c);
+/// Of two candidates, the one with the larger gain; on equal gains the smaller feature index.
+/// A total order, so folding any grouping of per-feature candidates in any order (threads,
+/// bundles) gives the same split as one scan in feature order.
+pub(crate) fn better(a: Option<SplitCandidate>, b: Option<SplitCandidate>) -> Option<SplitCandidate> {
+    match (a, b) {
+        (Some(x), Some(y)) => {
+            if y.gain > x.gain || (y.gain == x.gain && y.feature < x.feature) {
+                Some(y)
+            } else {
+                Some(x)
+            }
         }
+        (x, None) => x,
+        (None, y) => y,
     }
-    best
 }
 
 #[cfg(test)]

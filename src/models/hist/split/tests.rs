@@ -127,9 +127,10 @@ fn missing_values_go_to_the_side_they_resemble() {
     }
 }
 
-/// Across features the largest gain wins, and the first feature on ties.
+/// Across features the largest gain wins, and the smaller feature on ties, whatever the order
+/// and grouping the candidates are folded in (threads, bundles).
 #[test]
-fn pick_best_takes_the_largest_gain_then_the_first_feature() {
+fn better_takes_the_largest_gain_then_the_smaller_feature_in_any_order() {
     let c = |feature, gain| SplitCandidate {
         feature,
         bin: 0,
@@ -139,9 +140,16 @@ fn pick_best_takes_the_largest_gain_then_the_first_feature() {
         left: BinStat::default(),
         right: BinStat::default(),
     };
-    let best = pick_best([None, Some(c(1, 2.0)), Some(c(2, 3.0)), Some(c(3, 3.0)), None]);
-    assert_eq!(best.map(|b| b.feature), Some(2));
-    assert_eq!(pick_best([None, None]), None);
+    let cands = [None, Some(c(1, 2.0)), Some(c(3, 3.0)), Some(c(2, 3.0)), None, Some(c(0, 1.0))];
+    let fold = |order: &[usize]| order.iter().fold(None, |b, &i| better(b, cands[i])).map(|b| b.feature);
+    for order in [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [2, 0, 5, 3, 1, 4], [3, 2, 1, 0, 5, 4]] {
+        assert_eq!(fold(&order), Some(2), "{order:?}");
+    }
+    // Grouped: the best of two halves, merged.
+    let (a, b) = (fold(&[0, 1, 2]), fold(&[3, 4, 5]));
+    assert_eq!((a, b), (Some(3), Some(2)));
+    assert_eq!(better(cands[2], cands[3]).map(|b| b.feature), Some(2));
+    assert_eq!(better(None, None), None);
 }
 
 /// Every partition of the bins of a categorical feature into two non-empty sides, as the set of
