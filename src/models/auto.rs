@@ -685,52 +685,16 @@ fn confirm(
     let (train_rows, holdout_rows) = (split.train.len(), split.test.len());
     let splits = [split];
     let w = rung.weights.as_deref();
-    let mut table = Vec::with_capacity(picked.len() + 1);
-    let mut best_logistic: Option<(usize, f64, Vec<f64>)> = None;
-    let mut best_gbdt: Option<(usize, f64, Vec<f64>)> = None;
-    let (mut y_true, mut hold_w) = (Vec::new(), None);
+    let mut board = Board::new(picked.len() + 1, Spread::Holdout);
     for (k, &i) in picked.iter().enumerate() {
         let c = &portfolio[i];
         let name = format!("confirm {}", c.name);
         base.progress.report(crate::progress::Progress::Candidate { index: k, of: picked.len(), name });
         let oof = cross_val_predict(&candidate_params(base, c), &rung, &splits)?;
-        let ow: Option<Vec<f64>> = w.map(|w| oof.rows.iter().map(|&r| w[r]).collect());
-        let ll = log_loss(&oof.y_true, &oof.p_churn, ow.as_deref())?;
-        let slot = if c.family == ModelKind::Logistic { &mut best_logistic } else { &mut best_gbdt };
-        if slot.as_ref().is_none_or(|(_, b, _)| ll < *b) {
-            *slot = Some((i, ll, logit(&oof.p_churn)));
-        }
-        table.push(CandidateScore {
-            name: c.name.to_string(),
-            family: c.family,
-            settings: settings(c, base),
-            log_loss: ll,
-            log_loss_se: holdout_standard_error(&oof.y_true, &oof.p_churn, ow.as_deref()),
-            complexity: c.complexity,
-            roc_auc: roc_auc_score(&oof.y_true, &oof.p_churn, ow.as_deref())?,
-            stopped_after_folds: None,
-        });
-        (y_true, hold_w) = (oof.y_true, ow);
+        board.record(i, c, settings(c, base), oof, w)?;
     }
-    let mut blend = None;
-    if let (Some((li, _, la)), Some((gi, _, ga))) = (&best_logistic, &best_gbdt) {
-        let weight = choose_logistic_weight(la, ga, &y_true, hold_w.as_deref())?;
-        let p: Vec<f64> =
-            la.iter().zip(ga).map(|(a, b)| 1.0 / (1.0 + (-(weight * a + (1.0 - weight) * b)).exp())).collect();
-        table.push(CandidateScore {
-            name: BLEND.to_string(),
-            family: ModelKind::Ensemble,
-            settings: format!("logistic weight {weight}: {} + {}", portfolio[*li].name, portfolio[*gi].name),
-            log_loss: log_loss(&y_true, &p, hold_w.as_deref())?,
-            log_loss_se: holdout_standard_error(&y_true, &p, hold_w.as_deref()),
-            complexity: BLEND_COMPLEXITY,
-            roc_auc: roc_auc_score(&y_true, &p, hold_w.as_deref())?,
-            stopped_after_folds: None,
-        });
-        if weight > 0.0 && weight < 1.0 {
-            blend = Some((*li, *gi, weight));
-        }
-    }
+    let blend = board.blend(&portfolio)?;
+    let table = board.table;
     let eligible: Vec<usize> =
         (0..table.len()).filter(|&r| table[r].family != ModelKind::Ensemble || blend.is_some()).collect();
     let chosen = pick(&table, &eligible, SelectionRule::MinLogLoss);
@@ -782,25 +746,18 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
     let n_tried = plan(&portfolio, data.n_rows(), cols, &plan_params);
     let folds = inner_k_fold(data, folds_used, base.boosted.seed)?;
     let w = data.weights.as_deref();
-    let mut table = Vec::with_capacity(n_tried + 1);
-    // (candidate index, inner log-loss, inner out-of-fold log-odds) of the best of each family.
-    let mut best_logistic: Option<(usize, f64, Vec<f64>)> = None;
-    let mut best_gbdt: Option<(usize, f64, Vec<f64>)> = None;
-    let mut y_true = Vec::new();
-    let mut fold_of = Vec::new();
-    let mut oof_w: Option<Vec<f64>> = None;
+    let mut board = Board::new(n_tried + 1, Spread::Folds(folds.len()));
     let racing = base.auto.rule == SelectionRule::MinLogLoss && folds.len() >= 3;
     let head = folds.len() / 2;
     for (i, c) in portfolio.iter().take(n_tried).enumerate() {
         base.progress.report(crate::progress::Progress::Candidate { index: i, of: n_tried, name: c.name.to_string() });
         let params = candidate_params(base, c);
-        let family_best = if c.family == ModelKind::Logistic { &best_logistic } else { &best_gbdt };
-        let oof = match family_best {
+        let oof = match board.best_of(c.family) {
             Some((_, _, best)) if racing => {
                 let first = cross_val_predict(&params, data, &folds[..head])?;
                 if clearly_worse(&first, best, w) {
                     let fw: Option<Vec<f64>> = w.map(|w| first.rows.iter().map(|&r| w[r]).collect());
-                    table.push(CandidateScore {
+                    board.table.push(CandidateScore {
                         name: c.name.to_string(),
                         family: c.family,
                         settings: settings(c, base),
@@ -823,58 +780,14 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
             }
             _ => cross_val_predict(&params, data, &folds)?,
         };
-        let ow: Option<Vec<f64>> = w.map(|w| oof.rows.iter().map(|&r| w[r]).collect());
-        let ll = log_loss(&oof.y_true, &oof.p_churn, ow.as_deref())?;
-        let auc = roc_auc_score(&oof.y_true, &oof.p_churn, ow.as_deref())?;
-        let se = fold_standard_error(&oof.y_true, &oof.p_churn, ow.as_deref(), &oof.fold, folds.len());
-        let slot = if c.family == ModelKind::Logistic { &mut best_logistic } else { &mut best_gbdt };
-        if slot.as_ref().is_none_or(|(_, b, _)| ll < *b) {
-            *slot = Some((i, ll, logit(&oof.p_churn)));
-        }
-        table.push(CandidateScore {
-            name: c.name.to_string(),
-            family: c.family,
-            settings: settings(c, base),
-            log_loss: ll,
-            log_loss_se: se,
-            complexity: c.complexity,
-            roc_auc: auc,
-            stopped_after_folds: None,
-        });
-        y_true = oof.y_true;
-        fold_of = oof.fold;
-        oof_w = ow;
+        board.record(i, c, settings(c, base), oof, w)?;
     }
-    if table.is_empty() {
+    if board.table.is_empty() {
         return Err(Error::EmptyData { context: "auto: no candidate was tried" });
     }
-    // The blend: the best logistic and the best boosted candidate, their inner out-of-fold
-    // log-odds mixed with the weight of smallest log-loss (AutoGluon's final weighted ensemble,
-    // Caruana et al. 2004's ensemble selection, restricted to one weight). It costs no fit in
-    // the search; a weight of 0 or 1 (a member that adds nothing) makes it ineligible, so such a
-    // blend never costs a second fit.
-    let mut blend: Option<(usize, usize, f64)> = None;
-    if let (Some((li, _, la)), Some((gi, _, ga))) = (&best_logistic, &best_gbdt) {
-        let weight = choose_logistic_weight(la, ga, &y_true, oof_w.as_deref())?;
-        let mixed: Vec<f64> = la.iter().zip(ga).map(|(a, b)| weight * a + (1.0 - weight) * b).collect();
-        let p: Vec<f64> = mixed.iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect();
-        let ll = log_loss(&y_true, &p, oof_w.as_deref())?;
-        let auc = roc_auc_score(&y_true, &p, oof_w.as_deref())?;
-        let se = fold_standard_error(&y_true, &p, oof_w.as_deref(), &fold_of, folds.len());
-        table.push(CandidateScore {
-            name: BLEND.to_string(),
-            family: ModelKind::Ensemble,
-            settings: format!("logistic weight {weight}: {} + {}", portfolio[*li].name, portfolio[*gi].name),
-            log_loss: ll,
-            log_loss_se: se,
-            complexity: BLEND_COMPLEXITY,
-            roc_auc: auc,
-            stopped_after_folds: None,
-        });
-        if weight > 0.0 && weight < 1.0 {
-            blend = Some((*li, *gi, weight));
-        }
-    }
+    // The blend of each family's best (`Board::blend`): no fit in the search.
+    let blend = board.blend(&portfolio)?;
+    let table = board.table;
     let eligible: Vec<usize> = (0..table.len())
         .filter(|&r| table[r].stopped_after_folds.is_none())
         .filter(|&r| table[r].family != ModelKind::Ensemble || blend.is_some())
@@ -897,6 +810,108 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
         confirmation: None,
     };
     Ok((params, selection))
+}
+
+/// How a table row's log-loss standard error is taken: across the search's inner folds, or
+/// across the rows of the confirmation's hold-out.
+#[derive(Clone, Copy)]
+enum Spread {
+    Folds(usize),
+    Holdout,
+}
+
+/// A selection table being filled — the search's or the confirmation's: each candidate's row,
+/// the best candidate of each family so far (index, log-loss, out-of-fold log-odds), and the
+/// labels, weights and folds of the rows every candidate is scored on.
+struct Board {
+    table: Vec<CandidateScore>,
+    spread: Spread,
+    best_logistic: Option<(usize, f64, Vec<f64>)>,
+    best_gbdt: Option<(usize, f64, Vec<f64>)>,
+    y_true: Vec<bool>,
+    weights: Option<Vec<f64>>,
+    fold: Vec<usize>,
+}
+
+impl Board {
+    fn new(rows: usize, spread: Spread) -> Board {
+        Board {
+            table: Vec::with_capacity(rows),
+            spread,
+            best_logistic: None,
+            best_gbdt: None,
+            y_true: Vec::new(),
+            weights: None,
+            fold: Vec::new(),
+        }
+    }
+
+    /// Log-loss standard error of predictions `p` of the rows scored.
+    fn standard_error(&self, y: &[bool], p: &[f64], w: Option<&[f64]>, fold: &[usize]) -> f64 {
+        match self.spread {
+            Spread::Folds(k) => fold_standard_error(y, p, w, fold, k),
+            Spread::Holdout => holdout_standard_error(y, p, w),
+        }
+    }
+
+    /// The out-of-fold log-odds of the best candidate of `family` so far.
+    fn best_of(&self, family: ModelKind) -> Option<&(usize, f64, Vec<f64>)> {
+        if family == ModelKind::Logistic { self.best_logistic.as_ref() } else { self.best_gbdt.as_ref() }
+    }
+
+    /// Scores candidate `i` (`c`) from its out-of-fold predictions (`w`: the data's weights) and
+    /// adds its row.
+    fn record(&mut self, i: usize, c: &Candidate, settings: String, oof: OutOfFold, w: Option<&[f64]>) -> Result<()> {
+        let ow: Option<Vec<f64>> = w.map(|w| oof.rows.iter().map(|&r| w[r]).collect());
+        let ll = log_loss(&oof.y_true, &oof.p_churn, ow.as_deref())?;
+        let auc = roc_auc_score(&oof.y_true, &oof.p_churn, ow.as_deref())?;
+        let se = self.standard_error(&oof.y_true, &oof.p_churn, ow.as_deref(), &oof.fold);
+        let slot = if c.family == ModelKind::Logistic { &mut self.best_logistic } else { &mut self.best_gbdt };
+        if slot.as_ref().is_none_or(|(_, b, _)| ll < *b) {
+            *slot = Some((i, ll, logit(&oof.p_churn)));
+        }
+        self.table.push(CandidateScore {
+            name: c.name.to_string(),
+            family: c.family,
+            settings,
+            log_loss: ll,
+            log_loss_se: se,
+            complexity: c.complexity,
+            roc_auc: auc,
+            stopped_after_folds: None,
+        });
+        (self.y_true, self.weights, self.fold) = (oof.y_true, ow, oof.fold);
+        Ok(())
+    }
+
+    /// The blend: the best logistic and the best boosted candidate, their out-of-fold log-odds
+    /// mixed with the weight of smallest log-loss (AutoGluon's final weighted ensemble, Caruana
+    /// et al. 2004's ensemble selection, restricted to one weight). It costs no fit; its row is
+    /// added when both families were tried, and it is returned (logistic index, boosted index,
+    /// logistic weight) only when the weight is strictly between 0 and 1 — a blend with a member
+    /// that adds nothing is ineligible and never costs a second fit.
+    fn blend(&mut self, portfolio: &[Candidate]) -> Result<Option<(usize, usize, f64)>> {
+        let (Some((li, _, la)), Some((gi, _, ga))) = (&self.best_logistic, &self.best_gbdt) else {
+            return Ok(None);
+        };
+        let (y, w) = (&self.y_true, self.weights.as_deref());
+        let weight = choose_logistic_weight(la, ga, y, w)?;
+        let p: Vec<f64> =
+            la.iter().zip(ga).map(|(a, b)| 1.0 / (1.0 + (-(weight * a + (1.0 - weight) * b)).exp())).collect();
+        let row = CandidateScore {
+            name: BLEND.to_string(),
+            family: ModelKind::Ensemble,
+            settings: format!("logistic weight {weight}: {} + {}", portfolio[*li].name, portfolio[*gi].name),
+            log_loss: log_loss(y, &p, w)?,
+            log_loss_se: self.standard_error(y, &p, w, &self.fold),
+            complexity: BLEND_COMPLEXITY,
+            roc_auc: roc_auc_score(y, &p, w)?,
+            stopped_after_folds: None,
+        };
+        let blend = (weight > 0.0 && weight < 1.0).then_some((*li, *gi, weight));
+        self.table.push(row);
+        Ok(blend)
+    }
 }
 
 /// Complexity rank of the blend (above every single candidate).
