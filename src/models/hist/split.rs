@@ -128,7 +128,13 @@ pub(crate) fn best_split_feature(
         // Missing values to the right.
         let l = acc;
         let r = parent.sub(l);
-        if params.child_ok(l) && params.child_ok(r) {
+        if !params.child_ok(r) {
+            // The right child only shrinks from here on (counts and hessians are non-negative),
+            // and with missing values to the left it is smaller still: no later threshold is
+            // allowed (LightGBM stops its scan the same way).
+            break;
+        }
+        if params.child_ok(l) {
             let gain = 0.5 * (score(l, params.lambda_l2) + score(r, params.lambda_l2) - parent_score);
             if gain > best_gain {
                 best_gain = gain;
