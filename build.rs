@@ -6,8 +6,8 @@
 //!   beside the project root.
 //! - `cfg(chromium)`: a headless browser (`chromium`, `chromium-browser` or `google-chrome`) is on
 //!   `PATH`, for the report's screenshot test.
-//! - `cfg(sql_engines)`: a Python with the packages of `tests/requirements.txt` (DuckDB, sqlglot,
-//!   XGBoost) for the model export tests: `$ATTRITION_TEST_PYTHON`, else `target/test-venv/bin/python` (which
+//! - `cfg(sql_engines)`: a Python with the packages of `tests/requirements.txt` (DuckDB, pyarrow,
+//!   sqlglot, XGBoost) for the model export tests and the Parquet read-back test: `$ATTRITION_TEST_PYTHON`, else `target/test-venv/bin/python` (which
 //!   `.ci/run` creates). Its path is passed to the tests as `ATTRITION_SQL_PYTHON`.
 //!
 //! Added the data, the browser or the Python packages after a build? `touch build.rs` (or `cargo clean`) re-checks.
@@ -38,7 +38,7 @@ fn main() {
     }
 }
 
-/// A Python that imports duckdb, sqlglot and xgboost, if there is one.
+/// A Python that imports every package of `tests/requirements.txt`, if there is one.
 fn sql_python() -> Option<std::path::PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python");
     let python = match std::env::var_os("ATTRITION_TEST_PYTHON") {
@@ -53,7 +53,7 @@ fn sql_python() -> Option<std::path::PathBuf> {
         }
     };
     let ok = std::process::Command::new(&python)
-        .args(["-c", "import duckdb, sqlglot, xgboost"])
+        .args(["-c", "import duckdb, pyarrow, sqlglot, xgboost"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
