@@ -70,7 +70,6 @@ use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csv_out::push_field;
 use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed, STDIN_NAME};
 use crate::io::output::{OutputPlan, Overwrite, Sink, is_stdio};
-use crate::io::parse::parse_f64;
 use crate::io::tables::Strictness;
 use crate::models::trained::TrainedModel;
 
@@ -423,18 +422,14 @@ struct Layout<'a> {
     phrases: Phrasebook,
     /// [`ScoreOptions::na_values`].
     na_values: &'a [String],
-    /// [`ScoreOptions::decimal_comma`].
-    decimal_comma: bool,
+    /// How numbers are parsed ([`ScoreOptions::decimal_comma`]).
+    parse_number: fn(&str) -> Option<f64>,
 }
 
 impl Layout<'_> {
     /// Whether a field is a missing value: blank, or one of the options' markers.
     fn is_missing(&self, v: &str) -> bool {
-        v.is_empty() || self.na_values.iter().any(|n| n.trim() == v)
-    }
-
-    fn parse_number(&self, v: &str) -> Option<f64> {
-        if self.decimal_comma { crate::io::parse::parse_f64_decimal_comma(v) } else { parse_f64(v) }
+        crate::io::parse::is_na(v, self.na_values)
     }
 }
 
@@ -569,7 +564,7 @@ pub(crate) fn score_reader_counting(
         group_starts: csv.row_group_starts(),
         phrases: Phrasebook::new(model),
         na_values: &options.na_values,
-        decimal_comma: options.decimal_comma,
+        parse_number: crate::io::parse::number_parser(options.decimal_comma),
     };
     let lenient = options.strictness == Strictness::Lenient;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
@@ -658,7 +653,7 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
                             let x = if layout.is_missing(v) {
                                 Some(f64::NAN)
                             } else {
-                                layout.parse_number(v).filter(|x| !x.is_infinite())
+                                (layout.parse_number)(v).filter(|x| !x.is_infinite())
                             };
                             if x.is_none() && bad.is_none() {
                                 bad = Some(FieldError::new(

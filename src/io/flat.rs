@@ -44,10 +44,7 @@ use crate::dataset::{CategoricalColumn, Column, ColumnData, ColumnKind, Dataset,
 use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csvfile::{CsvFile, FieldError, STDIN_NAME};
 use crate::io::output::is_stdio;
-use crate::io::parse::{
-    excerpt, is_decimal_comma_number, is_decimal_point_number, parse_bool, parse_date, parse_f64,
-    parse_f64_decimal_comma,
-};
+use crate::io::parse::{excerpt, is_decimal_comma_number, is_decimal_point_number, parse_bool, parse_date, parse_f64};
 use crate::io::tables::Strictness;
 
 /// Share of non-blank values that must parse as numbers for a column to be *considered* numeric;
@@ -943,7 +940,7 @@ fn na_hint(v: &str) -> String {
 
 /// Whether `v` is a missing value: blank, or one of the options' `na_values`.
 fn is_missing(v: &str, o: &FlatOptions) -> bool {
-    v.is_empty() || o.na_values.iter().any(|n| n.trim() == v)
+    crate::io::parse::is_na(v, &o.na_values)
 }
 
 fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
@@ -970,7 +967,7 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
     let mut dates = Vec::new();
     let mut weights = Vec::new();
     let mut num_buf = vec![f64::NAN; plan.features.len()];
-    let parse_number = if plan.decimal_comma { parse_f64_decimal_comma } else { parse_f64 };
+    let parse_number = crate::io::parse::number_parser(plan.decimal_comma);
 
     while let Some(rec) = f.next_record()? {
         // Validate the whole row before committing any value, so a skipped row leaves no trace.

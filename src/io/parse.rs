@@ -171,6 +171,9 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 /// assert_eq!(parse_f64_decimal_comma("-3"), Some(-3.0));
 /// assert_eq!(parse_f64_decimal_comma("29.85"), None);
 /// assert_eq!(parse_f64_decimal_comma("1,2,3"), None);
+/// // Longer than the stack buffer: the same number.
+/// assert_eq!(parse_f64_decimal_comma(&format!("0,{}1", "0".repeat(70))), Some(1e-71));
+/// assert_eq!(parse_f64_decimal_comma(&format!("1.000,{}", "0".repeat(70))), Some(1000.0));
 /// ```
 pub fn parse_f64_decimal_comma(s: &str) -> Option<f64> {
     let t = s.trim();
@@ -179,18 +182,35 @@ pub fn parse_f64_decimal_comma(s: &str) -> Option<f64> {
         Some(_) => return None,
         None => (t, None),
     };
-    let int = if int.contains('.') {
-        if !is_grouped_thousands(int) {
-            return None;
-        }
-        int.replace('.', "")
-    } else {
-        int.to_owned()
-    };
-    match frac {
-        Some(f) => parse_f64(&format!("{int}.{f}")),
-        None => parse_f64(&int),
+    if int.contains('.') && !is_grouped_thousands(int) {
+        return None;
     }
+    // The same number with a decimal point and no thousands points, built on the stack: this
+    // runs for every numeric cell of such a file. Removing or adding ASCII `.` keeps UTF-8 valid.
+    let point = frac.map(|f| std::iter::once(b'.').chain(f.bytes()));
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    for c in int.bytes().filter(|&c| c != b'.').chain(point.into_iter().flatten()) {
+        if n == buf.len() {
+            let int = int.replace('.', "");
+            return parse_f64(&frac.map_or(int.clone(), |f| format!("{int}.{f}")));
+        }
+        buf[n] = c;
+        n += 1;
+    }
+    parse_f64(std::str::from_utf8(&buf[..n]).ok()?)
+}
+
+/// Whether `v` is a missing value: blank, or one of `na_values` (trimmed), as flat files and
+/// the files `score` reads define it.
+pub(crate) fn is_na(v: &str, na_values: &[String]) -> bool {
+    v.is_empty() || na_values.iter().any(|n| n.trim() == v)
+}
+
+/// How a file's numbers are parsed: with a decimal comma ([`parse_f64_decimal_comma`]) or a
+/// decimal point ([`parse_f64`]).
+pub(crate) fn number_parser(decimal_comma: bool) -> fn(&str) -> Option<f64> {
+    if decimal_comma { parse_f64_decimal_comma } else { parse_f64 }
 }
 
 /// Whether `s` is an integer with thousands points in groups of three (`1.234`, `-12.500.000`).
