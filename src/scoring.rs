@@ -162,6 +162,20 @@ impl ScoreOptions {
             ..d
         }
     }
+
+    /// Reads the input's ids from column `id`; `none` (any case): the input has none, rows are
+    /// numbered 1, 2, … (`score --id`).
+    ///
+    /// ```
+    /// use attrition::scoring::ScoreOptions;
+    /// assert!(ScoreOptions::default().id("None").row_ids);
+    /// assert_eq!(ScoreOptions::default().id("account").id_column, "account");
+    /// ```
+    pub fn id(mut self, id: &str) -> ScoreOptions {
+        self.row_ids = id.eq_ignore_ascii_case("none");
+        self.id_column = id.to_owned();
+        self
+    }
 }
 
 impl Default for ScoreOptions {

@@ -421,8 +421,7 @@ impl Model {
             OutputPlan::new().force(force).input("input", &input).check_file("out", &out)?;
             let mut options = ScoreOptions::for_model(&m);
             if let Some(id) = id {
-                options.row_ids = id.eq_ignore_ascii_case("none");
-                options.id_column = id;
+                options = options.id(&id);
             }
             options.na_values.extend(na_values);
             let options = ScoreOptions {

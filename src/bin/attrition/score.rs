@@ -105,8 +105,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut options = ScoreOptions::for_model(&model);
     if let Some(id) = &args.id {
-        options.row_ids = id.eq_ignore_ascii_case("none");
-        options.id_column = id.clone();
+        options = options.id(id);
     }
     options.na_values.extend(args.na_values.iter().cloned());
     let options = ScoreOptions {
