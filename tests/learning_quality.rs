@@ -231,3 +231,62 @@ fn logistic_regression_ranks_held_out_rows_close_to_the_true_probabilities() {
     assert!(auc_gap <= 0.004, "mean AUC {auc_gap:.4} below the oracle's (bound 0.004)");
     assert!(ll_gap <= 0.006, "mean log-loss {ll_gap:.4} above the oracle's (bound 0.006)");
 }
+
+/// `bags = 3` is the average of the models seeded `seed`, `seed + 1` and `seed + 2` (each with
+/// its own hold-out and samples): its raw score is their mean, its SHAP values their mean (and
+/// still add up to its raw score), and it survives a file round trip. A bag that kept only one
+/// member, forgot to divide, or reused one seed fails here.
+#[test]
+fn a_bag_of_boosted_models_is_the_average_of_its_members() {
+    let train = make_churn_matrix(3000, 6, 11);
+    let test = make_churn_matrix(500, 6, 12);
+    let base = BoostedParams::new().seed(5);
+    let bag = base.clone().bags(3).fit_matrix(train.x.view(), &train.y, None).unwrap();
+    let members: Vec<_> =
+        (0..3).map(|k| base.clone().seed(5 + k).fit_matrix(train.x.view(), &train.y, None).unwrap()).collect();
+    assert_ne!(members[0].predict_raw(test.x.view()).unwrap(), members[1].predict_raw(test.x.view()).unwrap());
+    assert_eq!(bag.n_trees(), members.iter().map(|m| m.n_trees()).sum::<usize>());
+    let raw = bag.predict_raw(test.x.view()).unwrap();
+    let each: Vec<Vec<f64>> = members.iter().map(|m| m.predict_raw(test.x.view()).unwrap()).collect();
+    for (i, r) in raw.iter().enumerate() {
+        let mean = each.iter().map(|e| e[i]).sum::<f64>() / 3.0;
+        assert!((r - mean).abs() < 1e-9, "row {i}: bag {r} vs mean of members {mean}");
+    }
+    let shap = bag.shap_values(test.x.view()).unwrap();
+    let member_shap: Vec<_> = members.iter().map(|m| m.shap_values(test.x.view()).unwrap()).collect();
+    for (i, r) in raw.iter().enumerate() {
+        assert!((shap.total(i) - r).abs() < 1e-9, "row {i}: SHAP total {} vs raw {r}", shap.total(i));
+        for j in 0..6 {
+            let mean = member_shap.iter().map(|s| s.values[[i, j]]).sum::<f64>() / 3.0;
+            assert!((shap.values[[i, j]] - mean).abs() < 1e-9, "row {i} feature {j}");
+        }
+    }
+    let again: attrition::models::boosted::Booster =
+        serde_json::from_str(&serde_json::to_string(&bag).unwrap()).unwrap();
+    assert_eq!(again.predict_raw(test.x.view()).unwrap(), raw);
+}
+
+/// With `EarlyStopping::refit`, the model is the early-stopped fit's number of trees per
+/// training row fitted again on every row: the same bytes as a fit of all rows, without early
+/// stopping, with `⌈best × rows / (rows − hold-out)⌉` trees — and it learns from the hold-out's
+/// rows (its predictions differ from the stopped model's).
+#[test]
+fn a_refit_after_early_stopping_learns_from_every_row_with_the_trees_per_row_it_chose() {
+    use attrition::models::boosted::EarlyStopping;
+    let train = make_churn_matrix(2000, 6, 21);
+    let test = make_churn_matrix(300, 6, 22);
+    let stopped = BoostedParams::new().fit_matrix(train.x.view(), &train.y, None).unwrap();
+    let best = stopped.best_n_trees().expect("early stopping is on by default");
+    let es = EarlyStopping { refit: true, ..EarlyStopping::default() };
+    let refit = BoostedParams::new().early_stopping(Some(es)).fit_matrix(train.x.view(), &train.y, None).unwrap();
+    let held_out = attrition::validation::stratified_holdout(&train.y, es.validation_fraction, 42).unwrap().test.len();
+    let trees = (best as f64 * 2000.0 / (2000 - held_out) as f64).ceil() as usize;
+    assert!(trees > best, "{trees} trees for {best}");
+    assert_eq!(refit.n_trees(), trees);
+    assert_eq!(refit.best_n_trees(), Some(best));
+    assert_eq!(refit.validation_loss(), stopped.validation_loss());
+    let plain =
+        BoostedParams::new().early_stopping(None).n_trees(trees).fit_matrix(train.x.view(), &train.y, None).unwrap();
+    assert_eq!(refit.predict_raw(test.x.view()).unwrap(), plain.predict_raw(test.x.view()).unwrap());
+    assert_ne!(refit.predict_raw(test.x.view()).unwrap(), stopped.predict_raw(test.x.view()).unwrap());
+}

@@ -4,7 +4,7 @@
 
 use attrition::models::auto::{AutoParams, SelectionRule, candidates, plan};
 use attrition::models::boosted::synthetic::make_churn_matrix;
-use attrition::models::trained::{ModelKind, ModelParams, TrainedModel};
+use attrition::models::trained::{Fitted, ModelKind, ModelParams, TrainedModel};
 use attrition::models::{ChurnModel, Learner};
 use attrition::{Column, Dataset, Error};
 
@@ -40,6 +40,15 @@ fn the_choice_is_the_smallest_inner_log_loss_and_is_recorded() {
     model.validate().unwrap();
     let p = model.predict_proba(&data).unwrap();
     assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
+    // A small table's boosted winner is stopped early, then fitted again on every row with
+    // proportionally more trees (and the model file says so).
+    assert!(sel.refit_all_rows);
+    let booster = match &model.fitted {
+        Fitted::Gbdt(b) => b,
+        Fitted::Ensemble(e) => &e.gbdt,
+        other => panic!("a boosted model was expected, not {other:?}"),
+    };
+    assert!(booster.n_trees() > booster.best_n_trees().unwrap(), "{} trees", booster.n_trees());
 }
 
 #[test]

@@ -155,5 +155,8 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         if let Some(c) = &s.confirmation {
             println!("{c}\n    → {}", s.chosen);
         }
+        if s.refit_all_rows {
+            println!("    the boosted trees, stopped early on a 15% hold-out, were fitted again on every training row");
+        }
     }
 }

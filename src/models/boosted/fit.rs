@@ -99,7 +99,53 @@ impl BoostedParams {
         with_threads(self.n_threads, || self.fit_inner(x, y, w, None, &LogLoss))?
     }
 
+    /// One model, or the average of [`BoostedParams::bags`] models with seeds `seed + k` (fitted
+    /// one after the other, each on every thread: the same bytes at any thread count).
     fn fit_inner<S: FeatureSource + ?Sized>(
+        &self,
+        x: &S,
+        y: &[bool],
+        w: Vec<f64>,
+        validation: Option<Validation<'_>>,
+        objective: &dyn Objective,
+    ) -> Result<Booster> {
+        if self.bags <= 1 {
+            return self.fit_refit(x, y, w, validation, objective);
+        }
+        let member = |k: usize| BoostedParams { seed: self.seed.wrapping_add(k as u64), bags: 1, ..self.clone() };
+        let first = member(0).fit_refit(x, y, w.clone(), validation, objective)?;
+        let rest = (1..self.bags)
+            .map(|k| member(k).fit_refit(x, y, w.clone(), validation, objective))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Booster::average(first, rest))
+    }
+
+    /// One model; with [`super::EarlyStopping::refit`] (and no explicit validation rows), fitted again
+    /// on every row with the trees per row the early-stopped fit chose.
+    fn fit_refit<S: FeatureSource + ?Sized>(
+        &self,
+        x: &S,
+        y: &[bool],
+        w: Vec<f64>,
+        validation: Option<Validation<'_>>,
+        objective: &dyn Objective,
+    ) -> Result<Booster> {
+        let refit = self.early_stopping.filter(|es| es.refit && validation.is_none());
+        let Some(es) = refit else {
+            return self.fit_one(x, y, w, validation, objective);
+        };
+        let stopped = self.fit_one(x, y, w.clone(), None, objective)?;
+        let fitted_rows = x.n_rows() - stratified_holdout(y, es.validation_fraction, self.seed)?.test.len();
+        let best = stopped.best_n_trees().unwrap_or(stopped.n_trees());
+        let trees = (best as f64 * x.n_rows() as f64 / fitted_rows.max(1) as f64).ceil() as usize;
+        let again = BoostedParams { n_trees: trees.clamp(1, self.n_trees), early_stopping: None, ..self.clone() };
+        let mut out = again.fit_one(x, y, w, None, objective)?;
+        out.validation_loss = stopped.validation_loss;
+        out.best_n_trees = stopped.best_n_trees;
+        Ok(out)
+    }
+
+    fn fit_one<S: FeatureSource + ?Sized>(
         &self,
         x: &S,
         y: &[bool],

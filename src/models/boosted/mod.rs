@@ -35,7 +35,7 @@ pub mod synthetic;
 
 pub use crate::models::hist::{FeatureImportances, ShapValues};
 pub use objective::{Link, LogLoss, Objective, Part, SquaredError, Targets};
-pub use params::{BoostedParams, CategoricalSplits, EarlyStopping};
+pub use params::{BoostedParams, CategoricalSplits, EarlyStopping, MAX_BAGS};
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
@@ -96,9 +96,26 @@ impl Booster {
     }
 
     /// With early stopping: the number of trees that minimised the validation loss (the model
-    /// keeps exactly these trees).
+    /// keeps exactly these trees, unless [`EarlyStopping::refit`] fitted it again on every row
+    /// with proportionally more).
     pub fn best_n_trees(&self) -> Option<usize> {
         self.best_n_trees
+    }
+
+    /// The average of `first` and `rest` (fitted on the same columns with the same objective):
+    /// one model of all their trees with leaf values divided by their number, starting from the
+    /// mean of their initial scores, so its raw score is the mean of theirs. Keeps the first
+    /// model's validation losses; [`Booster::best_n_trees`] is that of a single model (`None`).
+    pub(crate) fn average(first: Booster, rest: Vec<Booster>) -> Booster {
+        let k = (1 + rest.len()) as f64;
+        let mut forest = Forest::new(first.forest.n_features);
+        forest.append_scaled(&first.forest, 1.0 / k);
+        let mut out = Booster { forest, init_score: first.init_score / k, best_n_trees: None, ..first };
+        for m in rest {
+            out.init_score += m.init_score / k;
+            out.forest.append_scaled(&m.forest, 1.0 / k);
+        }
+        out
     }
 
     /// Raw scores (log-odds of churn) for every row of `x`.

@@ -14,11 +14,18 @@ pub struct EarlyStopping {
     pub validation_fraction: f64,
     /// Rounds without improvement before stopping. Default 50.
     pub patience: usize,
+    /// After stopping on the internal hold-out, fit again on every row (hold-out included),
+    /// without early stopping, with as many trees per training row as the stopped model had:
+    /// `⌈best trees × all rows / rows fitted⌉` (so the hold-out's rows are learned from too, at
+    /// the cost of a second fit). Ignored with explicit validation rows. Default `false`
+    /// (`auto` sets it to refit a small table's boosted winner: [`crate::models::auto::refit_all_rows`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refit: bool,
 }
 
 impl Default for EarlyStopping {
     fn default() -> Self {
-        EarlyStopping { validation_fraction: 0.15, patience: 50 }
+        EarlyStopping { validation_fraction: 0.15, patience: 50, refit: false }
     }
 }
 
@@ -103,6 +110,17 @@ impl CategoricalSplits {
     }
 }
 
+/// Most models [`BoostedParams::bags`] averages.
+pub const MAX_BAGS: usize = 100;
+
+fn one_bag() -> usize {
+    1
+}
+
+fn is_one_bag(b: &usize) -> bool {
+    *b == 1
+}
+
 /// Hyper-parameters of gradient-boosted trees. Setters never fail; [`BoostedParams::check`]
 /// (called by every `fit_*`) validates them.
 ///
@@ -153,6 +171,17 @@ pub struct BoostedParams {
     pub n_threads: Option<usize>,
     /// Early stopping; `None` fits all `n_trees`. Default: 15% hold-out, patience 50.
     pub early_stopping: Option<EarlyStopping>,
+    /// Boosted models fitted and averaged (their raw scores), at most [`MAX_BAGS`]: model `k`
+    /// takes the seed `seed + k`, so each has its own early-stopping hold-out and row and column
+    /// samples, and together they learn from every row (bagging, Breiman 1996, over the fit's own
+    /// randomness; AutoGluon averages its fold models the same way). The average is one model of
+    /// all their trees (leaf values divided by `bags`), so it predicts, explains and exports as
+    /// any other, at `bags` times the cost. Default 1. On six small tables (Telco, HR attrition,
+    /// credit_data, caravan, mlc_churn, OJ; 5 outer folds) 5 bags raised the out-of-fold ROC-AUC
+    /// of 28 of the 36 configurations × tables `auto` searches (by 0.0034 on average) and lowered
+    /// the log-loss of 32 (benches/README.md).
+    #[serde(default = "one_bag", skip_serializing_if = "is_one_bag")]
+    pub bags: usize,
     /// Columns (0-based) holding category codes (non-negative integers, `NaN` = missing), split
     /// natively as sets of categories ([`CategoricalSplits`]). Default none: every column is
     /// numeric.
@@ -184,6 +213,7 @@ impl Default for BoostedParams {
             seed: 42,
             n_threads: None,
             early_stopping: Some(EarlyStopping::default()),
+            bags: 1,
             categorical_features: Vec::new(),
             categorical: CategoricalSplits::default(),
             progress: crate::progress::ProgressHook::none(),
@@ -238,6 +268,8 @@ impl BoostedParams {
         n_threads: Option<usize>,
         /// Sets [`BoostedParams::early_stopping`].
         early_stopping: Option<EarlyStopping>,
+        /// Sets [`BoostedParams::bags`].
+        bags: usize,
         /// Sets [`BoostedParams::categorical_features`].
         categorical_features: Vec<usize>,
         /// Sets [`BoostedParams::categorical`].
@@ -283,6 +315,9 @@ impl BoostedParams {
         }
         if !(2..=MAX_BINS).contains(&self.max_bins) {
             return Err(Error::param("max_bins", self.max_bins, format!("must be in 2..={MAX_BINS}")));
+        }
+        if !(1..=MAX_BAGS).contains(&self.bags) {
+            return Err(Error::param("bags", self.bags, format!("must be in 1..={MAX_BAGS}")));
         }
         if self.n_threads == Some(0) {
             return Err(Error::param("n_threads", 0, "must be ≥ 1 (or None for rayon's default)"));

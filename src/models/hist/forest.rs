@@ -768,6 +768,29 @@ impl Forest {
         self.depths.push(depth);
     }
 
+    /// Appends every tree of `other` (over the same features) with its node values multiplied by
+    /// `scale` (covers and gains unchanged): the trees of an average of models.
+    pub fn append_scaled(&mut self, other: &Forest, scale: f64) {
+        debug_assert_eq!(self.n_features, other.n_features);
+        self.compiled = CompiledCache::default();
+        let base = self.n_nodes() as u32;
+        self.roots.extend(other.roots.iter().map(|r| r + base));
+        self.depths.extend_from_slice(&other.depths);
+        self.feature.extend_from_slice(&other.feature);
+        self.threshold.extend_from_slice(&other.threshold);
+        self.left.extend(other.left.iter().map(|c| c + base));
+        self.right.extend(other.right.iter().map(|c| c + base));
+        self.default_left.extend_from_slice(&other.default_left);
+        self.value.extend(other.value.iter().map(|v| v * scale));
+        self.cover.extend_from_slice(&other.cover);
+        self.gain.extend_from_slice(&other.gain);
+        self.cat_slot.extend(std::iter::repeat_n(NUMERIC, other.cat_slot.len()));
+        for c in &other.categorical {
+            self.categorical.push(CategoricalSplit { node: c.node + base, categories: c.categories.clone() });
+            self.index_categorical(self.categorical.len() - 1);
+        }
+    }
+
     /// Keeps the first `n` trees.
     pub fn truncate(&mut self, n: usize) {
         if n >= self.n_trees() {
