@@ -591,17 +591,10 @@ fn sample_customers(data: &Dataset, rows: &[usize], want: usize, seed: u64) -> V
 pub fn select_rows(base: &ModelParams, data: &Dataset, rows: &[usize]) -> Result<(ModelParams, AutoSelection)> {
     base.auto.check()?;
     let searched = search_rows(base, data, rows);
-    let (mut params, mut selection) = select(base, &data.take(&searched))?;
+    let (params, mut selection) = select(base, &data.take(&searched))?;
     if searched.len() < rows.len() {
         selection.search_rows = Some(searched.len());
         return confirm(base, data, rows, selection);
-    }
-    if matches!(params.kind, ModelKind::Gbdt | ModelKind::Ensemble)
-        && refit_all_rows(rows.len())
-        && let Some(es) = params.boosted.early_stopping.as_mut()
-    {
-        es.refit = true;
-        selection.refit_all_rows = true;
     }
     Ok((params, selection))
 }
@@ -758,9 +751,10 @@ fn blend_params(base: &ModelParams, logistic: &Candidate, gbdt: &Candidate, weig
 }
 
 /// Chooses among the candidates by inner cross-validation on `data`; returns the parameters of
-/// the winner (kind logistic or gbdt) and the selection record. `data` is the training part
-/// only: nothing else is looked at. Every row is searched on, whatever the budget (see
-/// [`select_rows`] for the sampled search).
+/// the winner (kind logistic, gbdt or the blend's ensemble; set to refit on every row after early
+/// stopping on a small table, [`refit_all_rows`]) and the selection record. `data` is the
+/// training part only: nothing else is looked at. Every row is searched on, whatever the budget
+/// (see [`select_rows`] for the sampled search).
 pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSelection)> {
     base.auto.check()?;
     let mut portfolio = candidates(base);
@@ -836,7 +830,20 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
         confirmation: None,
         refit_all_rows: false,
     };
-    Ok((params, selection))
+    Ok(with_refit(params, selection, data.n_rows()))
+}
+
+/// `params` set to refit a boosted (or blended) winner on every one of `rows` rows after early
+/// stopping when [`refit_all_rows`] says so, recorded in `selection`.
+fn with_refit(mut params: ModelParams, mut selection: AutoSelection, rows: usize) -> (ModelParams, AutoSelection) {
+    if matches!(params.kind, ModelKind::Gbdt | ModelKind::Ensemble)
+        && refit_all_rows(rows)
+        && let Some(es) = params.boosted.early_stopping.as_mut()
+    {
+        es.refit = true;
+        selection.refit_all_rows = true;
+    }
+    (params, selection)
 }
 
 /// How a table row's log-loss standard error is taken: across the search's inner folds, or
