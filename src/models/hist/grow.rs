@@ -12,7 +12,7 @@ use super::bins::{BinMapper, BinnedMatrix};
 use super::bundle::Bundles;
 use rayon::prelude::*;
 
-use super::histogram::{BinStat, GradPair, HistLayout, NodeTask, Source, build_and_split};
+use super::histogram::{BinStat, GradPair, HistLayout, NodeTask, Pass, Source, build_and_split};
 use super::split::{BinSet, SplitCandidate, SplitParams};
 
 /// How a tree is grown.
@@ -113,6 +113,18 @@ impl<'a, G: GradPair> Grower<'a, G> {
         }
     }
 
+    /// The context of this tree's histogram passes over `features` under `split`.
+    fn pass<'p>(&'p self, features: &'p [usize], split: &'p SplitParams) -> Pass<'p> {
+        Pass {
+            layout: &self.layout,
+            binned: self.binned,
+            bundles: &self.bundles,
+            mapper: self.mapper,
+            features,
+            params: split,
+        }
+    }
+
     /// A histogram buffer; its content is stale (a pass overwrites every feature it uses).
     fn alloc(&mut self) -> Vec<BinStat> {
         self.free.pop().unwrap_or_else(|| vec![BinStat::default(); self.layout.total()])
@@ -161,16 +173,7 @@ impl<'a, G: GradPair> Grower<'a, G> {
                 Source::Rows { rows, gh: &self.ordered }
             };
             let task = NodeTask { hist: &mut h, source, split_for: Some(root) };
-            let (cand, _) = build_and_split(
-                &self.layout,
-                self.binned,
-                &self.bundles,
-                self.mapper,
-                features,
-                task,
-                None,
-                &params.split,
-            );
+            let (cand, _) = build_and_split(&self.pass(features, &params.split), task, None);
             if let Some(c) = cand {
                 heap.push(Pending { gain: c.gain, node: 0 });
                 cands[0] = Some(c);
@@ -267,16 +270,7 @@ impl<'a, G: GradPair> Grower<'a, G> {
                 },
                 split_for: Some(large_node.stat),
             });
-            let (c_small, c_large) = build_and_split(
-                &self.layout,
-                self.binned,
-                &self.bundles,
-                self.mapper,
-                features,
-                first,
-                second,
-                &params.split,
-            );
+            let (c_small, c_large) = build_and_split(&self.pass(features, &params.split), first, second);
             for (child, h, cand) in [(small, Some(small_hist), c_small), (large, large_hist.map(|(_, h)| h), c_large)] {
                 let Some(h) = h else { continue };
                 match cand {

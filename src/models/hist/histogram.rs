@@ -124,23 +124,30 @@ impl<G> NodeTask<'_, G> {
     }
 }
 
+/// What every histogram pass of one tree reads: the binned rows, how their features are laid
+/// out in a histogram and bundled, their bins, the features the tree may split on (increasing)
+/// and the split rules.
+pub(crate) struct Pass<'a> {
+    pub layout: &'a HistLayout,
+    pub binned: &'a BinnedMatrix,
+    pub bundles: &'a Bundles,
+    pub mapper: &'a BinMapper,
+    pub features: &'a [usize],
+    pub params: &'a SplitParams,
+}
+
 /// Fills the histograms of one node, or of two siblings (the second may be
-/// [`Source::ParentMinusSibling`]), over `features` (increasing), and finds each node's best
+/// [`Source::ParentMinusSibling`]), over the pass's features, and finds each node's best
 /// split, in one pass over features: each feature's bins are summed, subtracted and scanned by
 /// one thread while they are in its cache (LightGBM likewise finds splits per feature in
 /// parallel). Sums run in row order within a feature and the per-feature best splits are
 /// reduced in feature order, so the result does not depend on the number of threads.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn build_and_split<G: GradPair>(
-    layout: &HistLayout,
-    binned: &BinnedMatrix,
-    bundles: &Bundles,
-    mapper: &BinMapper,
-    features: &[usize],
+    pass: &Pass<'_>,
     first: NodeTask<'_, G>,
     second: Option<NodeTask<'_, G>>,
-    params: &SplitParams,
 ) -> (Option<SplitCandidate>, Option<SplitCandidate>) {
+    let Pass { layout, binned, bundles, mapper, features, params } = *pass;
     debug_assert!(!matches!(first.source, Source::ParentMinusSibling));
     let n_tasks = 1 + usize::from(second.is_some());
     let work = (first.rows(binned.n_rows) + second.as_ref().map_or(0, |t| t.rows(binned.n_rows))) * features.len()
