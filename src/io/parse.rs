@@ -193,7 +193,10 @@ pub fn parse_f64_decimal_comma(s: &str) -> Option<f64> {
     for c in int.bytes().filter(|&c| c != b'.').chain(point.into_iter().flatten()) {
         if n == buf.len() {
             let int = int.replace('.', "");
-            return parse_f64(&frac.map_or(int.clone(), |f| format!("{int}.{f}")));
+            return parse_f64(&match frac {
+                Some(f) => format!("{int}.{f}"),
+                None => int,
+            });
         }
         buf[n] = c;
         n += 1;

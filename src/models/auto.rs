@@ -892,9 +892,13 @@ impl Board {
         }
     }
 
-    /// The out-of-fold log-odds of the best candidate of `family` so far.
+    /// The best candidate of `family` so far: (index, log-loss, out-of-fold log-odds).
     fn best_of(&self, family: ModelKind) -> Option<&(usize, f64, Vec<f64>)> {
         if family == ModelKind::Logistic { self.best_logistic.as_ref() } else { self.best_gbdt.as_ref() }
+    }
+
+    fn best_of_mut(&mut self, family: ModelKind) -> &mut Option<(usize, f64, Vec<f64>)> {
+        if family == ModelKind::Logistic { &mut self.best_logistic } else { &mut self.best_gbdt }
     }
 
     /// Scores candidate `i` (`c`) from its out-of-fold predictions (`w`: the data's weights) and
@@ -904,7 +908,7 @@ impl Board {
         let ll = log_loss(&oof.y_true, &oof.p_churn, ow.as_deref())?;
         let auc = roc_auc_score(&oof.y_true, &oof.p_churn, ow.as_deref())?;
         let se = self.standard_error(&oof.y_true, &oof.p_churn, ow.as_deref(), &oof.fold);
-        let slot = if c.family == ModelKind::Logistic { &mut self.best_logistic } else { &mut self.best_gbdt };
+        let slot = self.best_of_mut(c.family);
         if slot.as_ref().is_none_or(|(_, b, _)| ll < *b) {
             *slot = Some((i, ll, logit(&oof.p_churn)));
         }

@@ -130,21 +130,20 @@ impl BoostedParams {
         validation: Option<Validation<'_>>,
         objective: &dyn Objective,
     ) -> Result<Booster> {
-        let refit = self.early_stopping.filter(|es| es.refit && validation.is_none());
-        let Some(es) = refit else {
-            return self.fit_one(x, y, w, validation, objective);
-        };
-        let stopped = self.fit_one(x, y, w.clone(), None, objective)?;
-        let fitted_rows = x.n_rows() - stratified_holdout(y, es.validation_fraction, self.seed)?.test.len();
+        if !self.early_stopping.is_some_and(|es| es.refit) || validation.is_some() {
+            return Ok(self.fit_one(x, y, w, validation, objective)?.0);
+        }
+        let (stopped, fitted_rows) = self.fit_one(x, y, w.clone(), None, objective)?;
         let best = stopped.best_n_trees().unwrap_or(stopped.n_trees());
         let trees = (best as f64 * x.n_rows() as f64 / fitted_rows.max(1) as f64).ceil() as usize;
         let again = BoostedParams { n_trees: trees.clamp(1, self.n_trees), early_stopping: None, ..self.clone() };
-        let mut out = again.fit_one(x, y, w, None, objective)?;
+        let (mut out, _) = again.fit_one(x, y, w, None, objective)?;
         out.validation_loss = stopped.validation_loss;
         out.best_n_trees = stopped.best_n_trees;
         Ok(out)
     }
 
+    /// One model, and the number of rows it was fitted on (all but an internal hold-out's).
     fn fit_one<S: FeatureSource + ?Sized>(
         &self,
         x: &S,
@@ -152,7 +151,7 @@ impl BoostedParams {
         w: Vec<f64>,
         validation: Option<Validation<'_>>,
         objective: &dyn Objective,
-    ) -> Result<Booster> {
+    ) -> Result<(Booster, usize)> {
         let p = x.n_cols();
         let (train_rows, val) = match (validation, &self.early_stopping) {
             (Some(v), _) => {
@@ -336,7 +335,7 @@ impl BoostedParams {
             }
             _ => None,
         };
-        Ok(Booster {
+        let booster = Booster {
             forest,
             init_score: init,
             objective: objective.name().to_string(),
@@ -344,7 +343,8 @@ impl BoostedParams {
             learning_rate: self.learning_rate,
             validation_loss: val_loss,
             best_n_trees,
-        })
+        };
+        Ok((booster, n))
     }
 }
 

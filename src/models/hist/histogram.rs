@@ -261,6 +261,8 @@ fn units_of<'h>(items: Vec<Item<'h>>, bundles: &Bundles) -> Vec<Unit<'h>> {
         match bundles.of_feature.get(item.0).copied().flatten() {
             Some((g, k)) if listed[g] >= 2 => match unit_of_bundle[g] {
                 Some(u) => {
+                    // `unit_of_bundle[g]` is only ever set to the index of the `Unit::Bundle`
+                    // pushed just below, so this always matches.
                     if let Unit::Bundle(_, members) = &mut units[u] {
                         members.push((k, item));
                     }
