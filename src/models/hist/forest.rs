@@ -151,8 +151,9 @@ struct PackedWalk {
 /// The prediction-time form, fastest first: leaf-mask tables when every tree has at most 64
 /// leaves and the tables fit [`MASK_TABLE_BUDGET`]; else QuickScorer when every tree has at most
 /// 64 leaves; else the walk. Masks are the narrowest word that holds every tree's leaves: the
-/// tables' work per row is one AND per tree and feature, so 8-leaf trees (our default) in bytes
-/// do a quarter of the work, and read a quarter of the memory, of 32-bit words.
+/// tables' work per row is one AND per tree and feature the row fails a split of, so 8-leaf
+/// trees (our default) in bytes do a quarter of the work, and read a quarter of the memory, of
+/// 32-bit words.
 #[derive(Debug, Clone)]
 enum Compiled {
     Table8(MaskTable<u8>),
@@ -200,10 +201,10 @@ impl Compiled {
     /// Adds the output of every tree to `out` for a row-major block of at most [`BLOCK`] rows.
     fn predict_rows(&self, forest: &Forest, rows: &[f64], p: usize, out: &mut [f64]) {
         match self {
-            Compiled::Table8(t) => t.predict_rows(rows, p, out),
-            Compiled::Table16(t) => t.predict_rows(rows, p, out),
-            Compiled::Table32(t) => t.predict_rows(rows, p, out),
-            Compiled::Table64(t) => t.predict_rows(rows, p, out),
+            Compiled::Table8(t) => t.predict_rows::<{ CHUNK_BYTES }>(rows, p, out),
+            Compiled::Table16(t) => t.predict_rows::<{ CHUNK_BYTES / 2 }>(rows, p, out),
+            Compiled::Table32(t) => t.predict_rows::<{ CHUNK_BYTES / 4 }>(rows, p, out),
+            Compiled::Table64(t) => t.predict_rows::<{ CHUNK_BYTES / 8 }>(rows, p, out),
             Compiled::QuickScorer32(qs) => qs.predict_rows(rows, p, out),
             Compiled::QuickScorer64(qs) => qs.predict_rows(rows, p, out),
             Compiled::Walk(walk) => walk.predict_rows(forest, rows, p, out),
@@ -365,21 +366,37 @@ impl<M: LeafMask> QuickScorer<M> {
 /// Largest leaf-mask tables built (bytes); larger forests use QuickScorer.
 const MASK_TABLE_BUDGET: usize = 8 << 20;
 
+/// Bytes of masks a [`MaskTable`] ANDs at once: four 128-bit registers of accumulators.
+const CHUNK_BYTES: usize = 64;
+
 /// QuickScorer precomputed per threshold (our variant of it): for a feature, the splits a value
 /// fails are those with a threshold below it, so the state of every tree's leaf mask after that
 /// feature depends only on how many of the feature's distinct thresholds lie below the value.
 /// One table row per such count (and one for a missing value) holds all trees' masks; a row
-/// costs a binary search and one vectorised AND of `n_trees` words per feature, instead of a
-/// scattered update per failed split. The exit leaf and the summation order are QuickScorer's,
-/// so the sums are the same bit for bit.
+/// costs a binary search per feature and, per chunk of trees, one AND per feature it fails a
+/// split of, into accumulators that stay in registers — instead of QuickScorer's scattered
+/// update per failed split. The exit leaf and the summation order are QuickScorer's, so the
+/// sums are the same bit for bit.
+///
+/// The table is stored chunk by chunk ([`CHUNK_BYTES`] of masks: 8 trees of 64 leaves, 64 trees
+/// of 8), every table row's slice of the chunk's trees together, so that one chunk's reads stay
+/// in a small region of memory. Measured (`examples/gbdt_vs_lightgbm.rs`, one thread, 100 trees
+/// of 31 leaves): on the simulator's 103k observations × 70 columns 0.90 M rows/s with whole
+/// table rows ANDed into memory feature after feature (a branch skipping counts of zero) →
+/// 1.18–1.19 M this way; Telco 1.69 M → 2.02 M; chunks of 32 or 128 bytes were slower (1.09 M,
+/// 1.15 M).
 #[derive(Debug, Clone)]
 struct MaskTable<M> {
     n_trees: usize,
+    /// Trees rounded up to whole chunks; the padding trees' masks are all ones.
+    padded: usize,
+    /// Table rows (all features').
+    n_rows: usize,
     /// Features some tree splits on.
     features: Vec<TableFeature>,
     /// Distinct thresholds, ascending, feature after feature.
     thresholds: Vec<f64>,
-    /// Rows of `n_trees` masks.
+    /// Chunk after chunk: `n_rows` rows of one chunk's masks each.
     masks: Vec<M>,
     leaf_value: Vec<f64>,
     leaf_start: Vec<usize>,
@@ -397,39 +414,39 @@ struct TableFeature {
 }
 
 impl<M: LeafMask> MaskTable<M> {
+    /// Masks per chunk.
+    const CHUNK: usize = CHUNK_BYTES / std::mem::size_of::<M>();
+
     fn build(qs: &QuickScorer<M>) -> Option<MaskTable<M>> {
         let n_trees = qs.leaf_start.len();
         let p = qs.feature_start.len() - 1;
         if n_trees == 0 {
             return None;
         }
-        let mut rows_needed = 0usize;
+        let padded = n_trees.div_ceil(Self::CHUNK) * Self::CHUNK;
+        let mut n_rows = 0usize;
         for f in 0..p {
             let e = &qs.entries[qs.feature_start[f]..qs.feature_start[f + 1]];
             if !e.is_empty() {
-                rows_needed += e.len() + 2;
+                n_rows += e.len() + 2;
             }
         }
-        if rows_needed.saturating_mul(n_trees).saturating_mul(std::mem::size_of::<M>()) > MASK_TABLE_BUDGET {
+        if n_rows.saturating_mul(padded).saturating_mul(std::mem::size_of::<M>()) > MASK_TABLE_BUDGET {
             return None;
         }
-        let mut t = MaskTable {
-            n_trees,
-            features: Vec::new(),
-            thresholds: Vec::new(),
-            masks: Vec::new(),
-            leaf_value: qs.leaf_value.clone(),
-            leaf_start: qs.leaf_start.clone(),
-        };
+        // Built row-major (a row of `padded` masks per count), then stored chunk by chunk.
+        let mut rows: Vec<M> = Vec::with_capacity(n_rows * padded);
+        let mut features = Vec::new();
+        let mut thresholds = Vec::new();
         for f in 0..p {
             let entries = &qs.entries[qs.feature_start[f]..qs.feature_start[f + 1]];
             if entries.is_empty() {
                 continue;
             }
-            let lo = t.thresholds.len();
-            let first = t.masks.len() / n_trees.max(1);
-            let mut state = vec![M::ALL; n_trees];
-            t.masks.extend_from_slice(&state);
+            let lo = thresholds.len();
+            let first = rows.len() / padded;
+            let mut state = vec![M::ALL; padded];
+            rows.extend_from_slice(&state);
             let mut k = 0;
             while k < entries.len() {
                 let th = entries[k].threshold;
@@ -437,49 +454,75 @@ impl<M: LeafMask> MaskTable<M> {
                     state[entries[k].tree as usize] &= entries[k].mask;
                     k += 1;
                 }
-                t.thresholds.push(th);
-                t.masks.extend_from_slice(&state);
+                thresholds.push(th);
+                rows.extend_from_slice(&state);
             }
-            let mut missing = vec![M::ALL; n_trees];
+            let mut missing = vec![M::ALL; padded];
             for e in &qs.missing[qs.missing_start[f]..qs.missing_start[f + 1]] {
                 missing[e.tree as usize] &= e.mask;
             }
-            t.masks.extend_from_slice(&missing);
-            t.features.push(TableFeature { feature: f, lo, hi: t.thresholds.len(), first });
+            rows.extend_from_slice(&missing);
+            features.push(TableFeature { feature: f, lo, hi: thresholds.len(), first });
         }
-        Some(t)
+        let n_rows = rows.len() / padded;
+        let mut masks = Vec::with_capacity(rows.len());
+        for c in (0..padded).step_by(Self::CHUNK) {
+            for row in rows.chunks_exact(padded) {
+                masks.extend_from_slice(&row[c..c + Self::CHUNK]);
+            }
+        }
+        Some(MaskTable {
+            n_trees,
+            padded,
+            n_rows,
+            features,
+            thresholds,
+            masks,
+            leaf_value: qs.leaf_value.clone(),
+            leaf_start: qs.leaf_start.clone(),
+        })
     }
 
-    /// Adds every tree's output to `out` for a row-major block of rows.
+    /// Adds every tree's output to `out` for a row-major block of rows. `W` is
+    /// [`MaskTable::CHUNK`] (a const parameter so that the accumulators are an array the
+    /// compiler keeps in registers).
     ///
-    /// Rows go in groups of [`TABLE_ROWS`], feature by feature: the group's binary searches are
-    /// independent of each other, so the processor overlaps them instead of waiting on one
-    /// search's chain of loads at a time.
-    fn predict_rows(&self, rows: &[f64], p: usize, out: &mut [f64]) {
+    /// Rows go in groups of [`TABLE_ROWS`]: first, feature by feature, every row's table row
+    /// (the group's binary searches are independent of each other, so the processor overlaps
+    /// them), keeping only the rows that clear some leaf (a count of zero fails no split) —
+    /// without a branch; then, chunk by chunk, each row's masks; then the leaf values.
+    fn predict_rows<const W: usize>(&self, rows: &[f64], p: usize, out: &mut [f64]) {
+        debug_assert_eq!(W, Self::CHUNK);
         let n = self.n_trees;
-        let mut masks = vec![M::ALL; n * TABLE_ROWS];
-        let mut at = [0usize; TABLE_ROWS];
+        let n_features = self.features.len();
+        // Each row's table rows, `n_features + 1` slots (the last one written and not kept).
+        let stride = n_features + 1;
+        let mut picked = vec![0u32; stride * TABLE_ROWS];
+        let mut kept;
+        let mut masks = vec![M::ALL; self.padded * TABLE_ROWS];
         for (outs, group) in out.chunks_mut(TABLE_ROWS).zip(rows.chunks(TABLE_ROWS * p)) {
             let g = outs.len();
-            // Rows past the group's end keep all-ones masks: they exit at leaf 0 and are dropped.
-            masks.fill(M::ALL);
+            kept = [0; TABLE_ROWS];
             for tf in &self.features {
                 let th = &self.thresholds[tf.lo..tf.hi];
-                for (a, row) in at.iter_mut().zip(group.chunks_exact(p)) {
+                for (r, row) in group.chunks_exact(p).enumerate() {
                     let x = row[tf.feature];
                     // Thresholds below x: the splits x fails (x > threshold sends it right).
-                    *a = if x.is_nan() { th.len() + 1 } else { th.partition_point(|&t| t < x) };
+                    let k = if x.is_nan() { th.len() + 1 } else { th.partition_point(|&t| t < x) };
+                    picked[r * stride + kept[r]] = (tf.first + k) as u32;
+                    kept[r] += usize::from(k != 0);
                 }
-                for (&k, m) in at[..g].iter().zip(masks.chunks_exact_mut(n)) {
-                    // Below every threshold (a usage count of zero, say) fails no split: the
-                    // table row is all ones, so the AND is skipped.
-                    if k == 0 {
-                        continue;
+            }
+            for (c, table) in self.masks.chunks_exact(self.n_rows * W).enumerate() {
+                for r in 0..g {
+                    let mut acc = [M::ALL; W];
+                    for &row in &picked[r * stride..r * stride + kept[r]] {
+                        let a = row as usize * W;
+                        for (acc, &m) in acc.iter_mut().zip(&table[a..a + W]) {
+                            *acc &= m;
+                        }
                     }
-                    let a = (tf.first + k) * n;
-                    for (m, &t) in m.iter_mut().zip(&self.masks[a..a + n]) {
-                        *m &= t;
-                    }
+                    masks[r * self.padded + c * W..][..W].copy_from_slice(&acc);
                 }
             }
             // Tree by tree across the group's rows, in registers: each row still adds its trees
@@ -487,10 +530,11 @@ impl<M: LeafMask> MaskTable<M> {
             // rows' addition chains overlap instead of each waiting on its previous addition.
             let mut acc = [0.0f64; TABLE_ROWS];
             acc[..g].copy_from_slice(outs);
-            for (t, &start) in self.leaf_start.iter().enumerate() {
-                for (r, acc) in acc.iter_mut().enumerate() {
+            for (t, &start) in self.leaf_start.iter().enumerate().take(n) {
+                for (r, acc) in acc.iter_mut().enumerate().take(g) {
                     // A tree's exit leaf always keeps its bit (QuickScorer's invariant).
-                    *acc += self.leaf_value.get(start + masks[r * n + t].lowest()).copied().unwrap_or(f64::NAN);
+                    *acc +=
+                        self.leaf_value.get(start + masks[r * self.padded + t].lowest()).copied().unwrap_or(f64::NAN);
                 }
             }
             outs.copy_from_slice(&acc[..g]);
@@ -950,7 +994,10 @@ impl Forest {
             .zip(out.par_chunks_mut(BLOCK))
             .enumerate()
             .map(|(b, (rows, out))| {
-                if let Some(at) = rows.iter().position(|v| v.is_infinite()) {
+                // An OR over the block (vectorised) before looking for where: `position` alone
+                // checks one value at a time.
+                if rows.iter().fold(false, |any, v| any | v.is_infinite()) {
+                    let at = rows.iter().position(|v| v.is_infinite()).unwrap_or(0);
                     return Some((b * BLOCK + at / p, at % p));
                 }
                 compiled.predict_rows(self, rows, p, out);
@@ -1037,7 +1084,7 @@ mod tests {
         assert_eq!(out, vec![0.5, 0.25]);
     }
 
-    /// Every predictor a forest can compile to (leaf-mask tables, QuickScorer, each with 32- and
+    /// Every predictor a forest can compile to (leaf-mask tables, QuickScorer, each with 8- to
     /// 64-bit masks where the trees allow, and the packed walk) gives the same sums as walking the
     /// node arrays, bit for bit, on data with missing values.
     #[test]
@@ -1047,7 +1094,9 @@ mod tests {
         let rows = x.as_slice().unwrap();
         let p = data.x.ncols();
         for leaves in [8, 31, 50, 100] {
-            let booster = fit_for_tests(&data, 20, leaves, 2);
+            // 70 trees: several chunks of masks for every width (64 trees of 8 leaves … 8 of
+            // 64 per chunk), the last one padded.
+            let booster = fit_for_tests(&data, 70, leaves, 2);
             let f = booster.forest();
             let mut predictors = vec![("walk", Compiled::Walk(PackedWalk::build(f)))];
             if let Some(qs) = QuickScorer::<u8>::build(f) {
