@@ -513,7 +513,9 @@ impl<M: LeafMask> MaskTable<M> {
                     kept[r] += usize::from(k != 0);
                 }
             }
-            for (c, table) in self.masks.chunks_exact(self.n_rows * W).enumerate() {
+            // `padded / W` chunks (not `chunks_exact`: a forest of single leaves has no rows).
+            for c in 0..self.padded / W {
+                let table = &self.masks[c * self.n_rows * W..(c + 1) * self.n_rows * W];
                 for r in 0..g {
                     let mut acc = [M::ALL; W];
                     for &row in &picked[r * stride..r * stride + kept[r]] {
@@ -1082,6 +1084,21 @@ mod tests {
         let mut out = vec![0.5, 0.25];
         f.add_raw(x.view(), &mut out).unwrap();
         assert_eq!(out, vec![0.5, 0.25]);
+    }
+
+    /// Trees that never split (a minimum leaf size above the rows) compile to a leaf-mask table
+    /// with no table rows, and predict their root values.
+    #[test]
+    fn a_forest_of_single_leaves_predicts_its_roots() {
+        let data = make_churn_matrix(300, 4, 5);
+        let booster = fit_for_tests(&data, 3, 8, 1000);
+        let f = booster.forest();
+        assert_eq!(f.n_nodes(), 3);
+        assert_eq!(f.compiled_kind(), "table8");
+        let mut out = vec![0.0; data.x.nrows()];
+        f.add_raw(data.x.view(), &mut out).unwrap();
+        let sum: f64 = (0..3).map(|t| f.value[f.tree_range(t).start]).sum();
+        assert!(out.iter().all(|&o| o == sum), "{:?} vs {sum}", &out[..3]);
     }
 
     /// Every predictor a forest can compile to (leaf-mask tables, QuickScorer, each with 8- to
