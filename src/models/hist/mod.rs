@@ -115,16 +115,93 @@ pub(crate) fn check_weights(w: &[f64], context: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f` on a pool of `n_threads` threads, or on rayon's global pool for `None`.
+/// Runs `f` on a pool of `n_threads` threads, or on rayon's global pool for `None` — on one of
+/// the pool's threads, so that the fit's parallel passes start on a worker that takes part in
+/// them. Called from a thread outside the pool (a program's main thread), each pass would
+/// otherwise be sent to the pool while the caller waits: a Telco fit with LightGBM's settings
+/// at two threads took 0.117–0.126 s that way against 0.092–0.096 s on a worker.
 pub(crate) fn with_threads<T: Send>(n_threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     match n_threads {
+        None if rayon::current_thread_index().is_none() => Ok(rayon::scope(|_| spinning(f))),
         None => Ok(f()),
         Some(k) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(k)
                 .build()
                 .map_err(|e| Error::param("n_threads", k, format!("cannot start a thread pool: {e}")))?;
-            Ok(pool.install(f))
+            Ok(pool.install(|| spinning(f)))
         }
+    }
+}
+
+/// Runs `f` while the pool's other workers spin, taking its parallel work as soon as it is
+/// queued, instead of sleeping between passes and being woken for each (LightGBM's OpenMP
+/// threads spin likewise). A fit's passes are short — on Telco, ~3,000 of ~30 µs each — and a
+/// sleeping rayon worker took about as long to wake as a pass lasts: LightGBM's settings on
+/// Telco at two threads took 0.092–0.096 s per fit before, 0.082–0.086 s spinning (one thread
+/// 0.095 s). The spinning workers run whatever rayon work is queued (`rayon::yield_now`), so
+/// nothing waits on them.
+///
+/// A thread already in a spinning fit, or spinning for one, neither spins for another nor
+/// starts one of its own: two fits started at once on one pool (from two of a program's
+/// threads, say) could otherwise each have a worker spinning for the other on its stack and
+/// wait for each other forever.
+pub(crate) fn spinning<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let helpers = rayon::current_num_threads().saturating_sub(1);
+    if helpers == 0 || SPINNING.get() {
+        return f();
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    rayon::scope(|s| {
+        for _ in 0..helpers {
+            s.spawn(|_| {
+                if SPINNING.replace(true) {
+                    return;
+                }
+                while !done.load(std::sync::atomic::Ordering::Acquire) {
+                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                        std::hint::spin_loop();
+                    }
+                }
+                SPINNING.set(false);
+            });
+        }
+        let was = SPINNING.replace(true);
+        let out = f();
+        SPINNING.set(was);
+        done.store(true, std::sync::atomic::Ordering::Release);
+        out
+    })
+}
+
+thread_local! {
+    /// Whether this thread runs a spinning fit or spins for one (see [`spinning`]).
+    static SPINNING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::prelude::*;
+
+    fn work(i: u64) -> u64 {
+        (0..200_000u64).into_par_iter().map(|x| x % (i + 2)).sum()
+    }
+
+    /// Fits started at once from several threads on the global pool, and fits nested in a
+    /// pool's parallel loop, all finish with the same sums as one thread (a worker spinning for
+    /// one fit inside another would hang this test).
+    #[test]
+    fn concurrent_and_nested_spinning_fits_finish() {
+        let expected: Vec<u64> = (0..6).map(|i| (0..200_000u64).map(|x| x % (i + 2)).sum()).collect();
+        let threads: Vec<_> =
+            (0..6u64).map(|i| std::thread::spawn(move || with_threads(None, || work(i)).unwrap())).collect();
+        let got: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(got, expected);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let nested: Vec<u64> = pool.install(|| (0..6u64).into_par_iter().map(|i| spinning(|| work(i))).collect());
+        assert_eq!(nested, expected);
+        let fresh: Vec<u64> = (0..6u64).map(|i| with_threads(Some(3), || work(i)).unwrap()).collect();
+        assert_eq!(fresh, expected);
     }
 }
