@@ -343,51 +343,50 @@ fn split_features<'h>(
 const LANES: usize = 4;
 
 thread_local! {
-    /// Copies 1.. of a feature's bins for [`fill`] (codes are `u8`: 256 bins hold any code).
-    static EXTRA: std::cell::RefCell<Vec<BinStat>> =
-        std::cell::RefCell::new(vec![BinStat::default(); 256 * (LANES - 1)]);
+    /// The four copies of a feature's bins for [`fill`], 256 bins each: codes are `u8`, so
+    /// indexing a copy by a code needs no bounds check (one was 9% of the fill's samples on the
+    /// simulator, `perf`).
+    static COPIES: std::cell::RefCell<Box<[[BinStat; 256]; LANES]>> =
+        std::cell::RefCell::new(Box::new([[BinStat { g: 0.0, h: 0.0, n: 0 }; 256]; LANES]));
 }
 
-/// Adds one row's gradient pair to bin `b` (codes beyond the feature's bins are ignored).
+/// Adds one row's gradient pair to bin `b` of a copy.
 #[inline(always)]
-fn add_to(bins: &mut [BinStat], b: u8, gh: [f64; 2]) {
-    if let Some(s) = bins.get_mut(usize::from(b)) {
-        s.g += gh[0];
-        s.h += gh[1];
-        s.n += 1;
-    }
+fn add_to(bins: &mut [BinStat; 256], b: u8, gh: [f64; 2]) {
+    let s = &mut bins[usize::from(b)];
+    s.g += gh[0];
+    s.h += gh[1];
+    s.n += 1;
 }
 
 /// Overwrites `out` with the sums of `quads` (bin code and gradient pair of four consecutive
-/// rows) and of the last `n mod 4` rows `tail`: row k goes into copy k mod 4 (copy 0 is `out`),
-/// and the copies are added at the end as `(c0 + c1) + (c2 + c3)`.
+/// rows) and of the last `n mod 4` rows `tail`: row k goes into copy k mod 4, and the copies are
+/// added at the end as `(c0 + c1) + (c2 + c3)`. Only each copy's first `out.len()` bins are
+/// cleared and read: a code beyond the feature's bins lands in a bin never read (ignored).
 #[inline(always)]
 fn fill<I, T>(out: &mut [BinStat], quads: I, tail: T)
 where
     I: Iterator<Item = [(u8, [f64; 2]); LANES]>,
     T: Iterator<Item = (u8, [f64; 2])>,
 {
-    out.fill(BinStat::default());
     let len = out.len();
-    EXTRA.with(|extra| {
-        let mut extra = extra.borrow_mut();
-        let (c1, rest) = extra.split_at_mut(256);
-        let (c2, c3) = rest.split_at_mut(256);
-        let (c1, c2, c3) = (&mut c1[..len], &mut c2[..len], &mut c3[..len]);
-        for c in [&mut *c1, &mut *c2, &mut *c3] {
-            c.fill(BinStat::default());
+    COPIES.with(|copies| {
+        let mut copies = copies.borrow_mut();
+        let [c0, c1, c2, c3] = &mut **copies;
+        for c in [&mut *c0, &mut *c1, &mut *c2, &mut *c3] {
+            c[..len].fill(BinStat::default());
         }
         for [(b0, g0), (b1, g1), (b2, g2), (b3, g3)] in quads {
-            add_to(out, b0, g0);
+            add_to(c0, b0, g0);
             add_to(c1, b1, g1);
             add_to(c2, b2, g2);
             add_to(c3, b3, g3);
         }
         for (k, (b, g)) in tail.enumerate() {
-            add_to([&mut *out, &mut *c1, &mut *c2][k], b, g);
+            add_to([&mut *c0, &mut *c1, &mut *c2][k], b, g);
         }
-        for (((o, a), b), c) in out.iter_mut().zip(c1.iter()).zip(c2.iter()).zip(c3.iter()) {
-            *o = o.add(*a).add(b.add(*c));
+        for ((((o, z), a), b), c) in out.iter_mut().zip(c0.iter()).zip(c1.iter()).zip(c2.iter()).zip(c3.iter()) {
+            *o = z.add(*a).add(b.add(*c));
         }
     });
 }
