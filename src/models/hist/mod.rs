@@ -169,12 +169,22 @@ pub(crate) fn spinning<T: Send>(f: impl FnOnce() -> T + Send) -> T {
                 SPINNING.set(false);
             });
         }
-        let was = SPINNING.replace(true);
-        let out = f();
-        SPINNING.set(was);
-        done.store(true, std::sync::atomic::Ordering::Release);
-        out
+        // Set on the way out, also when `f` panics: the scope waits for the spinning workers,
+        // which stop only when told to.
+        let _finish = Finish(&done);
+        SPINNING.set(true);
+        f()
     })
+}
+
+/// Ends a [`spinning`] fit when dropped: this thread is no longer in one, and its workers stop.
+struct Finish<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        SPINNING.set(false);
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
 }
 
 thread_local! {
@@ -195,16 +205,35 @@ mod tests {
     /// pool's parallel loop, all finish with the same sums as one thread (a worker spinning for
     /// one fit inside another would hang this test).
     #[test]
-    fn concurrent_and_nested_spinning_fits_finish() {
+    fn concurrent_and_nested_spinning_fits_finish() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let expected: Vec<u64> = (0..6).map(|i| (0..200_000u64).map(|x| x % (i + 2)).sum()).collect();
-        let threads: Vec<_> =
-            (0..6u64).map(|i| std::thread::spawn(move || with_threads(None, || work(i)).unwrap())).collect();
-        let got: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let threads: Vec<_> = (0..6u64).map(|i| std::thread::spawn(move || with_threads(None, || work(i)))).collect();
+        let mut got = Vec::new();
+        for t in threads {
+            got.push(t.join().map_err(|_| "a fitting thread panicked")??);
+        }
         assert_eq!(got, expected);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build()?;
         let nested: Vec<u64> = pool.install(|| (0..6u64).into_par_iter().map(|i| spinning(|| work(i))).collect());
         assert_eq!(nested, expected);
-        let fresh: Vec<u64> = (0..6u64).map(|i| with_threads(Some(3), || work(i)).unwrap()).collect();
+        let fresh = (0..6u64).map(|i| with_threads(Some(3), || work(i))).collect::<Result<Vec<u64>>>()?;
         assert_eq!(fresh, expected);
+        Ok(())
+    }
+
+    /// A fit that panics passes the panic on (its spinning workers are told to stop) instead of
+    /// leaving the pool's scope waiting for them forever; the thread can fit again afterwards.
+    #[test]
+    fn a_panicking_spinning_fit_passes_the_panic_on() {
+        let failed = std::panic::catch_unwind(|| {
+            with_threads(Some(2), || {
+                work(1);
+                panic!("a fit failed");
+            })
+        });
+        assert!(failed.is_err());
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().map_err(|e| e.to_string());
+        let again = pool.map(|p| p.install(|| spinning(|| work(1))));
+        assert_eq!(again, Ok((0..200_000u64).map(|x| x % 3).sum()));
     }
 }
