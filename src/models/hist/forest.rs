@@ -387,8 +387,7 @@ const CHUNK_BYTES: usize = 64;
 /// 1.15 M).
 #[derive(Debug, Clone)]
 struct MaskTable<M> {
-    n_trees: usize,
-    /// Trees rounded up to whole chunks; the padding trees' masks are all ones.
+    /// Trees (`leaf_start.len()`) rounded up to whole chunks; the padding trees' masks are all ones.
     padded: usize,
     /// Table rows (all features').
     n_rows: usize,
@@ -472,7 +471,6 @@ impl<M: LeafMask> MaskTable<M> {
             }
         }
         Some(MaskTable {
-            n_trees,
             padded,
             n_rows,
             features,
@@ -493,16 +491,14 @@ impl<M: LeafMask> MaskTable<M> {
     /// without a branch; then, chunk by chunk, each row's masks; then the leaf values.
     fn predict_rows<const W: usize>(&self, rows: &[f64], p: usize, out: &mut [f64]) {
         debug_assert_eq!(W, Self::CHUNK);
-        let n = self.n_trees;
         let n_features = self.features.len();
         // Each row's table rows, `n_features + 1` slots (the last one written and not kept).
         let stride = n_features + 1;
         let mut picked = vec![0u32; stride * TABLE_ROWS];
-        let mut kept;
         let mut masks = vec![M::ALL; self.padded * TABLE_ROWS];
         for (outs, group) in out.chunks_mut(TABLE_ROWS).zip(rows.chunks(TABLE_ROWS * p)) {
             let g = outs.len();
-            kept = [0; TABLE_ROWS];
+            let mut kept = [0usize; TABLE_ROWS];
             for tf in &self.features {
                 let th = &self.thresholds[tf.lo..tf.hi];
                 for (r, row) in group.chunks_exact(p).enumerate() {
@@ -532,7 +528,7 @@ impl<M: LeafMask> MaskTable<M> {
             // rows' addition chains overlap instead of each waiting on its previous addition.
             let mut acc = [0.0f64; TABLE_ROWS];
             acc[..g].copy_from_slice(outs);
-            for (t, &start) in self.leaf_start.iter().enumerate().take(n) {
+            for (t, &start) in self.leaf_start.iter().enumerate() {
                 for (r, acc) in acc.iter_mut().enumerate().take(g) {
                     // A tree's exit leaf always keeps its bit (QuickScorer's invariant).
                     *acc +=
@@ -1089,16 +1085,17 @@ mod tests {
     /// Trees that never split (a minimum leaf size above the rows) compile to a leaf-mask table
     /// with no table rows, and predict their root values.
     #[test]
-    fn a_forest_of_single_leaves_predicts_its_roots() {
+    fn a_forest_of_single_leaves_predicts_its_roots() -> Result<()> {
         let data = make_churn_matrix(300, 4, 5);
         let booster = fit_for_tests(&data, 3, 8, 1000);
         let f = booster.forest();
         assert_eq!(f.n_nodes(), 3);
         assert_eq!(f.compiled_kind(), "table8");
         let mut out = vec![0.0; data.x.nrows()];
-        f.add_raw(data.x.view(), &mut out).unwrap();
+        f.add_raw(data.x.view(), &mut out)?;
         let sum: f64 = (0..3).map(|t| f.value[f.tree_range(t).start]).sum();
         assert!(out.iter().all(|&o| o == sum), "{:?} vs {sum}", &out[..3]);
+        Ok(())
     }
 
     /// Every predictor a forest can compile to (leaf-mask tables, QuickScorer, each with 8- to

@@ -347,7 +347,7 @@ thread_local! {
     /// indexing a copy by a code needs no bounds check (one was 9% of the fill's samples on the
     /// simulator, `perf`).
     static COPIES: std::cell::RefCell<Box<[[BinStat; 256]; LANES]>> =
-        std::cell::RefCell::new(Box::new([[BinStat { g: 0.0, h: 0.0, n: 0 }; 256]; LANES]));
+        std::cell::RefCell::new(Box::new([[BinStat::default(); 256]; LANES]));
 }
 
 /// Adds one row's gradient pair to bin `b` of a copy.
