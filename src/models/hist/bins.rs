@@ -25,6 +25,18 @@ pub const MAX_BINS: usize = 255;
 /// At most this many non-missing values per feature are sorted to find the bin bounds.
 pub(crate) const BIN_SAMPLE: usize = 200_000;
 
+/// Columns read together, row by row, when bounds are learned and rows binned: a row-major
+/// matrix (a NumPy array, `fit_matrix`'s input) holds a row's neighbouring columns in one cache
+/// line, so reading one column at a time missed the cache on every value (binning was ~11% of
+/// the samples of a fit on 103k × 70 simulator rows, `perf`; in blocks, one thread, four
+/// alternating runs each: 1.92–2.01 → 1.86–1.98 s per fit). Columnar sources (a `Dataset`'s
+/// own columns) read 8 sequential streams.
+const COLUMN_BLOCK: usize = 8;
+
+/// Rows per parallel task when rows are binned (a few MB of a row-major `f64` input, so the
+/// blocks of columns after the first find the chunk's rows in cache).
+const ROW_CHUNK: usize = 4096;
+
 /// The value bins of one feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FeatureBins {
@@ -169,17 +181,42 @@ impl BinMapper {
         } else {
             rows.to_vec()
         };
-        let features = (0..x.n_cols())
-            .into_par_iter()
-            .map(|j| {
-                if categorical.get(j).copied().unwrap_or(false) {
-                    let top = rows.iter().map(|&i| x.value(i, j)).filter(|v| !v.is_nan()).fold(-1.0f64, f64::max);
-                    let n = if top < 0.0 { 0 } else { (top as usize + 1).min(MAX_BINS) };
-                    return FeatureBins { upper: Vec::new(), categories: Some(n) };
+        let cols: Vec<usize> = (0..x.n_cols()).collect();
+        let features = cols
+            .par_chunks(COLUMN_BLOCK)
+            .flat_map_iter(|block| {
+                let is_cat = |j: usize| categorical.get(j).copied().unwrap_or(false);
+                // One pass over the rows for the block's columns (see `COLUMN_BLOCK`): the
+                // sampled values of its numeric columns, the largest code of its categorical ones.
+                let mut vals: Vec<Vec<f64>> =
+                    block.iter().map(|&j| Vec::with_capacity(if is_cat(j) { 0 } else { sample_rows.len() })).collect();
+                for &i in &sample_rows {
+                    for (v, &j) in vals.iter_mut().zip(block) {
+                        let value = x.value(i, j);
+                        if !value.is_nan() && !is_cat(j) {
+                            v.push(value);
+                        }
+                    }
                 }
-                let mut vals: Vec<f64> = sample_rows.iter().map(|&i| x.value(i, j)).filter(|v| !v.is_nan()).collect();
-                vals.sort_unstable_by(f64::total_cmp);
-                FeatureBins::from_sorted(&vals, max_bins)
+                let mut top = vec![-1.0f64; block.len()];
+                if block.iter().any(|&j| is_cat(j)) {
+                    for &i in rows {
+                        for (t, &j) in top.iter_mut().zip(block) {
+                            let value = x.value(i, j);
+                            if is_cat(j) && !value.is_nan() {
+                                *t = t.max(value);
+                            }
+                        }
+                    }
+                }
+                block.iter().zip(vals).zip(top).map(move |((&j, mut vals), top)| {
+                    if is_cat(j) {
+                        let n = if top < 0.0 { 0 } else { (top as usize + 1).min(MAX_BINS) };
+                        return FeatureBins { upper: Vec::new(), categories: Some(n) };
+                    }
+                    vals.sort_unstable_by(f64::total_cmp);
+                    FeatureBins::from_sorted(&vals, max_bins)
+                })
             })
             .collect();
         BinMapper { features }
@@ -197,13 +234,25 @@ impl BinMapper {
 
     /// [`BinMapper::transform`] on any [`FeatureSource`].
     pub fn transform_source<S: FeatureSource + ?Sized>(&self, x: &S, rows: &[usize]) -> BinnedMatrix {
-        let columns = (0..x.n_cols())
-            .into_par_iter()
-            .map(|j| {
-                let fb = &self.features[j];
-                rows.iter().map(|&i| fb.bin(x.value(i, j))).collect()
-            })
-            .collect();
+        let (n, p) = (rows.len(), x.n_cols());
+        let mut columns: Vec<Vec<u8>> = vec![vec![0u8; n]; p];
+        // Chunks of rows in parallel; within a chunk, blocks of columns row by row.
+        let mut parts: Vec<Vec<&mut [u8]>> = (0..n.div_ceil(ROW_CHUNK)).map(|_| Vec::with_capacity(p)).collect();
+        for col in &mut columns {
+            for (part, piece) in parts.iter_mut().zip(col.chunks_mut(ROW_CHUNK)) {
+                part.push(piece);
+            }
+        }
+        parts.into_par_iter().zip(rows.par_chunks(ROW_CHUNK)).for_each(|(mut outs, chunk)| {
+            for (b, block) in outs.chunks_mut(COLUMN_BLOCK).enumerate() {
+                let j0 = b * COLUMN_BLOCK;
+                for (r, &i) in chunk.iter().enumerate() {
+                    for (k, out) in block.iter_mut().enumerate() {
+                        out[r] = self.features[j0 + k].bin(x.value(i, j0 + k));
+                    }
+                }
+            }
+        });
         BinnedMatrix { n_rows: rows.len(), columns }
     }
 }
@@ -315,5 +364,41 @@ mod tests {
         let b = f64::from_bits(a.to_bits() + 1);
         let t = midpoint(a, b);
         assert!(a <= t && t < b);
+    }
+
+    /// Bounds learned and rows binned in chunks of rows and blocks of columns equal those of
+    /// one column at a time (`from_sorted` on each column's sorted values, `bin` of each
+    /// value), on more rows than a chunk and more columns than a block, with missing values, a
+    /// categorical column, a constant one, and a subset of rows in a shuffled order.
+    #[test]
+    fn chunked_binning_equals_one_column_at_a_time() {
+        let (n, p) = (ROW_CHUNK * 2 + 37, COLUMN_BLOCK * 2 + 3);
+        let x = ndarray::Array2::from_shape_fn((n, p), |(i, j)| match j {
+            0 => (i % 7) as f64,                               // categorical codes
+            1 => 3.5,                                          // constant
+            _ if (i * 31 + j * 17) % 11 == 0 => f64::NAN,      // missing
+            _ => ((i * (j + 13)) % (40 * j + 1)) as f64 / 7.0, // from 1 to many distinct values
+        });
+        let categorical: Vec<bool> = (0..p).map(|j| j == 0).collect();
+        let mut rows: Vec<usize> = (0..n).filter(|i| i % 5 != 2).collect();
+        rows.reverse();
+        rows.swap(3, 4000);
+        let mapper = BinMapper::fit(x.view(), &rows, 32, 7, &categorical);
+        for j in 0..p {
+            let want = if j == 0 {
+                FeatureBins { upper: Vec::new(), categories: Some(7) }
+            } else {
+                let mut vals: Vec<f64> = rows.iter().map(|&i| x[[i, j]]).filter(|v| !v.is_nan()).collect();
+                vals.sort_unstable_by(f64::total_cmp);
+                FeatureBins::from_sorted(&vals, 32)
+            };
+            assert_eq!(mapper.features[j], want, "bounds of column {j}");
+        }
+        let binned = mapper.transform(x.view(), &rows);
+        assert_eq!(binned.n_rows, rows.len());
+        for (j, col) in binned.columns.iter().enumerate() {
+            let want: Vec<u8> = rows.iter().map(|&i| mapper.features[j].bin(x[[i, j]])).collect();
+            assert_eq!(col, &want, "codes of column {j}");
+        }
     }
 }
