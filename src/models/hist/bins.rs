@@ -28,9 +28,10 @@ pub(crate) const BIN_SAMPLE: usize = 200_000;
 /// Columns read together, row by row, when bounds are learned and rows binned: a row-major
 /// matrix (a NumPy array, `fit_matrix`'s input) holds a row's neighbouring columns in one cache
 /// line, so reading one column at a time missed the cache on every value (binning was ~11% of
-/// the samples of a fit on 103k × 70 simulator rows, `perf`; in blocks, one thread, four
-/// alternating runs each: 1.92–2.01 → 1.86–1.98 s per fit). Columnar sources (a `Dataset`'s
-/// own columns) read 8 sequential streams.
+/// the samples of a fit on 103k × 70 simulator rows, `perf`; binning in chunks and blocks, one
+/// thread, four alternating runs each: 1.92–2.01 → 1.86–1.98 s per fit; the bounds' sample
+/// gathered likewise: 1.92–1.96 → 1.87–1.92 s). Columnar sources (a `Dataset`'s own columns)
+/// read 8 sequential streams.
 const COLUMN_BLOCK: usize = 8;
 
 /// Rows per parallel task when rows are binned (a few MB of a row-major `f64` input, so the
@@ -115,6 +116,28 @@ impl FeatureBins {
     }
 }
 
+/// Writes `out[j][r] = value(rows[r], j)` for every column `j` whose vector is not empty (each
+/// non-empty one holds `rows.len()` entries): rows in parallel chunks of [`ROW_CHUNK`], and
+/// within a chunk the columns in blocks of [`COLUMN_BLOCK`], row by row.
+fn fill_by_chunks<T: Send>(rows: &[usize], out: &mut [Vec<T>], value: impl Fn(usize, usize) -> T + Sync) {
+    let mut parts: Vec<Vec<(usize, &mut [T])>> =
+        (0..rows.len().div_ceil(ROW_CHUNK)).map(|_| Vec::with_capacity(out.len())).collect();
+    for (j, col) in out.iter_mut().enumerate() {
+        for (part, piece) in parts.iter_mut().zip(col.chunks_mut(ROW_CHUNK)) {
+            part.push((j, piece));
+        }
+    }
+    parts.into_par_iter().zip(rows.par_chunks(ROW_CHUNK)).for_each(|(mut pieces, chunk)| {
+        for block in pieces.chunks_mut(COLUMN_BLOCK) {
+            for (r, &i) in chunk.iter().enumerate() {
+                for (j, piece) in block.iter_mut() {
+                    piece[r] = value(i, *j);
+                }
+            }
+        }
+    });
+}
+
 /// A threshold `t` with `a <= t < b` (the midpoint when it is representable strictly below `b`).
 fn midpoint(a: f64, b: f64) -> f64 {
     let m = a + (b - a) / 2.0;
@@ -181,42 +204,45 @@ impl BinMapper {
         } else {
             rows.to_vec()
         };
-        let cols: Vec<usize> = (0..x.n_cols()).collect();
-        let features = cols
-            .par_chunks(COLUMN_BLOCK)
-            .flat_map_iter(|block| {
-                let is_cat = |j: usize| categorical.get(j).copied().unwrap_or(false);
-                // One pass over the rows for the block's columns (see `COLUMN_BLOCK`): the
-                // sampled values of its numeric columns, the largest code of its categorical ones.
-                let mut vals: Vec<Vec<f64>> =
-                    block.iter().map(|&j| Vec::with_capacity(if is_cat(j) { 0 } else { sample_rows.len() })).collect();
-                for &i in &sample_rows {
-                    for (v, &j) in vals.iter_mut().zip(block) {
-                        let value = x.value(i, j);
-                        if !value.is_nan() && !is_cat(j) {
-                            v.push(value);
-                        }
-                    }
-                }
-                let mut top = vec![-1.0f64; block.len()];
-                if block.iter().any(|&j| is_cat(j)) {
-                    for &i in rows {
-                        for (t, &j) in top.iter_mut().zip(block) {
-                            let value = x.value(i, j);
-                            if is_cat(j) && !value.is_nan() {
-                                *t = t.max(value);
+        let p = x.n_cols();
+        let is_cat = |j: usize| categorical.get(j).copied().unwrap_or(false);
+        // The sampled values of the numeric columns (`NaN` kept, then dropped per column).
+        let mut values: Vec<Vec<f64>> =
+            (0..p).map(|j| if is_cat(j) { Vec::new() } else { vec![f64::NAN; sample_rows.len()] }).collect();
+        fill_by_chunks(&sample_rows, &mut values, |i, j| x.value(i, j));
+        // The largest code of each categorical column, over every row (a maximum: the same
+        // whatever the chunks).
+        let cat_cols: Vec<usize> = (0..p).filter(|&j| is_cat(j)).collect();
+        let mut tops = vec![-1.0f64; cat_cols.len()];
+        if !cat_cols.is_empty() {
+            tops = rows
+                .par_chunks(ROW_CHUNK)
+                .map(|chunk| {
+                    let mut top = vec![-1.0f64; cat_cols.len()];
+                    for &i in chunk {
+                        for (t, &j) in top.iter_mut().zip(&cat_cols) {
+                            let v = x.value(i, j);
+                            if !v.is_nan() {
+                                *t = t.max(v);
                             }
                         }
                     }
-                }
-                block.iter().zip(vals).zip(top).map(move |((&j, mut vals), top)| {
-                    if is_cat(j) {
-                        let n = if top < 0.0 { 0 } else { (top as usize + 1).min(MAX_BINS) };
-                        return FeatureBins { upper: Vec::new(), categories: Some(n) };
-                    }
-                    vals.sort_unstable_by(f64::total_cmp);
-                    FeatureBins::from_sorted(&vals, max_bins)
+                    top
                 })
+                .reduce(|| tops.clone(), |a, b| a.iter().zip(&b).map(|(x, y)| x.max(*y)).collect());
+        }
+        let features = values
+            .into_par_iter()
+            .enumerate()
+            .map(|(j, mut vals)| {
+                if let Some(k) = cat_cols.iter().position(|&c| c == j) {
+                    let top = tops[k];
+                    let n = if top < 0.0 { 0 } else { (top as usize + 1).min(MAX_BINS) };
+                    return FeatureBins { upper: Vec::new(), categories: Some(n) };
+                }
+                vals.retain(|v| !v.is_nan());
+                vals.sort_unstable_by(f64::total_cmp);
+                FeatureBins::from_sorted(&vals, max_bins)
             })
             .collect();
         BinMapper { features }
@@ -234,25 +260,8 @@ impl BinMapper {
 
     /// [`BinMapper::transform`] on any [`FeatureSource`].
     pub fn transform_source<S: FeatureSource + ?Sized>(&self, x: &S, rows: &[usize]) -> BinnedMatrix {
-        let (n, p) = (rows.len(), x.n_cols());
-        let mut columns: Vec<Vec<u8>> = vec![vec![0u8; n]; p];
-        // Chunks of rows in parallel; within a chunk, blocks of columns row by row.
-        let mut parts: Vec<Vec<&mut [u8]>> = (0..n.div_ceil(ROW_CHUNK)).map(|_| Vec::with_capacity(p)).collect();
-        for col in &mut columns {
-            for (part, piece) in parts.iter_mut().zip(col.chunks_mut(ROW_CHUNK)) {
-                part.push(piece);
-            }
-        }
-        parts.into_par_iter().zip(rows.par_chunks(ROW_CHUNK)).for_each(|(mut outs, chunk)| {
-            for (b, block) in outs.chunks_mut(COLUMN_BLOCK).enumerate() {
-                let j0 = b * COLUMN_BLOCK;
-                for (r, &i) in chunk.iter().enumerate() {
-                    for (k, out) in block.iter_mut().enumerate() {
-                        out[r] = self.features[j0 + k].bin(x.value(i, j0 + k));
-                    }
-                }
-            }
-        });
+        let mut columns: Vec<Vec<u8>> = vec![vec![0u8; rows.len()]; x.n_cols()];
+        fill_by_chunks(rows, &mut columns, |i, j| self.features[j].bin(x.value(i, j)));
         BinnedMatrix { n_rows: rows.len(), columns }
     }
 }
