@@ -186,6 +186,7 @@ fn the_confirmation_takes_the_best_of_each_family_and_larger_trees_the_budget_af
         log_loss_se: 0.0,
         complexity: 0,
         roc_auc: 0.7,
+        calibrated_log_loss: None,
         stopped_after_folds: None,
     };
     let names = |f: Vec<usize>| f.into_iter().map(|i| portfolio[i].name).collect::<Vec<_>>();
@@ -254,4 +255,63 @@ fn racing_stops_clearly_worse_candidates_without_changing_the_choice() {
         assert_eq!(serde_json::to_string(&raced).unwrap(), serde_json::to_string(&again).unwrap());
     }
     assert!(stopped_any, "racing stopped no candidate on three synthetic sets");
+}
+
+/// Sharp rules (one column, a pair, a triple) with 4% of the labels flipped: the early-stopped
+/// trees' probabilities come out too low where the rules hold.
+fn sharp_rules(n: usize, seed: u64) -> Dataset {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let x: Vec<Vec<f64>> = (0..6).map(|_| (0..n).map(|_| rng.r#gen::<f64>()).collect()).collect();
+    let y: Vec<bool> = (0..n)
+        .map(|i| {
+            let rule =
+                x[0][i] > 0.9 || (x[1][i] > 0.85 && x[2][i] > 0.6) || (x[3][i] > 0.7 && x[4][i] > 0.8 && x[5][i] < 0.5);
+            rule != (rng.r#gen::<f64>() < 0.04)
+        })
+        .collect();
+    let cols = x.into_iter().enumerate().map(|(j, v)| Column::numeric(format!("x{j}"), v)).collect();
+    Dataset::new(cols).unwrap().with_churned(y).unwrap()
+}
+
+#[test]
+fn a_platt_map_kept_for_the_winner_is_applied_saved_and_composed_with_train_calibration() {
+    use attrition::models::calibration::{CalibrationMethod, CalibrationParams, Calibrator};
+    let mut calibrated = 0;
+    for seed in 0..4 {
+        let data = sharp_rules(3000, seed);
+        let mut params = ModelParams::new(ModelKind::Auto).seed(seed);
+        params.auto = AutoParams::new().folds(3);
+        let model = params.fit(&data).unwrap();
+        let sel = model.selection.as_ref().unwrap();
+        assert_eq!(model.calibrator, sel.calibrator, "seed {seed}: the model applies the selection's map");
+        let Some(map) = &sel.calibrator else { continue };
+        calibrated += 1;
+        assert!(matches!(map, Calibrator::Platt { a, .. } if *a > 0.0), "{map:?}");
+        // Every row of the table has its cross-fitted calibrated log-loss; the winner's is lower.
+        let chosen = sel.chosen_score().unwrap();
+        assert!(chosen.calibrated_log_loss.unwrap() < chosen.log_loss, "{chosen:?}");
+        // Its probabilities are the map applied to the refitted winner's.
+        let mut raw_model = model.clone();
+        raw_model.calibrator = None;
+        let raw = raw_model.predict_proba(&data).unwrap();
+        let p = model.predict_proba(&data).unwrap();
+        for (r, q) in raw.iter().zip(&p) {
+            assert_eq!(map.apply(*r), *q);
+        }
+        // Saved and read back: the same map and probabilities.
+        let mut bytes = Vec::new();
+        model.to_writer(&mut bytes).unwrap();
+        let back = TrainedModel::from_reader(bytes.as_slice()).unwrap();
+        assert_eq!(back.predict_proba(&data).unwrap(), p);
+        // `train --calibrate` on top: its map was fitted on the calibrated probabilities, so the
+        // saved model applies the composition of the two, not the second alone.
+        let outer = CalibrationParams::new(params.clone(), CalibrationMethod::Platt).fit(&data).unwrap();
+        let expected = outer.predict_proba(&data).unwrap();
+        let trained = outer.into_trained();
+        for (a, b) in trained.predict_proba(&data).unwrap().iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+    }
+    assert!(calibrated > 0, "no seed gave a winner whose map clearly helps: the test checks nothing");
 }

@@ -88,6 +88,36 @@ impl Calibrator {
         }
     }
 
+    /// The map `p ↦ self.apply(inner.apply(p))` as one calibrator: exact when `inner` is a
+    /// Platt map (two Platt maps compose into one; an isotonic map's knots are moved back
+    /// through the Platt map's inverse, which needs an increasing map, `a > 0`, as every map
+    /// `auto` keeps is); when `inner` is isotonic, `self` is applied to its knot values (exact at
+    /// the knots, linear between them).
+    ///
+    /// ```
+    /// use attrition::models::calibration::Calibrator;
+    /// let inner = Calibrator::Platt { a: 1.2, b: 0.4 };
+    /// let outer = Calibrator::Platt { a: 0.9, b: -0.1 };
+    /// let both = outer.after(&inner);
+    /// for p in [0.01, 0.2, 0.5, 0.93] {
+    ///     assert!((both.apply(p) - outer.apply(inner.apply(p))).abs() < 1e-12);
+    /// }
+    /// ```
+    pub fn after(&self, inner: &Calibrator) -> Calibrator {
+        match (self, inner) {
+            (Calibrator::Platt { a: a2, b: b2 }, Calibrator::Platt { a: a1, b: b1 }) => {
+                Calibrator::Platt { a: a2 * a1, b: a2 * b1 + b2 }
+            }
+            (Calibrator::Isotonic { x, y }, Calibrator::Platt { a, b }) => Calibrator::Isotonic {
+                x: x.iter().map(|&q| 1.0 / (1.0 + (-((logit(q) - b) / a)).exp())).collect(),
+                y: y.clone(),
+            },
+            (outer, Calibrator::Isotonic { x, y }) => {
+                Calibrator::Isotonic { x: x.clone(), y: y.iter().map(|&q| outer.apply(q)).collect() }
+            }
+        }
+    }
+
     /// The calibrated probability of a raw probability.
     pub fn apply(&self, p: f64) -> f64 {
         match self {
@@ -205,8 +235,16 @@ impl CalibratedModel<crate::models::trained::TrainedModel> {
     /// let model = TrainedModel::from_reader(bytes.as_slice()).unwrap();
     /// assert_eq!(model.predict_proba(&data).unwrap(), expected);
     /// ```
+    ///
+    /// A base model that already carries a calibrator (`auto` keeps a Platt map for its winner)
+    /// gets the composition of the two ([`Calibrator::after`]): this calibrator was fitted on
+    /// the base's calibrated probabilities.
     pub fn into_trained(self) -> crate::models::trained::TrainedModel {
-        self.base.with_calibrator(self.calibrator)
+        let calibrator = match &self.base.calibrator {
+            Some(inner) => self.calibrator.after(inner),
+            None => self.calibrator,
+        };
+        self.base.with_calibrator(calibrator)
     }
 }
 

@@ -173,6 +173,9 @@ impl ModelParams {
         let (chosen, selection) = super::auto::select_rows(self, data, rows)?;
         self.progress.report(crate::progress::Progress::Refit { name: selection.chosen.clone() });
         let mut model = chosen.fit_rows(data, rows)?;
+        if let Some(c) = &selection.calibrator {
+            model = model.with_calibrator(c.clone());
+        }
         model.selection = Some(selection);
         Ok(model)
     }

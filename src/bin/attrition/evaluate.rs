@@ -7,6 +7,7 @@ use attrition::Result;
 use attrition::evaluation::{cross_val_fit_predict_with_progress, evaluate};
 use attrition::io::csv_out::CsvOut;
 use attrition::models::auto::AutoSelection;
+use attrition::models::calibration::Calibrator;
 use attrition::validation::{ids_repeat, inner_k_fold};
 
 use crate::common::{DataArgs, ModelArgs};
@@ -157,6 +158,14 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         }
         if s.refit_all_rows {
             println!("    the boosted trees, stopped early on a 15% hold-out, were fitted again on every training row");
+        }
+        if let (Some(Calibrator::Platt { a, b }), Some(c)) = (&s.calibrator, s.chosen_score()) {
+            println!(
+                "    its probabilities are calibrated, σ({a:.3} × log-odds {b:+.3}): a Platt map of its out-of-fold \
+                 predictions (log-loss {:.4} → {:.4} cross-fitted)",
+                c.log_loss,
+                c.calibrated_log_loss.unwrap_or(f64::NAN)
+            );
         }
     }
 }
