@@ -114,9 +114,17 @@ fn check(name: &str, model: &TrainedModel, snap: &Dataset) {
     let n_trees = booster.n_trees();
     assert_eq!(export.n_trees, n_trees);
     let leaves = booster.leaf_indices(x.view()).unwrap();
-    let raw = booster.predict_raw(x.view()).unwrap();
-    let p = booster.predict_proba(x.view()).unwrap();
-    let shap = booster.shap_values(x.view()).unwrap();
+    // A Platt calibrator is folded in: XGBoost's margin is a · ours + b, its contributions a · ours.
+    let (a, b) = match &model.calibrator {
+        None => (1.0, 0.0),
+        Some(Calibrator::Platt { a, b }) => (*a, *b),
+        Some(other) => panic!("{name}: XGBoost cannot hold {other:?}"),
+    };
+    let raw: Vec<f64> = booster.predict_raw(x.view()).unwrap().iter().map(|m| a * m + b).collect();
+    let p: Vec<f64> = raw.iter().map(|m| 1.0 / (1.0 + (-m).exp())).collect();
+    let mut shap = booster.shap_values(x.view()).unwrap();
+    shap.values.mapv_inplace(|v| a * v);
+    shap.base_value = a * shap.base_value + b;
     assert_eq!(xgb.margin.len(), n, "{name}: one XGBoost score per row");
     let doc: serde_json::Value = serde_json::from_str(&export.json).unwrap();
     let trees = doc["learner"]["gradient_booster"]["model"]["trees"].as_array().unwrap();
@@ -160,7 +168,8 @@ fn check(name: &str, model: &TrainedModel, snap: &Dataset) {
     );
     assert!(f32_ties * 100 <= n, "{name}: {f32_ties} of {n} rows differ at f32 ties");
     // f32 leaf values and f32 sums over a few hundred trees.
-    assert!(max_margin <= 1e-5, "{name}: log-odds differ by {max_margin:e}");
+    // (A folded Platt slope `a` scales the leaf values, and their rounding, by `a`.)
+    assert!(max_margin <= 1e-5 * a.abs().max(1.0), "{name}: log-odds differ by {max_margin:e}");
     assert!(max_p <= 1e-6, "{name}: probabilities differ by {max_p:e}");
     assert!(max_shap <= 1e-5, "{name}: SHAP contributions differ by {max_shap:e}");
 }
@@ -180,6 +189,21 @@ fn xgboost_scores_the_exported_model_as_the_library() {
     let Fitted::Gbdt(b) = &native.fitted else { panic!("a gbdt model") };
     assert!(b.n_categorical_splits() > 0, "no categorical split on the sample");
     check("gbdt, native categorical", &native, &snap);
+
+    // A Platt calibrator (the kind `auto` keeps, and `train --calibrate platt`), folded in.
+    let raw = gbdt.predict_proba(&train).unwrap();
+    let y = train.churned_or_err().unwrap().to_vec();
+    let platt = Calibrator::fit(CalibrationMethod::Platt, &raw, &y, None).unwrap();
+    let calibrated = gbdt.with_calibrator(platt);
+    let p = calibrated.predict_proba(&snap).unwrap();
+    check("gbdt, Platt-calibrated", &calibrated, &snap);
+    // The library's calibrated probabilities are what the check compared XGBoost's with.
+    let x = calibrated.preprocessor.transform(&snap).unwrap().x;
+    let Fitted::Gbdt(booster) = &calibrated.fitted else { panic!("a gbdt model") };
+    let Some(Calibrator::Platt { a, b }) = calibrated.calibrator.clone() else { panic!("Platt") };
+    for (m, q) in booster.predict_raw(x.view()).unwrap().iter().zip(&p) {
+        assert!((1.0 / (1.0 + (-(a * m + b)).exp()) - q).abs() < 1e-12);
+    }
 }
 
 #[test]
@@ -190,15 +214,31 @@ fn models_xgboost_cannot_hold_are_refused() {
     assert!(matches!(err, Error::InvalidParameter { name: "model", .. }), "{err}");
     assert!(err.to_string().contains("export-sql"), "{err}");
 
-    // A calibrated model: refused, unless the calibrator may be dropped.
+    // An isotonic calibrator: refused, unless the calibrator may be dropped. A Platt calibrator
+    // is folded into the trees (scored by XGBoost in `xgboost_scores_the_exported_model_as_the_library`).
     let gbdt = ModelParams::new(ModelKind::Gbdt).seed(1).fit(&train).unwrap();
     let raw = gbdt.predict_proba(&train).unwrap();
     let y = train.churned_or_err().unwrap().to_vec();
-    let calibrated = gbdt.with_calibrator(Calibrator::fit(CalibrationMethod::Platt, &raw, &y, None).unwrap());
-    let err = XgboostParams::new().export(&calibrated).unwrap_err();
+    let isotonic = gbdt.clone().with_calibrator(Calibrator::fit(CalibrationMethod::Isotonic, &raw, &y, None).unwrap());
+    let err = XgboostParams::new().export(&isotonic).unwrap_err();
     assert!(err.to_string().contains("--uncalibrated"), "{err}");
-    let export = XgboostParams::new().uncalibrated(true).export(&calibrated).unwrap();
-    assert!(export.calibrator_dropped);
+    let export = XgboostParams::new().uncalibrated(true).export(&isotonic).unwrap();
+    assert!(export.calibrator_dropped && !export.calibrator_folded);
+    let plain = XgboostParams::new().export(&gbdt).unwrap();
+    let platt = gbdt.with_calibrator(Calibrator::Platt { a: 1.25, b: 0.4 });
+    let folded = XgboostParams::new().export(&platt).unwrap();
+    assert!(folded.calibrator_folded && !folded.calibrator_dropped);
+    assert_ne!(folded.json, plain.json);
+    // Dropping it writes the plain booster's trees and base score (the file's checksum attribute
+    // is the calibrated model's).
+    let learner = |json: &str| -> serde_json::Value {
+        let mut doc: serde_json::Value = serde_json::from_str(json).unwrap();
+        doc["learner"]["attributes"].take();
+        doc
+    };
+    let dropped = XgboostParams::new().uncalibrated(true).export(&platt).unwrap();
+    assert_eq!(learner(&dropped.json), learner(&plain.json));
+    assert_ne!(learner(&folded.json), learner(&plain.json));
 }
 
 #[test]

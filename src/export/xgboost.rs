@@ -27,9 +27,13 @@
 //! split's set right, so where our set goes left the file holds its complement among the 256
 //! codes a split can name (a code of 256 or more, which the matrix never holds, would go left).
 //!
-//! A model's calibrator (`train --calibrate`) has no place in XGBoost's format: the export
-//! refuses a calibrated model unless [`XgboostParams::uncalibrated`] accepts that the file
-//! predicts the booster's own probabilities. Logistic regression, single trees and blends are
+//! A model's **Platt calibrator** (`train --calibrate platt`, or the map `auto` keeps for its
+//! winner) is folded into the file: `σ(a · (base + Σ leaves) + b)` is the booster whose leaf
+//! values are scaled by `a` and whose base margin is `a · base + b`, so XGBoost predicts the
+//! calibrated probabilities (to the same `f32` rounding) and its TreeSHAP gives the library's
+//! contributions × `a`. An isotonic calibrator has no place in XGBoost's format: the export
+//! refuses such a model unless [`XgboostParams::uncalibrated`] accepts that the file predicts
+//! the booster's own probabilities (which also drops a Platt calibrator). Logistic regression, single trees and blends are
 //! refused (`export-sql` takes every kind).
 //!
 //! ```
@@ -54,6 +58,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::models::boosted::Link;
+use crate::models::calibration::Calibrator;
 use crate::models::hist::forest::{Forest, MAX_CATEGORY_CODES};
 use crate::models::preprocess::{InputSpec, PreprocessMode};
 use crate::models::trained::{Fitted, TrainedModel};
@@ -61,7 +66,8 @@ use crate::models::trained::{Fitted, TrainedModel};
 /// Options of [`XgboostParams::export`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct XgboostParams {
-    /// Export a calibrated model's booster without its calibrator (default: refuse).
+    /// Export a calibrated model's booster without its calibrator (default: fold a Platt
+    /// calibrator into the trees, refuse an isotonic one).
     pub uncalibrated: bool,
 }
 
@@ -82,10 +88,12 @@ pub struct XgboostExport {
     pub categories: Vec<(String, Vec<String>)>,
     /// Whether a calibrator was left out ([`XgboostParams::uncalibrated`]).
     pub calibrator_dropped: bool,
+    /// Whether a Platt calibrator was folded into the leaf values and the base margin.
+    pub calibrator_folded: bool,
 }
 
 impl XgboostParams {
-    /// Refuse calibrated models.
+    /// Fold a Platt calibrator into the trees; refuse an isotonic one.
     pub fn new() -> XgboostParams {
         XgboostParams::default()
     }
@@ -114,13 +122,18 @@ impl XgboostParams {
         if booster.link() != Link::Logistic {
             return Err(refuse("the boosted trees do not use the logistic link of binary:logistic".into()));
         }
-        if model.calibrator.is_some() && !self.uncalibrated {
-            return Err(refuse(
-                "the model carries a calibrator, which XGBoost's format cannot hold; export uncalibrated \
-                 (--uncalibrated) to write the booster's own probabilities"
-                    .into(),
-            ));
-        }
+        // The Platt map folded in: σ(a · margin + b).
+        let (scale, shift) = match (&model.calibrator, self.uncalibrated) {
+            (None, _) | (Some(_), true) => (1.0, 0.0),
+            (Some(Calibrator::Platt { a, b }), false) => (*a, *b),
+            (Some(Calibrator::Isotonic { .. }), false) => {
+                return Err(refuse(
+                    "the model carries an isotonic calibrator, which XGBoost's format cannot hold; export \
+                     uncalibrated (--uncalibrated) to write the booster's own probabilities"
+                        .into(),
+                ));
+            }
+        };
         let pre = &model.preprocessor;
         if pre.mode != PreprocessMode::Tree {
             return Err(refuse("the boosted trees' preprocessor is not in tree mode".into()));
@@ -146,7 +159,7 @@ impl XgboostParams {
                 categories.push((names[k].clone(), l));
             }
         }
-        let trees: Vec<Value> = (0..forest.n_trees()).map(|t| tree_json(forest, t, names.len())).collect();
+        let trees: Vec<Value> = (0..forest.n_trees()).map(|t| tree_json(forest, t, names.len(), scale)).collect();
         let n_trees = trees.len();
 
         let mut attributes = Map::new();
@@ -159,7 +172,7 @@ impl XgboostParams {
             "attrition_categories".into(),
             Value::String(serde_json::to_string(&categories).map_err(|e| Error::Json { path: None, source: e })?),
         );
-        let base_score = Link::Logistic.apply(booster.init_score()) as f32;
+        let base_score = Link::Logistic.apply(scale * booster.init_score() + shift) as f32;
         let doc = json!({
             "learner": {
                 "attributes": attributes,
@@ -192,7 +205,8 @@ impl XgboostParams {
             feature_names: names,
             feature_types: types,
             categories,
-            calibrator_dropped: model.calibrator.is_some(),
+            calibrator_dropped: model.calibrator.is_some() && self.uncalibrated,
+            calibrator_folded: model.calibrator.is_some() && !self.uncalibrated,
         })
     }
 }
@@ -225,8 +239,9 @@ fn next_up(x: f32) -> f32 {
     }
 }
 
-/// Tree `t` of `forest` in XGBoost's layout (nodes numbered from the root in stored order).
-fn tree_json(forest: &Forest, t: usize, n_features: usize) -> Value {
+/// Tree `t` of `forest` in XGBoost's layout (nodes numbered from the root in stored order), its
+/// node values multiplied by `scale` (a Platt calibrator's slope).
+fn tree_json(forest: &Forest, t: usize, n_features: usize, scale: f64) -> Value {
     let range = forest.tree_range(t);
     let root = range.start;
     let n = range.len();
@@ -243,7 +258,7 @@ fn tree_json(forest: &Forest, t: usize, n_features: usize) -> Value {
         if forest.is_leaf(k) {
             left.push(-1_i64);
             right.push(-1_i64);
-            conditions.push(forest.value[k] as f32);
+            conditions.push((scale * forest.value[k]) as f32);
             indices.push(0_u32);
             default_left.push(0_u8);
             split_type.push(0_u8);
@@ -286,7 +301,7 @@ fn tree_json(forest: &Forest, t: usize, n_features: usize) -> Value {
             }
         }
     }
-    let values: Vec<f32> = range.clone().map(|k| forest.value[k] as f32).collect();
+    let values: Vec<f32> = range.clone().map(|k| (scale * forest.value[k]) as f32).collect();
     let hessians: Vec<f32> = range.clone().map(|k| forest.cover[k] as f32).collect();
     let gains: Vec<f32> = range.map(|k| forest.gain[k] as f32).collect();
     json!({

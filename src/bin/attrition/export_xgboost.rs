@@ -15,8 +15,9 @@ pub struct Args {
     /// chose them).
     #[arg(long)]
     model: PathBuf,
-    /// Export a calibrated model without its calibrator (XGBoost's format cannot hold one):
-    /// the file then predicts the booster's own probabilities.
+    /// Export a calibrated model without its calibrator: the file then predicts the booster's
+    /// own probabilities. Without it, a Platt calibrator is folded into the trees (the file
+    /// predicts the calibrated probabilities) and an isotonic one is refused.
     #[arg(long)]
     uncalibrated: bool,
     /// Output file for the XGBoost model (`-`: standard output).
@@ -38,6 +39,12 @@ pub fn run(args: Args) -> Result<()> {
     out.commit()?;
     if export.calibrator_dropped {
         eprintln!("warning: the model's calibrator is not in the XGBoost file: it predicts uncalibrated probabilities");
+    }
+    if export.calibrator_folded {
+        eprintln!(
+            "the model's Platt calibrator is folded into the trees (leaf values × its slope, its intercept in the base \
+             margin): XGBoost predicts the calibrated probabilities"
+        );
     }
     println!(
         "wrote an XGBoost model ({} trees over {} model-matrix columns, {} of them category codes) -> {}",
