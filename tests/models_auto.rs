@@ -312,6 +312,15 @@ fn a_platt_map_kept_for_the_winner_is_applied_saved_and_composed_with_train_cali
         for (a, b) in trained.predict_proba(&data).unwrap().iter().zip(&expected) {
             assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         }
+        // `train --calibrate` (TrainParams) replaces auto's map instead: auto keeps none, and the
+        // model's map was fitted on the raw out-of-fold predictions.
+        let mut train = attrition::models::train::TrainParams::new(params.clone(), seed);
+        train.cv_folds = 0;
+        train.calibration = Some(CalibrationMethod::Platt);
+        let replaced = train.fit(&data).unwrap();
+        assert_eq!(replaced.selection.as_ref().unwrap().calibrator, None);
+        assert!(matches!(replaced.calibrator, Some(Calibrator::Platt { .. })));
+        assert_ne!(replaced.calibrator.as_ref(), Some(map));
     }
     assert!(calibrated > 0, "no seed gave a winner whose map clearly helps: the test checks nothing");
 }

@@ -202,11 +202,18 @@ pub struct AutoParams {
     /// [`SelectionRule::MinLogLoss`].
     #[serde(default = "SelectionRule::recorded_default")]
     pub rule: SelectionRule,
+    /// Whether the winner may keep a Platt map of its inner out-of-fold predictions (see the
+    /// module docs; default true). Off when another calibration is fitted on top: `train
+    /// --calibrate` (`TrainParams`) turns it off so that its map is fitted on the raw
+    /// out-of-fold predictions, not on a mix of folds whose `auto` did and did not calibrate.
+    /// Records written before it existed: false (they never calibrated).
+    #[serde(default)]
+    pub calibrate: bool,
 }
 
 impl Default for AutoParams {
     fn default() -> Self {
-        AutoParams { folds: 3, budget_seconds: 10.0, rule: SelectionRule::DEFAULT }
+        AutoParams { folds: 3, budget_seconds: 10.0, rule: SelectionRule::DEFAULT, calibrate: true }
     }
 }
 
@@ -272,6 +279,12 @@ impl AutoParams {
     /// Sets [`AutoParams::rule`].
     pub fn rule(mut self, rule: SelectionRule) -> Self {
         self.rule = rule;
+        self
+    }
+
+    /// Sets [`AutoParams::calibrate`].
+    pub fn calibrate(mut self, calibrate: bool) -> Self {
+        self.calibrate = calibrate;
         self
     }
 
@@ -757,7 +770,7 @@ fn confirm(
     let eligible: Vec<usize> =
         (0..table.len()).filter(|&r| table[r].family != ModelKind::Ensemble || blend.is_some()).collect();
     let chosen = pick(&table, &eligible, SelectionRule::MinLogLoss);
-    selection.calibrator = calibrators[chosen].clone();
+    selection.calibrator = calibrators[chosen].clone().filter(|_| base.auto.calibrate);
     let params = match (table[chosen].family, blend) {
         (ModelKind::Ensemble, Some((li, gi, weight))) => blend_params(base, &portfolio[li], &portfolio[gi], weight),
         _ => candidate_params(base, &portfolio[picked[chosen]]),
@@ -863,7 +876,7 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
         }
         _ => (candidate_params(base, &portfolio[chosen]), portfolio[chosen].name.to_string()),
     };
-    let calibrator = calibrators[chosen].clone();
+    let calibrator = calibrators[chosen].clone().filter(|_| base.auto.calibrate);
     let selection = AutoSelection {
         chosen: chosen_name,
         folds: folds_used,

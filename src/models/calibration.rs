@@ -236,9 +236,11 @@ impl CalibratedModel<crate::models::trained::TrainedModel> {
     /// assert_eq!(model.predict_proba(&data).unwrap(), expected);
     /// ```
     ///
-    /// A base model that already carries a calibrator (`auto` keeps a Platt map for its winner)
-    /// gets the composition of the two ([`Calibrator::after`]): this calibrator was fitted on
-    /// the base's calibrated probabilities.
+    /// A base model that already carries a calibrator (`auto` may keep a Platt map for its
+    /// winner) gets the composition of the two ([`Calibrator::after`]): this calibrator was
+    /// fitted on the base's calibrated probabilities. For `auto`, prefer turning its own map off
+    /// ([`crate::models::auto::AutoParams::calibrate`], as `train --calibrate` does): its
+    /// out-of-fold predictions otherwise mix folds whose `auto` did and did not calibrate.
     pub fn into_trained(self) -> crate::models::trained::TrainedModel {
         let calibrator = match &self.base.calibrator {
             Some(inner) => self.calibrator.after(inner),

@@ -42,7 +42,8 @@ pub struct TrainParams {
     /// Default 5.
     pub cv_folds: usize,
     /// Calibrate the probabilities on out-of-fold predictions (the model file carries the
-    /// calibrator). Default none.
+    /// calibrator); for `auto` this replaces the Platt map it may keep for its winner
+    /// ([`crate::models::auto::AutoParams::calibrate`] is turned off). Default none.
     pub calibration: Option<CalibrationMethod>,
     /// How the training data's features were built (stored in the model, so the same features
     /// can be rebuilt for scoring and the label window is known). Default none.
@@ -73,11 +74,17 @@ impl TrainParams {
     /// returns the model with its training profile, feature build and metrics attached.
     pub fn fit(&self, data: &Dataset) -> Result<TrainedModel> {
         self.check()?;
-        let hook = &self.model.progress;
+        // A calibration asked for here replaces `auto`'s own: it is fitted on the raw out-of-fold
+        // predictions, and the recorded cross-validation is of the uncalibrated model.
+        let mut learner = self.model.clone();
+        if self.calibration.is_some() {
+            learner.auto = learner.auto.calibrate(false);
+        }
+        let hook = &learner.progress;
         let cv = if self.cv_folds > 0 {
             hook.report(Progress::CrossValidation { folds: self.cv_folds });
             // The folds' own fits stay quiet: their candidates would interleave.
-            let mut quiet = self.model.clone();
+            let mut quiet = learner.clone();
             quiet.progress = ProgressHook::none();
             Some(crate::evaluation::cv_metrics_with_progress(&quiet, data, self.cv_folds, self.seed, hook)?)
         } else {
@@ -85,9 +92,9 @@ impl TrainParams {
         };
         hook.report(Progress::Fitting);
         let model = match self.calibration {
-            None => self.model.fit(data)?,
+            None => learner.fit(data)?,
             Some(method) => {
-                let mut c = CalibrationParams::new(self.model.clone(), method);
+                let mut c = CalibrationParams::new(learner.clone(), method);
                 c.seed = self.seed;
                 c.fit(data)?.into_trained()
             }

@@ -137,6 +137,19 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         first.table.len(),
         first.portfolio
     );
+    let calibrated: Vec<String> = selections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.calibrator.is_some())
+        .map(|(k, _)| (k + 1).to_string())
+        .collect();
+    if !calibrated.is_empty() {
+        println!(
+            "  the winner's probabilities are Platt-calibrated in fold{} {} (the map clearly lowered its inner log-loss)",
+            if calibrated.len() > 1 { "s" } else { "" },
+            calibrated.join(", ")
+        );
+    }
     for (k, s) in selections.iter().enumerate() {
         match s.search_rows {
             Some(n) => println!(
@@ -161,8 +174,9 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         }
         if let (Some(Calibrator::Platt { a, b }), Some(c)) = (&s.calibrator, s.chosen_score()) {
             println!(
-                "    its probabilities are calibrated, σ({a:.3} × log-odds {b:+.3}): a Platt map of its out-of-fold \
-                 predictions (log-loss {:.4} → {:.4} cross-fitted)",
+                "    the winner ({}) is calibrated, σ({a:.3} × log-odds {b:+.3}): a Platt map of its inner out-of-fold \
+                 predictions (log-loss {:.4} → {:.4}, each fold mapped by the map of the others)",
+                s.chosen,
                 c.log_loss,
                 c.calibrated_log_loss.unwrap_or(f64::NAN)
             );

@@ -56,11 +56,20 @@ pub fn run(args: Args) -> Result<()> {
                 None => println!("  feature build: none (features built elsewhere; no label window recorded)"),
             }
             if let Some(c) = &m.calibrator {
-                let method = match c {
-                    attrition::models::calibration::Calibrator::Platt { .. } => "platt",
-                    attrition::models::calibration::Calibrator::Isotonic { .. } => "isotonic",
+                let by_auto = m.selection.as_ref().is_some_and(|s| s.calibrator.as_ref() == Some(c));
+                let whose = if by_auto {
+                    "auto's map of its winner's inner out-of-fold predictions"
+                } else {
+                    "train --calibrate"
                 };
-                println!("  calibrated ({method})");
+                match c {
+                    attrition::models::calibration::Calibrator::Platt { a, b } => {
+                        println!("  calibrated (platt: σ({a:.3} × log-odds {b:+.3}); {whose})")
+                    }
+                    attrition::models::calibration::Calibrator::Isotonic { x, .. } => {
+                        println!("  calibrated (isotonic, {} knots; {whose})", x.len())
+                    }
+                }
             }
             if let Some(t) = &m.training {
                 if let Some(r) = &t.as_of {

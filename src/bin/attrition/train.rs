@@ -29,7 +29,8 @@ pub struct Args {
     #[arg(long, default_value_t = 5, value_parser = folds_arg)]
     cv_folds: usize,
     /// Calibrate the probabilities on out-of-fold predictions (platt or isotonic); the model
-    /// file carries the calibrator and `score`/`target` use calibrated probabilities.
+    /// file carries the calibrator and `score`/`target` use calibrated probabilities. With
+    /// `--model auto` it replaces the Platt map auto may keep for its winner.
     #[arg(long)]
     calibrate: Option<CalibrationArg>,
     #[command(flatten)]
@@ -104,7 +105,7 @@ pub fn run(args: Args) -> Result<()> {
             println!(
                 "{}-fold cross-validation{} (out of sample, recorded in the model): ROC-AUC {:.4}, PR-AUC {:.4}, log-loss {:.4}, Brier {:.4}",
                 cv.folds,
-                if model.calibrator.is_some() { " of the uncalibrated model" } else { "" },
+                if args.calibrate.is_some() { " of the uncalibrated model" } else { "" },
                 cv.roc_auc,
                 cv.pr_auc,
                 cv.log_loss,

@@ -8,7 +8,8 @@ use super::range;
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
     /// Model family: auto (logistic or one of a few boosted-tree configurations, or a blend of the
-    /// best of each, chosen by inner cross-validated log-loss on the training data), logistic,
+    /// best of each, chosen by inner cross-validated log-loss on the training data; it keeps a
+    /// Platt calibration of the winner when that clearly lowers the inner log-loss), logistic,
     /// tree or gbdt. `ensemble` is deprecated: it runs `auto` with the smallest budget (logistic,
     /// the default boosted trees and their blend), which is what it did.
     #[arg(long, default_value = "auto")]
