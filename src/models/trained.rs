@@ -374,6 +374,23 @@ impl TrainingInput {
     pub fn is_default(&self) -> bool {
         *self == TrainingInput::default()
     }
+
+    /// The name of the training file's id column: [`TrainingInput::id_column`], else
+    /// `customer_id`; `None` when the file had none (`--id none`).
+    ///
+    /// ```
+    /// use attrition::io::flat::FlatOptions;
+    /// use attrition::models::trained::TrainingInput;
+    /// assert_eq!(TrainingInput::of(&FlatOptions::new().id("row_id")).id_name(), Some("row_id"));
+    /// assert_eq!(TrainingInput::default().id_name(), Some("customer_id"));
+    /// ```
+    pub fn id_name(&self) -> Option<&str> {
+        match (&self.id_column, self.row_ids) {
+            (Some(c), _) => Some(c),
+            (None, true) => None,
+            (None, false) => Some("customer_id"),
+        }
+    }
 }
 
 /// A feature the model needs.

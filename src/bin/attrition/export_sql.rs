@@ -21,8 +21,9 @@ pub struct Args {
     #[arg(long, default_value = "features")]
     table: String,
     /// Column of the table passed through to the result before p_churn and risk_tier
-    /// (repeat for several).
-    #[arg(long, default_value = "customer_id")]
+    /// (repeat for several). Default: the id column the model was trained with (`customer_id`
+    /// unless `train --id` named another; none after `--id none`).
+    #[arg(long)]
     keep: Vec<String>,
     /// Trees per common table expression: bounds the depth of one SQL expression, in 1–10000.
     #[arg(long, default_value_t = 50, value_parser = crate::common::range::count(1, 10_000))]
@@ -46,7 +47,11 @@ pub fn run(args: Args) -> Result<()> {
     let model = TrainedModel::load(&args.model)?;
     let export = SqlParams::new(args.dialect)
         .table(args.table)
-        .keep(args.keep)
+        .keep(if args.keep.is_empty() {
+            model.input.id_name().map(str::to_string).into_iter().collect()
+        } else {
+            args.keep
+        })
         .trees_per_block(args.trees_per_block)
         .export(&model)?;
     let mut out = plan.create_file("--out", &args.out)?;
