@@ -127,11 +127,13 @@ impl XgboostParams {
             (None, _) | (Some(_), true) => (1.0, 0.0),
             (Some(Calibrator::Platt { a, b }), false) => (*a, *b),
             (Some(Calibrator::Isotonic { .. }), false) => {
-                return Err(refuse(
-                    "the model carries an isotonic calibrator, which XGBoost's format cannot hold; export \
-                     uncalibrated (--uncalibrated) to write the booster's own probabilities"
+                return Err(Error::InvalidParameter {
+                    name: "calibrator",
+                    value: "isotonic".into(),
+                    reason: "XGBoost's format cannot hold an isotonic calibrator; export uncalibrated \
+                             (--uncalibrated) to write the booster's own probabilities"
                         .into(),
-                ));
+                });
             }
         };
         let pre = &model.preprocessor;

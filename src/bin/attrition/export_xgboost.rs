@@ -38,7 +38,10 @@ pub fn run(args: Args) -> Result<()> {
     out.write_all(export.json.as_bytes()).map_err(|e| Error::io("write", &args.out, e))?;
     out.commit()?;
     if export.calibrator_dropped {
-        eprintln!("warning: the model's calibrator is not in the XGBoost file: it predicts uncalibrated probabilities");
+        eprintln!(
+            "warning: the model's calibration (every map it applies, auto's included) is not in the XGBoost file: \
+             it predicts the booster's own, uncalibrated probabilities"
+        );
     }
     if export.calibrator_folded {
         eprintln!(
