@@ -162,7 +162,11 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         let searched = s.confirmation.as_ref().map_or(s.chosen.as_str(), |c| c.searched_choice.as_str());
         for c in &s.table {
             let stopped = c.stopped_after_folds.map_or(String::new(), |k| {
-                format!(" — stopped after {k} of {} folds, clearly worse than its family's best", s.folds)
+                format!(
+                    " — stopped after {k} of {} folds (its scores are on those folds only), clearly worse there than its \
+                     family's best",
+                    s.folds
+                )
             });
             println!("   {} {c}{stopped}", if c.name == searched { "*" } else { " " });
         }
