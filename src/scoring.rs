@@ -221,6 +221,11 @@ pub struct ScoreReport {
     /// Scored rows whose reasons are not available (written as `not_available`): the model
     /// costs more than [`ScoreOptions::max_explain_cost`] per row to explain.
     pub rows_without_reasons: u64,
+    /// Scored rows whose reasons come from path attribution instead of Shapley values: boosted
+    /// trees that cost more than [`ScoreOptions::max_explain_cost`] per row to explain by
+    /// TreeSHAP but not by path attribution
+    /// ([`crate::models::trained::ExplanationMethod::PathAttribution`]).
+    pub rows_with_path_attribution: u64,
     /// The population stability index of the scored rows' features and scores against the
     /// model's training profile ([`drift`]); `None` when [`ScoreOptions::drift`] is off, the
     /// model file has no profile (trained before schema version 4) or no row was scored.
@@ -247,6 +252,7 @@ impl ScoreReport {
             *a += b;
         }
         self.rows_without_reasons += other.rows_without_reasons;
+        self.rows_with_path_attribution += other.rows_with_path_attribution;
     }
 }
 
@@ -758,6 +764,8 @@ fn score_chunk(
         return Err(unscoreable(k).error());
     }
     let reason_options = ReasonOptions { count: options.reasons, from_tier: options.reasons_from };
+    let approximate =
+        explanations.as_ref().is_some_and(|e| e.method == crate::models::trained::ExplanationMethod::PathAttribution);
     let base = model.training_churn_rate;
     let mut k = 0;
     let mut line = String::new();
@@ -815,6 +823,7 @@ fn score_chunk(
                         }
                     }
                     report.rows_without_reasons += u64::from(unavailable);
+                    report.rows_with_path_attribution += u64::from(approximate);
                     if lenient {
                         line.push(',');
                     }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use attrition::models::boosted::BoostedParams;
 use attrition::models::file::{self, Checksum};
-use attrition::models::trained::{Fitted, ModelKind, ModelParams, TrainedModel};
+use attrition::models::trained::{ExplanationMethod, Fitted, ModelKind, ModelParams, TrainedModel};
 use attrition::models::validate::{MAX_EXPLAIN_COST_PER_ROW, MAX_TREE_DEPTH};
 use attrition::models::{ChurnModel, Learner};
 use attrition::scoring::{ScoreOptions, score_csv};
@@ -348,10 +348,11 @@ fn chain_model(trees: usize, depth: usize) -> (TrainedModel, Dataset) {
     (serde_json::from_value(v).unwrap(), d)
 }
 
-/// Trees at the depth cap load and are explained exactly; one level deeper is refused; a model
-/// whose explanation costs more than the limit per row gets no reasons — `explain` says so,
-/// `score` marks the rows `not_available` and counts them, the CLI warns — instead of running
-/// for minutes.
+/// Trees at the depth cap load and are explained exactly; one level deeper is refused; boosted
+/// trees whose TreeSHAP costs more than the limit per row are explained by path attribution in
+/// `score` (additive, counted, the CLI says so), and get no reasons when even that is over the
+/// limit — `explain` refuses, `score` marks the rows `not_available` and counts them, the CLI
+/// warns — instead of running for minutes.
 #[test]
 fn explaining_deep_trees_is_bounded() {
     let (m, d) = chain_model(1, MAX_TREE_DEPTH);
@@ -374,9 +375,20 @@ fn explaining_deep_trees_is_bounded() {
     let (costly, d) = chain_model(15, MAX_TREE_DEPTH);
     assert!(costly.explain_cost_per_row() > MAX_EXPLAIN_COST_PER_ROW);
     assert!(matches!(costly.explain(&d), Err(Error::ExplainTooCostly { .. })));
+    // `score` falls back to path attribution (65 steps a chain): additive like TreeSHAP.
+    assert_eq!(costly.path_attribution_cost_per_row(), Some(15 * 65));
     let s = costly.score(&d, true).unwrap();
-    assert!(s.explanations.is_none() && s.explanations_unavailable);
+    assert!(!s.explanations_unavailable);
+    let e = s.explanations.as_ref().unwrap();
+    assert_eq!(e.method, ExplanationMethod::PathAttribution);
+    for (i, c) in e.contributions.outer_iter().enumerate() {
+        let raw = e.base + c.sum();
+        assert!((1.0 / (1.0 + (-raw).exp()) - s.p_churn[i]).abs() < 1e-9, "row {i}");
+    }
     assert_eq!(s.p_churn, costly.predict_proba(&d).unwrap());
+    // Below both costs: no explanations.
+    let s = costly.score_with_limit(&d, true, 100).unwrap();
+    assert!(s.explanations.is_none() && s.explanations_unavailable);
 
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("costly.json");
@@ -391,9 +403,15 @@ fn explaining_deep_trees_is_bounded() {
         text.push('\n');
     }
     std::fs::write(&input, text).unwrap();
+    let approximate = score_csv(&costly, &input, &dir.path().join("pa.csv"), &ScoreOptions::default(), |_| {}).unwrap();
+    assert_eq!(
+        (approximate.rows_scored, approximate.rows_without_reasons, approximate.rows_with_path_attribution),
+        (50, 0, 50)
+    );
     let out_csv = dir.path().join("out.csv");
-    let report = score_csv(&costly, &input, &out_csv, &ScoreOptions::default(), |_| {}).unwrap();
-    assert_eq!((report.rows_scored, report.rows_without_reasons), (50, 50));
+    let tight = ScoreOptions { max_explain_cost: 100, ..ScoreOptions::default() };
+    let report = score_csv(&costly, &input, &out_csv, &tight, |_| {}).unwrap();
+    assert_eq!((report.rows_scored, report.rows_without_reasons, report.rows_with_path_attribution), (50, 50, 0));
     let out = std::fs::read_to_string(&out_csv).unwrap();
     assert!(out.lines().skip(1).all(|l| l.ends_with(",not_available,,,,,,")), "{out}");
     // A caller who wants them anyway raises the limit.
@@ -401,16 +419,25 @@ fn explaining_deep_trees_is_bounded() {
     assert_eq!(costly.explain_with_limit(&few, u64::MAX).unwrap().contributions.nrows(), 3);
     let all_in = ScoreOptions { max_explain_cost: u64::MAX, ..ScoreOptions::default() };
     let report = score_csv(&costly, &input, &dir.path().join("all.csv"), &all_in, |_| {}).unwrap();
-    assert_eq!((report.rows_scored, report.rows_without_reasons), (50, 0));
+    assert_eq!((report.rows_scored, report.rows_without_reasons, report.rows_with_path_attribution), (50, 0, 0));
     let cli_out = dir.path().join("cli.csv");
     let out = run(&["score", "--model", model.to_str().unwrap(), "--data", input.to_str().unwrap()]
         .into_iter()
-        .chain(["--out", cli_out.to_str().unwrap(), "--quiet"])
+        .chain(["--out", cli_out.to_str().unwrap(), "--quiet", "--max-explain-cost", "100"])
         .collect::<Vec<_>>());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let warned = String::from_utf8_lossy(&out.stderr);
     assert!(warned.contains("reasons not available for 50 rows"), "{warned}");
     assert_eq!(std::fs::read_to_string(&cli_out).unwrap(), out_csv_text(&out_csv));
+    let pa_out = dir.path().join("cli_pa.csv");
+    let out = run(&["score", "--model", model.to_str().unwrap(), "--data", input.to_str().unwrap()]
+        .into_iter()
+        .chain(["--out", pa_out.to_str().unwrap(), "--quiet"])
+        .collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let noted = String::from_utf8_lossy(&out.stderr);
+    assert!(noted.contains("reasons for 50 rows come from path attribution"), "{noted}");
+    assert_eq!(std::fs::read_to_string(&pa_out).unwrap(), out_csv_text(&dir.path().join("pa.csv")));
 }
 
 fn out_csv_text(path: &Path) -> String {

@@ -475,9 +475,31 @@ pub struct Scored {
     /// Per-row contributions, when asked for (and affordable).
     pub explanations: Option<Explanations>,
     /// Explanations were asked for but not computed: the model costs more than the limit
-    /// ([`super::validate::MAX_EXPLAIN_COST_PER_ROW`] by default) per row to explain
-    /// ([`TrainedModel::explain_cost_per_row`]).
+    /// ([`super::validate::MAX_EXPLAIN_COST_PER_ROW`] by default) per row to explain, by
+    /// TreeSHAP ([`TrainedModel::explain_cost_per_row`]) and by path attribution
+    /// ([`TrainedModel::path_attribution_cost_per_row`]).
     pub explanations_unavailable: bool,
+}
+
+/// How [`Explanations`] were computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplanationMethod {
+    /// Exact Shapley values: TreeSHAP for trees (Lundberg et al. 2020), coefficient × value for
+    /// logistic regression.
+    Shapley,
+    /// Path attribution for boosted trees too large to explain by TreeSHAP within the limit
+    /// (`score` only; see `Booster::path_attribution`): additive, with the same base value, but
+    /// not Shapley values — the credit of interacting features depends on their order on a path.
+    PathAttribution,
+}
+
+impl std::fmt::Display for ExplanationMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ExplanationMethod::Shapley => "Shapley values (TreeSHAP)",
+            ExplanationMethod::PathAttribution => "path attribution (Saabas)",
+        })
+    }
 }
 
 /// Per-customer explanation: each input feature's contribution to the churn log-odds (logistic,
@@ -490,6 +512,8 @@ pub struct Explanations {
     pub contributions: ndarray::Array2<f64>,
     /// Output with no feature information (intercept / expected value).
     pub base: f64,
+    /// How the contributions were computed.
+    pub method: ExplanationMethod,
 }
 
 impl Explanations {
@@ -550,7 +574,20 @@ impl TrainedModel {
     pub fn explain_with_limit(&self, data: &Dataset, limit_per_row: u64) -> Result<Explanations> {
         self.check_features(data)?;
         self.check_explain_cost(limit_per_row)?;
-        self.explain_transformed(data, &self.preprocessor.transform(data)?)
+        self.explain_transformed(data, &self.preprocessor.transform(data)?, ExplanationMethod::Shapley)
+    }
+
+    /// Work per row of path attribution, for the boosted trees it applies to (`gbdt`, and an
+    /// ensemble's trees plus its logistic part): one step per node on each tree's deepest path.
+    /// `None` for logistic regression and single trees (always explained by Shapley values).
+    pub fn path_attribution_cost_per_row(&self) -> Option<u64> {
+        match &self.fitted {
+            Fitted::Gbdt(b) => Some(b.forest().path_attribution_cost_per_row()),
+            Fitted::Ensemble(e) => {
+                Some((e.logistic.coef.len() as u64).saturating_add(e.gbdt.forest().path_attribution_cost_per_row()))
+            }
+            Fitted::Logistic(_) | Fitted::Tree(_) => None,
+        }
     }
 
     /// Probabilities, unseen categories and (when `explain`) explanations of `data`, from one
@@ -576,13 +613,26 @@ impl TrainedModel {
         self.check_features(data)?;
         let t = self.preprocessor.transform(data)?;
         let p_churn = self.predict_transformed_keeping_nan(data, &t)?;
-        let affordable = explain && self.check_explain_cost(limit_per_row).is_ok();
-        let explanations = if affordable { Some(self.explain_transformed(data, &t)?) } else { None };
+        // Shapley values when affordable; for boosted trees over the limit, path attribution
+        // when that is (the explanations say which).
+        let method = if !explain {
+            None
+        } else if self.check_explain_cost(limit_per_row).is_ok() {
+            Some(ExplanationMethod::Shapley)
+        } else if self.path_attribution_cost_per_row().is_some_and(|c| c <= limit_per_row) {
+            Some(ExplanationMethod::PathAttribution)
+        } else {
+            None
+        };
+        let explanations = match method {
+            Some(m) => Some(self.explain_transformed(data, &t, m)?),
+            None => None,
+        };
         Ok(Scored {
             p_churn,
             unseen_categories: t.unseen,
             explanations,
-            explanations_unavailable: explain && !affordable,
+            explanations_unavailable: explain && method.is_none(),
         })
     }
 
@@ -622,7 +672,11 @@ impl TrainedModel {
     }
 
     /// [`TrainedModel::explain`] on data already transformed by `self.preprocessor`.
-    fn explain_transformed(&self, data: &Dataset, t: &Transformed) -> Result<Explanations> {
+    fn explain_transformed(&self, data: &Dataset, t: &Transformed, method: ExplanationMethod) -> Result<Explanations> {
+        let trees = |b: &super::boosted::Booster, x: ndarray::ArrayView2<f64>| match method {
+            ExplanationMethod::Shapley => b.shap_values(x),
+            ExplanationMethod::PathAttribution => b.path_attribution(x),
+        };
         let sources = self.preprocessor.output_sources();
         let n_in = self.features.len();
         let mut out = ndarray::Array2::<f64>::zeros((data.n_rows(), n_in));
@@ -643,7 +697,7 @@ impl TrainedModel {
                 s.base_value
             }
             Fitted::Gbdt(m) => {
-                let s = m.shap_values(t.x.view())?;
+                let s = trees(m, t.x.view())?;
                 add_by_source(&mut out, &s.values, &sources);
                 s.base_value
             }
@@ -655,12 +709,23 @@ impl TrainedModel {
                         out[[i, sources[k]]] += wl * e.logistic.coef[k] * v;
                     }
                 }
-                let s = e.gbdt.shap_values(e.tree_preprocessor.transform(data)?.x.view())?;
+                let s = trees(&e.gbdt, e.tree_preprocessor.transform(data)?.x.view())?;
                 add_by_source(&mut out, &(wg * &s.values), &e.tree_preprocessor.output_sources());
                 e.mix(e.logistic.intercept, s.base_value)
             }
         };
-        Ok(Explanations { features: self.features.iter().map(|f| f.name.clone()).collect(), contributions: out, base })
+        // Single trees and logistic regression are always explained exactly.
+        let method = if matches!(self.fitted, Fitted::Gbdt(_) | Fitted::Ensemble(_)) {
+            method
+        } else {
+            ExplanationMethod::Shapley
+        };
+        Ok(Explanations {
+            features: self.features.iter().map(|f| f.name.clone()).collect(),
+            contributions: out,
+            base,
+            method,
+        })
     }
 
     /// Global importance of each input feature: mean absolute contribution over `data`.

@@ -142,6 +142,16 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => {}
     }
+    if report.rows_with_path_attribution > 0 {
+        eprintln!(
+            "note: reasons for {} rows come from path attribution (Saabas; XGBoost's approx_contribs), not Shapley \
+             values: TreeSHAP on this model costs ~{} steps per row, over the limit of {} (--max-explain-cost; raise \
+             it for Shapley values)",
+            report.rows_with_path_attribution,
+            model.explain_cost_per_row(),
+            args.max_explain_cost
+        );
+    }
     if report.rows_without_reasons > 0 {
         eprintln!(
             "warning: reasons not available for {} rows (written as not_available): explaining this model costs \

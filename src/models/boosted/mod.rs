@@ -165,6 +165,12 @@ impl Booster {
         self.forest.shap_values(x, self.init_score)
     }
 
+    /// Path attribution on the raw scale (see `hist::Forest::path_attribution`): additive like
+    /// [`Booster::shap_values`], with the same base value, at one step per node on each path.
+    pub fn path_attribution(&self, x: ArrayView2<f64>) -> Result<ShapValues> {
+        self.forest.path_attribution(x, self.init_score)
+    }
+
     /// How raw scores become predictions (the logistic link for churn models).
     pub fn link(&self) -> Link {
         self.link

@@ -115,6 +115,69 @@ impl Forest {
         Ok(ShapValues { values, base_value })
     }
 
+    /// Path attribution (Saabas 2014, the `treeinterpreter` method; XGBoost's
+    /// `approx_contribs`): along each tree's path for the row, the change of the node's expected
+    /// output (its leaves' outputs weighted by cover, as TreeSHAP's expected values) from a node to
+    /// the child the row takes is credited to the node's split feature. Exactly additive like
+    /// TreeSHAP (`base_value + Σ values` is the raw output; the base value is the same), and on a
+    /// tree with one split equal to it, but not a Shapley value: on deeper trees the credit of
+    /// interacting features depends on their order on the path. It costs one step per node on
+    /// the path ([`Forest::path_attribution_cost_per_row`]) — what makes it the fallback for
+    /// forests too large to explain by TreeSHAP within a limit.
+    pub fn path_attribution(&self, x: ArrayView2<f64>, base: f64) -> Result<ShapValues> {
+        let rows = self.checked_rows(x)?;
+        let p = self.n_features;
+        let n = x.nrows();
+        let expected = self.node_expectations();
+        let mut values = vec![0.0; n * p];
+        if p > 0 {
+            values.par_chunks_mut(p).zip(rows.par_chunks(p)).for_each(|(phi, row)| {
+                for t in 0..self.n_trees() {
+                    let mut k = self.roots[t] as usize;
+                    while !self.is_leaf(k) {
+                        let c = if self.row_goes_left(k, row) { self.left[k] } else { self.right[k] } as usize;
+                        phi[self.feature[k] as usize] += expected[c] - expected[k];
+                        k = c;
+                    }
+                }
+            });
+        }
+        let base_value = base + self.roots.iter().map(|&r| expected[r as usize]).sum::<f64>();
+        let values = Array2::from_shape_vec((n, p), values)
+            .map_err(|e| crate::error::Error::Numerical { context: "path attribution", reason: e.to_string() })?;
+        Ok(ShapValues { values, base_value })
+    }
+
+    /// Work per row of [`Forest::path_attribution`]: the nodes on the deepest path of each tree.
+    pub(crate) fn path_attribution_cost_per_row(&self) -> u64 {
+        self.depths.iter().map(|&d| u64::from(d) + 1).fold(0u64, u64::saturating_add)
+    }
+
+    /// Every node's expected output: a leaf's value; an internal node's, its children's weighted
+    /// by their covers (equal weights when both are 0).
+    fn node_expectations(&self) -> Vec<f64> {
+        let mut e = self.value.clone();
+        for t in 0..self.n_trees() {
+            // Post-order without recursion: a node is finished after both children.
+            let mut stack = vec![(self.roots[t] as usize, false)];
+            while let Some((k, children_done)) = stack.pop() {
+                if self.is_leaf(k) {
+                    continue;
+                }
+                let (l, r) = (self.left[k] as usize, self.right[k] as usize);
+                if children_done {
+                    let (cl, cr) = (self.cover[l].max(0.0), self.cover[r].max(0.0));
+                    e[k] = if cl + cr > 0.0 { (cl * e[l] + cr * e[r]) / (cl + cr) } else { 0.5 * (e[l] + e[r]) };
+                } else {
+                    stack.push((k, true));
+                    stack.push((l, false));
+                    stack.push((r, false));
+                }
+            }
+        }
+        e
+    }
+
     /// Estimated work to explain one row: per tree with tables, one decision per node and the
     /// table entries read; per tree explained by the recursion, `leaves × (depth + 1)²` path
     /// updates plus one step per node. Builds the tables on first use.
@@ -568,6 +631,39 @@ mod tests {
             }
         }
         phi
+    }
+
+    /// Path attribution adds up to the raw output from TreeSHAP's base value, equals TreeSHAP on
+    /// trees of one split, and costs one step per level of each tree.
+    #[test]
+    fn path_attribution_is_additive_and_exact_on_single_splits() -> Result<()> {
+        let data = make_churn_matrix(1500, 5, 8);
+        let n = data.x.nrows();
+        for leaves in [2, 8, 31] {
+            let f = fit_for_tests(&data, 20, leaves, 5).forest().clone();
+            let pa = f.path_attribution(data.x.view(), 0.25)?;
+            let shap = f.shap_values(data.x.view(), 0.25)?;
+            assert!((pa.base_value - shap.base_value).abs() < 1e-9, "{leaves} leaves");
+            let mut raw = vec![0.0; n];
+            f.add_raw(data.x.view(), &mut raw)?;
+            let mut differs = false;
+            for (i, &r) in raw.iter().enumerate() {
+                let total = pa.base_value + pa.values.row(i).sum();
+                assert!((total - 0.25 - r).abs() < 1e-9, "{leaves} leaves, row {i}: {total} vs {r}");
+                for j in 0..5 {
+                    let d = (pa.values[[i, j]] - shap.values[[i, j]]).abs();
+                    if leaves == 2 {
+                        assert!(d < 1e-9, "stumps, row {i}, feature {j}");
+                    }
+                    differs |= d > 1e-6;
+                }
+            }
+            // Deeper trees: not Shapley values.
+            assert_eq!(differs, leaves > 2, "{leaves} leaves");
+            let levels: u64 = f.depths.iter().map(|&d| u64::from(d) + 1).sum();
+            assert_eq!(f.path_attribution_cost_per_row(), levels);
+        }
+        Ok(())
     }
 
     /// Both TreeSHAP paths (the precomputed tables and the recursion) equal Shapley values
