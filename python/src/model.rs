@@ -382,7 +382,9 @@ impl Model {
     /// What `attrition score` writes for every row of `frame`: `customer_id` (when the frame has
     /// ids), `p_churn`, `risk_tier`, `reason_1..reasons` (and `reason_k_text`, in words; none
     /// below the medium tier) — as a `pyarrow.Table`, full-precision
-    /// probabilities.
+    /// probabilities. The schema's metadata `attrition.reasons_method` says how the reasons were
+    /// found: Shapley values, or path attribution for boosted trees too large for TreeSHAP
+    /// within the explanation limit.
     #[pyo3(signature = (frame, *, reasons=3))]
     fn score(&self, py: Python<'_>, frame: &Frame, reasons: usize) -> PyResult<Py<PyAny>> {
         if reasons > attrition::scoring::MAX_REASONS {
@@ -537,6 +539,12 @@ pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) 
         fields.push(Field::new(format!("reason_{}_text", r + 1), DataType::Utf8, true));
         arrays.push(Arc::new(StringArray::from_iter(col)));
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+    // How the reasons were found, as `attrition score` notes it: Shapley values, or path
+    // attribution for boosted trees whose TreeSHAP is over the explanation limit.
+    let mut metadata = std::collections::HashMap::new();
+    if let Some(e) = &s.explanations {
+        metadata.insert("attrition.reasons_method".to_string(), e.method.to_string());
+    }
+    RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, metadata)), arrays)
         .map_err(|e| Error::FeatureMismatch { reason: format!("building the score table: {e}") })
 }

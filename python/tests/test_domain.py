@@ -107,6 +107,7 @@ def test_train_score_snapshot_in_python(sample_tables, sample_obs):
     assert s.num_rows == now.num_rows
     p = s.column("p_churn").to_numpy()
     assert ((p > 0) & (p < 1)).all()
+    assert s.schema.metadata[b"attrition.reasons_method"] == b"Shapley values (TreeSHAP)"
     e = attrition.evaluate(sample_obs, model="logistic", folds=3)
     assert e["grouped_by_customer"] is True and 0.6 < e["roc_auc"] < 1.0
 

@@ -258,7 +258,9 @@ def score(model: Model, data: Any, *, id: Optional[str] = "customer_id", reasons
     """``attrition score``'s output for a table of current customers (e.g. :func:`snapshot`'s):
     ``customer_id, p_churn, risk_tier, reason_1..`` as a ``pyarrow.Table``, full-precision
     P(churn). Columns are read as the kinds the model was trained on; extra columns are
-    ignored; missing features raise :class:`FeatureMismatchError`."""
+    ignored; missing features raise :class:`FeatureMismatchError`. The table's schema metadata
+    ``attrition.reasons_method`` says how the reasons were found (Shapley values, or path
+    attribution for boosted trees too large for TreeSHAP within the explanation limit)."""
     if is_path(data):
         raise TypeError("score() takes a table; to score a CSV file as the CLI does, use model.score_csv(input, out)")
     names = _columns(data)
