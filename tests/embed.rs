@@ -165,6 +165,7 @@ fn one_customer_is_built_by_name_and_scored_with_reasons() {
     assert!(s.p_churn > model.training_churn_rate && s.tier != "low", "{s:?}");
     assert_eq!(s.reasons[0].feature, "usage");
     assert!(s.reasons[0].text.starts_with("usage is low: 3"), "{:?}", s.reasons[0]);
+    assert_eq!(s.reasons_method, Some(attrition::models::trained::ExplanationMethod::Shapley));
     // The same row from JSON and from text; a feature not given is missing, not an error.
     let json = model.row_from_json(&serde_json::json!({"usage": 3, "plan": "basic"})).unwrap();
     let text: std::collections::HashMap<String, String> =

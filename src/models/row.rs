@@ -80,6 +80,10 @@ pub struct RowScore {
     /// the model is too costly to explain, or for a customer in the low risk tier: see
     /// [`crate::scoring::reasons::ReasonOptions`]).
     pub reasons: Vec<Reason>,
+    /// How the reasons were found (Shapley values, or path attribution for boosted trees too
+    /// large for TreeSHAP within the explanation limit); `None` when no explanation was
+    /// computed (no reasons asked for, or the model too costly to explain either way).
+    pub reasons_method: Option<super::trained::ExplanationMethod>,
 }
 
 impl<'m> RowBuilder<'m> {
@@ -270,10 +274,12 @@ impl TrainedModel {
     pub fn score_one_with(&self, row: &Row, options: &ReasonOptions) -> Result<RowScore> {
         let s = self.score(&row.data, options.count > 0)?;
         let p_churn = s.p_churn[0];
+        let reasons_method = s.explanations.as_ref().map(|e| e.method);
         let reasons = s
             .explanations
             .map(|e| Phrasebook::new(self).reasons(&row.data, &e, 0, p_churn, options))
             .unwrap_or_default();
-        Ok(RowScore { p_churn, tier: crate::scoring::risk_tier(p_churn, self.training_churn_rate), reasons })
+        let tier = crate::scoring::risk_tier(p_churn, self.training_churn_rate);
+        Ok(RowScore { p_churn, tier, reasons, reasons_method })
     }
 }

@@ -482,7 +482,8 @@ pub struct Scored {
 }
 
 /// How [`Explanations`] were computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ExplanationMethod {
     /// Exact Shapley values: TreeSHAP for trees (Lundberg et al. 2020), coefficient × value for
     /// logistic regression.

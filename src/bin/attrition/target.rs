@@ -25,9 +25,10 @@ pub struct Args {
     /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable).
     #[arg(long = "na-values", value_name = "VALUE")]
     na_values: Vec<String>,
-    /// Id column.
-    #[arg(long, default_value = "customer_id")]
-    id: String,
+    /// Id column; `none`: the input has none, rows are numbered. Default: the one the model was
+    /// trained with (`train --id`), else `customer_id`.
+    #[arg(long)]
+    id: Option<String>,
     /// Column holding each customer's CLV (otherwise CLV comes from MRR and P(churn)).
     #[arg(long, conflicts_with_all = ["margin", "discount"])]
     clv_column: Option<String>,
@@ -94,8 +95,12 @@ pub fn run(args: Args) -> Result<()> {
             90.0
         }
     };
-    let mut options = FlatOptions::new().id(&args.id);
-    for v in &args.na_values {
+    // As `score`: the model's id column and missing-value spellings unless told otherwise.
+    let mut options = match args.id.as_deref().or(model.input.id_name()) {
+        Some(id) if !id.eq_ignore_ascii_case("none") => FlatOptions::new().id(id),
+        _ => FlatOptions::new().row_ids(),
+    };
+    for v in model.input.na_values.iter().chain(&args.na_values) {
         options = options.na_value(v);
     }
     let loaded = load_flat(&args.data, &options)?;
@@ -105,6 +110,18 @@ pub fn run(args: Args) -> Result<()> {
     let data = loaded.dataset;
     // Probabilities and, when affordable, the reasons in words (none in the low tier).
     let scored = model.score(&data, true)?;
+    match &scored.explanations {
+        Some(e) if e.method == attrition::models::trained::ExplanationMethod::PathAttribution => eprintln!(
+            "note: reasons come from path attribution (Saabas), not Shapley values: TreeSHAP on this model costs \
+             ~{} steps per row, over the explanation limit",
+            model.explain_cost_per_row()
+        ),
+        None => eprintln!(
+            "warning: reasons not available: explaining this model costs ~{} steps per row, over the limit",
+            model.explain_cost_per_row()
+        ),
+        Some(_) => {}
+    }
     let p = scored.p_churn;
     let phrases = Phrasebook::new(&model);
     let reasons: Vec<Vec<Reason>> = match &scored.explanations {
