@@ -673,6 +673,8 @@ impl TrainedModel {
     }
 
     /// [`TrainedModel::explain`] on data already transformed by `self.preprocessor`.
+    /// `method` is [`ExplanationMethod::PathAttribution`] only for boosted trees (the models
+    /// [`TrainedModel::path_attribution_cost_per_row`] prices).
     fn explain_transformed(&self, data: &Dataset, t: &Transformed, method: ExplanationMethod) -> Result<Explanations> {
         let trees = |b: &super::boosted::Booster, x: ndarray::ArrayView2<f64>| match method {
             ExplanationMethod::Shapley => b.shap_values(x),
@@ -714,12 +716,6 @@ impl TrainedModel {
                 add_by_source(&mut out, &(wg * &s.values), &e.tree_preprocessor.output_sources());
                 e.mix(e.logistic.intercept, s.base_value)
             }
-        };
-        // Single trees and logistic regression are always explained exactly.
-        let method = if matches!(self.fitted, Fitted::Gbdt(_) | Fitted::Ensemble(_)) {
-            method
-        } else {
-            ExplanationMethod::Shapley
         };
         Ok(Explanations {
             features: self.features.iter().map(|f| f.name.clone()).collect(),

@@ -96,10 +96,8 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     // As `score`: the model's id column and missing-value spellings unless told otherwise.
-    let mut options = match args.id.as_deref().or(model.input.id_name()) {
-        Some(id) if !id.eq_ignore_ascii_case("none") => FlatOptions::new().id(id),
-        _ => FlatOptions::new().row_ids(),
-    };
+    let id = args.id.as_deref().or(model.input.id_name()).unwrap_or("none");
+    let mut options = crate::common::with_id(FlatOptions::new(), id);
     for v in model.input.na_values.iter().chain(&args.na_values) {
         options = options.na_value(v);
     }
