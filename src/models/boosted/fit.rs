@@ -11,7 +11,7 @@ use super::{BoostedParams, Booster, LogLoss, Validation};
 use crate::error::{Error, Result};
 use crate::models::hist::bins::{BinMapper, FeatureSource, check_categorical, check_finite_or_nan};
 use crate::models::hist::forest::Forest;
-use crate::models::hist::grow::{GrowParams, Grower, leaf_of_binned};
+use crate::models::hist::grow::{GrowParams, Grower, route_binned};
 use crate::models::hist::split::SplitParams;
 use crate::models::hist::{
     MAX_TREE_DEPTH, check_both_classes, check_labels_and_weights, check_training, check_weights, with_threads,
@@ -22,9 +22,9 @@ use crate::validation::stratified_holdout;
 /// Rows per parallel chunk for gradients and losses (fixed, so sums do not depend on threads).
 const CHUNK: usize = 4096;
 
-/// Validation rows gathered row-major.
+/// Validation rows: labels, weights and indices (into the training matrix, or the validation
+/// matrix), binned once the bins are known.
 struct ValRows {
-    x: Vec<f64>,
     y: Vec<bool>,
     w: Vec<f64>,
     rows: Vec<usize>,
@@ -153,17 +153,18 @@ impl BoostedParams {
         objective: &dyn Objective,
     ) -> Result<(Booster, usize)> {
         let p = x.n_cols();
+        let val_x = validation.as_ref().map(|v| v.x);
         let (train_rows, val) = match (validation, &self.early_stopping) {
             (Some(v), _) => {
                 let vw = v.weights.map_or_else(|| vec![1.0; v.y.len()], <[f64]>::to_vec);
                 (
                     (0..x.n_rows()).collect::<Vec<usize>>(),
-                    Some(gather_val(&v.x, v.y, &vw, (0..v.y.len()).collect(), Part::Validation)),
+                    Some(gather_val(v.y, &vw, (0..v.y.len()).collect(), Part::Validation)),
                 )
             }
             (None, Some(es)) => {
                 let split = stratified_holdout(y, es.validation_fraction, self.seed)?;
-                let val = gather_val(x, y, &w, split.test, Part::Train);
+                let val = gather_val(y, &w, split.test, Part::Train);
                 (split.train, Some(val))
             }
             (None, None) => ((0..x.n_rows()).collect(), None),
@@ -187,6 +188,15 @@ impl BoostedParams {
         }
         let mapper = BinMapper::fit_source(x, &train_rows, self.max_bins, self.seed, &is_categorical);
         let binned = mapper.transform_source(x, &train_rows);
+        // Validation rows binned with the training bins: each new tree routes them by code
+        // ([`route_binned`]), the same decisions as predicting on their values.
+        let val_binned = val.as_ref().map(|v| match (v.part, val_x) {
+            (Part::Validation, Some(vx)) => mapper.transform_source(&vx, &v.rows),
+            _ => mapper.transform_source(x, &v.rows),
+        });
+        let mut val_rows: Vec<u32> = val.as_ref().map_or_else(Vec::new, |v| (0..v.y.len() as u32).collect());
+        let mut out_of_sample: Vec<u32> = Vec::new();
+        let mut scratch: Vec<u32> = Vec::new();
         let mut grower = Grower::new(&binned, &mapper);
         let grow = GrowParams {
             max_leaves: self.max_leaves,
@@ -205,7 +215,6 @@ impl BoostedParams {
         let mut grad = vec![0.0; n];
         let mut hess = vec![0.0; n];
         let mut gh = vec![[0.0f32; 2]; n];
-        let mut in_sample = vec![true; n];
         let mut rows: Vec<u32> = Vec::with_capacity(n);
         let n_cols = ((self.colsample * p as f64).round() as usize).clamp(1, p);
         let mut forest = Forest::new(p);
@@ -248,15 +257,17 @@ impl BoostedParams {
             }
             // Row and column samples.
             rows.clear();
+            out_of_sample.clear();
             if self.subsample < 1.0 {
-                for (i, s) in in_sample.iter_mut().enumerate() {
-                    *s = rng.r#gen::<f64>() < self.subsample;
-                    if *s {
-                        rows.push(i as u32);
+                for i in 0..n as u32 {
+                    if rng.r#gen::<f64>() < self.subsample {
+                        rows.push(i);
+                    } else {
+                        out_of_sample.push(i);
                     }
                 }
                 if rows.is_empty() {
-                    in_sample.iter_mut().for_each(|s| *s = true);
+                    out_of_sample.clear();
                     rows.extend(0..n as u32);
                 }
             } else {
@@ -281,19 +292,16 @@ impl BoostedParams {
                     scores[r as usize] += v;
                 }
             }
-            if rows.len() < n {
-                for (i, _) in in_sample.iter().enumerate().filter(|(_, s)| !**s) {
-                    let leaf = leaf_of_binned(&nodes, &binned, &mapper, i);
-                    scores[i] += value(nodes[leaf].stat.g, nodes[leaf].stat.h);
-                }
-            }
+            route_binned(&nodes, &binned, &mapper, &mut out_of_sample, &mut scratch, |leaf, rs| {
+                let v = value(nodes[leaf].stat.g, nodes[leaf].stat.h);
+                rs.iter().for_each(|&r| scores[r as usize] += v);
+            });
 
-            // Validation.
-            if let (Some(v), Some(vs)) = (&val, val_scores.as_mut()) {
-                let t = forest.n_trees() - 1;
-                let block = crate::models::hist::forest::BLOCK;
-                v.x.par_chunks(block * p).zip(vs.par_chunks_mut(block)).for_each(|(xr, out)| {
-                    forest.predict_block(xr, out, t..t + 1);
+            // Validation: the new tree's leaf values (those pushed to the forest) on its rows.
+            if let (Some(v), Some(vs), Some(vb)) = (&val, val_scores.as_mut(), &val_binned) {
+                route_binned(&nodes, vb, &mapper, &mut val_rows, &mut scratch, |leaf, rs| {
+                    let out = value(nodes[leaf].stat.g, nodes[leaf].stat.h);
+                    rs.iter().for_each(|&r| vs[r as usize] += out);
                 });
                 let parts: Vec<f64> = vs
                     .par_chunks(CHUNK)
@@ -377,15 +385,11 @@ fn check_validation(v: &Validation<'_>, p: usize) -> Result<()> {
     check_finite_or_nan(v.x, "validation input")
 }
 
-fn gather_val<S: FeatureSource + ?Sized>(x: &S, y: &[bool], w: &[f64], rows: Vec<usize>, part: Part) -> ValRows {
-    let mut xs = Vec::with_capacity(rows.len() * x.n_cols());
-    for &i in &rows {
-        xs.extend((0..x.n_cols()).map(|j| x.value(i, j)));
-    }
+fn gather_val(y: &[bool], w: &[f64], rows: Vec<usize>, part: Part) -> ValRows {
     let (yv, wv): (Vec<bool>, Vec<f64>) = match part {
         Part::Train => (rows.iter().map(|&i| y[i]).collect(), rows.iter().map(|&i| w[i]).collect()),
         Part::Validation => (y.to_vec(), w.to_vec()),
     };
     let total_weight = wv.iter().sum();
-    ValRows { x: xs, y: yv, w: wv, rows, part, total_weight }
+    ValRows { y: yv, w: wv, rows, part, total_weight }
 }

@@ -1013,7 +1013,9 @@ impl Forest {
         Ok(())
     }
 
-    /// Adds the output of trees `trees` for each row of the row-major block `rows` to `out`.
+    /// Adds the output of trees `trees` for each row of the row-major block `rows` to `out`: the
+    /// node-by-node walk the tests hold the compiled predictors to.
+    #[cfg(test)]
     pub fn predict_block(&self, rows: &[f64], out: &mut [f64], trees: std::ops::Range<usize>) {
         let p = self.n_features;
         let m = out.len();
