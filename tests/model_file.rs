@@ -306,11 +306,11 @@ fn a_probability_that_is_not_a_number_is_an_error() {
     assert!(rows[1].starts_with("a,0.") && rows[3].starts_with("c,"), "{text}");
 }
 
-/// A boosted-trees model over 16 inputs whose forest is `trees` chains of `depth` splits,
-/// features cycling through all inputs (so every path has more distinct features than a TreeSHAP
-/// table takes, and the recursion explains them), as JSON without a checksum.
+/// A boosted-trees model over 40 inputs whose forest is `trees` chains of `depth` splits,
+/// features cycling through all inputs (so a path of 64 splits has 40 distinct features: more
+/// than a TreeSHAP table takes, Linear TreeSHAP explains them), as JSON without a checksum.
 fn chain_value(trees: usize, depth: usize) -> (Value, Dataset) {
-    let n_features = 16;
+    let n_features = CHAIN_INPUTS;
     let mut r = SplitMix::new(11);
     let columns: Vec<Column> = (0..n_features)
         .map(|j| Column::numeric(format!("f{j}"), (0..200).map(|_| r.uniform() * 100.0).collect()))
@@ -343,6 +343,9 @@ fn chain_value(trees: usize, depth: usize) -> (Value, Dataset) {
     (v, d)
 }
 
+/// Inputs of [`chain_value`]'s models.
+const CHAIN_INPUTS: usize = 40;
+
 fn chain_model(trees: usize, depth: usize) -> (TrainedModel, Dataset) {
     let (v, d) = chain_value(trees, depth);
     (serde_json::from_value(v).unwrap(), d)
@@ -369,14 +372,16 @@ fn explaining_deep_trees_is_bounded() {
     let e = file::from_json(&serde_json::to_vec(&deeper).unwrap(), Checksum::Ignore).unwrap_err();
     assert!(e.to_string().contains("deeper than 64 levels"), "{e}");
 
-    // Chains of 64 cost ~275,000 steps per row each: 14 fit the limit, 15 do not.
-    let (affordable, _) = chain_model(14, MAX_TREE_DEPTH);
+    // Chains of 64 cost 129 nodes × 20 quadrature points × 8 = 20,640 steps per row each by
+    // Linear TreeSHAP (the recursion's ~275,000 would allow 14): 193 fit the limit, 194 do not.
+    let (affordable, _) = chain_model(193, MAX_TREE_DEPTH);
+    assert_eq!(affordable.explain_cost_per_row(), 193 * 20_640);
     assert!(affordable.explain_cost_per_row() <= MAX_EXPLAIN_COST_PER_ROW);
-    let (costly, d) = chain_model(15, MAX_TREE_DEPTH);
+    let (costly, d) = chain_model(194, MAX_TREE_DEPTH);
     assert!(costly.explain_cost_per_row() > MAX_EXPLAIN_COST_PER_ROW);
     assert!(matches!(costly.explain(&d), Err(Error::ExplainTooCostly { .. })));
     // `score` falls back to path attribution (65 steps a chain): additive like TreeSHAP.
-    assert_eq!(costly.path_attribution_cost_per_row(), Some(15 * 65));
+    assert_eq!(costly.path_attribution_cost_per_row(), Some(194 * 65));
     let s = costly.score(&d, true).unwrap();
     assert!(!s.explanations_unavailable);
     let e = s.explanations.as_ref().unwrap();
@@ -395,11 +400,11 @@ fn explaining_deep_trees_is_bounded() {
     costly.save(&model).unwrap();
     let input = dir.path().join("in.csv");
     let mut text = String::from("customer_id");
-    (0..16).for_each(|j| text.push_str(&format!(",f{j}")));
+    (0..CHAIN_INPUTS).for_each(|j| text.push_str(&format!(",f{j}")));
     text.push('\n');
     for i in 0..50 {
         text.push_str(&format!("c{i}"));
-        (0..16).for_each(|j| text.push_str(&format!(",{}", (i * 7 + j * 13) % 100)));
+        (0..CHAIN_INPUTS).for_each(|j| text.push_str(&format!(",{}", (i * 7 + j * 13) % 100)));
         text.push('\n');
     }
     std::fs::write(&input, text).unwrap();

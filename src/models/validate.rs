@@ -93,12 +93,14 @@ pub const MAX_ABS_COEFFICIENT: f64 = 1e6;
 /// leaf); keeps every raw score finite.
 pub const MAX_ABS_LOG_ODDS: f64 = 1e6;
 
-/// Default limit of the TreeSHAP work per row (path-element updates and table lookups, as
-/// estimated by [`TrainedModel::explain_cost_per_row`]) above which explanations are refused:
-/// at about 1.5 ns a step, some 6 ms per row on one core of a busy 2-core machine. Our default
-/// boosted trees cost about 1,100 a row on IBM Telco; a depth-64 chain (the deepest tree a file
-/// may hold) over many features about 275,000; 300 trees of 255 leaves about 31 million (48 ms
-/// a row), which a caller can still explain by raising the limit
+/// Default limit of the TreeSHAP work per row (path-element updates and table lookups, or
+/// Linear TreeSHAP's work in the same unit, as estimated by
+/// [`TrainedModel::explain_cost_per_row`]) above which explanations are refused: at about
+/// 1–1.5 ns a step, some 4–6 ms per row on one core. Our default boosted trees cost about 1,100
+/// a row on IBM Telco; a depth-64 chain (the deepest tree a file may hold) over 40 features
+/// about 20,600; 1,000 trees of 63 leaves on 20 features about 4.3 million (4.6 ms a row) and 300
+/// trees of 255 leaves about 6.8 million (6.2 ms a row; 33 million and 22 ms by the recursion
+/// alone), which a caller can still explain by raising the limit
 /// ([`TrainedModel::explain_with_limit`], `attrition score --max-explain-cost`).
 pub const MAX_EXPLAIN_COST_PER_ROW: u64 = 4_000_000;
 

@@ -9,9 +9,11 @@
 //! Each tree is first turned into tables: one over all its decision patterns when it has at most
 //! 10 internal nodes, else per-leaf tables ("Fast TreeSHAP v2", Yang 2021; see [`ShapTree`]) when
 //! its paths have at most 12 distinct features; all tables together fit 64 MiB;
-//! other trees use the recursion, O(leaves × depth²) per tree and row. Rows are explained in
-//! blocks, tree by tree, so a tree's tables stay in cache. Both paths are tested against
-//! Shapley values enumerated over all feature subsets.
+//! other trees use the recursion, O(leaves × depth²) per tree and row, or Linear TreeSHAP
+//! (see [`Quadrature`]), O(nodes × depth), whichever [`Forest::shap_cost_per_row`] prices lower
+//! — Linear TreeSHAP on the deep trees of large boosted models. Rows are explained in blocks,
+//! tree by tree, so a tree's tables stay in cache. The three are tested against Shapley values
+//! enumerated over all feature subsets.
 
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
@@ -89,20 +91,29 @@ impl Forest {
         let max_depth = self.depths.iter().copied().max().unwrap_or(0) as usize;
         if p > 0 {
             let tables = self.shap_tables();
+            let linear_plan = self.linear_shap_plan();
             let max_nodes = (0..self.n_trees()).map(|t| self.tree_range(t).len()).max().unwrap_or(0);
             // Tree-major over blocks of rows: one tree's tables stay in cache while the block's
             // rows use them. Each row still adds its trees in order.
             values.par_chunks_mut(p * SHAP_BLOCK).zip(rows.par_chunks(p * SHAP_BLOCK)).for_each_init(
-                || (vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2], vec![false; max_nodes]),
-                |(scratch, decisions), (phis, block)| {
+                || {
+                    (
+                        vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2],
+                        vec![false; max_nodes],
+                        LinearScratch::new(p),
+                    )
+                },
+                |(scratch, decisions, linear), (phis, block)| {
                     for (t, table) in tables.iter().enumerate() {
                         if let Some(table) = table {
                             table.warm();
                         }
+                        let quadrature = linear_plan[t].as_ref();
                         for (phi, row) in phis.chunks_exact_mut(p).zip(block.chunks_exact(p)) {
-                            match table {
-                                Some(table) => table.add(self, t, row, phi, decisions),
-                                None => self.tree_shap(t, row, phi, scratch),
+                            match (table, quadrature) {
+                                (Some(table), _) => table.add(self, t, row, phi, decisions),
+                                (None, Some(q)) if self.linear_tree_shap(t, row, phi, q, linear) => {}
+                                (None, _) => self.tree_shap(t, row, phi, scratch),
                             }
                         }
                     }
@@ -179,8 +190,9 @@ impl Forest {
     }
 
     /// Estimated work to explain one row: per tree with tables, one decision per node and the
-    /// table entries read; per tree explained by the recursion, `leaves × (depth + 1)²` path
-    /// updates plus one step per node. Builds the tables on first use.
+    /// table entries read; per other tree, the cheaper of the recursion (`leaves × (depth + 1)²`
+    /// path updates plus one step per node, [`recursion_cost`]) and Linear TreeSHAP
+    /// ([`linear_cost`]). Builds the tables on first use.
     pub(crate) fn shap_cost_per_row(&self) -> u64 {
         let tables = self.shap_tables();
         (0..self.n_trees())
@@ -188,13 +200,153 @@ impl Forest {
                 let nodes = self.tree_range(t).len() as u64;
                 match &tables[t] {
                     Some(table) => table.cost(nodes),
-                    None => {
-                        let d = u64::from(self.depths[t]) + 1;
-                        nodes.div_ceil(2).saturating_mul(d * d).saturating_add(nodes)
-                    }
+                    None => self.untabled_shap(t).0,
                 }
             })
             .fold(0u64, u64::saturating_add)
+    }
+
+    /// For each tree without tables, the quadrature of Linear TreeSHAP when it is priced below
+    /// the recursion ([`Forest::shap_cost_per_row`]); `None` otherwise.
+    fn linear_shap_plan(&self) -> Vec<Option<Quadrature>> {
+        let tables = self.shap_tables();
+        (0..self.n_trees())
+            .map(|t| {
+                if tables[t].is_some() {
+                    return None;
+                }
+                self.untabled_shap(t).1.map(Quadrature::for_features)
+            })
+            .collect()
+    }
+
+    /// Work per row of tree `t` without tables, and the distinct features on its paths when
+    /// Linear TreeSHAP is priced below the recursion (`None`: the recursion).
+    fn untabled_shap(&self, t: usize) -> (u64, Option<usize>) {
+        let nodes = self.tree_range(t).len() as u64;
+        let recursion = recursion_cost(nodes, self.depths[t]);
+        let k = self.distinct_features_on_paths(t);
+        let linear = linear_cost(nodes, k);
+        if Quadrature::points_for(k) <= LINEAR_MAX_POINTS && linear < recursion {
+            (linear, Some(k))
+        } else {
+            (recursion, None)
+        }
+    }
+
+    /// Most distinct features on one root-to-leaf path of tree `t` (0 for a single leaf).
+    fn distinct_features_on_paths(&self, t: usize) -> usize {
+        let mut on_path = std::collections::HashMap::<u32, usize>::new();
+        let mut most = 0;
+        // Depth-first; a node is popped twice: on entering its subtree and on leaving it.
+        let mut stack = vec![(self.roots[t] as usize, false)];
+        while let Some((k, leaving)) = stack.pop() {
+            if self.is_leaf(k) {
+                most = most.max(on_path.len());
+                continue;
+            }
+            let f = self.feature[k];
+            if leaving {
+                if let Some(c) = on_path.get_mut(&f) {
+                    *c -= 1;
+                    if *c == 0 {
+                        on_path.remove(&f);
+                    }
+                }
+                continue;
+            }
+            *on_path.entry(f).or_insert(0) += 1;
+            stack.push((k, true));
+            stack.push((self.left[k] as usize, false));
+            stack.push((self.right[k] as usize, false));
+        }
+        most
+    }
+
+    /// Adds tree `t`'s contributions for `row` to `phi` by Linear TreeSHAP (see [`Quadrature`]);
+    /// `false` (and nothing added) for a quadrature of more than [`LINEAR_MAX_POINTS`] points,
+    /// which [`Quadrature::for_features`] never makes for a tree a model may hold.
+    fn linear_tree_shap(&self, t: usize, row: &[f64], phi: &mut [f64], q: &Quadrature, sc: &mut LinearScratch) -> bool {
+        let root = self.roots[t] as usize;
+        if self.is_leaf(root) {
+            return true;
+        }
+        // The point count as a constant: fixed-size arrays on the stack, loops unrolled (a
+        // run-time count left every loop to bounds checks: 1.5× slower on the e-commerce model).
+        macro_rules! points {
+            ($($m:literal)*) => {
+                match q.m {
+                    $($m => {
+                        let fixed = FixedQuadrature::<$m>::new(q);
+                        self.linear_visit(row, root, &[1.0; $m], &fixed, sc, phi);
+                        true
+                    })*
+                    _ => false,
+                }
+            };
+        }
+        points!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32)
+    }
+
+    /// Linear TreeSHAP below `node`, whose path product at the points is `c`: returns its `S`,
+    /// the sum over its leaves of `value × path product` ([`Quadrature`]).
+    fn linear_visit<const M: usize>(
+        &self,
+        row: &[f64],
+        node: usize,
+        c: &[f64; M],
+        q: &FixedQuadrature<M>,
+        sc: &mut LinearScratch,
+        phi: &mut [f64],
+    ) -> [f64; M] {
+        if self.is_leaf(node) {
+            let v = self.value[node];
+            return c.map(|c| v * c);
+        }
+        let d = self.feature[node] as usize;
+        let goes_left = self.row_goes_left(node, row);
+        let cover = self.cover[node];
+        let inner = sc.on_path[d] > 0;
+        let mut s = [0.0; M];
+        for (child, follows) in [(self.left[node] as usize, goes_left), (self.right[node] as usize, !goes_left)] {
+            // The feature's combined factor on the path, before and after this edge:
+            // z (1 − t) + o t, with z the product of cover ratios and o of the row's agreements.
+            let (z0, o0) = (sc.zero[d], sc.one[d]);
+            let (z1, o1) = (z0 * self.cover[child] / cover, if follows { o0 } else { 0.0 });
+            let after: [f64; M] = std::array::from_fn(|k| z1 * q.u[k] + o1 * q.t[k]);
+            let next: [f64; M] = if inner {
+                std::array::from_fn(|k| {
+                    let before = z0 * q.u[k] + o0 * q.t[k];
+                    if before != 0.0 { c[k] * after[k] / before } else { 0.0 }
+                })
+            } else {
+                std::array::from_fn(|k| c[k] * after[k])
+            };
+            let at = d * LinearScratch::STRIDE;
+            let saved: [f64; M] = std::array::from_fn(|k| sc.below[at + k]);
+            sc.below[at..at + M].fill(0.0);
+            (sc.zero[d], sc.one[d]) = (z1, o1);
+            sc.on_path[d] += 1;
+            let child_s = self.linear_visit(row, child, &next, q, sc, phi);
+            sc.on_path[d] -= 1;
+            (sc.zero[d], sc.one[d]) = (z0, o0);
+            // The leaves under the child whose deepest split on `d` is this edge: the child's S
+            // less the S of the next edges on `d` below (they carry their own factor).
+            if o1 != z1 {
+                let mut integral = 0.0;
+                for k in 0..M {
+                    if after[k] != 0.0 {
+                        integral += q.w[k] * (child_s[k] - sc.below[at + k]) / after[k];
+                    }
+                }
+                phi[d] += (o1 - z1) * integral;
+            }
+            for k in 0..M {
+                sc.below[at + k] = saved[k] + if inner { child_s[k] } else { 0.0 };
+                s[k] += child_s[k];
+            }
+        }
+        s
     }
 
     /// Adds tree `t`'s contributions for `row` to `phi` (Algorithm 2, recursive).
@@ -260,6 +412,122 @@ impl Forest {
 }
 
 const NO_FEATURE: usize = usize::MAX;
+
+/// Work of TreeSHAP's recursion on a tree of `nodes` nodes and depth `depth`: `leaves ×
+/// (depth + 1)²` path updates plus one step per node.
+fn recursion_cost(nodes: u64, depth: u32) -> u64 {
+    let d = u64::from(depth) + 1;
+    nodes.div_ceil(2).saturating_mul(d * d).saturating_add(nodes)
+}
+
+/// Work of Linear TreeSHAP on a tree of `nodes` nodes whose paths have at most `k` distinct
+/// features: [`LINEAR_STEPS_PER_POINT`] per node and quadrature point.
+fn linear_cost(nodes: u64, k: usize) -> u64 {
+    nodes.saturating_mul(Quadrature::points_for(k) as u64).saturating_mul(LINEAR_STEPS_PER_POINT)
+}
+
+/// Linear TreeSHAP's work per node and quadrature point, in the recursion's path-update steps:
+/// on `auto`'s e-commerce model (1,604 trees of 63 leaves; benches/README.md) a step of either
+/// then takes about the same time.
+const LINEAR_STEPS_PER_POINT: u64 = 8;
+
+/// Linear TreeSHAP (Yu, Bifet, Read & Xu, NeurIPS 2022, "Linear TreeShap"), in the form of the
+/// Shapley weights as a Beta integral: `|S|! (k − |S| − 1)! / k! = ∫₀¹ t^|S| (1 − t)^(k−|S|−1) dt`.
+///
+/// On a leaf `l`'s path, each distinct feature `j` has a zero fraction `zⱼ` (the product of the
+/// cover ratios of its splits on the path) and a one fraction `oⱼ` (1 when the row follows all of
+/// them, else 0). The leaf adds to feature `i` (Lundberg et al. 2018's Algorithm 2, summed in
+/// closed form) `v_l (oᵢ − zᵢ) ∫₀¹ Πⱼ≠ᵢ (zⱼ (1 − t) + oⱼ t) dt` — a polynomial of degree below
+/// `k`, the path's distinct features, integrated exactly by `⌈k / 2⌉` Gauss–Legendre points.
+/// One pass down the tree carries the path product `C(t) = Πⱼ (zⱼ (1 − t) + oⱼ t)` at the points
+/// (a feature met again has its factor replaced); one pass up sums `S(t) = Σ v_l C_l(t)` over
+/// each node's leaves; at each edge on feature `i`, dividing `S` by `i`'s factor removes it from
+/// every leaf below whose deepest split on `i` is that edge (the others, below a deeper edge on
+/// `i`, are subtracted there and credited at that edge). O(nodes × points) per tree and row,
+/// against the recursion's O(leaves × depth²); and stable where the recursion's path weights
+/// are not (a chain of 64 splits over 40 features: the recursion's values summed to the raw
+/// output only within 1.3e-7, `tests/model_file.rs`).
+#[derive(Debug, Clone)]
+struct Quadrature {
+    m: usize,
+    /// Points on [0, 1].
+    t: Vec<f64>,
+    /// Weights (summing to 1).
+    w: Vec<f64>,
+}
+
+impl Quadrature {
+    /// Points exact for the polynomials of a tree whose paths have at most `k` distinct
+    /// features (degree below `k`): `⌈k / 2⌉`, at least one.
+    fn points_for(k: usize) -> usize {
+        k.div_ceil(2).max(1)
+    }
+
+    fn for_features(k: usize) -> Quadrature {
+        let m = Quadrature::points_for(k);
+        let (mut t, mut w) = (vec![0.0; m], vec![0.0; m]);
+        for i in 0..m {
+            // Newton's method on the Legendre polynomial P_m from the usual first guess.
+            let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (m as f64 + 0.5)).cos();
+            let mut slope = 1.0;
+            for _ in 0..100 {
+                let (mut p0, mut p1) = (1.0, x);
+                for j in 2..=m {
+                    let jf = j as f64;
+                    (p0, p1) = (p1, ((2.0 * jf - 1.0) * x * p1 - (jf - 1.0) * p0) / jf);
+                }
+                slope = m as f64 * (x * p1 - p0) / (x * x - 1.0);
+                let step = p1 / slope;
+                x -= step;
+                if step.abs() < 1e-15 {
+                    break;
+                }
+            }
+            t[i] = (1.0 + x) / 2.0;
+            w[i] = 1.0 / ((1.0 - x * x) * slope * slope);
+        }
+        Quadrature { m, t, w }
+    }
+}
+
+/// [`Quadrature`] with its point count a constant (and `1 − t` stored).
+struct FixedQuadrature<const M: usize> {
+    t: [f64; M],
+    u: [f64; M],
+    w: [f64; M],
+}
+
+impl<const M: usize> FixedQuadrature<M> {
+    fn new(q: &Quadrature) -> FixedQuadrature<M> {
+        FixedQuadrature {
+            t: std::array::from_fn(|k| q.t[k]),
+            u: std::array::from_fn(|k| 1.0 - q.t[k]),
+            w: std::array::from_fn(|k| q.w[k]),
+        }
+    }
+}
+
+/// Most Gauss–Legendre points Linear TreeSHAP uses: enough for a path of
+/// [`super::MAX_TREE_DEPTH`] distinct features, the deepest tree a model may hold.
+const LINEAR_MAX_POINTS: usize = super::MAX_TREE_DEPTH.div_ceil(2);
+
+/// Working space of Linear TreeSHAP for one thread, per feature: its combined fractions on the
+/// path, how many of its splits are on it, and the sums of the subtrees below its deepest edges
+/// so far ([`LinearScratch::STRIDE`] wide).
+struct LinearScratch {
+    zero: Vec<f64>,
+    one: Vec<f64>,
+    on_path: Vec<u32>,
+    below: Vec<f64>,
+}
+
+impl LinearScratch {
+    const STRIDE: usize = LINEAR_MAX_POINTS;
+
+    fn new(p: usize) -> LinearScratch {
+        LinearScratch { zero: vec![1.0; p], one: vec![1.0; p], on_path: vec![0; p], below: vec![0.0; p * Self::STRIDE] }
+    }
+}
 
 /// Rows explained together, tree by tree.
 const SHAP_BLOCK: usize = 256;
@@ -704,5 +972,61 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Linear TreeSHAP equals Shapley values enumerated over all feature subsets (features met
+    /// more than once on a path included: 6 features, up to 40 leaves), and the recursion on
+    /// deeper trees over more features (12 features, 63 leaves); the quadrature integrates
+    /// polynomials of degree below `2m` exactly.
+    #[test]
+    fn linear_tree_shap_equals_brute_force_and_the_recursion() {
+        for m in 1..=LINEAR_MAX_POINTS {
+            let q = Quadrature::for_features(2 * m);
+            assert_eq!(q.m, m);
+            for degree in 0..2 * m {
+                let integral: f64 = q.t.iter().zip(&q.w).map(|(t, w)| w * t.powi(degree as i32)).sum();
+                assert!((integral - 1.0 / (degree as f64 + 1.0)).abs() < 1e-13, "m {m}, t^{degree}: {integral}");
+            }
+        }
+        let check = |data: &crate::models::boosted::synthetic::SyntheticChurn, trees, leaves, brute: bool| {
+            let p = data.x.ncols();
+            let f = fit_for_tests(data, trees, leaves, 3).forest().clone();
+            let x = data.x.as_standard_layout();
+            let rows = x.as_slice().unwrap();
+            let max_depth = f.depths.iter().copied().max().unwrap_or(0) as usize;
+            let mut scratch = vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2];
+            let mut linear = LinearScratch::new(p);
+            let mut repeats = false;
+            for t in 0..f.n_trees() {
+                repeats |= f.distinct_features_on_paths(t) < f.depths[t] as usize;
+            }
+            for (i, row) in rows.chunks(p).take(40).enumerate() {
+                let (mut by_linear, mut by_recursion) = (vec![0.0; p], vec![0.0; p]);
+                for t in 0..f.n_trees() {
+                    let q = Quadrature::for_features(f.distinct_features_on_paths(t));
+                    assert!(f.linear_tree_shap(t, row, &mut by_linear, &q, &mut linear));
+                    f.tree_shap(t, row, &mut by_recursion, &mut scratch);
+                }
+                let exact = if brute { brute_force(&f, row) } else { by_recursion.clone() };
+                for j in 0..p {
+                    assert!(
+                        (by_linear[j] - exact[j]).abs() < 1e-10 && (by_linear[j] - by_recursion[j]).abs() < 1e-10,
+                        "{leaves} leaves, row {i}, feature {j}: linear {} vs {}",
+                        by_linear[j],
+                        exact[j]
+                    );
+                }
+            }
+            assert!(linear.below.iter().all(|&b| b == 0.0) && linear.on_path.iter().all(|&c| c == 0));
+            (repeats, max_depth)
+        };
+        let small = make_churn_matrix(2000, 6, 3);
+        let mut repeats = false;
+        for leaves in [2, 4, 8, 16, 40] {
+            repeats |= check(&small, 6, leaves, true).0;
+        }
+        assert!(repeats, "a feature split twice on a path");
+        let (_, depth) = check(&make_churn_matrix(3000, 12, 4), 5, 63, false);
+        assert!(depth >= 9, "deep trees: {depth}");
     }
 }
