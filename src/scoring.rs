@@ -71,7 +71,7 @@ use crate::io::csv_out::push_field;
 use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed, STDIN_NAME};
 use crate::io::output::{OutputPlan, Overwrite, Sink, is_stdio};
 use crate::io::tables::Strictness;
-use crate::models::trained::TrainedModel;
+use crate::models::trained::{ExplanationMethod, TrainedModel};
 
 pub mod drift;
 #[cfg(feature = "parquet")]
@@ -82,7 +82,7 @@ pub mod reasons;
 #[cfg(feature = "parquet")]
 pub use partitioned::score_partitioned;
 use playbook::Playbook;
-use reasons::{Phrasebook, ReasonOptions};
+use reasons::{Phrasebook, ReasonOptions, ReasonRows};
 
 /// Field text per chunk (besides [`ScoreOptions::chunk_rows`]): 32 MiB. With the field length
 /// limit, this bounds a chunk's memory whatever the rows look like.
@@ -218,10 +218,12 @@ pub struct ScoreReport {
     pub unseen_categories: u64,
     /// Rows by risk tier: high, medium, low.
     pub tiers: [u64; 3],
-    /// Scored rows whose reasons are not available (written as `not_available`): the model
-    /// costs more than [`ScoreOptions::max_explain_cost`] per row to explain.
+    /// Scored rows of the tiers that get reasons whose reasons are not available (written as
+    /// `not_available`): the model costs more than [`ScoreOptions::max_explain_cost`] per row to
+    /// explain.
     pub rows_without_reasons: u64,
-    /// Scored rows whose reasons come from path attribution instead of Shapley values: boosted
+    /// Scored rows of the tiers that get reasons whose reasons come from path attribution
+    /// instead of Shapley values: boosted
     /// trees that cost more than [`ScoreOptions::max_explain_cost`] per row to explain by
     /// TreeSHAP but not by path attribution
     /// ([`crate::models::trained::ExplanationMethod::PathAttribution`]).
@@ -733,17 +735,17 @@ fn score_chunk(
         });
     }
     let data = if ok.is_empty() { None } else { Some(Dataset::new(columns)?) };
-    let (p, explanations, unavailable) = match &data {
+    let p = match &data {
         Some(d) => {
             // NaN for a row the model cannot give a probability (its values are too extreme).
-            let s = model.score_keeping_nan(d, options.reasons > 0, options.max_explain_cost)?;
+            let s = model.score_keeping_nan(d, false, options.max_explain_cost)?;
             report.unseen_categories += s.unseen_categories;
             if let Some(counter) = drift {
                 counter.add(d, &s.p_churn)?;
             }
-            (s.p_churn, s.explanations, s.explanations_unavailable)
+            s.p_churn
         }
-        None => (Vec::new(), None, false),
+        None => Vec::new(),
     };
     let unscoreable = |k: usize| {
         let (b, i) = ok[k];
@@ -764,8 +766,12 @@ fn score_chunk(
         return Err(unscoreable(k).error());
     }
     let reason_options = ReasonOptions { count: options.reasons, from_tier: options.reasons_from };
-    let approximate =
-        explanations.as_ref().is_some_and(|e| e.method == crate::models::trained::ExplanationMethod::PathAttribution);
+    // Only the rows whose tier gets reasons are explained.
+    let explained = match &data {
+        Some(d) => Some(ReasonRows::new(model, d, &p, &reason_options, options.max_explain_cost)?),
+        None => None,
+    };
+    let approximate = explained.as_ref().is_some_and(|e| e.method == Some(ExplanationMethod::PathAttribution));
     let base = model.training_churn_rate;
     let mut k = 0;
     let mut line = String::new();
@@ -798,10 +804,11 @@ fn score_chunk(
                         _ => 2,
                     }] += 1;
                     line.push_str(&format!(",{:.6},{tier}", p[k]));
-                    let reasons = match (&explanations, &data) {
-                        (Some(e), Some(d)) => layout.phrases.reasons(d, e, k, p[k], &reason_options),
-                        _ => Vec::new(),
+                    let reasons = match &explained {
+                        Some(e) => e.reasons(&layout.phrases, k, p[k], &reason_options),
+                        None => Vec::new(),
                     };
+                    let unavailable = explained.as_ref().is_some_and(|e| e.unavailable(k));
                     for r in 0..options.reasons {
                         line.push(',');
                         if let Some(reason) = reasons.get(r) {
@@ -823,7 +830,8 @@ fn score_chunk(
                         }
                     }
                     report.rows_without_reasons += u64::from(unavailable);
-                    report.rows_with_path_attribution += u64::from(approximate);
+                    report.rows_with_path_attribution +=
+                        u64::from(approximate && explained.as_ref().is_some_and(|e| e.wanted[k]));
                     if lenient {
                         line.push(',');
                     }

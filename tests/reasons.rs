@@ -311,3 +311,49 @@ fn target_writes_one_call_table_with_tier_reasons_and_action() {
     let ev: Vec<f64> = rows.iter().map(|r| r["expected_profit"].parse().unwrap()).collect();
     assert!(ev.windows(2).all(|w| w[0] >= w[1]));
 }
+
+/// `score` explains only the rows whose tier gets reasons, and they get the reasons explaining
+/// every row gives (boosted trees on the bundled sample: each row's Shapley values are its
+/// own); with `reasons_from` low every row is explained and the low tier gets reasons too.
+#[test]
+fn score_explains_only_the_tiers_that_get_reasons_with_the_same_reasons() {
+    use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/sample");
+    let tables = read_tables(sample, &ReadOptions::default()).unwrap().tables;
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let table = build_observations(&tables, &FeatureParams::new(d("2024-04-30"), d("2025-09-30"))).unwrap();
+    let model = ModelParams::new(ModelKind::Gbdt).fit(&table.dataset).unwrap().with_profile(&table.dataset).unwrap();
+    let current = snapshot(&tables, d("2026-01-01"), &table.catalogue).unwrap();
+    let scored = score_text(&model, &to_csv(&current), "customer_id", ScoreOptions::default());
+    // Every row explained, by the library, on the values the CSV round trip gives back.
+    let back = attrition::io::flat::load_flat_from_reader(
+        to_csv(&current).as_bytes(),
+        "scoring.csv",
+        &attrition::io::flat::FlatOptions::new().id("customer_id"),
+    )
+    .unwrap()
+    .dataset;
+    let all = model.score(&back, true).unwrap();
+    let e = all.explanations.as_ref().unwrap();
+    let phrases = Phrasebook::new(&model);
+    let (mut low, mut with_reasons) = (0, 0);
+    for (k, row) in scored.iter().enumerate() {
+        let want: Vec<String> = phrases
+            .reasons(&back, e, k, all.p_churn[k], &ReasonOptions::default())
+            .into_iter()
+            .map(|r| r.feature)
+            .collect();
+        let got: Vec<String> = reasons_of(row).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(got, want, "row {k}: {row:?}");
+        low += usize::from(row["risk_tier"] == "low");
+        with_reasons += usize::from(!got.is_empty());
+    }
+    assert!(low > 0 && with_reasons > 0, "{low} low-tier rows, {with_reasons} with reasons");
+    let everyone = score_text(
+        &model,
+        &to_csv(&current),
+        "customer_id",
+        ScoreOptions { reasons_from: RiskTier::Low, ..ScoreOptions::default() },
+    );
+    assert!(everyone.iter().any(|r| r["risk_tier"] == "low" && !reasons_of(r).is_empty()));
+}

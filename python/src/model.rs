@@ -506,7 +506,7 @@ pub(crate) fn fit_like_cli(
 
 /// Scores `data` as `attrition score` does (strict: a row the model cannot score is an error).
 pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) -> Result<RecordBatch> {
-    let s = model.score(data, reasons > 0)?;
+    let s = model.score(data, false)?;
     let base = model.training_churn_rate;
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
@@ -518,17 +518,18 @@ pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) 
     arrays.push(Arc::new(Float64Array::from(s.p_churn.clone())));
     fields.push(Field::new("risk_tier", DataType::Utf8, false));
     arrays.push(Arc::new(StringArray::from_iter_values(s.p_churn.iter().map(|&p| risk_tier(p, base)))));
-    // As `attrition score`: reasons in words, none below the medium tier.
+    // As `attrition score`: reasons in words, none below the medium tier (those rows are not
+    // explained).
     let phrases = attrition::scoring::reasons::Phrasebook::new(model);
     let options = attrition::scoring::reasons::ReasonOptions { count: reasons, ..Default::default() };
-    let top: Vec<Vec<attrition::models::row::Reason>> = match &s.explanations {
-        Some(e) => (0..data.n_rows()).map(|k| phrases.reasons(data, e, k, s.p_churn[k], &options)).collect(),
-        None => Vec::new(),
-    };
+    let limit = attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW;
+    let explained = attrition::scoring::reasons::ReasonRows::new(model, data, &s.p_churn, &options, limit)?;
+    let top: Vec<Vec<attrition::models::row::Reason>> =
+        (0..data.n_rows()).map(|k| explained.reasons(&phrases, k, s.p_churn[k], &options)).collect();
     for r in 0..reasons {
-        let col = (0..data.n_rows()).map(|k| match top.get(k) {
-            Some(rs) => rs.get(r).map(|x| x.feature.as_str()),
-            None if s.explanations_unavailable && r == 0 => Some("not_available"),
+        let col = (0..data.n_rows()).map(|k| match top[k].get(r) {
+            Some(x) => Some(x.feature.as_str()),
+            None if explained.unavailable(k) && r == 0 => Some("not_available"),
             None => None,
         });
         fields.push(Field::new(format!("reason_{}", r + 1), DataType::Utf8, true));
@@ -542,8 +543,8 @@ pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) 
     // How the reasons were found, as `attrition score` notes it: Shapley values, or path
     // attribution for boosted trees whose TreeSHAP is over the explanation limit.
     let mut metadata = std::collections::HashMap::new();
-    if let Some(e) = &s.explanations {
-        metadata.insert("attrition.reasons_method".to_string(), e.method.to_string());
+    if let Some(method) = explained.method {
+        metadata.insert("attrition.reasons_method".to_string(), method.to_string());
     }
     RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, metadata)), arrays)
         .map_err(|e| Error::FeatureMismatch { reason: format!("building the score table: {e}") })

@@ -614,17 +614,7 @@ impl TrainedModel {
         self.check_features(data)?;
         let t = self.preprocessor.transform(data)?;
         let p_churn = self.predict_transformed_keeping_nan(data, &t)?;
-        // Shapley values when affordable; for boosted trees over the limit, path attribution
-        // when that is (the explanations say which).
-        let method = if !explain {
-            None
-        } else if self.check_explain_cost(limit_per_row).is_ok() {
-            Some(ExplanationMethod::Shapley)
-        } else if self.path_attribution_cost_per_row().is_some_and(|c| c <= limit_per_row) {
-            Some(ExplanationMethod::PathAttribution)
-        } else {
-            None
-        };
+        let method = if explain { self.explanation_method(limit_per_row) } else { None };
         let explanations = match method {
             Some(m) => Some(self.explain_transformed(data, &t, m)?),
             None => None,
@@ -635,6 +625,26 @@ impl TrainedModel {
             explanations,
             explanations_unavailable: explain && method.is_none(),
         })
+    }
+
+    /// How scoring explains this model within `limit_per_row` steps a row: Shapley values when
+    /// affordable; for boosted trees over the limit, path attribution when that is; else none.
+    pub(crate) fn explanation_method(&self, limit_per_row: u64) -> Option<ExplanationMethod> {
+        if self.check_explain_cost(limit_per_row).is_ok() {
+            Some(ExplanationMethod::Shapley)
+        } else if self.path_attribution_cost_per_row().is_some_and(|c| c <= limit_per_row) {
+            Some(ExplanationMethod::PathAttribution)
+        } else {
+            None
+        }
+    }
+
+    /// Explanations of every row of `data` by `method` (from
+    /// [`TrainedModel::explanation_method`]): `score` asks for the rows that get reasons only.
+    pub(crate) fn explain_by(&self, data: &Dataset, method: ExplanationMethod) -> Result<Explanations> {
+        self.check_features(data)?;
+        let t = self.preprocessor.transform(data)?;
+        self.explain_transformed(data, &t, method)
     }
 
     /// [`ChurnModel::predict_proba`] on data already transformed by `self.preprocessor`.

@@ -35,11 +35,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::EventRole;
 use crate::dataset::{ColumnData, Dataset};
+use crate::error::Result;
 use crate::features::{EventSelector, FeatureSpec};
 use crate::io::tables::AttributeKind;
 use crate::models::profile::{CategoricalProfile, NumericProfile};
 use crate::models::row::Reason;
-use crate::models::trained::{Explanations, TrainedModel};
+use crate::models::trained::{ExplanationMethod, Explanations, TrainedModel};
 use crate::scoring::RiskTier;
 
 /// What kind of trouble a reason points at: the key of the playbook's actions.
@@ -129,6 +130,94 @@ struct Entry {
 pub struct Phrasebook {
     entries: Vec<Entry>,
     base_rate: f64,
+}
+
+/// The rows of a scored batch that get reasons — risk tier at or above
+/// [`ReasonOptions::from_tier`] — explained, and only those: explaining is the costly part of
+/// scoring and most customers are in the low tier (`auto`'s e-commerce model: 948 of 5,630 rows
+/// get reasons; `attrition score` took 7.6 s explaining every row, 1.7 s explaining those).
+/// `attrition score` and the Python package's `score` both read their reasons through it.
+///
+/// ```
+/// # fn main() -> attrition::Result<()> {
+/// use attrition::prelude::*;
+/// use attrition::scoring::reasons::{Phrasebook, ReasonOptions, ReasonRows};
+/// let n = 300;
+/// let nps: Vec<f64> = (0..n).map(|i| (i % 11) as f64).collect();
+/// let y: Vec<bool> = (0..n).map(|i| i % 11 < 4 && i % 3 != 0).collect();
+/// let data = Dataset::new(vec![Column::numeric("nps_latest", nps)])?.with_churned(y)?;
+/// let model = ModelParams::new(ModelKind::Logistic).fit(&data)?.with_profile(&data)?;
+/// let p = model.predict_proba(&data)?;
+/// let options = ReasonOptions::default();
+/// let rows = ReasonRows::new(&model, &data, &p, &options, u64::MAX)?;
+/// let book = Phrasebook::new(&model);
+/// for k in 0..n {
+///     let reasons = rows.reasons(&book, k, p[k], &options);
+///     // Low-tier rows are neither explained nor given reasons.
+///     assert_eq!(rows.wanted[k], RiskTier::of(p[k], model.training_churn_rate) >= RiskTier::Medium);
+///     assert!(rows.wanted[k] || reasons.is_empty());
+/// }
+/// assert!(rows.wanted.iter().any(|&w| w) && rows.wanted.iter().any(|&w| !w));
+/// # Ok(())
+/// # }
+/// ```
+pub struct ReasonRows {
+    /// How the model is explained within the limit (Shapley values, or path attribution for
+    /// boosted trees over it); `None` when no method is within it or no reasons were asked for.
+    pub method: Option<ExplanationMethod>,
+    /// Per row of the batch: whether its tier gets reasons.
+    pub wanted: Vec<bool>,
+    /// The explained rows (a copy of the wanted ones) and their explanations.
+    explained: Option<(Dataset, Explanations)>,
+    /// Per row of the batch: its row in `explained`.
+    index: Vec<Option<usize>>,
+}
+
+impl ReasonRows {
+    /// Explains the rows of `data` (scored `p_churn`; a `NaN` row is not explained) whose tier
+    /// gets reasons under `options`, within `limit_per_row` explanation steps a row
+    /// ([`TrainedModel::explain_cost_per_row`]).
+    pub fn new(
+        model: &TrainedModel,
+        data: &Dataset,
+        p_churn: &[f64],
+        options: &ReasonOptions,
+        limit_per_row: u64,
+    ) -> Result<ReasonRows> {
+        let base = model.training_churn_rate;
+        let wanted: Vec<bool> = p_churn
+            .iter()
+            .map(|&p| options.count > 0 && !p.is_nan() && RiskTier::of(p, base) >= options.from_tier)
+            .collect();
+        let method = if options.count > 0 { model.explanation_method(limit_per_row) } else { None };
+        let mut index = vec![None; p_churn.len()];
+        let rows: Vec<usize> = (0..p_churn.len()).filter(|&k| wanted[k]).collect();
+        let explained = match method {
+            Some(method) if !rows.is_empty() => {
+                for (j, &k) in rows.iter().enumerate() {
+                    index[k] = Some(j);
+                }
+                let chosen = data.take(&rows);
+                let explanations = model.explain_by(&chosen, method)?;
+                Some((chosen, explanations))
+            }
+            _ => None,
+        };
+        Ok(ReasonRows { method, wanted, explained, index })
+    }
+
+    /// Whether row `k` should get reasons and cannot (the model is over the limit).
+    pub fn unavailable(&self, k: usize) -> bool {
+        self.wanted[k] && self.method.is_none()
+    }
+
+    /// Row `k`'s reasons in words (none for a row whose tier gets none).
+    pub fn reasons(&self, phrases: &Phrasebook, k: usize, p_churn: f64, options: &ReasonOptions) -> Vec<Reason> {
+        match (&self.explained, self.index.get(k).copied().flatten()) {
+            (Some((rows, explanations)), Some(j)) => phrases.reasons(rows, explanations, j, p_churn, options),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Which customers get reasons, and how many.
