@@ -141,6 +141,7 @@ pub struct Phrasebook {
 /// ```
 /// # fn main() -> attrition::Result<()> {
 /// use attrition::prelude::*;
+/// use attrition::scoring::RiskTier;
 /// use attrition::scoring::reasons::{Phrasebook, ReasonOptions, ReasonRows};
 /// let n = 300;
 /// let nps: Vec<f64> = (0..n).map(|i| (i % 11) as f64).collect();
