@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use attrition::io::flat::{FlatOptions, load_flat};
 use attrition::models::row::Reason;
-use attrition::models::trained::TrainedModel;
+use attrition::models::trained::{ExplanationMethod, TrainedModel};
+use attrition::models::validate::MAX_EXPLAIN_COST_PER_ROW;
 use attrition::profit::{CampaignParams, ClvParams, clv_from_churn_probability, plan_campaign};
 use attrition::scoring::playbook::Playbook;
-use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
+use attrition::scoring::reasons::{Phrasebook, ReasonOptions, ReasonRows};
 use attrition::{Error, Result};
 
 mod write;
@@ -106,10 +107,13 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("warning: {w}");
     }
     let data = loaded.dataset;
-    // Probabilities and, when affordable, the reasons in words (none in the low tier).
-    let scored = model.score(&data, true)?;
-    match &scored.explanations {
-        Some(e) if e.method == attrition::models::trained::ExplanationMethod::PathAttribution => eprintln!(
+    // Probabilities and, when affordable, the reasons in words (none in the low tier, whose rows
+    // are not explained).
+    let p = model.score(&data, false)?.p_churn;
+    let options = ReasonOptions::default();
+    let explained = ReasonRows::new(&model, &data, &p, &options, MAX_EXPLAIN_COST_PER_ROW)?;
+    match explained.method {
+        Some(ExplanationMethod::PathAttribution) => eprintln!(
             "note: reasons come from path attribution (Saabas), not Shapley values: TreeSHAP on this model costs \
              ~{} steps per row, over the explanation limit",
             model.explain_cost_per_row()
@@ -118,14 +122,10 @@ pub fn run(args: Args) -> Result<()> {
             "warning: reasons not available: explaining this model costs ~{} steps per row, over the limit",
             model.explain_cost_per_row()
         ),
-        Some(_) => {}
+        Some(ExplanationMethod::Shapley) => {}
     }
-    let p = scored.p_churn;
     let phrases = Phrasebook::new(&model);
-    let reasons: Vec<Vec<Reason>> = match &scored.explanations {
-        Some(e) => (0..p.len()).map(|i| phrases.reasons(&data, e, i, p[i], &ReasonOptions::default())).collect(),
-        None => vec![Vec::new(); p.len()],
-    };
+    let reasons: Vec<Vec<Reason>> = (0..p.len()).map(|i| explained.reasons(&phrases, i, p[i], &options)).collect();
     let column = |name: &str| -> Result<Vec<f64>> {
         data.column(name).and_then(|c| c.as_numeric()).map(|v| v.to_vec()).ok_or_else(|| Error::FeatureMismatch {
             reason: format!("numeric column `{name}` not found in {}", args.data.display()),
