@@ -449,6 +449,21 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    /// Trees of up to 16 leaves, light regularisation, LightGBM's categorical rules.
+    fn sixteen_leaves() -> GrowParams {
+        GrowParams {
+            max_leaves: Some(16),
+            max_depth: None,
+            split: SplitParams {
+                lambda_l2: 1.0,
+                min_child_weight: 1e-3,
+                min_samples_leaf: 5,
+                min_split_gain: 0.0,
+                cat: crate::models::boosted::CategoricalSplits::default().split_params(),
+            },
+        }
+    }
+
     /// Bundled histograms grow the same trees as per-feature ones: a four-level category one-hot
     /// encoded (bundled), a rare flag exclusive with it on every row (bundled) and two numeric
     /// columns, random gradients; every node's split and row count equal, sums equal to 1e-9.
@@ -482,17 +497,7 @@ mod tests {
                 [signal + rng.r#gen::<f64>() - 0.5, 0.25]
             })
             .collect();
-        let params = GrowParams {
-            max_leaves: Some(16),
-            max_depth: None,
-            split: SplitParams {
-                lambda_l2: 1.0,
-                min_child_weight: 1e-3,
-                min_samples_leaf: 5,
-                min_split_gain: 0.0,
-                cat: crate::models::boosted::CategoricalSplits::default().split_params(),
-            },
-        };
+        let params = sixteen_leaves();
         let all: Vec<u32> = (0..n as u32).collect();
         let features: Vec<usize> = (0..7).collect();
         let plain = Grower::with_bundles(&binned, &mapper, Bundles::none(7)).grow(&all, &gh, &features, &params);
@@ -569,17 +574,7 @@ mod tests {
                 [c + m + 0.05 * x[[i, 2]] + rng.r#gen::<f64>() - 0.5, 0.25]
             })
             .collect();
-        let params = GrowParams {
-            max_leaves: Some(16),
-            max_depth: None,
-            split: SplitParams {
-                lambda_l2: 1.0,
-                min_child_weight: 1e-3,
-                min_samples_leaf: 5,
-                min_split_gain: 0.0,
-                cat: crate::models::boosted::CategoricalSplits::default().split_params(),
-            },
-        };
+        let params = sixteen_leaves();
         let all: Vec<u32> = (0..n as u32).collect();
         let mut grower = Grower::new(&binned, &mapper);
         let nodes = grower.grow(&all, &gh, &[0, 1, 2], &params);

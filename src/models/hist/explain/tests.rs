@@ -79,8 +79,7 @@ fn path_attribution_is_additive_and_exact_on_single_splits() -> Result<()> {
 #[test]
 fn tables_and_recursion_equal_brute_force_shapley_values() {
     let data = make_churn_matrix(2000, 6, 3);
-    let x = data.x.as_standard_layout();
-    let rows = x.as_slice().unwrap();
+    let rows: Vec<f64> = data.x.iter().copied().collect();
     for leaves in [4, 8, 16, 40] {
         let booster = fit_for_tests(&data, 6, leaves, 3);
         let f = booster.forest();
@@ -92,7 +91,9 @@ fn tables_and_recursion_equal_brute_force_shapley_values() {
         for (i, row) in rows.chunks(6).take(60).enumerate() {
             let (mut by_table, mut by_recursion) = (vec![0.0; 6], vec![0.0; 6]);
             for (t, table) in tables.iter().enumerate() {
-                table.as_ref().unwrap().add(f, t, row, &mut by_table, &mut decisions);
+                if let Some(table) = table {
+                    table.add(f, t, row, &mut by_table, &mut decisions);
+                }
                 f.tree_shap(t, row, &mut by_recursion, &mut scratch);
             }
             let exact = brute_force(f, row);
@@ -131,8 +132,7 @@ fn linear_tree_shap_equals_brute_force_and_the_recursion() {
     let check = |data: &crate::models::boosted::synthetic::SyntheticChurn, trees, leaves, brute: bool| {
         let p = data.x.ncols();
         let f = fit_for_tests(data, trees, leaves, 3).forest().clone();
-        let x = data.x.as_standard_layout();
-        let rows = x.as_slice().unwrap();
+        let rows: Vec<f64> = data.x.iter().copied().collect();
         let max_depth = f.depths.iter().copied().max().unwrap_or(0) as usize;
         let mut scratch = vec![PathElement::default(); (max_depth + 2) * (max_depth + 3) / 2];
         let mut linear = LinearScratch::new(p);
