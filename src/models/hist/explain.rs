@@ -91,7 +91,7 @@ impl Forest {
         let max_depth = self.depths.iter().copied().max().unwrap_or(0) as usize;
         if p > 0 {
             let tables = self.shap_tables();
-            let linear_plan = self.linear_shap_plan();
+            let untabled = self.untabled_shap();
             let max_nodes = (0..self.n_trees()).map(|t| self.tree_range(t).len()).max().unwrap_or(0);
             // Tree-major over blocks of rows: one tree's tables stay in cache while the block's
             // rows use them. Each row still adds its trees in order.
@@ -108,7 +108,7 @@ impl Forest {
                         if let Some(table) = table {
                             table.warm();
                         }
-                        let quadrature = linear_plan[t].as_ref();
+                        let quadrature = untabled[t].as_ref().and_then(|u| u.quadrature.as_ref());
                         for (phi, row) in phis.chunks_exact_mut(p).zip(block.chunks_exact(p)) {
                             match (table, quadrature) {
                                 (Some(table), _) => table.add(self, t, row, phi, decisions),
@@ -195,42 +195,35 @@ impl Forest {
     /// ([`linear_cost`]). Builds the tables on first use.
     pub(crate) fn shap_cost_per_row(&self) -> u64 {
         let tables = self.shap_tables();
+        let untabled = self.untabled_shap();
         (0..self.n_trees())
-            .map(|t| {
-                let nodes = self.tree_range(t).len() as u64;
-                match &tables[t] {
-                    Some(table) => table.cost(nodes),
-                    None => self.untabled_shap(t).cost,
-                }
+            .map(|t| match (&tables[t], &untabled[t]) {
+                (Some(table), _) => table.cost(self.tree_range(t).len() as u64),
+                (None, Some(u)) => u.cost,
+                (None, None) => 0,
             })
             .fold(0u64, u64::saturating_add)
     }
 
-    /// For each tree without tables, the quadrature of Linear TreeSHAP when it is priced below
-    /// the recursion ([`Forest::shap_cost_per_row`]); `None` otherwise.
-    fn linear_shap_plan(&self) -> Vec<Option<Quadrature>> {
+    /// Per tree, how it is explained when it has no tables (`None` for a tree with tables).
+    /// Built once per forest with the tables ([`Forest::untabled_shap`]): every cost check and
+    /// every batch explained used to walk each tree's paths again.
+    pub(crate) fn untabled_shap_all(&self) -> Vec<Option<UntabledShap>> {
         let tables = self.shap_tables();
-        (0..self.n_trees())
-            .map(|t| {
-                if tables[t].is_some() {
-                    return None;
-                }
-                self.untabled_shap(t).linear_features.map(Quadrature::for_features)
-            })
-            .collect()
+        (0..self.n_trees()).map(|t| tables[t].is_none().then(|| self.plan_untabled(t))).collect()
     }
 
     /// How tree `t`, which has no tables, is explained: by the cheaper of the recursion and
     /// Linear TreeSHAP.
-    fn untabled_shap(&self, t: usize) -> UntabledShap {
+    fn plan_untabled(&self, t: usize) -> UntabledShap {
         let nodes = self.tree_range(t).len() as u64;
         let recursion = recursion_cost(nodes, self.depths[t]);
         let k = self.distinct_features_on_paths(t);
         let linear = linear_cost(nodes, k);
         if Quadrature::points_for(k) <= LINEAR_MAX_POINTS && linear < recursion {
-            UntabledShap { cost: linear, linear_features: Some(k) }
+            UntabledShap { cost: linear, quadrature: Some(Quadrature::for_features(k)) }
         } else {
-            UntabledShap { cost: recursion, linear_features: None }
+            UntabledShap { cost: recursion, quadrature: None }
         }
     }
 
@@ -415,12 +408,12 @@ impl Forest {
 const NO_FEATURE: usize = usize::MAX;
 
 /// How a tree without tables is explained ([`Forest::shap_cost_per_row`]).
-struct UntabledShap {
+#[derive(Debug, Clone)]
+pub(crate) struct UntabledShap {
     /// Work per row.
     cost: u64,
-    /// The distinct features on its paths when Linear TreeSHAP explains it; `None`: the
-    /// recursion.
-    linear_features: Option<usize>,
+    /// Linear TreeSHAP's points for the tree's paths; `None`: the recursion explains it.
+    quadrature: Option<Quadrature>,
 }
 
 /// Work of TreeSHAP's recursion on a tree of `nodes` nodes and depth `depth`: `leaves ×

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bins::BinMapper;
-use super::explain::ShapTree;
+use super::explain::{ShapTree, UntabledShap};
 use super::grow::GrownNode;
 use crate::error::{Error, Result};
 
@@ -110,8 +110,10 @@ pub(crate) fn goes_left(x: f64, threshold: f64, default_left: bool) -> bool {
 #[derive(Debug, Clone, Default)]
 struct CompiledCache {
     predictor: std::sync::OnceLock<Compiled>,
-    /// Fast TreeSHAP tables, per tree (`None`: that tree uses the recursive algorithm).
+    /// Fast TreeSHAP tables, per tree (`None`: that tree uses the recursion or Linear TreeSHAP).
     shap: std::sync::OnceLock<Vec<Option<ShapTree>>>,
+    /// Per tree without tables, which of those and its cost (`None` for a tree with tables).
+    untabled: std::sync::OnceLock<Vec<Option<UntabledShap>>>,
 }
 
 impl PartialEq for CompiledCache {
@@ -953,6 +955,11 @@ impl Forest {
     /// The Fast TreeSHAP tables, built on first use.
     pub(crate) fn shap_tables(&self) -> &[Option<ShapTree>] {
         self.compiled.shap.get_or_init(|| ShapTree::build_all(self))
+    }
+
+    /// How each tree without tables is explained, built on first use.
+    pub(crate) fn untabled_shap(&self) -> &[Option<UntabledShap>] {
+        self.compiled.untabled.get_or_init(|| self.untabled_shap_all())
     }
 
     /// Which predictor the forest compiles to (for tests).
