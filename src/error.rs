@@ -161,6 +161,23 @@ pub enum Error {
         clash: crate::io::output::Clash,
     },
 
+    /// Two outputs of one command are the same file (the same path after resolving symbolic
+    /// links and `..`, or hard links to one file), or one lies inside the other's output
+    /// directory: the second written would destroy the first. Refused before anything is written.
+    #[error("{second_flag} {} {clash} {first_flag} {}: one output would destroy the other; give each output its own path", second.display(), first.display())]
+    OutputsClash {
+        /// The flag (or role) naming the first output.
+        first_flag: String,
+        /// The first output path as given.
+        first: PathBuf,
+        /// The flag (or role) naming the second output.
+        second_flag: String,
+        /// The second output path as given.
+        second: PathBuf,
+        /// How the two resolve to each other.
+        clash: crate::io::output::OutputClash,
+    },
+
     /// An output already exists and replacing it was not allowed.
     #[error("{flag} {} already exists; pass --force to replace it", path.display())]
     OutputExists {

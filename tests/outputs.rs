@@ -149,6 +149,67 @@ fn an_output_that_is_an_input_is_refused_before_anything_is_written() {
     }
 }
 
+/// Two outputs of one command that name one file (the second written would destroy the first)
+/// are refused before anything is read or written, with or without `--force`.
+#[test]
+fn two_outputs_that_name_one_file_are_refused() {
+    let f = flat(200);
+    let (d, m, root) = (f.data.clone(), f.model.clone(), f.dir.path().to_path_buf());
+    let t = tables(&root);
+    let o1 = root.join("o1.csv");
+    let same = root.join("sub/../o1.csv");
+    std::fs::create_dir(root.join("sub")).unwrap();
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec![
+                "features",
+                "--tables",
+                s(&t),
+                "--from",
+                "2024-06-30",
+                "--to",
+                "2025-03-31",
+                "--out",
+                s(&o1),
+                "--save-build",
+                s(&o1),
+            ],
+            "--save-build",
+            "--out",
+        ),
+        (
+            vec![
+                "features",
+                "--tables",
+                s(&t),
+                "--snapshot",
+                "2025-06-01",
+                "--out",
+                s(&o1),
+                "--save-catalogue",
+                s(&same),
+                "--force",
+            ],
+            "--save-catalogue",
+            "--out",
+        ),
+        (
+            vec!["score", "--model", s(&m), "--data", s(&d), "--out", s(&o1), "--drift-out", s(&same)],
+            "--drift-out",
+            "--out",
+        ),
+    ];
+    let before = snapshot(&root);
+    for (args, second, first) in &cases {
+        let o = run(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        assert!(err.contains("one output would destroy the other"), "{args:?}: {err}");
+        assert!(err.contains(second) && err.contains(first), "{args:?} should name {second} and {first}: {err}");
+        assert!(snapshot(&root) == before, "{args:?} changed a file");
+    }
+}
+
 #[test]
 fn an_existing_output_is_replaced_only_with_force() {
     let f = flat(200);

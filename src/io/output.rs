@@ -3,11 +3,12 @@
 //! Every file and directory `attrition` writes goes through this module:
 //!
 //! - [`OutputFile`] writes to a hidden temporary file beside the target
-//!   (`.NAME.attrition-tmp-XXXXXX`, in the same directory so the final step is a rename, not a
+//!   (`.NAME.attrition-tmp-PID-XXXXXX`, in the same directory so the final step is a rename, not a
 //!   copy) and renames it to the final name in [`OutputFile::commit`]. Dropped without a commit
 //!   (an error, a panic) it removes the temporary file; a killed process leaves at most that hidden
-//!   file, never a truncated file under the final name. No `fsync` is made: a crash of the machine
-//!   (not the process) may lose the newest output, never expose half of it.
+//!   file, never a truncated file under the final name; the next successful run of the same
+//!   output removes it ([`STALE_TEMPORARY`]). No `fsync` is made: a crash of the machine (not
+//!   the process) may lose the newest output, never expose half of it.
 //! - [`OutputDir`] does the same for a directory: files go into a hidden temporary directory that
 //!   [`OutputDir::commit`] renames into place. Replacing an existing directory moves the old one
 //!   aside, renames the new one in and then removes the old one.
@@ -20,9 +21,10 @@
 //!   line's `--force`).
 //!
 //! The policy of the command line: an existing output is replaced only with `--force`; the one
-//! exception is a report directory `attrition` wrote itself and nobody has added to since (its
-//! manifest, [`MANIFEST`], lists every entry), which `demo` and `report` replace so that the demo
-//! can be re-run. Library functions that take a path ([`crate::io::write_flat::write_flat`],
+//! exception is a report directory `attrition` wrote itself and nobody has changed or added to
+//! since (its manifest, [`MANIFEST`], lists every entry with the size and SHA-256 it was written
+//! with), which `demo` and `report` replace so that the demo can be re-run. Library functions
+//! that take a path ([`crate::io::write_flat::write_flat`],
 //! [`crate::models::trained::TrainedModel::save`], …) replace an existing file atomically, as
 //! `std::fs::write` would; check with an [`OutputPlan`] first to refuse instead.
 //!
@@ -67,12 +69,13 @@ use crate::error::{Error, Result};
 /// The path that means standard input (for readers) or standard output (for writers of one file).
 pub const STDIO: &str = "-";
 
-/// Name of the manifest an [`OutputDir`] writes into the directory it commits: one entry name per
-/// line. A directory whose manifest lists all its entries was written by `attrition` and not
+/// Name of the manifest an [`OutputDir`] writes into the directory it commits: one entry per
+/// line, `name<TAB>bytes<TAB>sha256` for a file. A directory whose manifest lists all its entries,
+/// each file still of its recorded size and digest, was written by `attrition` and not
 /// changed since, so [`OutputPlan::replace_own_dirs`] may replace it.
 pub const MANIFEST: &str = ".attrition-output";
 
-/// Marker in the names of temporary files and directories (`.NAME.attrition-tmp-XXXXXX`).
+/// Marker in the names of temporary files and directories (`.NAME.attrition-tmp-PID-XXXXXX`).
 pub const TEMP_MARKER: &str = "attrition-tmp-";
 
 /// Whether `path` is `-`, standard input or output.
@@ -122,6 +125,52 @@ impl std::fmt::Display for Clash {
             Clash::HardLink => "is a hard link to the input",
             Clash::InsideOutputDir => "is a directory holding the input",
         })
+    }
+}
+
+/// How two outputs of one command resolve to each other (see [`Error::OutputsClash`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputClash {
+    /// Both paths resolve to the same file (after symbolic links, `.` and `..`).
+    SamePath,
+    /// One is another name (a hard link) of the other, an existing file.
+    HardLink,
+    /// The second lies inside the first, an output directory.
+    InsideOutputDir,
+}
+
+impl std::fmt::Display for OutputClash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OutputClash::SamePath => "is the same file as",
+            OutputClash::HardLink => "is a hard link to",
+            OutputClash::InsideOutputDir => "lies inside the output directory",
+        })
+    }
+}
+
+/// One output of a command for [`OutputPlan::check_outputs`]: the flag naming it, its path and
+/// whether it is a directory.
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    /// The flag (or role) naming the output.
+    pub flag: &'a str,
+    /// The path as given.
+    pub path: &'a Path,
+    /// Whether the output is a directory of files.
+    pub dir: bool,
+}
+
+impl<'a> Output<'a> {
+    /// An output file.
+    pub fn file(flag: &'a str, path: &'a Path) -> Self {
+        Output { flag, path, dir: false }
+    }
+
+    /// An output directory.
+    pub fn dir(flag: &'a str, path: &'a Path) -> Self {
+        Output { flag, path, dir: true }
     }
 }
 
@@ -219,6 +268,65 @@ impl OutputPlan {
         self.check(flag, path, Kind::Dir)
     }
 
+    /// Checks every output of a command: each is checked as [`OutputPlan::check_file`] or
+    /// [`OutputPlan::check_dir`] does, and no two are the same file (the same path after
+    /// resolving symbolic links and `..`, or hard links to one existing file) nor one inside
+    /// the other's directory ([`Error::OutputsClash`]): the second written would destroy the
+    /// first, whether or not either exists yet. Standard output (`-`) may appear once.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::io::output::{Output, OutputPlan};
+    /// use attrition::Error;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let (a, b) = (dir.path().join("features.csv"), dir.path().join("build.json"));
+    /// let plan = OutputPlan::new();
+    /// plan.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &b)])?;
+    /// let same = dir.path().join("sub/../features.csv");
+    /// std::fs::create_dir(dir.path().join("sub")).unwrap();
+    /// let err = plan.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &same)]);
+    /// assert!(matches!(err, Err(Error::OutputsClash { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub fn check_outputs(&self, outputs: &[Output<'_>]) -> Result<()> {
+        for o in outputs {
+            if o.dir { self.check_dir(o.flag, o.path)? } else { self.check_file(o.flag, o.path)? }
+        }
+        let clash = |first: &Output<'_>, second: &Output<'_>, clash: OutputClash| Error::OutputsClash {
+            first_flag: first.flag.to_owned(),
+            first: first.path.to_path_buf(),
+            second_flag: second.flag.to_owned(),
+            second: second.path.to_path_buf(),
+            clash,
+        };
+        for (i, first) in outputs.iter().enumerate() {
+            for second in &outputs[i + 1..] {
+                if is_stdio(first.path) || is_stdio(second.path) {
+                    if is_stdio(first.path) && is_stdio(second.path) {
+                        return Err(clash(first, second, OutputClash::SamePath));
+                    }
+                    continue;
+                }
+                let (a, b) = (resolve_loosely(first.path), resolve_loosely(second.path));
+                if a == b {
+                    return Err(clash(first, second, OutputClash::SamePath));
+                }
+                if let (Some(x), Some(y)) = (file_id(first.path), file_id(second.path))
+                    && x == y
+                {
+                    return Err(clash(first, second, OutputClash::HardLink));
+                }
+                if first.dir && b.starts_with(&a) {
+                    return Err(clash(first, second, OutputClash::InsideOutputDir));
+                }
+                if second.dir && a.starts_with(&b) {
+                    return Err(clash(second, first, OutputClash::InsideOutputDir));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks and opens an output file (or standard output for `-`).
     pub fn create_file(&self, flag: &str, path: &Path) -> Result<Sink> {
         self.check_file(flag, path)?;
@@ -293,6 +401,31 @@ fn resolve(path: &Path) -> Option<PathBuf> {
     fs::canonicalize(parent).ok().map(|p| p.join(name))
 }
 
+/// The canonical form of `path`'s longest existing ancestor joined with the rest of it (`.` and
+/// `..` applied to the names): two outputs that do not exist yet, under directories that do not
+/// exist yet either, still compare equal when they name the same place.
+fn resolve_loosely(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf());
+    let parts: Vec<Component<'_>> = abs.components().collect();
+    for k in (1..=parts.len()).rev() {
+        let prefix: PathBuf = parts[..k].iter().collect();
+        if let Ok(mut out) = fs::canonicalize(&prefix) {
+            for c in &parts[k..] {
+                match c {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::Normal(n) => out.push(n),
+                    _ => {}
+                }
+            }
+            return out;
+        }
+    }
+    abs
+}
+
 /// Device and inode of the file at `path` (following symbolic links), where the platform has them.
 #[cfg(unix)]
 fn file_id(path: &Path) -> Option<(u64, u64)> {
@@ -305,26 +438,87 @@ fn file_id(_path: &Path) -> Option<(u64, u64)> {
     None
 }
 
-/// Whether `dir` is a directory whose [`MANIFEST`] lists every one of its entries.
+/// Whether `dir` is a directory whose [`MANIFEST`] lists every one of its entries, each plain
+/// file with the size and SHA-256 it was written with (a file edited since, or added, makes the
+/// directory someone else's; a manifest line of a name alone, as versions before the digests
+/// wrote, is taken on its name).
 fn is_own_dir(dir: &Path) -> bool {
     let Ok(meta) = fs::symlink_metadata(dir) else { return false };
     if !meta.is_dir() {
         return false;
     }
     let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else { return false };
-    let listed: std::collections::HashSet<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    let listed: std::collections::HashMap<&str, Option<(&str, &str)>> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut parts = l.split('\t');
+            let name = parts.next().unwrap_or_default();
+            (name, parts.next().zip(parts.next()))
+        })
+        .collect();
     let Ok(entries) = fs::read_dir(dir) else { return false };
     for e in entries {
         let Ok(e) = e else { return false };
         let name = e.file_name();
         let Some(name) = name.to_str() else { return false };
+        if name == MANIFEST {
+            continue;
+        }
         // Only plain files the manifest names (a subdirectory or a link is someone else's).
         let plain = e.file_type().is_ok_and(|t| t.is_file());
-        if name != MANIFEST && !(plain && listed.contains(name)) {
+        let unchanged = match listed.get(name) {
+            None => false,
+            Some(None) => true,
+            Some(Some((len, sha))) => {
+                let path = e.path();
+                fs::metadata(&path).is_ok_and(|m| m.len().to_string() == *len) && digest(&path).is_ok_and(|d| d == *sha)
+            }
+        };
+        if !(plain && unchanged) {
             return false;
         }
     }
     true
+}
+
+/// How long a temporary output must have gone unmodified before a later run of the same output
+/// removes it whatever its writer (an hour leaves any clock skew of a shared file system well
+/// behind); one whose writing process has died (named in the temporary,
+/// `.NAME.attrition-tmp-PID-…`, and absent from `/proc`) is removed after a minute.
+pub const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the temporaries of `path` (`.NAME.attrition-tmp-PID-*` beside it, files or
+/// directories) that a killed run of the same output left: those whose process is gone (on
+/// Linux, where `/proc` tells) and unmodified for a minute, and any unmodified for
+/// [`STALE_TEMPORARY`]. A process that dies normally removes its own. Called after each
+/// successful commit; errors are ignored (a temporary it cannot remove stays, as before).
+fn remove_stale_temporaries(path: &Path) {
+    let Ok(prefix) = temp_prefix(path) else { return };
+    let Ok(entries) = fs::read_dir(parent_of(path)) else { return };
+    let now = std::time::SystemTime::now();
+    let proc_known = Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        let Ok(meta) = e.metadata() else { continue };
+        let Some(age) = meta.modified().ok().and_then(|m| now.duration_since(m).ok()) else { continue };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let writer_gone =
+            proc_known && pid.is_some_and(|p| p != std::process::id() && !Path::new(&format!("/proc/{p}")).exists());
+        if age >= STALE_TEMPORARY || (writer_gone && age >= std::time::Duration::from_secs(60)) {
+            let _ = if meta.is_dir() { fs::remove_dir_all(e.path()) } else { fs::remove_file(e.path()) };
+        }
+    }
+}
+
+/// SHA-256 of a file's bytes, in lowercase hex.
+fn digest(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut f = fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let mut h = Sha256::new();
+    io::copy(&mut f, &mut h).map_err(|e| Error::io("read", path, e))?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The directory an output lives in (`.` for a bare file name).
@@ -387,7 +581,7 @@ impl OutputFile {
         if overwrite == Overwrite::Refuse && fs::symlink_metadata(path).is_ok() {
             return Err(Error::OutputExists { flag: flag.to_owned(), path: path.to_path_buf() });
         }
-        let prefix = temp_prefix(path)?;
+        let prefix = format!("{}{}-", temp_prefix(path)?, std::process::id());
         let mut b = tempfile::Builder::new();
         b.prefix(&prefix).rand_bytes(6);
         #[cfg(unix)]
@@ -433,7 +627,10 @@ impl OutputFile {
             Overwrite::Refuse => tmp.persist_noclobber(&path),
         };
         match persisted {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                remove_stale_temporaries(&path);
+                Ok(())
+            }
             Err(e) if overwrite == Overwrite::Refuse && e.error.kind() == io::ErrorKind::AlreadyExists => {
                 Err(Error::OutputExists { flag, path })
             }
@@ -583,7 +780,7 @@ impl OutputDir {
         }
         let parent = parent_of(path);
         fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
-        let prefix = temp_prefix(path)?;
+        let prefix = format!("{}{}-", temp_prefix(path)?, std::process::id());
         let mut b = tempfile::Builder::new();
         b.prefix(&prefix).rand_bytes(6);
         #[cfg(unix)]
@@ -612,16 +809,27 @@ impl OutputDir {
             .filter(|n| n != MANIFEST)
             .collect();
         names.sort();
+        let mut lines = String::new();
+        for name in &names {
+            let file = tmp.path().join(name);
+            let line = match fs::symlink_metadata(&file) {
+                Ok(m) if m.is_file() => format!("{name}\t{}\t{}\n", m.len(), digest(&file)?),
+                _ => format!("{name}\n"),
+            };
+            lines.push_str(&line);
+        }
         let manifest = tmp.path().join(MANIFEST);
-        fs::write(&manifest, names.join("\n") + "\n").map_err(|e| Error::io("write", &manifest, e))?;
+        fs::write(&manifest, lines).map_err(|e| Error::io("write", &manifest, e))?;
 
         let exists = fs::symlink_metadata(&path).ok();
         let Some(old_meta) = exists else {
             let tmp_path = tmp.keep();
-            return fs::rename(&tmp_path, &path).map_err(|e| {
+            fs::rename(&tmp_path, &path).map_err(|e| {
                 let _ = fs::remove_dir_all(&tmp_path);
                 Error::io("create directory", &path, e)
-            });
+            })?;
+            remove_stale_temporaries(&path);
+            return Ok(());
         };
         if overwrite == Overwrite::Refuse {
             return Err(Error::OutputExists { flag, path });
@@ -637,6 +845,7 @@ impl OutputDir {
             return Err(Error::io("create directory", &path, e));
         }
         let removed = if old_meta.is_dir() { fs::remove_dir_all(&aside) } else { fs::remove_file(&aside) };
+        remove_stale_temporaries(&path);
         removed.map_err(|e| Error::io("remove the replaced copy (the new output is in place)", &aside, e))
     }
 }
@@ -743,5 +952,107 @@ mod tests {
         fs::write(&reference, b"x").unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), mode(&reference));
+    }
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// Two outputs of one command that name one file — through `..`, under directories that do
+    /// not exist yet, or as hard links — or a file inside an output directory, are refused before
+    /// anything is written; distinct outputs pass.
+    #[test]
+    fn outputs_that_name_one_file_are_refused() -> TestResult {
+        let d = tempfile::tempdir()?;
+        let plan = OutputPlan::new();
+        let kind = |r: Result<()>| match r {
+            Err(Error::OutputsClash { clash, .. }) => Some(clash),
+            _ => None,
+        };
+        let (a, b) = (d.path().join("f.csv"), d.path().join("build.json"));
+        plan.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &b)])?;
+        fs::create_dir(d.path().join("sub"))?;
+        let same = d.path().join("sub/../f.csv");
+        let r = plan.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &same)]);
+        assert_eq!(kind(r), Some(OutputClash::SamePath));
+        let (x, y) = (d.path().join("new/dir/x.csv"), d.path().join("new/./dir/x.csv"));
+        let r = plan.check_outputs(&[Output::file("--out", &x), Output::file("--drift-out", &y)]);
+        assert_eq!(kind(r), Some(OutputClash::SamePath));
+        let r = plan.check_outputs(&[Output::dir("--out", &d.path().join("new")), Output::file("--key", &x)]);
+        assert_eq!(kind(r), Some(OutputClash::InsideOutputDir));
+        let r = plan.check_outputs(&[Output::file("--key", &x), Output::dir("--out", &d.path().join("new"))]);
+        assert_eq!(kind(r), Some(OutputClash::InsideOutputDir));
+        fs::write(&a, "x")?;
+        fs::hard_link(&a, d.path().join("hard.csv"))?;
+        let forced = plan.clone().overwrite(Overwrite::Replace);
+        let hard = d.path().join("hard.csv");
+        let r = forced.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &hard)]);
+        #[cfg(unix)]
+        assert_eq!(kind(r), Some(OutputClash::HardLink));
+        #[cfg(not(unix))]
+        let _ = r;
+        let dash = Path::new("-");
+        assert_eq!(
+            kind(plan.check_outputs(&[Output::file("--out", dash), Output::file("--b", dash)])),
+            Some(OutputClash::SamePath)
+        );
+        plan.check_outputs(&[Output::file("--out", dash), Output::file("--save-build", &b)])?;
+        Ok(())
+    }
+
+    /// A report directory whose file was edited since it was written is someone else's: not
+    /// replaced without `--force`, and the edit survives.
+    #[test]
+    fn an_edited_own_directory_is_not_replaced() -> TestResult {
+        let d = tempfile::tempdir()?;
+        let target = d.path().join("report");
+        let plan = OutputPlan::new().replace_own_dirs(true);
+        let out = plan.create_dir("--out", &target)?;
+        fs::write(out.path().join("roc.csv"), "a,b\n")?;
+        out.commit()?;
+        assert!(is_own_dir(&target));
+        fs::write(target.join("roc.csv"), "a,b\nmy note\n")?;
+        assert!(matches!(plan.create_dir("--out", &target), Err(Error::OutputExists { .. })));
+        // Same size, other bytes: still caught by the digest.
+        fs::write(target.join("roc.csv"), "a,c\n")?;
+        assert!(!is_own_dir(&target));
+        assert_eq!(fs::read_to_string(target.join("roc.csv"))?, "a,c\n");
+        // A manifest of names alone (written before the digests) is still taken on its names.
+        fs::write(target.join(MANIFEST), "roc.csv\n")?;
+        assert!(is_own_dir(&target));
+        Ok(())
+    }
+
+    /// A later successful commit of the same output removes what killed runs left (a dead writer's
+    /// temporary a minute old, anyone's an hour old) and keeps a live writer's and a fresh one.
+    #[test]
+    fn a_commit_removes_the_stale_temporaries_of_its_output() -> TestResult {
+        let d = tempfile::tempdir()?;
+        let path = d.path().join("o.csv");
+        let ago = |secs: u64| std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+        let temp = |name: &str, age: u64| -> std::io::Result<()> {
+            let f = fs::File::create(d.path().join(name))?;
+            f.set_modified(ago(age))
+        };
+        // No process has this id (above Linux's pid_max).
+        temp(".o.csv.attrition-tmp-4194305-dead01", 120)?;
+        temp(".o.csv.attrition-tmp-4194305-fresh1", 0)?;
+        temp(".o.csv.attrition-tmp-1-alive1", 120)?;
+        temp(".o.csv.attrition-tmp-1-old001", 7200)?;
+        temp(".p.csv.attrition-tmp-4194305-other1", 120)?;
+        write_bytes(&path, b"x", Overwrite::Refuse)?;
+        let mut names: Vec<String> =
+            fs::read_dir(d.path())?.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+        names.sort();
+        let mut want = vec![
+            ".o.csv.attrition-tmp-1-alive1",
+            ".o.csv.attrition-tmp-4194305-fresh1",
+            ".p.csv.attrition-tmp-4194305-other1",
+            "o.csv",
+        ];
+        // Where `/proc` cannot tell whether the writer lives, only the hour counts.
+        if !Path::new("/proc/self").exists() {
+            want.insert(1, ".o.csv.attrition-tmp-4194305-dead01");
+        }
+        assert_eq!(names, want);
+        Ok(())
     }
 }

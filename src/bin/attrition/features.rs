@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use attrition::Result;
 use attrition::features::{Cadence, DEFAULT_MAX_EVENT_TYPES, FeatureCatalogue};
+use attrition::io::output::Output;
 use attrition::io::parse::parse_date;
 use attrition::io::quality::DataQuality;
 use attrition::io::tables::ReadOptions;
@@ -111,13 +112,14 @@ pub fn run(a: Args) -> Result<()> {
             plan = plan.input(flag, c);
         }
     }
-    plan.check_file("--out", &a.out)?;
+    let mut outputs = vec![Output::file("--out", &a.out)];
     if let Some(p) = &a.save_catalogue {
-        plan.clone().input("--out", &a.out).check_file("--save-catalogue", p)?;
+        outputs.push(Output::file("--save-catalogue", p));
     }
     if let Some(p) = &a.save_build {
-        plan.clone().input("--out", &a.out).check_file("--save-build", p)?;
+        outputs.push(Output::file("--save-build", p));
     }
+    plan.check_outputs(&outputs)?;
     crate::output_path(&a.out);
 
     let saved = catalogue::saved(&a)?;

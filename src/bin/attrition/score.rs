@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use attrition::Result;
+use attrition::io::output::Output;
 use attrition::io::tables::Strictness;
 use attrition::models::trained::TrainedModel;
 use attrition::scoring::{ScoreOptions, score_csv};
@@ -90,13 +91,11 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     let plan = plan.input("--model", &args.model);
-    plan.check_file("--out", &args.out)?;
+    let mut outputs = vec![Output::file("--out", &args.out)];
     if let Some(d) = &args.drift_out {
-        if d == &args.out {
-            return Err(attrition::Error::param("--drift-out", d.display(), "must differ from --out"));
-        }
-        plan.clone().input("--out", &args.out).check_file("--drift-out", d)?;
+        outputs.push(Output::file("--drift-out", d));
     }
+    plan.check_outputs(&outputs)?;
     crate::output_path(&args.out);
     let model = TrainedModel::load(&args.model)?;
     let playbook = match &args.playbook {

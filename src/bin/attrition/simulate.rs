@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use attrition::Result;
 use attrition::catalogue::EventCatalogue;
-use attrition::io::output::write_bytes;
+use attrition::io::output::{Output, write_bytes};
 use attrition::io::schema::Schema;
 use attrition::io::tables::{ReadOptions, read_tables_with};
 use attrition::simulate::{SimulationParams, obfuscate_events, simulate};
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
         .event_scale(args.event_scale);
     let outputs = args.force.plan();
     if let Some(key) = &args.obfuscate_events {
-        outputs.check_file("--obfuscate-events", key)?;
+        outputs.check_outputs(&[Output::dir("--out", &args.out), Output::file("--obfuscate-events", key)])?;
     }
     let out = outputs.create_dir("--out", &args.out)?;
     let t = Instant::now();
