@@ -68,7 +68,7 @@ use serde::Serialize;
 use crate::dataset::{Column, ColumnKind, Dataset};
 use crate::error::{Error, Location, Result, RowProblem};
 use crate::io::csv_out::push_field;
-use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed, STDIN_NAME};
+use crate::io::csvfile::{CsvFile, FieldError, Fields, Framed, InputFormat, STDIN_NAME};
 use crate::io::output::{OutputPlan, Overwrite, Sink, is_stdio};
 use crate::io::tables::Strictness;
 use crate::models::trained::{ExplanationMethod, TrainedModel};
@@ -131,7 +131,8 @@ pub struct ScoreOptions {
     /// none). [`ScoreOptions::for_model`] takes the training file's.
     pub na_values: Vec<String>,
     /// Numbers are written with a decimal comma (`29,85`; default `false`; a decimal point is
-    /// then a bad number). [`ScoreOptions::for_model`] takes the training file's.
+    /// then a bad number). [`ScoreOptions::for_model`] takes the training file's. Applies to
+    /// delimited text not separated by commas only: Parquet and JSON Lines numbers are typed.
     pub decimal_comma: bool,
 }
 
@@ -444,8 +445,11 @@ struct Layout<'a> {
     phrases: Phrasebook,
     /// [`ScoreOptions::na_values`].
     na_values: &'a [String],
-    /// How numbers are parsed ([`ScoreOptions::decimal_comma`]).
+    /// How numbers are parsed ([`ScoreOptions::decimal_comma`], applied to delimited text that is
+    /// not comma-separated only).
     parse_number: fn(&str) -> Option<f64>,
+    /// What a numeric field must be, for messages.
+    expected_number: &'static str,
 }
 
 impl Layout<'_> {
@@ -577,6 +581,10 @@ pub(crate) fn score_reader_counting(
     let mut csv =
         CsvFile::from_reader_with(Box::new(input), input_name, &required, &[], options.strictness, options.delimiter)?;
     let file = csv.path.clone();
+    // Decimal commas apply to text whose fields are not separated by commas (as when training
+    // files are read, `load_flat`); Parquet and JSON Lines carry typed numbers, written here with
+    // a decimal point.
+    let decimal_comma = options.decimal_comma && csv.format == InputFormat::Csv && csv.delimiter != b',';
     let layout = Layout {
         cols: names.iter().map(|n| csv.req(n)).collect(),
         id_col: (!options.row_ids).then(|| csv.req(&options.id_column)),
@@ -586,7 +594,13 @@ pub(crate) fn score_reader_counting(
         group_starts: csv.row_group_starts(),
         phrases: Phrasebook::new(model),
         na_values: &options.na_values,
-        parse_number: crate::io::parse::number_parser(options.decimal_comma),
+        parse_number: crate::io::parse::number_parser(decimal_comma),
+        expected_number: if decimal_comma {
+            "a finite number with a decimal comma (29,85: the model's training file had them; \
+             ScoreOptions::decimal_comma, `score --decimal-comma false`) or blank"
+        } else {
+            "a finite number or blank"
+        },
     };
     let lenient = options.strictness == Strictness::Lenient;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
@@ -682,7 +696,7 @@ fn parse_chunk<'a>(chunk: &'a RawChunk, layout: &Layout<'_>) -> Vec<Parsed<'a>> 
                                     RowProblem::BadNumber,
                                     layout.names[j],
                                     v,
-                                    "a finite number or blank",
+                                    layout.expected_number,
                                 ));
                             }
                             p.numeric[j].push(x.unwrap_or(f64::NAN));

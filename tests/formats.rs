@@ -284,4 +284,24 @@ fn a_european_export_trains_and_scores_like_the_plain_file() {
         !out.status.success() && err.contains("euro_point.csv:3 column `charges`") && err.contains("12.5"),
         "{err}"
     );
+    assert!(err.contains("--decimal-comma false"), "the message names the way out: {err}");
+    // The same model scores a comma-separated file (which cannot hold unquoted decimal commas)
+    // with its decimal points, and a `;` file with decimal points when told so: same
+    // probabilities as the plain file's model on the same data.
+    std::fs::write(
+        path("plain_noid.csv"),
+        std::fs::read_to_string(path("euro.csv")).unwrap().replace(',', ".").replace(';', ","),
+    )
+    .unwrap();
+    std::fs::write(path("semi_point.csv"), std::fs::read_to_string(path("euro.csv")).unwrap().replace(',', "."))
+        .unwrap();
+    for (data, extra) in [("plain_noid.csv", None), ("semi_point.csv", Some("false"))] {
+        let (out, model, input) = (path(&format!("{data}.scores.csv")), path("euro.json"), path(data));
+        let mut args = vec!["score", "--model", &model, "--data", &input, "--out", &out, "--quiet"];
+        if let Some(v) = extra {
+            args.extend(["--decimal-comma", v]);
+        }
+        run(&args);
+        assert_eq!(probs(&p_churn(&format!("{data}.scores.csv"))), probs(&euro_scores), "{data}");
+    }
 }

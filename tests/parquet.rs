@@ -548,3 +548,57 @@ print(n, s, u, t.num_rows, sum(t.column('timestamp').to_pylist()), t.column('eve
     assert_eq!(f[5], ev.kinds[ev.kind[0] as usize]);
     assert!(f[6].contains("DELTA_BINARY_PACKED"), "{text}");
 }
+
+/// A model trained on a `;` file with decimal commas (recorded in the model file) scores the same
+/// rows from Parquet, whose numbers are typed (a tester's report: every DOUBLE was a bad number).
+#[test]
+fn a_decimal_comma_model_scores_parquet_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let mut euro = String::from("plan;charges;tenure;churned\n");
+    let (mut plans, mut charges, mut tenures) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..120u32 {
+        let plan = ["basic", "pro", "team"][(i % 3) as usize];
+        let c = f64::from(10 + (i * 7) % 90) + f64::from((i * 13) % 100) / 100.0;
+        let tenure = (i % 11 != 0).then(|| f64::from((i * 5) % 37));
+        let churned = if (i * 7) % 10 < 3 || (i % 3 == 0 && i % 2 == 0) { "yes" } else { "no" };
+        let t = tenure.map_or(String::new(), |t| t.to_string());
+        euro.push_str(&format!("{plan};{};{t};{churned}\n", format!("{c:.2}").replace('.', ",")));
+        plans.push(plan);
+        charges.push(c);
+        tenures.push(tenure);
+    }
+    std::fs::write(p("euro.csv"), euro).unwrap();
+    let batch = RecordBatch::try_from_iter([
+        ("plan", Arc::new(StringArray::from(plans)) as ArrayRef),
+        ("charges", Arc::new(Float64Array::from(charges)) as ArrayRef),
+        ("tenure", Arc::new(Float64Array::from(tenures)) as ArrayRef),
+    ])
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(p("rows.parquet")).unwrap(), batch.schema(), None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let m = s(&p("m.json")).to_owned();
+    bin(&[
+        "train",
+        "--data",
+        s(&p("euro.csv")),
+        "--id",
+        "none",
+        "--target",
+        "churned",
+        "--model",
+        "logistic",
+        "--out",
+        &m,
+    ]);
+    bin(&["score", "--model", &m, "--data", s(&p("euro.csv")), "--out", s(&p("euro_scores.csv"))]);
+    bin(&["score", "--model", &m, "--data", s(&p("rows.parquet")), "--out", s(&p("pq_scores.csv"))]);
+    let col = |f: &str| -> Vec<String> {
+        let mut r = csv::Reader::from_path(p(f)).unwrap();
+        r.records().map(|r| r.unwrap()[1].to_string()).collect()
+    };
+    assert_eq!(col("pq_scores.csv"), col("euro_scores.csv"));
+}

@@ -49,6 +49,11 @@ pub struct Args {
     /// trained with (`train --na-values`, recorded in the model file).
     #[arg(long = "na-values", value_name = "VALUE")]
     na_values: Vec<String>,
+    /// Whether numbers have a decimal comma (`29,85`) in a delimited file not separated by
+    /// commas; default: as in the model's training file (recorded in the model file). Parquet,
+    /// JSON Lines and comma-separated files always have a decimal point.
+    #[arg(long, value_name = "BOOL")]
+    decimal_comma: Option<bool>,
     /// Reasons per customer (0 = none, faster; at most 100).
     #[arg(long, default_value_t = 3, value_parser = crate::common::range::count(0, attrition::scoring::MAX_REASONS as u64))]
     reasons: usize,
@@ -107,6 +112,9 @@ pub fn run(args: Args) -> Result<()> {
         options = options.id(id);
     }
     options.na_values.extend(args.na_values.iter().cloned());
+    if let Some(d) = args.decimal_comma {
+        options.decimal_comma = d;
+    }
     let options = ScoreOptions {
         playbook,
         delimiter: args.delimiter,
