@@ -153,9 +153,13 @@ impl PartitionedTables {
             // Every partition empty: the attribute columns and churn definition of the manifest.
             counts.churn_is_subscriptions = me.parts.manifest().schema.churn.is_none();
         }
+        // Each part's cancellation events left its events table when they became churn days
+        // (`Tables::derive_churn`): the parts' reports count them.
+        let cancellations: u64 =
+            reports.iter().filter_map(|r| r.churn.as_ref()).map(|c| c.cancellation_events_removed).sum();
         if let Some(c) = &me.parts.manifest().schema.churn
             && let Some(event) = &c.churn_event
-            && counts.event_types.get(event).copied().unwrap_or(0) == 0
+            && cancellations == 0
         {
             return Err(Error::BadSchema {
                 file: me.parts.dir().join(crate::partition::MANIFEST_FILE),

@@ -18,6 +18,8 @@
 //!   the cancellation event; known the day after (features see events before `as_of`). A later
 //!   event of any other type on a later day is a return: a new active spell from that day. A
 //!   cancellation while not active (a repeated cancellation) changes nothing and is counted.
+//!   The cancellation events (and their type) then leave the events table: they are churn, not
+//!   usage ([`ChurnReport::cancellation_events_removed`]).
 //! * [`ChurnDefinition::Inactivity`] (`inactive_days = N`) — the customer's *activity days* are
 //!   the signup day and every day with an event (of any type). Churned on day `d = a + 1` after an
 //!   activity day `a` followed by `N` days `a + 1 … a + N` without activity; **known only on day
@@ -156,6 +158,10 @@ pub struct ChurnReport {
     pub repeated_cancellations: u64,
     /// Inactivity: the data end used for censoring (quiet days must end on or before it).
     pub data_end: Option<NaiveDate>,
+    /// A cancellation event: its events, taken out of the events table once turned into churn
+    /// days (they are not usage: usage counts, type breadth and per-type columns leave them out).
+    #[serde(default)]
+    pub cancellation_events_removed: u64,
 }
 
 impl std::fmt::Display for ChurnReport {
@@ -169,6 +175,13 @@ impl std::fmt::Display for ChurnReport {
             write!(f, ", {} repeated cancellations ignored", self.repeated_cancellations)?;
         }
         write!(f, ")")?;
+        if self.cancellation_events_removed > 0 {
+            write!(
+                f,
+                "; its {} events are churn, not usage (left out of usage features)",
+                self.cancellation_events_removed
+            )?;
+        }
         if let Some(d) = self.data_end {
             write!(f, "; quiet days counted up to the data end {d}")?;
         }
@@ -208,6 +221,7 @@ impl Tables {
             returns: 0,
             repeated_cancellations: 0,
             data_end: None,
+            cancellation_events_removed: 0,
         };
         // Each customer's (day, is_cancellation), sorted.
         let cancel = match definition {
@@ -268,6 +282,9 @@ impl Tables {
         }
         self.subscriptions = subs;
         self.churn = definition.clone();
+        if let Some(k) = cancel {
+            report.cancellation_events_removed = self.events.remove_kind(k) as u64;
+        }
         Ok(report)
     }
 }
@@ -356,5 +373,49 @@ mod tests {
         let s = event_spells(0, &[(3, false), (10, true), (10, false), (12, true), (20, false)], &mut rep);
         assert_eq!(s, vec![(0, Some(10)), (20, None)]);
         assert_eq!(rep, 1);
+    }
+
+    /// The cancellation events become churn days and leave the events table with their type: no
+    /// usage feature counts them, and usage breadth is over the usage types only (a tester saw
+    /// `events_per_week_*_cancel_subscription` always 0 and breadth capped at 3 of 4 types).
+    #[test]
+    fn cancellation_events_leave_the_usage_events() -> crate::Result<()> {
+        use crate::features::{FeatureCatalogue, snapshot};
+        use crate::io::tables::{Customer, EventsBuilder};
+        let day =
+            |s: &str| crate::io::parse::parse_date(s).ok_or_else(|| crate::Error::param("date", s, "a test date"));
+        let ts = |s: &str| -> crate::Result<i64> { Ok(crate::io::parse::day_start(day(s)?)) };
+        let mut b = EventsBuilder::new();
+        for (c, kind, d) in [
+            (0, "login", "2024-01-05"),
+            (0, "export", "2024-02-01"),
+            (0, "cancel", "2024-02-10"),
+            (1, "login", "2024-02-20"),
+            (1, "export", "2024-02-21"),
+            (2, "login", "2024-02-22"),
+        ] {
+            b.push(c, ts(d)?, kind, "")?;
+        }
+        let mut t = Tables {
+            customers: ["a", "b", "c"]
+                .iter()
+                .map(|n| Ok(Customer::new(*n, day("2024-01-01")?)))
+                .collect::<crate::Result<_>>()?,
+            events: b.finish(),
+            ..Default::default()
+        };
+        let report = t.derive_churn(&ChurnDefinition::Event { churn_event: "cancel".into() }, None)?;
+        assert_eq!((report.churned_customers, report.cancellation_events_removed), (1, 1));
+        assert_eq!(t.subscriptions[0].end_date, Some(day("2024-02-10")?));
+        assert_eq!(t.events.kinds, ["login", "export"]);
+        assert_eq!(t.events.len(), 5);
+        let catalogue = FeatureCatalogue::standard().resolve(&t)?;
+        let ds = snapshot(&t, day("2024-03-01")?, &catalogue)?;
+        let names = ds.feature_names();
+        assert!(names.iter().all(|n| !n.contains("cancel")), "{names:?}");
+        let breadth = ds.column("event_type_breadth_90d").and_then(|c| c.as_numeric()).map(|v| v.to_vec());
+        // b used both usage types (1.0), c one of two (0.5); a churned and is not in the snapshot.
+        assert_eq!(breadth, Some(vec![1.0, 0.5]));
+        Ok(())
     }
 }

@@ -169,6 +169,46 @@ impl Events {
         self.customer.is_empty()
     }
 
+    /// Removes every event of type `kind` (an index into `kinds`) and the type itself (later
+    /// types' indices shift down by one); returns how many events went. Order is kept.
+    ///
+    /// ```
+    /// # fn main() -> attrition::Result<()> {
+    /// use attrition::io::tables::EventsBuilder;
+    /// let mut b = EventsBuilder::new();
+    /// b.push(0, 10, "login", "")?;
+    /// b.push(0, 20, "cancel", "")?;
+    /// b.push(1, 30, "export", "")?;
+    /// let mut e = b.finish();
+    /// let cancel = e.kind_index("cancel").unwrap();
+    /// assert_eq!(e.remove_kind(cancel), 1);
+    /// assert_eq!(e.kinds, ["login", "export"]);
+    /// assert_eq!((e.timestamp.clone(), e.kind.clone()), (vec![10, 30], vec![0, 1]));
+    /// # Ok(()) }
+    /// ```
+    pub fn remove_kind(&mut self, kind: u16) -> usize {
+        if usize::from(kind) >= self.kinds.len() {
+            return 0;
+        }
+        let before = self.len();
+        fn retain_by<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut keep = keep.iter();
+            v.retain(|_| keep.next().copied().unwrap_or(true));
+        }
+        let keep: Vec<bool> = self.kind.iter().map(|&k| k != kind).collect();
+        retain_by(&mut self.customer, &keep);
+        retain_by(&mut self.timestamp, &keep);
+        retain_by(&mut self.user, &keep);
+        retain_by(&mut self.kind, &keep);
+        for k in &mut self.kind {
+            if *k > kind {
+                *k -= 1;
+            }
+        }
+        self.kinds.remove(usize::from(kind));
+        before - self.len()
+    }
+
     /// Drops exact duplicate events (same customer, timestamp, type and user; the first in file
     /// order is kept, order is otherwise unchanged) and returns how many were dropped. A
     /// re-exported row carries no information but would count twice in every event feature.
