@@ -14,7 +14,9 @@ use pyo3::types::PyDict;
 /// The Python class name of an error's family.
 fn class_of(e: &Error) -> &'static str {
     match e {
-        Error::Io { .. } | Error::OutputIsInput { .. } | Error::OutputsClash { .. } | Error::OutputExists { .. } => "AttritionIOError",
+        Error::Io { .. } | Error::OutputIsInput { .. } | Error::OutputsClash { .. } | Error::OutputExists { .. } => {
+            "AttritionIOError"
+        }
         Error::BadRow { .. }
         | Error::BadHeader { .. }
         | Error::EmptyInput { .. }
