@@ -105,3 +105,45 @@ fn out_of_fold_file_quotes_ids() {
     assert_eq!(ids.len(), 120);
     assert!(ids.iter().all(|id| id.starts_with("id ") && id.ends_with(", north")), "{:?}", &ids[..3]);
 }
+
+/// `target` reads the columns its model uses: no warning about how another column (`as_of`)
+/// would be read as a feature; a blank MRR is an error naming the flag, column, file and customer.
+#[test]
+fn target_warns_only_about_the_models_columns_and_names_a_blank_mrr() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 120;
+    let tenure: Vec<f64> = (0..n).map(|i| ((i * 37) % 100) as f64).collect();
+    let churned: Vec<bool> = (0..n).map(|i| (i * 37) % 100 < 35 || i % 11 == 0).collect();
+    let ds = Dataset::new(vec![Column::numeric("tenure", tenure.clone())]).unwrap().with_churned(churned).unwrap();
+    let model = dir.path().join("model.json");
+    ModelParams::new(ModelKind::Logistic).seed(1).fit(&ds).unwrap().save(&model).unwrap();
+    let write = |name: &str, blank_at: Option<usize>| {
+        let path = dir.path().join(name);
+        let mut f = std::fs::File::create(&path).unwrap();
+        writeln!(f, "customer_id,as_of,tenure,mrr").unwrap();
+        for (i, t) in tenure.iter().enumerate() {
+            let mrr = if Some(i) == blank_at { String::new() } else { "50".into() };
+            writeln!(f, "c{i},2025-0{}-01,{t},{mrr}", 1 + i % 6).unwrap();
+        }
+        path
+    };
+    let run = |data: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_attrition"))
+            .args(["target", "--model"])
+            .arg(&model)
+            .arg("--data")
+            .arg(data)
+            .args(["--offer-cost", "30", "--label-days", "90", "--out"])
+            .arg(dir.path().join(format!("{}.out.csv", data.file_name().unwrap().to_str().unwrap())))
+            .output()
+            .unwrap()
+    };
+    let ok = run(&write("ok.csv", None));
+    let err = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{err}");
+    assert!(!err.contains("as_of"), "a warning about a column the model does not read: {err}");
+    let bad = run(&write("blank.csv", Some(41)));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(err.contains("--mrr-column") && err.contains("blank.csv") && err.contains("customer c41"), "{err}");
+}

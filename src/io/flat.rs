@@ -364,6 +364,24 @@ impl std::fmt::Display for FlatWarning {
     }
 }
 
+impl FlatWarning {
+    /// The columns the warning is about, in file order.
+    ///
+    /// ```
+    /// use attrition::io::flat::FlatWarning;
+    /// let w = FlatWarning::AsOfColumnUsedAsFeature { column: "as_of".into() };
+    /// assert_eq!(w.columns(), ["as_of"]);
+    /// ```
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            FlatWarning::MissingMarkersMadeCategorical { column, .. }
+            | FlatWarning::IdLikeColumnDropped { column, .. }
+            | FlatWarning::AsOfColumnUsedAsFeature { column } => vec![column.as_str()],
+            FlatWarning::MissingMarkersAsCategories { columns, .. } => columns.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 impl FlatReport {
     /// The report of feature column `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnReport> {
@@ -671,6 +689,21 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     }
     if let Some(both) = o.numeric.iter().find(|c| o.categorical.contains(c)) {
         return Err(Error::param("numeric/categorical", both, "a column cannot be forced to both kinds"));
+    }
+    // One column in two roles (`--id Churn --target Churn`) would be read as both.
+    let roles = [("target", target), ("id", id), ("as-of", as_of), ("weight", weight)];
+    for (i, (a, ca)) in roles.iter().enumerate() {
+        for (b, cb) in &roles[i + 1..] {
+            if let (Some(x), Some(y)) = (ca, cb)
+                && x == y
+            {
+                return Err(Error::param(
+                    "columns",
+                    &headers[*x],
+                    format!("one column cannot be both the {a} and the {b} column of {}", path.display()),
+                ));
+            }
+        }
     }
     let special: Vec<usize> = [target, id, as_of, weight].into_iter().flatten().collect();
     let candidates: Vec<usize> =

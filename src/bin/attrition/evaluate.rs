@@ -63,6 +63,18 @@ pub fn run(args: Args) -> Result<()> {
     // Observations repeat customers: then folds are grouped by customer, so no customer is in
     // both the training and the test side.
     let repeated = ids_repeat(&data);
+    if repeated
+        && !(args.quiet || args.json)
+        && let Some(ids) = &data.ids
+    {
+        let distinct: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        eprintln!(
+            "note: {} rows hold {} distinct ids (repeated customers, as in point-in-time observations): \
+             folds are grouped by id, so no customer is on both sides",
+            ids.len(),
+            distinct.len()
+        );
+    }
     let folds = inner_k_fold(&data, args.folds, args.model.seed)?;
     let (pb, hook) = crate::progress::fit_bar(
         args.quiet || args.json,

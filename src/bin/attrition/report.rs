@@ -33,7 +33,7 @@ pub fn run(args: Args) -> Result<()> {
     let plan = args.force.plan().replace_own_dirs(true).input("--model", &args.model).input("--data", &args.data.data);
     plan.check_dir("--out", &args.out)?;
     let model = TrainedModel::load(&args.model)?;
-    let (data, quality) = args.data.load_reported(false)?;
+    let (data, quality) = args.data.load_for_model(&model, false)?;
     let y = data.churned_or_err()?.to_vec();
     let p = model.predict_proba(&data)?;
     let n = y.len();

@@ -102,9 +102,16 @@ pub fn run(args: Args) -> Result<()> {
     for v in model.input.na_values.iter().chain(&args.na_values) {
         options = options.na_value(v);
     }
+    // The model's columns are read even if they look like ids; warnings about other columns
+    // (how they would be read as features) do not concern it.
+    for f in &model.features {
+        options = options.keep(&f.name);
+    }
     let loaded = load_flat(&args.data, &options)?;
     for w in &loaded.report.warnings {
-        eprintln!("warning: {w}");
+        if w.columns().iter().any(|c| model.features.iter().any(|f| f.name == *c)) {
+            eprintln!("warning: {w}");
+        }
     }
     let data = loaded.dataset;
     // Probabilities and, when affordable, the reasons in words (none in the low tier, whose rows
@@ -126,16 +133,53 @@ pub fn run(args: Args) -> Result<()> {
     }
     let phrases = Phrasebook::new(&model);
     let reasons: Vec<Vec<Reason>> = (0..p.len()).map(|i| explained.reasons(&phrases, i, p[i], &options)).collect();
-    let column = |name: &str| -> Result<Vec<f64>> {
-        data.column(name).and_then(|c| c.as_numeric()).map(|v| v.to_vec()).ok_or_else(|| Error::FeatureMismatch {
-            reason: format!("numeric column `{name}` not found in {}", args.data.display()),
-        })
+    // A money column: numeric, present, finite and ≥ 0 for every customer (named by flag, file,
+    // customer id and data row when not).
+    let column = |flag: &'static str, name: &str| -> Result<Vec<f64>> {
+        let file = args.data.display();
+        let Some(col) = data.column(name) else {
+            let shown: Vec<&str> = data.columns.iter().take(8).map(|c| c.name.as_str()).collect();
+            return Err(Error::param(
+                flag,
+                name,
+                format!(
+                    "no such column in {file} (its columns: {}{}); name the MRR column with --mrr-column COL, \
+                     or a CLV column with --clv-column COL",
+                    shown.join(", "),
+                    if data.columns.len() > 8 { ", …" } else { "" }
+                ),
+            ));
+        };
+        let Some(v) = col.as_numeric() else {
+            return Err(Error::param(
+                flag,
+                name,
+                format!("column `{name}` of {file} is not numeric (read as categorical)"),
+            ));
+        };
+        let bad: Vec<usize> = (0..v.len()).filter(|&i| !(v[i].is_finite() && v[i] >= 0.0)).collect();
+        if let Some(&i) = bad.first() {
+            let who = data.ids.as_ref().map_or(String::new(), |ids| format!("customer {} ", ids[i]));
+            return Err(Error::param(
+                flag,
+                name,
+                format!(
+                    "column `{name}` of {file} is missing, negative or not finite for {} customer{} \
+                     (first: {who}in data row {}, value {}); every customer needs an amount ≥ 0",
+                    bad.len(),
+                    if bad.len() == 1 { "" } else { "s" },
+                    i + 1,
+                    v[i]
+                ),
+            ));
+        }
+        Ok(v.to_vec())
     };
     let clv = match &args.clv_column {
-        Some(c) => column(c)?,
+        Some(c) => column("--clv-column", c)?,
         None => {
             clv_from_churn_probability(
-                &column(&args.mrr_column)?,
+                &column("--mrr-column", &args.mrr_column)?,
                 &p,
                 label_days,
                 &ClvParams::new(args.margin, args.discount, args.horizon_months),

@@ -96,7 +96,10 @@ pub fn run(args: Args) -> Result<()> {
     if !args.quiet {
         println!(
             "trained {}{} in {:.2}s; wrote {} (read back and checked)",
-            model.kind,
+            match &model.selection {
+                Some(sel) => format!("auto: {} ({})", sel.chosen, model.kind),
+                None => model.kind.to_string(),
+            },
             if model.calibrator.is_some() { " (calibrated)" } else { "" },
             t.elapsed().as_secs_f64(),
             args.out.display()

@@ -79,7 +79,8 @@ pub fn print_load_warnings(report: &attrition::io::flat::FlatReport) {
     super::print_quality(&attrition::io::quality::DataQuality::from_flat(report));
     let skipped = report.skipped_total();
     if skipped > 0 {
-        eprintln!("skipped {skipped} bad rows: {:?}", report.skipped);
+        let kinds: Vec<String> = report.skipped.iter().map(|(problem, n)| format!("{n} {problem}")).collect();
+        eprintln!("skipped {skipped} bad rows ({})", kinds.join(", "));
         for e in &report.examples {
             eprintln!("  {e}");
         }
@@ -115,9 +116,31 @@ impl DataArgs {
         self.load_flat(quiet).map(|l| (l.dataset, attrition::io::quality::DataQuality::from_flat(&l.report)))
     }
 
+    /// [`DataArgs::load_reported`] for scoring with `model`: its feature columns are kept even if
+    /// they look like ids, and only warnings about columns the model reads are printed (how the
+    /// other columns would be read as features does not matter to it).
+    pub fn load_for_model(
+        &self,
+        model: &attrition::models::trained::TrainedModel,
+        quiet: bool,
+    ) -> Result<(Dataset, attrition::io::quality::DataQuality)> {
+        let mut options = self.options();
+        options.keep.extend(model.features.iter().map(|f| f.name.clone()));
+        let LoadedFlat { dataset, mut report } = self.load_with(&options, quiet)?;
+        report.warnings.retain(|w| w.columns().iter().any(|c| model.features.iter().any(|f| f.name == *c)));
+        print_load_warnings(&report);
+        Ok((dataset, attrition::io::quality::DataQuality::from_flat(&report)))
+    }
+
     /// [`DataArgs::load`], with the load report.
     pub fn load_flat(&self, quiet: bool) -> Result<LoadedFlat> {
-        let LoadedFlat { dataset, report } = load_flat(&self.data, &self.options())?;
+        let loaded = self.load_with(&self.options(), quiet)?;
+        print_load_warnings(&loaded.report);
+        Ok(loaded)
+    }
+
+    fn load_with(&self, options: &FlatOptions, quiet: bool) -> Result<LoadedFlat> {
+        let LoadedFlat { dataset, report } = load_flat(&self.data, options)?;
         if !quiet {
             eprintln!(
                 "loaded {} of {} rows from {} ({} features, churn rate {:.4})",
@@ -131,7 +154,6 @@ impl DataArgs {
         if report.decimal_comma && !quiet {
             eprintln!("numbers read with decimal commas (`29,85` = 29.85)");
         }
-        print_load_warnings(&report);
         Ok(LoadedFlat { dataset, report })
     }
 }

@@ -14,9 +14,10 @@ pub struct ModelArgs {
     /// the default boosted trees and their blend), which is what it did.
     #[arg(long, default_value = "auto")]
     pub model: ModelKind,
-    /// `auto`: estimated compute, in seconds, its search may spend per training set, in (0, 86400]. It is turned
-    /// into a number of candidates before fitting (so the same seed gives the same choice).
-    #[arg(long, default_value_t = 10.0, value_parser = range::above(0.0, 86_400.0))]
+    /// `auto`: estimated compute, in seconds, its search may spend per training set, in [0, 86400]. It is turned
+    /// into a number of candidates before fitting (so the same seed gives the same choice); 0: only the two
+    /// always tried (logistic regression and the default boosted trees) and their blend.
+    #[arg(long, default_value_t = 10.0, value_parser = range::closed(0.0, 86_400.0))]
     pub budget_seconds: f64,
     /// Seed of every random choice (any whole number 0–2⁶⁴ − 1).
     #[arg(long, default_value_t = 42)]

@@ -34,6 +34,25 @@ pub fn dataset(
             as_of.pred_opt().unwrap_or(as_of),
             ds.n_features()
         );
+        // A snapshot outside the data is most likely a typo: say what it means.
+        if let Some(end) = attrition::features::data_end(tables, false)
+            && as_of.signed_duration_since(end.day).num_days() > 1
+        {
+            eprintln!(
+                "warning: --snapshot {as_of} is {} days after the data's last day ({}): customers active then are \
+                 taken as still active, with no usage since",
+                as_of.signed_duration_since(end.day).num_days() - 1,
+                end.day
+            );
+        }
+        if ds.n_rows() == 0 {
+            let first = tables.customers.iter().map(|c| c.signup_date).min();
+            eprintln!(
+                "warning: no customer is active on {}: the snapshot is empty{}",
+                as_of.pred_opt().unwrap_or(as_of),
+                first.map_or(String::new(), |d| format!(" (the first signup is on {d})"))
+            );
+        }
         Ok((ds, resolved))
     } else {
         let params = observation_params(a, catalogue)?;
