@@ -305,3 +305,31 @@ fn a_european_export_trains_and_scores_like_the_plain_file() {
         assert_eq!(probs(&p_churn(&format!("{data}.scores.csv"))), probs(&euro_scores), "{data}");
     }
 }
+
+/// A column of decimal commas in a file whose other numbers have decimal points is not guessed:
+/// it is read as categorical with a warning naming it, an example and how many values (a
+/// tester's report: it became a 1,585-level categorical without a word).
+#[test]
+fn decimal_commas_among_decimal_points_are_named() {
+    use attrition::io::flat::load_flat_from_reader;
+    let mut body = String::from("plan;charges;total;churned\n");
+    for i in 0..40 {
+        body.push_str(&format!(
+            "p{};{},{:02};{}.5;{}\n",
+            i % 3,
+            10 + i,
+            i,
+            100 + i,
+            if i % 4 == 0 { "yes" } else { "no" }
+        ));
+    }
+    let loaded = load_flat_from_reader(body.as_bytes(), "mixed.csv", &FlatOptions::new().target("churned")).unwrap();
+    let warned: Vec<&FlatWarning> = loaded
+        .report
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, FlatWarning::DecimalCommasAmongPoints { column, n_comma: 40, n_values: 40, .. } if column == "charges"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", loaded.report.warnings);
+    assert!(warned[0].to_string().contains("like `10,00`"), "{}", warned[0]);
+}

@@ -309,6 +309,19 @@ pub enum FlatWarning {
         /// The column.
         column: String,
     },
+    /// A column holds numbers written with a decimal comma (`29,85`) in a file whose other
+    /// numbers have a decimal point (`29.85`): which mark is meant is not guessed, so it was read
+    /// as categorical. Re-export the file with one decimal mark.
+    DecimalCommasAmongPoints {
+        /// The column.
+        column: String,
+        /// One of its decimal-comma values, as written.
+        example: String,
+        /// Its values with a decimal comma.
+        n_comma: u64,
+        /// Its non-blank values in all.
+        n_values: u64,
+    },
 }
 
 impl std::fmt::Display for FlatWarning {
@@ -360,6 +373,12 @@ impl std::fmt::Display for FlatWarning {
                 "column `{column}` looks like the observation date of point-in-time features but is used as a feature; \
                  pass --as-of {column} to treat it as the as-of date (or --drop {column})"
             ),
+            FlatWarning::DecimalCommasAmongPoints { column, example, n_comma, n_values } => write!(
+                f,
+                "column `{column}` holds numbers with a decimal comma ({n_comma} of its {n_values} values, like `{example}`) \
+                 in a file whose other numbers have a decimal point, so it was read as categorical; \
+                 re-export the file with one decimal mark (or pass --categorical {column} to keep it so)"
+            ),
         }
     }
 }
@@ -376,7 +395,8 @@ impl FlatWarning {
         match self {
             FlatWarning::MissingMarkersMadeCategorical { column, .. }
             | FlatWarning::IdLikeColumnDropped { column, .. }
-            | FlatWarning::AsOfColumnUsedAsFeature { column } => vec![column.as_str()],
+            | FlatWarning::AsOfColumnUsedAsFeature { column }
+            | FlatWarning::DecimalCommasAmongPoints { column, .. } => vec![column.as_str()],
             FlatWarning::MissingMarkersAsCategories { columns, .. } => columns.iter().map(String::as_str).collect(),
         }
     }
@@ -716,6 +736,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     // decimal point, over all columns; only a file not separated by commas can hold the former.
     let comma_possible = f.format == crate::io::InputFormat::Csv && f.delimiter != b',';
     let mut comma_numbers = vec![0usize; headers.len()];
+    let mut comma_example: Vec<Option<String>> = vec![None; headers.len()];
     let mut point_numbers = 0usize;
     let mut markers = vec![0usize; headers.len()];
     let mut marker_words: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
@@ -734,6 +755,9 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
                     point_numbers += usize::from(is_decimal_point_number(v));
                 } else if comma_possible && is_decimal_comma_number(v) {
                     comma_numbers[i] += 1;
+                    if comma_example[i].is_none() {
+                        comma_example[i] = Some(v.to_owned());
+                    }
                 } else if is_missing_marker(v) {
                     markers[i] += 1;
                     if marker_words[i].len() < 5 && !marker_words[i].iter().any(|m| m == v) {
@@ -775,6 +799,19 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         } else if non_blank[i] == 0 || numeric[i] as f64 >= NUMERIC_INFERENCE_SHARE * non_blank[i] as f64 {
             (ColumnKind::Numeric, true)
         } else {
+            // Numbers with a decimal comma in a file that also has decimal points: not guessed,
+            // categorical, and said so.
+            if !decimal_comma
+                && comma_numbers[i] > 0
+                && (numeric[i] + comma_numbers[i] + markers[i]) as f64 >= NUMERIC_INFERENCE_SHARE * non_blank[i] as f64
+            {
+                warnings.push(FlatWarning::DecimalCommasAmongPoints {
+                    column: name.clone(),
+                    example: comma_example[i].take().unwrap_or_default(),
+                    n_comma: comma_numbers[i] as u64,
+                    n_values: non_blank[i] as u64,
+                });
+            }
             // Numbers but for missing-value markers: categorical, and said so.
             if markers[i] > 0 && (numeric[i] + markers[i]) as f64 >= NUMERIC_INFERENCE_SHARE * non_blank[i] as f64 {
                 warnings.push(FlatWarning::MissingMarkersMadeCategorical {

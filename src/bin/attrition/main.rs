@@ -116,9 +116,15 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
+            // Causes the message does not already quote (an I/O error's text usually is in it).
+            let mut shown = e.to_string();
             let mut src = std::error::Error::source(&e);
             while let Some(s) = src {
-                eprintln!("  caused by: {s}");
+                let text = s.to_string();
+                if !shown.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    shown.push_str(&text);
+                }
                 src = s.source();
             }
             ExitCode::FAILURE
