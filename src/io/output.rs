@@ -976,9 +976,11 @@ mod tests {
         let (x, y) = (d.path().join("new/dir/x.csv"), d.path().join("new/./dir/x.csv"));
         let r = plan.check_outputs(&[Output::file("--out", &x), Output::file("--drift-out", &y)]);
         assert_eq!(kind(r), Some(OutputClash::SamePath));
-        let r = plan.check_outputs(&[Output::dir("--out", &d.path().join("new")), Output::file("--key", &x)]);
+        let r =
+            plan.check_outputs(&[Output::dir("--out", &d.path().join("new")), Output::file("--obfuscate-events", &x)]);
         assert_eq!(kind(r), Some(OutputClash::InsideOutputDir));
-        let r = plan.check_outputs(&[Output::file("--key", &x), Output::dir("--out", &d.path().join("new"))]);
+        let r =
+            plan.check_outputs(&[Output::file("--obfuscate-events", &x), Output::dir("--out", &d.path().join("new"))]);
         assert_eq!(kind(r), Some(OutputClash::InsideOutputDir));
         fs::write(&a, "x")?;
         fs::hard_link(&a, d.path().join("hard.csv"))?;
@@ -991,7 +993,7 @@ mod tests {
         let _ = r;
         let dash = Path::new("-");
         assert_eq!(
-            kind(plan.check_outputs(&[Output::file("--out", dash), Output::file("--b", dash)])),
+            kind(plan.check_outputs(&[Output::file("--out", dash), Output::file("--drift-out", dash)])),
             Some(OutputClash::SamePath)
         );
         plan.check_outputs(&[Output::file("--out", dash), Output::file("--save-build", &b)])?;

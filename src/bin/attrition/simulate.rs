@@ -92,15 +92,6 @@ pub fn run(args: Args) -> Result<()> {
         .event_scale(args.event_scale);
     let outputs = args.force.plan();
     if let Some(key) = &args.obfuscate_events {
-        outputs.check_outputs(&[Output::dir("--out", &args.out), Output::file("--obfuscate-events", key)])?;
-    }
-    let out = outputs.create_dir("--out", &args.out)?;
-    let t = Instant::now();
-    let pb = crate::progress::spinner(
-        args.quiet,
-        &format!("simulating {} customers over {} months", args.customers, args.months),
-    );
-    if let Some(key) = &args.obfuscate_events {
         let dir = std::path::absolute(&args.out).map_err(|e| attrition::Error::io("resolve", &args.out, e))?;
         let key_abs = std::path::absolute(key).map_err(|e| attrition::Error::io("resolve", key, e))?;
         if key_abs.starts_with(&dir) {
@@ -110,7 +101,15 @@ pub fn run(args: Args) -> Result<()> {
                 format!("the key must be kept out of the tables directory {}", args.out.display()),
             ));
         }
+        // The same through symbolic links or `..`.
+        outputs.check_outputs(&[Output::dir("--out", &args.out), Output::file("--obfuscate-events", key)])?;
     }
+    let out = outputs.create_dir("--out", &args.out)?;
+    let t = Instant::now();
+    let pb = crate::progress::spinner(
+        args.quiet,
+        &format!("simulating {} customers over {} months", args.customers, args.months),
+    );
     let mut world = simulate(&params)?;
     let mut catalogue = EventCatalogue::default();
     // The key is written once the tables are in place.
