@@ -96,7 +96,13 @@ fn lightgbm(python: &str, x: &Array2<f64>, y: &[bool], threads: usize) -> Option
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("matrix.csv");
     write_matrix(&path, x, y).ok()?;
-    let out = Command::new(python).arg("-c").arg(LIGHTGBM).arg(&path).arg(threads.to_string()).arg(REPEATS.to_string()).output();
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(LIGHTGBM)
+        .arg(&path)
+        .arg(threads.to_string())
+        .arg(REPEATS.to_string())
+        .output();
     let _ = std::fs::remove_dir_all(&dir);
     let out = out.ok().filter(|o| o.status.success());
     let Some(out) = out else {

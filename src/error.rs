@@ -360,9 +360,11 @@ pub enum Error {
     },
 
     /// A saved model was written by an incompatible version of this crate.
-    #[error("model schema version {found} is not supported (this build reads version {supported})")]
+    #[error("{}", schema_version_message(path, *found, *supported))]
     SchemaVersion {
-        /// The version in the file.
+        /// The model file (`<memory>` or `<reader>` when not from a file).
+        path: PathBuf,
+        /// The version in the file (0: the file has none).
         found: u32,
         /// The version this build reads.
         supported: u32,
@@ -436,6 +438,21 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// [`Error::SchemaVersion`]'s message: a file without a version is most likely not a model file.
+fn schema_version_message(path: &std::path::Path, found: u32, supported: u32) -> String {
+    if found == 0 {
+        format!(
+            "{}: not an attrition model file (it has no `schema_version`; `attrition train` writes version {supported})",
+            path.display()
+        )
+    } else {
+        format!(
+            "{}: model schema version {found} is not supported (this build reads version {supported})",
+            path.display()
+        )
+    }
 }
 
 impl Error {

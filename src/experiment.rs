@@ -1,8 +1,10 @@
 //! From a retention experiment in the raw tables to a profit comparison of targeting rules.
 //!
 //! [`experiment_data`] joins `campaign.csv` with point-in-time features built the day before the
-//! campaign (nothing from the campaign date on leaks in) and labels each drawn customer by churn
-//! within `horizon_days` after it. [`compare_targeting`] splits the experiment into a training
+//! campaign (nothing from the campaign date on leaks in) and labels each drawn customer churned
+//! when no subscription of theirs is active `horizon_days` after it (retention at the horizon: a
+//! customer who left and came back by then is retained; one whose churn day is the horizon day
+//! is churned). [`compare_targeting`] splits the experiment into a training
 //! and a held-out half (stratified by arm × outcome, seeded), fits the churn model and the
 //! two-model uplift learner on the training half, and measures on the held-out half the campaign
 //! profit of three rules, each at its own best campaign size:
@@ -43,7 +45,7 @@ use crate::uplift::{
 /// Experiment customers with features as of the campaign date.
 #[derive(Debug, Clone)]
 pub struct Experiment {
-    /// Features the day before the campaign; `churned` = churned within the horizon after it.
+    /// Features the day before the campaign; `churned` = not active `horizon_days` after it.
     pub data: Dataset,
     /// Offered the incentive.
     pub treated: Vec<bool>,

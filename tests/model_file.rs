@@ -584,3 +584,14 @@ fn mutated_model_json_never_panics_nor_scores_nan() {
     // Some mutations leave a valid model (a swapped pair of equal covers, a level renamed…).
     assert!(accepted.get() > 0);
 }
+
+/// A JSON file that is no model at all (no `schema_version`) is named and called so, not "schema
+/// version 0 is not supported" (a tester's report).
+#[test]
+fn a_json_file_without_a_schema_version_is_named_as_no_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.json");
+    std::fs::write(&path, "{}").unwrap();
+    let msg = TrainedModel::load(&path).unwrap_err().to_string();
+    assert!(msg.contains("empty.json") && msg.contains("not an attrition model file"), "{msg}");
+}

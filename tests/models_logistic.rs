@@ -168,7 +168,7 @@ fn bad_model_files_are_clear_errors() {
     assert!(matches!(TrainedModel::load(&path), Err(Error::Json { .. })));
     std::fs::write(&path, text.replace("\"schema_version\":4", "\"schema_version\":99")).unwrap();
     assert!(
-        matches!(TrainedModel::load(&path), Err(Error::SchemaVersion { found: 99, supported }) if supported == attrition::models::trained::SCHEMA_VERSION)
+        matches!(TrainedModel::load(&path), Err(Error::SchemaVersion { found: 99, supported, .. }) if supported == attrition::models::trained::SCHEMA_VERSION)
     );
     assert!(matches!(TrainedModel::load(dir.path().join("absent.json")), Err(Error::Io { .. })));
 }

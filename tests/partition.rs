@@ -271,3 +271,25 @@ fn the_cli_partitions_atomically_and_refuses_to_overwrite() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Few customers in many partitions leave some partitions empty: `kpi` and `retention` count
+/// them as nothing and give the unpartitioned output (a tester's report: "part-00000/
+/// customers.parquet: no data rows").
+#[test]
+fn empty_partitions_count_as_nothing_in_kpi_and_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_attrition")).args(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    run(&["simulate", "--customers", "30", "--seed", "5", "--out", &p("tiny"), "--quiet"]);
+    run(&["partition", "--tables", &p("tiny"), "--partitions", "64", "--out", &p("parts")]);
+    let parts = Partitions::open(p("parts")).unwrap();
+    assert!((0..parts.len()).any(|i| parts.read(i, &ReadOptions::strict()).unwrap().tables.customers.is_empty()));
+    run(&["kpi", "--tables", &p("tiny"), "--out", &p("whole.csv")]);
+    run(&["kpi", "--tables", &p("parts"), "--out", &p("split.csv")]);
+    assert_eq!(std::fs::read(p("whole.csv")).unwrap(), std::fs::read(p("split.csv")).unwrap());
+    assert_eq!(run(&["retention", "--tables", &p("tiny")]), run(&["retention", "--tables", &p("parts")]));
+}

@@ -181,6 +181,27 @@ fn the_cli_is_deterministic_and_the_same_on_tables_and_partitions() {
         "2025-06-01",
     ]);
     assert!(text.contains("4 partitions") && text.contains("ROC-AUC by as-of date"), "{text}");
+    // A model whose file records training as-of dates inside the evaluated range: figures in
+    // sample, and the command says so (a tester's report: they read as out of sample).
+    let mut seen = model.clone();
+    seen.training = Some(attrition::models::artifact::TrainingSummary {
+        as_of: attrition::models::artifact::DateRange::of(&[day("2024-03-01"), day("2025-01-01")]),
+        cv: None,
+    });
+    let seen_file = d.join("seen.json");
+    seen.save(&seen_file).unwrap();
+    let args = |f: &Path| -> Vec<String> {
+        ["evaluate", "--model-file", s(f), "--tables", s(&parts), "--from", "2024-11-01", "--to", "2025-06-01"]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let stderr_of = |f: &Path| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_attrition")).args(args(f)).output().unwrap();
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    assert!(stderr_of(&seen_file).contains("in sample"));
+    assert!(!stderr_of(&file).contains("in sample"), "no training dates recorded: no warning");
 }
 
 #[test]

@@ -18,6 +18,9 @@ def test_kaplan_meier_by_hand():
     km = attrition.kaplan_meier([1, 2, 2, 3], [True, True, False, True])
     surv = {p["time"]: p["survival"] for p in km["points"]}
     assert surv == {0.0: 1.0, 1.0: 0.75, 2.0: 0.5, 3.0: 0.0}
+    # lifelines' median_survival_time_: the first time S(t) <= 0.5.
+    assert km["median"] == 2.0
+    assert attrition.kaplan_meier([1, 2, 3], [True, False, False])["median"] is None
     with pytest.raises(attrition.AttritionError, match="empty data"):
         attrition.kaplan_meier([], [])
 

@@ -382,6 +382,22 @@ struct Item {
     alias: String,
 }
 
+/// The training levels of categorical feature `name` that mean true and false, when its levels
+/// are exactly such a pair (`Yes`/`No`, `1`/`0`, `True`/`False`, … as
+/// [`crate::io::parse::parse_bool`] reads them).
+fn boolean_levels<'p>(pre: &'p Preprocessor, name: &str) -> Option<(&'p str, &'p str)> {
+    let levels = pre.inputs.iter().find_map(|s| match s {
+        InputSpec::Categorical { name: n, levels, .. } if n == name => Some(levels),
+        _ => None,
+    })?;
+    let [a, b] = levels.as_slice() else { return None };
+    match (crate::io::parse::parse_bool(a)?, crate::io::parse::parse_bool(b)?) {
+        (true, false) => Some((a.as_str(), b.as_str())),
+        (false, true) => Some((b.as_str(), a.as_str())),
+        _ => None,
+    }
+}
+
 impl Writer<'_> {
     fn id(&self, name: &str) -> String {
         self.d.ident(name)
@@ -399,7 +415,20 @@ impl Writer<'_> {
             let col = self.id(&f.name);
             let expr = match f.kind {
                 crate::dataset::ColumnKind::Numeric => d.nan_to_null(&format!("CAST({col} AS {})", d.double_type())),
-                crate::dataset::ColumnKind::Categorical => format!("CAST({col} AS {})", d.string_type()),
+                crate::dataset::ColumnKind::Categorical => {
+                    let text = format!("CAST({col} AS {})", d.string_type());
+                    match boolean_levels(&m.preprocessor, &f.name) {
+                        // A warehouse reads a Yes/No column as BOOLEAN, which casts to
+                        // 'true'/'false': spelled back as the training levels (else every row
+                        // would be an unseen category, scored silently wrong).
+                        Some((yes, no)) => format!(
+                            "CASE LOWER({text}) WHEN 'true' THEN {} WHEN 'false' THEN {} ELSE {text} END",
+                            d.string(yes),
+                            d.string(no)
+                        ),
+                        None => text,
+                    }
+                }
             };
             items.push(Item { expr, alias: format!("{PREFIX}f{i}") });
         }

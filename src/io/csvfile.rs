@@ -819,11 +819,21 @@ impl<'r> CsvFile<'r> {
                         continue;
                     }
                     if self.record.len() != self.headers.len() {
+                        // A field holding a line break: most often a quote opened and never closed.
+                        let spans = self.record.as_slice().contains(&b'\n');
                         Error::BadRow {
                             location: at(None),
                             problem: RowProblem::Malformed,
                             value: format!("{} fields", self.record.len()),
-                            expected: format!("{} fields as in the header", self.headers.len()),
+                            expected: format!(
+                                "{} fields as in the header{}",
+                                self.headers.len(),
+                                if spans {
+                                    "; a quoted field of this record runs over several lines (an unclosed quote?)"
+                                } else {
+                                    ""
+                                }
+                            ),
                         }
                     } else if let Some(i) = invalid_utf8_field(&self.record) {
                         Error::BadRow {

@@ -170,11 +170,14 @@ pub(crate) fn add_customer(
     }
     match (open.active, close.active) {
         (true, true) => {
-            let delta = close.mrr - open.mrr;
-            if delta > 0.0 {
-                mrr.expansion.add(delta);
-            } else if delta < 0.0 {
-                mrr.contraction.add(-delta);
+            // The change enters the exact sum as its two terms (a rounded difference such as
+            // 50 − 16.6 = 33.400000000000006 would not be exact); its sign is exact either way.
+            if close.mrr > open.mrr {
+                mrr.expansion.add(close.mrr);
+                mrr.expansion.add(-open.mrr);
+            } else if close.mrr < open.mrr {
+                mrr.contraction.add(open.mrr);
+                mrr.contraction.add(-close.mrr);
             }
         }
         (false, true) => {

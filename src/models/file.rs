@@ -140,7 +140,7 @@ fn parse(bytes: &[u8], path: Option<&Path>, policy: Checksum) -> Result<TrainedM
                 problem: ChecksumProblem::Absent { schema_version: 1 },
             });
         }
-        (found, _) => return Err(Error::SchemaVersion { found, supported: SCHEMA_VERSION }),
+        (found, _) => return Err(Error::SchemaVersion { path: file_path(), found, supported: SCHEMA_VERSION }),
     }
     let mut model: TrainedModel = serde_json::from_slice(bytes).map_err(json)?;
     if policy == Checksum::Verify {

@@ -335,7 +335,10 @@ impl Partitions {
         if i >= self.len() {
             return Err(Error::param("partition", i, format!("below the partition count {}", self.len())));
         }
-        read_tables_with(self.part_dir(i), Some(&self.manifest.schema), options)
+        // A partition is a part of its population: it may hold no row of a table (few customers
+        // hashed into many partitions), which a whole tables directory may not.
+        let options = ReadOptions { part_of_population: true, ..options.clone() };
+        read_tables_with(self.part_dir(i), Some(&self.manifest.schema), &options)
     }
 
     /// Reads every partition and combines what `count` makes of each with `merge` — the

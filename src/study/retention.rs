@@ -222,14 +222,29 @@ pub fn retention_study_partitioned(
             .map(|d| d.day)
             .ok_or(Error::EmptyData { context: "retention: no dates" })?,
     };
+    // A partition without customers (few customers hashed into many partitions) counts nothing.
     let (counts, read) = parts.map_merge(
         read,
-        |_, loaded| Ok((FactorCounts::count(&loaded.tables, by, censor, options)?, PartitionsReadReport::of(&loaded))),
-        |(mut a, mut ra), (b, rb)| {
-            a.merge(&b)?;
+        |_, loaded| {
+            let counts = if loaded.tables.customers.is_empty() {
+                None
+            } else {
+                Some(FactorCounts::count(&loaded.tables, by, censor, options)?)
+            };
+            Ok((counts, PartitionsReadReport::of(&loaded)))
+        },
+        |(a, mut ra), (b, rb)| {
             ra.merge(&rb);
-            Ok((a, ra))
+            let merged = match (a, b) {
+                (Some(mut a), Some(b)) => {
+                    a.merge(&b)?;
+                    Some(a)
+                }
+                (a, b) => a.or(b),
+            };
+            Ok((merged, ra))
         },
     )?;
+    let counts = counts.ok_or(Error::EmptyData { context: "retention: no customers in any partition" })?;
     Ok((counts.finish(by, censor, options)?, read))
 }

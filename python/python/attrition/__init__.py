@@ -299,9 +299,13 @@ def kaplan_meier(
     alpha: float = 0.05,
 ) -> dict:
     """Kaplan–Meier survival curve (lifelines' vocabulary: ``durations``, ``event_observed``,
-    ``entry`` for late entry, ``weights``) with pointwise ``1 - alpha`` confidence intervals,
-    the observed and censored counts and the median."""
-    return json.loads(
+    ``entry`` for late entry, ``weights``) with pointwise ``1 - alpha`` confidence intervals.
+
+    Returns a dict: ``points`` (one per distinct time: ``time``, ``at_risk``, ``entered``,
+    ``events``, ``censored``, ``survival``, ``greenwood``, ``ci_low``, ``ci_high``), ``alpha``,
+    ``n_subjects``, ``n_events`` and ``median`` (the first time survival is at most 0.5, as
+    lifelines' ``median_survival_time_``; ``None`` when it is not reached)."""
+    curve = json.loads(
         _attrition.kaplan_meier_json(
             _np(durations, "float64"),
             _np(event_observed, "bool"),
@@ -310,6 +314,8 @@ def kaplan_meier(
             alpha=alpha,
         )
     )
+    curve["median"] = next((p["time"] for p in curve["points"] if p["survival"] <= 0.5), None)
+    return curve
 
 
 def expected_profit(p_churn: Any, clv: Any, *, offer_cost: float, contact_cost: float, acceptance: float) -> dict:

@@ -52,7 +52,8 @@ pub struct Args {
     /// Share held out for evaluation, in (0, 1).
     #[arg(long, default_value_t = 0.5, value_parser = range::open(0.0, 1.0))]
     holdout: f64,
-    /// With --tables: days after the campaign within which leaving counts as churn (1–36500).
+    /// With --tables: churned = not active this many days after the campaign (1–36500; a customer
+    /// who left and came back by then is retained).
     #[arg(long, default_value_t = 180, value_parser = range::days())]
     horizon_days: i64,
     /// With --tables: gross margin on MRR (a kept customer is worth margin × value-months × MRR),

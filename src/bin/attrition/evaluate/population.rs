@@ -60,6 +60,20 @@ pub fn run(a: &PopulationArgs, model_file: &std::path::Path, json: bool, quiet: 
         println!("{}", population_json(&model.kind.to_string(), &r));
         return Ok(());
     }
+    // As-of dates the model was trained on make in-sample figures: say so (as `report` does).
+    if let Some(range) = model.training.as_ref().and_then(|t| t.as_of.as_ref())
+        && from <= range.last
+        && to >= range.first
+    {
+        eprintln!(
+            "warning: {} was trained on as-of dates {} to {}: the figures for as-of dates in that range are in \
+             sample (the model has seen those observations); evaluate after {} for out-of-sample figures",
+            model_file.display(),
+            range.first,
+            range.last,
+            range.last
+        );
+    }
     let e = &r.evaluation;
     println!(
         "{} model {} on {} observations of {} ({} as-of dates {} … {}, {} partition{})",
@@ -78,7 +92,11 @@ pub fn run(a: &PopulationArgs, model_file: &std::path::Path, json: bool, quiet: 
     println!("ROC-AUC by as-of date:");
     for (d, f) in r.as_of.iter().zip(&e.fold_roc_auc) {
         let auc = f.roc_auc.map_or_else(|| "-".to_owned(), |a| format!("{a:.4}"));
-        println!("  {d}  {:>9} observations  {:>8} churned  ROC-AUC {auc}", f.rows, f.churned);
+        if f.rows == 0 {
+            println!("  {d}  no observation (no active customer, or its label window runs past the data's end)");
+        } else {
+            println!("  {d}  {:>9} observations  {:>8} churned  ROC-AUC {auc}", f.rows, f.churned);
+        }
     }
     println!("calibration ({} uniform bins): mean predicted vs observed churn", e.params.calibration_bins);
     let c = &r.calibration;

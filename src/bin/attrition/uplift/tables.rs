@@ -31,7 +31,7 @@ pub fn compare_on_tables(dir: &std::path::Path, args: &Args) -> Result<()> {
         eprintln!("wrote the experiment ({} rows) to {}", flat.n_rows(), out.display());
     }
     let x = cross_fitted_targeting(&exp, &args.model.params(), &args.targeting(1.0), args.folds, args.repeats)?;
-    println!("{exp} (churned: left within {} days of the campaign)", args.horizon_days);
+    println!("{exp} (churned: not active {} days after the campaign)", args.horizon_days);
     println!(
         "Acceptance γ for (b), from the experiment: {:.3} (each fold uses its training rows' estimate)",
         estimated_acceptance(exp.data.churned_or_err()?, &exp.treated)
