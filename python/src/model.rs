@@ -291,7 +291,7 @@ pub(crate) fn spec_for(model: &TrainedModel, id: Option<String>) -> FrameSpec {
 impl Model {
     /// Fits a model on a labelled frame.
     #[staticmethod]
-    #[pyo3(signature = (frame, *, model="auto", seed=42, c=1.0, penalty="l2", budget_seconds=10.0, params=None, cv_folds=0, calibrate=None))]
+    #[pyo3(signature = (frame, *, model="auto", seed=42, c=1.0, penalty="l2", budget_seconds=10.0, params=None, cv_folds=0, calibrate=None, feature_build=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -304,6 +304,7 @@ impl Model {
         params: Option<&str>,
         cv_folds: usize,
         calibrate: Option<&str>,
+        feature_build: Option<PathBuf>,
     ) -> PyResult<Model> {
         let data = Arc::clone(&frame.data);
         if model == "ensemble" {
@@ -319,7 +320,17 @@ impl Model {
             })
             .transpose()
             .map_err(|e| crate::errors::to_py(py, &e))?;
-        let mut trained = run(py, move || fit_like_cli(&p, &data, seed, cv_folds, calibrate))?;
+        let mut trained = run(py, move || {
+            // `attrition train --feature-build`: the model records how its rows are built.
+            let build = match &feature_build {
+                Some(path) => {
+                    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+                    Some(attrition::models::artifact::FeatureBuild::from_json(&bytes, Some(path))?)
+                }
+                None => None,
+            };
+            fit_like_cli(&p, &data, seed, cv_folds, calibrate, build)
+        })?;
         // As `attrition train`: how the CSV file was read, so scoring reads its input alike.
         trained.input = frame.input.clone();
         Ok(Model { model: Arc::new(trained) })
@@ -497,10 +508,12 @@ pub(crate) fn fit_like_cli(
     seed: u64,
     cv_folds: usize,
     calibrate: Option<CalibrationMethod>,
+    feature_build: Option<attrition::models::artifact::FeatureBuild>,
 ) -> Result<TrainedModel> {
     let mut train = TrainParams::new(params.clone(), seed);
     train.cv_folds = cv_folds;
     train.calibration = calibrate;
+    train.feature_build = feature_build;
     train.fit(data)
 }
 

@@ -100,7 +100,7 @@ fn read_catalogue(path: &PathBuf) -> Result<FeatureCatalogue> {
 /// `context` (JSON, from `global_context`): the population's decisions for a part of the data —
 /// its resolved catalogue, attribute kinds and data end are used instead of this part's.
 #[pyfunction]
-#[pyo3(signature = (tables, from_, to, *, every="1m", lead_days=attrition::features::DEFAULT_LEAD_DAYS, horizon_days=attrition::features::DEFAULT_HORIZON_DAYS, data_end=None, catalogue=None, max_event_types=attrition::features::DEFAULT_MAX_EVENT_TYPES, context=None))]
+#[pyo3(signature = (tables, from_, to, *, every="1m", lead_days=attrition::features::DEFAULT_LEAD_DAYS, horizon_days=attrition::features::DEFAULT_HORIZON_DAYS, data_end=None, catalogue=None, max_event_types=attrition::features::DEFAULT_MAX_EVENT_TYPES, context=None, save_build=None, force=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn features(
     py: Python<'_>,
@@ -114,6 +114,8 @@ pub fn features(
     catalogue: Option<PathBuf>,
     max_event_types: usize,
     context: Option<String>,
+    save_build: Option<PathBuf>,
+    force: bool,
 ) -> PyResult<Frame> {
     let t = Arc::clone(&tables.tables);
     let every = every.to_owned();
@@ -144,6 +146,17 @@ pub fn features(
             return Err(Error::EmptyData {
                 context: "observations: no customer was active on an as-of date with a complete label window",
             });
+        }
+        // `attrition features --save-build`: the resolved catalogue and label window, for
+        // `train(feature_build=)` (then `snapshot(model=)` and partitioned scoring work).
+        if let Some(p) = &save_build {
+            let build =
+                attrition::models::artifact::FeatureBuild::new(table.catalogue.clone(), lead_days, horizon_days)?;
+            attrition::io::output::write_bytes(
+                p,
+                &build.to_json()?,
+                attrition::io::output::Overwrite::from_force(force),
+            )?;
         }
         Ok(table.dataset)
     })?;

@@ -178,3 +178,20 @@ def test_parquet_tables_read_as_their_csv_twins(tmp_path, cli):
         attrition._attrition.features(tables, "2024-06-30", "2024-09-30").write_csv(str(path))
         written[fmt] = path.read_bytes()
     assert written["csv"] == written["parquet"]
+
+
+def test_a_python_trained_model_records_its_feature_build(tmp_path, sample_tables, cli):
+    """features(save_build=) and train(feature_build=) as --save-build / --feature-build: the
+    model then builds its exact features in snapshot(model=) and scores like the CLI's."""
+    build = tmp_path / "build.json"
+    obs = attrition.features(sample_tables, "2025-01-31", "2025-06-30", save_build=build)
+    cli_build = tmp_path / "cli_build.json"
+    cli("features", "--tables", str(SAMPLE), "--from", "2025-01-31", "--to", "2025-06-30",
+        "--out", str(tmp_path / "obs.csv"), "--save-build", str(cli_build))
+    assert build.read_bytes() == cli_build.read_bytes()
+    with pytest.raises(attrition.AttritionError, match="already exists"):
+        attrition.features(sample_tables, "2025-01-31", "2025-06-30", save_build=build)
+    m = attrition.train(obs, as_of="as_of", model="logistic", feature_build=build, cv_folds=0)
+    snap = attrition.snapshot(sample_tables, "2025-12-01", model=m)
+    scores = attrition.score(m, snap)
+    assert scores.num_rows == snap.num_rows > 0

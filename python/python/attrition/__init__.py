@@ -62,12 +62,16 @@ def features(
     data_end: Optional[str] = None,
     catalogue: Optional[PathLike] = None,
     max_event_types: int = 200,
+    save_build: Optional[PathLike] = None,
+    force: bool = False,
 ) -> Any:
     """Labelled point-in-time observations (``attrition features --from --to``): one row per
     customer active on the day before each as-of date from ``from_`` to ``to`` every ``every``
     (``7d``, ``2w``, ``1m``); features see only the past; ``churned`` is churn in
     ``[as_of + lead_days, as_of + lead_days + horizon_days)``. Returns a ``pyarrow.Table``:
-    ``customer_id, as_of, <features>, churned``."""
+    ``customer_id, as_of, <features>, churned``. ``save_build``: also write the feature build
+    (resolved catalogue and label window, as ``--save-build``) there, for
+    ``train(feature_build=)`` (an existing file only with ``force=True``)."""
     frame = _attrition.features(
         tables,
         from_,
@@ -78,6 +82,8 @@ def features(
         data_end=data_end,
         catalogue=None if catalogue is None else os.fspath(catalogue),
         max_event_types=max_event_types,
+        save_build=None if save_build is None else os.fspath(save_build),
+        force=force,
     )
     return frame.to_arrow()
 
@@ -211,6 +217,7 @@ def train(
     params: Optional[dict] = None,
     cv_folds: int = 5,
     calibrate: Optional[str] = None,
+    feature_build: Optional[PathLike] = None,
     out: Optional[PathLike] = None,
     force: bool = False,
 ) -> Model:
@@ -219,8 +226,11 @@ def train(
     file the CLI writes. ``na_values``: cell values read as missing besides blank cells (a CSV
     file only, as ``--na-values``). The model records how a CSV file was read (id column or
     ``id="none"``, ``na_values``, a decimal comma), as the CLI does, so ``model.score_csv`` reads
-    a file of the same shape alike. ``out``: also write the model file there (an existing file
-    only with ``force=True``)."""
+    a file of the same shape alike. ``feature_build``: the file ``features(save_build=)`` (or
+    ``attrition features --save-build``) wrote for these rows, recorded in the model as
+    ``--feature-build`` does, so ``snapshot(model=)`` and partitioned scoring build its exact
+    features. ``out``: also write the model file there (an existing file only with
+    ``force=True``)."""
     frame = _frame(
         data,
         target=target,
@@ -242,6 +252,7 @@ def train(
         params=json.dumps(params) if params else None,
         cv_folds=cv_folds,
         calibrate=calibrate,
+        feature_build=None if feature_build is None else os.fspath(feature_build),
     )
     if out is not None:
         m.save(os.fspath(out), force=force)

@@ -71,6 +71,7 @@ class Model:
         params: Optional[str] = None,
         cv_folds: int = 0,
         calibrate: Optional[str] = None,
+        feature_build: Optional[_Path] = None,
     ) -> Model: ...
     @staticmethod
     def load(path: _Path) -> Model: ...
@@ -128,6 +129,8 @@ def features(
     catalogue: Optional[_Path] = None,
     max_event_types: int = 200,
     context: Optional[str] = None,
+    save_build: Optional[_Path] = None,
+    force: bool = False,
 ) -> Frame: ...
 def snapshot(
     tables: Tables,
