@@ -357,3 +357,41 @@ fn score_explains_only_the_tiers_that_get_reasons_with_the_same_reasons() {
     );
     assert!(everyone.iter().any(|r| r["risk_tier"] == "low" && !reasons_of(r).is_empty()));
 }
+
+/// A feature whose value sits on the retained customers' side of the training medians (usage
+/// above theirs) raised the risk only together with the customer's other values; listed first it
+/// reads backwards ("9.9 events/week (retained customers: 2.3/week)" as a churn reason). Such
+/// features come after every other risk-raising feature, order otherwise kept.
+#[test]
+fn reasons_on_the_retained_side_come_last() {
+    use attrition::models::trained::{ExplanationMethod, Explanations};
+    use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
+    let n = 400;
+    let usage: Vec<f64> = (0..n).map(|i| (i % 20) as f64).collect();
+    let tickets: Vec<f64> = (0..n).map(|i| ((i * 7) % 5) as f64).collect();
+    let y: Vec<bool> = (0..n).map(|i| i % 20 < 6 || ((i * 7) % 5 == 4 && i % 3 == 0)).collect();
+    let data = Dataset::new(vec![Column::numeric("usage", usage), Column::numeric("tickets", tickets)])
+        .unwrap()
+        .with_churned(y)
+        .unwrap();
+    let model = ModelParams::new(ModelKind::Logistic).fit(&data).unwrap().with_profile(&data).unwrap();
+    let book = Phrasebook::new(&model);
+    // Row 19: usage 19 (above retained customers' median), tickets 3; row 5: usage 5 (below).
+    let explained = Explanations {
+        features: vec!["usage".into(), "tickets".into()],
+        contributions: ndarray::Array2::from_shape_vec((1, 2), vec![0.9, 0.4]).unwrap(),
+        base: 0.0,
+        method: ExplanationMethod::Shapley,
+    };
+    let options = ReasonOptions { count: 2, from_tier: RiskTier::Low };
+    let order = |row: usize| -> Vec<String> {
+        let one = data.take(&[row]);
+        book.reasons(&one, &explained, 0, 0.9, &options).into_iter().map(|r| r.feature).collect()
+    };
+    assert_eq!(order(19), ["tickets", "usage"], "high usage: listed after the other reason");
+    assert_eq!(order(5), ["usage", "tickets"], "low usage: the largest contribution first");
+    let options = ReasonOptions { count: 1, from_tier: RiskTier::Low };
+    let first = book.reasons(&data.take(&[19]), &explained, 0, 0.9, &options);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].feature, "tickets");
+}

@@ -450,8 +450,24 @@ impl Phrasebook {
         if RiskTier::of(p_churn, self.base_rate) < options.from_tier {
             return Vec::new();
         }
-        explanations
-            .top_reasons(row, options.count)
+        // The features that raised the risk most, largest first; those whose value sits on the
+        // retained customers' side (usage above theirs) only after all the others, order kept.
+        // Checked lazily: most rows need only their first few.
+        let mut chosen = Vec::with_capacity(options.count);
+        let mut later = Vec::new();
+        for (feature, contribution) in explanations.top_reasons(row, explanations.features.len()) {
+            if chosen.len() == options.count {
+                break;
+            }
+            if self.on_the_retained_side(data, row, feature) {
+                later.push((feature, contribution));
+            } else {
+                chosen.push((feature, contribution));
+            }
+        }
+        let room = options.count - chosen.len();
+        chosen.extend(later.into_iter().take(room));
+        chosen
             .into_iter()
             .map(|(feature, contribution)| {
                 let j = self.entries.iter().position(|e| e.name == feature);
@@ -463,6 +479,25 @@ impl Phrasebook {
                 }
             })
             .collect()
+    }
+
+    /// Whether numeric feature `feature`'s value in row `row` is on the retained customers' side
+    /// of the training medians: at or above their median where churned customers' is lower
+    /// (usage, products held), at or below it where churned customers' is higher. Such a value
+    /// raised the risk only together with the customer's other values (a fall from a high
+    /// level, say), and "9.9 events/week (retained customers: 2.3/week)" reads as no reason to
+    /// a customer-success manager; [`Phrasebook::reasons`] lists such features last. A tester
+    /// found one first for 141 of 1,655 medium- and high-risk customers of a simulated world.
+    fn on_the_retained_side(&self, data: &Dataset, row: usize, feature: &str) -> bool {
+        let Some(e) = self.entries.iter().find(|e| e.name == feature) else { return false };
+        let Some(p) = &e.numeric else { return false };
+        let (Some(retained), Some(churned)) = (p.retained.median, p.churned.median) else { return false };
+        match value(data, &e.name, row) {
+            Some(Value::Num(v)) if v.is_finite() => {
+                (churned < retained && v >= retained) || (churned > retained && v <= retained)
+            }
+            _ => false,
+        }
     }
 
     /// The sentence for the model's feature `feature` (by index) in row `row` of `data`.
