@@ -134,18 +134,22 @@ fn an_output_that_is_an_input_is_refused_before_anything_is_written() {
         ));
         c
     };
-    let before = snapshot(&root);
-    for (args, out_flag, in_flag) in &cases {
+    assert_all_refused(&root, &cases, "would destroy the input");
+}
+
+/// Runs each case (arguments and the two flags its error must name) and checks that it fails
+/// with `message`, naming both flags, without a panic and without changing any file under
+/// `root`.
+fn assert_all_refused(root: &Path, cases: &[(Vec<&str>, &str, &str)], message: &str) {
+    let before = snapshot(root);
+    for (args, a, b) in cases {
         let o = run(args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success(), "{args:?} succeeded");
-        assert!(err.contains("would destroy the input"), "{args:?}: {err}");
-        assert!(
-            err.contains(out_flag) && err.contains(in_flag),
-            "{args:?} should name {out_flag} and {in_flag}: {err}"
-        );
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(err.contains(a) && err.contains(b), "{args:?} should name {a} and {b}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(snapshot(&root) == before, "{args:?} changed a file");
+        assert!(snapshot(root) == before, "{args:?} changed a file");
     }
 }
 
@@ -199,15 +203,7 @@ fn two_outputs_that_name_one_file_are_refused() {
             "--out",
         ),
     ];
-    let before = snapshot(&root);
-    for (args, second, first) in &cases {
-        let o = run(args);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{args:?} succeeded");
-        assert!(err.contains("one output would destroy the other"), "{args:?}: {err}");
-        assert!(err.contains(second) && err.contains(first), "{args:?} should name {second} and {first}: {err}");
-        assert!(snapshot(&root) == before, "{args:?} changed a file");
-    }
+    assert_all_refused(&root, &cases, "one output would destroy the other");
 }
 
 #[test]

@@ -275,15 +275,15 @@ impl OutputPlan {
     /// first, whether or not either exists yet. Standard output (`-`) may appear once.
     ///
     /// ```
-    /// # fn main() -> attrition::Result<()> {
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use attrition::io::output::{Output, OutputPlan};
     /// use attrition::Error;
-    /// let dir = tempfile::tempdir().unwrap();
+    /// let dir = tempfile::tempdir()?;
     /// let (a, b) = (dir.path().join("features.csv"), dir.path().join("build.json"));
     /// let plan = OutputPlan::new();
     /// plan.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &b)])?;
     /// let same = dir.path().join("sub/../features.csv");
-    /// std::fs::create_dir(dir.path().join("sub")).unwrap();
+    /// std::fs::create_dir(dir.path().join("sub"))?;
     /// let err = plan.check_outputs(&[Output::file("--out", &a), Output::file("--save-build", &same)]);
     /// assert!(matches!(err, Err(Error::OutputsClash { .. })));
     /// # Ok(()) }
@@ -347,18 +347,18 @@ impl OutputPlan {
         if is_stdio(path) {
             return Ok(());
         }
-        let out = resolve(path);
+        let out = resolve_loosely(path);
         let out_id = file_id(path);
         for (in_flag, input) in &self.inputs {
             if is_stdio(input) {
                 continue;
             }
             let Ok(inp) = fs::canonicalize(input) else { continue };
-            let clash = if out.as_deref() == Some(inp.as_path()) {
+            let clash = if out == inp {
                 Some(Clash::SamePath)
             } else if out_id.is_some() && out_id == file_id(input) {
                 Some(Clash::HardLink)
-            } else if kind == Kind::Dir && out.as_deref().is_some_and(|o| inp.starts_with(o)) {
+            } else if kind == Kind::Dir && inp.starts_with(&out) {
                 Some(Clash::InsideOutputDir)
             } else {
                 None
@@ -387,23 +387,10 @@ impl OutputPlan {
     }
 }
 
-/// The canonical form of `path`: of the path itself when it exists, else of its parent joined
-/// with its name (`None` when the parent does not exist either: then it is no existing input).
-fn resolve(path: &Path) -> Option<PathBuf> {
-    if let Ok(c) = fs::canonicalize(path) {
-        return Some(c);
-    }
-    let name = path.file_name()?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    fs::canonicalize(parent).ok().map(|p| p.join(name))
-}
-
 /// The canonical form of `path`'s longest existing ancestor joined with the rest of it (`.` and
-/// `..` applied to the names): two outputs that do not exist yet, under directories that do not
-/// exist yet either, still compare equal when they name the same place.
+/// `..` applied to the names): the path itself, resolved, when it exists; two outputs that do
+/// not exist yet, under directories that do not exist yet either, still compare equal when they
+/// name the same place.
 fn resolve_loosely(path: &Path) -> PathBuf {
     use std::path::Component;
     let abs = std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf());
@@ -818,6 +805,7 @@ impl OutputDir {
             };
             lines.push_str(&line);
         }
+        // Into the temporary directory: it appears under the final name only with the rename below.
         let manifest = tmp.path().join(MANIFEST);
         fs::write(&manifest, lines).map_err(|e| Error::io("write", &manifest, e))?;
 

@@ -180,8 +180,8 @@ impl Events {
     /// b.push(0, 20, "cancel", "")?;
     /// b.push(1, 30, "export", "")?;
     /// let mut e = b.finish();
-    /// let cancel = e.kind_index("cancel").unwrap();
-    /// assert_eq!(e.remove_kind(cancel), 1);
+    /// assert_eq!(e.kind_index("cancel"), Some(1));
+    /// assert_eq!(e.remove_kind(1), 1);
     /// assert_eq!(e.kinds, ["login", "export"]);
     /// assert_eq!((e.timestamp.clone(), e.kind.clone()), (vec![10, 30], vec![0, 1]));
     /// # Ok(()) }

@@ -7,7 +7,7 @@ mod model;
 pub mod range;
 mod tables;
 
-pub use data::{ColumnArgs, DataArgs, parse_delimiter_arg, print_load_warnings, with_id};
+pub use data::{ColumnArgs, DataArgs, about_model, parse_delimiter_arg, print_load_warnings, with_id};
 pub use model::ModelArgs;
 #[cfg(feature = "parquet")]
 pub use tables::warn_partitions;

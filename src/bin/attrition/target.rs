@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let loaded = load_flat(&args.data, &options)?;
     for w in &loaded.report.warnings {
-        if w.columns().iter().any(|c| model.features.iter().any(|f| f.name == *c)) {
+        if crate::common::about_model(w, &model) {
             eprintln!("warning: {w}");
         }
     }

@@ -74,6 +74,12 @@ pub fn with_id(o: FlatOptions, id: &str) -> FlatOptions {
     if id.eq_ignore_ascii_case("none") { o.row_ids() } else { o.id(id) }
 }
 
+/// Whether a load warning is about a column `model` reads (the others' kinds do not matter to
+/// a command that scores with the model).
+pub fn about_model(w: &attrition::io::flat::FlatWarning, model: &attrition::models::trained::TrainedModel) -> bool {
+    w.columns().iter().any(|c| model.features.iter().any(|f| f.name == *c))
+}
+
 /// Prints a load report's warnings and skipped rows (nothing is dropped silently).
 pub fn print_load_warnings(report: &attrition::io::flat::FlatReport) {
     super::print_quality(&attrition::io::quality::DataQuality::from_flat(report));
@@ -127,7 +133,7 @@ impl DataArgs {
         let mut options = self.options();
         options.keep.extend(model.features.iter().map(|f| f.name.clone()));
         let LoadedFlat { dataset, mut report } = self.load_with(&options, quiet)?;
-        report.warnings.retain(|w| w.columns().iter().any(|c| model.features.iter().any(|f| f.name == *c)));
+        report.warnings.retain(|w| about_model(w, model));
         print_load_warnings(&report);
         Ok((dataset, attrition::io::quality::DataQuality::from_flat(&report)))
     }
