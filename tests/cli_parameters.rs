@@ -178,7 +178,7 @@ fn base_args(command: &str, f: &Fixtures) -> Option<Vec<String>> {
         "study" => vec!["--config", s(&f.study), "--tables", t, "--out", "rep", "--quiet"],
         "inspect" => vec!["--tables", t],
         "catalogue" => vec!["--tables", t, "--out", "cat.json", "--quiet"],
-        "features" => vec!["--tables", t, "--from", "2024-06-01", "--to", "2024-09-01", "--out", "f.csv"],
+        "features" => vec!["--tables", t, "--from", "2024-06-01", "--to", "2024-09-01", "--out", "f.csv", "--quiet"],
         "simulate" => vec!["--customers", "60", "--months", "24", "--out", "sim", "--quiet"],
         "evaluate" => vec!["--data", d, "--folds", "2", "--model", "logistic", "--quiet"],
         "train" => vec!["--data", d, "--model", "logistic", "--out", "m.json", "--quiet"],

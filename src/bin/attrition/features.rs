@@ -100,6 +100,9 @@ pub struct Args {
     /// Skip and count bad input rows instead of stopping at the first.
     #[arg(long)]
     lenient: bool,
+    /// No progress spinners on stderr (what was read, built and written is still printed).
+    #[arg(long)]
+    quiet: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -130,7 +133,7 @@ pub fn run(a: Args) -> Result<()> {
     }
 
     let t0 = Instant::now();
-    let pb = crate::progress::spinner(false, &format!("reading {}", a.tables.display()));
+    let pb = crate::progress::spinner(a.quiet, &format!("reading {}", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
     let loaded = crate::common::read_tables(&a.tables, a.schema.as_deref(), &opts);
     pb.finish_and_clear();

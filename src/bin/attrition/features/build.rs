@@ -23,7 +23,7 @@ pub fn dataset(
 ) -> Result<(Dataset, FeatureCatalogue)> {
     if let Some(as_of) = a.snapshot {
         let resolved = catalogue.resolve(tables)?;
-        let pb = crate::progress::spinner(false, "building features");
+        let pb = crate::progress::spinner(a.quiet, "building features");
         let ds = snapshot(tables, as_of, &resolved);
         pb.finish_and_clear();
         let ds = ds?;
@@ -56,7 +56,7 @@ pub fn dataset(
         Ok((ds, resolved))
     } else {
         let params = observation_params(a, catalogue)?;
-        let pb = crate::progress::spinner(false, "building features");
+        let pb = crate::progress::spinner(a.quiet, "building features");
         let table = build_observations(tables, &params);
         pb.finish_and_clear();
         let (ds, resolved) = observations_built(table?, quality)?;
@@ -131,7 +131,7 @@ pub fn write_outputs(
     quality: &DataQuality,
 ) -> Result<()> {
     let t2 = Instant::now();
-    let pb = crate::progress::spinner(false, &format!("writing {}", a.out.display()));
+    let pb = crate::progress::spinner(a.quiet, &format!("writing {}", a.out.display()));
     let written = write_flat(dataset, &a.out, &WriteFlatOptions::default());
     pb.finish_and_clear();
     written?;

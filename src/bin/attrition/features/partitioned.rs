@@ -25,7 +25,7 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
         ));
     }
     let t0 = Instant::now();
-    let pb = crate::progress::spinner(false, &format!("reading {} (first pass)", a.tables.display()));
+    let pb = crate::progress::spinner(a.quiet, &format!("reading {} (first pass)", a.tables.display()));
     let opts = if a.lenient { ReadOptions::lenient() } else { ReadOptions::strict() };
     let parts = Partitions::open(&a.tables).and_then(|p| PartitionedTables::open(p, &opts));
     pb.finish_and_clear();
@@ -51,7 +51,7 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
                 Some(p) => CatalogueFile::read(p)?.event_catalogue()?,
                 None => {
                     // Roles discovered a partition at a time when the names are not the simulator's.
-                    let pb = crate::progress::spinner(false, "choosing the event catalogue, a partition per worker");
+                    let pb = crate::progress::spinner(a.quiet, "choosing the event catalogue, a partition per worker");
                     let chosen = parts.choose_event_catalogue(&DiscoveryParams::new());
                     pb.finish_and_clear();
                     let chosen = chosen?;
@@ -66,7 +66,7 @@ pub fn run(a: &Args, saved: Option<FeatureCatalogue>) -> Result<()> {
     if !is_parquet_path(&a.out) {
         return streamed(a, parts, &catalogue, quality, t1);
     }
-    let pb = crate::progress::spinner(false, "building features, a partition per worker");
+    let pb = crate::progress::spinner(a.quiet, "building features, a partition per worker");
     let (dataset, resolved) = if let Some(as_of) = a.snapshot {
         let built = parts.snapshot(as_of, &catalogue);
         pb.finish_and_clear();
@@ -106,7 +106,7 @@ fn streamed(
     let parts = parts.run_dir(sink.scratch_dir());
     let customers = parts.counts().customers;
     let options = WriteFlatOptions::default();
-    let pb = crate::progress::spinner(false, "building features, a partition per worker, and merging them");
+    let pb = crate::progress::spinner(a.quiet, "building features, a partition per worker, and merging them");
     let written = match a.snapshot {
         Some(as_of) => parts.write_snapshot(as_of, catalogue, &mut sink, &options),
         None => super::build::observation_params(a, catalogue.clone())
