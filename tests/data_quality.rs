@@ -163,20 +163,32 @@ fn every_tables_command_prints_the_same_findings_and_the_study_reports_them() {
     assert!(html.contains("1 exact duplicate rows dropped") && html.contains("up to 2100-01-01"));
 }
 
-/// Issue 14: `km` prints the flat loader's findings (here a duration-like column made
-/// categorical by `NA` markers used as `--by`) like `train` does.
+/// Issue 14: `km` prints the flat loader's findings (here a count column made categorical by
+/// `NA` markers, used as `--by`) like `train` does — about the columns it reads only: an id-like
+/// column it never reads is no concern of km's (and the loader's advice, `--keep`, is no km
+/// flag).
 #[test]
-fn km_prints_the_flat_loaders_findings() {
+fn km_prints_the_flat_loaders_findings_about_its_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = String::from("days,left,seats\n");
+    let mut s = String::from("account,days,left,seats\n");
     for i in 0..200 {
         let seats = if i % 10 == 0 { "NA".to_owned() } else { format!("{}", i % 3) };
-        s.push_str(&format!("{},{},{seats}\n", 10 + i % 37, i % 2));
+        s.push_str(&format!("acct-{i:04},{},{},{seats}\n", 10 + i % 37, i % 2));
     }
     std::fs::write(dir.path().join("km.csv"), s).unwrap();
-    let (ok, _, err) = attrition_in(dir.path(), &["km", "--data", "km.csv", "--duration", "days", "--event", "left"]);
+    let km = ["km", "--data", "km.csv", "--duration", "days", "--event", "left"];
+    let (ok, out, err) = attrition_in(dir.path(), &[&km[..], &["--by", "seats"]].concat());
     assert!(ok, "{err}");
-    assert!(err.contains("warning: column `seats` was read as categorical"), "{err}");
+    assert!(err.contains("`NA` (common missing-value markers) read as a category in 1 column (seats"), "{err}");
+    assert!(err.contains("pass --na-values NA") && out.contains("\nNA,0,"), "{err}\n{out}");
+    assert!(!err.contains("account"), "{err}");
+    // The advice works: NA is then missing, the group `(missing)`.
+    let (ok, out, err) = attrition_in(dir.path(), &[&km[..], &["--by", "seats", "--na-values", "NA"]].concat());
+    assert!(ok && !err.contains("warning"), "{err}");
+    assert!(out.contains("\n(missing),0,") && !out.contains("\nNA,"), "{out}");
+    let (ok, _, err) = attrition_in(dir.path(), &km);
+    assert!(ok, "{err}");
+    assert!(!err.contains("warning"), "{err}");
 }
 
 /// Issue 14: `retention --by` an attribute with more values than `--max-groups` (default 20)

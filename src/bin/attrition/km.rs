@@ -35,6 +35,14 @@ pub struct Args {
     /// Entry-time column (late entry / left truncation).
     #[arg(long)]
     entry: Option<String>,
+    /// A value meaning "missing", like a blank cell, e.g. `NA` (repeatable): a missing `--by`
+    /// value is the group `(missing)`.
+    #[arg(long = "na-values", value_name = "VALUE")]
+    na_values: Vec<String>,
+    /// Field delimiter: one character (`;`), `\t`/`tab`, `comma`, `semicolon` or `pipe`.
+    /// Default: detected from the header line among `, ; TAB |`.
+    #[arg(long, value_parser = crate::common::parse_delimiter_arg)]
+    delimiter: Option<u8>,
     /// Print JSON instead of CSV.
     #[arg(long)]
     json: bool,
@@ -43,6 +51,8 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let mut opts = FlatOptions::new().target(&args.event).numeric(&args.duration);
+    opts.na_values.extend(args.na_values.iter().cloned());
+    opts.delimiter = args.delimiter;
     if let Some(b) = &args.by {
         opts = opts.categorical(b);
     }

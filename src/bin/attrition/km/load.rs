@@ -7,11 +7,15 @@ use attrition::{Dataset, Error, Result};
 
 use super::Args;
 
-/// Loads `--data` (printing the loader's findings, and returning them for `--json`); an event
-/// column that is no event label is an error naming `--event`.
+/// Loads `--data` (printing the loader's findings about the columns km reads, and returning
+/// them for `--json`); an event column that is no event label is an error naming `--event`.
+/// How the file's other columns would be read as model features (an id-like column left out,
+/// say) does not matter to km, and its advice (`--keep`) is no km flag.
 pub fn data(args: &Args, opts: &FlatOptions) -> Result<(Dataset, DataQuality)> {
     match load_flat(&args.data, opts) {
-        Ok(l) => {
+        Ok(mut l) => {
+            let read = [Some(&args.duration), args.by.as_ref(), args.entry.as_ref()];
+            l.report.warnings.retain(|w| w.columns().iter().any(|c| read.iter().flatten().any(|r| r.as_str() == *c)));
             crate::common::print_load_warnings(&l.report);
             Ok((l.dataset, DataQuality::from_flat(&l.report)))
         }
