@@ -267,3 +267,38 @@ fn identities_hold_on_the_simulated_world() {
         assert_eq!(w[0].customers.at_end, w[1].customers.at_start);
     }
 }
+
+/// The CSV writes money as the amounts are (prices in cents summed: `1617.61`), not with the
+/// `f64` noise of the sums (`1617.6100000000001`); within 5e-7 of the report's values, which
+/// keep full precision.
+#[test]
+fn the_csv_writes_money_without_float_noise() {
+    use attrition::io::tables::{ReadOptions, read_tables};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
+    let tables = read_tables(&dir, &ReadOptions::strict()).unwrap().tables;
+    let r = compute_kpis(&tables, &KpiOptions::new()).unwrap();
+    let decimals = |s: &str| s.split('.').nth(1).map_or(0, str::len);
+    let noisy = r
+        .periods
+        .iter()
+        .flat_map(|p| [p.mrr.start, p.mrr.new, p.mrr.expansion, p.mrr.contraction, p.mrr.churned, p.mrr.end])
+        .filter(|v| decimals(&v.to_string()) > 6)
+        .count();
+    assert!(noisy > 0, "the sample's sums carry no float noise: this test checks nothing");
+    let mut csv = Vec::new();
+    write_kpis_csv(&r, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let money: Vec<usize> = (0..header.len())
+        .filter(|&k| header[k].starts_with("mrr_") || header[k] == "arpu" || header[k] == "ltv")
+        .collect();
+    assert_eq!(money.len(), 10);
+    for (line, p) in csv.lines().skip(1).zip(&r.periods) {
+        let cells: Vec<&str> = line.split(',').collect();
+        for &k in &money {
+            assert!(decimals(cells[k]) <= 6, "{}: {} = {}", p.label, header[k], cells[k]);
+        }
+        let mrr_start: f64 = cells[money[0]].parse().unwrap();
+        assert!((mrr_start - p.mrr.start).abs() < 5e-7, "{}", p.label);
+    }
+}

@@ -35,4 +35,4 @@ pub use movements::{CustomerCounts, MrrMovements};
 pub use partitioned::{PartitionedKpis, compute_kpis_partitioned};
 pub use period::{Period, PeriodKind, periods_between};
 pub use report::{KpiOptions, KpiReport, PeriodKpis, compute_kpis};
-pub use write::{KPI_CSV_COLUMNS, write_kpis_csv};
+pub use write::{KPI_CSV_COLUMNS, format_money, write_kpis_csv};

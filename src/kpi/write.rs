@@ -41,7 +41,11 @@ pub const KPI_CSV_COLUMNS: [&str; 31] = [
 ];
 
 /// Writes the report as CSV with the header [`KPI_CSV_COLUMNS`]. Numbers are written with Rust's
-/// shortest round-trip formatting; `None` rates are empty cells.
+/// shortest round-trip formatting, money (the `mrr_*` columns, `arpu`, `ltv`) rounded to six
+/// decimals first ([`format_money`]): a month's MRR is a sum of prices, and a sum of `f64` cents
+/// carries noise (`1617.6100000000001`, `50.249999999999986`) that reads as a bug in a finance
+/// sheet. The report itself (and `attrition kpi --json`) keeps full precision. `None` rates are
+/// empty cells.
 ///
 /// ```
 /// # fn main() -> attrition::Result<()> {
@@ -68,6 +72,7 @@ pub fn write_kpis_csv<W: Write>(report: &KpiReport, w: W) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(KPI_CSV_COLUMNS).map_err(err)?;
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let opt_money = |x: Option<f64>| x.map(format_money).unwrap_or_default();
     for p in &report.periods {
         let (c, m) = (&p.customers, &p.mrr);
         let row: Vec<String> = vec![
@@ -81,14 +86,14 @@ pub fn write_kpis_csv<W: Write>(report: &KpiReport, w: W) -> Result<()> {
             c.churned.to_string(),
             c.at_end.to_string(),
             c.joined_and_left.to_string(),
-            m.start.to_string(),
-            m.new.to_string(),
-            m.expansion.to_string(),
-            m.contraction.to_string(),
-            m.churned.to_string(),
-            m.reactivation.to_string(),
-            m.end.to_string(),
-            m.net_new().to_string(),
+            format_money(m.start),
+            format_money(m.new),
+            format_money(m.expansion),
+            format_money(m.contraction),
+            format_money(m.churned),
+            format_money(m.reactivation),
+            format_money(m.end),
+            format_money(m.net_new()),
             opt(p.churn_rate),
             opt(p.retention_rate),
             opt(p.annualised_churn_rate),
@@ -98,8 +103,8 @@ pub fn write_kpis_csv<W: Write>(report: &KpiReport, w: W) -> Result<()> {
             opt(p.nrr),
             opt(p.grr),
             opt(p.quick_ratio),
-            opt(p.arpu),
-            opt(p.ltv),
+            opt_money(p.arpu),
+            opt_money(p.ltv),
             report.options.gross_margin.to_string(),
             report.options.period.months().to_string(),
         ];
@@ -107,4 +112,21 @@ pub fn write_kpis_csv<W: Write>(report: &KpiReport, w: W) -> Result<()> {
     }
     out.flush().map_err(|e| Error::io("write", "KPI CSV", e))?;
     Ok(())
+}
+
+/// A money amount as written in the KPI CSV: rounded to six decimals, then in Rust's shortest
+/// round-trip form (`1617.6100000000001` → `1617.61`; an amount with at most six decimals is
+/// written exactly as its input read).
+///
+/// ```
+/// use attrition::kpi::format_money;
+/// assert_eq!(format_money(1617.6100000000001), "1617.61");
+/// assert_eq!(format_money(50.249999999999986), "50.25");
+/// assert_eq!(format_money(87.52580985915493), "87.52581");
+/// assert_eq!(format_money(-0.0000001), "0");
+/// ```
+pub fn format_money(x: f64) -> String {
+    let r = (x * 1e6).round() / 1e6;
+    // `-0` (a tiny negative rounded away) is written `0`.
+    if r == 0.0 { "0".to_string() } else { r.to_string() }
 }
