@@ -392,12 +392,13 @@ impl Model {
 
     /// What `attrition score` writes for every row of `frame`: `customer_id` (when the frame has
     /// ids), `p_churn`, `risk_tier`, `reason_1..reasons` (and `reason_k_text`, in words; none
-    /// below the medium tier) — as a `pyarrow.Table`, full-precision
-    /// probabilities. The schema's metadata `attrition.reasons_method` says how the reasons were
-    /// found: Shapley values, or path attribution for boosted trees too large for TreeSHAP
-    /// within the explanation limit.
-    #[pyo3(signature = (frame, *, reasons=3))]
-    fn score(&self, py: Python<'_>, frame: &Frame, reasons: usize) -> PyResult<Py<PyAny>> {
+    /// below the medium tier) and, with reasons, `action` (the playbook's suggestion for the
+    /// customer's reasons: `playbook` names a TOML file as `--playbook` does, else the built-in
+    /// one) — as a `pyarrow.Table`, full-precision probabilities. The schema's metadata
+    /// `attrition.reasons_method` says how the reasons were found: Shapley values, or path
+    /// attribution for boosted trees too large for TreeSHAP within the explanation limit.
+    #[pyo3(signature = (frame, *, reasons=3, playbook=None))]
+    fn score(&self, py: Python<'_>, frame: &Frame, reasons: usize, playbook: Option<PathBuf>) -> PyResult<Py<PyAny>> {
         if reasons > attrition::scoring::MAX_REASONS {
             return Err(crate::errors::to_py(
                 py,
@@ -405,7 +406,13 @@ impl Model {
             ));
         }
         let (m, data) = (Arc::clone(&self.model), Arc::clone(&frame.data));
-        let batch = run(py, move || score_batch(&m, &data, reasons))?;
+        let batch = run(py, move || {
+            let playbook = match &playbook {
+                Some(p) => attrition::scoring::playbook::Playbook::read(p)?,
+                None => attrition::scoring::playbook::Playbook::default(),
+            };
+            score_batch(&m, &data, reasons, &playbook)
+        })?;
         to_pyarrow(py, batch)
     }
 
@@ -518,7 +525,12 @@ pub(crate) fn fit_like_cli(
 }
 
 /// Scores `data` as `attrition score` does (strict: a row the model cannot score is an error).
-pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) -> Result<RecordBatch> {
+pub(crate) fn score_batch(
+    model: &TrainedModel,
+    data: &Dataset,
+    reasons: usize,
+    playbook: &attrition::scoring::playbook::Playbook,
+) -> Result<RecordBatch> {
     let s = model.score(data, false)?;
     let base = model.training_churn_rate;
     let mut fields = Vec::new();
@@ -551,6 +563,11 @@ pub(crate) fn score_batch(model: &TrainedModel, data: &Dataset, reasons: usize) 
     for r in 0..reasons {
         let col = (0..data.n_rows()).map(|k| top.get(k).and_then(|rs| rs.get(r)).map(|x| x.text.as_str()));
         fields.push(Field::new(format!("reason_{}_text", r + 1), DataType::Utf8, true));
+        arrays.push(Arc::new(StringArray::from_iter(col)));
+    }
+    if reasons > 0 {
+        let col = top.iter().map(|rs| playbook.action_for(rs));
+        fields.push(Field::new("action", DataType::Utf8, true));
         arrays.push(Arc::new(StringArray::from_iter(col)));
     }
     // How the reasons were found, as `attrition score` notes it: Shapley values, or path

@@ -64,6 +64,10 @@ def test_train_writes_the_cli_model_file(tmp_path, cli, sample_tables):
         assert s.column("reason_1").to_pylist() == [
             r if r != "" else None for r in cli_scores.column("reason_1").to_pylist()
         ]
+        # The playbook's action for the reasons, as the CLI's `action` column.
+        cli_actions = [r if r != "" else None for r in cli_scores.column("action").to_pylist()]
+        assert s.column("action").to_pylist() == cli_actions
+        assert any(a is not None for a in cli_actions), family
 
 
 def test_a_model_reads_scoring_files_as_its_training_file_was_read(tmp_path, cli):
@@ -103,7 +107,7 @@ def test_train_score_snapshot_in_python(sample_tables, sample_obs):
     now = attrition.snapshot(sample_tables, "2025-12-01")
     s = attrition.score(m, now)
     assert s.column_names == ["customer_id", "p_churn", "risk_tier", "reason_1", "reason_2", "reason_3",
-                              "reason_1_text", "reason_2_text", "reason_3_text"]
+                              "reason_1_text", "reason_2_text", "reason_3_text", "action"]
     assert s.num_rows == now.num_rows
     p = s.column("p_churn").to_numpy()
     assert ((p > 0) & (p < 1)).all()

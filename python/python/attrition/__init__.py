@@ -265,10 +265,13 @@ def load_model(path: PathLike) -> Model:
     return Model.load(os.fspath(path))
 
 
-def score(model: Model, data: Any, *, id: Optional[str] = "customer_id", reasons: int = 3) -> Any:
+def score(
+    model: Model, data: Any, *, id: Optional[str] = "customer_id", reasons: int = 3, playbook: Optional[PathLike] = None
+) -> Any:
     """``attrition score``'s output for a table of current customers (e.g. :func:`snapshot`'s):
-    ``customer_id, p_churn, risk_tier, reason_1..`` as a ``pyarrow.Table``, full-precision
-    P(churn). Columns are read as the kinds the model was trained on; extra columns are
+    ``customer_id, p_churn, risk_tier, reason_1.., reason_1_text.., action`` as a
+    ``pyarrow.Table``, full-precision P(churn); ``action`` is the playbook's suggestion for the
+    customer's reasons (``playbook``: a TOML file, as ``--playbook``; default the built-in one). Columns are read as the kinds the model was trained on; extra columns are
     ignored; missing features raise :class:`FeatureMismatchError`. The table's schema metadata
     ``attrition.reasons_method`` says how the reasons were found (Shapley values, or path
     attribution for boosted trees too large for TreeSHAP within the explanation limit)."""
@@ -276,7 +279,7 @@ def score(model: Model, data: Any, *, id: Optional[str] = "customer_id", reasons
         raise TypeError("score() takes a table; to score a CSV file as the CLI does, use model.score_csv(input, out)")
     names = _columns(data)
     frame = model.frame(as_arrow(data), id=id if id in names else None)
-    return model.score(frame, reasons=reasons)
+    return model.score(frame, reasons=reasons, playbook=None if playbook is None else os.fspath(playbook))
 
 
 def _np(x: Any, dtype: Any) -> Any:
