@@ -395,3 +395,53 @@ fn reasons_on_the_retained_side_come_last() {
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].feature, "tickets");
 }
+
+/// As above where both groups have the same median (a count on a coarse grid): the means say
+/// which side is the retained customers'. Here breadth is 5 for most customers, 9 for some
+/// retained ones and 1 for some churned ones; 9 is listed after the other reason.
+#[test]
+fn reasons_on_the_retained_side_come_last_when_the_medians_tie() {
+    use attrition::models::trained::{ExplanationMethod, Explanations};
+    use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
+    let n = 400;
+    let y: Vec<bool> = (0..n).map(|i| i % 4 == 0).collect();
+    let breadth: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 4 == 0 {
+                if i % 12 == 0 { 1.0 } else { 5.0 }
+            } else if i % 3 == 0 {
+                9.0
+            } else {
+                5.0
+            }
+        })
+        .collect();
+    let tickets: Vec<f64> = (0..n).map(|i| ((i * 7) % 5) as f64).collect();
+    let row9 = (0..n).find(|&i| breadth[i] == 9.0).unwrap();
+    let row1 = (0..n).find(|&i| breadth[i] == 1.0).unwrap();
+    let data = Dataset::new(vec![Column::numeric("breadth", breadth), Column::numeric("tickets", tickets)])
+        .unwrap()
+        .with_churned(y)
+        .unwrap();
+    let model = ModelParams::new(ModelKind::Logistic).fit(&data).unwrap().with_profile(&data).unwrap();
+    let p = model.profile.as_ref().unwrap().features.iter().find(|f| f.name == "breadth").unwrap();
+    let num = p.numeric.as_ref().unwrap();
+    assert_eq!(num.retained.median, num.churned.median, "the medians tie");
+    let book = Phrasebook::new(&model);
+    let explained = Explanations {
+        features: vec!["breadth".into(), "tickets".into()],
+        contributions: ndarray::Array2::from_shape_vec((1, 2), vec![0.9, 0.4]).unwrap(),
+        base: 0.0,
+        method: ExplanationMethod::Shapley,
+    };
+    let options = ReasonOptions { count: 2, from_tier: RiskTier::Low };
+    let order = |row: usize| -> Vec<String> {
+        book.reasons(&data.take(&[row]), &explained, 0, 0.9, &options).into_iter().map(|r| r.feature).collect()
+    };
+    assert_eq!(order(row9), ["tickets", "breadth"], "breadth above the retained side: listed last");
+    assert_eq!(order(row1), ["breadth", "tickets"], "breadth below: the largest contribution first");
+    // At the shared median itself the value is on neither side.
+    let b = data.column("breadth").and_then(|c| c.as_numeric()).unwrap();
+    let row5 = (0..n).find(|&i| b[i] == 5.0).unwrap();
+    assert_eq!(order(row5), ["breadth", "tickets"], "breadth at both medians: order kept");
+}
