@@ -285,6 +285,26 @@ fn a_european_export_trains_and_scores_like_the_plain_file() {
         "{err}"
     );
     assert!(err.contains("--decimal-comma false"), "the message names the way out: {err}");
+    // In lenient mode too: `12.500` (line 2) would read as 12500 with decimal commas, so a clear
+    // decimal point anywhere (line 3) stops the run instead of leaving such rows misread.
+    std::fs::write(path("euro_point2.csv"), "plan;charges;tenure\nbasic;12.500;3\npro;12.55;4\n").unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["score", "--model", &path("euro.json"), "--data", &path("euro_point2.csv"), "--out", &path("y.csv")])
+        .arg("--lenient")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("euro_point2.csv:3 column `charges`"), "{err}");
+    assert!(err.contains("--decimal-comma false") && !std::path::Path::new(&path("y.csv")).exists(), "{err}");
+    // The other way round: decimal commas in a `;` file scored by a decimal-point model name the
+    // flag that reads them (the message used to say only "expected a finite number").
+    let out = std::process::Command::new(bin)
+        .args(["score", "--model", &path("plain.json"), "--data", &path("euro.csv"), "--out", &path("z.csv")])
+        .args(["--id", "none"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("pass --decimal-comma true"), "{err}");
     // The same model scores a comma-separated file (which cannot hold unquoted decimal commas)
     // with its decimal points, and a `;` file with decimal points when told so: same
     // probabilities as the plain file's model on the same data.
