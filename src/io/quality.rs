@@ -81,6 +81,16 @@ pub enum QualityWarning {
     /// Dated rows far beyond the bulk of the data, left out of the inferred data end (their rows
     /// stay in the tables).
     DataEndOutliers(DataEnd),
+    /// Rows without a value in a column a computation needs (`km`'s duration or entry time: a
+    /// subject with no time cannot be placed on a survival curve), left out and counted.
+    MissingValuesLeftOut {
+        /// The column.
+        column: String,
+        /// Rows left out.
+        rows: u64,
+        /// The first such row's line in the file (1-based, header = line 1), when known.
+        first_line: Option<u64>,
+    },
 }
 
 impl std::fmt::Display for QualityWarning {
@@ -107,6 +117,13 @@ impl std::fmt::Display for QualityWarning {
             ),
             QualityWarning::RareEventTypesMerged(m) => write!(f, "{m}"),
             QualityWarning::DataEndOutliers(end) => write!(f, "{end}"),
+            QualityWarning::MissingValuesLeftOut { column, rows, first_line } => {
+                write!(f, "{rows} rows with no `{column}` (blank or a missing-value marker) left out")?;
+                match first_line {
+                    Some(line) => write!(f, ", the first on line {line}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

@@ -57,10 +57,12 @@ pub fn run(args: Args) -> Result<()> {
         opts = opts.categorical(b);
     }
     let (data, mut quality) = load::data(&args, &opts)?;
+    // Rows with no duration (or no entry time) cannot be placed on a curve: left out, counted.
+    let (data, origin) = load::without_missing_times(&args, data, &mut quality)?;
     let durations = numeric(&data, &args.duration)?;
     let events = data.churned_or_err()?.to_vec();
     let entry = args.entry.as_deref().map(|e| numeric(&data, e)).transpose()?;
-    load::check_times(&args, &durations, entry.as_deref())?;
+    load::check_times(&args, &durations, entry.as_deref(), &origin)?;
     let groups: Vec<String> = match &args.by {
         Some(b) => match data.column(b).map(|c| &c.data) {
             Some(ColumnData::Categorical(c)) => {

@@ -38,7 +38,7 @@ pub fn data(args: &Args, opts: &FlatOptions) -> Result<(Dataset, DataQuality)> {
                 problem,
                 value,
                 expected: format!(
-                    "the --event column `{}` must hold 1/true/yes (churn observed) or 0/false/no (censored)",
+                    "1/true/yes (churn observed) or 0/false/no (censored) in the --event column `{}`",
                     args.event
                 ),
             })
@@ -47,10 +47,47 @@ pub fn data(args: &Args, opts: &FlatOptions) -> Result<(Dataset, DataQuality)> {
     }
 }
 
-/// Durations ≥ 0, and entry times in [0, duration], or an error naming the flag and the line.
-pub fn check_times(args: &Args, durations: &[f64], entry: Option<&[f64]>) -> Result<()> {
+/// `data` without the rows whose duration (or entry time, with `--entry`) is missing, each such
+/// column's count added to `quality` and printed, and each kept row's index in the file's rows
+/// (for the line numbers of [`check_times`]'s messages).
+pub fn without_missing_times(
+    args: &Args,
+    data: attrition::Dataset,
+    quality: &mut DataQuality,
+) -> Result<(attrition::Dataset, Vec<usize>)> {
+    let columns: Vec<&String> = std::iter::once(&args.duration).chain(args.entry.as_ref()).collect();
+    let mut keep = vec![true; data.n_rows()];
+    for name in columns {
+        let v = numeric(&data, name)?;
+        let missing: Vec<usize> = (0..v.len()).filter(|&i| v[i].is_nan()).collect();
+        if let Some(&first) = missing.first() {
+            let w = attrition::io::quality::QualityWarning::MissingValuesLeftOut {
+                column: name.clone(),
+                rows: missing.len() as u64,
+                first_line: line_of_row(&args.data, first).ok().flatten(),
+            };
+            crate::common::print_quality(&DataQuality { warnings: vec![w.clone()] });
+            quality.push(w);
+            for i in missing {
+                keep[i] = false;
+            }
+        }
+    }
+    let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    if rows.len() == data.n_rows() {
+        return Ok((data, rows));
+    }
+    if rows.is_empty() {
+        return Err(Error::EmptyData { context: "km: every row's duration (or entry time) is missing" });
+    }
+    Ok((data.take(&rows), rows))
+}
+
+/// Durations ≥ 0, and entry times in [0, duration], or an error naming the flag and the line
+/// (`origin`: each row's index among the file's rows).
+pub fn check_times(args: &Args, durations: &[f64], entry: Option<&[f64]>, origin: &[usize]) -> Result<()> {
     // Times are checked here, where the file's lines are known (1-based, header = line 1).
-    let at = |row: usize| match line_of_row(&args.data, row) {
+    let at = |row: usize| match line_of_row(&args.data, origin.get(row).copied().unwrap_or(row)) {
         Ok(Some(line)) => format!("line {line} of {}", args.data.display()),
         _ => format!("data row {} of {}", row + 1, args.data.display()),
     };
@@ -58,7 +95,7 @@ pub fn check_times(args: &Args, durations: &[f64], entry: Option<&[f64]>) -> Res
         return Err(Error::param(
             "--duration",
             format!("`{}` = {} on {}", args.duration, durations[i], at(i)),
-            "a duration must be a number ≥ 0 (blank or NA: leave the row out)",
+            "a duration must be a number ≥ 0 (a blank one leaves its row out)",
         ));
     }
     if let (Some(e), Some(name)) = (entry, &args.entry)
