@@ -256,3 +256,35 @@ fn model_ensemble_is_deprecated_and_runs_auto_with_the_smallest_budget() {
     assert_eq!(names, ["logistic", "gbdt", "blend"], "{saved}");
     assert_eq!(saved["selection"]["budget_seconds"], 0.0);
 }
+
+/// The id column: `report` reads the model's (as `score` and `target` do; it insisted on
+/// `customer_id`), and a missing id column names the flag that fixes it, in `evaluate` (the
+/// default `customer_id`) and in `score` (the model's).
+#[test]
+fn a_missing_id_column_names_the_flag_and_report_reads_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("acct,usage,plan,churned\n");
+    for i in 0..200 {
+        let churned = if (i * 7) % 10 < 3 { "yes" } else { "no" };
+        text.push_str(&format!("a{i},{},{},{churned}\n", (i * 13) % 40, ["basic", "pro"][i % 2]));
+    }
+    let data = write(dir.path(), "acct.csv", &text);
+    let o = run(&["evaluate", "--data", &data, "--model", "logistic", "--folds", "2", "--quiet"]);
+    let e = stderr(&o);
+    assert!(!o.status.success() && e.contains("`customer_id` is the id column by default"), "{e}");
+    assert!(e.contains("--id COLUMN") && e.contains("--id none"), "{e}");
+    let model = dir.path().join("m.json").to_str().unwrap().to_owned();
+    let o = run(&["train", "--data", &data, "--id", "acct", "--model", "logistic", "--cv-folds", "0", "--out", &model]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = dir.path().join("rep").to_str().unwrap().to_owned();
+    let o = run(&["report", "--model", &model, "--data", &data, "--out", &report]);
+    assert!(o.status.success(), "report without --id reads the model's id column: {}", stderr(&o));
+    let noid_text: String = text.lines().map(|l| l.split_once(',').unwrap().1.to_owned() + "\n").collect();
+    let noid = write(dir.path(), "noid.csv", &noid_text);
+    let out = dir.path().join("s.csv").to_str().unwrap().to_owned();
+    let o = run(&["score", "--model", &model, "--data", &noid, "--out", &out]);
+    let e = stderr(&o);
+    assert!(!o.status.success() && e.contains("missing column `acct`") && e.contains("--id none"), "{e}");
+    let o = run(&["score", "--model", &model, "--data", &noid, "--out", &out, "--id", "none", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

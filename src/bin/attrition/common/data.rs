@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use attrition::io::flat::{FlatOptions, LoadedFlat, load_flat};
 use attrition::{Dataset, Result};
 
+/// The id column of a flat file when `--id` is not given (and no model file says otherwise).
+pub const DEFAULT_ID: &str = "customer_id";
+
 /// A flat CSV with a target column.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
@@ -18,8 +21,9 @@ pub struct DataArgs {
     #[arg(long)]
     pub positive: Option<String>,
     /// Id column (kept aside, not a feature); `none`: the file has none, rows are numbered 1, 2, …
-    #[arg(long, default_value = "customer_id")]
-    pub id: String,
+    /// Default: `customer_id`; with a model file (`report`), the model's id column.
+    #[arg(long)]
+    pub id: Option<String>,
     /// As-of date column of point-in-time observations (kept aside, not a feature).
     #[arg(long)]
     pub as_of: Option<String>,
@@ -101,7 +105,7 @@ impl DataArgs {
 
     /// The options these arguments read the file with.
     pub fn options(&self) -> FlatOptions {
-        let mut o = self.columns.apply(with_id(FlatOptions::new().target(&self.target), &self.id));
+        let mut o = self.columns.apply(with_id(FlatOptions::new().target(&self.target), self.id_or(DEFAULT_ID)));
         if let Some(p) = &self.positive {
             o = o.positive(p);
         }
@@ -131,6 +135,11 @@ impl DataArgs {
         quiet: bool,
     ) -> Result<(Dataset, attrition::io::quality::DataQuality)> {
         let mut options = self.options();
+        if self.id.is_none() {
+            // As `score` and `target`: the id column the model was trained with.
+            (options.id, options.row_ids) = (None, false);
+            options = with_id(options, model.input.id_name().unwrap_or("none"));
+        }
         options.keep.extend(model.features.iter().map(|f| f.name.clone()));
         let LoadedFlat { dataset, mut report } = self.load_with(&options, quiet)?;
         report.warnings.retain(|w| about_model(w, model));
@@ -145,8 +154,23 @@ impl DataArgs {
         Ok(loaded)
     }
 
+    /// The `--id` given, else `default`.
+    pub fn id_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.id.as_deref().unwrap_or(default)
+    }
+
     fn load_with(&self, options: &FlatOptions, quiet: bool) -> Result<LoadedFlat> {
-        let LoadedFlat { dataset, report } = load_flat(&self.data, options)?;
+        let LoadedFlat { dataset, report } = load_flat(&self.data, options).map_err(|e| match e {
+            // The id column (by default `customer_id`) is missing: say which flag names it.
+            attrition::Error::ColumnNotFound { column, mut available } if options.id.as_deref() == Some(&column) => {
+                available.push_str(&format!(
+                    " (`{column}` is the id column{}: name yours with --id COLUMN, or --id none if the file has none)",
+                    if self.id.is_none() { " by default" } else { "" }
+                ));
+                attrition::Error::ColumnNotFound { column, available }
+            }
+            other => other,
+        })?;
         if !quiet {
             eprintln!(
                 "loaded {} of {} rows from {} ({} features, churn rate {:.4})",
