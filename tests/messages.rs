@@ -288,3 +288,31 @@ fn a_missing_id_column_names_the_flag_and_report_reads_the_models() {
     let o = run(&["score", "--model", &model, "--data", &noid, "--out", &out, "--id", "none", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A bad value in a model's numeric feature, read by `target` or `report`: the hint is the one
+/// that works (`--na-values`), not forcing the column categorical or dropping it (the model
+/// needs it as a number; a tester followed both hints into two more errors).
+#[test]
+fn a_bad_number_for_a_models_feature_hints_what_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,usage,plan,churned\n");
+    for i in 0..200 {
+        let churned = if (i * 7) % 10 < 3 { "yes" } else { "no" };
+        text.push_str(&format!("c{i},{},{},{churned}\n", (i * 13) % 40, ["basic", "pro"][i % 2]));
+    }
+    let data = write(dir.path(), "d.csv", &text);
+    let bad = write(dir.path(), "bad.csv", &text.replacen("c5,25,", "c5,unknown,", 1));
+    let model = dir.path().join("m.json").to_str().unwrap().to_owned();
+    let o = run(&["train", "--data", &data, "--model", "logistic", "--cv-folds", "0", "--out", &model, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    for args in [
+        vec!["target", "--model", &model, "--data", &bad, "--offer-cost", "3", "--out", &out("t.csv")],
+        vec!["report", "--model", &model, "--data", &bad, "--out", &out("rep")],
+    ] {
+        let o = run(&args);
+        let e = stderr(&o);
+        assert!(!o.status.success() && e.contains("bad.csv:7 column `usage`"), "{args:?}: {e}");
+        assert!(e.contains("--na-values unknown") && !e.contains("--categorical") && !e.contains("--drop"), "{e}");
+    }
+}

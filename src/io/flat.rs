@@ -1058,7 +1058,9 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
                             na_hint(v)
                         )
                     } else {
-                        "a number".to_owned()
+                        // A column declared numeric (a model's numeric feature, `km`'s duration):
+                        // forcing it categorical or dropping it is no way out.
+                        format!("a number (if it means missing, declare it with --na-values {})", na_hint(v))
                     };
                     bad = Some(FieldError::new(RowProblem::BadNumber, name, v, expected));
                     break;

@@ -106,6 +106,10 @@ pub fn run(args: Args) -> Result<()> {
     // (how they would be read as features) do not concern it.
     for f in &model.features {
         options = options.keep(&f.name);
+        if f.kind == attrition::ColumnKind::Numeric {
+            // Read as a number: a bad value is named as such (see `DataArgs::load_for_model`).
+            options = options.numeric(&f.name);
+        }
     }
     let loaded = load_flat(&args.data, &options)?;
     for w in &loaded.report.warnings {

@@ -141,6 +141,11 @@ impl DataArgs {
             options = with_id(options, model.input.id_name().unwrap_or("none"));
         }
         options.keep.extend(model.features.iter().map(|f| f.name.clone()));
+        // The model's numeric features are read as numbers: a bad value is named as such, not
+        // with the advice to force the column categorical or drop it (the model needs it).
+        for f in model.features.iter().filter(|f| f.kind == attrition::ColumnKind::Numeric) {
+            options = options.numeric(&f.name);
+        }
         let LoadedFlat { dataset, mut report } = self.load_with(&options, quiet)?;
         report.warnings.retain(|w| about_model(w, model));
         print_load_warnings(&report);
