@@ -316,3 +316,17 @@ fn a_bad_number_for_a_models_feature_hints_what_works() {
         assert!(e.contains("--na-values unknown") && !e.contains("--categorical") && !e.contains("--drop"), "{e}");
     }
 }
+
+/// `train` on a file with one class says so first (it said "invalid parameter `folds` = 5",
+/// a flag train does not have); too few rows for the folds names `--cv-folds`.
+#[test]
+fn train_names_one_class_and_its_own_fold_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(dir.path(), "one.csv", "customer_id,usage,churned\na,3,yes\n");
+    let out = dir.path().join("m.json").to_str().unwrap().to_owned();
+    let e = stderr(&run(&["train", "--data", &one, "--out", &out]));
+    assert!(e.contains("only one class present in the training data's target"), "{e}");
+    let three = write(dir.path(), "three.csv", "customer_id,usage,churned\na,3,yes\nb,4,no\nc,5,no\n");
+    let e = stderr(&run(&["train", "--data", &three, "--out", &out]));
+    assert!(e.contains("invalid parameter `--cv-folds` = 5"), "{e}");
+}

@@ -74,6 +74,12 @@ impl TrainParams {
     /// returns the model with its training profile, feature build and metrics attached.
     pub fn fit(&self, data: &Dataset) -> Result<TrainedModel> {
         self.check()?;
+        // One class only (every row churned, or none): said first, before the cross-validation
+        // fails on it in its own terms (too few rows per fold, or a metric without both classes).
+        let y = data.churned_or_err()?;
+        if y.iter().all(|&c| c) || y.iter().all(|&c| !c) {
+            return Err(Error::SingleClass { context: "the training data's target" });
+        }
         // A calibration asked for here replaces `auto`'s own: it is fitted on the raw out-of-fold
         // predictions, and the recorded cross-validation is of the uncalibrated model.
         let mut learner = self.model.clone();

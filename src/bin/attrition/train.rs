@@ -85,7 +85,13 @@ pub fn run(args: Args) -> Result<()> {
     train.feature_build = build;
     let model = train.fit(&data);
     pb.finish_and_clear();
-    let mut model = model?;
+    // The cross-validation's fold count is `--cv-folds` here (`--folds` is evaluate's).
+    let mut model = model.map_err(|e| match e {
+        attrition::Error::InvalidParameter { name: "folds" | "cv_folds", value, reason } => {
+            attrition::Error::InvalidParameter { name: "--cv-folds", value, reason }
+        }
+        other => other,
+    })?;
     model.data_quality = quality;
     // How the file was read (id column, missing-value markers), so `score` reads its input alike.
     model.input = attrition::models::trained::TrainingInput::of(&args.data.options());
