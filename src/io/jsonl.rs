@@ -108,7 +108,10 @@ impl<'r> JsonLines<'r> {
                 },
                 Err(e) => Line::Bad {
                     value: super::parse::excerpt(&String::from_utf8_lossy(text)),
-                    expected: format!("a JSON object on each line ({e})"),
+                    // serde_json counts lines within this one record ("at line 1 column
+                    // 197"), which contradicts the file's line the message names: only the
+                    // column is kept.
+                    expected: format!("a JSON object on each line ({} at column {})", json_problem(&e), e.column()),
                     too_long: false,
                 },
             };
@@ -260,4 +263,13 @@ fn flatten(prefix: &str, v: Json, out: &mut Vec<(String, String)>) {
 pub(crate) fn looks_like_json_lines(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// What serde_json found wrong, without its position ("EOF while parsing a string").
+fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(k) => text[..k].to_owned(),
+        None => text,
+    }
 }
