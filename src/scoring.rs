@@ -615,28 +615,22 @@ pub(crate) fn score_reader_counting(
     if !options.row_ids {
         required.push(&options.id_column);
     }
-    let mut csv = CsvFile::from_reader_with(
-        Box::new(input),
-        input_name,
-        &required,
-        &[],
-        options.strictness,
-        options.delimiter,
-    )
-    .map_err(|e| match e {
-        // The id column is missing (and no feature): say whose it is and how to name another.
-        Error::BadHeader { file, mut reason }
-            if !options.row_ids && reason.starts_with(&format!("missing column `{}`;", options.id_column)) =>
-        {
-            reason.push_str(&format!(
+    let mut csv =
+        CsvFile::from_reader_with(Box::new(input), input_name, &required, &[], options.strictness, options.delimiter)
+            .map_err(|e| match e {
+            // The id column is missing (and no feature): say whose it is and how to name another.
+            Error::BadHeader { file, mut reason }
+                if !options.row_ids && reason.starts_with(&format!("missing column `{}`;", options.id_column)) =>
+            {
+                reason.push_str(&format!(
                 " (`{}` is the id column (the model's unless --id says otherwise): name this file's with --id COLUMN, \
                          or --id none to number the rows)",
                 options.id_column
             ));
-            Error::BadHeader { file, reason }
-        }
-        other => other,
-    })?;
+                Error::BadHeader { file, reason }
+            }
+            other => other,
+        })?;
     let file = csv.path.clone();
     // Decimal commas apply to text whose fields are not separated by commas (as when training
     // files are read, `load_flat`); Parquet and JSON Lines carry typed numbers, written here with
