@@ -330,3 +330,28 @@ fn train_names_one_class_and_its_own_fold_flag() {
     let e = stderr(&run(&["train", "--data", &three, "--out", &out]));
     assert!(e.contains("invalid parameter `--cv-folds` = 5"), "{e}");
 }
+
+/// Strict mode names a file's first bad line first, whatever is wrong with it: a bad number
+/// (line 3) before a short row (line 5) before a target value that is neither class (line 7);
+/// fixing each in turn leads to the next, never back (the flat loader's first pass stopped at a
+/// short row, and its target check came before any value's, so `train` named line 11 while
+/// line 6 held a bad number).
+#[test]
+fn strict_mode_names_the_first_bad_line_first() {
+    use attrition::io::flat::{FlatOptions, load_flat_from_reader};
+    let mut lines: Vec<String> =
+        (0..40).map(|i| format!("c{i},{},{}", (i * 7) % 13, if i % 3 == 0 { "yes" } else { "no" })).collect();
+    // Data row k is on line k + 2.
+    lines[1] = "c1,x,no".into();
+    lines[3] = "c3,6".into();
+    lines[5] = "c5,8,maybe".into();
+    let options = FlatOptions::new().target("churned").id("id");
+    for (want, fix) in [(3, "c1,2,no"), (5, "c3,6,no"), (7, "c5,8,no")] {
+        let text = format!("id,usage,churned\n{}\n", lines.join("\n"));
+        let e = load_flat_from_reader(text.as_bytes(), "f.csv", &options).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("f.csv:{want}")), "want line {want}: {e}");
+        lines[want - 2] = fix.to_string();
+    }
+    let text = format!("id,usage,churned\n{}\n", lines.join("\n"));
+    assert_eq!(load_flat_from_reader(text.as_bytes(), "f.csv", &options).unwrap().dataset.n_rows(), 40);
+}

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::{CategoricalColumn, Column, ColumnData, ColumnKind, Dataset, MISSING_CODE};
 use crate::error::{Error, Location, Result, RowProblem};
-use crate::io::csvfile::{CsvFile, FieldError, STDIN_NAME};
+use crate::io::csvfile::{CsvFile, FieldError, Framed, STDIN_NAME};
 use crate::io::output::is_stdio;
 use crate::io::parse::{excerpt, is_decimal_comma_number, is_decimal_point_number, parse_bool, parse_date, parse_f64};
 use crate::io::tables::Strictness;
@@ -471,7 +471,7 @@ pub fn line_of_row(path: &Path, row: usize) -> Result<Option<u64>> {
 pub fn load_flat(path: impl AsRef<Path>, options: &FlatOptions) -> Result<LoadedFlat> {
     let mut source = Source::open(path.as_ref())?;
     let plan = plan_columns(&mut source, options)?;
-    read_columns(&mut source, options, &plan)
+    read_columns(&mut source, options, plan)
 }
 
 /// [`load_flat`] from any reader (an upload, a decompressing reader, a byte slice); `name` names
@@ -492,7 +492,7 @@ pub fn load_flat(path: impl AsRef<Path>, options: &FlatOptions) -> Result<Loaded
 pub fn load_flat_from_reader(reader: impl Read, name: impl AsRef<Path>, options: &FlatOptions) -> Result<LoadedFlat> {
     let mut source = Source::from_stream(Box::new(reader), name.as_ref().to_owned())?;
     let plan = plan_columns(&mut source, options)?;
-    read_columns(&mut source, options, &plan)
+    read_columns(&mut source, options, plan)
 }
 
 /// The input of the two passes, read from its origin once (see the [module docs](self)).
@@ -595,6 +595,10 @@ struct Plan {
     delimiter: u8,
     format: crate::io::InputFormat,
     decimal_comma: bool,
+    /// Strict mode: the error about target values that are neither class, and the line of the
+    /// first of them; the second pass returns it when it reaches that line, so errors come in
+    /// line order.
+    stray_target: Option<(u64, Error)>,
 }
 
 #[derive(Clone)]
@@ -743,7 +747,28 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
     let mut monotone = vec![Monotone::Empty; headers.len()];
     let mut target_values = TargetValues::default();
     let mut rows = 0u64;
-    while let Some(rec) = f.next_record()? {
+    // In strict mode a record that cannot be read is passed over here and reported by the
+    // second pass, in line order: an earlier bad value is then named first, as `score` names it
+    // (this pass stopped at line 11's short row while line 6 held a bad number; a tester fixed
+    // line 11 only to be sent back to line 6). Lenient mode skips and counts it here.
+    let strict = o.strictness == Strictness::Strict;
+    let mut first_unreadable: Option<Error> = None;
+    loop {
+        let rec = if strict {
+            match f.next_framed()? {
+                None => break,
+                Some(Framed::Unreadable(e, _)) => {
+                    first_unreadable.get_or_insert(e);
+                    continue;
+                }
+                Some(Framed::Record(rec)) => rec,
+            }
+        } else {
+            match f.next_record()? {
+                None => break,
+                Some(rec) => rec,
+            }
+        };
         rows += 1;
         for &i in &candidates {
             let v = rec.get(i);
@@ -777,7 +802,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         }
     }
     if rows == 0 {
-        return Err(Error::EmptyInput { file: path.to_owned(), reason: "no data rows" });
+        return Err(first_unreadable.unwrap_or(Error::EmptyInput { file: path.to_owned(), reason: "no data rows" }));
     }
 
     let decimal_comma =
@@ -854,6 +879,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         });
     }
 
+    let mut stray_target = None;
     let target = match target {
         None => None,
         Some(t) => {
@@ -861,7 +887,11 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
             if o.strictness == Strictness::Strict
                 && let Some(err) = stray_target_values(path, &f.row_group_starts(), &headers[t], &map, &target_values)
             {
-                return Err(err);
+                let line = match &err {
+                    Error::BadRow { location, .. } => location.line,
+                    _ => 0,
+                };
+                stray_target = Some((line, err));
             }
             Some((t, map))
         }
@@ -877,6 +907,7 @@ fn plan_columns(source: &mut Source<'_>, o: &FlatOptions) -> Result<Plan> {
         delimiter: f.delimiter,
         format: f.format,
         decimal_comma,
+        stray_target,
     })
 }
 
@@ -1013,7 +1044,8 @@ fn is_missing(v: &str, o: &FlatOptions) -> bool {
     crate::io::parse::is_na(v, &o.na_values)
 }
 
-fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result<LoadedFlat> {
+fn read_columns(source: &mut Source<'_>, o: &FlatOptions, mut plan: Plan) -> Result<LoadedFlat> {
+    let mut stray_target = plan.stray_target.take();
     let path = source.name.clone();
     let path = path.as_path();
     let mut f = CsvFile::from_reader_with(
@@ -1040,6 +1072,11 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, plan: &Plan) -> Result
     let parse_number = crate::io::parse::number_parser(plan.decimal_comma);
 
     while let Some(rec) = f.next_record()? {
+        if stray_target.as_ref().is_some_and(|(line, _)| rec.line() >= *line)
+            && let Some((_, err)) = stray_target.take()
+        {
+            return Err(err);
+        }
         // Validate the whole row before committing any value, so a skipped row leaves no trace.
         let mut bad: Option<FieldError> = None;
         for (j, (i, name, kind, inferred)) in plan.features.iter().enumerate() {
