@@ -139,6 +139,13 @@ pub struct ScoreOptions {
     /// then a bad number). [`ScoreOptions::for_model`] takes the training file's. Applies to
     /// delimited text not separated by commas only: Parquet and JSON Lines numbers are typed.
     pub decimal_comma: bool,
+    /// When [`ScoreOptions::decimal_comma`] is off and the input is delimited text not separated
+    /// by commas, let the first chunk's numbers decide, as `load_flat` (and so `target` and
+    /// `report`) does for a whole file: some of the model's numeric fields with a decimal comma
+    /// (`29,85`) and none with a decimal point that cannot be thousands points → decimal commas
+    /// ([`ScoreReport::decimal_comma_detected`]); a decimal point further down is then an error
+    /// (see the module docs). Default `true`; `score --decimal-comma` turns it off.
+    pub detect_decimal_comma: bool,
 }
 
 impl ScoreOptions {
@@ -197,6 +204,7 @@ impl Default for ScoreOptions {
             reasons_from: RiskTier::Medium,
             playbook: Playbook::default(),
             drift: true,
+            detect_decimal_comma: true,
             na_values: Vec::new(),
             decimal_comma: false,
         }
@@ -238,6 +246,9 @@ pub struct ScoreReport {
     /// model's training profile ([`drift`]); `None` when [`ScoreOptions::drift`] is off, the
     /// model file has no profile (trained before schema version 4) or no row was scored.
     pub drift: Option<drift::DriftReport>,
+    /// The input's numbers were read with decimal commas because its first rows had them
+    /// ([`ScoreOptions::detect_decimal_comma`]).
+    pub decimal_comma_detected: bool,
 }
 
 impl ScoreReport {
@@ -261,6 +272,7 @@ impl ScoreReport {
         }
         self.rows_without_reasons += other.rows_without_reasons;
         self.rows_with_path_attribution += other.rows_with_path_attribution;
+        self.decimal_comma_detected |= other.decimal_comma_detected;
     }
 }
 
@@ -472,6 +484,32 @@ impl Layout<'_> {
         crate::io::parse::is_na(v, self.na_values)
     }
 
+    /// Switches to decimal commas when `chunk` (the input's first) shows them: some of the
+    /// model's numeric fields are numbers only with a decimal comma and none has a decimal
+    /// point that cannot be thousands points (`load_flat`'s rule). Returns whether it switched.
+    fn detect_decimal_comma(&mut self, chunk: &RawChunk) -> bool {
+        use crate::io::parse::{is_decimal_comma_number, is_decimal_point_number};
+        let (mut commas, mut points) = (0usize, 0usize);
+        for row in &chunk.rows {
+            let RawRow::Read { start, first_end, .. } = *row else { continue };
+            for (j, &col) in self.cols.iter().enumerate() {
+                if self.kinds[j] == ColumnKind::Numeric {
+                    let v = chunk.field(start, first_end, col);
+                    commas += usize::from(is_decimal_comma_number(v));
+                    points += usize::from(is_decimal_point_number(v));
+                }
+            }
+        }
+        let switch = commas > 0 && points == 0;
+        if switch {
+            self.decimal_comma = true;
+            self.parse_number = crate::io::parse::number_parser(true);
+            self.expected_number = "a finite number with a decimal comma (29,85: the file's first rows had them; \
+                 --decimal-comma false if they are something else) or blank";
+        }
+        switch
+    }
+
     /// The error for numeric field `column` = `v` that does not parse, and whether it is fatal
     /// ([`Fault::fatal`]): a number with a decimal point where the model reads decimal commas
     /// is; a number with a decimal comma in a file read with decimal points is named as such.
@@ -636,7 +674,7 @@ pub(crate) fn score_reader_counting(
     // files are read, `load_flat`); Parquet and JSON Lines carry typed numbers, written here with
     // a decimal point.
     let decimal_comma = options.decimal_comma && csv.format == InputFormat::Csv && csv.delimiter != b',';
-    let layout = Layout {
+    let mut layout = Layout {
         cols: names.iter().map(|n| csv.req(n)).collect(),
         id_col: (!options.row_ids).then(|| csv.req(&options.id_column)),
         kinds: model.features.iter().map(|f| f.kind).collect(),
@@ -691,6 +729,9 @@ pub(crate) fn score_reader_counting(
             break;
         }
         let first_number = report.rows_read + 1;
+        if first_number == 1 && options.detect_decimal_comma && !layout.decimal_comma && layout.comma_free_text {
+            report.decimal_comma_detected = layout.detect_decimal_comma(&chunk);
+        }
         report.rows_read += chunk.rows.len() as u64;
         let parsed = parse_chunk(&chunk, &layout);
         score_chunk(model, &layout, parsed, first_number, options, &mut out, &mut report, drift.as_deref_mut())

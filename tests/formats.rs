@@ -296,11 +296,18 @@ fn a_european_export_trains_and_scores_like_the_plain_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("euro_point2.csv:3 column `charges`"), "{err}");
     assert!(err.contains("--decimal-comma false") && !std::path::Path::new(&path("y.csv")).exists(), "{err}");
-    // The other way round: decimal commas in a `;` file scored by a decimal-point model name the
-    // flag that reads them (the message used to say only "expected a finite number").
+    // The other way round: a decimal-point model scores a `;` file whose first rows have decimal
+    // commas by reading them so (as `target` and `report` read such a file), saying so, with the
+    // same probabilities; told --decimal-comma false, the message names the flag that reads them.
+    let semi = ["--model", &path("plain.json"), "--data", &path("euro.csv"), "--id", "none", "--na-values", "NA"];
+    let out = std::process::Command::new(bin).arg("score").args(semi).args(["--out", &path("z.csv")]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.contains("numbers read with decimal commas"), "{err}");
+    assert_eq!(probs(&p_churn("z.csv")), probs(&plain_scores));
     let out = std::process::Command::new(bin)
-        .args(["score", "--model", &path("plain.json"), "--data", &path("euro.csv"), "--out", &path("z.csv")])
-        .args(["--id", "none"])
+        .arg("score")
+        .args(semi)
+        .args(["--out", &path("z2.csv"), "--decimal-comma", "false"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

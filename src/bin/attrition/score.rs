@@ -50,8 +50,9 @@ pub struct Args {
     #[arg(long = "na-values", value_name = "VALUE")]
     na_values: Vec<String>,
     /// Whether numbers have a decimal comma (`29,85`) in a delimited file not separated by
-    /// commas; default: as in the model's training file (recorded in the model file). Parquet,
-    /// JSON Lines and comma-separated files always have a decimal point.
+    /// commas; default: as in the model's training file (recorded in the model file), or as the
+    /// file's first rows show (decimal commas and no decimal point). Parquet, JSON Lines and
+    /// comma-separated files always have a decimal point.
     #[arg(long, value_name = "BOOL")]
     decimal_comma: Option<bool>,
     /// Reasons per customer (0 = none, faster; at most 100).
@@ -114,6 +115,7 @@ pub fn run(args: Args) -> Result<()> {
     options.na_values.extend(args.na_values.iter().cloned());
     if let Some(d) = args.decimal_comma {
         options.decimal_comma = d;
+        options.detect_decimal_comma = false;
     }
     let options = ScoreOptions {
         playbook,
@@ -167,6 +169,9 @@ pub fn run(args: Args) -> Result<()> {
             model.explain_cost_per_row(),
             args.max_explain_cost
         );
+    }
+    if report.decimal_comma_detected && !args.quiet {
+        eprintln!("numbers read with decimal commas (`29,85` = 29.85), as the file's first rows write them");
     }
     if !args.quiet {
         summary::print(&report, t.elapsed().as_secs_f64(), &args.out);
