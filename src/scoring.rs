@@ -476,6 +476,8 @@ struct Layout<'a> {
     decimal_comma: bool,
     /// The file is delimited text not separated by commas (where decimal commas can be).
     comma_free_text: bool,
+    /// Decimal commas were detected from the first chunk ([`Layout::detect_decimal_comma`]).
+    detected: bool,
 }
 
 impl Layout<'_> {
@@ -502,7 +504,7 @@ impl Layout<'_> {
         }
         let switch = commas > 0 && points == 0;
         if switch {
-            self.decimal_comma = true;
+            (self.decimal_comma, self.detected) = (true, true);
             self.parse_number = crate::io::parse::number_parser(true);
             self.expected_number = "a finite number with a decimal comma (29,85: the file's first rows had them; \
                  --decimal-comma false if they are something else) or blank";
@@ -517,9 +519,16 @@ impl Layout<'_> {
         use crate::io::parse::{is_decimal_comma_number, is_decimal_point_number};
         let (expected, fatal) = if self.decimal_comma && is_decimal_point_number(v) {
             (
-                "a number with a decimal comma, as the model's training file had (29,85): this file \
-                 writes decimal points, so its other numbers cannot be trusted either (1.234 reads \
-                 as 1234); pass --decimal-comma false",
+                if self.detected {
+                    "a number with a decimal comma, as the file's first rows have (29,85): the file \
+                     also writes decimal points, so its numbers cannot be read either way with \
+                     confidence (1.234 reads as 1234 with decimal commas); pass --decimal-comma \
+                     true or false"
+                } else {
+                    "a number with a decimal comma, as the model's training file had (29,85): this \
+                     file writes decimal points, so its other numbers cannot be trusted either \
+                     (1.234 reads as 1234); pass --decimal-comma false"
+                },
                 true,
             )
         } else if !self.decimal_comma && self.comma_free_text && is_decimal_comma_number(v) {
@@ -691,6 +700,7 @@ pub(crate) fn score_reader_counting(
         },
         decimal_comma,
         comma_free_text: csv.format == InputFormat::Csv && csv.delimiter != b',',
+        detected: false,
     };
     let lenient = options.strictness == Strictness::Lenient;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, output);

@@ -156,3 +156,41 @@ fn a_closed_stdout_ends_the_cli_quietly() {
     // The scores were written all the same.
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 20_001);
 }
+
+/// Decimal commas detected from the first chunk (a decimal-point model, a `;` file): the same
+/// probabilities as the decimal-point file, reported; only the first chunk decides, and a
+/// decimal point in a later chunk then stops the run (lenient too), naming both ways out.
+#[test]
+fn decimal_commas_are_detected_from_the_first_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = &ModelParams::new(ModelKind::Logistic).seed(3).fit(&training(300)).unwrap();
+    let (point, comma) = (dir.path().join("point.csv"), dir.path().join("comma.csv"));
+    let (mut p, mut c) = (String::from("customer_id;plan;usage\n"), String::from("customer_id;plan;usage\n"));
+    for i in 0..40 {
+        let usage = format!("{}.{}", (i * 13) % 50, i % 10);
+        p.push_str(&format!("c{i};basic;{usage}\n"));
+        c.push_str(&format!("c{i};basic;{}\n", usage.replace('.', ",")));
+    }
+    std::fs::write(&point, &p).unwrap();
+    std::fs::write(&comma, &c).unwrap();
+    let options = ScoreOptions { chunk_rows: 8, ..ScoreOptions::for_model(m) };
+    let out = |n: &str| dir.path().join(n);
+    let plain = score_csv(m, &point, &out("p.csv"), &options, |_| {}).unwrap();
+    let detected = score_csv(m, &comma, &out("c.csv"), &options, |_| {}).unwrap();
+    assert!(!plain.decimal_comma_detected && detected.decimal_comma_detected);
+    assert_eq!(std::fs::read(out("p.csv")).unwrap(), std::fs::read(out("c.csv")).unwrap());
+    // Told otherwise, no detection: the first decimal comma is a bad number naming the flag.
+    let told = ScoreOptions { detect_decimal_comma: false, ..options.clone() };
+    let e = score_csv(m, &comma, &out("t.csv"), &told, |_| {}).unwrap_err().to_string();
+    assert!(e.contains("comma.csv:2 column `usage`") && e.contains("--decimal-comma true"), "{e}");
+    // A decimal point after the first chunk (line 20): an error, in lenient mode too.
+    let mixed = dir.path().join("mixed.csv");
+    let mut lines: Vec<&str> = c.lines().collect();
+    let point_line = p.lines().nth(19).unwrap().to_owned();
+    lines[19] = &point_line;
+    std::fs::write(&mixed, lines.join("\n") + "\n").unwrap();
+    let lenient = ScoreOptions { strictness: Strictness::Lenient, ..options };
+    let e = score_csv(m, &mixed, &out("m.csv"), &lenient, |_| {}).unwrap_err().to_string();
+    assert!(e.contains("mixed.csv:20 column `usage`") && e.contains("as the file's first rows have"), "{e}");
+    assert!(e.contains("--decimal-comma true or false"), "{e}");
+}
