@@ -525,9 +525,10 @@ impl Layout<'_> {
                      confidence (1.234 reads as 1234 with decimal commas); pass --decimal-comma \
                      true or false"
                 } else {
-                    "a number with a decimal comma, as the model's training file had (29,85): this \
-                     file writes decimal points, so its other numbers cannot be trusted either \
-                     (1.234 reads as 1234); pass --decimal-comma false"
+                    "a number with a decimal comma (29,85), as the file is read (the model's \
+                     training file had them, or --decimal-comma true said so): this file writes \
+                     decimal points, so its other numbers cannot be trusted either (1.234 reads \
+                     as 1234); pass --decimal-comma false"
                 },
                 true,
             )
@@ -536,6 +537,14 @@ impl Layout<'_> {
                 "a number with a decimal point (this file seems to write decimal commas: pass --decimal-comma true)",
                 false,
             )
+        } else if crate::io::flat::is_missing_marker(v) {
+            // As the flat loader hints for `target` and `report`.
+            let hint = format!(
+                "{} (if it means missing, declare it with --na-values {})",
+                self.expected_number,
+                crate::io::flat::na_hint(v.trim())
+            );
+            return (FieldError::new(RowProblem::BadNumber, column, v, hint), false);
         } else {
             (self.expected_number, false)
         };

@@ -355,3 +355,25 @@ fn strict_mode_names_the_first_bad_line_first() {
     let text = format!("id,usage,churned\n{}\n", lines.join("\n"));
     assert_eq!(load_flat_from_reader(text.as_bytes(), "f.csv", &options).unwrap().dataset.n_rows(), 40);
 }
+
+/// A tester's second pass: `score` hints `--na-values` for a missing-value marker in a numeric
+/// feature (as `target` and `report` do); `train` with a single churned row names `--cv-folds`
+/// (it said "only one class present in logistic regression" of a file with both).
+#[test]
+fn score_hints_na_values_and_train_names_a_lone_churner() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,usage,churned\n");
+    for i in 0..60 {
+        text.push_str(&format!("c{i},{},{}\n", (i * 7) % 13, if i == 4 { "yes" } else { "no" }));
+    }
+    let lone = write(dir.path(), "lone.csv", &text);
+    let model = dir.path().join("m.json").to_str().unwrap().to_owned();
+    let e = stderr(&run(&["train", "--data", &lone, "--model", "logistic", "--out", &model]));
+    assert!(e.contains("invalid parameter `--cv-folds` = 5: only 1 churned row"), "{e}");
+    let o = run(&["train", "--data", &lone, "--model", "logistic", "--cv-folds", "0", "--out", &model, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let na = write(dir.path(), "na.csv", &text.replacen("c3,8,", "c3,NA,", 1));
+    let out = dir.path().join("s.csv").to_str().unwrap().to_owned();
+    let e = stderr(&run(&["score", "--model", &model, "--data", &na, "--out", &out]));
+    assert!(e.contains("na.csv:5 column `usage`") && e.contains("declare it with --na-values NA"), "{e}");
+}

@@ -1031,7 +1031,7 @@ enum Builder {
 }
 
 /// `v` as a shell word for `--na-values` in a message (quoted when the shell would change it).
-fn na_hint(v: &str) -> String {
+pub(crate) fn na_hint(v: &str) -> String {
     if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) {
         v.to_owned()
     } else {

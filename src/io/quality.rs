@@ -118,7 +118,8 @@ impl std::fmt::Display for QualityWarning {
             QualityWarning::RareEventTypesMerged(m) => write!(f, "{m}"),
             QualityWarning::DataEndOutliers(end) => write!(f, "{end}"),
             QualityWarning::MissingValuesLeftOut { column, rows, first_line } => {
-                write!(f, "{rows} rows with no `{column}` (blank or a missing-value marker) left out")?;
+                let noun = if *rows == 1 { "row" } else { "rows" };
+                write!(f, "{rows} {noun} with no `{column}` (blank or a missing-value marker) left out")?;
                 match first_line {
                     Some(line) => write!(f, ", the first on line {line}"),
                     None => Ok(()),

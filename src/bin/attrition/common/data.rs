@@ -146,7 +146,8 @@ impl DataArgs {
         for f in model.features.iter().filter(|f| f.kind == attrition::ColumnKind::Numeric) {
             options = options.numeric(&f.name);
         }
-        let LoadedFlat { dataset, mut report } = self.load_with(&options, quiet)?;
+        let LoadedFlat { dataset, mut report } =
+            self.load_with(&options, quiet, if self.id.is_none() { " (the model's)" } else { "" })?;
         report.warnings.retain(|w| about_model(w, model));
         print_load_warnings(&report);
         Ok((dataset, attrition::io::quality::DataQuality::from_flat(&report)))
@@ -154,7 +155,7 @@ impl DataArgs {
 
     /// [`DataArgs::load`], with the load report.
     pub fn load_flat(&self, quiet: bool) -> Result<LoadedFlat> {
-        let loaded = self.load_with(&self.options(), quiet)?;
+        let loaded = self.load_with(&self.options(), quiet, if self.id.is_none() { " by default" } else { "" })?;
         print_load_warnings(&loaded.report);
         Ok(loaded)
     }
@@ -164,13 +165,14 @@ impl DataArgs {
         self.id.as_deref().unwrap_or(default)
     }
 
-    fn load_with(&self, options: &FlatOptions, quiet: bool) -> Result<LoadedFlat> {
+    /// Loads with `options`; `whose` says where the id column's name came from, for the message
+    /// when it is missing (`" by default"`, `" (the model's)"`, or `""` when `--id` named it).
+    fn load_with(&self, options: &FlatOptions, quiet: bool, whose: &str) -> Result<LoadedFlat> {
         let LoadedFlat { dataset, report } = load_flat(&self.data, options).map_err(|e| match e {
             // The id column (by default `customer_id`) is missing: say which flag names it.
             attrition::Error::ColumnNotFound { column, mut available } if options.id.as_deref() == Some(&column) => {
                 available.push_str(&format!(
-                    " (`{column}` is the id column{}: name yours with --id COLUMN, or --id none if the file has none)",
-                    if self.id.is_none() { " by default" } else { "" }
+                    " (`{column}` is the id column{whose}: name yours with --id COLUMN, or --id none if the file has none)"
                 ));
                 attrition::Error::ColumnNotFound { column, available }
             }
