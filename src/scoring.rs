@@ -517,36 +517,36 @@ impl Layout<'_> {
     /// is; a number with a decimal comma in a file read with decimal points is named as such.
     fn bad_number(&self, column: &str, v: &str) -> (FieldError, bool) {
         use crate::io::parse::{is_decimal_comma_number, is_decimal_point_number};
-        let (expected, fatal) = if self.decimal_comma && is_decimal_point_number(v) {
-            (
-                if self.detected {
-                    "a number with a decimal comma, as the file's first rows have (29,85): the file \
-                     also writes decimal points, so its numbers cannot be read either way with \
-                     confidence (1.234 reads as 1234 with decimal commas); pass --decimal-comma \
-                     true or false"
-                } else {
-                    "a number with a decimal comma (29,85), as the file is read (the model's \
-                     training file had them, or --decimal-comma true said so): this file writes \
-                     decimal points, so its other numbers cannot be trusted either (1.234 reads \
-                     as 1234); pass --decimal-comma false"
-                },
-                true,
-            )
+        let (expected, fatal): (std::borrow::Cow<'static, str>, bool) = if self.decimal_comma
+            && is_decimal_point_number(v)
+        {
+            let why = if self.detected {
+                "a number with a decimal comma, as the file's first rows have (29,85): the file \
+                 also writes decimal points, so its numbers cannot be read either way with \
+                 confidence (1.234 reads as 1234 with decimal commas); pass --decimal-comma \
+                 true or false"
+            } else {
+                "a number with a decimal comma (29,85), as the file is read (the model's \
+                 training file had them, or --decimal-comma true said so): this file writes \
+                 decimal points, so its other numbers cannot be trusted either (1.234 reads \
+                 as 1234); pass --decimal-comma false"
+            };
+            (why.into(), true)
         } else if !self.decimal_comma && self.comma_free_text && is_decimal_comma_number(v) {
             (
-                "a number with a decimal point (this file seems to write decimal commas: pass --decimal-comma true)",
+                "a number with a decimal point (this file seems to write decimal commas: pass --decimal-comma true)"
+                    .into(),
                 false,
             )
         } else if crate::io::flat::is_missing_marker(v) {
             // As the flat loader hints for `target` and `report`.
-            let hint = format!(
-                "{} (if it means missing, declare it with --na-values {})",
-                self.expected_number,
-                crate::io::flat::na_hint(v.trim())
-            );
-            return (FieldError::new(RowProblem::BadNumber, column, v, hint), false);
+            let hint = crate::io::flat::na_hint(v.trim());
+            (
+                format!("{} (if it means missing, declare it with --na-values {hint})", self.expected_number).into(),
+                false,
+            )
         } else {
-            (self.expected_number, false)
+            (self.expected_number.into(), false)
         };
         (FieldError::new(RowProblem::BadNumber, column, v, expected), fatal)
     }

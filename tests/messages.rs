@@ -257,17 +257,23 @@ fn model_ensemble_is_deprecated_and_runs_auto_with_the_smallest_budget() {
     assert_eq!(saved["selection"]["budget_seconds"], 0.0);
 }
 
+/// 200 rows `ID,usage,plan,churned` with ids `PREFIX0`, `PREFIX1`, … (usage 13·i mod 40).
+fn churn_rows(id: &str, prefix: &str) -> String {
+    let mut text = format!("{id},usage,plan,churned\n");
+    for i in 0..200 {
+        let churned = if (i * 7) % 10 < 3 { "yes" } else { "no" };
+        text.push_str(&format!("{prefix}{i},{},{},{churned}\n", (i * 13) % 40, ["basic", "pro"][i % 2]));
+    }
+    text
+}
+
 /// The id column: `report` reads the model's (as `score` and `target` do; it insisted on
 /// `customer_id`), and a missing id column names the flag that fixes it, in `evaluate` (the
 /// default `customer_id`) and in `score` (the model's).
 #[test]
 fn a_missing_id_column_names_the_flag_and_report_reads_the_models() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("acct,usage,plan,churned\n");
-    for i in 0..200 {
-        let churned = if (i * 7) % 10 < 3 { "yes" } else { "no" };
-        text.push_str(&format!("a{i},{},{},{churned}\n", (i * 13) % 40, ["basic", "pro"][i % 2]));
-    }
+    let text = churn_rows("acct", "a");
     let data = write(dir.path(), "acct.csv", &text);
     let o = run(&["evaluate", "--data", &data, "--model", "logistic", "--folds", "2", "--quiet"]);
     let e = stderr(&o);
@@ -295,11 +301,7 @@ fn a_missing_id_column_names_the_flag_and_report_reads_the_models() {
 #[test]
 fn a_bad_number_for_a_models_feature_hints_what_works() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("customer_id,usage,plan,churned\n");
-    for i in 0..200 {
-        let churned = if (i * 7) % 10 < 3 { "yes" } else { "no" };
-        text.push_str(&format!("c{i},{},{},{churned}\n", (i * 13) % 40, ["basic", "pro"][i % 2]));
-    }
+    let text = churn_rows("customer_id", "c");
     let data = write(dir.path(), "d.csv", &text);
     let bad = write(dir.path(), "bad.csv", &text.replacen("c5,25,", "c5,unknown,", 1));
     let model = dir.path().join("m.json").to_str().unwrap().to_owned();

@@ -358,14 +358,33 @@ fn score_explains_only_the_tiers_that_get_reasons_with_the_same_reasons() {
     assert!(everyone.iter().any(|r| r["risk_tier"] == "low" && !reasons_of(r).is_empty()));
 }
 
+/// The reasons `model` gives row `row` of `data` (features in that order), when the first of
+/// its two features adds 0.9 and the second 0.4 to the log-odds: which comes first.
+fn reason_order(
+    model: &attrition::models::trained::TrainedModel,
+    data: &Dataset,
+    row: usize,
+    count: usize,
+) -> Vec<String> {
+    use attrition::models::trained::{ExplanationMethod, Explanations};
+    use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
+    let explained = Explanations {
+        features: data.feature_names().into_iter().map(String::from).collect(),
+        contributions: ndarray::Array2::from_shape_vec((1, 2), vec![0.9, 0.4]).unwrap(),
+        base: 0.0,
+        method: ExplanationMethod::Shapley,
+    };
+    let options = ReasonOptions { count, from_tier: RiskTier::Low };
+    let book = Phrasebook::new(model);
+    book.reasons(&data.take(&[row]), &explained, 0, 0.9, &options).into_iter().map(|r| r.feature).collect()
+}
+
 /// A feature whose value sits on the retained customers' side of the training medians (usage
 /// above theirs) raised the risk only together with the customer's other values; listed first it
 /// reads backwards ("9.9 events/week (retained customers: 2.3/week)" as a churn reason). Such
 /// features come after every other risk-raising feature, order otherwise kept.
 #[test]
 fn reasons_on_the_retained_side_come_last() {
-    use attrition::models::trained::{ExplanationMethod, Explanations};
-    use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
     let n = 400;
     let usage: Vec<f64> = (0..n).map(|i| (i % 20) as f64).collect();
     let tickets: Vec<f64> = (0..n).map(|i| ((i * 7) % 5) as f64).collect();
@@ -375,25 +394,11 @@ fn reasons_on_the_retained_side_come_last() {
         .with_churned(y)
         .unwrap();
     let model = ModelParams::new(ModelKind::Logistic).fit(&data).unwrap().with_profile(&data).unwrap();
-    let book = Phrasebook::new(&model);
     // Row 19: usage 19 (above retained customers' median), tickets 3; row 5: usage 5 (below).
-    let explained = Explanations {
-        features: vec!["usage".into(), "tickets".into()],
-        contributions: ndarray::Array2::from_shape_vec((1, 2), vec![0.9, 0.4]).unwrap(),
-        base: 0.0,
-        method: ExplanationMethod::Shapley,
-    };
-    let options = ReasonOptions { count: 2, from_tier: RiskTier::Low };
-    let order = |row: usize| -> Vec<String> {
-        let one = data.take(&[row]);
-        book.reasons(&one, &explained, 0, 0.9, &options).into_iter().map(|r| r.feature).collect()
-    };
+    let order = |row: usize| reason_order(&model, &data, row, 2);
     assert_eq!(order(19), ["tickets", "usage"], "high usage: listed after the other reason");
     assert_eq!(order(5), ["usage", "tickets"], "low usage: the largest contribution first");
-    let options = ReasonOptions { count: 1, from_tier: RiskTier::Low };
-    let first = book.reasons(&data.take(&[19]), &explained, 0, 0.9, &options);
-    assert_eq!(first.len(), 1);
-    assert_eq!(first[0].feature, "tickets");
+    assert_eq!(reason_order(&model, &data, 19, 1), ["tickets"]);
 }
 
 /// As above where both groups have the same median (a count on a coarse grid): the means say
@@ -401,8 +406,6 @@ fn reasons_on_the_retained_side_come_last() {
 /// retained ones and 1 for some churned ones; 9 is listed after the other reason.
 #[test]
 fn reasons_on_the_retained_side_come_last_when_the_medians_tie() {
-    use attrition::models::trained::{ExplanationMethod, Explanations};
-    use attrition::scoring::reasons::{Phrasebook, ReasonOptions};
     let n = 400;
     let y: Vec<bool> = (0..n).map(|i| i % 4 == 0).collect();
     let breadth: Vec<f64> = (0..n)
@@ -427,17 +430,7 @@ fn reasons_on_the_retained_side_come_last_when_the_medians_tie() {
     let p = model.profile.as_ref().unwrap().features.iter().find(|f| f.name == "breadth").unwrap();
     let num = p.numeric.as_ref().unwrap();
     assert_eq!(num.retained.median, num.churned.median, "the medians tie");
-    let book = Phrasebook::new(&model);
-    let explained = Explanations {
-        features: vec!["breadth".into(), "tickets".into()],
-        contributions: ndarray::Array2::from_shape_vec((1, 2), vec![0.9, 0.4]).unwrap(),
-        base: 0.0,
-        method: ExplanationMethod::Shapley,
-    };
-    let options = ReasonOptions { count: 2, from_tier: RiskTier::Low };
-    let order = |row: usize| -> Vec<String> {
-        book.reasons(&data.take(&[row]), &explained, 0, 0.9, &options).into_iter().map(|r| r.feature).collect()
-    };
+    let order = |row: usize| reason_order(&model, &data, row, 2);
     assert_eq!(order(row9), ["tickets", "breadth"], "breadth above the retained side: listed last");
     assert_eq!(order(row1), ["breadth", "tickets"], "breadth below: the largest contribution first");
     // At the shared median itself the value is on neither side.

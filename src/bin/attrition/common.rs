@@ -7,7 +7,10 @@ mod model;
 pub mod range;
 mod tables;
 
-pub use data::{ColumnArgs, DataArgs, about_model, parse_delimiter_arg, print_load_warnings, with_id};
+pub use data::{
+    ColumnArgs, DataArgs, about_columns, about_model, parse_delimiter_arg, print_load_warnings, reading_for_model,
+    with_id,
+};
 pub use model::ModelArgs;
 #[cfg(feature = "parquet")]
 pub use tables::warn_partitions;

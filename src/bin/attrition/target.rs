@@ -102,15 +102,9 @@ pub fn run(args: Args) -> Result<()> {
     for v in model.input.na_values.iter().chain(&args.na_values) {
         options = options.na_value(v);
     }
-    // The model's columns are read even if they look like ids; warnings about other columns
-    // (how they would be read as features) do not concern it.
-    for f in &model.features {
-        options = options.keep(&f.name);
-        if f.kind == attrition::ColumnKind::Numeric {
-            // Read as a number: a bad value is named as such (see `DataArgs::load_for_model`).
-            options = options.numeric(&f.name);
-        }
-    }
+    // Warnings about columns the model does not read (how they would be read as features) do
+    // not concern it.
+    let options = crate::common::reading_for_model(options, &model);
     let loaded = load_flat(&args.data, &options)?;
     for w in &loaded.report.warnings {
         if crate::common::about_model(w, &model) {

@@ -78,10 +78,29 @@ pub fn with_id(o: FlatOptions, id: &str) -> FlatOptions {
     if id.eq_ignore_ascii_case("none") { o.row_ids() } else { o.id(id) }
 }
 
+/// `o` set to read `model`'s feature columns as the model needs them: kept even if they look
+/// like ids, and the numeric ones read as numbers, so a bad value is named as such (not with the
+/// advice to force the column categorical or drop it: the model needs it as a number).
+pub fn reading_for_model(mut o: FlatOptions, model: &attrition::models::trained::TrainedModel) -> FlatOptions {
+    for f in &model.features {
+        o = o.keep(&f.name);
+        if f.kind == attrition::ColumnKind::Numeric {
+            o = o.numeric(&f.name);
+        }
+    }
+    o
+}
+
 /// Whether a load warning is about a column `model` reads (the others' kinds do not matter to
 /// a command that scores with the model).
 pub fn about_model(w: &attrition::io::flat::FlatWarning, model: &attrition::models::trained::TrainedModel) -> bool {
-    w.columns().iter().any(|c| model.features.iter().any(|f| f.name == *c))
+    about_columns(w, model.features.iter().map(|f| f.name.as_str()))
+}
+
+/// Whether a load warning is about one of `columns` (those a command reads).
+pub fn about_columns<'a>(w: &attrition::io::flat::FlatWarning, columns: impl IntoIterator<Item = &'a str>) -> bool {
+    let about = w.columns();
+    columns.into_iter().any(|c| about.contains(&c))
 }
 
 /// Prints a load report's warnings and skipped rows (nothing is dropped silently).
@@ -140,12 +159,7 @@ impl DataArgs {
             (options.id, options.row_ids) = (None, false);
             options = with_id(options, model.input.id_name().unwrap_or("none"));
         }
-        options.keep.extend(model.features.iter().map(|f| f.name.clone()));
-        // The model's numeric features are read as numbers: a bad value is named as such, not
-        // with the advice to force the column categorical or drop it (the model needs it).
-        for f in model.features.iter().filter(|f| f.kind == attrition::ColumnKind::Numeric) {
-            options = options.numeric(&f.name);
-        }
+        let options = reading_for_model(options, model);
         let LoadedFlat { dataset, mut report } =
             self.load_with(&options, quiet, if self.id.is_none() { " (the model's)" } else { "" })?;
         report.warnings.retain(|w| about_model(w, model));

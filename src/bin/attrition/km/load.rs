@@ -15,7 +15,7 @@ pub fn data(args: &Args, opts: &FlatOptions) -> Result<(Dataset, DataQuality)> {
     match load_flat(&args.data, opts) {
         Ok(mut l) => {
             let read = [Some(&args.duration), args.by.as_ref(), args.entry.as_ref()];
-            l.report.warnings.retain(|w| w.columns().iter().any(|c| read.iter().flatten().any(|r| r.as_str() == *c)));
+            l.report.warnings.retain(|w| crate::common::about_columns(w, read.iter().flatten().map(|r| r.as_str())));
             crate::common::print_load_warnings(&l.report);
             Ok((l.dataset, DataQuality::from_flat(&l.report)))
         }
