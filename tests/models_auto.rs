@@ -14,6 +14,13 @@ fn synthetic(n: usize, seed: u64) -> Dataset {
     Dataset::new(cols).unwrap().with_churned(s.y).unwrap()
 }
 
+/// `synthetic(n, seed)` with only its first `churned` rows churned.
+fn few_churned(n: usize, seed: u64, churned: usize) -> Dataset {
+    let s = make_churn_matrix(n, 6, seed);
+    let cols = (0..6).map(|j| Column::numeric(format!("x{j}"), s.x.column(j).to_vec())).collect();
+    Dataset::new(cols).unwrap().with_churned((0..n).map(|i| i < churned).collect()).unwrap()
+}
+
 fn auto(seed: u64) -> ModelParams {
     let mut p = ModelParams::new(ModelKind::Auto).seed(seed);
     p.auto = AutoParams::new().folds(3).budget_seconds(1e9).rule(SelectionRule::MinLogLoss);
@@ -238,7 +245,11 @@ fn racing_stops_clearly_worse_candidates_without_changing_the_choice() {
         let chosen = fsel.table.iter().find(|c| c.name == rsel.chosen).unwrap();
         for c in rsel.table.iter().filter(|c| c.stopped_after_folds.is_some()) {
             stopped_any = true;
-            assert_eq!(c.stopped_after_folds, Some(rsel.folds / 2), "half the inner folds, rounded down");
+            let after = c.stopped_after_folds.unwrap();
+            assert!(
+                [1, rsel.folds.div_ceil(2)].contains(&after),
+                "tested after the first fold and after half of them: {after}"
+            );
             assert_ne!(c.name, rsel.chosen);
             let whole = fsel.table.iter().find(|d| d.name == c.name).unwrap();
             assert!(
@@ -323,4 +334,37 @@ fn a_platt_map_kept_for_the_winner_is_applied_saved_and_composed_with_train_cali
         assert_ne!(replaced.calibrator.as_ref(), Some(map));
     }
     assert!(calibrated > 0, "no seed gave a winner whose map clearly helps: the test checks nothing");
+}
+
+/// Two churned rows: some inner training part holds one, too few for the boosted trees'
+/// early-stopping hold-out, so only the logistic candidates are searched and the model file
+/// says why; one churned row: nothing can be searched, logistic regression is fitted as it is.
+/// Both models load and predict; plain `gbdt` on one churned row names the way out.
+#[test]
+fn too_few_churned_rows_leave_the_trees_or_the_search_out_and_say_why() {
+    let two = auto(42).fit(&few_churned(120, 3, 2)).unwrap();
+    let sel = two.selection.as_ref().unwrap();
+    assert_eq!(two.kind, ModelKind::Logistic);
+    assert!(!sel.table.is_empty() && sel.table.iter().all(|c| c.family == ModelKind::Logistic), "{:?}", sel.table);
+    let why = sel.trees_skipped.as_deref().expect("the reason is recorded");
+    assert!(why.contains("has 1 churned row") && why.contains("at least 2 of each class"), "{why}");
+    two.validate().unwrap();
+
+    let data = few_churned(120, 3, 1);
+    let one = auto(42).fit(&data).unwrap();
+    let sel = one.selection.as_ref().unwrap();
+    assert_eq!((one.kind, sel.chosen.as_str(), sel.table.len()), (ModelKind::Logistic, "logistic", 0));
+    assert!(sel.trees_skipped.as_deref().unwrap().contains("only 1 churned row (of 120)"));
+    one.validate().unwrap();
+    let json = serde_json::to_string(&one).unwrap();
+    let back: TrainedModel = serde_json::from_str(&json).unwrap();
+    back.validate().unwrap();
+    assert_eq!(one.predict_proba(&data).unwrap(), back.predict_proba(&data).unwrap());
+    // No table without the recorded reason is refused.
+    let mut forged = one.clone();
+    forged.selection.as_mut().unwrap().trees_skipped = None;
+    assert!(forged.validate().unwrap_err().to_string().contains("0 rows tried"));
+
+    let err = ModelParams::new(ModelKind::Gbdt).fit(&data).unwrap_err().to_string();
+    assert!(err.contains("at least 2 churned and 2 retained") && err.contains("--folds"), "{err}");
 }

@@ -32,7 +32,9 @@
 //! - **selection** (models chosen by `auto`): a non-empty table of distinct candidates with
 //!   finite log-loss and ROC-AUC in [0, 1], no more rows than the portfolio (the same for the
 //!   confirmation's table, when a sampled search was confirmed), and the chosen candidate in it
-//!   (in the confirmation's, when there is one) and of the model's family.
+//!   (in the confirmation's, when there is one) and of the model's family; or, when the
+//!   training data had a single row of a class and nothing was searched, no table, the reason
+//!   recorded, and a logistic model.
 //!
 //! Every size a valid model implies is bounded by its file's size: the input width is the
 //! number of features and levels written in the file, trees have as many nodes as their arrays,
@@ -381,6 +383,14 @@ impl TrainedModel {
 /// present and of the model's family.
 fn check_selection(sel: &AutoSelection, kind: ModelKind) -> Result<()> {
     let part = "selection";
+    // Too few rows of a class to search: no table, and logistic regression as it is.
+    if sel.table.is_empty() && sel.confirmation.is_none() && sel.trees_skipped.is_some() {
+        return if kind == ModelKind::Logistic {
+            Ok(())
+        } else {
+            Err(invalid(part, format!("nothing was searched, but the model is {kind}, not logistic")))
+        };
+    }
     check_selection_table(&sel.table, sel.portfolio)?;
     if let Some(c) = &sel.confirmation {
         check_selection_table(&c.table, sel.portfolio)?;

@@ -171,6 +171,9 @@ pub fn print_selections(selections: &[&AutoSelection]) {
             ),
             None => println!("  fold {}:", k + 1),
         }
+        if let Some(why) = &s.trees_skipped {
+            println!("    boosted trees not tried: {why}");
+        }
         let searched = s.confirmation.as_ref().map_or(s.chosen.as_str(), |c| c.searched_choice.as_str());
         for c in &s.table {
             let stopped = c.stopped_after_folds.map_or(String::new(), |k| {

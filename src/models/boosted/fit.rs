@@ -163,7 +163,10 @@ impl BoostedParams {
                 )
             }
             (None, Some(es)) => {
-                let split = stratified_holdout(y, es.validation_fraction, self.seed)?;
+                let split = stratified_holdout(y, es.validation_fraction, self.seed).map_err(|e| match e {
+                    Error::SingleClass { .. } => Error::SingleClass { context: EARLY_STOPPING_CLASSES },
+                    other => other,
+                })?;
                 let val = gather_val(y, &w, split.test, Part::Train);
                 (split.train, Some(val))
             }
@@ -355,6 +358,11 @@ impl BoostedParams {
         Ok((booster, n))
     }
 }
+
+/// What a training set with a single churned or retained row lacks for early stopping.
+const EARLY_STOPPING_CLASSES: &str = "the early-stopping hold-out of boosted trees, which needs at least 2 churned and \
+     2 retained training rows (in a cross-validation, fewer --folds or --cv-folds leave more in each fold's training \
+     part)";
 
 fn check_validation(v: &Validation<'_>, p: usize) -> Result<()> {
     if v.x.ncols() != p {
