@@ -870,15 +870,22 @@ pub fn select(base: &ModelParams, data: &Dataset) -> Result<(ModelParams, AutoSe
     // batch (the racing decisions are still taken in order below, with the same fits).
     let raced: Vec<bool> =
         (0..planned.len()).map(|i| racing && planned[..i].iter().any(|e| e.family == planned[i].family)).collect();
-    let mut first_fold: Vec<Option<OutOfFold>> = planned
-        .par_iter()
-        .zip(&raced)
-        .map(|(c, &r)| r.then(|| cross_val_predict(&candidate_params(base, c), data, &folds[..looks[0]])).transpose())
-        .collect::<Result<_>>()?;
+    let mut first_fold: Vec<Option<OutOfFold>> = Vec::new();
     for (i, c) in planned.iter().enumerate() {
         base.progress.report(crate::progress::Progress::Candidate { index: i, of: n_tried, name: c.name.to_string() });
+        // The batch runs when the first raced candidate is reached (its progress reports follow
+        // that candidate's).
+        if raced[i] && first_fold.is_empty() {
+            first_fold = planned
+                .par_iter()
+                .zip(&raced)
+                .map(|(c, &r)| {
+                    r.then(|| cross_val_predict(&candidate_params(base, c), data, &folds[..looks[0]])).transpose()
+                })
+                .collect::<Result<_>>()?;
+        }
         let params = candidate_params(base, c);
-        let oof = match (board.best_of(c.family), first_fold[i].take()) {
+        let oof = match (board.best_of(c.family), first_fold.get_mut(i).and_then(Option::take)) {
             (Some((_, _, best)), Some(mut sofar)) => {
                 let mut stopped = clearly_worse(&sofar, best, w);
                 for &b in &looks[1..] {
