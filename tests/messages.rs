@@ -333,6 +333,33 @@ fn train_names_one_class_and_its_own_fold_flag() {
     assert!(e.contains("invalid parameter `--cv-folds` = 5"), "{e}");
 }
 
+/// `evaluate` and `report` on a file where the churned class has a single row, or every row has
+/// the same outcome: said in terms of the data and the flags the command has (`--folds`,
+/// `--positive`), not "only one class present in logistic regression / stratified k-fold / ROC
+/// curve" of a file with both classes (a tester's few-churner exports).
+#[test]
+fn evaluate_and_report_say_what_one_churned_row_or_one_outcome_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut one_churned = String::from("customer_id,usage,churned\n");
+    for i in 0..30 {
+        one_churned.push_str(&format!("c{i},{},{}\n", i % 7, if i == 4 { "yes" } else { "no" }));
+    }
+    let one = write(dir.path(), "one.csv", &one_churned);
+    let e = stderr(&run(&["evaluate", "--data", &one, "--quiet"]));
+    assert!(e.contains("invalid parameter `--folds` = 5: only 1 churned row"), "{e}");
+    let same = write(dir.path(), "same.csv", &one_churned.replace(",no\n", ",yes\n"));
+    let e = stderr(&run(&["evaluate", "--data", &same, "--quiet"]));
+    assert!(e.contains("every row has the same outcome") && e.contains("--positive"), "{e}");
+    let model = dir.path().join("m.json").to_str().unwrap().to_owned();
+    let o = run(&["train", "--data", &one, "--cv-folds", "0", "--out", &model]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("nothing searched: the training data has only 1 churned row (of 30)"), "{out}");
+    let rep = dir.path().join("rep").to_str().unwrap().to_owned();
+    let e = stderr(&run(&["report", "--model", &model, "--data", &same, "--out", &rep]));
+    assert!(e.contains("every row has the same outcome"), "{e}");
+}
+
 /// Strict mode names a file's first bad line first, whatever is wrong with it: a bad number
 /// (line 3) before a short row (line 5) before a target value that is neither class (line 7);
 /// fixing each in turn leads to the next, never back (the flat loader's first pass stopped at a

@@ -365,6 +365,14 @@ fn too_few_churned_rows_leave_the_trees_or_the_search_out_and_say_why() {
     forged.selection.as_mut().unwrap().trees_skipped = None;
     assert!(forged.validate().unwrap_err().to_string().contains("0 rows tried"));
 
+    // Almost every row churned (a handful retained): an inner fold's first look may hold no
+    // retained row; racing waits for the next look instead of failing on an undefined ROC-AUC.
+    for (retained, seed) in [(3, 1), (4, 2), (5, 3), (3, 4)] {
+        let data = few_churned(150, seed, 150 - retained);
+        let m = auto(42).fit(&data).unwrap();
+        m.validate().unwrap();
+        assert!(m.predict_proba(&data).unwrap().iter().all(|p| (0.0..=1.0).contains(p)));
+    }
     let err = ModelParams::new(ModelKind::Gbdt).fit(&data).unwrap_err().to_string();
     assert!(err.contains("at least 2 churned and 2 retained") && err.contains("--folds"), "{err}");
 }

@@ -1209,8 +1209,13 @@ fn fold_standard_error(y: &[bool], p: &[f64], w: Option<&[f64]>, fold: &[usize],
 /// Racing's test (see the module docs): whether the out-of-fold predictions `first` (some of the
 /// inner folds) are worse, row by row, than the family's best so far (`best`: inner out-of-fold
 /// log-odds of every row) by more than [`RACE_Z`] standard errors of the (weighted) mean paired
-/// difference of per-row log-losses.
+/// difference of per-row log-losses. Never when the rows scored so far are all of one class (a
+/// first fold of a table with a handful of churned or retained rows may hold none): the test
+/// waits for the next look, and a stopped row's ROC-AUC is always defined.
 fn clearly_worse(first: &OutOfFold, best: &[f64], w: Option<&[f64]>) -> bool {
+    if first.y_true.iter().all(|&y| y) || first.y_true.iter().all(|&y| !y) {
+        return false;
+    }
     let diffs: Vec<(f64, f64)> = first
         .rows
         .iter()
@@ -1238,8 +1243,8 @@ fn too_few_to_search(data: &Dataset) -> Result<Option<String>> {
     let (fewest, class) = if churned * 2 <= y.len() { (churned, "churned") } else { (y.len() - churned, "retained") };
     Ok((fewest < 2).then(|| {
         format!(
-            "the training data has only {fewest} {class} row (of {}): too few for an inner cross-validation, so \
-             nothing was searched and logistic regression was fitted as it is",
+            "the training data has only {fewest} {class} row (of {}), too few for an inner cross-validation: \
+             logistic regression was fitted as it is",
             y.len()
         )
     }))

@@ -18,7 +18,9 @@ use crate::validation::inner_k_fold;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CalibrationMethod {
-    /// A logistic curve on the log-odds (Platt 1999): two parameters, smooth, needs little data.
+    /// A logistic curve on the log-odds (Platt 1999, with his targets (N₊ + 1) / (N₊ + 2) and
+    /// 1 / (N₋ + 2) in place of 1 and 0, as scikit-learn fits it): two parameters, smooth, needs
+    /// little data.
     Platt,
     /// A monotone step-linear map (isotonic regression, pool-adjacent-violators): flexible,
     /// needs more data.
@@ -80,8 +82,21 @@ impl Calibrator {
         let w = w.unwrap_or(&ones);
         match method {
             CalibrationMethod::Platt => {
-                let x = ndarray::Array2::from_shape_fn((p.len(), 1), |(i, _)| logit(p[i]));
-                let m = LogisticParams::new().c(f64::INFINITY).fit_matrix(x.view(), y, Some(w))?;
+                // Platt's (1999, §2.2) targets, as scikit-learn's `CalibratedClassifierCV(method =
+                // "sigmoid")`: churned rows aim at (N₊ + 1) / (N₊ + 2) and retained ones at
+                // 1 / (N₋ + 2) (N± the weight of each class) instead of 1 and 0, so a map fitted
+                // on a few well-separated rows cannot become a step (a tester's 50 rows with 3
+                // churners gave a slope of 221 and probabilities of exactly 1 on hard labels).
+                // Fitted exactly: each row twice, churned with weight w·t, retained with w·(1 − t).
+                let n = p.len();
+                let n_pos: f64 = (0..n).filter(|&i| y[i]).map(|i| w[i]).sum();
+                let n_neg: f64 = (0..n).filter(|&i| !y[i]).map(|i| w[i]).sum();
+                let t = |i: usize| if y[i] { (n_pos + 1.0) / (n_pos + 2.0) } else { 1.0 / (n_neg + 2.0) };
+                let x = ndarray::Array2::from_shape_fn((2 * n, 1), |(i, _)| logit(p[i % n]));
+                let yy: Vec<bool> = (0..2 * n).map(|i| i < n).collect();
+                let ww: Vec<f64> =
+                    (0..2 * n).map(|i| if i < n { w[i] * t(i) } else { w[i - n] * (1.0 - t(i - n)) }).collect();
+                let m = LogisticParams::new().c(f64::INFINITY).fit_matrix(x.view(), &yy, Some(&ww))?;
                 Ok(Calibrator::Platt { a: m.coef[0], b: m.intercept })
             }
             CalibrationMethod::Isotonic => Ok(isotonic(p, y, w)),

@@ -74,10 +74,38 @@ fn splits_from_assignment(fold_of: &[usize], k: usize) -> Vec<Split> {
 /// Errors as those two do, or when `data` has no `churned` label.
 pub fn inner_k_fold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Split>> {
     let y = data.churned_or_err()?;
+    check_classes_for_folds(y, k)?;
     match &data.ids {
         Some(ids) if ids_repeat(data) => grouped_k_fold(ids, k, seed),
         _ => stratified_k_fold(y, k, seed),
     }
+}
+
+/// What [`Error::SingleClass`] says of a target whose rows all have the same outcome.
+pub const SAME_OUTCOME: &str =
+    "the target: every row has the same outcome (is `--positive` the value that means churned?)";
+
+/// Both classes, and at least two rows of each: with a single churned (or retained) row, the
+/// fold that tests it trains without any, and its fit fails on "one class" although the data
+/// has both. Said here, in terms of the folds, before any fit.
+fn check_classes_for_folds(churned: &[bool], k: usize) -> Result<()> {
+    let n_churned = churned.iter().filter(|&&c| c).count();
+    if n_churned == 0 || n_churned == churned.len() {
+        return Err(Error::SingleClass { context: SAME_OUTCOME });
+    }
+    let (fewest, class) =
+        if n_churned * 2 <= churned.len() { (n_churned, "churned") } else { (churned.len() - n_churned, "retained") };
+    if fewest < 2 {
+        return Err(Error::param(
+            "folds",
+            k,
+            format!(
+                "only 1 {class} row: the fold that tests it would train without any; cross-validation needs at \
+                 least 2 churned and 2 retained rows"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether some id of `data` occurs on more than one row (point-in-time observations of the

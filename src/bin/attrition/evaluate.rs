@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use attrition::Result;
 use attrition::evaluation::{cross_val_fit_predict_with_progress, evaluate};
 use attrition::io::csv_out::CsvOut;
-use attrition::models::auto::AutoSelection;
+use attrition::models::auto::{self, AutoSelection};
 use attrition::models::calibration::Calibrator;
 use attrition::validation::{ids_repeat, inner_k_fold};
 
@@ -137,17 +137,23 @@ fn print_metrics(e: &attrition::evaluation::Evaluation) {
     }
 }
 
-/// `auto`'s choice in each outer fold, and the first fold's inner cross-validation table.
+/// `auto`'s choice in each outer fold (or, from `train`, on its one training set) and each
+/// one's inner cross-validation table.
 pub fn print_selections(selections: &[&AutoSelection]) {
     let Some(first) = selections.first() else { return };
+    let single = selections.len() == 1;
     let chosen: Vec<&str> = selections.iter().map(|s| s.chosen.as_str()).collect();
+    let tried = selections.iter().map(|s| s.table.iter().filter(|c| c.name != auto::BLEND).count());
+    let (fewest, most) = (tried.clone().min().unwrap_or(0), tried.max().unwrap_or(0));
     println!(
-        "auto chose, by {}-fold inner CV log-loss ({}) on each training part: {} ({} of {} candidates tried)",
+        "auto chose, by {}-fold inner CV log-loss ({}) on {}: {} ({} of {} configurations tried{})",
         first.folds,
         first.rule,
+        if single { "the training data" } else { "each training part" },
         chosen.join(", "),
-        first.table.len(),
-        first.portfolio
+        if fewest == most { fewest.to_string() } else { format!("{fewest}–{most}") },
+        first.portfolio.saturating_sub(1),
+        if single { "" } else { " per training part" }
     );
     let calibrated: Vec<String> = selections
         .iter()
@@ -155,7 +161,7 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         .filter(|(_, s)| s.calibrator.is_some())
         .map(|(k, _)| (k + 1).to_string())
         .collect();
-    if !calibrated.is_empty() {
+    if !calibrated.is_empty() && !single {
         println!(
             "  the winner's probabilities are Platt-calibrated in fold{} {} (the map clearly lowered its inner log-loss)",
             if calibrated.len() > 1 { "s" } else { "" },
@@ -163,16 +169,16 @@ pub fn print_selections(selections: &[&AutoSelection]) {
         );
     }
     for (k, s) in selections.iter().enumerate() {
+        let part = if single { "the training data".to_string() } else { format!("fold {}", k + 1) };
         match s.search_rows {
             Some(n) => println!(
-                "  fold {}: searched on a seeded sample of whole customers, {n} rows (the budget could not cover \
-                 the training part); the winner was refitted on every training row",
-                k + 1
+                "  {part}: searched on a seeded sample of whole customers, {n} rows (the budget could not cover \
+                 the training part); the winner was refitted on every training row"
             ),
-            None => println!("  fold {}:", k + 1),
+            None => println!("  {part}:"),
         }
         if let Some(why) = &s.trees_skipped {
-            println!("    boosted trees not tried: {why}");
+            println!("    {}: {why}", if s.table.is_empty() { "nothing searched" } else { "boosted trees not tried" });
         }
         let searched = s.confirmation.as_ref().map_or(s.chosen.as_str(), |c| c.searched_choice.as_str());
         for c in &s.table {

@@ -84,8 +84,34 @@ enum Command {
     Partition(partition::Args),
 }
 
+/// `e` with a library parameter's name (`folds`, `positive`) written as the flag the command
+/// `sub` has for it (`--folds`, `--positive`), so a message names what the user can change.
+fn as_flag(e: attrition::Error, sub: Option<&str>) -> attrition::Error {
+    use clap::CommandFactory;
+    match e {
+        attrition::Error::InvalidParameter { name, value, reason } if !name.starts_with('-') => {
+            let flag = name.replace('_', "-");
+            let has = sub
+                .and_then(|s| Cli::command().find_subcommand(s).cloned())
+                .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(flag.as_str())));
+            match has {
+                // Leaked once, as the process ends: the variant holds a `&'static str`.
+                true => attrition::Error::InvalidParameter { name: format!("--{flag}").leak(), value, reason },
+                false => attrition::Error::InvalidParameter { name, value, reason },
+            }
+        }
+        other => other,
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let sub = matches.subcommand_name().map(str::to_owned);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Study(a) => study::run(a),
@@ -115,6 +141,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
+            let e = as_flag(e, sub.as_deref());
             eprintln!("error: {e}");
             // Causes the message does not already quote (an I/O error's text usually is in it).
             let mut shown = e.to_string();

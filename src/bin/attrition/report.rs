@@ -35,6 +35,10 @@ pub fn run(args: Args) -> Result<()> {
     let model = TrainedModel::load(&args.model)?;
     let (data, quality) = args.data.load_for_model(&model, false)?;
     let y = data.churned_or_err()?.to_vec();
+    // The report's ranking and calibration figures need both outcomes: said before any is drawn.
+    if y.iter().all(|&c| c) || y.iter().all(|&c| !c) {
+        return Err(attrition::Error::SingleClass { context: attrition::validation::SAME_OUTCOME });
+    }
     let p = model.predict_proba(&data)?;
     let n = y.len();
     let oof = OutOfFold {

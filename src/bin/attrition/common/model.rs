@@ -16,7 +16,9 @@ pub struct ModelArgs {
     pub model: ModelKind,
     /// `auto`: estimated compute, in seconds, its search may spend per training set, in [0, 86400]. It is turned
     /// into a number of candidates before fitting (so the same seed gives the same choice); 0: only the two
-    /// always tried (logistic regression and the default boosted trees) and their blend.
+    /// always tried (logistic regression and the default boosted trees) and their blend. With too few churned
+    /// or retained rows for boosted trees' early stopping (fewer than 2 in an inner fold's training part), the
+    /// logistic candidates only, whatever the budget.
     #[arg(long, default_value_t = 10.0, value_parser = range::closed(0.0, 86_400.0))]
     pub budget_seconds: f64,
     /// Seed of every random choice (any whole number 0–2⁶⁴ − 1).
