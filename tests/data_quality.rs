@@ -109,6 +109,45 @@ fn an_as_of_column_used_as_a_feature_is_a_warning() {
     assert!(!stderr.contains("looks like the observation date"), "{stderr}");
 }
 
+/// A tester's export: a column with one value on every row and one blank on every row trained
+/// silently, then `score` demanded both. Now `train` warns of each and names `--drop`, the
+/// model file keeps the finding, and with `--drop` neither is a feature; a column that varies
+/// and a file under 30 rows draw no warning.
+#[test]
+fn a_constant_or_all_blank_column_is_a_warning_naming_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from("customer_id,region,flag,empty,usage,churned\n");
+    for i in 0..60 {
+        s.push_str(&format!("c{i},{},EU,,5,{}\n", ["n", "s"][i % 2], if i % 4 == 0 { 1 } else { 0 }));
+    }
+    let (data, model) = (dir.path().join("obs.csv"), dir.path().join("model.json"));
+    std::fs::write(&data, &s).unwrap();
+    let (ok, stderr) = train_logistic(&data, &model, &["--cv-folds", "0", "--force"]);
+    assert!(ok, "{stderr}");
+    for (col, what) in
+        [("flag", "has the same value (`EU`)"), ("empty", "is blank"), ("usage", "has the same value (`5`)")]
+    {
+        assert!(stderr.contains(&format!("column `{col}` {what} on every row")), "{col}: {stderr}");
+        assert!(stderr.contains(&format!("--drop {col}")), "{stderr}");
+    }
+    assert!(!stderr.contains("column `region`"), "{stderr}");
+    let found = TrainedModel::load(&model).unwrap().data_quality;
+    assert!(!found.is_empty(), "the findings are kept in the model file");
+    let (ok, stderr) = train_logistic(
+        &data,
+        &model,
+        &["--cv-folds", "0", "--force", "--drop", "flag", "--drop", "empty", "--drop", "usage"],
+    );
+    assert!(ok && !stderr.contains("on every row"), "{stderr}");
+    let names: Vec<String> = TrainedModel::load(&model).unwrap().features.iter().map(|f| f.name.clone()).collect();
+    assert_eq!(names, ["region"]);
+    // Too few rows to call a column constant.
+    let short: String = s.lines().take(21).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&data, short).unwrap();
+    let (ok, stderr) = train_logistic(&data, &model, &["--cv-folds", "0", "--force"]);
+    assert!(ok && !stderr.contains("on every row"), "{stderr}");
+}
+
 /// Runs `attrition` with string arguments in `dir`: (success, stdout, stderr).
 fn attrition_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let run = Command::new(env!("CARGO_BIN_EXE_attrition")).current_dir(dir).args(args).output().unwrap();

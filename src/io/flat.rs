@@ -263,6 +263,28 @@ pub fn is_missing_marker(v: &str) -> bool {
     MISSING_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m))
 }
 
+/// Fewest loaded rows for [`FlatWarning::ConstantColumn`]: a handful of rows may share a value
+/// by chance.
+pub const CONSTANT_MIN_ROWS: usize = 30;
+
+/// `Some(value)` when `col` has one value on every row (`Some(None)`: blank on every row).
+fn constant_value(col: &Column) -> Option<Option<String>> {
+    match &col.data {
+        ColumnData::Numeric(v) => {
+            let first = v.first()?;
+            let same = |x: &f64| if first.is_nan() { x.is_nan() } else { x == first };
+            v.iter().all(same).then(|| (!first.is_nan()).then(|| first.to_string()))
+        }
+        ColumnData::Categorical(c) => {
+            let first = *c.codes.first()?;
+            c.codes
+                .iter()
+                .all(|&k| k == first)
+                .then(|| (first != MISSING_CODE).then(|| c.levels[first as usize].clone()))
+        }
+    }
+}
+
 /// A data-quality finding of [`load_flat`], kept in [`FlatReport::warnings`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -308,6 +330,16 @@ pub enum FlatWarning {
     AsOfColumnUsedAsFeature {
         /// The column.
         column: String,
+    },
+    /// A feature column whose kind was inferred has the same value on every row (or is blank
+    /// on every row) of at least [`CONSTANT_MIN_ROWS`] rows: it carries no information, yet a
+    /// model trained on it expects it when scoring. Leave it out with [`FlatOptions::drop`]
+    /// (`--drop COL`); it is kept, as the file may be one part of the data.
+    ConstantColumn {
+        /// The column.
+        column: String,
+        /// Its one value, as read (`None`: blank on every row).
+        value: Option<String>,
     },
     /// A column holds numbers written with a decimal comma (`29,85`) in a file whose other
     /// numbers have a decimal point (`29.85`): which mark is meant is not guessed, so it was read
@@ -373,6 +405,15 @@ impl std::fmt::Display for FlatWarning {
                 "column `{column}` looks like the observation date of point-in-time features but is used as a feature; \
                  pass --as-of {column} to treat it as the as-of date (or --drop {column})"
             ),
+            FlatWarning::ConstantColumn { column, value } => write!(
+                f,
+                "column `{column}` {} on every row: it carries no information, but a model trained with it will \
+                 expect it when scoring; pass --drop {column} to leave it out",
+                match value {
+                    Some(v) => format!("has the same value (`{}`)", excerpt(v)),
+                    None => "is blank".to_string(),
+                }
+            ),
             FlatWarning::DecimalCommasAmongPoints { column, example, n_comma, n_values } => write!(
                 f,
                 "column `{column}` holds numbers with a decimal comma ({n_comma} of its {n_values} values, like `{example}`) \
@@ -396,6 +437,7 @@ impl FlatWarning {
             FlatWarning::MissingMarkersMadeCategorical { column, .. }
             | FlatWarning::IdLikeColumnDropped { column, .. }
             | FlatWarning::AsOfColumnUsedAsFeature { column }
+            | FlatWarning::ConstantColumn { column, .. }
             | FlatWarning::DecimalCommasAmongPoints { column, .. } => vec![column.as_str()],
             FlatWarning::MissingMarkersAsCategories { columns, .. } => columns.iter().map(String::as_str).collect(),
         }
@@ -1213,6 +1255,12 @@ fn read_columns(source: &mut Source<'_>, o: &FlatOptions, mut plan: Plan) -> Res
                 Column { name: name.clone(), data: ColumnData::Categorical(CategoricalColumn { levels, codes }) }
             }
         };
+        if *inferred
+            && n >= CONSTANT_MIN_ROWS
+            && let Some(value) = constant_value(&col)
+        {
+            warnings.push(FlatWarning::ConstantColumn { column: name.clone(), value });
+        }
         col_reports.push(ColumnReport {
             name: name.clone(),
             kind: *kind,
