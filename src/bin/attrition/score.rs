@@ -82,7 +82,7 @@ pub struct Args {
     /// Features with PSI ≥ 0.1 are listed on standard error either way.
     #[arg(long)]
     drift_out: Option<PathBuf>,
-    /// No progress output.
+    /// No progress output and no summary: only errors and warnings (on standard error).
     #[arg(long)]
     quiet: bool,
 }

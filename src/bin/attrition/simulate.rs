@@ -80,7 +80,7 @@ pub struct Args {
     format: TablesFormat,
     #[command(flatten)]
     force: crate::common::ForceArgs,
-    /// No progress output.
+    /// No progress output and no summary: only errors and warnings (on standard error).
     #[arg(long)]
     quiet: bool,
 }

@@ -35,7 +35,7 @@ pub struct Args {
     calibrate: Option<CalibrationArg>,
     #[command(flatten)]
     force: crate::common::ForceArgs,
-    /// No progress output.
+    /// No progress output and no summary: only errors and warnings (on standard error).
     #[arg(long)]
     quiet: bool,
 }
