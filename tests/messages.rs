@@ -354,7 +354,7 @@ fn evaluate_and_report_say_what_one_churned_row_or_one_outcome_means() {
     let o = run(&["train", "--data", &one, "--cv-folds", "0", "--out", &model]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(out.contains("nothing searched: the training data has only 1 churned row (of 30)"), "{out}");
+    assert!(out.contains("nothing searched: the training data has only 1 churned row (of 30 rows)"), "{out}");
     let rep = dir.path().join("rep").to_str().unwrap().to_owned();
     let e = stderr(&run(&["report", "--model", &model, "--data", &same, "--out", &rep]));
     assert!(e.contains("every row has the same outcome"), "{e}");

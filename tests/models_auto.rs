@@ -354,7 +354,7 @@ fn too_few_churned_rows_leave_the_trees_or_the_search_out_and_say_why() {
     let one = auto(42).fit(&data).unwrap();
     let sel = one.selection.as_ref().unwrap();
     assert_eq!((one.kind, sel.chosen.as_str(), sel.table.len()), (ModelKind::Logistic, "logistic", 0));
-    assert!(sel.trees_skipped.as_deref().unwrap().contains("only 1 churned row (of 120)"));
+    assert!(sel.trees_skipped.as_deref().unwrap().contains("only 1 churned row (of 120 rows)"));
     one.validate().unwrap();
     let json = serde_json::to_string(&one).unwrap();
     let back: TrainedModel = serde_json::from_str(&json).unwrap();
@@ -375,4 +375,25 @@ fn too_few_churned_rows_leave_the_trees_or_the_search_out_and_say_why() {
     }
     let err = ModelParams::new(ModelKind::Gbdt).fit(&data).unwrap_err().to_string();
     assert!(err.contains("at least 2 churned and 2 retained") && err.contains("--folds"), "{err}");
+}
+
+/// Repeated ids (point-in-time observations): folds are dealt by customer, so what counts is
+/// customers with churned rows. Two churned rows of one customer: the fold that tests that
+/// customer would train without any. `inner_k_fold` says so in those terms, and `auto` fits
+/// logistic regression without a search and records why.
+#[test]
+fn one_churned_customer_with_several_rows_is_counted_as_one() {
+    let n = 120;
+    let s = make_churn_matrix(n, 3, 9);
+    let cols = (0..3).map(|j| Column::numeric(format!("x{j}"), s.x.column(j).to_vec())).collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("c{}", i / 3)).collect();
+    let churned: Vec<bool> = (0..n).map(|i| i == 1 || i == 2).collect();
+    let data = Dataset::new(cols).unwrap().with_churned(churned).unwrap().with_ids(ids).unwrap();
+    let e = attrition::validation::inner_k_fold(&data, 5, 42).unwrap_err().to_string();
+    assert!(e.contains("only 1 customer with churned rows") && e.contains("2 customers of each outcome"), "{e}");
+    let m = auto(42).fit(&data).unwrap();
+    let sel = m.selection.as_ref().unwrap();
+    assert_eq!((m.kind, sel.table.len()), (ModelKind::Logistic, 0));
+    assert!(sel.trees_skipped.as_deref().unwrap().contains("only 1 customer with churned rows (of 120 rows)"));
+    m.validate().unwrap();
 }

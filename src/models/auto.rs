@@ -1236,16 +1236,15 @@ fn race_looks(folds: usize) -> Vec<usize> {
 }
 
 /// Why `data` has too few rows of a class for any inner cross-validation (a single churned or
-/// retained row: the inner fold that tests it would train without any), or `None`.
+/// retained row, or customer when ids repeat: the inner fold that tests it would train without
+/// any), or `None`.
 fn too_few_to_search(data: &Dataset) -> Result<Option<String>> {
-    let y = data.churned_or_err()?;
-    let churned = y.iter().filter(|&&c| c).count();
-    let (fewest, class) = if churned * 2 <= y.len() { (churned, "churned") } else { (y.len() - churned, "retained") };
-    Ok((fewest < 2).then(|| {
+    let fewest = crate::validation::FewestOutcome::of(data)?;
+    Ok((fewest.count < 2).then(|| {
         format!(
-            "the training data has only {fewest} {class} row (of {}), too few for an inner cross-validation: \
-             logistic regression was fitted as it is",
-            y.len()
+            "the training data has only {fewest} (of {} rows), too few for an inner cross-validation: logistic \
+             regression was fitted as it is",
+            data.n_rows()
         )
     }))
 }

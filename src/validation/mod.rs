@@ -23,7 +23,7 @@
 //! }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rand::SeedableRng;
@@ -74,7 +74,7 @@ fn splits_from_assignment(fold_of: &[usize], k: usize) -> Vec<Split> {
 /// Errors as those two do, or when `data` has no `churned` label.
 pub fn inner_k_fold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Split>> {
     let y = data.churned_or_err()?;
-    check_classes_for_folds(y, k)?;
+    check_classes_for_folds(data, k)?;
     match &data.ids {
         Some(ids) if ids_repeat(data) => grouped_k_fold(ids, k, seed),
         _ => stratified_k_fold(y, k, seed),
@@ -85,23 +85,72 @@ pub fn inner_k_fold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<Split>> {
 pub const SAME_OUTCOME: &str =
     "the target: every row has the same outcome (is `--positive` the value that means churned?)";
 
-/// Both classes, and at least two rows of each: with a single churned (or retained) row, the
-/// fold that tests it trains without any, and its fit fails on "one class" although the data
-/// has both. Said here, in terms of the folds, before any fit.
-fn check_classes_for_folds(churned: &[bool], k: usize) -> Result<()> {
-    let n_churned = churned.iter().filter(|&&c| c).count();
-    if n_churned == 0 || n_churned == churned.len() {
+/// The rarer outcome of `data` in the units [`inner_k_fold`] deals into folds: rows, or
+/// customers when ids repeat (a customer counts for each outcome it has a row of).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FewestOutcome {
+    /// Rows (or customers) with that outcome.
+    pub count: usize,
+    /// `"churned"` or `"retained"`.
+    pub class: &'static str,
+    /// `"row"` or `"customer"`.
+    pub unit: &'static str,
+}
+
+impl std::fmt::Display for FewestOutcome {
+    /// `1 churned row`, or `1 customer with churned rows` when ids repeat.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = if self.count == 1 { "" } else { "s" };
+        match self.unit {
+            "row" => write!(f, "{} {} row{s}", self.count, self.class),
+            unit => write!(f, "{} {unit}{s} with {} rows", self.count, self.class),
+        }
+    }
+}
+
+impl FewestOutcome {
+    /// Of `data` (which needs its `churned` label).
+    pub fn of(data: &Dataset) -> Result<FewestOutcome> {
+        let y = data.churned_or_err()?;
+        let (churned, retained, unit) = match &data.ids {
+            Some(ids) if ids_repeat(data) => {
+                let count = |want: bool| {
+                    ids.iter()
+                        .zip(y)
+                        .filter(|(_, c)| **c == want)
+                        .map(|(i, _)| i.as_str())
+                        .collect::<HashSet<_>>()
+                        .len()
+                };
+                (count(true), count(false), "customer")
+            }
+            _ => {
+                let churned = y.iter().filter(|&&c| c).count();
+                (churned, y.len() - churned, "row")
+            }
+        };
+        let (count, class) = if churned <= retained { (churned, "churned") } else { (retained, "retained") };
+        Ok(FewestOutcome { count, class, unit })
+    }
+}
+
+/// Both classes, and at least two rows (customers, when ids repeat) of each: with a single one,
+/// the fold that tests it trains without any, and its fit fails on "one class" although the
+/// data has both. Said here, in terms of the folds, before any fit.
+fn check_classes_for_folds(data: &Dataset, k: usize) -> Result<()> {
+    let fewest = FewestOutcome::of(data)?;
+    let y = data.churned_or_err()?;
+    if y.iter().all(|&c| c) || y.iter().all(|&c| !c) {
         return Err(Error::SingleClass { context: SAME_OUTCOME });
     }
-    let (fewest, class) =
-        if n_churned * 2 <= churned.len() { (n_churned, "churned") } else { (churned.len() - n_churned, "retained") };
-    if fewest < 2 {
+    if fewest.count < 2 {
         return Err(Error::param(
             "folds",
             k,
             format!(
-                "only 1 {class} row: the fold that tests it would train without any; cross-validation needs at \
-                 least 2 churned and 2 retained rows"
+                "only {fewest}: the fold that tests it would train without any; cross-validation needs at least 2 \
+                 {}s of each outcome",
+                fewest.unit
             ),
         ));
     }
