@@ -183,12 +183,12 @@ pub const SMALL_DATA_ROWS: usize = 10_000;
 pub const SMALL_DATA_FOLDS: usize = 5;
 
 /// A raced candidate is stopped when its mean per-row log-loss on the first inner fold, or on
-/// about half of them, exceeds the best of its family's by more than this many standard errors of the paired
-/// difference (see the module docs): a one-sided test at the 5% level, F-race's default
-/// (Birattari et al. 2002). Across `benches/peers/auto_table.py --models auto` (10 tables,
-/// 5 outer folds) 3, 2 and 1.645 standard errors gave identical out-of-fold predictions and
-/// choices in every fold; 1.645 stopped 131 candidate fits where 3 stopped 71, and took 14%
-/// less CPU (benches/README.md).
+/// about half of them, exceeds the best of its family's by more than this many standard errors
+/// of the paired difference (see the module docs): a one-sided test at the 5% level, F-race's
+/// default (Birattari et al. 2002). Across `benches/peers/auto_table.py --models auto` (10
+/// tables, 5 outer folds, one look after half the folds) 3, 2 and 1.645 standard errors gave
+/// identical out-of-fold predictions and choices in every fold; 1.645 stopped 131 candidate fits
+/// where 3 stopped 71, and took 14% less CPU (benches/README.md).
 pub const RACE_Z: f64 = 1.645;
 
 /// Boosting rounds assumed per fit when planning (early stopping usually ends near this).
