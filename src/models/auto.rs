@@ -1262,7 +1262,8 @@ fn too_few_for_trees(data: &Dataset, folds: &[crate::validation::Split]) -> Resu
         let churned = f.train.iter().filter(|&&i| y[i]).count();
         let fewest = churned.min(f.train.len() - churned);
         if fewest < MIN_CLASS_ROWS_FOR_TREES {
-            let class = if churned == fewest { "churned" } else { "retained" };
+            let rarer_churned = churned == fewest;
+            let class = if rarer_churned { "churned" } else { "retained" };
             return Ok(Some(format!(
                 "the training part of inner fold {} of {} has {fewest} {class} row{} (the training data: {} of {} \
                  rows), and boosted trees need at least {MIN_CLASS_ROWS_FOR_TREES} of each class for their \
@@ -1270,7 +1271,7 @@ fn too_few_for_trees(data: &Dataset, folds: &[crate::validation::Split]) -> Resu
                 k + 1,
                 folds.len(),
                 if fewest == 1 { "" } else { "s" },
-                if churned == fewest { y.iter().filter(|&&c| c).count() } else { y.iter().filter(|&&c| !c).count() },
+                y.iter().filter(|&&c| c == rarer_churned).count(),
                 y.len()
             )));
         }

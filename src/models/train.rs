@@ -80,21 +80,15 @@ impl TrainParams {
         if y.iter().all(|&c| c) || y.iter().all(|&c| !c) {
             return Err(Error::SingleClass { context: "the training data's target" });
         }
-        // Each fold's training part needs both classes: with one row of a class, the fold that
-        // tests it trains without it, and the fit failed deep down ("only one class present in
-        // logistic regression") although the file has both. (Stratified folds spread two or
-        // more rows of a class over different folds.)
-        let churned = y.iter().filter(|&&c| c).count();
-        let (fewest, class) =
-            if churned * 2 <= y.len() { (churned, "churned") } else { (y.len() - churned, "retained") };
-        if self.cv_folds > 0 && fewest < 2 {
+        // Each fold's training part needs both classes: with one row (or customer, when ids
+        // repeat) of a class, the fold that tests it trains without it, and the fit failed deep
+        // down ("only one class present in logistic regression") although the file has both.
+        let fewest = crate::validation::FewestOutcome::of(data)?;
+        if self.cv_folds > 0 && fewest.count < 2 {
             return Err(Error::param(
                 "cv_folds",
                 self.cv_folds,
-                format!(
-                    "only {fewest} {class} row: the fold that tests it would train without any; \
-                     0 skips the cross-validation"
-                ),
+                format!("only {fewest}: the fold that tests it would train without any; 0 skips the cross-validation"),
             ));
         }
         // A calibration asked for here replaces `auto`'s own: it is fitted on the raw out-of-fold

@@ -139,8 +139,7 @@ impl FewestOutcome {
 /// data has both. Said here, in terms of the folds, before any fit.
 fn check_classes_for_folds(data: &Dataset, k: usize) -> Result<()> {
     let fewest = FewestOutcome::of(data)?;
-    let y = data.churned_or_err()?;
-    if y.iter().all(|&c| c) || y.iter().all(|&c| !c) {
+    if fewest.count == 0 {
         return Err(Error::SingleClass { context: SAME_OUTCOME });
     }
     if fewest.count < 2 {
